@@ -1,0 +1,282 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { load } from 'js-yaml';
+import { loadWorkflow } from '../../model/load.ts';
+import { selectTasks } from '../../model/select.ts';
+import { countStates, findAttempt, isDriven, resolveRun, taskStatuses } from '../../scheduler/control.ts';
+import { Runner } from '../../scheduler/runner.ts';
+import { createRun, newRunId } from '../../scheduler/runs.ts';
+import { TERMINAL_STATES } from '../../scheduler/states.ts';
+import { Store } from '../../store/store.ts';
+import type { RunState } from '../../store/store.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
+import type { CliOptions } from './options.ts';
+import { formatDuration, Progress } from './progress.ts';
+
+function needs(positionals: string[], count: number, what: string): void {
+  if (positionals.length < count) throw new UsageError(`missing ${what}`);
+}
+
+function integer(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${flag} needs a whole number ≥ 1, not '${value}'`);
+  return Number(value);
+}
+
+function params(values: CliOptions): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const entry of values.param ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-p needs KEY=VALUE, not '${entry}'`);
+    const text = entry.slice(eq + 1);
+    let value: unknown = text;
+    try {
+      value = text === '' ? '' : load(text);
+    } catch {
+      // Not YAML (an unbalanced bracket, say): take the text as it is.
+      value = text;
+    }
+    result[entry.slice(0, eq)] = value;
+  }
+  return result;
+}
+
+export function validateCommand(positionals: string[], values: CliOptions): number {
+  needs(positionals, 1, 'workflow FILE');
+  const plan = loadWorkflow(positionals[0]!, { params: params(values), workdir: values.workdir });
+  const edges = plan.tasks.reduce((sum, task) => sum + task.after.length, 0);
+  process.stdout.write(`${positionals[0]}: ok — ${plan.name}: ${plan.tasks.length} tasks, ${edges} dependencies, targets ${Object.keys(plan.targets).join(', ')}\n`);
+  return EXIT_OK;
+}
+
+export async function runCommand(positionals: string[], values: CliOptions): Promise<number> {
+  needs(positionals, 1, 'workflow FILE');
+  const maxParallel = integer(values['max-parallel'], '--max-parallel');
+  const runId = newRunId();
+  const loaded = loadWorkflow(positionals[0]!, { runId, params: params(values), workdir: values.workdir });
+  const plan = selectTasks(loaded, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
+  const store = Store.open();
+  try {
+    createRun(store, plan, { maxParallel, fresh: values.fresh === true }, runId);
+    return await drive(store, runId, values);
+  } finally {
+    store.close();
+  }
+}
+
+export async function resumeCommand(positionals: string[], values: CliOptions): Promise<number> {
+  needs(positionals, 1, 'RUN');
+  const store = Store.open();
+  try {
+    const run = resolveRun(store, positionals[0]);
+    const open = store.taskStates(run.id).filter((task) => !TERMINAL_STATES.has(task.state)).length;
+    if (open === 0) {
+      process.stdout.write(`run ${run.id} has nothing left to do (${run.state}); use 'flotilla resubmit' to run tasks again\n`);
+      return run.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+    }
+    return await drive(store, run.id, values);
+  } finally {
+    store.close();
+  }
+}
+
+export async function resubmitCommand(positionals: string[], values: CliOptions): Promise<number> {
+  needs(positionals, 1, 'RUN');
+  const store = Store.open();
+  try {
+    const run = resolveRun(store, positionals[0]);
+    const statuses = store.taskStates(run.id);
+    const named = positionals.slice(1);
+    if (values.failed === (named.length > 0)) throw new UsageError('resubmit needs either --failed or task ids, not both');
+    const known = new Set(statuses.map((task) => task.id));
+    for (const id of named) if (!known.has(id)) throw new UsageError(`run ${run.id} has no task '${id}'`);
+    const tasks = values.failed ? statuses.filter((task) => task.state === 'failed' || task.state === 'cancelled').map((task) => task.id) : named;
+    if (tasks.length === 0) {
+      process.stdout.write(`run ${run.id} has no failed tasks\n`);
+      return EXIT_OK;
+    }
+    store.addRequest(run.id, 'resubmit', { tasks, downstream: values.downstream === true }, Date.now());
+    process.stdout.write(`resubmitting ${tasks.length} task${tasks.length === 1 ? '' : 's'} of run ${run.id}${values.downstream ? ' with downstream' : ''}\n`);
+    if (isDriven(run)) return await waitForRequests(store, run.id);
+    return await drive(store, run.id, values);
+  } finally {
+    store.close();
+  }
+}
+
+export async function cancelCommand(positionals: string[], values: CliOptions): Promise<number> {
+  needs(positionals, 1, 'RUN');
+  const store = Store.open();
+  try {
+    const run = resolveRun(store, positionals[0]);
+    const task = positionals[1];
+    if (task !== undefined && !store.findTask(run.id, task)) throw new UsageError(`run ${run.id} has no task '${task}'`);
+    if (store.taskStates(run.id).every((t) => TERMINAL_STATES.has(t.state))) {
+      process.stdout.write(`run ${run.id} already ended (${run.state})\n`);
+      return EXIT_OK;
+    }
+    store.addRequest(run.id, 'cancel', task === undefined ? {} : { task }, Date.now());
+    if (isDriven(run)) {
+      await waitForRequests(store, run.id);
+    } else {
+      await drive(store, run.id, { ...values, quiet: true });
+    }
+    process.stdout.write(`cancelled ${task === undefined ? `run ${run.id}` : `task ${task} of run ${run.id}`}\n`);
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+/** Waits until the process driving the run has taken our requests. */
+async function waitForRequests(store: Store, runId: string): Promise<number> {
+  for (let waited = 0; store.openRequests(runId).length > 0; waited += 100) {
+    if (waited > 30_000) {
+      process.stderr.write(`flotilla: the process driving run ${runId} has not answered in 30 s; the request stays queued\n`);
+      return EXIT_FAILED;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  process.stdout.write(`the process driving run ${runId} took the request\n`);
+  return EXIT_OK;
+}
+
+/** Drives a run in this process with a progress view; Ctrl-C cancels, twice exits. */
+async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quiet' | 'explain'>): Promise<number> {
+  const run = store.getRun(runId)!;
+  const progress = new Progress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns }, values.quiet === true);
+  const runner = new Runner(store, runId, {
+    maxParallel: run.options.maxParallel,
+    explain: values.explain === true,
+    onEvent: (event) => progress.onEvent(event),
+  });
+  let interrupts = 0;
+  const onInterrupt = () => {
+    if (++interrupts > 1) process.exit(130);
+    progress.note('cancelling: stopping running tasks (Ctrl-C again to leave them running and exit)');
+    runner.cancelRun();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  const started = Date.now();
+  progress.begin(runId, run.name, store.taskStates(runId));
+  let state: RunState;
+  try {
+    state = await runner.drive();
+  } finally {
+    progress.end();
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+  printOutcome(store, runId, state, Date.now() - started);
+  return state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+}
+
+function printOutcome(store: Store, runId: string, state: RunState, elapsed: number): void {
+  const tasks = taskStatuses(store, runId);
+  const counts = countStates(tasks);
+  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
+  process.stdout.write(`run ${runId} ${state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);
+  for (const task of tasks.filter((t) => t.state === 'failed')) {
+    process.stdout.write(`  failed ${task.id}: ${task.reason ?? ''} — flotilla logs ${runId} '${task.id}'\n`);
+  }
+  if (counts.failed > 0) process.stdout.write(`  fix and rerun with: flotilla resubmit ${runId} --failed\n`);
+}
+
+export function statusCommand(positionals: string[], values: CliOptions): number {
+  const store = Store.open();
+  try {
+    const run = resolveRun(store, positionals[0]);
+    const tasks = taskStatuses(store, run.id);
+    const counts = countStates(tasks);
+    const live = run.state === 'running' ? (isDriven(run) ? 'running' : 'interrupted (resume it)') : run.state;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ run: { ...run, state: live, owner: undefined, plan: undefined }, counts, tasks }, null, 2)}\n`);
+      return EXIT_OK;
+    }
+    const duration = (run.endedAt ?? Date.now()) - run.createdAt;
+    process.stdout.write(`run ${run.id}  ${run.name}  ${live}  ${formatDuration(duration)}\n`);
+    process.stdout.write(`file ${run.file}\n`);
+    process.stdout.write(`${Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(' · ')}\n\n`);
+    const width = Math.min(48, Math.max(4, ...tasks.map((t) => t.id.length)));
+    process.stdout.write(`${'TASK'.padEnd(width)}  ${'STATE'.padEnd(9)}  TRIES  EXIT  TIME     NOTE\n`);
+    for (const task of tasks) {
+      const last = task.last;
+      const exit = last?.exitCode ?? (last?.signal ? last.signal.replace('SIG', '') : '');
+      const time = last?.startedAt ? formatDuration((last.endedAt ?? Date.now()) - last.startedAt) : '';
+      process.stdout.write(`${task.id.padEnd(width)}  ${task.state.padEnd(9)}  ${String(task.attempts).padStart(5)}  ${String(exit).padStart(4)}  ${time.padEnd(7)}  ${task.reason ?? ''}\n`);
+    }
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+export function historyCommand(_positionals: string[], values: CliOptions): number {
+  const store = Store.open();
+  try {
+    const runs = store.listRuns(integer(values.limit, '--limit') ?? 20);
+    const rows = runs.map((run) => {
+      const counts = countStates(store.taskStates(run.id));
+      const state = run.state === 'running' && !isDriven(run) ? 'interrupted' : run.state;
+      return { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt, counts };
+    });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return EXIT_OK;
+    }
+    if (rows.length === 0) process.stdout.write(`no runs yet in ${store.home}\n`);
+    for (const row of rows) {
+      const when = new Date(row.createdAt).toISOString().replace('T', ' ').slice(0, 19);
+      const tally = Object.entries(row.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ');
+      process.stdout.write(`${row.id}  ${when}  ${row.state.padEnd(11)}  ${(row.durationMs === null ? '' : formatDuration(row.durationMs)).padEnd(7)}  ${row.name}  (${tally})\n`);
+    }
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+export async function logsCommand(positionals: string[], values: CliOptions): Promise<number> {
+  needs(positionals, 2, 'RUN and TASK');
+  const store = Store.open();
+  try {
+    const run = resolveRun(store, positionals[0]);
+    const n = values.attempt === undefined ? undefined : integer(values.attempt, '--attempt');
+    let attempt = findAttempt(store, run.id, positionals[1]!, n);
+    const streams: ('stdout' | 'stderr')[] = values.stderr ? ['stderr'] : values.stdout ? ['stdout'] : ['stdout', 'stderr'];
+    const offsets = { stdout: 0, stderr: 0 };
+    const pump = () => {
+      for (const stream of streams) offsets[stream] = copyFrom(attempt[stream], offsets[stream], stream === 'stdout' ? process.stdout : process.stderr);
+    };
+    pump();
+    while (values.follow && (attempt.state === 'submitted' || attempt.state === 'running')) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      attempt = findAttempt(store, run.id, positionals[1]!, attempt.n);
+      pump();
+    }
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+/** Copies a file from `offset` to a stream; returns the new offset. A missing file is empty. */
+function copyFrom(file: string, offset: number, out: NodeJS.WriteStream): number {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    // Not created yet (the attempt is just starting).
+    return offset;
+  }
+  if (size <= offset) return offset;
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(size - offset);
+    const read = readSync(fd, buffer, 0, buffer.length, offset);
+    out.write(buffer.subarray(0, read));
+    return offset + read;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,77 @@
+import { WorkflowError } from '../../model/errors.ts';
+import { SelectionError } from '../../model/select.ts';
+import { RunNotFoundError } from '../../scheduler/control.ts';
+import { RunBusyError } from '../../scheduler/runner.ts';
+import { EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
+import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
+
+const USAGE = `usage: flotilla <command> [options]
+
+  validate FILE [-p KEY=VALUE]…          check a workflow file; nothing runs
+  run FILE [options]                     run a workflow
+      --only ID… [--upstream] [--downstream]   run part of it
+      --fresh                            ignore cached results
+      --explain                          say for each task why it runs or is cached
+      --max-parallel N                   at most N tasks at once
+      --workdir DIR                      run root (default: the file's folder)
+      -p, --param KEY=VALUE              override a param (value read as YAML)
+      -q, --quiet                        print only the outcome
+  status [RUN] [--json]                  tasks and attempts of a run (default: the last)
+  logs RUN TASK [--attempt N] [--follow] [--stderr|--stdout]
+  resume RUN                             continue a run after a crash or kill
+  resubmit RUN (--failed | TASK…) [--downstream]
+  cancel RUN [TASK]
+  history [--json] [--limit N]
+
+RUN is a run id, a unique prefix of one, or 'last'. Runs are kept in $FLOTILLA_HOME (~/.flotilla).`;
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  try {
+    const { values, positionals } = parse(rest);
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    switch (command) {
+      case 'validate':
+        return validateCommand(positionals, values);
+      case 'run':
+        return await runCommand(positionals, values);
+      case 'status':
+        return statusCommand(positionals, values);
+      case 'logs':
+        return await logsCommand(positionals, values);
+      case 'resume':
+        return await resumeCommand(positionals, values);
+      case 'resubmit':
+        return await resubmitCommand(positionals, values);
+      case 'cancel':
+        return await cancelCommand(positionals, values);
+      case 'history':
+        return historyCommand(positionals, values);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof WorkflowError) {
+      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}; nothing was run.\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`flotilla: ${(error as Error).message}\n\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof RunNotFoundError || error instanceof SelectionError || error instanceof RunBusyError) {
+      process.stderr.write(`flotilla: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,128 @@
+import type { RunnerEvent } from '../../scheduler/runner.ts';
+import { TASK_STATES } from '../../scheduler/states.ts';
+import type { TaskState } from '../../scheduler/states.ts';
+
+/** Where progress goes: a terminal gets a live view, anything else plain lines. */
+export interface ProgressOutput {
+  write(text: string): void;
+  isTTY: boolean;
+  columns?: number;
+}
+
+const COLORS: Partial<Record<TaskState, string>> = { succeeded: '32', cached: '36', failed: '31', blocked: '33', cancelled: '35', running: '34' };
+
+/**
+ * Shows a run as it goes. On a terminal: a redrawn block (bar, counts per state, running
+ * tasks, elapsed time). Otherwise: one line per start, success, failure, retry or block.
+ */
+export class Progress {
+  private readonly out: ProgressOutput;
+  private readonly states = new Map<string, TaskState>();
+  private readonly running = new Map<string, number>();
+  private readonly started = Date.now();
+  private readonly quiet: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private drawnLines = 0;
+  private name = '';
+  private runId = '';
+
+  constructor(out: ProgressOutput, quiet = false) {
+    this.out = out;
+    this.quiet = quiet;
+  }
+
+  begin(runId: string, name: string, tasks: { id: string; state: TaskState }[]): void {
+    this.runId = runId;
+    this.name = name;
+    for (const task of tasks) this.states.set(task.id, task.state);
+    if (this.quiet) return;
+    if (this.out.isTTY) {
+      this.timer = setInterval(() => this.draw(), 100);
+      this.draw();
+    } else {
+      this.out.write(`run ${runId} of ${name}: ${tasks.length} tasks\n`);
+    }
+  }
+
+  /** Prints a line above the live view (or as a plain line). */
+  note(line: string): void {
+    if (this.quiet) return;
+    this.clear();
+    this.out.write(`${line}\n`);
+    if (this.out.isTTY) this.draw();
+  }
+
+  onEvent(event: RunnerEvent): void {
+    if (event.type === 'explain') return this.note(`${event.taskId}: ${event.reason}`);
+    if (event.type !== 'task') return;
+    this.states.set(event.taskId, event.to);
+    if (event.to === 'running') this.running.set(event.taskId, Date.now());
+    else this.running.delete(event.taskId);
+    if (this.quiet || this.out.isTTY) {
+      if (event.to === 'failed' || (event.from === 'running' && event.to === 'ready')) this.note(this.line(event));
+      return;
+    }
+    if (['running', 'succeeded', 'failed', 'blocked', 'cancelled'].includes(event.to) || event.to === 'ready' && event.from !== 'waiting') {
+      this.out.write(`${this.line(event)}\n`);
+    }
+  }
+
+  end(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.out.isTTY && !this.quiet) {
+      this.clear();
+      this.draw(false);
+    }
+  }
+
+  private line(event: Extract<RunnerEvent, { type: 'task' }>): string {
+    const time = new Date(event.at).toTimeString().slice(0, 8);
+    const attempt = event.attempt !== null && event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
+    const verb = event.to === 'running' ? 'started' : event.to === 'ready' ? 'retrying' : event.to;
+    return `[${time}] ${verb} ${event.taskId}${attempt}${event.detail && event.to !== 'running' ? `: ${event.detail}` : ''}`;
+  }
+
+  private counts(): Record<TaskState, number> {
+    const counts = Object.fromEntries(TASK_STATES.map((state) => [state, 0])) as Record<TaskState, number>;
+    for (const state of this.states.values()) counts[state]++;
+    return counts;
+  }
+
+  private clear(): void {
+    if (!this.out.isTTY || this.drawnLines === 0) return;
+    this.out.write(`\x1b[${this.drawnLines}A\x1b[J`);
+    this.drawnLines = 0;
+  }
+
+  private draw(live = true): void {
+    const counts = this.counts();
+    const total = this.states.size;
+    const done = counts.succeeded + counts.cached + counts.failed + counts.blocked + counts.cancelled;
+    const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 50));
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const elapsed = formatDuration(Date.now() - this.started);
+    const lines = [`${this.name} ${this.runId}  ${'█'.repeat(filled)}${'░'.repeat(width - filled)}  ${done}/${total}  ${elapsed}`];
+    lines.push(
+      TASK_STATES.filter((state) => counts[state] > 0)
+        .map((state) => (COLORS[state] ? `\x1b[${COLORS[state]}m${state} ${counts[state]}\x1b[0m` : `${state} ${counts[state]}`))
+        .join(' · '),
+    );
+    if (live) {
+      const shown = [...this.running.entries()].slice(0, 8);
+      for (const [id, since] of shown) lines.push(`  ▸ ${id} (${formatDuration(Date.now() - since)})`);
+      if (this.running.size > shown.length) lines.push(`  … and ${this.running.size - shown.length} more running`);
+    }
+    this.clear();
+    this.out.write(`${lines.join('\n')}\n`);
+    this.drawnLines = lines.length;
+  }
+}
+
+/** `1.2s`, `3m05s`, `2h01m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}

@@ -1,0 +1,412 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { didYouMean } from './errors.ts';
+import type { Issue, PathSegment } from './errors.ts';
+import { DEFAULTS_KEYS, FILE_KEYS, TARGET_KEYS, TARGET_TYPES } from './keys.ts';
+import { checkInherited, checkKeys, checkName, checkNode, isMapping, stringList } from './node-check.ts';
+import type { Mapping, NodeProblem } from './node-check.ts';
+import { parseResources } from './resources.ts';
+import { readSource } from './source.ts';
+import { sweepRows } from './sweep.ts';
+import { renderString, renderTemplate } from './template.ts';
+import type { TemplateVars } from './template.ts';
+import type { Resources, TargetSpec, TaskSpec } from './types.ts';
+
+/** Properties a node inherits from its enclosing groups. */
+interface Scope {
+  file: string;
+  cwd: string;
+  env: Record<string, string>;
+  target: string;
+  resources: Resources;
+  retries: number;
+  shell: string;
+  cache: boolean;
+  /** Sweep variables bound by enclosing groups. */
+  vars: Record<string, unknown>;
+}
+
+/** A task or group instance in the expanded tree. */
+export interface NodeInstance {
+  id: string;
+  depth: number;
+  parent: NodeInstance | undefined;
+  /** Child name → its instances (groups only). */
+  children: Map<string, NodeInstance[]> | undefined;
+  /** Index in the task list (tasks only). */
+  task: number | undefined;
+  /** Deepest scope at which a dependency of this node resolved (−1: none). */
+  dependsAtDepth: number;
+  /** Deepest scope at which a dependency on this node resolved (−1: none). */
+  dependedAtDepth: number;
+}
+
+/** An `after` entry resolved to the node instances it names. */
+export interface Reference {
+  from: NodeInstance;
+  to: NodeInstance[];
+  file: string;
+  path: PathSegment[];
+}
+
+/** What `Expander.expand` produces before the graph checks. */
+export interface Expansion {
+  tasks: TaskSpec[];
+  references: Reference[];
+  targets: Record<string, TargetSpec>;
+  params: Record<string, unknown>;
+  name: string;
+}
+
+interface PendingReference {
+  from: NodeInstance;
+  names: string[];
+  /** `after: name` rather than a list. */
+  scalar: boolean;
+  file: string;
+  path: PathSegment[];
+}
+
+/**
+ * Expands a parsed workflow document into task instances: checks every node, binds sweep
+ * variables, renders templates, inherits group properties and resolves `after` names.
+ * Problems are collected (not thrown) so a user sees them all at once.
+ */
+export class Expander {
+  readonly issues: Issue[] = [];
+  readonly texts = new Map<string, string>();
+  private readonly tasks: TaskSpec[] = [];
+  private readonly pending: PendingReference[] = [];
+  private readonly targets: Record<string, TargetSpec> = {};
+  private params: Record<string, unknown> = {};
+  private readonly includeStack: string[] = [];
+  private readonly checked = new WeakSet<object>();
+  private runVars: Record<string, string> = {};
+
+  private readonly root: string;
+  private readonly runId: string;
+  private readonly paramOverrides: Record<string, unknown>;
+
+  constructor(root: string, runId: string, paramOverrides: Record<string, unknown>) {
+    this.root = root;
+    this.runId = runId;
+    this.paramOverrides = paramOverrides;
+  }
+
+  expand(file: string, text: string, data: unknown): Expansion {
+    this.texts.set(file, text);
+    const top = new NodeInstanceImpl('', 0, undefined, true);
+    if (!isMapping(data)) {
+      this.issue(file, [], 'a workflow file must be a mapping with version, name and tasks');
+      return this.result('');
+    }
+    this.checkFile(file, data, true);
+    const name = typeof data.name === 'string' ? data.name : path.basename(file).replace(/\.(ya?ml|json)$/, '');
+    this.params = { ...(isMapping(data.params) ? data.params : {}), ...this.paramOverrides };
+    this.runVars = { id: this.runId, name, root: this.root };
+    this.readTargets(file, data);
+    const scope = this.applyDefaults(file, data, {
+      file,
+      cwd: '',
+      env: {},
+      target: 'local',
+      resources: {},
+      retries: 1,
+      shell: 'sh',
+      cache: true,
+      vars: {},
+    });
+    if (data.tasks === undefined) this.issue(file, [], "the workflow has no 'tasks'");
+    else this.expandChildren(data.tasks, ['tasks'], scope, top);
+    return this.result(name);
+  }
+
+  private result(name: string): Expansion {
+    const references = this.resolveReferences();
+    return { tasks: this.tasks, references, targets: this.targets, params: this.params, name };
+  }
+
+  private issue(file: string, at: PathSegment[], message: string, extra: Partial<Issue> = {}): void {
+    this.issues.push({ file, path: at, message, ...extra });
+  }
+
+  private report(file: string, base: PathSegment[], problems: NodeProblem[]): void {
+    for (const problem of problems) this.issue(file, [...base, ...problem.path], problem.message, { atKey: problem.atKey });
+  }
+
+  private checkFile(file: string, data: Mapping, main: boolean): void {
+    const problems: NodeProblem[] = [];
+    checkKeys(data, FILE_KEYS, 'the workflow file', problems);
+    if (main && data.version === undefined) problems.push({ path: [], message: "missing 'version: 1'" });
+    if (data.version !== undefined && data.version !== 1) problems.push({ path: ['version'], message: `unsupported version ${JSON.stringify(data.version)}; this Flotilla reads version 1` });
+    if (data.name !== undefined && typeof data.name !== 'string') problems.push({ path: ['name'], message: "'name' must be a string" });
+    if (data.params !== undefined && !isMapping(data.params)) problems.push({ path: ['params'], message: "'params' must map names to values" });
+    if (data.defaults !== undefined && !isMapping(data.defaults)) problems.push({ path: ['defaults'], message: "'defaults' must be a mapping" });
+    this.report(file, [], problems);
+  }
+
+  private readTargets(file: string, data: Mapping): void {
+    if (!this.targets.local) this.targets.local = { name: 'local', type: 'local', maxParallel: availableParallelism() };
+    if (data.targets === undefined) return;
+    if (!isMapping(data.targets)) return this.issue(file, ['targets'], "'targets' must map target names to { type: … }");
+    for (const [name, raw] of Object.entries(data.targets)) {
+      const at = ['targets', name];
+      if (!isMapping(raw)) {
+        this.issue(file, at, `target '${name}' must be a mapping like { type: local, max_parallel: 4 }`);
+        continue;
+      }
+      const problems: NodeProblem[] = [];
+      checkKeys(raw, TARGET_KEYS, `target '${name}'`, problems);
+      this.report(file, at, problems);
+      const type = raw.type ?? (name === 'local' ? 'local' : undefined);
+      if (!(TARGET_TYPES as readonly unknown[]).includes(type)) {
+        const shown = type === undefined ? "has no 'type'" : `has type ${JSON.stringify(type)}`;
+        this.issue(file, type === undefined ? at : [...at, 'type'], `target '${name}' ${shown}; supported types: ${TARGET_TYPES.join(', ')}`);
+        continue;
+      }
+      const maxParallel = raw.max_parallel ?? availableParallelism();
+      if (!Number.isInteger(maxParallel) || (maxParallel as number) < 1) {
+        this.issue(file, [...at, 'max_parallel'], `max_parallel of target '${name}' must be a whole number ≥ 1`);
+        continue;
+      }
+      this.targets[name] = { name, type: 'local', maxParallel: maxParallel as number };
+    }
+  }
+
+  private applyDefaults(file: string, data: Mapping, scope: Scope): Scope {
+    if (!isMapping(data.defaults)) return scope;
+    const problems: NodeProblem[] = [];
+    checkKeys(data.defaults, DEFAULTS_KEYS, "'defaults'", problems);
+    checkInherited(data.defaults, problems);
+    this.report(file, ['defaults'], problems);
+    if (problems.length > 0) return scope;
+    return this.inherit(data.defaults, ['defaults'], scope, this.templateVars(scope.vars, ''));
+  }
+
+  private templateVars(vars: Record<string, unknown>, id: string): TemplateVars {
+    return { ...vars, params: this.params, run: this.runVars, task: { id, name: id.split('/').pop() ?? id } };
+  }
+
+  /** The scope seen by a node's children (or the node's own settings, for a task). */
+  private inherit(raw: Mapping, at: PathSegment[], scope: Scope, vars: TemplateVars): Scope {
+    const next: Scope = { ...scope };
+    const file = scope.file;
+    const text = (key: string, value: string, keyPath: PathSegment[] = [key]) => {
+      const rendered = renderString(value, vars);
+      if ('problem' in rendered) {
+        this.issue(file, [...at, ...keyPath], rendered.problem.message, { needle: rendered.problem.needle });
+        return undefined;
+      }
+      return rendered.value;
+    };
+    if (typeof raw.cwd === 'string') {
+      const cwd = text('cwd', raw.cwd);
+      if (cwd !== undefined) next.cwd = path.posix.isAbsolute(cwd) ? path.posix.normalize(cwd) : joinRelative(scope.cwd, cwd);
+    }
+    if (isMapping(raw.env)) {
+      next.env = { ...scope.env };
+      for (const [name, value] of Object.entries(raw.env)) {
+        const rendered = typeof value === 'string' ? text('env', value, ['env', name]) : String(value);
+        if (rendered !== undefined) next.env[name] = rendered;
+      }
+    }
+    if (typeof raw.target === 'string') {
+      const target = text('target', raw.target);
+      if (target !== undefined && !this.targets[target]) {
+        this.issue(file, [...at, 'target'], `unknown target '${target}'${didYouMean(target, Object.keys(this.targets))}; declared targets: ${Object.keys(this.targets).join(', ')}`);
+      } else if (target !== undefined) next.target = target;
+    }
+    if (isMapping(raw.resources)) {
+      const rendered: Mapping = {};
+      for (const [key, value] of Object.entries(raw.resources)) {
+        if (typeof value !== 'string') rendered[key] = value;
+        else {
+          const result = renderTemplate(value, vars);
+          if ('problem' in result) this.issue(file, [...at, 'resources', key], result.problem.message, { needle: result.problem.needle });
+          else rendered[key] = result.value;
+        }
+      }
+      const { resources, problems } = parseResources(rendered);
+      for (const problem of problems) this.issue(file, [...at, 'resources', problem.key], problem.message);
+      next.resources = { ...scope.resources, ...resources };
+    }
+    if (typeof raw.retries === 'number') next.retries = raw.retries;
+    if (typeof raw.shell === 'string') next.shell = raw.shell;
+    if (typeof raw.cache === 'boolean') next.cache = raw.cache;
+    return next;
+  }
+
+  private expandChildren(raw: unknown, at: PathSegment[], scope: Scope, parent: NodeInstance): void {
+    if (!isMapping(raw)) return;
+    for (const [name, node] of Object.entries(raw)) {
+      const problem = checkName(name);
+      if (problem) this.issue(scope.file, [...at, name], problem, { atKey: true });
+      else if (parent.children!.has(name)) this.issue(scope.file, [...at, name], `duplicate task id '${name}'`, { atKey: true });
+      else this.expandNode(name, typeof node === 'string' ? { run: node } : node, [...at, name], scope, parent);
+    }
+  }
+
+  private expandNode(name: string, raw: unknown, at: PathSegment[], scope: Scope, parent: NodeInstance): void {
+    const file = scope.file;
+    parent.children!.set(name, []);
+    if (!isMapping(raw)) {
+      this.issue(file, at, `'${name}' must be a task (a mapping with 'run') or a group (a mapping with 'tasks')`);
+      return;
+    }
+    const problems: NodeProblem[] = [];
+    const kind = checkNode(name, raw, problems);
+    if (!this.checked.has(raw)) {
+      this.checked.add(raw);
+      this.report(file, at, problems);
+    }
+    if (kind === undefined || problems.length > 0) return;
+    const sweep = sweepRows(raw.foreach, raw.zip, this.templateVars(scope.vars, parent.id), new Set(Object.keys(scope.vars)));
+    for (const problem of sweep.problems) this.issue(file, [...at, ...problem.path], problem.message, { needle: problem.needle });
+    const rows = sweep.rows ?? [undefined];
+    const declaredPath = parent.id === '' ? name : `${pathOf(parent)}/${name}`;
+    rows.forEach((row, index) => {
+      const base = parent.id === '' ? name : `${parent.id}/${name}`;
+      const id = row === undefined ? base : `${base}[${index}]`;
+      const vars = row === undefined ? scope.vars : { ...scope.vars, ...row };
+      const instance = new NodeInstanceImpl(id, parent.depth + 1, parent, kind === 'group', declaredPath);
+      parent.children!.get(name)!.push(instance);
+      const templateVars = this.templateVars(vars, id);
+      const own = this.inherit(raw, at, { ...scope, vars }, templateVars);
+      const after = stringList(raw, 'after', []) ?? [];
+      if (after.length > 0) this.pending.push({ from: instance, names: after, scalar: typeof raw.after === 'string', file, path: [...at, 'after'] });
+      if (kind === 'task') this.addTask(raw, at, own, id, declaredPath, row ?? {}, instance, templateVars);
+      else this.expandGroup(raw, at, own, instance);
+    });
+  }
+
+  private addTask(raw: Mapping, at: PathSegment[], scope: Scope, id: string, declaredPath: string, row: Record<string, unknown>, instance: NodeInstance, vars: TemplateVars): void {
+    const render = (key: string, value: string, keyPath: PathSegment[]) => {
+      const rendered = renderString(value, vars);
+      if ('problem' in rendered) {
+        this.issue(scope.file, [...at, ...keyPath], rendered.problem.message, { needle: rendered.problem.needle });
+        return '';
+      }
+      return rendered.value;
+    };
+    const list = (key: 'inputs' | 'outputs') => (stringList(raw, key, []) ?? []).map((item, i) => render(key, item, typeof raw[key] === 'string' ? [key] : [key, i]));
+    instance.task = this.tasks.length;
+    this.tasks.push({
+      id,
+      path: declaredPath,
+      run: render('run', raw.run as string, ['run']),
+      shell: scope.shell,
+      cwd: scope.cwd,
+      env: scope.env,
+      target: scope.target,
+      resources: scope.resources,
+      retries: scope.retries,
+      inputs: list('inputs'),
+      outputs: list('outputs'),
+      cache: scope.cache,
+      ...(typeof raw.description === 'string' ? { description: render('description', raw.description, ['description']) } : {}),
+      vars: { ...scope.vars, ...row },
+      after: [],
+    });
+  }
+
+  private expandGroup(raw: Mapping, at: PathSegment[], scope: Scope, instance: NodeInstance): void {
+    if (typeof raw.include === 'string') this.expandInclude(raw.include, [...at, 'include'], scope, instance);
+    if (raw.tasks !== undefined) this.expandChildren(raw.tasks, [...at, 'tasks'], scope, instance);
+  }
+
+  private expandInclude(target: string, at: PathSegment[], scope: Scope, instance: NodeInstance): void {
+    const file = path.isAbsolute(target) ? target : path.join(path.dirname(scope.file), target);
+    const absolute = path.resolve(file);
+    if (this.includeStack.includes(absolute)) {
+      const chain = [...this.includeStack.slice(this.includeStack.indexOf(absolute)), absolute].map((item) => path.basename(item)).join(' → ');
+      return this.issue(scope.file, at, `include cycle: ${chain}`);
+    }
+    let source;
+    try {
+      source = readSource(file);
+    } catch (error) {
+      const issues = (error as { issues?: Issue[] }).issues;
+      if (!issues) throw error;
+      if (issues[0]?.line === undefined) return this.issue(scope.file, at, `cannot include '${target}': ${issues[0]?.message ?? 'unreadable'}`);
+      this.issues.push(...issues);
+      return;
+    }
+    this.texts.set(file, source.text);
+    if (!isMapping(source.data)) return this.issue(file, [], 'an included workflow file must be a mapping with tasks');
+    this.checkFile(file, source.data, false);
+    if (isMapping(source.data.params)) this.params = { ...source.data.params, ...this.params };
+    this.readTargets(file, source.data);
+    const inner = this.applyDefaults(file, source.data, { ...scope, file });
+    this.includeStack.push(absolute);
+    if (source.data.tasks === undefined) this.issue(file, [], "the included workflow has no 'tasks'");
+    else this.expandChildren(source.data.tasks, ['tasks'], inner, instance);
+    this.includeStack.pop();
+  }
+
+  /** Resolves each `after` name lexically: siblings first, then each enclosing group's children. */
+  private resolveReferences(): Reference[] {
+    const references: Reference[] = [];
+    for (const pending of this.pending) {
+      pending.names.forEach((name, index) => {
+        const at = pending.scalar ? pending.path : [...pending.path, index];
+        const segments = name.split('/');
+        let scope = pending.from.parent;
+        while (scope && !scope.children!.has(segments[0]!)) scope = scope.parent;
+        if (!scope) {
+          const visible = new Set<string>();
+          for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
+          visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
+          return this.issue(pending.file, at, `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(segments[0]!, visible)}`);
+        }
+        let targets = scope.children!.get(segments[0]!)!;
+        for (const segment of segments.slice(1)) {
+          targets = targets.flatMap((target) => target.children?.get(segment) ?? []);
+          if (targets.length === 0) return this.issue(pending.file, at, `'${pending.from.id}' runs after '${name}': no task '${segment}' inside '${segments[0]}'`);
+        }
+        for (const target of targets) {
+          if (isAncestorOrSelf(target, pending.from)) {
+            return this.issue(pending.file, at, `'${pending.from.id}' cannot run after '${name}': it is inside '${target.id}' (a dependency cycle)`);
+          }
+        }
+        pending.from.dependsAtDepth = Math.max(pending.from.dependsAtDepth, scope.depth);
+        for (const target of targets) target.dependedAtDepth = Math.max(target.dependedAtDepth, scope.depth);
+        references.push({ from: pending.from, to: targets, file: pending.file, path: at });
+      });
+    }
+    return references;
+  }
+}
+
+class NodeInstanceImpl implements NodeInstance {
+  children: Map<string, NodeInstance[]> | undefined;
+  task: number | undefined = undefined;
+  dependsAtDepth = -1;
+  dependedAtDepth = -1;
+
+  readonly id: string;
+  readonly depth: number;
+  readonly parent: NodeInstance | undefined;
+  readonly declaredPath: string;
+
+  constructor(id: string, depth: number, parent: NodeInstance | undefined, group: boolean, declaredPath = '') {
+    this.id = id;
+    this.depth = depth;
+    this.parent = parent;
+    this.declaredPath = declaredPath;
+    this.children = group ? new Map() : undefined;
+  }
+}
+
+function pathOf(node: NodeInstance): string {
+  return (node as NodeInstanceImpl).declaredPath;
+}
+
+function isAncestorOrSelf(candidate: NodeInstance, node: NodeInstance): boolean {
+  for (let current: NodeInstance | undefined = node; current; current = current.parent) if (current === candidate) return true;
+  return false;
+}
+
+function joinRelative(base: string, child: string): string {
+  const joined = path.posix.join(base, child);
+  return joined === '.' ? '' : joined;
+}

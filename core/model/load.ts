@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { WorkflowError } from './errors.ts';
+import type { Issue } from './errors.ts';
+import { Expander } from './expand.ts';
+import type { NodeInstance, Reference } from './expand.ts';
+import { buildGraph, topologicalOrder } from './graph.ts';
+import { locateIssues, readSource } from './source.ts';
+import type { Plan, TaskSpec } from './types.ts';
+
+/** Options of `loadWorkflow`. */
+export interface LoadOptions {
+  /** Value of `{{ run.id }}`; a placeholder when only validating. */
+  runId?: string;
+  /** Overrides of `params`, e.g. from `flotilla run -p key=value`. */
+  params?: Record<string, unknown>;
+  /** Run root for relative `cwd` and `inputs`; default: the workflow file's folder. */
+  workdir?: string;
+}
+
+/** Most issues reported at once; a broken sweep can otherwise repeat one problem thousands of times. */
+const MAX_ISSUES = 50;
+
+/**
+ * Reads, validates and expands a workflow file into a plan. Throws `WorkflowError` with
+ * every problem found, each positioned `FILE:LINE:COL`, and runs nothing.
+ */
+export function loadWorkflow(file: string, options: LoadOptions = {}): Plan {
+  const source = readSource(file);
+  const root = path.resolve(options.workdir ?? path.dirname(file));
+  const expander = new Expander(root, options.runId ?? 'RUN_ID', options.params ?? {});
+  const expansion = expander.expand(file, source.text, source.data);
+  fail(expander.issues, expander.texts);
+  const tasks = expansion.tasks;
+  linkTasks(tasks, expansion.references);
+  const ids = tasks.map((task) => task.id);
+  const sorted = topologicalOrder(buildGraph(ids, tasks.map((task) => task.after)));
+  if ('cycle' in sorted) {
+    fail([cycleIssue(sorted.cycle.map((i) => tasks[i]!), expansion.references)], expander.texts);
+    throw new Error('unreachable');
+  }
+  return {
+    name: expansion.name,
+    file: path.resolve(file),
+    root,
+    params: expansion.params,
+    targets: expansion.targets,
+    tasks: sorted.order.map((i) => tasks[i]!),
+  };
+}
+
+function fail(issues: Issue[], texts: Map<string, string>): void {
+  if (issues.length === 0) return;
+  const seen = new Set<string>();
+  const unique = issues.filter((issue) => {
+    const key = `${issue.file}\0${issue.path.join('\0')}\0${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const located = locateIssues(unique.slice(0, MAX_ISSUES), texts);
+  located.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) : a.file < b.file ? -1 : 1));
+  throw new WorkflowError(located);
+}
+
+/**
+ * Turns references between nodes into dependencies between tasks. A group's dependency
+ * attaches to its entry tasks (those with no dependency inside it) and a dependency on a
+ * group to its exit tasks (those nothing inside it waits for): the same order as every
+ * task on every task, with far fewer edges.
+ */
+function linkTasks(tasks: TaskSpec[], references: Reference[]): void {
+  const leaves = new Map<NodeInstance, NodeInstance[]>();
+  const leavesOf = (node: NodeInstance): NodeInstance[] => {
+    if (node.task !== undefined) return [node];
+    let found = leaves.get(node);
+    if (!found) {
+      found = [];
+      for (const instances of node.children!.values()) for (const child of instances) found.push(...leavesOf(child));
+      leaves.set(node, found);
+    }
+    return found;
+  };
+  const deepest = (leaf: NodeInstance, key: 'dependsAtDepth' | 'dependedAtDepth') => {
+    let depth = -1;
+    for (let node: NodeInstance | undefined = leaf; node; node = node.parent) depth = Math.max(depth, node[key]);
+    return depth;
+  };
+  const after = tasks.map(() => new Set<string>());
+  for (const reference of references) {
+    const entries = leavesOf(reference.from).filter((leaf) => deepest(leaf, 'dependsAtDepth') < reference.from.depth);
+    const exits = reference.to.flatMap((target) => leavesOf(target).filter((leaf) => deepest(leaf, 'dependedAtDepth') < target.depth));
+    for (const entry of entries) for (const exit of exits) after[entry.task!]!.add(tasks[exit.task!]!.id);
+  }
+  tasks.forEach((task, i) => (task.after = [...after[i]!]));
+}
+
+function cycleIssue(cycle: TaskSpec[], references: Reference[]): Issue {
+  // `cycle` lists tasks each running after the next; print it in the order work flows.
+  const names = [...cycle, cycle[0]!].reverse().map((task) => task.id);
+  // Point at an `after` entry that closes the cycle: from a node holding cycle[0], naming a node holding cycle[1].
+  const holds = (node: NodeInstance, task: TaskSpec) => task.id === node.id || task.id.startsWith(`${node.id}/`);
+  const second = cycle[1 % cycle.length]!;
+  const culprit = references.find((reference) => holds(reference.from, cycle[0]!) && reference.to.some((target) => holds(target, second)));
+  const where = culprit ?? references[0]!;
+  return { file: where.file, path: where.path, message: `dependency cycle: ${names.join(' → ')}` };
+}

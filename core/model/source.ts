@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { load, YAMLException } from 'js-yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node as YamlNode, Pair } from 'yaml';
+import { WorkflowError } from './errors.ts';
+import type { Issue, PathSegment } from './errors.ts';
+
+/** A workflow file read and parsed to plain data. */
+export interface Source {
+  /** The path as the user gave it (used in messages). */
+  file: string;
+  text: string;
+  data: unknown;
+}
+
+/**
+ * Reads and parses a YAML or JSON workflow file. Parsing uses the fast js-yaml loader
+ * (JSON is YAML); node positions are only computed, with the `yaml` library, when
+ * there is an error to point at (see `locateIssues`).
+ */
+export function readSource(file: string): Source {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new WorkflowError([{ file, path: [], message: `cannot read workflow file: ${reason}` }]);
+  }
+  return { file, text, data: parseText(file, text) };
+}
+
+/** Parses text as YAML/JSON, turning syntax errors into a positioned `WorkflowError`. */
+export function parseText(file: string, text: string): unknown {
+  if (text.trim() === '') {
+    throw new WorkflowError([{ file, path: [], message: 'the workflow file is empty', line: 1, col: 1 }]);
+  }
+  try {
+    return load(text, { filename: file } as Parameters<typeof load>[1]);
+  } catch (error) {
+    if (error instanceof YAMLException) {
+      const mark = error.mark;
+      let reason = error.reason;
+      if (reason === 'duplicated mapping key' && mark) {
+        const key = /^\s*["']?([^"':]+)/.exec(text.slice(mark.position).split('\n')[0] ?? '')?.[1]?.trim();
+        reason = `duplicate key${key ? ` '${key}'` : ''} (task ids and keys must be unique within a mapping)`;
+      }
+      throw new WorkflowError([
+        {
+          file,
+          path: [],
+          message: `syntax error: ${reason}`,
+          line: mark ? mark.line + 1 : 1,
+          col: mark ? mark.column + 1 : 1,
+        },
+      ]);
+    }
+    throw error;
+  }
+}
+
+/** Fills in `line`/`col` of each issue from its path, parsing each file's text once. */
+export function locateIssues(issues: Issue[], texts: Map<string, string>): Issue[] {
+  const locators = new Map<string, Locator>();
+  return issues.map((issue) => {
+    if (issue.line !== undefined) return issue;
+    const text = texts.get(issue.file);
+    if (text === undefined) return issue;
+    let locator = locators.get(issue.file);
+    if (!locator) {
+      locator = new Locator(text);
+      locators.set(issue.file, locator);
+    }
+    return { ...issue, ...locator.locate(issue) };
+  });
+}
+
+class Locator {
+  private readonly counter = new LineCounter();
+  private readonly root: YamlNode | null;
+  private readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+    const document = parseDocument(text, { lineCounter: this.counter, uniqueKeys: false });
+    this.root = document.contents as YamlNode | null;
+  }
+
+  locate(issue: Issue): { line: number; col: number } {
+    let node: YamlNode | null = this.root;
+    let keyNode: YamlNode | null = null;
+    for (const segment of issue.path) {
+      const found = child(node, segment);
+      if (!found) break;
+      keyNode = found.key;
+      node = found.value;
+    }
+    let offset = (issue.atKey ? keyNode : node)?.range?.[0] ?? keyNode?.range?.[0] ?? 0;
+    if (issue.needle && node?.range) {
+      const raw = this.text.slice(node.range[0], node.range[1]);
+      const index = raw.indexOf(issue.needle);
+      if (index >= 0) offset = node.range[0] + index;
+    }
+    const position = this.counter.linePos(offset);
+    return { line: position.line, col: position.col };
+  }
+}
+
+function child(node: YamlNode | null, segment: PathSegment): { key: YamlNode | null; value: YamlNode | null } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
+    if (!pair) return undefined;
+    return { key: pair.key as YamlNode, value: (pair.value as YamlNode | null) ?? (pair.key as YamlNode) };
+  }
+  if (isSeq(node) && typeof segment === 'number') {
+    const item = node.items[segment];
+    if (item === undefined) return undefined;
+    const value = isPair(item) ? (item.value as YamlNode) : (item as YamlNode);
+    return { key: value, value };
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * The planned form of a workflow: what the scheduler runs. Produced by `loadWorkflow`
+ * from a workflow file (see README "Workflow file"), after validation and expansion of
+ * groups, sweeps and includes. Plain data only, so it can be stored and sent as JSON.
+ */
+
+/** Scheduler resources of a task, normalized. Unset keys are absent. */
+export interface Resources {
+  /** CPU cores per task (SLURM `--cpus-per-task`). */
+  cpus?: number;
+  /** Memory in megabytes (SLURM `--mem`). */
+  memoryMb?: number;
+  /** Wall-clock limit in seconds; enforced locally, `--time` on SLURM. */
+  timeSeconds?: number;
+  /** GPUs: a count or a `type:count` string (SLURM `--gpus`). */
+  gpus?: string;
+  partition?: string;
+  account?: string;
+  qos?: string;
+  /** Node count or range, e.g. `2` or `1-4`. */
+  nodes?: string;
+  /** Extra scheduler flags passed through verbatim, one per entry. */
+  extra?: string[];
+}
+
+/** A target (executor) declared in the workflow file. */
+export interface TargetSpec {
+  name: string;
+  type: 'local';
+  /** Tasks running at once on this target. */
+  maxParallel: number;
+}
+
+/** One task instance of a plan: a leaf task after sweeps and groups are expanded. */
+export interface TaskSpec {
+  /** Unique id: group path joined by `/`, swept instances suffixed `[i]`, e.g. `windows[2]/production`. */
+  id: string;
+  /** The declared path without instance suffixes, e.g. `windows/production`. */
+  path: string;
+  /** The shell script, templates rendered. */
+  run: string;
+  /** Absolute path of a POSIX shell that runs `run` with `-c`. */
+  shell: string;
+  /** Working folder relative to the run root (POSIX separators), or absolute. `''` is the root. */
+  cwd: string;
+  /** Environment added to the inherited one, merged down the group tree. */
+  env: Record<string, string>;
+  target: string;
+  resources: Resources;
+  /** Further attempts after a failed one. */
+  retries: number;
+  /** Paths or globs relative to the run root whose content enters the cache hash. */
+  inputs: string[];
+  /** Paths or globs relative to the task's cwd that must exist for a cached result to count. */
+  outputs: string[];
+  /** Whether a previous successful attempt with the same content hash may stand in. */
+  cache: boolean;
+  description?: string;
+  /** Sweep variables bound for this instance, outermost first. */
+  vars: Record<string, unknown>;
+  /** Ids of the task instances this one runs after. */
+  after: string[];
+}
+
+/** A validated, expanded workflow. */
+export interface Plan {
+  name: string;
+  /** Absolute path of the workflow file. */
+  file: string;
+  /** Absolute folder that relative `cwd` and `inputs` resolve against. */
+  root: string;
+  params: Record<string, unknown>;
+  targets: Record<string, TargetSpec>;
+  /** Task instances in a topological order (every task after its dependencies). */
+  tasks: TaskSpec[];
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { closeSync, globSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import type { TaskSpec } from '../model/types.ts';
+import type { Store } from '../store/store.ts';
+
+/** What a task's content hash is made of; kept with cached results so `--explain` can diff. */
+export interface HashParts {
+  run: string;
+  shell: string;
+  cwd: string;
+  env: [string, string][];
+  /** Input path (relative to the run root) → content hash, or `missing`. */
+  inputs: Record<string, string>;
+  /** Upstream task id → its content hash. */
+  upstream: Record<string, string>;
+}
+
+/** The content hash of a task instance and its parts. */
+export interface TaskHash {
+  hash: string;
+  parts: HashParts;
+}
+
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * Computes content hashes of task instances. File hashes are remembered in the store by
+ * path, size and mtime, so unchanged inputs are never read twice.
+ */
+export class Fingerprinter {
+  private readonly store: Store;
+  private readonly root: string;
+
+  constructor(store: Store, root: string) {
+    this.store = store;
+    this.root = root;
+  }
+
+  taskHash(task: TaskSpec, upstream: Record<string, string>): TaskHash {
+    const parts: HashParts = {
+      run: task.run,
+      shell: task.shell,
+      cwd: path.resolve(this.root, task.cwd),
+      env: Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      inputs: {},
+      upstream,
+    };
+    for (const pattern of task.inputs) {
+      for (const file of this.expand(pattern)) parts.inputs[file] = this.fileOrFolderHash(path.resolve(this.root, file));
+    }
+    return { hash: createHash('sha256').update(JSON.stringify(parts)).digest('hex'), parts };
+  }
+
+  /** Outputs (relative to the task's cwd) that do not exist: a cached result needs none missing. */
+  missingOutputs(task: TaskSpec): string[] {
+    const cwd = path.resolve(this.root, task.cwd);
+    return task.outputs.filter((pattern) => (GLOB.test(pattern) ? globSync(pattern, { cwd }).length === 0 : !exists(path.resolve(cwd, pattern))));
+  }
+
+  private expand(pattern: string): string[] {
+    if (!GLOB.test(pattern)) return [path.normalize(pattern)];
+    const matches = globSync(pattern, { cwd: this.root }).sort();
+    return matches.length > 0 ? matches : [pattern];
+  }
+
+  private fileOrFolderHash(file: string): string {
+    let stats: Stats;
+    try {
+      stats = statSync(file, { bigint: false });
+    } catch {
+      // A missing input is part of the hash: once it appears, the hash changes.
+      return 'missing';
+    }
+    if (stats.isDirectory()) {
+      const hash = createHash('sha256');
+      for (const entry of readdirSync(file, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        hash.update(`${entry.name}\0${this.fileOrFolderHash(path.join(file, entry.name))}\0`);
+      }
+      return hash.digest('hex');
+    }
+    const mtimeNs = String(statSync(file, { bigint: true }).mtimeNs);
+    const known = this.store.fileHash(file);
+    if (known && known.size === stats.size && known.mtimeNs === mtimeNs) return known.hash;
+    const hash = hashFile(file);
+    this.store.putFileHash(file, stats.size, mtimeNs, hash);
+    return hash;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    // Absent (or unreadable, which for an output is the same thing).
+    return false;
+  }
+}
+
+function hashFile(file: string): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(file, 'r');
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Human reasons why a task's parts differ from a previous result's, for `--explain`. */
+export function describeChanges(now: HashParts, before: HashParts): string[] {
+  const changes: string[] = [];
+  if (now.run !== before.run) changes.push('command changed');
+  if (now.shell !== before.shell) changes.push('shell changed');
+  if (now.cwd !== before.cwd) changes.push(`working folder changed (${before.cwd} → ${now.cwd})`);
+  const envNow = new Map(now.env);
+  const envBefore = new Map(before.env);
+  for (const name of new Set([...envNow.keys(), ...envBefore.keys()])) {
+    if (envNow.get(name) !== envBefore.get(name)) changes.push(`env ${name} changed`);
+  }
+  for (const file of new Set([...Object.keys(now.inputs), ...Object.keys(before.inputs)])) {
+    const a = now.inputs[file];
+    const b = before.inputs[file];
+    if (a !== b) changes.push(a === undefined ? `input ${file} removed` : b === undefined ? `input ${file} added` : a === 'missing' ? `input ${file} is missing` : `input ${file} changed`);
+  }
+  for (const id of new Set([...Object.keys(now.upstream), ...Object.keys(before.upstream)])) {
+    if (now.upstream[id] !== before.upstream[id]) changes.push(`upstream ${id} changed`);
+  }
+  return changes;
+}

@@ -1,0 +1,452 @@
+import path from 'node:path';
+import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
+import type { TaskGraph } from '../model/graph.ts';
+import type { TaskSpec } from '../model/types.ts';
+import type { AttemptRecord, RunRecord, RunState, Store } from '../store/store.ts';
+import { LocalTarget } from '../targets/local.ts';
+import type { LocalTargetOptions } from '../targets/local.ts';
+import type { AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
+import { isOwnerGone, selfOwner } from '../util/process.ts';
+import { describeChanges, Fingerprinter } from './fingerprint.ts';
+import type { HashParts } from './fingerprint.ts';
+import { PriorityQueue } from './heap.ts';
+import { ACTIVE_STATES, applyTransition, DONE_STATES, TERMINAL_STATES } from './states.ts';
+import type { TaskState, TransitionName } from './states.ts';
+
+/** What a runner reports as it goes; every event is already committed to the store. */
+export type RunnerEvent =
+  | { type: 'task'; runId: string; taskId: string; from: TaskState; to: TaskState; attempt: number | null; detail: string | null; at: number }
+  | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string; stdout: string; stderr: string }
+  | { type: 'explain'; runId: string; taskId: string; runs: boolean; reason: string }
+  | { type: 'run'; runId: string; state: RunState };
+
+export interface RunnerOptions {
+  /** Targets by name; by default built from the plan (local ones). */
+  targets?: Record<string, Target>;
+  localOptions?: LocalTargetOptions;
+  /** Cap on attempts running at once across all targets. */
+  maxParallel?: number;
+  /** Report, for each task, why it runs or is cached. */
+  explain?: boolean;
+  onEvent?: (event: RunnerEvent) => void;
+  /** How often to look for requests (cancel, resubmit) from other processes. */
+  requestPollMs?: number;
+}
+
+/** Thrown when another live process already drives the run. */
+export class RunBusyError extends Error {
+  readonly code = 'run-busy';
+  constructor(runId: string, owner: string) {
+    super(`run ${runId} is being driven by another Flotilla process (${owner}); use 'flotilla cancel' or 'flotilla resubmit', which it will pick up`);
+  }
+}
+
+/**
+ * Drives one run to its end: releases tasks whose dependencies are done (or reuses cached
+ * results), starts attempts by priority within each target's limit, retries, blocks
+ * downstream of failures, and adopts attempts a crashed predecessor left running.
+ * Every transition is committed to the store before it is acted on or reported.
+ */
+export class Runner {
+  readonly runId: string;
+  private readonly store: Store;
+  private readonly options: RunnerOptions;
+  private readonly run: RunRecord;
+  private readonly specs: TaskSpec[];
+  private readonly ids: string[];
+  private readonly graph: TaskGraph;
+  private readonly state: TaskState[];
+  private readonly hash: (string | null)[];
+  private readonly attempts: number[];
+  private readonly failures: number[];
+  private readonly force: boolean[];
+  private readonly remaining: number[];
+  private readonly cancelling = new Set<number>();
+  private readonly queued: Uint8Array;
+  private readonly queues = new Map<string, PriorityQueue>();
+  private readonly runningOn = new Map<string, number>();
+  private readonly targets: Record<string, Target>;
+  private readonly fingerprints: Fingerprinter;
+  private readonly owner = selfOwner();
+  private readonly pendingEvents: RunnerEvent[] = [];
+  private active = 0;
+  private starting = true;
+  private adopting = 0;
+  private cancelledRun = false;
+  private finished: ((state: RunState) => void) | undefined;
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(store: Store, runId: string, options: RunnerOptions = {}) {
+    const run = store.getRun(runId);
+    if (!run) throw new Error(`no run '${runId}'`);
+    this.store = store;
+    this.runId = runId;
+    this.run = run;
+    this.options = options;
+    const tasks = store.loadTasks(runId);
+    this.specs = tasks.map((task) => task.spec);
+    this.ids = tasks.map((task) => task.id);
+    this.state = tasks.map((task) => task.state);
+    this.hash = tasks.map((task) => task.hash);
+    this.attempts = tasks.map((task) => task.attempts);
+    this.failures = tasks.map((task) => task.failures);
+    const forced = new Set((store.db.prepare('SELECT idx FROM tasks WHERE run_id = ? AND force = 1').all(runId) as { idx: number }[]).map((row) => row.idx));
+    this.force = tasks.map((task) => forced.has(task.idx) || run.options.fresh === true);
+    this.queued = new Uint8Array(tasks.length);
+    this.graph = buildGraph(this.ids, this.specs.map((spec) => spec.after));
+    this.remaining = this.graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
+    const sorted = topologicalOrder(this.graph);
+    const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
+    this.targets = options.targets ?? Object.fromEntries(Object.values(run.plan.targets).map((spec) => [spec.name, new LocalTarget(spec, options.localOptions)]));
+    for (const name of Object.keys(this.targets)) {
+      this.queues.set(name, new PriorityQueue(priority));
+      this.runningOn.set(name, 0);
+    }
+    this.fingerprints = new Fingerprinter(store, run.root);
+  }
+
+  /** Runs to the end (or until cancelled) and returns the run's final state. */
+  async drive(): Promise<RunState> {
+    const claim = this.store.claimRun(this.runId, this.owner, isOwnerGone);
+    if (!claim.ok) throw new RunBusyError(this.runId, claim.owner);
+    const done = new Promise<RunState>((resolve) => (this.finished = resolve));
+    try {
+      if (this.run.state !== 'running') this.store.setRunState(this.runId, 'running', Date.now());
+      // Tasks left ready by an earlier process are queued before adoption may release more.
+      this.state.forEach((state, i) => {
+        if (state === 'ready') this.enqueue(i);
+      });
+      await this.adoptOpenAttempts();
+      this.write(() => this.settle(this.ids.map((_, i) => i)));
+      // A cancel or resubmit queued while nobody drove the run applies before anything starts.
+      this.applyRequests();
+      this.starting = false;
+      this.poller = setInterval(() => this.applyRequests(), this.options.requestPollMs ?? 300);
+      this.dispatch();
+      return await done;
+    } finally {
+      clearInterval(this.poller);
+      for (const target of Object.values(this.targets)) target.dispose();
+      this.store.releaseRun(this.runId, this.owner);
+    }
+  }
+
+  /** Cancels every unfinished task; running attempts are killed (their whole process group). */
+  cancelRun(): void {
+    this.cancelledRun = true;
+    this.write(() => {
+      for (let i = 0; i < this.ids.length; i++) this.cancelTaskNow(i);
+    });
+    this.dispatch();
+  }
+
+  /** Cancels one task; its downstream is blocked. */
+  cancelTask(taskId: string): boolean {
+    const i = this.ids.indexOf(taskId);
+    if (i < 0 || TERMINAL_STATES.has(this.state[i]!)) return false;
+    this.write(() => this.cancelTaskNow(i));
+    this.dispatch();
+    return true;
+  }
+
+  /**
+   * Runs tasks again (ignoring the cache for them): each named task, every blocked or
+   * cancelled task downstream of it, and with `downstream` every task downstream of it.
+   * Tasks still running are left alone. Returns the ids reset.
+   */
+  resubmit(taskIds: string[], downstream: boolean): string[] {
+    const reset: number[] = [];
+    this.write(() => {
+      const seen = new Set<number>();
+      const queue = taskIds.map((id) => this.ids.indexOf(id)).filter((i) => i >= 0);
+      const named = new Set(queue);
+      while (queue.length > 0) {
+        const i = queue.pop()!;
+        if (seen.has(i)) continue;
+        seen.add(i);
+        const state = this.state[i]!;
+        const wanted = named.has(i) || downstream || state === 'blocked' || state === 'cancelled';
+        if (!wanted || !TERMINAL_STATES.has(state)) continue;
+        const wasDone = DONE_STATES.has(state);
+        this.move(i, 'resubmit', null, 'resubmitted');
+        this.failures[i] = 0;
+        this.force[i] = true;
+        this.store.db.prepare('UPDATE tasks SET failures = 0, force = 1 WHERE run_id = ? AND idx = ?').run(this.runId, i);
+        if (wasDone) for (const dependent of this.graph.dependents[i]!) this.remaining[dependent]!++;
+        reset.push(i);
+        for (const dependent of this.graph.dependents[i]!) queue.push(dependent);
+      }
+      this.cancelledRun = false;
+      this.settle(reset);
+    });
+    this.dispatch();
+    return reset.map((i) => this.ids[i]!);
+  }
+
+  private cancelTaskNow(i: number): void {
+    const state = this.state[i]!;
+    if (state === 'waiting' || state === 'ready') {
+      if (state === 'ready') this.dequeue(i);
+      this.move(i, 'cancel', null, 'cancelled by user');
+      this.blockDownstream(i);
+    } else if (ACTIVE_STATES.has(state) && !this.cancelling.has(i)) {
+      this.cancelling.add(i);
+      this.targets[this.specs[i]!.target]?.cancel(this.runId, this.ids[i]!, this.attempts[i]!);
+    }
+  }
+
+  private applyRequests(): void {
+    for (const request of this.store.openRequests(this.runId)) {
+      const payload = JSON.parse(request.payload) as { task?: string; tasks?: string[]; downstream?: boolean };
+      if (request.kind === 'cancel') {
+        if (payload.task) this.cancelTask(payload.task);
+        else this.cancelRun();
+      } else {
+        this.resubmit(payload.tasks ?? [], payload.downstream === true);
+      }
+      this.store.finishRequest(request.seq, Date.now());
+    }
+  }
+
+  /** Commits `fn`'s store writes in one transaction, then reports its events. */
+  private write(fn: () => void): void {
+    this.store.transaction(fn);
+    const events = this.pendingEvents.splice(0);
+    if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
+  }
+
+  private move(i: number, name: TransitionName, attempt: number | null, detail: string | null): void {
+    const from = this.state[i]!;
+    const to = applyTransition(this.ids[i]!, from, name);
+    const at = Date.now();
+    this.store.transition(this.runId, i, from, to, at, attempt, detail);
+    this.state[i] = to;
+    this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
+  }
+
+  /**
+   * Releases every waiting task among `candidates` whose dependencies are all done, or
+   * reuses its cached result, following cached ones downstream. Inside a transaction.
+   */
+  private settle(candidates: number[]): void {
+    const queue = [...candidates];
+    for (let head = 0; head < queue.length; head++) {
+      const i = queue[head]!;
+      if (this.state[i] !== 'waiting' || this.remaining[i]! > 0) continue;
+      const decision = this.decide(i);
+      if (decision.cached) {
+        this.move(i, 'reuse', null, decision.reason);
+        for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) queue.push(dependent);
+      } else {
+        this.move(i, 'release', null, null);
+        this.enqueue(i);
+      }
+    }
+  }
+
+  /** Computes a released task's content hash and whether a cached result stands in. */
+  private decide(i: number): { cached: boolean; reason: string } {
+    const spec = this.specs[i]!;
+    const upstream: Record<string, string> = {};
+    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
+    const { hash, parts } = this.fingerprints.taskHash(spec, upstream);
+    this.hash[i] = hash;
+    this.store.setTaskHash(this.runId, i, hash);
+    let runs: string | undefined;
+    let found;
+    if (!spec.cache) runs = "cache: false";
+    else if (this.force[i]) runs = this.run.options.fresh ? '--fresh' : 'resubmitted';
+    else if (!(found = this.store.findCache(hash))) runs = this.explainMiss(spec, parts);
+    else {
+      const missing = this.fingerprints.missingOutputs(spec);
+      if (missing.length > 0) runs = `output ${missing.join(', ')} missing`;
+    }
+    const reason = runs ?? `cached: same inputs as run ${found!.runId} (attempt ${found!.attempt})`;
+    if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: runs !== undefined, reason: runs ? `runs: ${runs}` : reason });
+    return { cached: runs === undefined, reason };
+  }
+
+  private explainMiss(spec: TaskSpec, parts: HashParts): string {
+    if (!this.options.explain) return 'not cached';
+    const last = this.store.lastCache(this.run.file, spec.id);
+    if (!last) return 'no earlier successful run';
+    const changes = describeChanges(parts, JSON.parse(last.parts) as HashParts);
+    return changes.length > 0 ? `${changes.join(', ')} since run ${last.runId}` : `no cached result with this hash (last result from run ${last.runId})`;
+  }
+
+  private enqueue(i: number): void {
+    if (this.queued[i]) return;
+    this.queued[i] = 1;
+    this.queues.get(this.specs[i]!.target)!.push(i);
+  }
+
+  private dequeue(i: number): void {
+    if (this.queued[i] && this.queues.get(this.specs[i]!.target)!.remove(i)) this.queued[i] = 0;
+  }
+
+  private dispatch(): void {
+    if (this.starting) return;
+    const cap = this.options.maxParallel ?? Infinity;
+    for (const [name, queue] of this.queues) {
+      const target = this.targets[name]!;
+      while (queue.size > 0 && this.runningOn.get(name)! < target.maxParallel && this.active < cap) {
+        const i = queue.pop()!;
+        this.queued[i] = 0;
+        this.startAttempt(i);
+      }
+    }
+    this.checkFinished();
+  }
+
+  private startAttempt(i: number): void {
+    const spec = this.specs[i]!;
+    const target = this.targets[spec.target]!;
+    const n = ++this.attempts[i]!;
+    const dir = path.join(this.store.home, 'runs', this.runId, ...spec.id.split('/'), `attempt-${n}`);
+    const cwd = path.resolve(this.run.root, spec.cwd);
+    const record: AttemptRecord = {
+      runId: this.runId, taskIdx: i, n, state: 'submitted', target: target.name, host: '', command: spec.run, cwd, dir,
+      stdout: path.join(dir, 'stdout'), stderr: path.join(dir, 'stderr'), hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
+      schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null,
+    };
+    this.write(() => {
+      this.move(i, 'submit', n, null);
+      this.store.insertAttempt(record);
+      this.store.countAttempt(this.runId, i, false);
+    });
+    this.active++;
+    this.runningOn.set(spec.target, this.runningOn.get(spec.target)! + 1);
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...spec.env, FLOTILLA_RUN_ID: this.runId, FLOTILLA_TASK_ID: spec.id, FLOTILLA_ATTEMPT: String(n) };
+    let started: StartedAttempt;
+    try {
+      started = target.start({ runId: this.runId, task: spec, n, cwd, dir, stdout: record.stdout, stderr: record.stderr, env }, (exit) => this.onExit(i, n, exit));
+    } catch (error) {
+      queueMicrotask(() => this.onExit(i, n, { exitCode: null, signal: null, reason: `could not start: ${(error as Error).message}`, schedulerState: null }));
+      return;
+    }
+    if (started.pid > 0) this.markRunning(i, n, started, record);
+  }
+
+  private markRunning(i: number, n: number, started: StartedAttempt, record: Pick<AttemptRecord, 'stdout' | 'stderr'>): void {
+    this.write(() => {
+      this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: Date.now() });
+      if (this.state[i] === 'submitted') this.move(i, 'start', n, `pid ${started.pid} on ${started.host}`);
+    });
+    this.options.onEvent?.({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, stdout: record.stdout, stderr: record.stderr });
+  }
+
+  private onExit(i: number, n: number, exit: AttemptExit): void {
+    const spec = this.specs[i]!;
+    this.active--;
+    this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
+    const cancelled = this.cancelling.delete(i) || exit.reason === 'cancelled';
+    const succeeded = !cancelled && exit.exitCode === 0 && exit.signal === null && exit.reason === null;
+    const outcome = describeExit(exit, spec);
+    this.write(() => {
+      const at = Date.now();
+      this.store.updateAttempt(this.runId, i, n, {
+        state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
+        endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
+      });
+      if (cancelled) {
+        this.move(i, 'cancel', n, 'cancelled by user');
+        this.blockDownstream(i);
+      } else if (succeeded) {
+        this.move(i, 'succeed', n, null);
+        this.remember(i, n, at);
+        const released: number[] = [];
+        for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) released.push(dependent);
+        this.settle(released);
+      } else {
+        this.failures[i]!++;
+        this.store.countAttempt(this.runId, i, true);
+        if (this.failures[i]! <= spec.retries && !this.cancelledRun) {
+          this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`);
+          this.enqueue(i);
+        } else {
+          this.move(i, 'fail', n, outcome);
+          this.blockDownstream(i);
+        }
+      }
+    });
+    this.dispatch();
+  }
+
+  /** Records a successful attempt in the cache index. */
+  private remember(i: number, n: number, at: number): void {
+    const spec = this.specs[i]!;
+    if (!spec.cache || this.hash[i] === null) return;
+    const upstream: Record<string, string> = {};
+    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
+    const { parts } = this.fingerprints.taskHash(spec, upstream);
+    this.store.putCache({ hash: this.hash[i]!, file: this.run.file, taskId: spec.id, runId: this.runId, attempt: n, parts: JSON.stringify(parts), at });
+  }
+
+  private blockDownstream(i: number): void {
+    const stack = [...this.graph.dependents[i]!];
+    while (stack.length > 0) {
+      const j = stack.pop()!;
+      const state = this.state[j]!;
+      if (state !== 'waiting' && state !== 'ready') continue;
+      if (state === 'ready') this.dequeue(j);
+      this.move(j, 'block', null, `upstream ${this.ids[i]} ${this.state[i]}`);
+      stack.push(...this.graph.dependents[j]!);
+    }
+  }
+
+  /** Re-attaches to attempts an earlier process left open (after a crash or kill). */
+  private async adoptOpenAttempts(): Promise<void> {
+    const open = this.store.openAttempts(this.runId);
+    await Promise.all(
+      open.map(async (record) => {
+        const i = record.taskIdx;
+        const target = this.targets[record.target];
+        this.adopting++;
+        this.active++;
+        this.runningOn.set(record.target, (this.runningOn.get(record.target) ?? 0) + 1);
+        const adoption = target
+          ? await target.adopt(record, this.ids[i]!, (exit) => this.onExit(i, record.n, exit))
+          : ({ kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } } as const);
+        this.adopting--;
+        if (adoption.kind === 'running') this.markRunning(i, record.n, adoption.started, record);
+        else if (adoption.kind === 'exited') this.onExit(i, record.n, adoption.exit);
+        else this.forgetAttempt(i, record);
+      }),
+    );
+  }
+
+  /** An attempt that never started: not a failure, just try again. */
+  private forgetAttempt(i: number, record: AttemptRecord): void {
+    this.active--;
+    this.runningOn.set(record.target, this.runningOn.get(record.target)! - 1);
+    this.write(() => {
+      this.store.updateAttempt(this.runId, i, record.n, { state: 'lost', endedAt: Date.now(), reason: 'never started: Flotilla stopped before the process began' });
+      this.move(i, 'retry', record.n, 'attempt never started; starting again');
+      this.enqueue(i);
+    });
+  }
+
+  private checkFinished(): void {
+    if (!this.finished || this.active > 0 || this.adopting > 0) return;
+    for (const queue of this.queues.values()) if (queue.size > 0) return;
+    const state: RunState = this.cancelledRun
+      ? 'cancelled'
+      : this.state.every((s) => DONE_STATES.has(s))
+        ? 'succeeded'
+        : 'failed';
+    if (this.state.some((s) => !TERMINAL_STATES.has(s))) return;
+    this.store.setRunState(this.runId, state, Date.now());
+    this.options.onEvent?.({ type: 'run', runId: this.runId, state });
+    const resolve = this.finished;
+    this.finished = undefined;
+    resolve(state);
+  }
+}
+
+/** A short account of a failed attempt: `exit 3`, `killed by SIGKILL`, `timed out after 1:00`. */
+export function describeExit(exit: AttemptExit, spec: TaskSpec): string {
+  if (exit.reason === 'timeout') return `timed out after ${spec.resources.timeSeconds}s`;
+  if (exit.reason && exit.reason !== 'cancelled') return exit.reason;
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return `exit ${exit.exitCode}`;
+}

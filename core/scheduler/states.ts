@@ -1,0 +1,95 @@
+/**
+ * The life of a task instance within a run: one union of states, one table of the
+ * transitions between them. Every state change goes through `checkTransition`.
+ */
+export type TaskState =
+  /** Some dependency has not succeeded yet. */
+  | 'waiting'
+  /** Every dependency succeeded (or was cached); queued for a slot on its target. */
+  | 'ready'
+  /** An attempt was committed and handed to the target; the process or job may not exist yet. */
+  | 'submitted'
+  /** The attempt's process or job is known to be running. */
+  | 'running'
+  /** The last attempt exited 0. Terminal. */
+  | 'succeeded'
+  /** A previous successful attempt with the same content hash stands in; nothing ran. Terminal. */
+  | 'cached'
+  /** Every attempt failed and no retries are left. Terminal. */
+  | 'failed'
+  /** A dependency failed, was cancelled or is blocked; this task will not run. Terminal. */
+  | 'blocked'
+  /** Cancelled by the user before it could finish. Terminal. */
+  | 'cancelled';
+
+/** Every state, in display order. */
+export const TASK_STATES: readonly TaskState[] = ['waiting', 'ready', 'submitted', 'running', 'succeeded', 'cached', 'failed', 'blocked', 'cancelled'];
+
+/** States a task never leaves on its own (only a resubmit moves it). */
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached', 'failed', 'blocked', 'cancelled']);
+
+/** States whose dependents may start. */
+export const DONE_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached']);
+
+/** States in which an attempt is out there (a process or a job). */
+export const ACTIVE_STATES: ReadonlySet<TaskState> = new Set(['submitted', 'running']);
+
+/** The named transitions and the states each may start from. */
+export const TRANSITIONS = {
+  /** Dependencies are done. */
+  release: { from: ['waiting'], to: 'ready' },
+  /** A previous result stands in for this one. */
+  reuse: { from: ['waiting', 'ready'], to: 'cached' },
+  /** An attempt is committed and handed to the target. */
+  submit: { from: ['ready'], to: 'submitted' },
+  /** The target confirmed the attempt runs. */
+  start: { from: ['submitted'], to: 'running' },
+  /** The attempt exited 0. */
+  succeed: { from: ['submitted', 'running'], to: 'succeeded' },
+  /** The attempt failed and retries are spent. */
+  fail: { from: ['submitted', 'running'], to: 'failed' },
+  /** The attempt failed (or never started) and another one is allowed. */
+  retry: { from: ['submitted', 'running'], to: 'ready' },
+  /** A dependency will never succeed. */
+  block: { from: ['waiting', 'ready'], to: 'blocked' },
+  /** The user cancelled the task or its run. */
+  cancel: { from: ['waiting', 'ready', 'submitted', 'running'], to: 'cancelled' },
+  /** The user asked for the task to run again. */
+  resubmit: { from: ['succeeded', 'cached', 'failed', 'blocked', 'cancelled'], to: 'waiting' },
+} as const satisfies Record<string, { from: readonly TaskState[]; to: TaskState }>;
+
+export type TransitionName = keyof typeof TRANSITIONS;
+
+/** Thrown for a transition the table does not allow. */
+export class IllegalTransitionError extends Error {
+  readonly code = 'illegal-transition';
+  constructor(task: string, from: TaskState, to: TaskState, name?: string) {
+    super(`illegal transition of task '${task}' from ${from} to ${to}${name ? ` (${name})` : ''}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+const ALLOWED = new Map<TaskState, Set<TaskState>>();
+for (const transition of Object.values(TRANSITIONS)) {
+  for (const from of transition.from) {
+    if (!ALLOWED.has(from)) ALLOWED.set(from, new Set());
+    ALLOWED.get(from)!.add(transition.to);
+  }
+}
+
+/** Whether the table allows moving from `from` to `to`. */
+export function isAllowed(from: TaskState, to: TaskState): boolean {
+  return ALLOWED.get(from)?.has(to) ?? false;
+}
+
+/** Throws `IllegalTransitionError` unless `from → to` is in the table. */
+export function checkTransition(task: string, from: TaskState, to: TaskState): void {
+  if (!isAllowed(from, to)) throw new IllegalTransitionError(task, from, to);
+}
+
+/** The state a named transition leads to, after checking it may start from `from`. */
+export function applyTransition(task: string, from: TaskState, name: TransitionName): TaskState {
+  const transition = TRANSITIONS[name];
+  if (!(transition.from as readonly TaskState[]).includes(from)) throw new IllegalTransitionError(task, from, transition.to, name);
+  return transition.to;
+}

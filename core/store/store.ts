@@ -1,0 +1,359 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { Plan, TaskSpec } from '../model/types.ts';
+import type { TaskState } from '../scheduler/states.ts';
+import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+
+/** A run as a whole. `running` with no live owner means interrupted (resume it). */
+export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Options a run was started with, kept so `resume` continues the same way. */
+export interface RunOptions {
+  maxParallel?: number;
+  fresh?: boolean;
+}
+
+/** The plan's header: everything but the tasks, which live in their own table. */
+export type PlanHeader = Omit<Plan, 'tasks'>;
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  file: string;
+  root: string;
+  state: RunState;
+  createdAt: number;
+  endedAt: number | null;
+  plan: PlanHeader;
+  options: RunOptions;
+  /** `pid:start@host` of the process driving the run, if any. */
+  owner: string | null;
+}
+
+export interface TaskRecord {
+  idx: number;
+  id: string;
+  state: TaskState;
+  spec: TaskSpec;
+  hash: string | null;
+  attempts: number;
+  failures: number;
+  reason: string | null;
+}
+
+/** Where an attempt ended up. `lost`: it never started (the core died first). */
+export type AttemptState = 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
+
+export interface AttemptRecord {
+  runId: string;
+  taskIdx: number;
+  n: number;
+  state: AttemptState;
+  target: string;
+  host: string;
+  command: string;
+  cwd: string;
+  /** Folder of the attempt's logs and markers. */
+  dir: string;
+  stdout: string;
+  stderr: string;
+  hash: string | null;
+  pid: number | null;
+  pidStart: string | null;
+  jobId: string | null;
+  schedulerState: string | null;
+  submittedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+}
+
+export interface EventRecord {
+  seq: number;
+  runId: string;
+  taskIdx: number | null;
+  at: number;
+  kind: string;
+  fromState: string | null;
+  toState: string | null;
+  attempt: number | null;
+  detail: string | null;
+}
+
+export interface CacheRecord {
+  hash: string;
+  file: string;
+  taskId: string;
+  runId: string;
+  attempt: number;
+  parts: string;
+  at: number;
+}
+
+export interface RequestRecord {
+  seq: number;
+  runId: string;
+  kind: 'cancel' | 'resubmit';
+  payload: string;
+}
+
+/** `$FLOTILLA_HOME`, or `~/.flotilla`. */
+export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
+}
+
+const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
+  runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir',
+  stdout: 'stdout', stderr: 'stderr', hash: 'hash', pid: 'pid', pidStart: 'pid_start', jobId: 'job_id', schedulerState: 'scheduler_state',
+  submittedAt: 'submitted_at', startedAt: 'started_at', endedAt: 'ended_at', exitCode: 'exit_code', signal: 'signal', reason: 'reason',
+};
+const ATTEMPT_SELECT = Object.entries(ATTEMPT_COLUMNS).map(([key, column]) => `${column} AS ${key}`).join(', ');
+
+/**
+ * The durable record of runs: SQLite in WAL mode, one file under the Flotilla home.
+ * Every state change is committed here before anything acts on it.
+ */
+export class Store {
+  readonly db: Database.Database;
+  readonly home: string;
+  private readonly statements = new Map<string, Statement>();
+
+  private constructor(home: string, db: Database.Database) {
+    this.home = home;
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the store under `home`. */
+  static open(home: string = flotillaHome()): Store {
+    mkdirSync(home, { recursive: true });
+    const db = new Database(path.join(home, 'store.db'), { timeout: 10_000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = OFF');
+    const store = new Store(home, db);
+    store.migrate();
+    return store;
+  }
+
+  private migrate(): void {
+    this.db.exec(SCHEMA);
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    if (row && Number(row.value) > SCHEMA_VERSION) {
+      throw new Error(`the store at ${this.home} was written by a newer Flotilla (schema ${row.value}); upgrade Flotilla`);
+    }
+    this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE), committed when it returns. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  // Runs
+
+  createRun(run: RunRecord, tasks: readonly TaskSpec[], at: number): void {
+    this.transaction(() => {
+      this.statement(
+        'INSERT INTO runs (id, name, file, root, state, created_at, ended_at, plan, options, owner) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)',
+      ).run(run.id, run.name, run.file, run.root, run.state, run.createdAt, JSON.stringify(run.plan), JSON.stringify(run.options), run.owner);
+      const insert = this.statement("INSERT INTO tasks (run_id, idx, id, state, spec, updated_at) VALUES (?, ?, ?, 'waiting', ?, ?)");
+      tasks.forEach((task, idx) => insert.run(run.id, idx, task.id, JSON.stringify(task), at));
+      this.event(run.id, null, at, 'run-created', null, null, null, `${tasks.length} tasks`);
+    });
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.statement('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Runs newest first. */
+  listRuns(limit = 50): RunRecord[] {
+    return (this.statement('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toRun);
+  }
+
+  /** Ids of runs matching a prefix (exact match first). */
+  matchRuns(prefix: string): string[] {
+    const exact = this.statement('SELECT id FROM runs WHERE id = ?').get(prefix) as { id: string } | undefined;
+    if (exact) return [exact.id];
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return (this.statement("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT 10").all(`${escaped}%`) as { id: string }[]).map((row) => row.id);
+  }
+
+  setRunState(id: string, state: RunState, at: number): void {
+    this.statement('UPDATE runs SET state = ?, ended_at = ? WHERE id = ?').run(state, state === 'running' ? null : at, id);
+    this.event(id, null, at, `run-${state}`, null, null, null, null);
+  }
+
+  /** Makes `owner` the run's driver if it has none or `isStale(current)` says the old one is gone. */
+  claimRun(id: string, owner: string, isStale: (current: string) => boolean): { ok: true } | { ok: false; owner: string } {
+    return this.transaction(() => {
+      const row = this.statement('SELECT owner FROM runs WHERE id = ?').get(id) as { owner: string | null } | undefined;
+      if (!row) throw new Error(`no run '${id}'`);
+      if (row.owner && row.owner !== owner && !isStale(row.owner)) return { ok: false as const, owner: row.owner };
+      this.statement('UPDATE runs SET owner = ? WHERE id = ?').run(owner, id);
+      return { ok: true as const };
+    });
+  }
+
+  releaseRun(id: string, owner: string): void {
+    this.statement('UPDATE runs SET owner = NULL WHERE id = ? AND owner = ?').run(id, owner);
+  }
+
+  // Tasks
+
+  loadTasks(runId: string): TaskRecord[] {
+    const rows = this.statement('SELECT idx, id, state, spec, hash, attempts, failures, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as (Omit<TaskRecord, 'spec'> & { spec: string })[];
+    return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as TaskSpec }));
+  }
+
+  /** Task states only (cheap: for status views). */
+  taskStates(runId: string): { idx: number; id: string; state: TaskState; attempts: number; reason: string | null }[] {
+    return this.statement('SELECT idx, id, state, attempts, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as never;
+  }
+
+  findTask(runId: string, id: string): TaskRecord | undefined {
+    const row = this.statement('SELECT idx, id, state, spec, hash, attempts, failures, reason FROM tasks WHERE run_id = ? AND id = ?').get(runId, id) as
+      | (Omit<TaskRecord, 'spec'> & { spec: string })
+      | undefined;
+    return row ? { ...row, spec: JSON.parse(row.spec) as TaskSpec } : undefined;
+  }
+
+  /**
+   * Moves a task from `from` to `to` and appends the event, failing if the stored state is
+   * not `from` (someone else moved it). Call inside `transaction`.
+   */
+  transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null): void {
+    const changed = this.statement('UPDATE tasks SET state = ?, updated_at = ?, reason = ? WHERE run_id = ? AND idx = ? AND state = ?').run(to, at, detail, runId, idx, from).changes;
+    if (changed !== 1) throw new Error(`task #${idx} of run ${runId} is no longer ${from}; not moving it to ${to}`);
+    this.event(runId, idx, at, 'state', from, to, attempt, detail);
+  }
+
+  setTaskHash(runId: string, idx: number, hash: string | null): void {
+    this.statement('UPDATE tasks SET hash = ? WHERE run_id = ? AND idx = ?').run(hash, runId, idx);
+  }
+
+  countAttempt(runId: string, idx: number, failed: boolean): void {
+    this.statement('UPDATE tasks SET attempts = attempts + ?, failures = failures + ? WHERE run_id = ? AND idx = ?').run(failed ? 0 : 1, failed ? 1 : 0, runId, idx);
+  }
+
+  resetFailures(runId: string, idx: number): void {
+    this.statement('UPDATE tasks SET failures = 0 WHERE run_id = ? AND idx = ?').run(runId, idx);
+  }
+
+  // Attempts
+
+  insertAttempt(attempt: AttemptRecord): void {
+    const columns = Object.values(ATTEMPT_COLUMNS);
+    const values = Object.keys(ATTEMPT_COLUMNS).map((key) => attempt[key as keyof AttemptRecord]);
+    this.statement(`INSERT INTO attempts (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
+  }
+
+  updateAttempt(runId: string, taskIdx: number, n: number, fields: Partial<AttemptRecord>): void {
+    const keys = Object.keys(fields) as (keyof AttemptRecord)[];
+    if (keys.length === 0) return;
+    const sql = `UPDATE attempts SET ${keys.map((key) => `${ATTEMPT_COLUMNS[key]} = ?`).join(', ')} WHERE run_id = ? AND task_idx = ? AND n = ?`;
+    this.statement(sql).run(...keys.map((key) => fields[key]), runId, taskIdx, n);
+  }
+
+  attempts(runId: string, taskIdx?: number): AttemptRecord[] {
+    if (taskIdx === undefined) return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? ORDER BY task_idx, n`).all(runId) as AttemptRecord[];
+    return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND task_idx = ? ORDER BY n`).all(runId, taskIdx) as AttemptRecord[];
+  }
+
+  /** Attempts still submitted or running: what a resume must reconcile. */
+  openAttempts(runId: string): AttemptRecord[] {
+    return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND state IN ('submitted', 'running') ORDER BY task_idx, n`).all(runId) as AttemptRecord[];
+  }
+
+  // Events
+
+  event(runId: string, taskIdx: number | null, at: number, kind: string, from: string | null, to: string | null, attempt: number | null, detail: string | null): void {
+    this.statement('INSERT INTO events (run_id, task_idx, at, kind, from_state, to_state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, taskIdx, at, kind, from, to, attempt, detail);
+  }
+
+  events(runId: string, afterSeq = 0): EventRecord[] {
+    return this.statement(
+      'SELECT seq, run_id AS runId, task_idx AS taskIdx, at, kind, from_state AS fromState, to_state AS toState, attempt, detail FROM events WHERE run_id = ? AND seq > ? ORDER BY seq',
+    ).all(runId, afterSeq) as EventRecord[];
+  }
+
+  // Cache
+
+  findCache(hash: string): CacheRecord | undefined {
+    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, at FROM cache WHERE hash = ?').get(hash) as CacheRecord | undefined;
+  }
+
+  /** The latest cached result of a task of a workflow file: what `--explain` compares against. */
+  lastCache(file: string, taskId: string): CacheRecord | undefined {
+    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, at FROM cache WHERE file = ? AND task_id = ? ORDER BY at DESC LIMIT 1').get(file, taskId) as
+      | CacheRecord
+      | undefined;
+  }
+
+  putCache(entry: CacheRecord): void {
+    this.statement('INSERT OR REPLACE INTO cache (hash, file, task_id, run_id, attempt, parts, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      entry.hash, entry.file, entry.taskId, entry.runId, entry.attempt, entry.parts, entry.at,
+    );
+  }
+
+  fileHash(filePath: string): { size: number; mtimeNs: string; hash: string } | undefined {
+    return this.statement('SELECT size, mtime_ns AS mtimeNs, hash FROM file_hashes WHERE path = ?').get(filePath) as never;
+  }
+
+  putFileHash(filePath: string, size: number, mtimeNs: string, hash: string): void {
+    this.statement('INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, hash) VALUES (?, ?, ?, ?)').run(filePath, size, mtimeNs, hash);
+  }
+
+  // Requests from other processes (cancel, resubmit) to the one driving a run
+
+  addRequest(runId: string, kind: RequestRecord['kind'], payload: unknown, at: number): number {
+    return Number(this.statement('INSERT INTO requests (run_id, kind, payload, at) VALUES (?, ?, ?, ?)').run(runId, kind, JSON.stringify(payload), at).lastInsertRowid);
+  }
+
+  openRequests(runId: string): RequestRecord[] {
+    return this.statement('SELECT seq, run_id AS runId, kind, payload FROM requests WHERE run_id = ? AND done_at IS NULL ORDER BY seq').all(runId) as RequestRecord[];
+  }
+
+  finishRequest(seq: number, at: number): void {
+    this.statement('UPDATE requests SET done_at = ? WHERE seq = ?').run(at, seq);
+  }
+
+  isRequestDone(seq: number): boolean {
+    const row = this.statement('SELECT done_at FROM requests WHERE seq = ?').get(seq) as { done_at: number | null } | undefined;
+    return row?.done_at != null;
+  }
+}
+
+function toRun(row: Record<string, unknown>): RunRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    file: row.file as string,
+    root: row.root as string,
+    state: row.state as RunState,
+    createdAt: row.created_at as number,
+    endedAt: (row.ended_at as number | null) ?? null,
+    plan: JSON.parse(row.plan as string) as PlanHeader,
+    options: JSON.parse(row.options as string) as RunOptions,
+    owner: (row.owner as string | null) ?? null,
+  };
+}

@@ -1,0 +1,58 @@
+import type { TaskSpec } from '../model/types.ts';
+import type { AttemptRecord } from '../store/store.ts';
+
+/** What a target needs to start one attempt. */
+export interface AttemptRequest {
+  runId: string;
+  task: TaskSpec;
+  /** Attempt number, from 1. */
+  n: number;
+  /** Absolute working folder (created by the target). */
+  cwd: string;
+  /** Folder for this attempt's logs and markers (created by the target). */
+  dir: string;
+  stdout: string;
+  stderr: string;
+  /** Complete environment of the process. */
+  env: Record<string, string>;
+}
+
+/** How an attempt ended. */
+export interface AttemptExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Why, when it is not a plain exit: `timeout`, `cancelled`, `vanished`, a spawn error… */
+  reason: string | null;
+  /** A scheduler's own state name, kept as data (SLURM's TIMEOUT, OUT_OF_MEMORY …). */
+  schedulerState: string | null;
+}
+
+/** A started attempt's identity, recorded before anything else happens. */
+export interface StartedAttempt {
+  pid: number;
+  pidStart: string | null;
+  host: string;
+}
+
+/** What `adopt` found for an attempt left open by an earlier process. */
+export type Adoption =
+  /** Still running; `onExit` will be called when it ends. */
+  | { kind: 'running'; started: StartedAttempt }
+  /** It ended while nobody watched. */
+  | { kind: 'exited'; exit: AttemptExit }
+  /** It never started. */
+  | { kind: 'not-started' };
+
+/** An executor: somewhere attempts run. */
+export interface Target {
+  readonly name: string;
+  readonly maxParallel: number;
+  /** Starts an attempt; throws if it cannot (the attempt then failed). Calls `onExit` once. */
+  start(request: AttemptRequest, onExit: (exit: AttemptExit) => void): StartedAttempt;
+  /** Asks a running attempt to stop; its `onExit` reports `cancelled`. */
+  cancel(runId: string, taskId: string, n: number): void;
+  /** Re-attaches to an attempt an earlier process started and did not see end. */
+  adopt(record: AttemptRecord, taskId: string, onExit: (exit: AttemptExit) => void): Promise<Adoption>;
+  /** Stops watching (does not kill attempts: they outlive the core). */
+  dispose(): void;
+}

@@ -1,0 +1,28 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'out/', 'dist/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    // core/ runs in plain Node: no Electron, React, xyflow, xterm, or DOM.
+    files: ['core/**/*.ts', 'core/**/*.js'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', 'electron/*', 'electron-store'], message: 'core/ runs in plain Node; Electron belongs in electron/.' },
+            { group: ['react', 'react-dom', 'react/*', 'react-dom/*', '@xyflow/*', 'xterm', '@xterm/*'], message: 'core/ runs in plain Node; UI code belongs in renderer/.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage'],
+    },
+  },
+);

@@ -57,6 +57,8 @@ export class Runner {
   private readonly graph: TaskGraph;
   private readonly state: TaskState[];
   private readonly hash: (string | null)[];
+  /** Hash parts computed when a task was released, kept for its cache entry. */
+  private readonly parts = new Map<number, HashParts>();
   private readonly attempts: number[];
   private readonly failures: number[];
   private readonly force: boolean[];
@@ -251,6 +253,7 @@ export class Runner {
     for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
     const { hash, parts } = this.fingerprints.taskHash(spec, upstream);
     this.hash[i] = hash;
+    this.parts.set(i, parts);
     this.store.setTaskHash(this.runId, i, hash);
     let runs: string | undefined;
     let found;
@@ -316,15 +319,10 @@ export class Runner {
     });
     this.active++;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! + 1);
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...spec.env, FLOTILLA_RUN_ID: this.runId, FLOTILLA_TASK_ID: spec.id, FLOTILLA_ATTEMPT: String(n) };
-    let started: StartedAttempt;
-    try {
-      started = target.start({ runId: this.runId, task: spec, n, cwd, dir, stdout: record.stdout, stderr: record.stderr, env }, (exit) => this.onExit(i, n, exit));
-    } catch (error) {
-      queueMicrotask(() => this.onExit(i, n, { exitCode: null, signal: null, reason: `could not start: ${(error as Error).message}`, schedulerState: null }));
-      return;
-    }
-    if (started.pid > 0) this.markRunning(i, n, started, record);
+    target.start(
+      { runId: this.runId, task: spec, n, cwd, dir, stdout: record.stdout, stderr: record.stderr },
+      { onStarted: (started) => this.markRunning(i, n, started, record), onExit: (exit) => this.onExit(i, n, exit) },
+    );
   }
 
   private markRunning(i: number, n: number, started: StartedAttempt, record: Pick<AttemptRecord, 'stdout' | 'stderr'>): void {
@@ -375,10 +373,15 @@ export class Runner {
   /** Records a successful attempt in the cache index. */
   private remember(i: number, n: number, at: number): void {
     const spec = this.specs[i]!;
+    let parts = this.parts.get(i);
+    this.parts.delete(i);
     if (!spec.cache || this.hash[i] === null) return;
-    const upstream: Record<string, string> = {};
-    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
-    const { parts } = this.fingerprints.taskHash(spec, upstream);
+    if (!parts) {
+      // Released by an earlier process (this is a resume): compute the parts again.
+      const upstream: Record<string, string> = {};
+      for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
+      parts = this.fingerprints.taskHash(spec, upstream).parts;
+    }
     this.store.putCache({ hash: this.hash[i]!, file: this.run.file, taskId: spec.id, runId: this.runId, attempt: n, parts: JSON.stringify(parts), at });
   }
 

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { TargetSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 import { isProcessAlive, processStartTime, signalGroup } from '../util/process.ts';
-import type { Adoption, AttemptExit, AttemptRequest, StartedAttempt, Target } from './target.ts';
+import { createLauncher } from './launcher.ts';
+import type { Launcher } from './launcher.ts';
+import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } from './target.ts';
 
 /** Marker files each local attempt writes into its folder. */
 export const PID_MARKER = 'pid';
@@ -20,7 +20,7 @@ export const EXIT_MARKER = 'exit';
 const MARKERS = `echo $$ > "$FLOTILLA_ATTEMPT_DIR/${PID_MARKER}"; trap 'echo $? > "$FLOTILLA_ATTEMPT_DIR/${EXIT_MARKER}"' EXIT; `;
 
 interface Running {
-  child: ChildProcess | undefined;
+  /** 0 until the launcher reports the process started. */
   pid: number;
   timer: NodeJS.Timeout | undefined;
   killTimer: NodeJS.Timeout | undefined;
@@ -33,6 +33,8 @@ export interface LocalTargetOptions {
   killGraceMs?: number;
   /** Poll interval for adopted processes (not our children, so no exit event). */
   adoptPollMs?: number;
+  /** How processes are started; by default the Perl fork server where Perl exists. */
+  launcher?: Launcher;
 }
 
 /**
@@ -46,46 +48,42 @@ export class LocalTarget implements Target {
   private readonly killGraceMs: number;
   private readonly adoptPollMs: number;
   private readonly host = hostname();
+  private readonly launcher: Launcher;
 
   constructor(spec: TargetSpec, options: LocalTargetOptions = {}) {
     this.name = spec.name;
     this.maxParallel = spec.maxParallel;
     this.killGraceMs = options.killGraceMs ?? 10_000;
     this.adoptPollMs = options.adoptPollMs ?? 250;
+    this.launcher = options.launcher ?? createLauncher();
   }
 
-  start(request: AttemptRequest, onExit: (exit: AttemptExit) => void): StartedAttempt {
-    mkdirSync(request.dir, { recursive: true });
-    mkdirSync(request.cwd, { recursive: true });
-    const out = openSync(request.stdout, 'w');
-    const err = openSync(request.stderr, 'w');
-    let child: ChildProcess;
-    try {
-      child = spawn(shellPath(request.task.shell), ['-c', MARKERS + request.task.run], {
-        cwd: request.cwd,
-        env: { ...request.env, FLOTILLA_ATTEMPT_DIR: request.dir },
-        detached: true,
-        stdio: ['ignore', out, err],
-      });
-    } finally {
-      closeSync(out);
-      closeSync(err);
-    }
+  start(request: AttemptRequest, events: AttemptEvents): void {
     const key = attemptKey(request.runId, request.task.id, request.n);
-    if (child.pid === undefined) {
-      // Spawn failed (missing shell); 'error' follows on the next tick.
-      child.once('error', (error) => onExit({ exitCode: null, signal: null, reason: `could not start ${request.task.shell}: ${error.message}`, schedulerState: null }));
-      return { pid: 0, pidStart: null, host: this.host };
-    }
-    const entry: Running = { child, pid: child.pid, timer: undefined, killTimer: undefined, ending: undefined };
+    const entry: Running = { pid: 0, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
-    const limit = request.task.resources.timeSeconds;
-    if (limit !== undefined) entry.timer = setTimeout(() => this.stop(entry, 'timeout'), limit * 1000);
-    child.once('exit', (code, signal) => {
-      this.finish(key, entry);
-      onExit({ exitCode: code, signal, reason: entry.ending ?? null, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null });
-    });
-    return { pid: child.pid, pidStart: processStartTime(child.pid), host: this.host };
+    const delta: Record<string, string> = { ...request.task.env, FLOTILLA_RUN_ID: request.runId, FLOTILLA_TASK_ID: request.task.id, FLOTILLA_ATTEMPT: String(request.n), FLOTILLA_ATTEMPT_DIR: request.dir };
+    this.launcher.launch(
+      { shell: shellPath(request.task.shell), script: MARKERS + request.task.run, cwd: request.cwd, dir: request.dir, stdout: request.stdout, stderr: request.stderr, env: delta },
+      {
+        onStarted: (pid) => {
+          entry.pid = pid;
+          const limit = request.task.resources.timeSeconds;
+          if (limit !== undefined) entry.timer = setTimeout(() => this.stop(entry, 'timeout'), limit * 1000);
+          events.onStarted({ pid, pidStart: processStartTime(pid), host: this.host });
+          // A cancel that came before the pid did is carried out now.
+          if (entry.ending) this.signal(entry);
+        },
+        onExit: (code, signal) => {
+          this.finish(key, entry);
+          events.onExit({ exitCode: code, signal, reason: entry.ending ?? null, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null });
+        },
+        onFailed: (message) => {
+          this.finish(key, entry);
+          events.onExit({ exitCode: null, signal: null, reason: `could not start: ${message}`, schedulerState: null });
+        },
+      },
+    );
   }
 
   cancel(runId: string, taskId: string, n: number): void {
@@ -107,7 +105,7 @@ export class LocalTarget implements Target {
       return { kind: 'exited', exit: readExit(record.dir) ?? { exitCode: null, signal: null, reason: 'vanished: the process ended while Flotilla was not running and left no exit status', schedulerState: null } };
     }
     const key = attemptKey(record.runId, taskId, record.n);
-    const entry: Running = { child: undefined, pid, timer: undefined, killTimer: undefined, ending: undefined };
+    const entry: Running = { pid, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
     const poll = () => {
       if (isProcessAlive(pid, record.pidStart)) {
@@ -128,6 +126,7 @@ export class LocalTarget implements Target {
       clearTimeout(entry.killTimer);
     }
     this.running.clear();
+    this.launcher.dispose();
   }
 
   /** Attempts this target is watching now. */
@@ -138,7 +137,11 @@ export class LocalTarget implements Target {
   private stop(entry: Running, why: 'timeout' | 'cancelled'): void {
     if (entry.ending) return;
     entry.ending = why;
-    if (entry.child) clearTimeout(entry.timer);
+    if (entry.pid > 0) this.signal(entry);
+  }
+
+  /** SIGTERM to the attempt's process group, SIGKILL after the grace period. */
+  private signal(entry: Running): void {
     signalGroup(entry.pid, 'SIGTERM');
     entry.killTimer = setTimeout(() => signalGroup(entry.pid, 'SIGKILL'), this.killGraceMs);
     entry.killTimer.unref();
@@ -148,7 +151,7 @@ export class LocalTarget implements Target {
     clearTimeout(entry.timer);
     clearTimeout(entry.killTimer);
     // Children the script left behind in its group go with it.
-    if (entry.ending) signalGroup(entry.pid, 'SIGKILL');
+    if (entry.ending && entry.pid > 0) signalGroup(entry.pid, 'SIGKILL');
     this.running.delete(key);
   }
 }

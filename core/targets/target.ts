@@ -13,8 +13,6 @@ export interface AttemptRequest {
   dir: string;
   stdout: string;
   stderr: string;
-  /** Complete environment of the process. */
-  env: Record<string, string>;
 }
 
 /** How an attempt ended. */
@@ -34,6 +32,12 @@ export interface StartedAttempt {
   host: string;
 }
 
+/** What a target reports about an attempt it started. */
+export interface AttemptEvents {
+  onStarted(started: StartedAttempt): void;
+  onExit(exit: AttemptExit): void;
+}
+
 /** What `adopt` found for an attempt left open by an earlier process. */
 export type Adoption =
   /** Still running; `onExit` will be called when it ends. */
@@ -47,8 +51,11 @@ export type Adoption =
 export interface Target {
   readonly name: string;
   readonly maxParallel: number;
-  /** Starts an attempt; throws if it cannot (the attempt then failed). Calls `onExit` once. */
-  start(request: AttemptRequest, onExit: (exit: AttemptExit) => void): StartedAttempt;
+  /**
+   * Starts an attempt. Calls `onStarted` once it runs (not at all if it cannot start), then
+   * `onExit` exactly once, also when it could not start.
+   */
+  start(request: AttemptRequest, events: AttemptEvents): void;
   /** Asks a running attempt to stop; its `onExit` reports `cancelled`. */
   cancel(runId: string, taskId: string, n: number): void;
   /** Re-attaches to an attempt an earlier process started and did not see end. */

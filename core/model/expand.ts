@@ -95,6 +95,7 @@ export class Expander {
 
   expand(file: string, text: string, data: unknown): Expansion {
     this.texts.set(file, text);
+    this.includeStack.push(path.resolve(file));
     const top = new NodeInstanceImpl('', 0, undefined, true);
     if (!isMapping(data)) {
       this.issue(file, [], 'a workflow file must be a mapping with version, name and tasks');

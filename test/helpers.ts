@@ -1,0 +1,70 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(REPO, 'core/host/cli/flotilla.js');
+
+/** A fresh folder, removed when the test ends. */
+export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'flotilla-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a workflow file (text as given, so tests control lines and columns). */
+export function writeWorkflow(dir: string, text: string, name = 'workflow.yaml'): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `flotilla` command in a child process with its own store. */
+export function cli(args: string[], options: { home: string; cwd?: string; env?: Record<string, string> }): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, FLOTILLA_HOME: options.home, ...options.env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts `flotilla` without waiting for it. */
+export function startCli(args: string[], options: { home: string; cwd?: string }): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, FLOTILLA_HOME: options.home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Whether a process exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { WorkflowError } from '../../core/model/errors.ts';
+import { loadWorkflow } from '../../core/model/load.ts';
+import { tempDir, writeWorkflow } from '../helpers.ts';
+
+function errorsOf(file: string): string[] {
+  try {
+    loadWorkflow(file);
+  } catch (error) {
+    if (error instanceof WorkflowError) return error.message.split('\n');
+    throw error;
+  }
+  assert.fail('expected the workflow to be invalid');
+}
+
+/** Each case: a file whose only problem is on a known line and column, and the message. */
+const BAD: { name: string; text: string; expect: string }[] = [
+  {
+    name: 'YAML syntax error',
+    text: 'version: 1\ntasks:\n  a: { run: "echo a"\n  b: { run: echo b }\n',
+    expect: ':4:3: syntax error',
+  },
+  {
+    name: 'unknown key with a suggestion',
+    text: 'version: 1\ntasks:\n  a:\n    run: echo a\n    retires: 2\n',
+    expect: ":5:5: unknown key 'retires' in task 'a' (did you mean 'retries'?)",
+  },
+  {
+    name: 'unknown top-level key',
+    text: 'version: 1\ntask:\n  a: { run: echo a }\ntasks:\n  b: { run: echo b }\n',
+    expect: ":2:1: unknown key 'task' in the workflow file (did you mean 'tasks'?)",
+  },
+  {
+    name: 'duplicate task id',
+    text: 'version: 1\ntasks:\n  a: { run: echo 1 }\n  b: { run: echo 2 }\n  a: { run: echo 3 }\n',
+    expect: ":5:3: syntax error: duplicate key 'a'",
+  },
+  {
+    name: 'unknown dependency',
+    text: 'version: 1\ntasks:\n  setup: { run: echo s }\n  a:\n    run: echo a\n    after: [setup, stup]\n',
+    expect: ":6:20: 'a' runs after 'stup', which does not exist (did you mean 'setup'?)",
+  },
+  {
+    name: 'cycle, with its path',
+    text: 'version: 1\ntasks:\n  a: { run: echo a, after: c }\n  b: { run: echo b, after: a }\n  c: { run: echo c, after: b }\n',
+    expect: ':3:28: dependency cycle: a → b → c → a',
+  },
+  {
+    name: 'undefined template variable, pointing at the expression',
+    text: 'version: 1\ntasks:\n  g:\n    foreach: { w: [1, 2] }\n    tasks:\n      a: { run: "echo {{ wx }} > out" }\n',
+    expect: ":6:23: undefined template variable 'wx' (did you mean 'w'?)",
+  },
+  {
+    name: 'bad resource value',
+    text: 'version: 1\ntasks:\n  a:\n    run: echo a\n    resources:\n      time: 2 days\n',
+    expect: ':6:13: bad resource value time: "2 days"',
+  },
+  {
+    name: 'bad memory',
+    text: 'version: 1\ntasks:\n  a:\n    run: echo a\n    resources: { memory: lots }\n',
+    expect: ':5:26: bad resource value memory: "lots"',
+  },
+  {
+    name: 'unknown target',
+    text: 'version: 1\ntargets:\n  cluster: { type: local }\ntasks:\n  a: { run: echo a, target: clustr }\n',
+    expect: ":5:29: unknown target 'clustr' (did you mean 'cluster'?)",
+  },
+  {
+    name: 'unsupported target type',
+    text: 'version: 1\ntargets:\n  hpc: { type: pbs }\ntasks:\n  a: { run: echo a }\n',
+    expect: ":3:16: target 'hpc' has type \"pbs\"; supported types: local",
+  },
+  {
+    name: 'task without run or tasks',
+    text: 'version: 1\ntasks:\n  a: { cwd: x }\n',
+    expect: ":3:6: 'a' needs 'run'",
+  },
+  {
+    name: 'depending on its own group',
+    text: 'version: 1\ntasks:\n  g:\n    tasks:\n      a: { run: echo a, after: [g] }\n',
+    expect: ":5:33: 'g/a' cannot run after 'g': it is inside 'g'",
+  },
+  {
+    name: 'zip lists of different lengths',
+    text: 'version: 1\ntasks:\n  a:\n    zip: { x: [1, 2], y: [1] }\n    run: echo {{ x }}\n',
+    expect: ':4:10: zip lists must have the same length (x: 2, y: 1)',
+  },
+  {
+    name: 'bad retries',
+    text: 'version: 1\ntasks:\n  a: { run: echo a, retries: -1 }\n',
+    expect: ":3:30: 'retries' must be a whole number from 0 to 100",
+  },
+  {
+    name: 'missing version',
+    text: 'tasks:\n  a: { run: echo a }\n',
+    expect: ":1:1: missing 'version: 1'",
+  },
+];
+
+describe('workflow validation', () => {
+  for (const bad of BAD) {
+    it(`reports ${bad.name} at its line and column`, (t) => {
+      const file = writeWorkflow(tempDir(t), bad.text);
+      const errors = errorsOf(file);
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.ok(errors[0]!.startsWith(file + bad.expect), `got: ${errors[0]}\nwanted: ${file}${bad.expect}…`);
+    });
+  }
+
+  it('reports every problem of a file at once, in line order', (t) => {
+    const file = writeWorkflow(tempDir(t), 'version: 1\ntasks:\n  a: { run: echo a, after: [b] }\n  b: { run: echo b, tagret: x }\n  c: { run: "{{ nope }}" }\n');
+    const errors = errorsOf(file);
+    assert.equal(errors.length, 2);
+    assert.match(errors[0]!, /:4:21: unknown key 'tagret'.*did you mean 'target'/);
+    assert.match(errors[1]!, /:5:14: undefined template variable 'nope'/);
+  });
+
+  it('a missing file is reported by name', () => {
+    assert.throws(() => loadWorkflow('/nonexistent/flow.yaml'), /\/nonexistent\/flow.yaml: cannot read workflow file: no such file/);
+  });
+
+  it('reports problems inside an included file with that file’s position', (t) => {
+    const dir = tempDir(t);
+    writeWorkflow(dir, 'version: 1\ntasks:\n  x: { run: echo x, retries: many }\n', 'part.yaml');
+    const file = writeWorkflow(dir, 'version: 1\ntasks:\n  g: { include: part.yaml }\n');
+    const errors = errorsOf(file);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0]!.startsWith(`${path.join(dir, 'part.yaml')}:3:30: 'retries' must be`), errors[0]);
+  });
+
+  it('refuses an include cycle', (t) => {
+    const dir = tempDir(t);
+    writeWorkflow(dir, 'version: 1\ntasks:\n  back: { include: main.yaml }\n', 'part.yaml');
+    const file = writeWorkflow(dir, 'version: 1\ntasks:\n  g: { include: part.yaml }\n', 'main.yaml');
+    assert.match(errorsOf(file).join('\n'), /include cycle: main.yaml → part.yaml → main.yaml/);
+  });
+});
+
+describe('expansion', () => {
+  it('children inherit cwd (joined), env (merged), target, resources and retries, and may override', (t) => {
+    const file = writeWorkflow(
+      tempDir(t),
+      `version: 1
+targets:
+  fast: { type: local, max_parallel: 4 }
+defaults: { retries: 2, env: { A: top, B: top }, resources: { cpus: 2 } }
+tasks:
+  outer:
+    cwd: runs
+    env: { B: outer }
+    target: fast
+    resources: { time: 10m }
+    tasks:
+      inner:
+        cwd: deep
+        env: { C: inner }
+        retries: 0
+        tasks:
+          leaf: { run: echo leaf, resources: { cpus: 8, memory: 2G } }
+      plain: { run: echo plain, target: local }
+`,
+    );
+    const plan = loadWorkflow(file);
+    const leaf = plan.tasks.find((task) => task.id === 'outer/inner/leaf')!;
+    assert.equal(leaf.cwd, 'runs/deep');
+    assert.deepEqual(leaf.env, { A: 'top', B: 'outer', C: 'inner' });
+    assert.equal(leaf.target, 'fast');
+    assert.equal(leaf.retries, 0);
+    assert.deepEqual(leaf.resources, { cpus: 8, timeSeconds: 600, memoryMb: 2048 });
+    const plain = plan.tasks.find((task) => task.id === 'outer/plain')!;
+    assert.equal(plain.cwd, 'runs');
+    assert.equal(plain.target, 'local');
+    assert.equal(plain.retries, 2);
+    assert.deepEqual(plain.resources, { cpus: 2, timeSeconds: 600 });
+  });
+
+  it('sweeps a group over params; after binds within an instance, and to all instances from outside', (t) => {
+    const file = writeWorkflow(
+      tempDir(t),
+      `version: 1
+params: { windows: [0, 1, 2] }
+tasks:
+  setup: { run: echo setup }
+  windows:
+    foreach: { w: "{{ params.windows }}" }
+    cwd: "window-{{ w }}"
+    after: [setup]
+    tasks:
+      equilibrate: { run: "echo eq {{ w }}" }
+      production: { run: "echo md {{ w }} {{ task.id }}", after: [equilibrate] }
+  analyze: { run: cat, after: [windows] }
+`,
+    );
+    const plan = loadWorkflow(file);
+    const byId = new Map(plan.tasks.map((task) => [task.id, task]));
+    assert.equal(plan.tasks.length, 8);
+    assert.deepEqual(byId.get('windows[1]/equilibrate')!.after, ['setup']);
+    assert.deepEqual(byId.get('windows[1]/production')!.after, ['windows[1]/equilibrate']);
+    assert.equal(byId.get('windows[2]/production')!.cwd, 'window-2');
+    assert.equal(byId.get('windows[2]/production')!.run, 'echo md 2 windows[2]/production');
+    assert.deepEqual(byId.get('windows[2]/production')!.vars, { w: 2 });
+    // analyze waits for the exits of the group: the productions (which wait for the equilibrations).
+    assert.deepEqual([...byId.get('analyze')!.after].sort(), ['windows[0]/production', 'windows[1]/production', 'windows[2]/production']);
+    // Topological order: every task after its dependencies.
+    const position = new Map(plan.tasks.map((task, i) => [task.id, i]));
+    for (const task of plan.tasks) for (const dep of task.after) assert.ok(position.get(dep)! < position.get(task.id)!);
+  });
+
+  it('foreach takes the cartesian product; zip pairs element-wise; range counts', (t) => {
+    const file = writeWorkflow(
+      tempDir(t),
+      `version: 1
+tasks:
+  grid: { foreach: { a: [1, 2], b: [x, y, z] }, run: "echo {{ a }}{{ b }}" }
+  pairs: { zip: { t: [300, 310], p: [1, 2] }, run: "echo {{ t }}/{{ p }}" }
+  counted: { foreach: { i: { range: [0, 10, 4] } }, run: "echo {{ i }}" }
+  both:
+    foreach: { s: [A, B] }
+    zip: { t: [1, 2], u: [3, 4] }
+    run: "echo {{ s }}{{ t }}{{ u }}"
+`,
+    );
+    const runs = (prefix: string) => loadWorkflow(file).tasks.filter((task) => task.id.startsWith(`${prefix}[`)).map((task) => task.run);
+    assert.deepEqual(runs('grid'), ['echo 1x', 'echo 1y', 'echo 1z', 'echo 2x', 'echo 2y', 'echo 2z']);
+    assert.deepEqual(runs('pairs'), ['echo 300/1', 'echo 310/2']);
+    assert.deepEqual(runs('counted'), ['echo 0', 'echo 4', 'echo 8']);
+    assert.deepEqual(runs('both'), ['echo A13', 'echo A24', 'echo B13', 'echo B24']);
+  });
+
+  it('nested sweeps see outer variables; a swept task after a swept sibling binds per instance', (t) => {
+    const file = writeWorkflow(
+      tempDir(t),
+      `version: 1
+tasks:
+  outer:
+    foreach: { e: [a, b] }
+    cwd: "{{ e }}"
+    tasks:
+      solve: { foreach: { s: [1, 2] }, run: "solve {{ e }} {{ s }}" }
+      sum: { run: "sum {{ e }}", after: [solve] }
+`,
+    );
+    const plan = loadWorkflow(file);
+    const sum = plan.tasks.find((task) => task.id === 'outer[1]/sum')!;
+    assert.deepEqual([...sum.after].sort(), ['outer[1]/solve[0]', 'outer[1]/solve[1]']);
+    assert.equal(plan.tasks.find((task) => task.id === 'outer[1]/solve[1]')!.run, 'solve b 2');
+  });
+
+  it('include assembles another file as a group, with its params as defaults and paths relative to it', (t) => {
+    const dir = tempDir(t);
+    writeFileSync(path.join(dir, 'stage.yaml'), 'version: 1\nparams: { n: 2, label: inner }\ntasks:\n  one: { run: "echo {{ params.label }} {{ params.n }}" }\n  two: { run: echo two, after: one }\n');
+    const file = writeWorkflow(dir, 'version: 1\nparams: { label: outer }\ntasks:\n  first: { run: echo first }\n  stage: { include: stage.yaml, after: first, cwd: st }\n');
+    const plan = loadWorkflow(file);
+    assert.deepEqual(plan.tasks.map((task) => task.id), ['first', 'stage/one', 'stage/two']);
+    assert.equal(plan.tasks[1]!.run, 'echo outer 2');
+    assert.equal(plan.tasks[1]!.cwd, 'st');
+    assert.deepEqual(plan.tasks[1]!.after, ['first']);
+    assert.deepEqual(plan.tasks[2]!.after, ['stage/one']);
+  });
+
+  it('JSON files load the same as YAML, and parameters can be overridden', (t) => {
+    const dir = tempDir(t);
+    const file = path.join(dir, 'flow.json');
+    writeFileSync(file, JSON.stringify({ version: 1, params: { n: 1 }, tasks: { a: { run: 'echo {{ params.n }}' }, b: 'echo shorthand' } }));
+    const plan = loadWorkflow(file, { params: { n: 7 } });
+    assert.equal(plan.name, 'flow');
+    assert.deepEqual(plan.tasks.map((task) => task.run), ['echo 7', 'echo shorthand']);
+  });
+
+  it('keeps ids, params and paths with spaces, quotes, $() and unicode intact', (t) => {
+    const file = writeWorkflow(
+      tempDir(t),
+      `version: 1
+params: { label: "a 'b' \\"c\\" $(rm -rf x); ü" }
+tasks:
+  "täsk with spaces":
+    cwd: "dir with $(x) ü"
+    run: "printf '%s' \\"{{ params.label }}\\""
+`,
+    );
+    const [task] = loadWorkflow(file).tasks;
+    assert.equal(task!.id, 'täsk with spaces');
+    assert.equal(task!.cwd, 'dir with $(x) ü');
+    assert.equal(task!.run, `printf '%s' "a 'b' "c" $(rm -rf x); ü"`);
+  });
+});

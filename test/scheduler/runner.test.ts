@@ -1,0 +1,307 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadWorkflow } from '../../core/model/load.ts';
+import { selectTasks } from '../../core/model/select.ts';
+import type { Selection } from '../../core/model/select.ts';
+import { Runner } from '../../core/scheduler/runner.ts';
+import type { RunnerEvent, RunnerOptions } from '../../core/scheduler/runner.ts';
+import { createRun } from '../../core/scheduler/runs.ts';
+import { Store } from '../../core/store/store.ts';
+import type { RunOptions } from '../../core/store/store.ts';
+import { alive, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+
+interface Harness {
+  dir: string;
+  store: Store;
+  start(text: string, options?: { run?: RunOptions; runner?: RunnerOptions; select?: Selection }): { runner: Runner; done: Promise<string>; events: RunnerEvent[]; runId: string };
+  states(runId: string): Record<string, string>;
+  ledger(): string[];
+}
+
+function harness(t: { after: (fn: () => void) => void }): Harness {
+  const dir = tempDir(t);
+  const store = Store.open(path.join(dir, 'home'));
+  t.after(() => store.close());
+  return {
+    dir,
+    store,
+    start(text, options = {}) {
+      const file = writeWorkflow(dir, text);
+      const plan = selectTasks(loadWorkflow(file), options.select ?? { only: [] });
+      const runId = createRun(store, plan, options.run ?? {});
+      const events: RunnerEvent[] = [];
+      const runner = new Runner(store, runId, { localOptions: { killGraceMs: 500 }, ...options.runner, onEvent: (event) => events.push(event) });
+      return { runner, done: runner.drive(), events, runId };
+    },
+    states(runId) {
+      return Object.fromEntries(store.taskStates(runId).map((task) => [task.id, task.state]));
+    },
+    ledger() {
+      const file = path.join(dir, 'ledger');
+      return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+    },
+  };
+}
+
+describe('scheduler', () => {
+  it('runs tasks in dependency order and records every transition before reporting it', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { run: echo a >> ledger }
+  b: { run: echo b >> ledger, after: a }
+  c: { run: echo c >> ledger, after: b }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['a', 'b', 'c']);
+    const stored = h.store.events(run.runId).filter((event) => event.kind === 'state').map((event) => `${event.fromState}>${event.toState}`);
+    const reported = run.events.filter((event) => event.type === 'task').map((event) => (event.type === 'task' ? `${event.from}>${event.to}` : ''));
+    assert.deepEqual(reported, stored);
+    assert.deepEqual(h.states(run.runId), { a: 'succeeded', b: 'succeeded', c: 'succeeded' });
+  });
+
+  it('never runs more tasks at once than the target allows, and does run them in parallel', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+targets: { local: { type: local, max_parallel: 2 } }
+tasks:
+  s: { foreach: { i: { range: [0, 6] } }, run: "echo start >> ledger; sleep 0.3; echo end >> ledger" }
+`);
+    assert.equal(await run.done, 'succeeded');
+    let now = 0;
+    let most = 0;
+    for (const line of h.ledger()) {
+      now += line === 'start' ? 1 : -1;
+      most = Math.max(most, now);
+    }
+    assert.equal(most, 2);
+  });
+
+  it('the global cap (--max-parallel) applies across targets', async (t) => {
+    const h = harness(t);
+    const run = h.start(
+      `version: 1
+targets: { local: { type: local, max_parallel: 4 }, other: { type: local, max_parallel: 4 } }
+tasks:
+  a: { foreach: { i: [1, 2, 3] }, run: "echo start >> ledger; sleep 0.2; echo end >> ledger" }
+  b: { foreach: { i: [1, 2, 3] }, target: other, run: "echo start >> ledger; sleep 0.2; echo end >> ledger" }
+`,
+      { runner: { maxParallel: 1 } },
+    );
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['start', 'end', 'start', 'end', 'start', 'end', 'start', 'end', 'start', 'end', 'start', 'end']);
+  });
+
+  it('starts the task with the longest remaining path first', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+targets: { local: { type: local, max_parallel: 1 } }
+tasks:
+  lone1: { run: echo lone1 >> ledger }
+  lone2: { run: echo lone2 >> ledger }
+  head: { run: echo head >> ledger }
+  middle: { run: echo middle >> ledger, after: head }
+  tail: { run: echo tail >> ledger, after: middle }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.equal(h.ledger()[0], 'head');
+    assert.equal(h.ledger()[1], 'middle');
+  });
+
+  it('retries a failed attempt, then succeeds', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  flaky: { retries: 1, run: "if [ -f tried ]; then echo ok; else touch tried; echo first >&2; exit 3; fi" }
+`);
+    assert.equal(await run.done, 'succeeded');
+    const attempts = h.store.attempts(run.runId);
+    assert.deepEqual(attempts.map((a) => [a.n, a.state, a.exitCode]), [[1, 'failed', 3], [2, 'succeeded', 0]]);
+    assert.equal(readFileSync(attempts[0]!.stderr, 'utf8'), 'first\n');
+    assert.equal(readFileSync(attempts[1]!.stdout, 'utf8'), 'ok\n');
+  });
+
+  it('a task that fails every attempt fails, its downstream is blocked, independent branches go on', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+defaults: { retries: 2 }
+tasks:
+  bad: { run: "echo bad >> ledger; exit 3" }
+  after_bad: { run: echo never >> ledger, after: bad }
+  further: { run: echo never >> ledger, after: after_bad }
+  good: { run: echo good >> ledger }
+  after_good: { run: echo after_good >> ledger, after: good }
+`);
+    assert.equal(await run.done, 'failed');
+    assert.deepEqual(h.states(run.runId), { bad: 'failed', after_bad: 'blocked', further: 'blocked', good: 'succeeded', after_good: 'succeeded' });
+    assert.equal(h.ledger().filter((line) => line === 'bad').length, 3);
+    assert.ok(!h.ledger().includes('never'));
+    assert.match(h.store.findTask(run.runId, 'bad')!.reason!, /exit 3/);
+  });
+
+  it('cancelling a run kills each running task’s whole process group', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  long: { run: "sleep 60 & echo $! > child.pid; wait" }
+  next: { run: echo never >> ledger, after: long }
+`);
+    const childFile = path.join(h.dir, 'child.pid');
+    const child = await waitFor(() => existsSync(childFile) && Number(readFileSync(childFile, 'utf8')), 'the task to start its child');
+    assert.ok(alive(child));
+    run.runner.cancelRun();
+    assert.equal(await run.done, 'cancelled');
+    await waitFor(() => !alive(child), 'the background child to be killed');
+    assert.deepEqual(h.states(run.runId), { long: 'cancelled', next: 'cancelled' });
+    assert.equal(h.store.attempts(run.runId)[0]!.state, 'cancelled');
+  });
+
+  it('cancelling one task blocks its downstream and lets the rest finish', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  slow: { run: "touch slow.started; sleep 60" }
+  after_slow: { run: echo never >> ledger, after: slow }
+  other: { run: "echo other >> ledger" }
+`);
+    await waitFor(() => existsSync(path.join(h.dir, 'slow.started')), 'slow to start');
+    assert.ok(run.runner.cancelTask('slow'));
+    assert.equal(await run.done, 'failed');
+    assert.deepEqual(h.states(run.runId), { slow: 'cancelled', after_slow: 'blocked', other: 'succeeded' });
+  });
+
+  it('enforces resources.time locally: the attempt is killed and recorded as a timeout', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  slow: { retries: 0, resources: { time: 1s }, run: "sleep 60" }
+`);
+    assert.equal(await run.done, 'failed');
+    const [attempt] = h.store.attempts(run.runId);
+    assert.equal(attempt!.reason, 'timeout');
+    assert.equal(attempt!.schedulerState, 'TIMEOUT');
+    assert.equal(attempt!.signal, 'SIGTERM');
+    assert.match(h.store.findTask(run.runId, 'slow')!.reason!, /timed out after 1s/);
+  });
+
+  it('runs each attempt in its cwd (created) with env merged and its identity exported', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+defaults: { env: { SHARED: top } }
+tasks:
+  g:
+    cwd: "sub dir"
+    env: { OWN: "{{ task.id }}" }
+    tasks:
+      t: { run: 'echo "$SHARED $OWN $FLOTILLA_TASK_ID $FLOTILLA_ATTEMPT $(basename "$PWD")" > out.txt' }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.equal(readFileSync(path.join(h.dir, 'sub dir', 'out.txt'), 'utf8'), 'top g g/t 1 sub dir\n');
+  });
+
+  it('a task whose shell cannot start fails with the reason', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { retries: 0, shell: /nonexistent/bash, run: echo a }
+`);
+    assert.equal(await run.done, 'failed');
+    const [attempt] = h.store.attempts(run.runId);
+    assert.equal(attempt!.state, 'failed');
+    assert.equal(attempt!.exitCode, 127);
+    assert.match(readFileSync(attempt!.stderr, 'utf8'), /cannot run \/nonexistent\/bash/);
+  });
+
+  it('--only with --upstream and --downstream picks the right tasks', async (t) => {
+    const h = harness(t);
+    const text = `version: 1
+tasks:
+  a: { run: echo a >> ledger }
+  b: { run: echo b >> ledger, after: a }
+  c: { run: echo c >> ledger, after: b }
+  d: { run: echo d >> ledger }
+`;
+    const only = h.start(text, { select: { only: ['b'] } });
+    assert.equal(await only.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['b']);
+    rmSync(path.join(h.dir, 'ledger'));
+    const up = h.start(text, { select: { only: ['b'], upstream: true, downstream: true }, run: { fresh: true } });
+    assert.equal(await up.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['a', 'b', 'c']);
+  });
+});
+
+describe('caching', () => {
+  const flow = `version: 1
+tasks:
+  prep: { run: "cat data.txt > prep.out; echo prep >> ledger", inputs: data.txt, outputs: prep.out }
+  use: { run: "cat prep.out > use.out; echo use >> ledger", after: prep, outputs: use.out }
+  volatile: { run: "echo volatile >> ledger", cache: false }
+`;
+
+  it('a second run reuses every result whose hash matches; --explain says why', async (t) => {
+    const h = harness(t);
+    writeFileSync(path.join(h.dir, 'data.txt'), 'one');
+    assert.equal(await h.start(flow).done, 'succeeded');
+    const second = h.start(flow, { runner: { explain: true } });
+    assert.equal(await second.done, 'succeeded');
+    assert.deepEqual(h.states(second.runId), { prep: 'cached', use: 'cached', volatile: 'succeeded' });
+    assert.deepEqual([...h.ledger()].sort(), ['prep', 'use', 'volatile', 'volatile']);
+    const explained = Object.fromEntries(second.events.flatMap((event) => (event.type === 'explain' ? [[event.taskId, event.reason]] : [])));
+    assert.match(explained.prep, /^cached: same inputs as run /);
+    assert.equal(explained.volatile, 'runs: cache: false');
+  });
+
+  it('a changed input reruns the task and everything downstream, and --explain names the change', async (t) => {
+    const h = harness(t);
+    writeFileSync(path.join(h.dir, 'data.txt'), 'one');
+    assert.equal(await h.start(flow).done, 'succeeded');
+    writeFileSync(path.join(h.dir, 'data.txt'), 'two!');
+    const second = h.start(flow, { runner: { explain: true } });
+    assert.equal(await second.done, 'succeeded');
+    const explained = Object.fromEntries(second.events.flatMap((event) => (event.type === 'explain' ? [[event.taskId, event.reason]] : [])));
+    assert.match(explained.prep, /^runs: input data.txt changed since run /);
+    assert.match(explained.use, /^runs: upstream prep changed since run /);
+    assert.equal(readFileSync(path.join(h.dir, 'use.out'), 'utf8'), 'two!');
+  });
+
+  it('a changed command or a missing output reruns; --fresh ignores the cache', async (t) => {
+    const h = harness(t);
+    writeFileSync(path.join(h.dir, 'data.txt'), 'one');
+    assert.equal(await h.start(flow).done, 'succeeded');
+    rmSync(path.join(h.dir, 'use.out'));
+    const missing = h.start(flow, { runner: { explain: true } });
+    assert.equal(await missing.done, 'succeeded');
+    assert.deepEqual(h.states(missing.runId), { prep: 'cached', use: 'succeeded', volatile: 'succeeded' });
+    const reason = missing.events.find((event) => event.type === 'explain' && event.taskId === 'use');
+    assert.equal(reason?.type === 'explain' && reason.reason, 'runs: output use.out missing');
+    const changed = h.start(flow.replace('cat prep.out > use.out', 'cat prep.out prep.out > use.out'), { runner: { explain: true } });
+    assert.equal(await changed.done, 'succeeded');
+    const why = changed.events.find((event) => event.type === 'explain' && event.taskId === 'use');
+    assert.match(why?.type === 'explain' ? why.reason : '', /^runs: command changed since run /);
+    const fresh = h.start(flow, { run: { fresh: true } });
+    assert.equal(await fresh.done, 'succeeded');
+    assert.deepEqual(h.states(fresh.runId), { prep: 'succeeded', use: 'succeeded', volatile: 'succeeded' });
+  });
+
+  it('resubmitting a finished run’s failed task after a fix reruns it and releases its downstream', async (t) => {
+    const h = harness(t);
+    const text = `version: 1
+tasks:
+  fragile: { retries: 0, run: "test -f fixed && echo fragile >> ledger" }
+  next: { run: echo next >> ledger, after: fragile }
+`;
+    const first = h.start(text);
+    assert.equal(await first.done, 'failed');
+    assert.deepEqual(h.states(first.runId), { fragile: 'failed', next: 'blocked' });
+    writeFileSync(path.join(h.dir, 'fixed'), '');
+    const again = new Runner(h.store, first.runId);
+    const done = again.drive();
+    assert.deepEqual(again.resubmit(['fragile'], false), ['fragile', 'next']);
+    assert.equal(await done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['fragile', 'next']);
+    assert.deepEqual(h.store.attempts(first.runId).map((a) => [a.taskIdx, a.n, a.state]), [[0, 1, 'failed'], [0, 2, 'succeeded'], [1, 1, 'succeeded']]);
+  });
+});

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { cli, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+
+interface Status {
+  run: { id: string; state: string };
+  counts: Record<string, number>;
+  tasks: { id: string; state: string; attempts: number; last?: { exitCode: number | null } }[];
+}
+
+describe('flotilla CLI', () => {
+  it('validate: ok with a summary; a bad file gives FILE:LINE:COL, exit 2, and runs nothing', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const good = writeWorkflow(dir, 'version: 1\nname: demo\ntasks:\n  a: { run: echo a }\n  b: { run: echo b, after: a }\n', 'good.yaml');
+    const ok = cli(['validate', good], { home });
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, /ok — demo: 2 tasks, 1 dependencies/);
+    const bad = writeWorkflow(dir, 'version: 1\ntasks:\n  a: { run: touch ran, after: [zz] }\n', 'bad.yaml');
+    for (const command of ['validate', 'run']) {
+      const result = cli([command, bad], { home, cwd: dir });
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, new RegExp(`${bad.replaceAll('/', '\\/')}:3:32: 'a' runs after 'zz', which does not exist`));
+      assert.match(result.stderr, /nothing was run/);
+    }
+    assert.ok(!existsSync(path.join(dir, 'ran')));
+    assert.match(cli(['history'], { home }).stdout, /no runs yet/);
+  });
+
+  it('usage errors exit 2 with a message', (t) => {
+    const home = tempDir(t);
+    const unknown = cli(['frobnicate'], { home });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    const missingRun = cli(['status', 'nope'], { home });
+    assert.equal(missingRun.code, 2);
+    assert.match(missingRun.stderr, /no run 'nope'/);
+  });
+
+  it('run exits 1 on a failure; status, logs and resubmit --failed take it to success', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, `version: 1
+name: fixable
+tasks:
+  prepare: { run: echo prepared > prepared.txt }
+  compute: { retries: 0, after: prepare, run: 'echo "computing"; test -f fix || { echo "no fix yet" >&2; exit 3; }' }
+  report: { after: compute, run: cat prepared.txt > report.txt }
+`);
+    const run = cli(['run', file], { home });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /failed compute: exit 3/);
+    assert.match(run.stdout, /flotilla resubmit .* --failed/);
+    const status = JSON.parse(cli(['status', '--json'], { home }).stdout) as Status;
+    assert.deepEqual(Object.fromEntries(status.tasks.map((task) => [task.id, task.state])), { prepare: 'succeeded', compute: 'failed', report: 'blocked' });
+    assert.equal(status.tasks[1]!.last?.exitCode, 3);
+    const errLog = cli(['logs', status.run.id, 'compute', '--stderr'], { home });
+    assert.equal(errLog.stderr, 'no fix yet\n');
+    const outLog = cli(['logs', status.run.id.slice(0, 17), 'compute', '--stdout'], { home });
+    assert.equal(outLog.stdout, 'computing\n');
+    writeFileSync(path.join(dir, 'fix'), '');
+    const again = cli(['resubmit', status.run.id, '--failed'], { home });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /resubmitting 1 task/);
+    assert.equal(readFileSync(path.join(dir, 'report.txt'), 'utf8'), 'prepared\n');
+    const after = JSON.parse(cli(['status', status.run.id, '--json'], { home }).stdout) as Status;
+    assert.equal(after.run.state, 'succeeded');
+    assert.equal(after.tasks[1]!.attempts, 2);
+    const history = JSON.parse(cli(['history', '--json'], { home }).stdout) as { id: string; state: string; name: string }[];
+    assert.deepEqual(history.map((row) => [row.id, row.state, row.name]), [[status.run.id, 'succeeded', 'fixable']]);
+  });
+
+  it('cancel from another process stops a live run; logs --follow streams until the attempt ends', async (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, `version: 1
+tasks:
+  ticker: { run: 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; touch ticked; sleep 60' }
+`);
+    const running = startCli(['run', file], { home });
+    const exited = new Promise<number | null>((resolve) => running.once('exit', resolve));
+    await waitFor(() => cli(['status', '--json'], { home }).stdout.includes('"running"'), 'the task to run');
+    const runId = (JSON.parse(cli(['status', '--json'], { home }).stdout) as Status).run.id;
+    const follow = startCli(['logs', runId, 'ticker', '--follow'], { home });
+    let followed = '';
+    follow.stdout!.on('data', (chunk) => (followed += chunk));
+    const followEnded = new Promise((resolve) => follow.once('exit', resolve));
+    await waitFor(() => existsSync(path.join(dir, 'ticked')), 'the ticks');
+    const cancel = cli(['cancel', runId], { home });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.equal(await exited, 1);
+    await followEnded;
+    assert.equal(followed, 'tick 1\ntick 2\ntick 3\n');
+    const status = JSON.parse(cli(['status', runId, '--json'], { home }).stdout) as Status;
+    assert.equal(status.run.state, 'cancelled');
+    assert.equal(status.tasks[0]!.state, 'cancelled');
+  });
+
+  it('run --only names an unknown task: exit 2 with a suggestion', (t) => {
+    const dir = tempDir(t);
+    const file = writeWorkflow(dir, 'version: 1\ntasks:\n  analyze: { run: echo a }\n');
+    const result = cli(['run', file, '--only', 'analyse'], { home: path.join(dir, 'home') });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--only analyse: no such task or group .*did you mean 'analyze'/);
+  });
+
+  it('-p overrides params and --explain prints a reason per task', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, 'version: 1\nparams: { n: 2 }\ntasks:\n  count: { foreach: { i: { range: [0, 1] } }, run: "seq {{ params.n }} > n.txt" }\n');
+    assert.equal(cli(['run', file, '-p', 'n=4'], { home }).code, 0);
+    assert.equal(readFileSync(path.join(dir, 'n.txt'), 'utf8'), '1\n2\n3\n4\n');
+    const again = cli(['run', file, '-p', 'n=4', '--explain'], { home });
+    assert.match(again.stderr, /count\[0\]: cached: same inputs as run /);
+    const changed = cli(['run', file, '-p', 'n=5', '--explain'], { home });
+    assert.match(changed.stderr, /count\[0\]: runs: command changed since run /);
+  });
+});

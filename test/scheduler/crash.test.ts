@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { it } from 'node:test';
+import { cli, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+
+const TASKS = ['setup', ...Array.from({ length: 8 }, (_, i) => `work[${i}]`), 'collect'];
+
+/** Every task appends its id to a ledger when it finishes: the ledger is what really ran. */
+const FLOW = `version: 1
+targets: { local: { type: local, max_parallel: 2 } }
+defaults: { retries: 0, env: { LEDGER: LEDGER_PATH } }
+tasks:
+  setup: { run: 'sleep 0.2; echo setup >> "$LEDGER"' }
+  work:
+    foreach: { i: { range: [0, 8] } }
+    after: setup
+    run: 'sleep 0.3; echo "$FLOTILLA_TASK_ID" >> "$LEDGER"'
+  collect: { after: work, run: 'echo collect >> "$LEDGER"' }
+`;
+
+function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+it('kill -9 of the core at several points, then resume: no task runs twice and the run completes', async (t) => {
+  const dir = tempDir(t);
+  const home = path.join(dir, 'home');
+  const ledgerFile = path.join(dir, 'ledger');
+  const file = writeWorkflow(dir, FLOW.replace('LEDGER_PATH', JSON.stringify(ledgerFile)));
+  const ledger = () => (existsSync(ledgerFile) ? readFileSync(ledgerFile, 'utf8').trim().split('\n').filter(Boolean) : []);
+
+  // 1. Killed as soon as the first attempt has started (the ledger is still empty).
+  const first = startCli(['run', file], { home });
+  let stderr = '';
+  first.stderr!.on('data', (chunk) => (stderr += chunk));
+  await waitFor(() => stderr.includes('started setup'), 'the first task to start');
+  await killHard(first);
+
+  // 2. The resume is killed in the middle of the sweep…
+  const second = startCli(['resume', 'last'], { home });
+  await waitFor(() => ledger().length >= 3, 'three tasks to finish');
+  await killHard(second);
+
+  // 3. …and again a little later, right after an attempt started.
+  const third = startCli(['resume', 'last'], { home });
+  let thirdErr = '';
+  third.stderr!.on('data', (chunk) => (thirdErr += chunk));
+  await waitFor(() => ledger().length >= 5 && /started work/.test(thirdErr.split('\n').slice(-3).join('\n')), 'a later task to start');
+  await killHard(third);
+
+  // 4. A last resume completes the run.
+  const last = cli(['resume', 'last'], { home });
+  assert.equal(last.code, 0, last.stdout + last.stderr);
+  assert.match(last.stdout, /succeeded/);
+
+  const ran = ledger();
+  assert.deepEqual([...ran].sort(), [...TASKS].sort(), `each task exactly once; ledger: ${ran.join(', ')}`);
+  const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { run: { state: string }; tasks: { id: string; state: string }[] };
+  assert.equal(status.run.state, 'succeeded');
+  assert.ok(status.tasks.every((task) => task.state === 'succeeded'));
+  assert.equal(ran.at(-1), 'collect');
+});

@@ -4,9 +4,12 @@
 # for short tasks is most of the cost of a task.
 #
 # Protocol, one line each way, fields separated by tabs:
-#   in:  ID SHELL SCRIPT CWD DIR STDOUT STDERR [NAME VALUE]...   (all but ID base64)
+#   in:  ID SHELL SCRIPT [FOLDER]...   (all but ID base64)
 #   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE
-# CODE is -1 when the attempt was killed by signal number SIGNAL.
+# It creates the folders, then runs SHELL -c SCRIPT flotilla FOLDER... in a new session.
+# CODE is -1 when the attempt was killed by signal number SIGNAL. The script itself sets up
+# its output files, working folder and environment: after a fork this helper does as little
+# as it can before exec, because every page a Perl child touches is copied.
 #
 # The attempt runs in a new session (its own process group), so the core can stop
 # everything it started with one kill. If the core dies, this helper sees the end of its
@@ -31,8 +34,9 @@ while ($input_open || %attempts) {
     if ($input_open) {
         my $readable = '';
         vec($readable, fileno(STDIN), 1) = 1;
-        # A short timeout bounds the rare case of SIGCHLD arriving just before select.
-        my $ready = select($readable, undef, undef, $children_changed ? 0 : 0.02);
+        # SIGCHLD usually interrupts select, but not when it lands just before the call; a
+        # short timeout while attempts run bounds that delay (idle, it blocks for input).
+        my $ready = select($readable, undef, undef, $children_changed ? 0 : %attempts ? 0.002 : undef);
         if ($ready > 0) {
             my $read = sysread(STDIN, $buffer, 65536, length $buffer);
             if (!$read) {
@@ -44,7 +48,7 @@ while ($input_open || %attempts) {
             }
         }
     } else {
-        select(undef, undef, undef, 0.02) unless $children_changed;
+        select(undef, undef, undef, 0.002) unless $children_changed;
     }
     reap();
 }
@@ -62,8 +66,8 @@ sub reap {
 
 sub launch {
     my ($id, @fields) = split /\t/, shift, -1;
-    my ($shell, $script, $cwd, $dir, $out, $err, @env) = map { decode_base64($_) } @fields;
-    for my $folder ($dir, $cwd) {
+    my ($shell, $script, @folders) = map { decode_base64($_) } @fields;
+    for my $folder (@folders) {
         next if make_folder($folder);
         print "failed $id cannot create folder $folder: $!\n";
         return;
@@ -75,16 +79,8 @@ sub launch {
     }
     if ($pid == 0) {
         POSIX::setsid();
-        open(STDIN, '<', '/dev/null');
-        open(STDOUT, '>', $out) or POSIX::_exit(126);
-        open(STDERR, '>', $err) or POSIX::_exit(126);
-        chdir $cwd or do { print STDERR "flotilla: cannot enter $cwd: $!\n"; POSIX::_exit(127) };
-        while (@env) {
-            my $name = shift @env;
-            $ENV{$name} = shift @env;
-        }
-        { no warnings 'exec'; exec { $shell } $shell, '-c', $script; }
-        print STDERR "flotilla: cannot run $shell: $!\n";
+        { no warnings 'exec'; exec { $shell } $shell, '-c', $script, 'flotilla', @folders; }
+        print "failed $id cannot run $shell: $!\n";
         POSIX::_exit(127);
     }
     $attempts{$pid} = $id;

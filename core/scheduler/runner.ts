@@ -2,6 +2,7 @@ import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
+import { ATTEMPT_LOST } from '../store/store.ts';
 import type { AttemptRecord, RunRecord, RunState, Store } from '../store/store.ts';
 import { LocalTarget } from '../targets/local.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
@@ -16,7 +17,7 @@ import type { TaskState, TransitionName } from './states.ts';
 /** What a runner reports as it goes; every event is already committed to the store. */
 export type RunnerEvent =
   | { type: 'task'; runId: string; taskId: string; from: TaskState; to: TaskState; attempt: number | null; detail: string | null; at: number }
-  | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string; stdout: string; stderr: string }
+  | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string }
   | { type: 'explain'; runId: string; taskId: string; runs: boolean; reason: string }
   | { type: 'run'; runId: string; state: RunState };
 
@@ -32,6 +33,14 @@ export interface RunnerOptions {
   /** How often to look for requests (cancel, resubmit) from other processes. */
   requestPollMs?: number;
 }
+
+/** Longest time a reported start waits to be committed with other changes. */
+const START_COMMIT_MS = 100;
+
+/** What targets report, queued until the next group commit. */
+type InboxMessage =
+  | { kind: 'started'; task: number; n: number; started: StartedAttempt }
+  | { kind: 'exit'; task: number; n: number; exit: AttemptExit };
 
 /** Thrown when another live process already drives the run. */
 export class RunBusyError extends Error {
@@ -71,6 +80,9 @@ export class Runner {
   private readonly fingerprints: Fingerprinter;
   private readonly owner = selfOwner();
   private readonly pendingEvents: RunnerEvent[] = [];
+  private readonly inbox: InboxMessage[] = [];
+  private flushing = false;
+  private startTimer: NodeJS.Timeout | undefined;
   private active = 0;
   private starting = true;
   private adopting = 0;
@@ -92,7 +104,7 @@ export class Runner {
     this.hash = tasks.map((task) => task.hash);
     this.attempts = tasks.map((task) => task.attempts);
     this.failures = tasks.map((task) => task.failures);
-    const forced = new Set((store.db.prepare('SELECT idx FROM tasks WHERE run_id = ? AND force = 1').all(runId) as { idx: number }[]).map((row) => row.idx));
+    const forced = new Set(store.forcedTasks(runId));
     this.force = tasks.map((task) => forced.has(task.idx) || run.options.fresh === true);
     this.queued = new Uint8Array(tasks.length);
     this.graph = buildGraph(this.ids, this.specs.map((spec) => spec.after));
@@ -124,10 +136,11 @@ export class Runner {
       this.applyRequests();
       this.starting = false;
       this.poller = setInterval(() => this.applyRequests(), this.options.requestPollMs ?? 300);
-      this.dispatch();
+      this.kick();
       return await done;
     } finally {
       clearInterval(this.poller);
+      clearTimeout(this.startTimer);
       for (const target of Object.values(this.targets)) target.dispose();
       this.store.releaseRun(this.runId, this.owner);
     }
@@ -139,7 +152,7 @@ export class Runner {
     this.write(() => {
       for (let i = 0; i < this.ids.length; i++) this.cancelTaskNow(i);
     });
-    this.dispatch();
+    this.kick();
   }
 
   /** Cancels one task; its downstream is blocked. */
@@ -147,7 +160,7 @@ export class Runner {
     const i = this.ids.indexOf(taskId);
     if (i < 0 || TERMINAL_STATES.has(this.state[i]!)) return false;
     this.write(() => this.cancelTaskNow(i));
-    this.dispatch();
+    this.kick();
     return true;
   }
 
@@ -173,7 +186,7 @@ export class Runner {
         this.move(i, 'resubmit', null, 'resubmitted');
         this.failures[i] = 0;
         this.force[i] = true;
-        this.store.db.prepare('UPDATE tasks SET failures = 0, force = 1 WHERE run_id = ? AND idx = ?').run(this.runId, i);
+        this.store.markResubmitted(this.runId, i);
         if (wasDone) for (const dependent of this.graph.dependents[i]!) this.remaining[dependent]!++;
         reset.push(i);
         for (const dependent of this.graph.dependents[i]!) queue.push(dependent);
@@ -181,7 +194,7 @@ export class Runner {
       this.cancelledRun = false;
       this.settle(reset);
     });
-    this.dispatch();
+    this.kick();
     return reset.map((i) => this.ids[i]!);
   }
 
@@ -287,87 +300,131 @@ export class Runner {
     if (this.queued[i] && this.queues.get(this.specs[i]!.target)!.remove(i)) this.queued[i] = 0;
   }
 
-  private dispatch(): void {
+  /** Asks for a flush soon: started/exited attempts and free slots are handled in one commit. */
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * One group commit: records every attempt that started or ended since the last flush,
+   * with what follows from it (retries, releases, blocks), and submits attempts for the free
+   * slots; then, committed, starts those attempts and reports the events.
+   */
+  private flush(): void {
+    this.flushing = false;
+    clearTimeout(this.startTimer);
+    this.startTimer = undefined;
     if (this.starting) return;
+    const inbox = this.inbox.splice(0);
+    const launches: number[] = [];
+    this.write(() => {
+      for (const message of inbox) {
+        if (message.kind === 'started') this.recordStart(message.task, message.n, message.started);
+        else this.recordExit(message.task, message.n, message.exit);
+      }
+      this.fillSlots(launches);
+    });
+    for (const i of launches) this.launch(i);
+    this.checkFinished();
+  }
+
+  /** Submits queued tasks while their targets (and the global cap) have room. In a transaction. */
+  private fillSlots(launches: number[]): void {
     const cap = this.options.maxParallel ?? Infinity;
     for (const [name, queue] of this.queues) {
       const target = this.targets[name]!;
       while (queue.size > 0 && this.runningOn.get(name)! < target.maxParallel && this.active < cap) {
         const i = queue.pop()!;
         this.queued[i] = 0;
-        this.startAttempt(i);
+        this.submit(i);
+        launches.push(i);
       }
     }
-    this.checkFinished();
   }
 
-  private startAttempt(i: number): void {
+  /** Commits the intent to run an attempt: the task is submitted before anything starts. */
+  private submit(i: number): void {
     const spec = this.specs[i]!;
-    const target = this.targets[spec.target]!;
     const n = ++this.attempts[i]!;
     const dir = path.join(this.store.home, 'runs', this.runId, ...spec.id.split('/'), `attempt-${n}`);
-    const cwd = path.resolve(this.run.root, spec.cwd);
-    const record: AttemptRecord = {
-      runId: this.runId, taskIdx: i, n, state: 'submitted', target: target.name, host: '', command: spec.run, cwd, dir,
+    this.move(i, 'submit', n, null);
+    this.store.insertAttempt({
+      runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, cwd: path.resolve(this.run.root, spec.cwd), dir,
       stdout: path.join(dir, 'stdout'), stderr: path.join(dir, 'stderr'), hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
       schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null,
-    };
-    this.write(() => {
-      this.move(i, 'submit', n, null);
-      this.store.insertAttempt(record);
-      this.store.countAttempt(this.runId, i, false);
     });
     this.active++;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! + 1);
-    target.start(
-      { runId: this.runId, task: spec, n, cwd, dir, stdout: record.stdout, stderr: record.stderr },
-      { onStarted: (started) => this.markRunning(i, n, started, record), onExit: (exit) => this.onExit(i, n, exit) },
+  }
+
+  /** Hands a submitted attempt to its target. */
+  private launch(i: number): void {
+    const spec = this.specs[i]!;
+    const n = this.attempts[i]!;
+    const dir = path.join(this.store.home, 'runs', this.runId, ...spec.id.split('/'), `attempt-${n}`);
+    this.targets[spec.target]!.start(
+      { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), dir, stdout: path.join(dir, 'stdout'), stderr: path.join(dir, 'stderr') },
+      {
+        onStarted: (started) => this.receive({ kind: 'started', task: i, n, started }),
+        onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),
+      },
     );
   }
 
-  private markRunning(i: number, n: number, started: StartedAttempt, record: Pick<AttemptRecord, 'stdout' | 'stderr'>): void {
-    this.write(() => {
-      this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: Date.now() });
-      if (this.state[i] === 'submitted') this.move(i, 'start', n, `pid ${started.pid} on ${started.host}`);
-    });
-    this.options.onEvent?.({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, stdout: record.stdout, stderr: record.stderr });
+  /**
+   * Queues a target's report. An end is committed at once (it frees a slot); a start waits
+   * for the next commit, at most START_COMMIT_MS away, so a short task costs one commit
+   * for its start and end. A core that dies before that commit finds the process through
+   * the attempt's pid marker.
+   */
+  private receive(message: InboxMessage): void {
+    this.inbox.push(message);
+    if (message.kind === 'exit') this.kick();
+    else this.startTimer ??= setTimeout(() => {
+      this.startTimer = undefined;
+      this.kick();
+    }, START_COMMIT_MS);
   }
 
-  private onExit(i: number, n: number, exit: AttemptExit): void {
+  private recordStart(i: number, n: number, started: StartedAttempt): void {
+    this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: Date.now() });
+    if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, `pid ${started.pid} on ${started.host}`);
+    this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host });
+  }
+
+  private recordExit(i: number, n: number, exit: AttemptExit): void {
     const spec = this.specs[i]!;
     this.active--;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
     const cancelled = this.cancelling.delete(i) || exit.reason === 'cancelled';
     const succeeded = !cancelled && exit.exitCode === 0 && exit.signal === null && exit.reason === null;
-    const outcome = describeExit(exit, spec);
-    this.write(() => {
-      const at = Date.now();
-      this.store.updateAttempt(this.runId, i, n, {
-        state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
-        endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
-      });
-      if (cancelled) {
-        this.move(i, 'cancel', n, 'cancelled by user');
-        this.blockDownstream(i);
-      } else if (succeeded) {
-        this.move(i, 'succeed', n, null);
-        this.remember(i, n, at);
-        const released: number[] = [];
-        for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) released.push(dependent);
-        this.settle(released);
-      } else {
-        this.failures[i]!++;
-        this.store.countAttempt(this.runId, i, true);
-        if (this.failures[i]! <= spec.retries && !this.cancelledRun) {
-          this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`);
-          this.enqueue(i);
-        } else {
-          this.move(i, 'fail', n, outcome);
-          this.blockDownstream(i);
-        }
-      }
+    const at = Date.now();
+    this.store.updateAttempt(this.runId, i, n, {
+      state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
+      endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
     });
-    this.dispatch();
+    if (cancelled) {
+      this.move(i, 'cancel', n, 'cancelled by user');
+      this.blockDownstream(i);
+    } else if (succeeded) {
+      this.move(i, 'succeed', n, null);
+      this.remember(i, n, at);
+      const released: number[] = [];
+      for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) released.push(dependent);
+      this.settle(released);
+    } else {
+      const outcome = describeExit(exit, spec);
+      this.failures[i]!++;
+      if (this.failures[i]! <= spec.retries && !this.cancelledRun) {
+        this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`);
+        this.enqueue(i);
+      } else {
+        this.move(i, 'fail', n, outcome);
+        this.blockDownstream(i);
+      }
+    }
   }
 
   /** Records a successful attempt in the cache index. */
@@ -408,11 +465,11 @@ export class Runner {
         this.active++;
         this.runningOn.set(record.target, (this.runningOn.get(record.target) ?? 0) + 1);
         const adoption = target
-          ? await target.adopt(record, this.ids[i]!, (exit) => this.onExit(i, record.n, exit))
+          ? await target.adopt(record, this.ids[i]!, (exit) => this.receive({ kind: 'exit', task: i, n: record.n, exit }))
           : ({ kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } } as const);
         this.adopting--;
-        if (adoption.kind === 'running') this.markRunning(i, record.n, adoption.started, record);
-        else if (adoption.kind === 'exited') this.onExit(i, record.n, adoption.exit);
+        if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started });
+        else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit });
         else this.forgetAttempt(i, record);
       }),
     );
@@ -424,13 +481,13 @@ export class Runner {
     this.runningOn.set(record.target, this.runningOn.get(record.target)! - 1);
     this.write(() => {
       this.store.updateAttempt(this.runId, i, record.n, { state: 'lost', endedAt: Date.now(), reason: 'never started: Flotilla stopped before the process began' });
-      this.move(i, 'retry', record.n, 'attempt never started; starting again');
+      this.move(i, 'retry', record.n, ATTEMPT_LOST);
       this.enqueue(i);
     });
   }
 
   private checkFinished(): void {
-    if (!this.finished || this.active > 0 || this.adopting > 0) return;
+    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0) return;
     for (const queue of this.queues.values()) if (queue.size > 0) return;
     const state: RunState = this.cancelledRun
       ? 'cancelled'

@@ -102,6 +102,9 @@ export interface RequestRecord {
   payload: string;
 }
 
+/** The detail of a `retry` for an attempt that never started: not counted as a failure. */
+export const ATTEMPT_LOST = 'attempt never started; starting again';
+
 /** `$FLOTILLA_HOME`, or `~/.flotilla`. */
 export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
@@ -242,7 +245,12 @@ export class Store {
    * not `from` (someone else moved it). Call inside `transaction`.
    */
   transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null): void {
-    const changed = this.statement('UPDATE tasks SET state = ?, updated_at = ?, reason = ? WHERE run_id = ? AND idx = ? AND state = ?').run(to, at, detail, runId, idx, from).changes;
+    // Submitting starts an attempt; leaving `submitted`/`running` other than by success or cancel is a failed one.
+    const attempts = to === 'submitted' ? 1 : 0;
+    const failures = (from === 'submitted' || from === 'running') && (to === 'failed' || (to === 'ready' && detail !== ATTEMPT_LOST)) ? 1 : 0;
+    const changed = this.statement('UPDATE tasks SET state = ?, updated_at = ?, reason = ?, attempts = attempts + ?, failures = failures + ? WHERE run_id = ? AND idx = ? AND state = ?').run(
+      to, at, detail, attempts, failures, runId, idx, from,
+    ).changes;
     if (changed !== 1) throw new Error(`task #${idx} of run ${runId} is no longer ${from}; not moving it to ${to}`);
     this.event(runId, idx, at, 'state', from, to, attempt, detail);
   }
@@ -251,12 +259,14 @@ export class Store {
     this.statement('UPDATE tasks SET hash = ? WHERE run_id = ? AND idx = ?').run(hash, runId, idx);
   }
 
-  countAttempt(runId: string, idx: number, failed: boolean): void {
-    this.statement('UPDATE tasks SET attempts = attempts + ?, failures = failures + ? WHERE run_id = ? AND idx = ?').run(failed ? 0 : 1, failed ? 1 : 0, runId, idx);
+  /** A resubmitted task starts its retry budget afresh and bypasses the cache. */
+  markResubmitted(runId: string, idx: number): void {
+    this.statement('UPDATE tasks SET failures = 0, force = 1 WHERE run_id = ? AND idx = ?').run(runId, idx);
   }
 
-  resetFailures(runId: string, idx: number): void {
-    this.statement('UPDATE tasks SET failures = 0 WHERE run_id = ? AND idx = ?').run(runId, idx);
+  /** Indices of tasks that must not reuse a cached result (resubmitted ones). */
+  forcedTasks(runId: string): number[] {
+    return (this.statement('SELECT idx FROM tasks WHERE run_id = ? AND force = 1').all(runId) as { idx: number }[]).map((row) => row.idx);
   }
 
   // Attempts

@@ -1,21 +1,20 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** One process to start: a shell running a script in a folder, output to two files. */
+/**
+ * One process to start: `shell -c script flotilla folder…` in a new session. The script sets
+ * up its own output files, working folder and environment (see `attemptScript`), so that a
+ * launcher only creates the folders, forks and execs.
+ */
 export interface LaunchRequest {
   shell: string;
   script: string;
-  cwd: string;
-  /** Folder to create for logs and markers. */
-  dir: string;
-  stdout: string;
-  stderr: string;
-  /** Variables added to the core's own environment. */
-  env: Record<string, string>;
+  /** Folders to create first; also passed as the script's arguments. */
+  folders: string[];
 }
 
 export interface LaunchCallbacks {
@@ -77,8 +76,7 @@ export class PerlLauncher implements Launcher {
     const child = this.child ?? this.spawnHelper();
     const id = this.nextId++;
     this.pending.set(id, callbacks);
-    const fields = [request.shell, request.script, request.cwd, request.dir, request.stdout, request.stderr];
-    for (const [name, value] of Object.entries(request.env)) fields.push(name, value);
+    const fields = [request.shell, request.script, ...request.folders];
     child.stdin!.write(`${id}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
   }
 
@@ -133,21 +131,8 @@ export class DirectLauncher implements Launcher {
   launch(request: LaunchRequest, callbacks: LaunchCallbacks): void {
     let child: ChildProcess;
     try {
-      mkdirSync(request.dir, { recursive: true });
-      mkdirSync(request.cwd, { recursive: true });
-      const out = openSync(request.stdout, 'w');
-      const err = openSync(request.stderr, 'w');
-      try {
-        child = spawn(request.shell, ['-c', request.script], {
-          cwd: request.cwd,
-          env: { ...process.env, ...request.env },
-          detached: true,
-          stdio: ['ignore', out, err],
-        });
-      } finally {
-        closeSync(out);
-        closeSync(err);
-      }
+      for (const folder of request.folders) mkdirSync(folder, { recursive: true });
+      child = spawn(request.shell, ['-c', request.script, 'flotilla', ...request.folders], { detached: true, stdio: 'ignore' });
     } catch (error) {
       queueMicrotask(() => callbacks.onFailed((error as Error).message));
       return;

@@ -12,12 +12,33 @@ import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } fro
 export const PID_MARKER = 'pid';
 export const EXIT_MARKER = 'exit';
 
+/** Quotes a string for a POSIX shell: nothing inside single quotes is special. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 /**
- * Prefix of every local script: record the shell's pid, and its exit status when it exits.
- * With these markers a restarted core can adopt an attempt it did not see end. Kept on the
- * script's first line so the user's line numbers in shell errors stay right.
+ * The script a local attempt runs: a one-line prologue, then the task's own script (so its
+ * line numbers in shell errors stay right). The prologue sends output to the log files,
+ * enters the working folder, exports the environment, and writes two markers: the shell's
+ * pid, and its exit status when it exits. With these a restarted core can adopt an attempt
+ * it did not see end.
  */
-const MARKERS = `echo $$ > "$FLOTILLA_ATTEMPT_DIR/${PID_MARKER}"; trap 'echo $? > "$FLOTILLA_ATTEMPT_DIR/${EXIT_MARKER}"' EXIT; `;
+export function attemptScript(request: AttemptRequest): string {
+  const env: Record<string, string> = {
+    ...request.task.env,
+    FLOTILLA_RUN_ID: request.runId,
+    FLOTILLA_TASK_ID: request.task.id,
+    FLOTILLA_ATTEMPT: String(request.n),
+    FLOTILLA_ATTEMPT_DIR: request.dir,
+  };
+  const exports = Object.entries(env).map(([name, value]) => `${name}=${shellQuote(value)}`).join(' ');
+  return (
+    `exec </dev/null >${shellQuote(request.stdout)} 2>${shellQuote(request.stderr)}; cd -- ${shellQuote(request.cwd)} || exit 127; export ${exports}; ` +
+    `echo $$ > "$FLOTILLA_ATTEMPT_DIR/${PID_MARKER}"; trap 'echo $? > "$FLOTILLA_ATTEMPT_DIR/${EXIT_MARKER}"' EXIT; ` +
+    request.task.run
+  );
+}
 
 interface Running {
   /** 0 until the launcher reports the process started. */
@@ -62,15 +83,16 @@ export class LocalTarget implements Target {
     const key = attemptKey(request.runId, request.task.id, request.n);
     const entry: Running = { pid: 0, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
-    const delta: Record<string, string> = { ...request.task.env, FLOTILLA_RUN_ID: request.runId, FLOTILLA_TASK_ID: request.task.id, FLOTILLA_ATTEMPT: String(request.n), FLOTILLA_ATTEMPT_DIR: request.dir };
     this.launcher.launch(
-      { shell: shellPath(request.task.shell), script: MARKERS + request.task.run, cwd: request.cwd, dir: request.dir, stdout: request.stdout, stderr: request.stderr, env: delta },
+      { shell: shellPath(request.task.shell), script: attemptScript(request), folders: [request.dir, request.cwd] },
       {
         onStarted: (pid) => {
           entry.pid = pid;
           const limit = request.task.resources.timeSeconds;
           if (limit !== undefined) entry.timer = setTimeout(() => this.stop(entry, 'timeout'), limit * 1000);
-          events.onStarted({ pid, pidStart: processStartTime(pid), host: this.host });
+          // No start time here (reading /proc per attempt is measurable); adoption checks the
+          // process's environment for this attempt's folder instead.
+          events.onStarted({ pid, pidStart: null, host: this.host });
           // A cancel that came before the pid did is carried out now.
           if (entry.ending) this.signal(entry);
         },
@@ -101,14 +123,15 @@ export class LocalTarget implements Target {
       pid = readPid(record.dir);
     }
     if (pid === null) return { kind: 'not-started' };
-    if (!isProcessAlive(pid, record.pidStart)) {
+    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.dir)) {
       return { kind: 'exited', exit: readExit(record.dir) ?? { exitCode: null, signal: null, reason: 'vanished: the process ended while Flotilla was not running and left no exit status', schedulerState: null } };
     }
     const key = attemptKey(record.runId, taskId, record.n);
     const entry: Running = { pid, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
+    const pidStart = record.pidStart ?? processStartTime(pid);
     const poll = () => {
-      if (isProcessAlive(pid, record.pidStart)) {
+      if (isProcessAlive(pid, pidStart)) {
         entry.timer = setTimeout(poll, this.adoptPollMs);
         return;
       }
@@ -117,7 +140,7 @@ export class LocalTarget implements Target {
       onExit(entry.ending ? { ...exit, reason: entry.ending } : exit);
     };
     entry.timer = setTimeout(poll, this.adoptPollMs);
-    return { kind: 'running', started: { pid, pidStart: record.pidStart ?? processStartTime(pid), host: this.host } };
+    return { kind: 'running', started: { pid, pidStart, host: this.host } };
   }
 
   dispose(): void {
@@ -162,6 +185,20 @@ function attemptKey(runId: string, taskId: string, n: number): string {
 
 function shellPath(shell: string): string {
   return shell.includes('/') ? shell : shell === 'sh' ? '/bin/sh' : shell;
+}
+
+/**
+ * Whether a live pid is still the attempt's shell and not a later process that reused the
+ * pid: its command line ends with the attempt's folder. Where /proc is missing, trust it.
+ */
+function runsAttempt(pid: number, dir: string): boolean {
+  let commandLine: string;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
+  }
+  return commandLine.split('\0').includes(dir);
 }
 
 function readPid(dir: string): number | null {

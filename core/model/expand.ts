@@ -2,13 +2,13 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { didYouMean } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
-import { DEFAULTS_KEYS, FILE_KEYS, TARGET_KEYS, TARGET_TYPES } from './keys.ts';
+import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS, TARGET_KEYS, TARGET_TYPES } from './keys.ts';
 import { checkInherited, checkKeys, checkName, checkNode, isMapping, stringList } from './node-check.ts';
 import type { Mapping, NodeProblem } from './node-check.ts';
 import { parseResources } from './resources.ts';
 import { readSource } from './source.ts';
 import { sweepRows } from './sweep.ts';
-import { renderString, renderTemplate } from './template.ts';
+import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
 import type { Resources, TargetSpec, TaskSpec } from './types.ts';
 
@@ -46,7 +46,9 @@ export interface Reference {
   from: NodeInstance;
   to: NodeInstance[];
   file: string;
+  /** Where the `after` key is; `entry` is the index in its list (none for `after: name`). */
   path: PathSegment[];
+  entry: number | undefined;
 }
 
 /** What `Expander.expand` produces before the graph checks. */
@@ -184,16 +186,20 @@ export class Expander {
     return this.inherit(data.defaults, ['defaults'], scope, this.templateVars(scope.vars, ''));
   }
 
-  private templateVars(vars: Record<string, unknown>, id: string): TemplateVars {
-    return { ...vars, params: this.params, run: this.runVars, task: { id, name: id.split('/').pop() ?? id } };
+  /** The variables templates see, built on first use: most values have no template at all. */
+  private templateVars(vars: Record<string, unknown>, id: string): () => TemplateVars {
+    let built: TemplateVars | undefined;
+    return () => (built ??= { ...vars, params: this.params, run: this.runVars, task: { id, name: id.split('/').pop() ?? id } });
   }
 
   /** The scope seen by a node's children (or the node's own settings, for a task). */
-  private inherit(raw: Mapping, at: PathSegment[], scope: Scope, vars: TemplateVars): Scope {
+  private inherit(raw: Mapping, at: PathSegment[], scope: Scope, vars: () => TemplateVars): Scope {
+    if (INHERITED_KEYS.every((key) => raw[key] === undefined)) return scope;
     const next: Scope = { ...scope };
     const file = scope.file;
     const text = (key: string, value: string, keyPath: PathSegment[] = [key]) => {
-      const rendered = renderString(value, vars);
+      if (!hasTemplate(value)) return value;
+      const rendered = renderString(value, vars());
       if ('problem' in rendered) {
         this.issue(file, [...at, ...keyPath], rendered.problem.message, { needle: rendered.problem.needle });
         return undefined;
@@ -220,9 +226,9 @@ export class Expander {
     if (isMapping(raw.resources)) {
       const rendered: Mapping = {};
       for (const [key, value] of Object.entries(raw.resources)) {
-        if (typeof value !== 'string') rendered[key] = value;
+        if (typeof value !== 'string' || !hasTemplate(value)) rendered[key] = value;
         else {
-          const result = renderTemplate(value, vars);
+          const result = renderTemplate(value, vars());
           if ('problem' in result) this.issue(file, [...at, 'resources', key], result.problem.message, { needle: result.problem.needle });
           else rendered[key] = result.value;
         }
@@ -261,9 +267,12 @@ export class Expander {
       this.report(file, at, problems);
     }
     if (kind === undefined || problems.length > 0) return;
-    const sweep = sweepRows(raw.foreach, raw.zip, this.templateVars(scope.vars, parent.id), new Set(Object.keys(scope.vars)));
-    for (const problem of sweep.problems) this.issue(file, [...at, ...problem.path], problem.message, { needle: problem.needle });
-    const rows = sweep.rows ?? [undefined];
+    let rows: (Record<string, unknown> | undefined)[] = [undefined];
+    if (raw.foreach !== undefined || raw.zip !== undefined) {
+      const sweep = sweepRows(raw.foreach, raw.zip, this.templateVars(scope.vars, parent.id)(), new Set(Object.keys(scope.vars)));
+      for (const problem of sweep.problems) this.issue(file, [...at, ...problem.path], problem.message, { needle: problem.needle });
+      rows = sweep.rows ?? [];
+    }
     const declaredPath = parent.id === '' ? name : `${pathOf(parent)}/${name}`;
     rows.forEach((row, index) => {
       const base = parent.id === '' ? name : `${parent.id}/${name}`;
@@ -272,7 +281,7 @@ export class Expander {
       const instance = new NodeInstanceImpl(id, parent.depth + 1, parent, kind === 'group', declaredPath);
       parent.children!.get(name)!.push(instance);
       const templateVars = this.templateVars(vars, id);
-      const own = this.inherit(raw, at, { ...scope, vars }, templateVars);
+      const own = this.inherit(raw, at, row === undefined ? scope : { ...scope, vars }, templateVars);
       const after = stringList(raw, 'after', []) ?? [];
       if (after.length > 0) this.pending.push({ from: instance, names: after, scalar: typeof raw.after === 'string', file, path: [...at, 'after'] });
       if (kind === 'task') this.addTask(raw, at, own, id, declaredPath, row ?? {}, instance, templateVars);
@@ -280,9 +289,10 @@ export class Expander {
     });
   }
 
-  private addTask(raw: Mapping, at: PathSegment[], scope: Scope, id: string, declaredPath: string, row: Record<string, unknown>, instance: NodeInstance, vars: TemplateVars): void {
+  private addTask(raw: Mapping, at: PathSegment[], scope: Scope, id: string, declaredPath: string, row: Record<string, unknown>, instance: NodeInstance, vars: () => TemplateVars): void {
     const render = (key: string, value: string, keyPath: PathSegment[]) => {
-      const rendered = renderString(value, vars);
+      if (!hasTemplate(value)) return value;
+      const rendered = renderString(value, vars());
       if ('problem' in rendered) {
         this.issue(scope.file, [...at, ...keyPath], rendered.problem.message, { needle: rendered.problem.needle });
         return '';
@@ -349,29 +359,31 @@ export class Expander {
     const references: Reference[] = [];
     for (const pending of this.pending) {
       pending.names.forEach((name, index) => {
-        const at = pending.scalar ? pending.path : [...pending.path, index];
-        const segments = name.split('/');
+        const entry = pending.scalar ? undefined : index;
+        const at = () => (entry === undefined ? pending.path : [...pending.path, entry]);
+        const segments = name.includes('/') ? name.split('/') : [name];
         let scope = pending.from.parent;
         while (scope && !scope.children!.has(segments[0]!)) scope = scope.parent;
         if (!scope) {
           const visible = new Set<string>();
           for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
           visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
-          return this.issue(pending.file, at, `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(segments[0]!, visible)}`);
+          return this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(segments[0]!, visible)}`);
         }
         let targets = scope.children!.get(segments[0]!)!;
         for (const segment of segments.slice(1)) {
           targets = targets.flatMap((target) => target.children?.get(segment) ?? []);
-          if (targets.length === 0) return this.issue(pending.file, at, `'${pending.from.id}' runs after '${name}': no task '${segment}' inside '${segments[0]}'`);
+          if (targets.length === 0) return this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}': no task '${segment}' inside '${segments[0]}'`);
         }
         for (const target of targets) {
-          if (isAncestorOrSelf(target, pending.from)) {
-            return this.issue(pending.file, at, `'${pending.from.id}' cannot run after '${name}': it is inside '${target.id}' (a dependency cycle)`);
+          // Only a group (or the node itself) can contain the node.
+          if (target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from))) {
+            return this.issue(pending.file, at(), `'${pending.from.id}' cannot run after '${name}': it is inside '${target.id}' (a dependency cycle)`);
           }
         }
         pending.from.dependsAtDepth = Math.max(pending.from.dependsAtDepth, scope.depth);
         for (const target of targets) target.dependedAtDepth = Math.max(target.dependedAtDepth, scope.depth);
-        references.push({ from: pending.from, to: targets, file: pending.file, path: at });
+        references.push({ from: pending.from, to: targets, file: pending.file, path: pending.path, entry });
       });
     }
     return references;

@@ -3,7 +3,8 @@ import { WorkflowError } from './errors.ts';
 import type { Issue } from './errors.ts';
 import { Expander } from './expand.ts';
 import type { NodeInstance, Reference } from './expand.ts';
-import { buildGraph, topologicalOrder } from './graph.ts';
+import { topologicalOrder } from './graph.ts';
+import type { TaskGraph } from './graph.ts';
 import { locateIssues, readSource } from './source.ts';
 import type { Plan, TaskSpec } from './types.ts';
 
@@ -31,9 +32,7 @@ export function loadWorkflow(file: string, options: LoadOptions = {}): Plan {
   const expansion = expander.expand(file, source.text, source.data);
   fail(expander.issues, expander.texts);
   const tasks = expansion.tasks;
-  linkTasks(tasks, expansion.references);
-  const ids = tasks.map((task) => task.id);
-  const sorted = topologicalOrder(buildGraph(ids, tasks.map((task) => task.after)));
+  const sorted = topologicalOrder(linkTasks(tasks, expansion.references));
   if ('cycle' in sorted) {
     fail([cycleIssue(sorted.cycle.map((i) => tasks[i]!), expansion.references)], expander.texts);
     throw new Error('unreachable');
@@ -68,7 +67,7 @@ function fail(issues: Issue[], texts: Map<string, string>): void {
  * group to its exit tasks (those nothing inside it waits for): the same order as every
  * task on every task, with far fewer edges.
  */
-function linkTasks(tasks: TaskSpec[], references: Reference[]): void {
+function linkTasks(tasks: TaskSpec[], references: Reference[]): TaskGraph {
   const leaves = new Map<NodeInstance, NodeInstance[]>();
   const leavesOf = (node: NodeInstance): NodeInstance[] => {
     if (node.task !== undefined) return [node];
@@ -85,13 +84,24 @@ function linkTasks(tasks: TaskSpec[], references: Reference[]): void {
     for (let node: NodeInstance | undefined = leaf; node; node = node.parent) depth = Math.max(depth, node[key]);
     return depth;
   };
-  const after = tasks.map(() => new Set<string>());
+  const deps: number[][] = tasks.map(() => []);
   for (const reference of references) {
-    const entries = leavesOf(reference.from).filter((leaf) => deepest(leaf, 'dependsAtDepth') < reference.from.depth);
-    const exits = reference.to.flatMap((target) => leavesOf(target).filter((leaf) => deepest(leaf, 'dependedAtDepth') < target.depth));
-    for (const entry of entries) for (const exit of exits) after[entry.task!]!.add(tasks[exit.task!]!.id);
+    // A task is its own entry and exit; only groups need the leaf filtering.
+    const from = reference.from;
+    const entries = from.task !== undefined ? [from] : leavesOf(from).filter((leaf) => deepest(leaf, 'dependsAtDepth') < from.depth);
+    for (const target of reference.to) {
+      const exits = target.task !== undefined ? [target] : leavesOf(target).filter((leaf) => deepest(leaf, 'dependedAtDepth') < target.depth);
+      for (const entry of entries) for (const exit of exits) deps[entry.task!]!.push(exit.task!);
+    }
   }
-  tasks.forEach((task, i) => (task.after = [...after[i]!]));
+  const dependents: number[][] = tasks.map(() => []);
+  tasks.forEach((task, i) => {
+    let mine = deps[i]!;
+    if (mine.length > 1) deps[i] = mine = [...new Set(mine)];
+    task.after = mine.map((dep) => tasks[dep]!.id);
+    for (const dep of mine) dependents[dep]!.push(i);
+  });
+  return { deps, dependents };
 }
 
 function cycleIssue(cycle: TaskSpec[], references: Reference[]): Issue {
@@ -102,5 +112,5 @@ function cycleIssue(cycle: TaskSpec[], references: Reference[]): Issue {
   const second = cycle[1 % cycle.length]!;
   const culprit = references.find((reference) => holds(reference.from, cycle[0]!) && reference.to.some((target) => holds(target, second)));
   const where = culprit ?? references[0]!;
-  return { file: where.file, path: where.path, message: `dependency cycle: ${names.join(' → ')}` };
+  return { file: where.file, path: where.entry === undefined ? where.path : [...where.path, where.entry], message: `dependency cycle: ${names.join(' → ')}` };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { load, YAMLException } from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Node as YamlNode, Pair } from 'yaml';
 import { WorkflowError } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
@@ -34,6 +34,17 @@ export function parseText(file: string, text: string): unknown {
   if (text.trim() === '') {
     throw new WorkflowError([{ file, path: [], message: 'the workflow file is empty', line: 1, col: 1 }]);
   }
+  if (/\.json$/i.test(file)) {
+    // JSON.parse is many times faster than a YAML parser on big generated files; it keeps the
+    // last of duplicate keys silently, so those (and syntax errors) go to the YAML parser,
+    // which reports them with a position.
+    try {
+      const data: unknown = JSON.parse(text);
+      if (!hasDuplicateKey(text)) return data;
+    } catch {
+      // Fall through: the YAML parser positions the error.
+    }
+  }
   try {
     return load(text, { filename: file } as Parameters<typeof load>[1]);
   } catch (error) {
@@ -58,6 +69,44 @@ export function parseText(file: string, text: string): unknown {
   }
 }
 
+/**
+ * Whether any object in a (valid) JSON text repeats a key. One pass over the text: a stack
+ * of the keys seen in each open object; strings are compared raw (escapes included).
+ */
+export function hasDuplicateKey(text: string): boolean {
+  // Sets are reused by depth: a big file has as many objects as tasks, but few levels.
+  const stack: (Set<string> | null)[] = [];
+  const spare: Set<string>[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        const key = text.slice(i + 1, j);
+        if (top.has(key)) return true;
+        top.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */) {
+      const keys = (spare[stack.length] ??= new Set());
+      keys.clear();
+      stack.push(keys);
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push(null);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1] !== null;
+    }
+  }
+  return false;
+}
+
 /** Fills in `line`/`col` of each issue from its path, parsing each file's text once. */
 export function locateIssues(issues: Issue[], texts: Map<string, string>): Issue[] {
   const locators = new Map<string, Locator>();
@@ -74,14 +123,20 @@ export function locateIssues(issues: Issue[], texts: Map<string, string>): Issue
   });
 }
 
+/** The `yaml` library, loaded only when there is an error to position (it is big). */
+const yaml = (() => {
+  let loaded: typeof import('yaml') | undefined;
+  return () => (loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+})();
+
 class Locator {
-  private readonly counter = new LineCounter();
+  private readonly counter = new (yaml().LineCounter)();
   private readonly root: YamlNode | null;
   private readonly text: string;
 
   constructor(text: string) {
     this.text = text;
-    const document = parseDocument(text, { lineCounter: this.counter, uniqueKeys: false });
+    const document = yaml().parseDocument(text, { lineCounter: this.counter, uniqueKeys: false });
     this.root = document.contents as YamlNode | null;
   }
 
@@ -106,6 +161,7 @@ class Locator {
 }
 
 function child(node: YamlNode | null, segment: PathSegment): { key: YamlNode | null; value: YamlNode | null } | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     const pair = node.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
     if (!pair) return undefined;

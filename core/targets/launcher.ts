@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { resourceFile } from '../util/resources.ts';
 
 /**
  * One process to start: `shell -c script flotilla folder…` in a new session. The script sets
@@ -31,7 +31,6 @@ export interface Launcher {
   dispose(): void;
 }
 
-const LAUNCHER_SCRIPT = fileURLToPath(new URL('../../resources/launcher.pl', import.meta.url));
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
 /**
@@ -90,7 +89,7 @@ export class PerlLauncher implements Launcher {
   }
 
   private spawnHelper(): ChildProcess {
-    const child = spawn(this.perl, [LAUNCHER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(this.perl, [resourceFile('launcher.pl')], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     child.on('error', (error) => this.breakDown(`cannot run the launcher (${this.perl}): ${error.message}`));
     child.on('exit', (code, signal) => {

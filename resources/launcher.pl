@@ -3,28 +3,39 @@
 # the core never forks: a fork of Node costs about a millisecond of its main thread, which
 # for short tasks is most of the cost of a task.
 #
+# Usage: launcher.pl [SLOTS]  (the same protocol as launcher.c, which is used where a C
+# compiler was found). At most SLOTS attempts run at once (default: no limit); more wait in
+# a queue and start the moment one ends, without a round trip to the core.
+#
 # Protocol, one line each way, fields separated by tabs:
-#   in:  ID SHELL SCRIPT [FOLDER]...   (all but ID base64)
+#   in:  ID SHELL SCRIPT MARKER [FOLDER]...   (all but ID base64)
+#        cancel ID                            (drops a queued attempt; a running one the core kills)
 #   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE
-# It creates the folders, then runs SHELL -c SCRIPT flotilla FOLDER... in a new session.
+# For an attempt it creates the folders, runs SHELL -c SCRIPT flotilla MARKER in its own
+# process group, and appends "pid PID" to the MARKER file.
 # CODE is -1 when the attempt was killed by signal number SIGNAL. The script itself sets up
 # its output files, working folder and environment: after a fork this helper does as little
 # as it can before exec, because every page a Perl child touches is copied.
 #
-# The attempt runs in a new session (its own process group), so the core can stop
+# The attempt runs in its own process group, so the core can stop
 # everything it started with one kill. If the core dies, this helper sees the end of its
 # input and exits; attempts go on, and their marker files tell a restarted core how they
 # ended.
 use strict;
 use warnings;
-use POSIX ();
 use MIME::Base64 qw(decode_base64);
 
+# Not POSIX.pm: it doubles this helper's memory, and every fork copies its page tables.
+use constant WNOHANG => 1;    # the same on Linux and macOS
+
 $| = 1;
+$SIG{PIPE} = 'IGNORE';    # a core that died must not take this helper (and the exit codes) with it
 binmode STDIN;
 binmode STDOUT;
 
 my %attempts;    # pid => id
+my @queue;       # request lines waiting for a slot
+my $slots = @ARGV ? $ARGV[0] : -1;
 my $buffer = '';
 my $input_open = 1;
 my $children_changed = 0;
@@ -43,7 +54,7 @@ while ($input_open || %attempts) {
                 $input_open = 0;
             }
             while ((my $end = index($buffer, "\n")) >= 0) {
-                launch(substr($buffer, 0, $end));
+                request(substr($buffer, 0, $end));
                 substr($buffer, 0, $end + 1) = '';
             }
         }
@@ -51,11 +62,29 @@ while ($input_open || %attempts) {
         select(undef, undef, undef, 0.002) unless $children_changed;
     }
     reap();
+    drain() if $input_open;
+}
+
+sub request {
+    my ($line) = @_;
+    if ($line =~ /^cancel (\S+)$/) {
+        my $id = $1;
+        my $before = @queue;
+        @queue = grep { !/^\Q$id\E\t/ } @queue;
+        print "exit $id -1 15\n" if @queue < $before;
+        return;
+    }
+    push @queue, $line;
+    drain();
+}
+
+sub drain {
+    launch(shift @queue) while @queue && ($slots < 0 || keys(%attempts) < $slots);
 }
 
 sub reap {
     $children_changed = 0;
-    while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
         my $id = delete $attempts{$pid};
         next unless defined $id;
         my $signal = $? & 127;
@@ -66,7 +95,7 @@ sub reap {
 
 sub launch {
     my ($id, @fields) = split /\t/, shift, -1;
-    my ($shell, $script, @folders) = map { decode_base64($_) } @fields;
+    my ($shell, $script, $marker, @folders) = map { decode_base64($_) } @fields;
     for my $folder (@folders) {
         next if make_folder($folder);
         print "failed $id cannot create folder $folder: $!\n";
@@ -78,13 +107,17 @@ sub launch {
         return;
     }
     if ($pid == 0) {
-        POSIX::setsid();
-        { no warnings 'exec'; exec { $shell } $shell, '-c', $script, 'flotilla', @folders; }
+        setpgrp(0, 0);
+        { no warnings 'exec'; exec { $shell } $shell, '-c', $script, 'flotilla', $marker; }
         print "failed $id cannot run $shell: $!\n";
-        POSIX::_exit(127);
+        exit 127;
     }
     $attempts{$pid} = $id;
     print "started $id $pid\n";
+    if (open(my $status, '>>', $marker)) {
+        print $status "pid $pid\n";
+        close $status;
+    }
 }
 
 # mkdir -p, with one system call when the parent exists (the common case).

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
@@ -78,6 +79,8 @@ export class Runner {
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
   private readonly fingerprints: Fingerprinter;
+  /** Folder of this run's attempt files. */
+  private readonly runDir: string;
   private readonly owner = selfOwner();
   private readonly pendingEvents: RunnerEvent[] = [];
   private readonly inbox: InboxMessage[] = [];
@@ -117,6 +120,7 @@ export class Runner {
       this.runningOn.set(name, 0);
     }
     this.fingerprints = new Fingerprinter(store, run.root);
+    this.runDir = path.join(store.home, 'runs', runId);
   }
 
   /** Runs to the end (or until cancelled) and returns the run's final state. */
@@ -126,6 +130,7 @@ export class Runner {
     const done = new Promise<RunState>((resolve) => (this.finished = resolve));
     try {
       if (this.run.state !== 'running') this.store.setRunState(this.runId, 'running', Date.now());
+      mkdirSync(this.runDir, { recursive: true });
       // Tasks left ready by an earlier process are queued before adoption may release more.
       this.state.forEach((state, i) => {
         if (state === 'ready') this.enqueue(i);
@@ -335,7 +340,9 @@ export class Runner {
     const cap = this.options.maxParallel ?? Infinity;
     for (const [name, queue] of this.queues) {
       const target = this.targets[name]!;
-      while (queue.size > 0 && this.runningOn.get(name)! < target.maxParallel && this.active < cap) {
+      // A global cap counts attempts handed out, so nothing may wait in a target's own queue.
+      const limit = cap === Infinity ? target.capacity : target.maxParallel;
+      while (queue.size > 0 && this.runningOn.get(name)! < limit && this.active < cap) {
         const i = queue.pop()!;
         this.queued[i] = 0;
         this.submit(i);
@@ -348,24 +355,32 @@ export class Runner {
   private submit(i: number): void {
     const spec = this.specs[i]!;
     const n = ++this.attempts[i]!;
-    const dir = path.join(this.store.home, 'runs', this.runId, ...spec.id.split('/'), `attempt-${n}`);
     this.move(i, 'submit', n, null);
     this.store.insertAttempt({
-      runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, cwd: path.resolve(this.run.root, spec.cwd), dir,
-      stdout: path.join(dir, 'stdout'), stderr: path.join(dir, 'stderr'), hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
+      runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, cwd: path.resolve(this.run.root, spec.cwd),
+      ...this.attemptFiles(i, n), hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
       schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null,
     });
     this.active++;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! + 1);
   }
 
+  /**
+   * Where an attempt's files go: flat in the run's folder, named after the task and attempt
+   * (`windows[0]%2Fequilibrate.1.out`). One folder per run, not per attempt: for short tasks
+   * creating folders costs more than running them.
+   */
+  private attemptFiles(i: number, n: number): { dir: string; stdout: string; stderr: string; marker: string } {
+    const base = path.join(this.runDir, `${this.ids[i]!.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`);
+    return { dir: this.runDir, stdout: `${base}.out`, stderr: `${base}.err`, marker: `${base}.status` };
+  }
+
   /** Hands a submitted attempt to its target. */
   private launch(i: number): void {
     const spec = this.specs[i]!;
     const n = this.attempts[i]!;
-    const dir = path.join(this.store.home, 'runs', this.runId, ...spec.id.split('/'), `attempt-${n}`);
     this.targets[spec.target]!.start(
-      { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), dir, stdout: path.join(dir, 'stdout'), stderr: path.join(dir, 'stderr') },
+      { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n) },
       {
         onStarted: (started) => this.receive({ kind: 'started', task: i, n, started }),
         onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   command TEXT NOT NULL,
   cwd TEXT NOT NULL,
   dir TEXT NOT NULL,
+  marker TEXT NOT NULL,
   stdout TEXT NOT NULL,
   stderr TEXT NOT NULL,
   hash TEXT,

@@ -56,8 +56,10 @@ export interface AttemptRecord {
   host: string;
   command: string;
   cwd: string;
-  /** Folder of the attempt's logs and markers. */
+  /** Folder of the attempt's files. */
   dir: string;
+  /** The attempt's status marker: its pid, then (once it exits) its exit status. */
+  marker: string;
   stdout: string;
   stderr: string;
   hash: string | null;
@@ -111,7 +113,7 @@ export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
-  runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir',
+  runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir', marker: 'marker',
   stdout: 'stdout', stderr: 'stderr', hash: 'hash', pid: 'pid', pidStart: 'pid_start', jobId: 'job_id', schedulerState: 'scheduler_state',
   submittedAt: 'submitted_at', startedAt: 'started_at', endedAt: 'ended_at', exitCode: 'exit_code', signal: 'signal', reason: 'reason',
 };

@@ -1,19 +1,23 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { resourceFile } from '../util/resources.ts';
 
 /**
- * One process to start: `shell -c script flotilla folder…` in a new session. The script sets
- * up its own output files, working folder and environment (see `attemptScript`), so that a
- * launcher only creates the folders, forks and execs.
+ * One process to start: `shell -c script flotilla marker` in its own process group. The
+ * script sets up its own output files, working folder and environment (see
+ * `attemptScript`), so that a launcher only creates folders, forks and execs. The launcher
+ * appends `pid PID` to the marker file; the marker among the arguments lets a later core
+ * recognize the process.
  */
 export interface LaunchRequest {
   shell: string;
   script: string;
-  /** Folders to create first; also passed as the script's arguments. */
+  marker: string;
+  /** Folders to create first. */
   folders: string[];
 }
 
@@ -25,58 +29,91 @@ export interface LaunchCallbacks {
   onFailed(message: string): void;
 }
 
-/** Starts processes in their own session (process group) and reports their ends. */
+/** Starts processes in their own process group and reports their ends. */
 export interface Launcher {
-  launch(request: LaunchRequest, callbacks: LaunchCallbacks): void;
+  /**
+   * Whether the launcher queues requests beyond its slots and starts the next itself when
+   * one ends (so the core may hand it more than it runs at once).
+   */
+  readonly queues: boolean;
+  /** Starts (or queues) a process; the returned function drops it if it has not started. */
+  launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void;
   dispose(): void;
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
+/** Which launcher starts local attempts. */
+export type LauncherKind = 'c' | 'perl' | 'node';
+
 /**
- * The launcher to use: the Perl fork server where Perl exists (every Linux and macOS), else
- * Node's own spawn. `FLOTILLA_LAUNCHER=node` forces the latter.
+ * The launcher to use: the C helper `npm ci` builds (out/launcher) where a compiler was
+ * found, else the Perl one (Perl is on every Linux and macOS), else Node's own spawn.
+ * `FLOTILLA_LAUNCHER=c|perl|node` picks one.
  */
-export function createLauncher(env: NodeJS.ProcessEnv = process.env): Launcher {
-  if (env.FLOTILLA_LAUNCHER !== 'node') {
+export function createLauncher(slots: number, env: NodeJS.ProcessEnv = process.env): Launcher {
+  const wanted = env.FLOTILLA_LAUNCHER as LauncherKind | undefined;
+  if (wanted === undefined || wanted === 'c') {
+    const binary = path.join(path.dirname(path.dirname(resourceFile('launcher.pl'))), 'out', 'launcher');
+    if (isExecutable(binary)) return new HelperLauncher(binary, [String(slots)]);
+    if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is not built (npm run build:launcher)`);
+  }
+  if (wanted === undefined || wanted === 'perl') {
     const perl = findPerl(env);
-    if (perl) return new PerlLauncher(perl);
+    if (perl) return new HelperLauncher(perl, [resourceFile('launcher.pl'), String(slots)]);
+    if (wanted === 'perl') throw new Error('FLOTILLA_LAUNCHER=perl, but there is no perl on PATH');
   }
   return new DirectLauncher();
 }
 
-function findPerl(env: NodeJS.ProcessEnv): string | undefined {
-  for (const folder of (env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const candidate = `${folder || '.'}/perl`;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this folder; keep looking.
-    }
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    // Not built here.
+    return false;
   }
-  return undefined;
 }
 
-/** Forks in a small Perl helper, so the core's main thread never pays for a fork. */
-export class PerlLauncher implements Launcher {
+function findPerl(env: NodeJS.ProcessEnv): string | undefined {
+  return (env.PATH ?? '/usr/bin:/bin')
+    .split(':')
+    .map((folder) => `${folder || '.'}/perl`)
+    .find(isExecutable);
+}
+
+/**
+ * Starts attempts through a small helper process (launcher.c or launcher.pl), so the core's
+ * main thread never pays for a fork of itself.
+ */
+export class HelperLauncher implements Launcher {
+  readonly queues = true;
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, LaunchCallbacks>();
-  private readonly perl: string;
+  private readonly command: string;
+  private readonly args: string[];
   private nextId = 1;
   private broken: string | undefined;
 
-  constructor(perl: string) {
-    this.perl = perl;
+  constructor(command: string, args: string[]) {
+    this.command = command;
+    this.args = args;
   }
 
-  launch(request: LaunchRequest, callbacks: LaunchCallbacks): void {
-    if (this.broken) return callbacks.onFailed(this.broken);
+  launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void {
+    if (this.broken) {
+      callbacks.onFailed(this.broken);
+      return () => {};
+    }
     const child = this.child ?? this.spawnHelper();
     const id = this.nextId++;
     this.pending.set(id, callbacks);
-    const fields = [request.shell, request.script, ...request.folders];
+    const fields = [request.shell, request.script, request.marker, ...request.folders];
     child.stdin!.write(`${id}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
+    return () => {
+      if (this.pending.has(id) && this.child === child) child.stdin!.write(`cancel ${id}\n`);
+    };
   }
 
   dispose(): void {
@@ -89,9 +126,9 @@ export class PerlLauncher implements Launcher {
   }
 
   private spawnHelper(): ChildProcess {
-    const child = spawn(this.perl, [resourceFile('launcher.pl')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(this.command, this.args, { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
-    child.on('error', (error) => this.breakDown(`cannot run the launcher (${this.perl}): ${error.message}`));
+    child.on('error', (error) => this.breakDown(`cannot run the launcher (${this.command}): ${error.message}`));
     child.on('exit', (code, signal) => {
       if (this.child === child) this.breakDown(`the launcher stopped (${signal ?? `exit ${code}`})`);
     });
@@ -125,24 +162,28 @@ export class PerlLauncher implements Launcher {
   }
 }
 
-/** Node's own spawn: a fallback where Perl is missing. */
+/** Node's own spawn: a fallback where neither the C nor the Perl launcher can run. */
 export class DirectLauncher implements Launcher {
-  launch(request: LaunchRequest, callbacks: LaunchCallbacks): void {
+  readonly queues = false;
+
+  launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void {
     let child: ChildProcess;
     try {
       for (const folder of request.folders) mkdirSync(folder, { recursive: true });
-      child = spawn(request.shell, ['-c', request.script, 'flotilla', ...request.folders], { detached: true, stdio: 'ignore' });
+      child = spawn(request.shell, ['-c', request.script, 'flotilla', request.marker], { detached: true, stdio: 'ignore' });
     } catch (error) {
       queueMicrotask(() => callbacks.onFailed((error as Error).message));
-      return;
+      return () => {};
     }
     if (child.pid === undefined) {
       child.once('error', (error) => callbacks.onFailed(`cannot run ${request.shell}: ${error.message}`));
-      return;
+      return () => {};
     }
     const pid = child.pid;
+    appendFileSync(request.marker, `pid ${pid}\n`);
     child.once('exit', (code, signal) => callbacks.onExit(code, signal));
     queueMicrotask(() => callbacks.onStarted(pid));
+    return () => {};
   }
 
   dispose(): void {}

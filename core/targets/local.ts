@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import type { TargetSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 import { isProcessAlive, processStartTime, signalGroup } from '../util/process.ts';
@@ -8,9 +7,6 @@ import { createLauncher } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } from './target.ts';
 
-/** Marker files each local attempt writes into its folder. */
-export const PID_MARKER = 'pid';
-export const EXIT_MARKER = 'exit';
 
 /** Quotes a string for a POSIX shell: nothing inside single quotes is special. */
 export function shellQuote(text: string): string {
@@ -20,9 +16,9 @@ export function shellQuote(text: string): string {
 /**
  * The script a local attempt runs: a one-line prologue, then the task's own script (so its
  * line numbers in shell errors stay right). The prologue sends output to the log files,
- * enters the working folder, exports the environment, and writes two markers: the shell's
- * pid, and its exit status when it exits. With these a restarted core can adopt an attempt
- * it did not see end.
+ * enters the working folder, exports the environment, and appends the exit status to the
+ * status marker when the shell exits (the launcher has written the pid there). With the
+ * marker a restarted core can adopt an attempt it did not see end.
  */
 export function attemptScript(request: AttemptRequest): string {
   const env: Record<string, string> = {
@@ -30,12 +26,12 @@ export function attemptScript(request: AttemptRequest): string {
     FLOTILLA_RUN_ID: request.runId,
     FLOTILLA_TASK_ID: request.task.id,
     FLOTILLA_ATTEMPT: String(request.n),
-    FLOTILLA_ATTEMPT_DIR: request.dir,
+    FLOTILLA_STATUS_FILE: request.marker,
   };
   const exports = Object.entries(env).map(([name, value]) => `${name}=${shellQuote(value)}`).join(' ');
   return (
     `exec </dev/null >${shellQuote(request.stdout)} 2>${shellQuote(request.stderr)}; cd -- ${shellQuote(request.cwd)} || exit 127; export ${exports}; ` +
-    `echo $$ > "$FLOTILLA_ATTEMPT_DIR/${PID_MARKER}"; trap 'echo $? > "$FLOTILLA_ATTEMPT_DIR/${EXIT_MARKER}"' EXIT; ` +
+    `trap 'echo "exit $?" >> "$FLOTILLA_STATUS_FILE"' EXIT; ` +
     request.task.run
   );
 }
@@ -43,6 +39,8 @@ export function attemptScript(request: AttemptRequest): string {
 interface Running {
   /** 0 until the launcher reports the process started. */
   pid: number;
+  /** Drops the attempt from the launcher's queue if it has not started. */
+  drop: () => void;
   timer: NodeJS.Timeout | undefined;
   killTimer: NodeJS.Timeout | undefined;
   ending: 'timeout' | 'cancelled' | undefined;
@@ -54,7 +52,7 @@ export interface LocalTargetOptions {
   killGraceMs?: number;
   /** Poll interval for adopted processes (not our children, so no exit event). */
   adoptPollMs?: number;
-  /** How processes are started; by default the Perl fork server where Perl exists. */
+  /** How processes are started (by default see `createLauncher`). */
   launcher?: Launcher;
 }
 
@@ -65,6 +63,7 @@ export interface LocalTargetOptions {
 export class LocalTarget implements Target {
   readonly name: string;
   readonly maxParallel: number;
+  readonly capacity: number;
   private readonly running = new Map<string, Running>();
   private readonly killGraceMs: number;
   private readonly adoptPollMs: number;
@@ -76,15 +75,18 @@ export class LocalTarget implements Target {
     this.maxParallel = spec.maxParallel;
     this.killGraceMs = options.killGraceMs ?? 10_000;
     this.adoptPollMs = options.adoptPollMs ?? 250;
-    this.launcher = options.launcher ?? createLauncher();
+    this.launcher = options.launcher ?? createLauncher(spec.maxParallel);
+    // A queueing launcher starts the next attempt itself the moment one ends: keep it one
+    // attempt ahead per slot, so no slot waits for a round trip to the core.
+    this.capacity = this.launcher.queues ? 2 * spec.maxParallel : spec.maxParallel;
   }
 
   start(request: AttemptRequest, events: AttemptEvents): void {
     const key = attemptKey(request.runId, request.task.id, request.n);
-    const entry: Running = { pid: 0, timer: undefined, killTimer: undefined, ending: undefined };
+    const entry: Running = { pid: 0, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
-    this.launcher.launch(
-      { shell: shellPath(request.task.shell), script: attemptScript(request), folders: [request.dir, request.cwd] },
+    entry.drop = this.launcher.launch(
+      { shell: shellPath(request.task.shell), script: attemptScript(request), marker: request.marker, folders: [request.cwd] },
       {
         onStarted: (pid) => {
           entry.pid = pid;
@@ -114,20 +116,20 @@ export class LocalTarget implements Target {
   }
 
   async adopt(record: AttemptRecord, taskId: string, onExit: (exit: AttemptExit) => void): Promise<Adoption> {
-    const exited = readExit(record.dir);
-    if (exited) return { kind: 'exited', exit: exited };
-    let pid = record.pid ?? readPid(record.dir);
+    let status = readStatus(record.marker);
+    if (status.exit) return { kind: 'exited', exit: status.exit };
     // Submitted but no pid yet: the shell may be starting this very moment. Give it a moment.
-    for (let waited = 0; pid === null && waited < 2000; waited += 100) {
+    for (let waited = 0; record.pid === null && status.pid === null && waited < 2000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      pid = readPid(record.dir);
+      status = readStatus(record.marker);
     }
+    const pid = record.pid ?? status.pid;
     if (pid === null) return { kind: 'not-started' };
-    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.dir)) {
-      return { kind: 'exited', exit: readExit(record.dir) ?? { exitCode: null, signal: null, reason: 'vanished: the process ended while Flotilla was not running and left no exit status', schedulerState: null } };
+    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) {
+      return { kind: 'exited', exit: readStatus(record.marker).exit ?? vanished('the process ended while Flotilla was not running and left no exit status') };
     }
     const key = attemptKey(record.runId, taskId, record.n);
-    const entry: Running = { pid, timer: undefined, killTimer: undefined, ending: undefined };
+    const entry: Running = { pid, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
     const pidStart = record.pidStart ?? processStartTime(pid);
     const poll = () => {
@@ -136,7 +138,7 @@ export class LocalTarget implements Target {
         return;
       }
       this.finish(key, entry);
-      const exit = readExit(record.dir) ?? { exitCode: null, signal: null, reason: 'vanished: the adopted process left no exit status', schedulerState: null };
+      const exit = readStatus(record.marker).exit ?? vanished('the adopted process left no exit status');
       onExit(entry.ending ? { ...exit, reason: entry.ending } : exit);
     };
     entry.timer = setTimeout(poll, this.adoptPollMs);
@@ -161,6 +163,7 @@ export class LocalTarget implements Target {
     if (entry.ending) return;
     entry.ending = why;
     if (entry.pid > 0) this.signal(entry);
+    else entry.drop();
   }
 
   /** SIGTERM to the attempt's process group, SIGKILL after the grace period. */
@@ -189,31 +192,35 @@ function shellPath(shell: string): string {
 
 /**
  * Whether a live pid is still the attempt's shell and not a later process that reused the
- * pid: its command line ends with the attempt's folder. Where /proc is missing, trust it.
+ * pid: the attempt's marker is among its arguments. Where /proc is missing, trust it.
  */
-function runsAttempt(pid: number, dir: string): boolean {
+function runsAttempt(pid: number, marker: string): boolean {
   let commandLine: string;
   try {
     commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
   }
-  return commandLine.split('\0').includes(dir);
+  return commandLine.split('\0').includes(marker);
 }
 
-function readPid(dir: string): number | null {
+function vanished(why: string): AttemptExit {
+  return { exitCode: null, signal: null, reason: `vanished: ${why}`, schedulerState: null };
+}
+
+/** The status marker: a `pid N` line (from the launcher) and, once the shell exited, `exit N`. */
+function readStatus(marker: string): { pid: number | null; exit: AttemptExit | undefined } {
+  let text: string;
   try {
-    const pid = Number(readFileSync(path.join(dir, PID_MARKER), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    text = readFileSync(marker, 'utf8');
   } catch {
-    // Not written yet: the shell has not started.
-    return null;
+    // Not written yet: the attempt has not started.
+    return { pid: null, exit: undefined };
   }
-}
-
-function readExit(dir: string): AttemptExit | undefined {
-  const file = path.join(dir, EXIT_MARKER);
-  if (!existsSync(file)) return undefined;
-  const code = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(code) ? { exitCode: code, signal: null, reason: null, schedulerState: null } : undefined;
+  const pid = /^pid (\d+)$/m.exec(text);
+  const code = /^exit (\d+)$/m.exec(text);
+  return {
+    pid: pid ? Number(pid[1]) : null,
+    exit: code ? { exitCode: Number(code[1]), signal: null, reason: null, schedulerState: null } : undefined,
+  };
 }

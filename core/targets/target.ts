@@ -9,8 +9,10 @@ export interface AttemptRequest {
   n: number;
   /** Absolute working folder (created by the target). */
   cwd: string;
-  /** Folder for this attempt's logs and markers (created by the target). */
+  /** Folder of this attempt's files (it exists). */
   dir: string;
+  /** Status marker: the target writes the pid, then the exit status, so a later core can adopt it. */
+  marker: string;
   stdout: string;
   stderr: string;
 }
@@ -50,7 +52,10 @@ export type Adoption =
 /** An executor: somewhere attempts run. */
 export interface Target {
   readonly name: string;
+  /** Attempts that run at once. */
   readonly maxParallel: number;
+  /** Attempts it accepts at once (≥ maxParallel when it queues the rest itself). */
+  readonly capacity: number;
   /**
    * Starts an attempt. Calls `onStarted` once it runs (not at all if it cannot start), then
    * `onExit` exactly once, also when it could not start.

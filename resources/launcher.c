@@ -1,20 +1,28 @@
 /*
- * Flotilla's local launcher, in C: the same protocol as launcher.pl, built by `npm ci`
- * (`npm run build:launcher`) where a C compiler exists. It starts attempts with posix_spawn,
- * which on Linux and macOS does not copy the caller's page tables, so a start costs a few
- * tens of microseconds instead of the ~0.5 ms of a Perl fork or ~1.5 ms of a Node fork.
+ * Flotilla's local launcher, in C, built by `npm ci` (`npm run build:launcher`) where a C
+ * compiler exists; launcher.pl does the same job more slowly elsewhere. For short tasks the
+ * cost of a task is mostly process and file creation, so this helper:
+ *   - starts attempts with posix_spawn, which does not copy the caller's page tables;
+ *   - keeps a queue per slot, so the next attempt starts the moment one ends, without a
+ *     round trip to the core;
+ *   - captures each attempt's stdout and stderr through pipes and creates its log files only
+ *     when output arrives (a file creation costs more than running `echo`);
+ *   - writes an attempt's status marker (pid, then exit status) only when the core may not
+ *     have recorded it: after the core went away without saying goodbye.
+ * It ignores SIGINT, SIGHUP and SIGTERM, so a closed terminal or a Ctrl-C meant for the core
+ * does not cut the attempts off from their logs; it exits once its input has ended and its
+ * attempts have ended and closed their output.
  *
- * Usage: launcher [SLOTS]  — at most SLOTS attempts run at once (default: no limit); more
- * wait in a queue, and the next starts the moment one ends, without a round trip to the core.
+ * Usage: launcher [SLOTS]  — at most SLOTS attempts run at once (default: no limit).
  *
- * Protocol, one line each way, fields separated by tabs:
- *   in:  ID SHELL SCRIPT MARKER [FOLDER]...   (all but ID base64)
- *        cancel ID                            (drops a queued attempt; a running one the core kills)
+ * Protocol, one line each way, fields separated by tabs (all but ID base64):
+ *   in:  ID SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...
+ *        cancel ID         drop a queued attempt (a running one the core kills itself)
+ *        ack ID [ID]...    the core has recorded these attempts' ends
+ *        bye               the core is shutting down cleanly; everything was recorded
  *   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE
- * For an attempt it creates the folders, runs SHELL -c SCRIPT flotilla MARKER in its own
- * process group, and appends "pid PID" to the MARKER file. CODE is -1 when the attempt was
- * killed by signal number SIGNAL. When its input ends (the core is gone) it starts nothing
- * more, keeps reaping its attempts, and then exits.
+ * For an attempt it creates the folders, then runs SHELL -c SCRIPT flotilla MARKER in its
+ * own process group. CODE is -1 when the attempt was killed by signal number SIGNAL.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +30,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +42,21 @@ extern char **environ;
 
 #define MAX_FIELDS 64
 
+/* One stream of an attempt: a pipe, and the log file it goes to (created on first output). */
+struct stream {
+  int pipe;
+  int file;
+  char *path;
+};
+
 struct attempt {
-  pid_t pid;
   char *id;
+  char *marker;
+  pid_t pid;
+  int running;
+  int recorded; /* the core acknowledged its end */
+  int status;   /* wait status, once it ended */
+  struct stream out, err;
   struct attempt *next;
 };
 
@@ -46,11 +67,12 @@ struct queued {
 };
 
 static struct attempt *attempts;
-static int running;
-static long slots = -1;
 static struct queued *queue_head, *queue_tail;
+static long slots = -1;
+static int running;
 static int wake[2];
 static int reporting = 1;
+static int core_gone;
 
 static void on_child(int signal) {
   (void)signal;
@@ -60,38 +82,33 @@ static void on_child(int signal) {
   errno = saved;
 }
 
-/* Writes a whole line to stdout; after a failed write (the core is gone) stops reporting. */
-static void report(const char *line, size_t length) {
-  while (reporting && length > 0) {
-    ssize_t written = write(STDOUT_FILENO, line, length);
+/* Writes a whole line to the core; after a failed write (the core is gone) stops reporting. */
+static void report(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static void core_went_away(void);
+
+static void report(const char *format, ...) {
+  if (!reporting) return;
+  char line[4096];
+  va_list arguments;
+  va_start(arguments, format);
+  int length = vsnprintf(line, sizeof line, format, arguments);
+  va_end(arguments);
+  if (length < 0) return;
+  if ((size_t)length > sizeof line - 2) length = sizeof line - 2;
+  for (int i = 0; i < length; i++)
+    if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
+  line[length++] = '\n';
+  const char *rest = line;
+  while (length > 0) {
+    ssize_t written = write(STDOUT_FILENO, rest, (size_t)length);
     if (written < 0) {
       if (errno == EINTR) continue;
-      reporting = 0;
+      core_went_away();
       return;
     }
-    line += written;
-    length -= (size_t)written;
+    rest += written;
+    length -= (int)written;
   }
-}
-
-static void reportf(const char *format, const char *id, long a, long b) {
-  char line[512];
-  int length = snprintf(line, sizeof line, format, id, a, b);
-  if (length > 0) report(line, (size_t)length < sizeof line ? (size_t)length : sizeof line - 1);
-}
-
-static void report_started(const char *id, pid_t pid) {
-  char line[512];
-  int length = snprintf(line, sizeof line, "started %s %ld\n", id, (long)pid);
-  if (length > 0) report(line, (size_t)length < sizeof line ? (size_t)length : sizeof line - 1);
-}
-
-static void fail(const char *id, const char *what, const char *detail) {
-  char line[4096];
-  int length = snprintf(line, sizeof line, "failed %s %s %s: %s\n", id, what, detail, strerror(errno));
-  for (int i = 0; i < length - 1; i++)
-    if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
-  if (length > 0) report(line, (size_t)length < sizeof line ? (size_t)length : sizeof line - 1);
 }
 
 static int base64_value(char c) {
@@ -134,64 +151,130 @@ static int make_folder(char *folder) {
   return mkdir(folder, 0777) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static void append_pid(const char *marker, pid_t pid) {
-  int fd = open(marker, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+/* Appends the attempt's pid (and its end, if it ended) to its status marker. */
+static void write_marker(struct attempt *attempt) {
+  int fd = open(attempt->marker, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   if (fd < 0) return;
-  char text[32];
-  int length = snprintf(text, sizeof text, "pid %ld\n", (long)pid);
+  char text[64];
+  int length = snprintf(text, sizeof text, "pid %ld\n", (long)attempt->pid);
+  if (!attempt->running) {
+    if (WIFSIGNALED(attempt->status)) length += snprintf(text + length, sizeof text - (size_t)length, "signal %d\n", WTERMSIG(attempt->status));
+    else length += snprintf(text + length, sizeof text - (size_t)length, "exit %d\n", WEXITSTATUS(attempt->status));
+  }
   ssize_t ignored = write(fd, text, (size_t)length);
   (void)ignored;
   close(fd);
+}
+
+/* The core is gone: record in markers what it may not have recorded itself. */
+static void core_went_away(void) {
+  if (core_gone) return;
+  core_gone = 1;
+  reporting = 0;
+  for (struct attempt *attempt = attempts; attempt; attempt = attempt->next)
+    if (!attempt->recorded) write_marker(attempt);
+}
+
+static void free_attempt(struct attempt *attempt) {
+  free(attempt->id);
+  free(attempt->marker);
+  free(attempt->out.path);
+  free(attempt->err.path);
+  free(attempt);
+}
+
+/* Drops attempts that ended, were recorded (or marked), and closed their output. */
+static void forget_finished(void) {
+  for (struct attempt **link = &attempts; *link;) {
+    struct attempt *attempt = *link;
+    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0) {
+      *link = attempt->next;
+      free_attempt(attempt);
+    } else {
+      link = &attempt->next;
+    }
+  }
+}
+
+static void close_pair(int fds[2]) {
+  if (fds[0] >= 0) close(fds[0]);
+  if (fds[1] >= 0) close(fds[1]);
 }
 
 static void launch(char *line) {
   char *fields[MAX_FIELDS];
   int count = 0;
   for (char *rest = line, *field; (field = strsep(&rest, "\t")) != NULL && count < MAX_FIELDS;) fields[count++] = field;
-  if (count < 4) return;
+  if (count < 6) return;
   char *id = fields[0];
   for (int i = 1; i < count; i++) decode(fields[i]);
-  for (int i = 4; i < count; i++) {
+  for (int i = 6; i < count; i++) {
     if (make_folder(fields[i]) != 0) {
-      fail(id, "cannot create folder", fields[i]);
+      report("failed %s cannot create folder %s: %s", id, fields[i], strerror(errno));
       return;
     }
   }
-  char *argv[] = {fields[1], "-c", fields[2], "flotilla", fields[3], NULL};
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (pipe(out) != 0 || pipe(err) != 0) {
+    report("failed %s cannot make a pipe: %s", id, strerror(errno));
+    close_pair(out);
+    close_pair(err);
+    return;
+  }
+  fcntl(out[0], F_SETFD, FD_CLOEXEC);
+  fcntl(err[0], F_SETFD, FD_CLOEXEC);
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
 
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[1]);
+  posix_spawn_file_actions_addclose(&actions, err[1]);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setpgroup(&attributes, 0);
   sigset_t defaults;
   sigemptyset(&defaults);
-  sigaddset(&defaults, SIGCHLD);
-  sigaddset(&defaults, SIGPIPE);
+  int restored[] = {SIGCHLD, SIGPIPE, SIGINT, SIGHUP, SIGTERM};
+  for (size_t i = 0; i < sizeof restored / sizeof *restored; i++) sigaddset(&defaults, restored[i]);
   posix_spawnattr_setsigdefault(&attributes, &defaults);
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  char *argv[] = {fields[1], "-c", fields[2], "flotilla", fields[3], NULL};
   pid_t pid;
-  int error = posix_spawn(&pid, fields[1], NULL, &attributes, argv, environ);
+  int error = posix_spawn(&pid, fields[1], &actions, &attributes, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
+  close(out[1]);
+  close(err[1]);
   if (error != 0) {
-    errno = error;
-    fail(id, "cannot run", fields[1]);
+    close(out[0]);
+    close(err[0]);
+    report("failed %s cannot run %s: %s", id, fields[1], strerror(error));
     return;
   }
-  struct attempt *attempt = malloc(sizeof *attempt);
-  attempt->pid = pid;
+  struct attempt *attempt = calloc(1, sizeof *attempt);
   attempt->id = strdup(id);
+  attempt->marker = strdup(fields[3]);
+  attempt->pid = pid;
+  attempt->running = 1;
+  attempt->out = (struct stream){out[0], -1, strdup(fields[4])};
+  attempt->err = (struct stream){err[0], -1, strdup(fields[5])};
   attempt->next = attempts;
   attempts = attempt;
   running++;
-  report_started(id, pid);
-  append_pid(fields[3], pid);
+  report("started %s %ld", id, (long)pid);
+  if (core_gone) write_marker(attempt);
 }
 
-/* Starts queued attempts while there are free slots. */
+/* Starts queued attempts while there are free slots (not once the core is gone). */
 static void drain_queue(void) {
-  while (queue_head && (slots < 0 || running < slots)) {
+  while (queue_head && !core_gone && (slots < 0 || running < slots)) {
     struct queued *next = queue_head;
     queue_head = next->next;
     if (!queue_head) queue_tail = NULL;
@@ -209,16 +292,32 @@ static void cancel_queued(const char *id) {
     if (strncmp(item->line, id, length) != 0 || item->line[length] != '\t') continue;
     *link = item->next;
     if (queue_tail == item) queue_tail = previous;
-    reportf("exit %s %ld %ld\n", id, -1, SIGTERM);
+    report("exit %s -1 %d", id, SIGTERM);
     free(item->line);
     free(item);
     return;
   }
 }
 
+static void acknowledge(char *ids) {
+  for (char *rest = ids, *id; (id = strsep(&rest, " ")) != NULL;) {
+    for (struct attempt *attempt = attempts; attempt; attempt = attempt->next)
+      if (!attempt->running && strcmp(attempt->id, id) == 0) attempt->recorded = 1;
+  }
+}
+
 static void request(char *line) {
   if (strncmp(line, "cancel ", 7) == 0) {
     cancel_queued(line + 7);
+    return;
+  }
+  if (strncmp(line, "ack ", 4) == 0) {
+    acknowledge(line + 4);
+    return;
+  }
+  if (strcmp(line, "bye") == 0) {
+    for (struct attempt *attempt = attempts; attempt; attempt = attempt->next)
+      if (!attempt->running) attempt->recorded = 1;
     return;
   }
   struct queued *item = malloc(sizeof *item);
@@ -234,16 +333,42 @@ static void reap(void) {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    for (struct attempt **link = &attempts; *link; link = &(*link)->next) {
-      struct attempt *attempt = *link;
-      if (attempt->pid != pid) continue;
-      if (WIFSIGNALED(status)) reportf("exit %s %ld %ld\n", attempt->id, -1, WTERMSIG(status));
-      else reportf("exit %s %ld %ld\n", attempt->id, WEXITSTATUS(status), 0);
-      *link = attempt->next;
-      free(attempt->id);
-      free(attempt);
+    for (struct attempt *attempt = attempts; attempt; attempt = attempt->next) {
+      if (attempt->pid != pid || !attempt->running) continue;
+      attempt->running = 0;
+      attempt->status = status;
       running--;
+      /* The next attempt first: the end is reported right after. */
+      drain_queue();
+      if (WIFSIGNALED(status)) report("exit %s -1 %d", attempt->id, WTERMSIG(status));
+      else report("exit %s %d 0", attempt->id, WEXITSTATUS(status));
+      if (core_gone) write_marker(attempt);
       break;
+    }
+  }
+}
+
+/* Copies what a stream's pipe holds to its log file, creating the file on first output. */
+static void pump(struct stream *stream) {
+  char buffer[65536];
+  for (;;) {
+    ssize_t got = read(stream->pipe, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return;
+    if (got <= 0) {
+      close(stream->pipe);
+      stream->pipe = -1;
+      if (stream->file >= 0) close(stream->file);
+      stream->file = -1;
+      return;
+    }
+    if (stream->file < 0) stream->file = open(stream->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    for (char *rest = buffer; got > 0 && stream->file >= 0;) {
+      ssize_t written = write(stream->file, rest, (size_t)got);
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) break; /* a full disk: the output is lost, the attempt goes on */
+      rest += written;
+      got -= written;
     }
   }
 }
@@ -251,11 +376,14 @@ static void reap(void) {
 int main(int argc, char **argv) {
   if (argc > 1) slots = strtol(argv[1], NULL, 10);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
   if (pipe(wake) != 0) return 1;
-  fcntl(wake[0], F_SETFL, O_NONBLOCK);
-  fcntl(wake[1], F_SETFL, O_NONBLOCK);
-  fcntl(wake[0], F_SETFD, FD_CLOEXEC);
-  fcntl(wake[1], F_SETFD, FD_CLOEXEC);
+  for (int i = 0; i < 2; i++) {
+    fcntl(wake[i], F_SETFL, O_NONBLOCK);
+    fcntl(wake[i], F_SETFD, FD_CLOEXEC);
+  }
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = on_child;
@@ -265,35 +393,58 @@ int main(int argc, char **argv) {
   size_t capacity = 1 << 16, used = 0;
   char *buffer = malloc(capacity);
   int input_open = 1;
+  struct pollfd *fds = NULL;
+  struct stream **streams = NULL;
+  size_t fds_capacity = 0;
   while (input_open || attempts) {
-    struct pollfd fds[2] = {{wake[0], POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    int ready = poll(fds, input_open ? 2 : 1, -1);
+    size_t count = 0, needed = 2;
+    for (struct attempt *attempt = attempts; attempt; attempt = attempt->next) needed += 2;
+    if (needed > fds_capacity) {
+      fds_capacity = needed * 2;
+      fds = realloc(fds, fds_capacity * sizeof *fds);
+      streams = realloc(streams, fds_capacity * sizeof *streams);
+    }
+    fds[count++] = (struct pollfd){wake[0], POLLIN, 0};
+    if (input_open) fds[count++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+    size_t first_stream = count;
+    for (struct attempt *attempt = attempts; attempt; attempt = attempt->next) {
+      struct stream *pair[2] = {&attempt->out, &attempt->err};
+      for (int i = 0; i < 2; i++) {
+        if (pair[i]->pipe < 0) continue;
+        streams[count] = pair[i];
+        fds[count++] = (struct pollfd){pair[i]->pipe, POLLIN, 0};
+      }
+    }
+    int ready = poll(fds, (nfds_t)count, -1);
     if (ready < 0 && errno != EINTR) break;
+    if (ready < 0) continue;
     if (fds[0].revents & POLLIN) {
       char drain[64];
       while (read(wake[0], drain, sizeof drain) > 0) {
       }
     }
+    for (size_t i = first_stream; i < count; i++)
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) pump(streams[i]);
     reap();
-    if (input_open) drain_queue();
-    if (input_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+    if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (capacity - used < 4096) buffer = realloc(buffer, capacity *= 2);
       ssize_t got = read(STDIN_FILENO, buffer + used, capacity - used - 1);
+      if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
-        if (got < 0 && errno == EINTR) continue;
         input_open = 0;
-        reporting = 0;
-        continue;
+        core_went_away();
+      } else {
+        used += (size_t)got;
+        char *start = buffer;
+        for (char *end; (end = memchr(start, '\n', used - (size_t)(start - buffer))) != NULL; start = end + 1) {
+          *end = '\0';
+          request(start);
+        }
+        used -= (size_t)(start - buffer);
+        memmove(buffer, start, used);
       }
-      used += (size_t)got;
-      char *start = buffer;
-      for (char *end; (end = memchr(start, '\n', used - (size_t)(start - buffer))) != NULL; start = end + 1) {
-        *end = '\0';
-        request(start);
-      }
-      used -= (size_t)(start - buffer);
-      memmove(buffer, start, used);
     }
+    forget_finished();
   }
   return 0;
 }

@@ -8,11 +8,13 @@
 # a queue and start the moment one ends, without a round trip to the core.
 #
 # Protocol, one line each way, fields separated by tabs:
-#   in:  ID SHELL SCRIPT MARKER [FOLDER]...   (all but ID base64)
-#        cancel ID                            (drops a queued attempt; a running one the core kills)
+#   in:  ID SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...   (all but ID base64)
+#        cancel ID      drops a queued attempt (a running one the core kills itself)
+#        ack … | bye    (for launcher.c; ignored here)
 #   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE
 # For an attempt it creates the folders, runs SHELL -c SCRIPT flotilla MARKER in its own
-# process group, and appends "pid PID" to the MARKER file.
+# process group, and appends "pid PID" to the MARKER file. Unlike launcher.c it leaves the
+# log files and the exit status in the marker to the script (see attemptScript).
 # CODE is -1 when the attempt was killed by signal number SIGNAL. The script itself sets up
 # its output files, working folder and environment: after a fork this helper does as little
 # as it can before exec, because every page a Perl child touches is copied.
@@ -67,6 +69,7 @@ while ($input_open || %attempts) {
 
 sub request {
     my ($line) = @_;
+    return if $line =~ /^(?:ack |bye$)/;
     if ($line =~ /^cancel (\S+)$/) {
         my $id = $1;
         my $before = @queue;
@@ -95,7 +98,7 @@ sub reap {
 
 sub launch {
     my ($id, @fields) = split /\t/, shift, -1;
-    my ($shell, $script, $marker, @folders) = map { decode_base64($_) } @fields;
+    my ($shell, $script, $marker, undef, undef, @folders) = map { decode_base64($_) } @fields;
     for my $folder (@folders) {
         next if make_folder($folder);
         print "failed $id cannot create folder $folder: $!\n";

@@ -325,13 +325,22 @@ export class Runner {
     const inbox = this.inbox.splice(0);
     const launches: number[] = [];
     this.write(() => {
+      // An attempt that started and ended since the last commit goes straight from submitted
+      // to its end: nobody could have seen it running, and it saves a write.
+      const ended = new Map<number, StartedAttempt | undefined>();
+      for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
       for (const message of inbox) {
-        if (message.kind === 'started') this.recordStart(message.task, message.n, message.started);
-        else this.recordExit(message.task, message.n, message.exit);
+        if (message.kind === 'started') {
+          if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message.started);
+          else this.recordStart(message.task, message.n, message.started);
+        } else {
+          this.recordExit(message.task, message.n, message.exit, ended.get(message.task));
+        }
       }
       this.fillSlots(launches);
     });
     for (const i of launches) this.launch(i);
+    if (inbox.length > 0) for (const target of Object.values(this.targets)) target.committed();
     this.checkFinished();
   }
 
@@ -409,7 +418,7 @@ export class Runner {
     this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host });
   }
 
-  private recordExit(i: number, n: number, exit: AttemptExit): void {
+  private recordExit(i: number, n: number, exit: AttemptExit, started?: StartedAttempt): void {
     const spec = this.specs[i]!;
     this.active--;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
@@ -417,6 +426,7 @@ export class Runner {
     const succeeded = !cancelled && exit.exitCode === 0 && exit.signal === null && exit.reason === null;
     const at = Date.now();
     this.store.updateAttempt(this.runId, i, n, {
+      ...(started ? { pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at } : {}),
       state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
       endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
     });

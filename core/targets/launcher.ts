@@ -8,15 +8,17 @@ import { resourceFile } from '../util/resources.ts';
 
 /**
  * One process to start: `shell -c script flotilla marker` in its own process group. The
- * script sets up its own output files, working folder and environment (see
- * `attemptScript`), so that a launcher only creates folders, forks and execs. The launcher
- * appends `pid PID` to the marker file; the marker among the arguments lets a later core
- * recognize the process.
+ * marker among the arguments lets a later core recognize the process; the launcher appends
+ * `pid PID` to the marker file (at once, or — the C launcher — only when the core went away
+ * before recording it).
  */
 export interface LaunchRequest {
   shell: string;
   script: string;
   marker: string;
+  /** Log files, for a launcher that captures output itself (`capturesOutput`). */
+  stdout: string;
+  stderr: string;
   /** Folders to create first. */
   folders: string[];
 }
@@ -32,12 +34,20 @@ export interface LaunchCallbacks {
 /** Starts processes in their own process group and reports their ends. */
 export interface Launcher {
   /**
-   * Whether the launcher queues requests beyond its slots and starts the next itself when
-   * one ends (so the core may hand it more than it runs at once).
+   * Whether it queues requests beyond its slots and starts the next itself when one ends
+   * (so the core may hand it more than it runs at once).
    */
   readonly queues: boolean;
+  /**
+   * Whether it writes the attempt's output to the log files itself (creating them only when
+   * output comes) and records ends in the status marker when the core cannot. If not, the
+   * script must redirect its output and trap its exit status (see `attemptScript`).
+   */
+  readonly capturesOutput: boolean;
   /** Starts (or queues) a process; the returned function drops it if it has not started. */
   launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void;
+  /** Every end reported so far is committed to the store. */
+  committed(): void;
   dispose(): void;
 }
 
@@ -55,12 +65,12 @@ export function createLauncher(slots: number, env: NodeJS.ProcessEnv = process.e
   const wanted = env.FLOTILLA_LAUNCHER as LauncherKind | undefined;
   if (wanted === undefined || wanted === 'c') {
     const binary = path.join(path.dirname(path.dirname(resourceFile('launcher.pl'))), 'out', 'launcher');
-    if (isExecutable(binary)) return new HelperLauncher(binary, [String(slots)]);
+    if (isExecutable(binary)) return new HelperLauncher(binary, [String(slots)], true);
     if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is not built (npm run build:launcher)`);
   }
   if (wanted === undefined || wanted === 'perl') {
     const perl = findPerl(env);
-    if (perl) return new HelperLauncher(perl, [resourceFile('launcher.pl'), String(slots)]);
+    if (perl) return new HelperLauncher(perl, [resourceFile('launcher.pl'), String(slots)], false);
     if (wanted === 'perl') throw new Error('FLOTILLA_LAUNCHER=perl, but there is no perl on PATH');
   }
   return new DirectLauncher();
@@ -89,6 +99,9 @@ function findPerl(env: NodeJS.ProcessEnv): string | undefined {
  */
 export class HelperLauncher implements Launcher {
   readonly queues = true;
+  readonly capturesOutput: boolean;
+  /** Ends reported but not yet acknowledged to the helper as committed. */
+  private unacknowledged: number[] = [];
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, LaunchCallbacks>();
   private readonly command: string;
@@ -96,9 +109,10 @@ export class HelperLauncher implements Launcher {
   private nextId = 1;
   private broken: string | undefined;
 
-  constructor(command: string, args: string[]) {
+  constructor(command: string, args: string[], capturesOutput: boolean) {
     this.command = command;
     this.args = args;
+    this.capturesOutput = capturesOutput;
   }
 
   launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void {
@@ -109,17 +123,30 @@ export class HelperLauncher implements Launcher {
     const child = this.child ?? this.spawnHelper();
     const id = this.nextId++;
     this.pending.set(id, callbacks);
-    const fields = [request.shell, request.script, request.marker, ...request.folders];
-    child.stdin!.write(`${id}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
+    const fields = [request.shell, request.script, request.marker, request.stdout, request.stderr, ...request.folders];
+    // Launches happen right after a commit, so the acknowledgement rides along for free.
+    const acknowledgement = this.takeAcknowledgement();
+    child.stdin!.write(`${acknowledgement}${id}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
     return () => {
       if (this.pending.has(id) && this.child === child) child.stdin!.write(`cancel ${id}\n`);
     };
   }
 
+  committed(): void {
+    if (this.child && this.unacknowledged.length > 0) this.child.stdin!.write(this.takeAcknowledgement());
+  }
+
+  private takeAcknowledgement(): string {
+    if (this.unacknowledged.length === 0) return '';
+    const line = `ack ${this.unacknowledged.join(' ')}\n`;
+    this.unacknowledged = [];
+    return line;
+  }
+
   dispose(): void {
     if (!this.child) return;
-    // Ending its input ends the helper; monitors of running attempts finish on their own.
-    this.child.stdin!.end();
+    // A goodbye tells the helper every end was recorded; it exits once its attempts end.
+    this.child.stdin!.end('bye\n');
     this.child.stdout!.destroy();
     this.child.unref();
     this.child = undefined;
@@ -145,6 +172,7 @@ export class HelperLauncher implements Launcher {
       callbacks.onStarted(Number(rest[0]));
     } else if (kind === 'exit') {
       this.pending.delete(id);
+      this.unacknowledged.push(id);
       const code = Number(rest[0]);
       const signal = Number(rest[1]);
       callbacks.onExit(code >= 0 ? code : null, signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null);
@@ -165,6 +193,7 @@ export class HelperLauncher implements Launcher {
 /** Node's own spawn: a fallback where neither the C nor the Perl launcher can run. */
 export class DirectLauncher implements Launcher {
   readonly queues = false;
+  readonly capturesOutput = false;
 
   launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void {
     let child: ChildProcess;
@@ -185,6 +214,8 @@ export class DirectLauncher implements Launcher {
     queueMicrotask(() => callbacks.onStarted(pid));
     return () => {};
   }
+
+  committed(): void {}
 
   dispose(): void {}
 }

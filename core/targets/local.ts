@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { constants as osConstants, hostname } from 'node:os';
 import type { TargetSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 import { isProcessAlive, processStartTime, signalGroup } from '../util/process.ts';
@@ -15,12 +15,13 @@ export function shellQuote(text: string): string {
 
 /**
  * The script a local attempt runs: a one-line prologue, then the task's own script (so its
- * line numbers in shell errors stay right). The prologue sends output to the log files,
- * enters the working folder, exports the environment, and appends the exit status to the
- * status marker when the shell exits (the launcher has written the pid there). With the
- * marker a restarted core can adopt an attempt it did not see end.
+ * line numbers in shell errors stay right). The prologue enters the working folder and
+ * exports the environment. Unless the launcher captures output and records ends itself
+ * (`Launcher.capturesOutput`), it also sends output to the log files and appends the exit
+ * status to the status marker when the shell exits, so a restarted core can adopt an
+ * attempt it did not see end.
  */
-export function attemptScript(request: AttemptRequest): string {
+export function attemptScript(request: AttemptRequest, launcherCaptures: boolean): string {
   const env: Record<string, string> = {
     ...request.task.env,
     FLOTILLA_RUN_ID: request.runId,
@@ -29,8 +30,11 @@ export function attemptScript(request: AttemptRequest): string {
     FLOTILLA_STATUS_FILE: request.marker,
   };
   const exports = Object.entries(env).map(([name, value]) => `${name}=${shellQuote(value)}`).join(' ');
+  const setup = `cd -- ${shellQuote(request.cwd)} || exit 127; export ${exports}; `;
+  if (launcherCaptures) return setup + request.task.run;
   return (
-    `exec </dev/null >${shellQuote(request.stdout)} 2>${shellQuote(request.stderr)}; cd -- ${shellQuote(request.cwd)} || exit 127; export ${exports}; ` +
+    `exec </dev/null >${shellQuote(request.stdout)} 2>${shellQuote(request.stderr)}; ` +
+    setup +
     `trap 'echo "exit $?" >> "$FLOTILLA_STATUS_FILE"' EXIT; ` +
     request.task.run
   );
@@ -86,7 +90,14 @@ export class LocalTarget implements Target {
     const entry: Running = { pid: 0, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
     entry.drop = this.launcher.launch(
-      { shell: shellPath(request.task.shell), script: attemptScript(request), marker: request.marker, folders: [request.cwd] },
+      {
+        shell: shellPath(request.task.shell),
+        script: attemptScript(request, this.launcher.capturesOutput),
+        marker: request.marker,
+        stdout: request.stdout,
+        stderr: request.stderr,
+        folders: [request.cwd],
+      },
       {
         onStarted: (pid) => {
           entry.pid = pid;
@@ -108,6 +119,10 @@ export class LocalTarget implements Target {
         },
       },
     );
+  }
+
+  committed(): void {
+    this.launcher.committed();
   }
 
   cancel(runId: string, taskId: string, n: number): void {
@@ -208,7 +223,7 @@ function vanished(why: string): AttemptExit {
   return { exitCode: null, signal: null, reason: `vanished: ${why}`, schedulerState: null };
 }
 
-/** The status marker: a `pid N` line (from the launcher) and, once the shell exited, `exit N`. */
+/** The status marker: `pid N` (from the launcher) and, once the shell ended, `exit N` or `signal N`. */
 function readStatus(marker: string): { pid: number | null; exit: AttemptExit | undefined } {
   let text: string;
   try {
@@ -219,8 +234,14 @@ function readStatus(marker: string): { pid: number | null; exit: AttemptExit | u
   }
   const pid = /^pid (\d+)$/m.exec(text);
   const code = /^exit (\d+)$/m.exec(text);
+  const signal = /^signal (\d+)$/m.exec(text);
+  const signalName = signal ? (Object.entries(osConstants.signals).find(([, number]) => number === Number(signal[1]))?.[0] as NodeJS.Signals | undefined) : undefined;
   return {
     pid: pid ? Number(pid[1]) : null,
-    exit: code ? { exitCode: Number(code[1]), signal: null, reason: null, schedulerState: null } : undefined,
+    exit: code
+      ? { exitCode: Number(code[1]), signal: null, reason: null, schedulerState: null }
+      : signal
+        ? { exitCode: null, signal: signalName ?? `SIG${signal[1]}`, reason: null, schedulerState: null }
+        : undefined,
   };
 }

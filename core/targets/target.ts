@@ -61,6 +61,8 @@ export interface Target {
    * `onExit` exactly once, also when it could not start.
    */
   start(request: AttemptRequest, events: AttemptEvents): void;
+  /** Every end reported so far is committed to the store (the target may forget them). */
+  committed(): void;
   /** Asks a running attempt to stop; its `onExit` reports `cancelled`. */
   cancel(runId: string, taskId: string, n: number): void;
   /** Re-attaches to an attempt an earlier process started and did not see end. */

@@ -61,7 +61,8 @@ export function parseText(file: string, text: string): unknown {
           path: [],
           message: `syntax error: ${reason}`,
           line: mark ? mark.line + 1 : 1,
-          col: mark ? mark.column + 1 : 1,
+          // A quoted key is marked after its opening quote; point at the quote.
+          col: mark ? mark.column + 1 - (mark.column > 0 && /["']/.test(text[mark.position - 1] ?? '') ? 1 : 0) : 1,
         },
       ]);
     }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, appendFileSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,9 +64,11 @@ export type LauncherKind = 'c' | 'perl' | 'node';
 export function createLauncher(slots: number, env: NodeJS.ProcessEnv = process.env): Launcher {
   const wanted = env.FLOTILLA_LAUNCHER as LauncherKind | undefined;
   if (wanted === undefined || wanted === 'c') {
-    const binary = path.join(path.dirname(path.dirname(resourceFile('launcher.pl'))), 'out', 'launcher');
-    if (isExecutable(binary)) return new HelperLauncher(binary, [String(slots)], true);
-    if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is not built (npm run build:launcher)`);
+    const source = resourceFile('launcher.c');
+    const binary = path.join(path.dirname(path.dirname(source)), 'out', 'launcher');
+    // A binary older than its source is stale (npm run build:launcher rebuilds it).
+    if (isExecutable(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return new HelperLauncher(binary, [String(slots)], true);
+    if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is missing or older than its source (npm run build:launcher)`);
   }
   if (wanted === undefined || wanted === 'perl') {
     const perl = findPerl(env);

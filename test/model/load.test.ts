@@ -287,3 +287,21 @@ tasks:
     assert.equal(task!.run, `printf '%s' "a 'b' "c" $(rm -rf x); ü"`);
   });
 });
+
+describe('JSON workflow files', () => {
+  it('a repeated key in JSON is reported with its position, like in YAML', (t) => {
+    const dir = tempDir(t);
+    const file = path.join(dir, 'flow.json');
+    writeFileSync(file, '{\n  "version": 1,\n  "tasks": {\n    "a": { "run": "echo 1" },\n    "a": { "run": "echo 2" }\n  }\n}\n');
+    const errors = errorsOf(file);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0]!.startsWith(`${file}:5:5: syntax error: duplicate key`), errors[0]);
+  });
+
+  it('a JSON syntax error is reported with its position', (t) => {
+    const dir = tempDir(t);
+    const file = path.join(dir, 'flow.json');
+    writeFileSync(file, '{\n  "version": 1,\n  "tasks": { "a": { "run": "echo" } \n');
+    assert.match(errorsOf(file)[0]!, /flow\.json:\d+:\d+: syntax error/);
+  });
+});

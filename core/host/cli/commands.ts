@@ -12,6 +12,21 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
 
+/** Opens the store for one command and closes it when the command (or its promise) ends. */
+function withStore<T>(fn: (store: Store) => T): T {
+  const store = Store.open();
+  let result: T;
+  try {
+    result = fn(store);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => store.close()) as T;
+  store.close();
+  return result;
+}
+
 function needs(positionals: string[], count: number, what: string): void {
   if (positionals.length < count) throw new UsageError(`missing ${what}`);
 }
@@ -54,19 +69,15 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
   const runId = newRunId();
   const loaded = loadWorkflow(positionals[0]!, { runId, params: params(values), workdir: values.workdir });
   const plan = selectTasks(loaded, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
-  const store = Store.open();
-  try {
+  return withStore(async (store) => {
     createRun(store, plan, { maxParallel, fresh: values.fresh === true }, runId);
     return await drive(store, runId, values);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function resumeCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'RUN');
-  const store = Store.open();
-  try {
+  return withStore(async (store) => {
     const run = resolveRun(store, positionals[0]);
     const open = store.taskStates(run.id).filter((task) => !TERMINAL_STATES.has(task.state)).length;
     if (open === 0) {
@@ -74,15 +85,12 @@ export async function resumeCommand(positionals: string[], values: CliOptions): 
       return run.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
     }
     return await drive(store, run.id, values);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function resubmitCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'RUN');
-  const store = Store.open();
-  try {
+  return withStore(async (store) => {
     const run = resolveRun(store, positionals[0]);
     const statuses = store.taskStates(run.id);
     const named = positionals.slice(1);
@@ -98,15 +106,12 @@ export async function resubmitCommand(positionals: string[], values: CliOptions)
     process.stdout.write(`resubmitting ${tasks.length} task${tasks.length === 1 ? '' : 's'} of run ${run.id}${values.downstream ? ' with downstream' : ''}\n`);
     if (isDriven(run)) return await waitForRequests(store, run.id);
     return await drive(store, run.id, values);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function cancelCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'RUN');
-  const store = Store.open();
-  try {
+  return withStore(async (store) => {
     const run = resolveRun(store, positionals[0]);
     const task = positionals[1];
     if (task !== undefined && !store.findTask(run.id, task)) throw new UsageError(`run ${run.id} has no task '${task}'`);
@@ -122,9 +127,7 @@ export async function cancelCommand(positionals: string[], values: CliOptions): 
     }
     process.stdout.write(`cancelled ${task === undefined ? `run ${run.id}` : `task ${task} of run ${run.id}`}\n`);
     return EXIT_OK;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** Waits until the process driving the run has taken our requests. */
@@ -183,8 +186,7 @@ function printOutcome(store: Store, runId: string, state: RunState, elapsed: num
 }
 
 export function statusCommand(positionals: string[], values: CliOptions): number {
-  const store = Store.open();
-  try {
+  return withStore((store) => {
     const run = resolveRun(store, positionals[0]);
     const tasks = taskStatuses(store, run.id);
     const counts = countStates(tasks);
@@ -206,14 +208,11 @@ export function statusCommand(positionals: string[], values: CliOptions): number
       process.stdout.write(`${task.id.padEnd(width)}  ${task.state.padEnd(9)}  ${String(task.attempts).padStart(5)}  ${String(exit).padStart(4)}  ${time.padEnd(7)}  ${task.reason ?? ''}\n`);
     }
     return EXIT_OK;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export function historyCommand(_positionals: string[], values: CliOptions): number {
-  const store = Store.open();
-  try {
+  return withStore((store) => {
     const runs = store.listRuns(integer(values.limit, '--limit') ?? 20);
     const rows = runs.map((run) => {
       const counts = countStates(store.taskStates(run.id));
@@ -231,15 +230,12 @@ export function historyCommand(_positionals: string[], values: CliOptions): numb
       process.stdout.write(`${row.id}  ${when}  ${row.state.padEnd(11)}  ${(row.durationMs === null ? '' : formatDuration(row.durationMs)).padEnd(7)}  ${row.name}  (${tally})\n`);
     }
     return EXIT_OK;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function logsCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 2, 'RUN and TASK');
-  const store = Store.open();
-  try {
+  return withStore(async (store) => {
     const run = resolveRun(store, positionals[0]);
     const n = values.attempt === undefined ? undefined : integer(values.attempt, '--attempt');
     let attempt = findAttempt(store, run.id, positionals[1]!, n);
@@ -255,9 +251,7 @@ export async function logsCommand(positionals: string[], values: CliOptions): Pr
       pump();
     }
     return EXIT_OK;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** Copies a file from `offset` to a stream; returns the new offset. A missing file is empty. */

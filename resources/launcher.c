@@ -2,7 +2,7 @@
  * Flotilla's local launcher, in C, built by `npm ci` (`npm run build:launcher`) where a C
  * compiler exists; launcher.pl does the same job more slowly elsewhere. For short tasks the
  * cost of a task is mostly process and file creation, so this helper:
- *   - starts attempts with posix_spawn, which does not copy the caller's page tables;
+ *   - starts attempts with posix_spawnp, which does not copy the caller's page tables;
  *   - keeps a queue per slot, so the next attempt starts the moment one ends, without a
  *     round trip to the core;
  *   - captures each attempt's stdout and stderr through pipes and creates its log files only
@@ -247,7 +247,7 @@ static void launch(char *line) {
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   char *argv[] = {fields[1], "-c", fields[2], "flotilla", fields[3], NULL};
   pid_t pid;
-  int error = posix_spawn(&pid, fields[1], &actions, &attributes, argv, environ);
+  int error = posix_spawnp(&pid, fields[1], &actions, &attributes, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   close(out[1]);

@@ -31,7 +31,9 @@ use MIME::Base64 qw(decode_base64);
 use constant WNOHANG => 1;    # the same on Linux and macOS
 
 $| = 1;
-$SIG{PIPE} = 'IGNORE';    # a core that died must not take this helper (and the exit codes) with it
+# A core that died, a closed terminal or a Ctrl-C meant for the core must not take this
+# helper (and the attempts' ends) with it. Attempts get the default dispositions back.
+$SIG{$_} = 'IGNORE' for qw(PIPE INT HUP TERM);
 binmode STDIN;
 binmode STDOUT;
 
@@ -110,6 +112,7 @@ sub launch {
         return;
     }
     if ($pid == 0) {
+        $SIG{$_} = 'DEFAULT' for qw(PIPE INT HUP TERM CHLD);
         setpgrp(0, 0);
         { no warnings 'exec'; exec { $shell } $shell, '-c', $script, 'flotilla', $marker; }
         print "failed $id cannot run $shell: $!\n";

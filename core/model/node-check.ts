@@ -95,6 +95,9 @@ export function checkNode(name: string, raw: Mapping, problems: NodeProblem[]): 
   }
   if (raw.include !== undefined && typeof raw.include !== 'string') problems.push({ path: ['include'], message: "'include' must be the path of a workflow file" });
   if (raw.tasks !== undefined && !isMapping(raw.tasks)) problems.push({ path: ['tasks'], message: "'tasks' must map task names to tasks" });
+  else if (raw.include === undefined && isMapping(raw.tasks) && Object.keys(raw.tasks).length === 0) {
+    problems.push({ path: ['tasks'], message: `group '${name}' has no tasks` });
+  }
   return 'group';
 }
 

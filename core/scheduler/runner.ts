@@ -13,6 +13,9 @@ import { describeChanges, Fingerprinter } from './fingerprint.ts';
 import type { HashParts } from './fingerprint.ts';
 import { PriorityQueue } from './heap.ts';
 import { ACTIVE_STATES, applyTransition, DONE_STATES, TERMINAL_STATES } from './states.ts';
+
+/** States from which a task will not succeed without a resubmit. */
+const NEVER_DONE: ReadonlySet<TaskState> = new Set(['failed', 'blocked', 'cancelled']);
 import type { TaskState, TransitionName } from './states.ts';
 
 /** What a runner reports as it goes; every event is already committed to the store. */
@@ -73,7 +76,13 @@ export class Runner {
   private readonly failures: number[];
   private readonly force: boolean[];
   private readonly remaining: number[];
-  private readonly cancelling = new Set<number>();
+  /** Tasks whose running attempt the user cancelled (also kept in the store). */
+  private readonly cancelling: Set<number>;
+  /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
+  private readonly resubmitWhenDone = new Set<number>();
+  /** Attempts adopted from an earlier process, and how many run on each target. */
+  private readonly adopted = new Set<number>();
+  private readonly adoptedOn = new Map<string, number>();
   private readonly queued: Uint8Array;
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
@@ -108,6 +117,7 @@ export class Runner {
     this.attempts = tasks.map((task) => task.attempts);
     this.failures = tasks.map((task) => task.failures);
     const forced = new Set(store.forcedTasks(runId));
+    this.cancelling = new Set(store.cancelRequested(runId));
     this.force = tasks.map((task) => forced.has(task.idx) || run.options.fresh === true);
     this.queued = new Uint8Array(tasks.length);
     this.graph = buildGraph(this.ids, this.specs.map((spec) => spec.after));
@@ -136,7 +146,13 @@ export class Runner {
         if (state === 'ready') this.enqueue(i);
       });
       await this.adoptOpenAttempts();
-      this.write(() => this.settle(this.ids.map((_, i) => i)));
+      // What adoption found is recorded before any request (a cancel must not turn an
+      // attempt that succeeded meanwhile into a cancelled one).
+      this.write(() => {
+        this.processInbox();
+        this.settle(this.ids.map((_, i) => i));
+      });
+      for (const i of this.cancelling) this.targets[this.specs[i]!.target]?.cancel(this.runId, this.ids[i]!, this.attempts[i]!);
       // A cancel or resubmit queued while nobody drove the run applies before anything starts.
       this.applyRequests();
       this.starting = false;
@@ -175,32 +191,61 @@ export class Runner {
    * Tasks still running are left alone. Returns the ids reset.
    */
   resubmit(taskIds: string[], downstream: boolean): string[] {
-    const reset: number[] = [];
-    this.write(() => {
-      const seen = new Set<number>();
-      const queue = taskIds.map((id) => this.ids.indexOf(id)).filter((i) => i >= 0);
-      const named = new Set(queue);
-      while (queue.length > 0) {
-        const i = queue.pop()!;
-        if (seen.has(i)) continue;
-        seen.add(i);
-        const state = this.state[i]!;
-        const wanted = named.has(i) || downstream || state === 'blocked' || state === 'cancelled';
-        if (!wanted || !TERMINAL_STATES.has(state)) continue;
-        const wasDone = DONE_STATES.has(state);
-        this.move(i, 'resubmit', null, 'resubmitted');
-        this.failures[i] = 0;
-        this.force[i] = true;
-        this.store.markResubmitted(this.runId, i);
-        if (wasDone) for (const dependent of this.graph.dependents[i]!) this.remaining[dependent]!++;
-        reset.push(i);
-        for (const dependent of this.graph.dependents[i]!) queue.push(dependent);
-      }
-      this.cancelledRun = false;
-      this.settle(reset);
-    });
+    let reset: number[] = [];
+    this.write(() => (reset = this.resetTasks(taskIds.map((id) => this.ids.indexOf(id)).filter((i) => i >= 0), downstream)));
     this.kick();
     return reset.map((i) => this.ids[i]!);
+  }
+
+  /**
+   * Moves finished tasks back to waiting: the named ones, every blocked or cancelled task
+   * downstream of them, and with `downstream` everything downstream (a task still running
+   * is reset when it ends). Dependents left ready wait again; a reset task that still has a
+   * failed, blocked or cancelled dependency is blocked again. In a transaction.
+   */
+  private resetTasks(named: number[], downstream: boolean): number[] {
+    const reset: number[] = [];
+    const seen = new Set<number>();
+    const chosen = new Set(named);
+    const stack = [...named];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (seen.has(i)) continue;
+      seen.add(i);
+      const state = this.state[i]!;
+      const wanted = chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled';
+      if (!wanted) continue;
+      if (ACTIVE_STATES.has(state)) {
+        this.resubmitWhenDone.add(i);
+        continue;
+      }
+      if (!TERMINAL_STATES.has(state)) continue;
+      const wasDone = DONE_STATES.has(state);
+      this.move(i, 'resubmit', null, 'resubmitted');
+      this.failures[i] = 0;
+      this.force[i] = true;
+      this.store.markResubmitted(this.runId, i);
+      if (wasDone) for (const dependent of this.graph.dependents[i]!) this.remaining[dependent]!++;
+      reset.push(i);
+      for (const dependent of this.graph.dependents[i]!) stack.push(dependent);
+    }
+    for (const i of reset) {
+      for (const dependent of this.graph.dependents[i]!) {
+        if (this.state[dependent] !== 'ready') continue;
+        this.dequeue(dependent);
+        this.move(dependent, 'hold', null, `waits for resubmitted ${this.ids[i]}`);
+      }
+    }
+    for (const i of reset) {
+      if (this.state[i] !== 'waiting') continue;
+      const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE.has(this.state[dep]!));
+      if (stuck === undefined) continue;
+      this.move(i, 'block', null, `upstream ${this.ids[stuck]} ${this.state[stuck]}`);
+      this.blockDownstream(i);
+    }
+    this.cancelledRun = false;
+    this.settle(reset);
+    return reset;
   }
 
   private cancelTaskNow(i: number): void {
@@ -211,6 +256,8 @@ export class Runner {
       this.blockDownstream(i);
     } else if (ACTIVE_STATES.has(state) && !this.cancelling.has(i)) {
       this.cancelling.add(i);
+      // Kept in the store: a core that dies before the attempt ends still honours it on resume.
+      this.store.markCancelRequested(this.runId, i);
       this.targets[this.specs[i]!.target]?.cancel(this.runId, this.ids[i]!, this.attempts[i]!);
     }
   }
@@ -322,26 +369,33 @@ export class Runner {
     clearTimeout(this.startTimer);
     this.startTimer = undefined;
     if (this.starting) return;
-    const inbox = this.inbox.splice(0);
     const launches: number[] = [];
+    let recorded = 0;
     this.write(() => {
-      // An attempt that started and ended since the last commit goes straight from submitted
-      // to its end: nobody could have seen it running, and it saves a write.
-      const ended = new Map<number, StartedAttempt | undefined>();
-      for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
-      for (const message of inbox) {
-        if (message.kind === 'started') {
-          if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message.started);
-          else this.recordStart(message.task, message.n, message.started);
-        } else {
-          this.recordExit(message.task, message.n, message.exit, ended.get(message.task));
-        }
-      }
+      recorded = this.processInbox();
       this.fillSlots(launches);
     });
     for (const i of launches) this.launch(i);
-    if (inbox.length > 0) for (const target of Object.values(this.targets)) target.committed();
+    if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     this.checkFinished();
+  }
+
+  /** Records the starts and ends targets reported since the last commit. In a transaction. */
+  private processInbox(): number {
+    const inbox = this.inbox.splice(0);
+    // An attempt that started and ended since the last commit goes straight from submitted
+    // to its end: nobody could have seen it running, and it saves a write.
+    const ended = new Map<number, StartedAttempt | undefined>();
+    for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
+    for (const message of inbox) {
+      if (message.kind === 'started') {
+        if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message.started);
+        else this.recordStart(message.task, message.n, message.started);
+      } else {
+        this.recordExit(message.task, message.n, message.exit, ended.get(message.task));
+      }
+    }
+    return inbox.length;
   }
 
   /** Submits queued tasks while their targets (and the global cap) have room. In a transaction. */
@@ -349,8 +403,9 @@ export class Runner {
     const cap = this.options.maxParallel ?? Infinity;
     for (const [name, queue] of this.queues) {
       const target = this.targets[name]!;
-      // A global cap counts attempts handed out, so nothing may wait in a target's own queue.
-      const limit = cap === Infinity ? target.capacity : target.maxParallel;
+      // A global cap counts attempts handed out, so nothing may wait in a target's own queue;
+      // nor while attempts adopted from an earlier process run there outside its launcher.
+      const limit = cap === Infinity && !this.adoptedOn.get(name) ? target.capacity : target.maxParallel;
       while (queue.size > 0 && this.runningOn.get(name)! < limit && this.active < cap) {
         const i = queue.pop()!;
         this.queued[i] = 0;
@@ -422,8 +477,11 @@ export class Runner {
     const spec = this.specs[i]!;
     this.active--;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
-    const cancelled = this.cancelling.delete(i) || exit.reason === 'cancelled';
-    const succeeded = !cancelled && exit.exitCode === 0 && exit.signal === null && exit.reason === null;
+    if (this.adopted.delete(i)) this.adoptedOn.set(spec.target, this.adoptedOn.get(spec.target)! - 1);
+    const cancelling = this.cancelling.delete(i);
+    // An attempt that ended well before a cancel reached it succeeded all the same.
+    const succeeded = exit.exitCode === 0 && exit.signal === null && exit.reason === null;
+    const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
     const at = Date.now();
     this.store.updateAttempt(this.runId, i, n, {
       ...(started ? { pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at } : {}),
@@ -450,6 +508,7 @@ export class Runner {
         this.blockDownstream(i);
       }
     }
+    if (this.resubmitWhenDone.delete(i)) this.resetTasks([i], true);
   }
 
   /** Records a successful attempt in the cache index. */
@@ -489,8 +548,10 @@ export class Runner {
         this.adopting++;
         this.active++;
         this.runningOn.set(record.target, (this.runningOn.get(record.target) ?? 0) + 1);
+        this.adopted.add(i);
+        this.adoptedOn.set(record.target, (this.adoptedOn.get(record.target) ?? 0) + 1);
         const adoption = target
-          ? await target.adopt(record, this.ids[i]!, (exit) => this.receive({ kind: 'exit', task: i, n: record.n, exit }))
+          ? await target.adopt(record, this.specs[i]!, (exit) => this.receive({ kind: 'exit', task: i, n: record.n, exit }))
           : ({ kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } } as const);
         this.adopting--;
         if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started });
@@ -504,10 +565,14 @@ export class Runner {
   private forgetAttempt(i: number, record: AttemptRecord): void {
     this.active--;
     this.runningOn.set(record.target, this.runningOn.get(record.target)! - 1);
+    this.adopted.delete(i);
+    this.adoptedOn.set(record.target, this.adoptedOn.get(record.target)! - 1);
     this.write(() => {
       this.store.updateAttempt(this.runId, i, record.n, { state: 'lost', endedAt: Date.now(), reason: 'never started: Flotilla stopped before the process began' });
       this.move(i, 'retry', record.n, ATTEMPT_LOST);
       this.enqueue(i);
+      // A cancel that came while the attempt was being looked for still holds.
+      if (this.cancelledRun || this.cancelling.delete(i)) this.cancelTaskNow(i);
     });
   }
 

@@ -50,6 +50,8 @@ export const TRANSITIONS = {
   fail: { from: ['submitted', 'running'], to: 'failed' },
   /** The attempt failed (or never started) and another one is allowed. */
   retry: { from: ['submitted', 'running'], to: 'ready' },
+  /** A dependency was resubmitted: wait for it again. */
+  hold: { from: ['ready'], to: 'waiting' },
   /** A dependency will never succeed. */
   block: { from: ['waiting', 'ready'], to: 'blocked' },
   /** The user cancelled the task or its run. */

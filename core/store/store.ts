@@ -263,7 +263,17 @@ export class Store {
 
   /** A resubmitted task starts its retry budget afresh and bypasses the cache. */
   markResubmitted(runId: string, idx: number): void {
-    this.statement('UPDATE tasks SET failures = 0, force = 1 WHERE run_id = ? AND idx = ?').run(runId, idx);
+    this.statement('UPDATE tasks SET failures = 0, force = 1, cancel = 0 WHERE run_id = ? AND idx = ?').run(runId, idx);
+  }
+
+  /** Remembers that the user cancelled a task whose attempt is still out there. */
+  markCancelRequested(runId: string, idx: number): void {
+    this.statement('UPDATE tasks SET cancel = 1 WHERE run_id = ? AND idx = ?').run(runId, idx);
+  }
+
+  /** Indices of tasks whose cancel has been asked for and not yet seen through. */
+  cancelRequested(runId: string): number[] {
+    return (this.statement("SELECT idx FROM tasks WHERE run_id = ? AND cancel = 1 AND state IN ('submitted', 'running')").all(runId) as { idx: number }[]).map((row) => row.idx);
   }
 
   /** Indices of tasks that must not reuse a cached result (resubmitted ones). */

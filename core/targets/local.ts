@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants, hostname } from 'node:os';
-import type { TargetSpec } from '../model/types.ts';
+import type { TargetSpec, TaskSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 import { isProcessAlive, processStartTime, signalGroup } from '../util/process.ts';
 import { createLauncher } from './launcher.ts';
@@ -102,7 +102,7 @@ export class LocalTarget implements Target {
         onStarted: (pid) => {
           entry.pid = pid;
           const limit = request.task.resources.timeSeconds;
-          if (limit !== undefined) entry.timer = setTimeout(() => this.stop(entry, 'timeout'), limit * 1000);
+          if (limit !== undefined) setLongTimeout(() => this.stop(entry, 'timeout'), limit * 1000, (timer) => (entry.timer = timer));
           // No start time here (reading /proc per attempt is measurable); adoption checks the
           // process's environment for this attempt's folder instead.
           events.onStarted({ pid, pidStart: null, host: this.host });
@@ -130,31 +130,35 @@ export class LocalTarget implements Target {
     if (entry) this.stop(entry, 'cancelled');
   }
 
-  async adopt(record: AttemptRecord, taskId: string, onExit: (exit: AttemptExit) => void): Promise<Adoption> {
+  async adopt(record: AttemptRecord, task: TaskSpec, onExit: (exit: AttemptExit) => void): Promise<Adoption> {
     let status = readStatus(record.marker);
-    if (status.exit) return { kind: 'exited', exit: status.exit };
-    // Submitted but no pid yet: the shell may be starting this very moment. Give it a moment.
-    for (let waited = 0; record.pid === null && status.pid === null && waited < 2000; waited += 100) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // Submitted but no pid yet: the process may be starting this very moment. Give it a moment.
+    for (let waited = 0; record.pid === null && status.pid === null && !status.exit && waited < 2000; waited += 100) {
+      await delay(100);
       status = readStatus(record.marker);
     }
+    if (status.exit) return { kind: 'exited', exit: status.exit };
     const pid = record.pid ?? status.pid;
     if (pid === null) return { kind: 'not-started' };
-    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) {
-      return { kind: 'exited', exit: readStatus(record.marker).exit ?? vanished('the process ended while Flotilla was not running and left no exit status') };
-    }
-    const key = attemptKey(record.runId, taskId, record.n);
+    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) return { kind: 'exited', exit: await lastStatus(record.marker) };
+    const key = attemptKey(record.runId, task.id, record.n);
     const entry: Running = { pid, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
     const pidStart = record.pidStart ?? processStartTime(pid);
+    let limit: NodeJS.Timeout | undefined;
+    if (task.resources.timeSeconds !== undefined) {
+      // The limit runs from the attempt's start, not from the adoption.
+      const left = task.resources.timeSeconds * 1000 - (Date.now() - (record.startedAt ?? record.submittedAt));
+      setLongTimeout(() => this.stop(entry, 'timeout'), Math.max(0, left), (timer) => (limit = timer));
+    }
     const poll = () => {
       if (isProcessAlive(pid, pidStart)) {
         entry.timer = setTimeout(poll, this.adoptPollMs);
         return;
       }
+      clearTimeout(limit);
       this.finish(key, entry);
-      const exit = readStatus(record.marker).exit ?? vanished('the adopted process left no exit status');
-      onExit(entry.ending ? { ...exit, reason: entry.ending } : exit);
+      void lastStatus(record.marker).then((exit) => onExit(entry.ending && exit.exitCode !== 0 ? { ...exit, reason: entry.ending, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null } : exit));
     };
     entry.timer = setTimeout(poll, this.adoptPollMs);
     return { kind: 'running', started: { pid, pidStart, host: this.host } };
@@ -206,17 +210,44 @@ function shellPath(shell: string): string {
 }
 
 /**
- * Whether a live pid is still the attempt's shell and not a later process that reused the
- * pid: the attempt's marker is among its arguments. Where /proc is missing, trust it.
+ * Whether a live pid is still the attempt and not a later process that reused the pid: the
+ * attempt's marker is among its arguments (the shell) or in its environment (a program the
+ * shell exec'd, which inherits the exported FLOTILLA_STATUS_FILE). Without /proc, trust it.
  */
 function runsAttempt(pid: number, marker: string): boolean {
-  let commandLine: string;
   try {
-    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker)) return true;
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FLOTILLA_STATUS_FILE=${marker}`);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
   }
-  return commandLine.split('\0').includes(marker);
+}
+
+/**
+ * The end an attempt left in its marker. A launcher reaps a process before it writes the
+ * marker, so a process found gone may have its status written a moment later: look again
+ * for a second before calling it vanished.
+ */
+async function lastStatus(marker: string): Promise<AttemptExit> {
+  for (let waited = 0; ; waited += 100) {
+    const exit = readStatus(marker).exit;
+    if (exit) return exit;
+    if (waited >= 1000) return vanished('the process ended while Flotilla was not watching and left no exit status');
+    await delay(100);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * setTimeout beyond its 24.8-day limit (a longer delay would fire at once), in legs; `keep`
+ * receives each leg's timer, so the caller can always clear the current one.
+ */
+function setLongTimeout(fn: () => void, ms: number, keep: (timer: NodeJS.Timeout) => void): void {
+  const most = 2 ** 31 - 1;
+  keep(ms > most ? setTimeout(() => setLongTimeout(fn, ms - most, keep), most) : setTimeout(fn, ms));
 }
 
 function vanished(why: string): AttemptExit {

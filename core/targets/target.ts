@@ -66,7 +66,7 @@ export interface Target {
   /** Asks a running attempt to stop; its `onExit` reports `cancelled`. */
   cancel(runId: string, taskId: string, n: number): void;
   /** Re-attaches to an attempt an earlier process started and did not see end. */
-  adopt(record: AttemptRecord, taskId: string, onExit: (exit: AttemptExit) => void): Promise<Adoption>;
+  adopt(record: AttemptRecord, task: TaskSpec, onExit: (exit: AttemptExit) => void): Promise<Adoption>;
   /** Stops watching (does not kill attempts: they outlive the core). */
   dispose(): void;
 }

@@ -94,6 +94,11 @@ const BAD: { name: string; text: string; expect: string }[] = [
     expect: ":3:30: 'retries' must be a whole number from 0 to 100",
   },
   {
+    name: 'an empty group',
+    text: 'version: 1\ntasks:\n  g:\n    tasks: {}\n',
+    expect: ":4:12: group 'g' has no tasks",
+  },
+  {
     name: 'missing version',
     text: 'tasks:\n  a: { run: echo a }\n',
     expect: ":1:1: missing 'version: 1'",

@@ -65,3 +65,25 @@ it('kill -9 of the core at several points, then resume: no task runs twice and t
   assert.ok(status.tasks.every((task) => task.state === 'succeeded'));
   assert.equal(ran.at(-1), 'collect');
 });
+
+it('a resumed core adopts an attempt whose shell exec\'d another program, and does not run it again', async (t) => {
+  const dir = tempDir(t);
+  const home = path.join(dir, 'home');
+  const ledgerFile = path.join(dir, 'ledger');
+  const file = writeWorkflow(
+    dir,
+    `version: 1
+defaults: { retries: 0, shell: bash, env: { LEDGER: ${JSON.stringify(ledgerFile)} } }
+tasks:
+  long: { run: 'exec sh -c "touch started; sleep 1.5; echo long >> \\"\\$LEDGER\\""' }
+`,
+  );
+  const first = startCli(['run', file], { home });
+  await waitFor(() => existsSync(path.join(dir, 'started')), 'the task to start');
+  await killHard(first);
+  const resumed = cli(['resume', 'last'], { home });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.equal(readFileSync(ledgerFile, 'utf8'), 'long\n');
+  const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { state: string; attempts: number }[] };
+  assert.deepEqual(status.tasks.map((task) => [task.state, task.attempts]), [['succeeded', 1]]);
+});

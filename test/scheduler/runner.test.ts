@@ -243,6 +243,37 @@ tasks:
   });
 });
 
+describe('resubmit and limits', () => {
+  it('resubmitting one of two failed upstreams reruns it and leaves the shared downstream blocked, and the run ends', async (t) => {
+    const h = harness(t);
+    const first = h.start(`version: 1
+defaults: { retries: 0 }
+tasks:
+  a: { run: "test -f fixed-a && echo a >> ledger" }
+  c: { run: "exit 4" }
+  b: { run: echo b >> ledger, after: [a, c] }
+`);
+    assert.equal(await first.done, 'failed');
+    writeFileSync(path.join(h.dir, 'fixed-a'), '');
+    const again = new Runner(h.store, first.runId);
+    const done = again.drive();
+    again.resubmit(['a'], false);
+    assert.equal(await done, 'failed');
+    assert.deepEqual(h.states(first.runId), { a: 'succeeded', c: 'failed', b: 'blocked' });
+    assert.deepEqual(h.ledger(), ['a']);
+  });
+
+  it('a time limit beyond 24.8 days does not fire at once', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  patient: { resources: { time: 30-00:00:00 }, run: "sleep 0.2; echo done >> ledger" }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['done']);
+  });
+});
+
 describe('caching', () => {
   const flow = `version: 1
 tasks:

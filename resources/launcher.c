@@ -384,6 +384,7 @@ int main(int argc, char **argv) {
     fcntl(wake[i], F_SETFL, O_NONBLOCK);
     fcntl(wake[i], F_SETFD, FD_CLOEXEC);
   }
+  fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = on_child;
@@ -423,27 +424,30 @@ int main(int argc, char **argv) {
       while (read(wake[0], drain, sizeof drain) > 0) {
       }
     }
-    for (size_t i = first_stream; i < count; i++)
-      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) pump(streams[i]);
-    reap();
-    if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+    /* Requests first, even when poll woke for a child: a cancel the core wrote before it
+       killed a running attempt must reach the queue before that end frees a slot. */
+    while (input_open) {
       if (capacity - used < 4096) buffer = realloc(buffer, capacity *= 2);
       ssize_t got = read(STDIN_FILENO, buffer + used, capacity - used - 1);
       if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
+      if (got < 0) break; /* EAGAIN: nothing more for now */
+      if (got == 0) {
         input_open = 0;
         core_went_away();
-      } else {
-        used += (size_t)got;
-        char *start = buffer;
-        for (char *end; (end = memchr(start, '\n', used - (size_t)(start - buffer))) != NULL; start = end + 1) {
-          *end = '\0';
-          request(start);
-        }
-        used -= (size_t)(start - buffer);
-        memmove(buffer, start, used);
+        break;
       }
+      used += (size_t)got;
+      char *start = buffer;
+      for (char *end; (end = memchr(start, '\n', used - (size_t)(start - buffer))) != NULL; start = end + 1) {
+        *end = '\0';
+        request(start);
+      }
+      used -= (size_t)(start - buffer);
+      memmove(buffer, start, used);
     }
+    for (size_t i = first_stream; i < count; i++)
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) pump(streams[i]);
+    reap();
     forget_finished();
   }
   return 0;

@@ -36,6 +36,12 @@ $| = 1;
 $SIG{$_} = 'IGNORE' for qw(PIPE INT HUP TERM);
 binmode STDIN;
 binmode STDOUT;
+{
+    # Non-blocking input, so a read after select never waits.
+    use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
+    my $flags = fcntl(STDIN, F_GETFL, 0);
+    fcntl(STDIN, F_SETFL, $flags | O_NONBLOCK);
+}
 
 my %attempts;    # pid => id
 my @queue;       # request lines waiting for a slot
@@ -51,12 +57,12 @@ while ($input_open || %attempts) {
         vec($readable, fileno(STDIN), 1) = 1;
         # SIGCHLD usually interrupts select, but not when it lands just before the call; a
         # short timeout while attempts run bounds that delay (idle, it blocks for input).
-        my $ready = select($readable, undef, undef, $children_changed ? 0 : %attempts ? 0.002 : undef);
-        if ($ready > 0) {
-            my $read = sysread(STDIN, $buffer, 65536, length $buffer);
-            if (!$read) {
-                $input_open = 0;
-            }
+        select($readable, undef, undef, $children_changed ? 0 : %attempts ? 0.002 : undef);
+        # Requests first, even when a child's end woke us: a cancel the core wrote before it
+        # killed a running attempt must reach the queue before that end frees a slot.
+        my $read = sysread(STDIN, $buffer, 65536, length $buffer);
+        if (defined $read || !($!{EAGAIN} || $!{EINTR})) {
+            $input_open = 0 if !$read;
             while ((my $end = index($buffer, "\n")) >= 0) {
                 request(substr($buffer, 0, $end));
                 substr($buffer, 0, $end + 1) = '';

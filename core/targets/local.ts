@@ -181,7 +181,9 @@ export class LocalTarget implements Target {
   private stop(entry: Running, why: 'timeout' | 'cancelled'): void {
     if (entry.ending) return;
     entry.ending = why;
-    if (entry.pid > 0) this.signal(entry);
+    // Kill on the next turn: a cancel of a whole run first tells the launcher to drop the
+    // attempts waiting for a slot, so none of them takes the slot a killed one frees.
+    if (entry.pid > 0) setImmediate(() => this.signal(entry));
     else entry.drop();
   }
 

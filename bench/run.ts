@@ -73,6 +73,12 @@ function fresh(dir: string): void {
   mkdirSync(path.join(dir, 'out'));
 }
 
+// Measure what users run: the bundled CLI and the C launcher, built from the current sources.
+for (const script of ['build:launcher', 'build:cli']) {
+  const built = spawnSync('npm', ['run', '--silent', script], { cwd: path.join(here, '..'), stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`npm run ${script} failed`);
+}
+
 const perTask = (ms: number, tasks: number) => (ms / tasks) * CONCURRENCY;
 const workloads = readdirWorkloads();
 const ninja = has('ninja');

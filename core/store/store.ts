@@ -107,6 +107,11 @@ export interface RequestRecord {
 /** The detail of a `retry` for an attempt that never started: not counted as a failure. */
 export const ATTEMPT_LOST = 'attempt never started; starting again';
 
+/** A store this version cannot use (made by a newer or an incompatible version). */
+export class StoreError extends Error {
+  readonly code = 'store-incompatible';
+}
+
 /** `$FLOTILLA_HOME`, or `~/.flotilla`. */
 export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
@@ -149,9 +154,25 @@ export class Store {
     this.db.exec(SCHEMA);
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
     if (row && Number(row.value) > SCHEMA_VERSION) {
-      throw new Error(`the store at ${this.home} was written by a newer Flotilla (schema ${row.value}); upgrade Flotilla`);
+      throw new StoreError(`the store at ${this.home} was written by a newer Flotilla (schema ${row.value}); upgrade Flotilla`);
     }
     this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    this.checkColumns();
+  }
+
+  /** Refuses a store whose tables lack columns this version writes (one made by a development build). */
+  private checkColumns(): void {
+    for (const statement of SCHEMA.split(';')) {
+      const match = /CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)/.exec(statement);
+      if (!match) continue;
+      const [, table, body] = match;
+      const wanted = body!.split(/,\s*/).map((part) => /^\s*([a-z_]+) [A-Z]/.exec(part)?.[1]).filter((name): name is string => name !== undefined);
+      const present = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name));
+      const missing = wanted.filter((name) => !present.has(name));
+      if (missing.length > 0) {
+        throw new StoreError(`the store at ${this.home} has no column ${missing.join(', ')} in table ${table}: it was made by an incompatible development version of Flotilla; move it away or set FLOTILLA_HOME`);
+      }
+    }
   }
 
   close(): void {

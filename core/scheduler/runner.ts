@@ -9,8 +9,7 @@ import { LocalTarget } from '../targets/local.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
 import type { AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
-import { describeChanges, Fingerprinter } from './fingerprint.ts';
-import type { HashParts } from './fingerprint.ts';
+import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
 import { ACTIVE_STATES, applyTransition, DONE_STATES, TERMINAL_STATES } from './states.ts';
 
@@ -70,8 +69,6 @@ export class Runner {
   private readonly graph: TaskGraph;
   private readonly state: TaskState[];
   private readonly hash: (string | null)[];
-  /** Hash parts computed when a task was released, kept for its cache entry. */
-  private readonly parts = new Map<number, HashParts>();
   private readonly attempts: number[];
   private readonly failures: number[];
   private readonly force: boolean[];
@@ -87,7 +84,7 @@ export class Runner {
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
-  private readonly fingerprints: Fingerprinter;
+  private readonly cache: CachePolicy;
   /** Folder of this run's attempt files. */
   private readonly runDir: string;
   private readonly owner = selfOwner();
@@ -129,7 +126,7 @@ export class Runner {
       this.queues.set(name, new PriorityQueue(priority));
       this.runningOn.set(name, 0);
     }
-    this.fingerprints = new Fingerprinter(store, run.root);
+    this.cache = new CachePolicy(store, run, options.explain === true);
     this.runDir = path.join(store.home, 'runs', runId);
   }
 
@@ -313,33 +310,17 @@ export class Runner {
 
   /** Computes a released task's content hash and whether a cached result stands in. */
   private decide(i: number): { cached: boolean; reason: string } {
-    const spec = this.specs[i]!;
-    const upstream: Record<string, string> = {};
-    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
-    const { hash, parts } = this.fingerprints.taskHash(spec, upstream);
-    this.hash[i] = hash;
-    this.parts.set(i, parts);
-    this.store.setTaskHash(this.runId, i, hash);
-    let runs: string | undefined;
-    let found;
-    if (!spec.cache) runs = "cache: false";
-    else if (this.force[i]) runs = this.run.options.fresh ? '--fresh' : 'resubmitted';
-    else if (!(found = this.store.findCache(hash))) runs = this.explainMiss(spec, parts);
-    else {
-      const missing = this.fingerprints.missingOutputs(spec);
-      if (missing.length > 0) runs = `output ${missing.join(', ')} missing`;
-    }
-    const reason = runs ?? `cached: same inputs as run ${found!.runId} (attempt ${found!.attempt})`;
-    if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: runs !== undefined, reason: runs ? `runs: ${runs}` : reason });
-    return { cached: runs === undefined, reason };
+    const decision = this.cache.decide(this.specs[i]!, this.upstreamHashes(i), this.force[i]!);
+    this.hash[i] = decision.hash;
+    this.store.setTaskHash(this.runId, i, decision.hash);
+    if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: !decision.cached, reason: decision.reason });
+    return decision;
   }
 
-  private explainMiss(spec: TaskSpec, parts: HashParts): string {
-    if (!this.options.explain) return 'not cached';
-    const last = this.store.lastCache(this.run.file, spec.id);
-    if (!last) return 'no earlier successful run';
-    const changes = describeChanges(parts, JSON.parse(last.parts) as HashParts);
-    return changes.length > 0 ? `${changes.join(', ')} since run ${last.runId}` : `no cached result with this hash (last result from run ${last.runId})`;
+  private upstreamHashes(i: number): Record<string, string> {
+    const upstream: Record<string, string> = {};
+    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
+    return upstream;
   }
 
   private enqueue(i: number): void {
@@ -493,7 +474,7 @@ export class Runner {
       this.blockDownstream(i);
     } else if (succeeded) {
       this.move(i, 'succeed', n, null);
-      this.remember(i, n, at);
+      this.cache.remember(spec, this.hash[i] ?? null, () => this.upstreamHashes(i), n, at);
       const released: number[] = [];
       for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) released.push(dependent);
       this.settle(released);
@@ -509,21 +490,6 @@ export class Runner {
       }
     }
     if (this.resubmitWhenDone.delete(i)) this.resetTasks([i], true);
-  }
-
-  /** Records a successful attempt in the cache index. */
-  private remember(i: number, n: number, at: number): void {
-    const spec = this.specs[i]!;
-    let parts = this.parts.get(i);
-    this.parts.delete(i);
-    if (!spec.cache || this.hash[i] === null) return;
-    if (!parts) {
-      // Released by an earlier process (this is a resume): compute the parts again.
-      const upstream: Record<string, string> = {};
-      for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
-      parts = this.fingerprints.taskHash(spec, upstream).parts;
-    }
-    this.store.putCache({ hash: this.hash[i]!, file: this.run.file, taskId: spec.id, runId: this.runId, attempt: n, parts: JSON.stringify(parts), at });
   }
 
   private blockDownstream(i: number): void {

@@ -117,4 +117,23 @@ tasks:
     const changed = cli(['run', file, '-p', 'n=5', '--explain'], { home });
     assert.match(changed.stderr, /count\[0\]: runs: command changed since run /);
   });
+
+  it('Ctrl-C cancels the run: running tasks are killed, the rest cancelled, exit 1', async (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, `version: 1
+tasks:
+  slow: { run: 'touch slow.started; sleep 60' }
+  later: { run: 'touch later.ran', after: slow }
+`);
+    const running = startCli(['run', file], { home });
+    const exited = new Promise<number | null>((resolve) => running.once('exit', resolve));
+    await waitFor(() => existsSync(path.join(dir, 'slow.started')), 'the task to start');
+    running.kill('SIGINT');
+    assert.equal(await exited, 1);
+    assert.ok(!existsSync(path.join(dir, 'later.ran')));
+    const status = JSON.parse(cli(['status', '--json'], { home }).stdout) as Status;
+    assert.equal(status.run.state, 'cancelled');
+    assert.deepEqual(status.tasks.map((task) => task.state), ['cancelled', 'cancelled']);
+  });
 });

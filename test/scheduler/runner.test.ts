@@ -263,6 +263,22 @@ tasks:
     assert.deepEqual(h.ledger(), ['a']);
   });
 
+  it('resubmit with downstream reruns a dependent that was still running once it ends', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { run: echo a >> ledger }
+  b: { run: 'echo b-start >> ledger; while [ ! -f go ]; do sleep 0.05; done; echo b >> ledger', after: a }
+  c: { run: echo c >> ledger, after: b }
+`);
+    await waitFor(() => h.ledger().includes('b-start'), 'b to run');
+    assert.deepEqual(run.runner.resubmit(['a'], true), ['a']);
+    writeFileSync(path.join(h.dir, 'go'), '');
+    assert.equal(await run.done, 'succeeded');
+    // a again, then b again (after the new a), then c once, after the new b.
+    assert.deepEqual(h.ledger(), ['a', 'b-start', 'a', 'b', 'b-start', 'b', 'c']);
+  });
+
   it('a time limit beyond 24.8 days does not fire at once', async (t) => {
     const h = harness(t);
     const run = h.start(`version: 1

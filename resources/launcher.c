@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -55,6 +56,8 @@ struct attempt {
   pid_t pid;
   int running;
   int recorded; /* the core acknowledged its end */
+  int announced; /* "started" was reported */
+  long long since; /* when it started, in ms (monotonic) */
   int status;   /* wait status, once it ended */
   struct stream out, err;
   struct attempt *next;
@@ -73,6 +76,7 @@ static int running;
 static int wake[2];
 static int reporting = 1;
 static int core_gone;
+
 
 static void on_child(int signal) {
   (void)signal;
@@ -109,6 +113,35 @@ static void report(const char *format, ...) {
     rest += written;
     length -= (int)written;
   }
+}
+
+/* A start is reported only once the attempt has run this long (or with its end): a short
+   attempt then costs the core one message, not two. */
+#define ANNOUNCE_AFTER_MS 3
+
+static long long now_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static void announce(struct attempt *attempt) {
+  if (attempt->announced) return;
+  attempt->announced = 1;
+  report("started %s %ld", attempt->id, (long)attempt->pid);
+}
+
+/* Reports the starts of attempts that have run long enough; returns ms until the next is due, or -1. */
+static int announce_due(void) {
+  long long now = now_ms();
+  int wait = -1;
+  for (struct attempt *attempt = attempts; attempt; attempt = attempt->next) {
+    if (attempt->announced || !attempt->running) continue;
+    long long left = attempt->since + ANNOUNCE_AFTER_MS - now;
+    if (left <= 0) announce(attempt);
+    else if (wait < 0 || left < wait) wait = (int)left;
+  }
+  return wait;
 }
 
 static int base64_value(char c) {
@@ -267,8 +300,8 @@ static void launch(char *line) {
   attempt->err = (struct stream){err[0], -1, strdup(fields[5])};
   attempt->next = attempts;
   attempts = attempt;
+  attempt->since = now_ms();
   running++;
-  report("started %s %ld", id, (long)pid);
   if (core_gone) write_marker(attempt);
 }
 
@@ -340,6 +373,7 @@ static void reap(void) {
       running--;
       /* The next attempt first: the end is reported right after. */
       drain_queue();
+      announce(attempt);
       if (WIFSIGNALED(status)) report("exit %s -1 %d", attempt->id, WTERMSIG(status));
       else report("exit %s %d 0", attempt->id, WEXITSTATUS(status));
       if (core_gone) write_marker(attempt);
@@ -416,7 +450,7 @@ int main(int argc, char **argv) {
         fds[count++] = (struct pollfd){pair[i]->pipe, POLLIN, 0};
       }
     }
-    int ready = poll(fds, (nfds_t)count, -1);
+    int ready = poll(fds, (nfds_t)count, announce_due());
     if (ready < 0 && errno != EINTR) break;
     if (ready < 0) continue;
     if (fds[0].revents & POLLIN) {

@@ -15,6 +15,12 @@ export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'flotil
   return dir;
 }
 
+/** A folder with its own Flotilla home and, given a text, a workflow file in it. */
+export function workspace(t: Parameters<typeof tempDir>[0], text?: string): { dir: string; home: string; file: string } {
+  const dir = tempDir(t);
+  return { dir, home: path.join(dir, 'home'), file: text === undefined ? '' : writeWorkflow(dir, text) };
+}
+
 /** Writes a workflow file (text as given, so tests control lines and columns). */
 export function writeWorkflow(dir: string, text: string, name = 'workflow.yaml'): string {
   const file = path.join(dir, name);

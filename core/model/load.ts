@@ -74,7 +74,8 @@ function linkTasks(tasks: TaskSpec[], references: Reference[]): TaskGraph {
     let found = leaves.get(node);
     if (!found) {
       found = [];
-      for (const instances of node.children!.values()) for (const child of instances) found.push(...leavesOf(child));
+      // A loop, not push(...): a sweep can hold more leaves than a call takes arguments.
+      for (const instances of node.children!.values()) for (const child of instances) for (const leaf of leavesOf(child)) found.push(leaf);
       leaves.set(node, found);
     }
     return found;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, globSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import type { Stats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { TaskSpec } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
@@ -66,9 +66,9 @@ export class Fingerprinter {
   }
 
   private fileOrFolderHash(file: string): string {
-    let stats: Stats;
+    let stats: BigIntStats;
     try {
-      stats = statSync(file, { bigint: false });
+      stats = statSync(file, { bigint: true });
     } catch {
       // A missing input is part of the hash: once it appears, the hash changes.
       return 'missing';
@@ -80,11 +80,12 @@ export class Fingerprinter {
       }
       return hash.digest('hex');
     }
-    const mtimeNs = String(statSync(file, { bigint: true }).mtimeNs);
+    const size = Number(stats.size);
+    const mtimeNs = String(stats.mtimeNs);
     const known = this.store.fileHash(file);
-    if (known && known.size === stats.size && known.mtimeNs === mtimeNs) return known.hash;
+    if (known && known.size === size && known.mtimeNs === mtimeNs) return known.hash;
     const hash = hashFile(file);
-    this.store.putFileHash(file, stats.size, mtimeNs, hash);
+    this.store.putFileHash(file, size, mtimeNs, hash);
     return hash;
   }
 }

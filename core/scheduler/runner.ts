@@ -3,7 +3,6 @@ import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
-import { ATTEMPT_LOST } from '../store/store.ts';
 import type { AttemptRecord, RunRecord, RunState, Store } from '../store/store.ts';
 import { LocalTarget } from '../targets/local.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
@@ -11,10 +10,7 @@ import type { AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
-import { ACTIVE_STATES, applyTransition, DONE_STATES, TERMINAL_STATES } from './states.ts';
-
-/** States from which a task will not succeed without a resubmit. */
-const NEVER_DONE: ReadonlySet<TaskState> = new Set(['failed', 'blocked', 'cancelled']);
+import { ACTIVE_STATES, applyTransition, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from './states.ts';
 import type { TaskState, TransitionName } from './states.ts';
 
 /** What a runner reports as it goes; every event is already committed to the store. */
@@ -42,7 +38,7 @@ const START_COMMIT_MS = 100;
 
 /** What targets report, queued until the next group commit. */
 type InboxMessage =
-  | { kind: 'started'; task: number; n: number; started: StartedAttempt }
+  | { kind: 'started'; task: number; n: number; started: StartedAttempt; at: number }
   | { kind: 'exit'; task: number; n: number; exit: AttemptExit };
 
 /** Thrown when another live process already drives the run. */
@@ -184,8 +180,8 @@ export class Runner {
 
   /**
    * Runs tasks again (ignoring the cache for them): each named task, every blocked or
-   * cancelled task downstream of it, and with `downstream` every task downstream of it.
-   * Tasks still running are left alone. Returns the ids reset.
+   * cancelled task downstream of it, and with `downstream` every task downstream of it
+   * (see `resetTasks`). Returns the ids reset now.
    */
   resubmit(taskIds: string[], downstream: boolean): string[] {
     let reset: number[] = [];
@@ -235,7 +231,7 @@ export class Runner {
     }
     for (const i of reset) {
       if (this.state[i] !== 'waiting') continue;
-      const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE.has(this.state[dep]!));
+      const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.state[dep]!));
       if (stuck === undefined) continue;
       this.move(i, 'block', null, `upstream ${this.ids[stuck]} ${this.state[stuck]}`);
       this.blockDownstream(i);
@@ -274,16 +270,22 @@ export class Runner {
 
   /** Commits `fn`'s store writes in one transaction, then reports its events. */
   private write(fn: () => void): void {
-    this.store.transaction(fn);
+    try {
+      this.store.transaction(fn);
+    } catch (error) {
+      // Rolled back: what it would have reported never happened.
+      this.pendingEvents.length = 0;
+      throw error;
+    }
     const events = this.pendingEvents.splice(0);
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
   }
 
-  private move(i: number, name: TransitionName, attempt: number | null, detail: string | null): void {
+  private move(i: number, name: TransitionName, attempt: number | null, detail: string | null, failedAttempt = false): void {
     const from = this.state[i]!;
     const to = applyTransition(this.ids[i]!, from, name);
     const at = Date.now();
-    this.store.transition(this.runId, i, from, to, at, attempt, detail);
+    this.store.transition(this.runId, i, from, to, at, attempt, detail, failedAttempt);
     this.state[i] = to;
     this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
   }
@@ -366,12 +368,12 @@ export class Runner {
     const inbox = this.inbox.splice(0);
     // An attempt that started and ended since the last commit goes straight from submitted
     // to its end: nobody could have seen it running, and it saves a write.
-    const ended = new Map<number, StartedAttempt | undefined>();
+    const ended = new Map<number, Extract<InboxMessage, { kind: 'started' }> | undefined>();
     for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
     for (const message of inbox) {
       if (message.kind === 'started') {
-        if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message.started);
-        else this.recordStart(message.task, message.n, message.started);
+        if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message);
+        else this.recordStart(message.task, message.n, message.started, message.at);
       } else {
         this.recordExit(message.task, message.n, message.exit, ended.get(message.task));
       }
@@ -427,7 +429,7 @@ export class Runner {
     this.targets[spec.target]!.start(
       { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n) },
       {
-        onStarted: (started) => this.receive({ kind: 'started', task: i, n, started }),
+        onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: Date.now() }),
         onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),
       },
     );
@@ -448,13 +450,13 @@ export class Runner {
     }, START_COMMIT_MS);
   }
 
-  private recordStart(i: number, n: number, started: StartedAttempt): void {
-    this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: Date.now() });
+  private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
+    this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at });
     if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, `pid ${started.pid} on ${started.host}`);
     this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host });
   }
 
-  private recordExit(i: number, n: number, exit: AttemptExit, started?: StartedAttempt): void {
+  private recordExit(i: number, n: number, exit: AttemptExit, start?: Extract<InboxMessage, { kind: 'started' }>): void {
     const spec = this.specs[i]!;
     this.active--;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
@@ -465,7 +467,7 @@ export class Runner {
     const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
     const at = Date.now();
     this.store.updateAttempt(this.runId, i, n, {
-      ...(started ? { pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at } : {}),
+      ...(start ? { pid: start.started.pid, pidStart: start.started.pidStart, host: start.started.host, startedAt: start.at } : {}),
       state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
       endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
     });
@@ -482,10 +484,10 @@ export class Runner {
       const outcome = describeExit(exit, spec);
       this.failures[i]!++;
       if (this.failures[i]! <= spec.retries && !this.cancelledRun) {
-        this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`);
+        this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`, true);
         this.enqueue(i);
       } else {
-        this.move(i, 'fail', n, outcome);
+        this.move(i, 'fail', n, outcome, true);
         this.blockDownstream(i);
       }
     }
@@ -500,7 +502,7 @@ export class Runner {
       if (state !== 'waiting' && state !== 'ready') continue;
       if (state === 'ready') this.dequeue(j);
       this.move(j, 'block', null, `upstream ${this.ids[i]} ${this.state[i]}`);
-      stack.push(...this.graph.dependents[j]!);
+      for (const dependent of this.graph.dependents[j]!) stack.push(dependent);
     }
   }
 
@@ -520,7 +522,7 @@ export class Runner {
           ? await target.adopt(record, this.specs[i]!, (exit) => this.receive({ kind: 'exit', task: i, n: record.n, exit }))
           : ({ kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } } as const);
         this.adopting--;
-        if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started });
+        if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started, at: record.startedAt ?? Date.now() });
         else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit });
         else this.forgetAttempt(i, record);
       }),
@@ -535,7 +537,7 @@ export class Runner {
     this.adoptedOn.set(record.target, this.adoptedOn.get(record.target)! - 1);
     this.write(() => {
       this.store.updateAttempt(this.runId, i, record.n, { state: 'lost', endedAt: Date.now(), reason: 'never started: Flotilla stopped before the process began' });
-      this.move(i, 'retry', record.n, ATTEMPT_LOST);
+      this.move(i, 'retry', record.n, 'attempt never started; starting again');
       this.enqueue(i);
       // A cancel that came while the attempt was being looked for still holds.
       if (this.cancelledRun || this.cancelling.delete(i)) this.cancelTaskNow(i);
@@ -545,12 +547,8 @@ export class Runner {
   private checkFinished(): void {
     if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0) return;
     for (const queue of this.queues.values()) if (queue.size > 0) return;
-    const state: RunState = this.cancelledRun
-      ? 'cancelled'
-      : this.state.every((s) => DONE_STATES.has(s))
-        ? 'succeeded'
-        : 'failed';
     if (this.state.some((s) => !TERMINAL_STATES.has(s))) return;
+    const state: RunState = this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';
     this.store.setRunState(this.runId, state, Date.now());
     this.options.onEvent?.({ type: 'run', runId: this.runId, state });
     const resolve = this.finished;
@@ -559,7 +557,7 @@ export class Runner {
   }
 }
 
-/** A short account of a failed attempt: `exit 3`, `killed by SIGKILL`, `timed out after 1:00`. */
+/** A short account of a failed attempt: `exit 3`, `killed by SIGKILL`, `timed out after 60s`. */
 export function describeExit(exit: AttemptExit, spec: TaskSpec): string {
   if (exit.reason === 'timeout') return `timed out after ${spec.resources.timeSeconds}s`;
   if (exit.reason && exit.reason !== 'cancelled') return exit.reason;

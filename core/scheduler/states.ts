@@ -31,6 +31,9 @@ export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'ca
 /** States whose dependents may start. */
 export const DONE_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached']);
 
+/** States from which a task will not succeed without a resubmit. */
+export const NEVER_DONE_STATES: ReadonlySet<TaskState> = new Set(['failed', 'blocked', 'cancelled']);
+
 /** States in which an attempt is out there (a process or a job). */
 export const ACTIVE_STATES: ReadonlySet<TaskState> = new Set(['submitted', 'running']);
 

@@ -104,9 +104,6 @@ export interface RequestRecord {
   payload: string;
 }
 
-/** The detail of a `retry` for an attempt that never started: not counted as a failure. */
-export const ATTEMPT_LOST = 'attempt never started; starting again';
-
 /** A store this version cannot use (made by a newer or an incompatible version). */
 export class StoreError extends Error {
   readonly code = 'store-incompatible';
@@ -267,10 +264,10 @@ export class Store {
    * Moves a task from `from` to `to` and appends the event, failing if the stored state is
    * not `from` (someone else moved it). Call inside `transaction`.
    */
-  transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null): void {
-    // Submitting starts an attempt; leaving `submitted`/`running` other than by success or cancel is a failed one.
+  transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null, failedAttempt = false): void {
+    // Submitting starts an attempt; `failedAttempt` counts one against the task's retries.
     const attempts = to === 'submitted' ? 1 : 0;
-    const failures = (from === 'submitted' || from === 'running') && (to === 'failed' || (to === 'ready' && detail !== ATTEMPT_LOST)) ? 1 : 0;
+    const failures = failedAttempt ? 1 : 0;
     const changed = this.statement('UPDATE tasks SET state = ?, updated_at = ?, reason = ?, attempts = attempts + ?, failures = failures + ? WHERE run_id = ? AND idx = ? AND state = ?').run(
       to, at, detail, attempts, failures, runId, idx, from,
     ).changes;

@@ -103,8 +103,8 @@ export class LocalTarget implements Target {
           entry.pid = pid;
           const limit = request.task.resources.timeSeconds;
           if (limit !== undefined) setLongTimeout(() => this.stop(entry, 'timeout'), limit * 1000, (timer) => (entry.timer = timer));
-          // No start time here (reading /proc per attempt is measurable); adoption checks the
-          // process's environment for this attempt's folder instead.
+          // No start time here (reading /proc per attempt is measurable); adoption recognizes
+          // the process by its status marker in its arguments or environment instead.
           events.onStarted({ pid, pidStart: null, host: this.host });
           // A cancel that came before the pid did is carried out now.
           if (entry.ending) this.signal(entry);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { cli, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
 
 interface Status {
   run: { id: string; state: string };
@@ -40,9 +40,7 @@ describe('flotilla CLI', () => {
   });
 
   it('run exits 1 on a failure; status, logs and resubmit --failed take it to success', (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = writeWorkflow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 name: fixable
 tasks:
   prepare: { run: echo prepared > prepared.txt }
@@ -73,9 +71,7 @@ tasks:
   });
 
   it('cancel from another process stops a live run; logs --follow streams until the attempt ends', async (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = writeWorkflow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 tasks:
   ticker: { run: 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; touch ticked; sleep 60' }
 `);
@@ -119,9 +115,7 @@ tasks:
   });
 
   it('Ctrl-C cancels the run: running tasks are killed, the rest cancelled, exit 1', async (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = writeWorkflow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 tasks:
   slow: { run: 'touch slow.started; sleep 60' }
   later: { run: 'touch later.ran', after: slow }

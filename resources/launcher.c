@@ -16,13 +16,16 @@
  * Usage: launcher [SLOTS]  — at most SLOTS attempts run at once (default: no limit).
  *
  * Protocol, one line each way, fields separated by tabs (all but ID base64):
- *   in:  ID SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...
- *        cancel ID         drop a queued attempt (a running one the core kills itself)
+ *   in:  ID[<ID,ID...] SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...
+ *        cancel ID         drop a queued attempt, reported withdrawn (a running one the core kills itself)
  *        ack ID [ID]...    the core has recorded these attempts' ends
  *        bye               the core is shutting down cleanly; everything was recorded
- *   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE
+ *   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE | withdrawn ID
  * For an attempt it creates the folders, then runs SHELL -c SCRIPT flotilla MARKER in its
  * own process group. CODE is -1 when the attempt was killed by signal number SIGNAL.
+ * An attempt sent with `<ID,ID...` waits until those attempts (sent earlier) have exited 0,
+ * like SLURM's afterok: a chain of tasks then advances without a round trip to the core.
+ * When one of them fails, is killed or is unknown, it never starts and is reported withdrawn.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -234,12 +237,18 @@ static void close_pair(int fds[2]) {
   if (fds[1] >= 0) close(fds[1]);
 }
 
+/* The length of a queued line's ID (up to its `<` list or its first tab). */
+static size_t id_length(const char *line) {
+  return strcspn(line, "<\t");
+}
+
 static void launch(char *line) {
   char *fields[MAX_FIELDS];
   int count = 0;
   for (char *rest = line, *field; (field = strsep(&rest, "\t")) != NULL && count < MAX_FIELDS;) fields[count++] = field;
   if (count < 6) return;
   char *id = fields[0];
+  id[id_length(id)] = '\0';
   for (int i = 1; i < count; i++) decode(fields[i]);
   for (int i = 6; i < count; i++) {
     if (make_folder(fields[i]) != 0) {
@@ -305,27 +314,63 @@ static void launch(char *line) {
   if (core_gone) write_marker(attempt);
 }
 
-/* Starts queued attempts while there are free slots (not once the core is gone). */
+static int is_queued(const char *id, size_t length) {
+  for (struct queued *item = queue_head; item; item = item->next)
+    if (id_length(item->line) == length && strncmp(item->line, id, length) == 0) return 1;
+  return 0;
+}
+
+/* Whether the attempts a queued line waits for have all exited 0 (1), one of them failed or
+   is unknown (-1), or some have still to end (0). */
+static int after_state(const char *line) {
+  const char *mark = line + id_length(line);
+  if (*mark != '<') return 1;
+  int state = 1;
+  for (const char *id = mark + 1; *id && *id != '\t';) {
+    size_t length = strcspn(id, ",\t");
+    struct attempt *found = NULL;
+    for (struct attempt *attempt = attempts; attempt && !found; attempt = attempt->next)
+      if (strlen(attempt->id) == length && strncmp(attempt->id, id, length) == 0) found = attempt;
+    if (found && !found->running && !(WIFEXITED(found->status) && WEXITSTATUS(found->status) == 0)) return -1;
+    if (!found && !is_queued(id, length)) return -1;
+    if (!found || found->running) state = 0;
+    id += length;
+    if (*id == ',') id++;
+  }
+  return state;
+}
+
+/* Starts queued attempts while there are free slots, in order among those whose attempts to
+   wait for have succeeded; withdraws those that wait for a failure (not once the core is gone:
+   then nothing new starts, and a later core starts again what never began). */
 static void drain_queue(void) {
-  while (queue_head && !core_gone && (slots < 0 || running < slots)) {
-    struct queued *next = queue_head;
-    queue_head = next->next;
-    if (!queue_head) queue_tail = NULL;
-    launch(next->line);
-    free(next->line);
-    free(next);
+  if (core_gone) return;
+  for (struct queued **link = &queue_head, *previous = NULL; *link;) {
+    struct queued *item = *link;
+    int state = after_state(item->line);
+    if (state == 0 || (state > 0 && slots >= 0 && running >= slots)) {
+      previous = item;
+      link = &item->next;
+      continue;
+    }
+    *link = item->next;
+    if (queue_tail == item) queue_tail = previous;
+    if (state > 0) launch(item->line);
+    else report("withdrawn %.*s", (int)id_length(item->line), item->line);
+    free(item->line);
+    free(item);
   }
 }
 
-/* Drops a queued attempt: it ends as if killed by SIGTERM, never having started. */
+/* Drops a queued attempt: it never starts. */
 static void cancel_queued(const char *id) {
   size_t length = strlen(id);
   for (struct queued **link = &queue_head, *previous = NULL; *link; previous = *link, link = &(*link)->next) {
     struct queued *item = *link;
-    if (strncmp(item->line, id, length) != 0 || item->line[length] != '\t') continue;
+    if (id_length(item->line) != length || strncmp(item->line, id, length) != 0) continue;
     *link = item->next;
     if (queue_tail == item) queue_tail = previous;
-    report("exit %s -1 %d", id, SIGTERM);
+    report("withdrawn %s", id);
     free(item->line);
     free(item);
     return;

@@ -11,7 +11,7 @@
 #   in:  ID SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...   (all but ID base64)
 #        cancel ID      drops a queued attempt (a running one the core kills itself)
 #        ack … | bye    (for launcher.c; ignored here)
-#   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE
+#   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE | withdrawn ID
 # For an attempt it creates the folders, runs SHELL -c SCRIPT flotilla MARKER in its own
 # process group, and appends "pid PID" to the MARKER file. Unlike launcher.c it leaves the
 # log files and the exit status in the marker to the script (see attemptScript).
@@ -82,7 +82,7 @@ sub request {
         my $id = $1;
         my $before = @queue;
         @queue = grep { !/^\Q$id\E\t/ } @queue;
-        print "exit $id -1 15\n" if @queue < $before;
+        print "withdrawn $id\n" if @queue < $before;
         return;
     }
     push @queue, $line;

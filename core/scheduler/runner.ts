@@ -35,11 +35,13 @@ export interface RunnerOptions {
 
 /** Longest time a reported start waits to be committed with other changes. */
 const START_COMMIT_MS = 100;
+const END_COMMIT_MS = 20;
 
 /** What targets report, queued until the next group commit. */
 type InboxMessage =
   | { kind: 'started'; task: number; n: number; started: StartedAttempt; at: number }
-  | { kind: 'exit'; task: number; n: number; exit: AttemptExit };
+  | { kind: 'exit'; task: number; n: number; exit: AttemptExit }
+  | { kind: 'withdrawn'; task: number; n: number; reason: string };
 
 /** Thrown when another live process already drives the run. */
 export class RunBusyError extends Error {
@@ -77,6 +79,10 @@ export class Runner {
   private readonly adopted = new Set<number>();
   private readonly adoptedOn = new Map<string, number>();
   private readonly queued: Uint8Array;
+  /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn. */
+  private readonly chainedAfter = new Map<number, { taskId: string; n: number }[]>();
+  /** Tasks that could have been chained but found their target full. */
+  private readonly chainLater: number[] = [];
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
@@ -88,6 +94,8 @@ export class Runner {
   private readonly inbox: InboxMessage[] = [];
   private flushing = false;
   private startTimer: NodeJS.Timeout | undefined;
+  /** Ends reported but not yet committed, per target. */
+  private readonly endedOn = new Map<string, number>();
   private active = 0;
   private starting = true;
   private adopting = 0;
@@ -210,6 +218,9 @@ export class Runner {
       if (!wanted) continue;
       if (ACTIVE_STATES.has(state)) {
         this.resubmitWhenDone.add(i);
+        // What was chained behind the attempt that runs again must not start after the old one.
+        this.withdrawChained(i);
+        for (const dependent of this.graph.dependents[i]!) this.withdrawChained(dependent);
         continue;
       }
       if (!TERMINAL_STATES.has(state)) continue;
@@ -239,6 +250,11 @@ export class Runner {
     this.cancelledRun = false;
     this.settle(reset);
     return reset;
+  }
+
+  /** Drops a chained attempt of the task that has not started (the target may have started it). */
+  private withdrawChained(i: number): void {
+    if (this.chainedAfter.has(i)) this.targets[this.specs[i]!.target]?.withdraw(this.runId, this.ids[i]!, this.attempts[i]!);
   }
 
   private cancelTaskNow(i: number): void {
@@ -313,10 +329,14 @@ export class Runner {
   /** Computes a released task's content hash and whether a cached result stands in. */
   private decide(i: number): { cached: boolean; reason: string } {
     const decision = this.cache.decide(this.specs[i]!, this.upstreamHashes(i), this.force[i]!);
+    this.keepDecision(i, decision);
+    return decision;
+  }
+
+  private keepDecision(i: number, decision: { hash: string; cached: boolean; reason: string }): void {
     this.hash[i] = decision.hash;
     this.store.setTaskHash(this.runId, i, decision.hash);
     if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: !decision.cached, reason: decision.reason });
-    return decision;
   }
 
   private upstreamHashes(i: number): Record<string, string> {
@@ -366,12 +386,15 @@ export class Runner {
   /** Records the starts and ends targets reported since the last commit. In a transaction. */
   private processInbox(): number {
     const inbox = this.inbox.splice(0);
+    this.endedOn.clear();
     // An attempt that started and ended since the last commit goes straight from submitted
     // to its end: nobody could have seen it running, and it saves a write.
     const ended = new Map<number, Extract<InboxMessage, { kind: 'started' }> | undefined>();
     for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
     for (const message of inbox) {
-      if (message.kind === 'started') {
+      if (message.kind === 'withdrawn') {
+        this.withdraw(message.task, message.n, message.reason);
+      } else if (message.kind === 'started') {
         if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message);
         else this.recordStart(message.task, message.n, message.started, message.at);
       } else {
@@ -392,17 +415,57 @@ export class Runner {
       while (queue.size > 0 && this.runningOn.get(name)! < limit && this.active < cap) {
         const i = queue.pop()!;
         this.queued[i] = 0;
-        this.submit(i);
+        this.submit(i, 'submit');
         launches.push(i);
       }
     }
+    // Dependents of what was handed over may follow it, on targets that follow edges: first
+    // those that found no room before, then those of the attempts just handed over.
+    for (const i of this.chainLater.splice(0)) this.chain(i, launches);
+    for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) this.chain(dependent, launches);
+  }
+
+  private chain(i: number, launches: number[]): void {
+    const after = this.chainable(i);
+    if (after === 'full') this.chainLater.push(i);
+    if (!Array.isArray(after)) return;
+    this.submit(i, 'chain');
+    this.chainedAfter.set(i, after);
+    launches.push(i);
+  }
+
+  /**
+   * Whether a waiting task can be handed to its target now, to start there once its
+   * unfinished dependencies succeed (as SLURM's afterok does): its target follows edges and
+   * has room, every unfinished dependency is an attempt this process handed to that same
+   * target, and the task would run (it declares no inputs, whose hashes could still change,
+   * and has no cached result). Returns the attempts it waits for, or `full` when only room
+   * is missing. In a transaction.
+   */
+  private chainable(i: number): { taskId: string; n: number }[] | 'full' | undefined {
+    const spec = this.specs[i]!;
+    const target = this.targets[spec.target];
+    if (this.state[i] !== 'waiting' || this.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
+    if (this.cancelledRun || this.cancelling.has(i) || this.options.maxParallel !== undefined || this.adoptedOn.get(spec.target)) return undefined;
+    const after: { taskId: string; n: number }[] = [];
+    for (const dep of this.graph.deps[i]!) {
+      const state = this.state[dep]!;
+      if (DONE_STATES.has(state)) continue;
+      if (!ACTIVE_STATES.has(state) || this.specs[dep]!.target !== spec.target || this.cancelling.has(dep) || this.resubmitWhenDone.has(dep)) return undefined;
+      after.push({ taskId: this.ids[dep]!, n: this.attempts[dep]! });
+    }
+    if (this.runningOn.get(spec.target)! >= target.capacity) return 'full';
+    const decision = this.cache.decide(spec, this.upstreamHashes(i), this.force[i]!);
+    if (decision.cached) return undefined;
+    this.keepDecision(i, decision);
+    return after;
   }
 
   /** Commits the intent to run an attempt: the task is submitted before anything starts. */
-  private submit(i: number): void {
+  private submit(i: number, how: 'submit' | 'chain'): void {
     const spec = this.specs[i]!;
     const n = ++this.attempts[i]!;
-    this.move(i, 'submit', n, null);
+    this.move(i, how, n, how === 'chain' ? `after ${this.graph.deps[i]!.filter((dep) => !DONE_STATES.has(this.state[dep]!)).map((dep) => this.ids[dep]).join(', ')}` : null);
     this.store.insertAttempt({
       runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, cwd: path.resolve(this.run.root, spec.cwd),
       ...this.attemptFiles(i, n), hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
@@ -426,11 +489,13 @@ export class Runner {
   private launch(i: number): void {
     const spec = this.specs[i]!;
     const n = this.attempts[i]!;
+    const after = this.chainedAfter.get(i);
     this.targets[spec.target]!.start(
-      { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n) },
+      { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n), ...(after ? { after } : {}) },
       {
         onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: Date.now() }),
         onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),
+        onWithdrawn: (reason) => this.receive({ kind: 'withdrawn', task: i, n, reason }),
       },
     );
   }
@@ -443,14 +508,33 @@ export class Runner {
    */
   private receive(message: InboxMessage): void {
     this.inbox.push(message);
-    if (message.kind === 'exit') this.kick();
-    else this.startTimer ??= setTimeout(() => {
+    if (message.kind === 'withdrawn') this.kick();
+    else if (message.kind === 'exit') {
+      const name = this.specs[message.task]!.target;
+      const ended = (this.endedOn.get(name) ?? 0) + 1;
+      this.endedOn.set(name, ended);
+      // While the target still holds an attempt for each of its slots, none of them idles:
+      // the end can wait a little and share its commit with the next ones.
+      // (Chained attempts may not be able to start: they do not count.)
+      if (this.runningOn.get(name)! - ended - this.chainedAfter.size < this.targets[name]!.maxParallel) this.kick();
+      else this.startTimer ??= setTimeout(() => {
+        this.startTimer = undefined;
+        this.kick();
+      }, END_COMMIT_MS);
+    } else this.startTimer ??= setTimeout(() => {
       this.startTimer = undefined;
       this.kick();
     }, START_COMMIT_MS);
   }
 
+  private withdraw(i: number, n: number, reason: string): void {
+    if (this.state[i] !== 'submitted' || this.attempts[i] !== n) return;
+    const why = this.cancelling.has(i) ? 'cancelled before it started' : this.resubmitWhenDone.has(i) ? 'dropped before it started: a dependency runs again' : reason;
+    this.notStarted(i, n, 'withdrawn', why);
+  }
+
   private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
+    this.chainedAfter.delete(i);
     this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at });
     if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, `pid ${started.pid} on ${started.host}`);
     this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host });
@@ -458,6 +542,7 @@ export class Runner {
 
   private recordExit(i: number, n: number, exit: AttemptExit, start?: Extract<InboxMessage, { kind: 'started' }>): void {
     const spec = this.specs[i]!;
+    this.chainedAfter.delete(i);
     this.active--;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
     if (this.adopted.delete(i)) this.adoptedOn.set(spec.target, this.adoptedOn.get(spec.target)! - 1);
@@ -531,17 +616,36 @@ export class Runner {
 
   /** An attempt that never started: not a failure, just try again. */
   private forgetAttempt(i: number, record: AttemptRecord): void {
-    this.active--;
-    this.runningOn.set(record.target, this.runningOn.get(record.target)! - 1);
     this.adopted.delete(i);
     this.adoptedOn.set(record.target, this.adoptedOn.get(record.target)! - 1);
-    this.write(() => {
-      this.store.updateAttempt(this.runId, i, record.n, { state: 'lost', endedAt: Date.now(), reason: 'never started: Flotilla stopped before the process began' });
-      this.move(i, 'retry', record.n, 'attempt never started; starting again');
+    this.write(() => this.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began'));
+  }
+
+  /**
+   * An attempt that will never start — a chained one whose dependency did not succeed, or one
+   * a stopped core left unstarted — is no failure: the task runs again when its dependencies
+   * are done (at once if they are), or is blocked if one never will be. In a transaction.
+   */
+  private notStarted(i: number, n: number, state: 'lost' | 'withdrawn', reason: string): void {
+    const spec = this.specs[i]!;
+    this.chainedAfter.delete(i);
+    this.active--;
+    this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
+    this.store.updateAttempt(this.runId, i, n, { state, endedAt: Date.now(), reason });
+    if (this.remaining[i] === 0) {
+      this.move(i, 'retry', n, `${reason}; starting again`);
       this.enqueue(i);
-      // A cancel that came while the attempt was being looked for still holds.
-      if (this.cancelledRun || this.cancelling.delete(i)) this.cancelTaskNow(i);
-    });
+    } else {
+      this.move(i, 'withdraw', n, reason);
+      const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.state[dep]!));
+      if (stuck !== undefined) {
+        this.move(i, 'block', null, `upstream ${this.ids[stuck]} ${this.state[stuck]}`);
+        this.blockDownstream(i);
+      }
+    }
+    if (this.resubmitWhenDone.delete(i)) this.force[i] = true;
+    // A cancel that came meanwhile still holds.
+    if (this.cancelledRun || this.cancelling.delete(i)) this.cancelTaskNow(i);
   }
 
   private checkFinished(): void {

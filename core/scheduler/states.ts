@@ -7,7 +7,11 @@ export type TaskState =
   | 'waiting'
   /** Every dependency succeeded (or was cached); queued for a slot on its target. */
   | 'ready'
-  /** An attempt was committed and handed to the target; the process or job may not exist yet. */
+  /**
+   * An attempt was committed and handed to the target; the process or job may not exist yet.
+   * A target that follows edges (SLURM's afterok, the C launcher) may hold it until the
+   * dependencies it was handed with have succeeded.
+   */
   | 'submitted'
   /** The attempt's process or job is known to be running. */
   | 'running'
@@ -45,6 +49,10 @@ export const TRANSITIONS = {
   reuse: { from: ['waiting', 'ready'], to: 'cached' },
   /** An attempt is committed and handed to the target. */
   submit: { from: ['ready'], to: 'submitted' },
+  /** Handed to a target that follows edges, to start once its running dependencies succeed. */
+  chain: { from: ['waiting'], to: 'submitted' },
+  /** A chained attempt will never start (a dependency did not succeed): wait again. */
+  withdraw: { from: ['submitted'], to: 'waiting' },
   /** The target confirmed the attempt runs. */
   start: { from: ['submitted'], to: 'running' },
   /** The attempt exited 0. */

@@ -44,8 +44,11 @@ export interface TaskRecord {
   reason: string | null;
 }
 
-/** Where an attempt ended up. `lost`: it never started (the core died first). */
-export type AttemptState = 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
+/**
+ * Where an attempt ended up. `lost`: it never started (the core died first); `withdrawn`: it
+ * never started (handed over chained, a dependency did not succeed, or it was dropped).
+ */
+export type AttemptState = 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'withdrawn';
 
 export interface AttemptRecord {
   runId: string;

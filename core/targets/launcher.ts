@@ -21,6 +21,14 @@ export interface LaunchRequest {
   stderr: string;
   /** Folders to create first. */
   folders: string[];
+  /** Launches (their ids) that must exit 0 first, for a launcher that `followsEdges`. */
+  after?: number[];
+}
+
+/** A launch handed to a launcher: its id, and how to drop it if it has not started. */
+export interface LaunchHandle {
+  id: number;
+  drop(): void;
 }
 
 export interface LaunchCallbacks {
@@ -29,6 +37,8 @@ export interface LaunchCallbacks {
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
   /** It could not be started at all. */
   onFailed(message: string): void;
+  /** It will never start: it was dropped, or a launch in its `after` did not exit 0. */
+  onWithdrawn(): void;
 }
 
 /** Starts processes in their own process group and reports their ends. */
@@ -44,8 +54,10 @@ export interface Launcher {
    * script must redirect its output and trap its exit status (see `attemptScript`).
    */
   readonly capturesOutput: boolean;
-  /** Starts (or queues) a process; the returned function drops it if it has not started. */
-  launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void;
+  /** Whether it holds a launch until the launches in its `after` exited 0. */
+  readonly followsEdges: boolean;
+  /** Starts (or queues) a process. */
+  launch(request: LaunchRequest, callbacks: LaunchCallbacks): LaunchHandle;
   /** Every end reported so far is committed to the store. */
   committed(): void;
   dispose(): void;
@@ -67,12 +79,12 @@ export function createLauncher(slots: number, env: NodeJS.ProcessEnv = process.e
     const source = resourceFile('launcher.c');
     const binary = path.join(path.dirname(path.dirname(source)), 'out', 'launcher');
     // A binary older than its source is stale (npm run build:launcher rebuilds it).
-    if (isExecutable(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return new HelperLauncher(binary, [String(slots)], true);
+    if (isExecutable(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return new HelperLauncher(binary, [String(slots)], { capturesOutput: true, followsEdges: true });
     if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is missing or older than its source (npm run build:launcher)`);
   }
   if (wanted === undefined || wanted === 'perl') {
     const perl = findPerl(env);
-    if (perl) return new HelperLauncher(perl, [resourceFile('launcher.pl'), String(slots)], false);
+    if (perl) return new HelperLauncher(perl, [resourceFile('launcher.pl'), String(slots)], { capturesOutput: false, followsEdges: false });
     if (wanted === 'perl') throw new Error('FLOTILLA_LAUNCHER=perl, but there is no perl on PATH');
   }
   return new DirectLauncher();
@@ -102,6 +114,7 @@ function findPerl(env: NodeJS.ProcessEnv): string | undefined {
 export class HelperLauncher implements Launcher {
   readonly queues = true;
   readonly capturesOutput: boolean;
+  readonly followsEdges: boolean;
   /** Ends reported but not yet acknowledged to the helper as committed. */
   private unacknowledged: number[] = [];
   private child: ChildProcess | undefined;
@@ -111,26 +124,32 @@ export class HelperLauncher implements Launcher {
   private nextId = 1;
   private broken: string | undefined;
 
-  constructor(command: string, args: string[], capturesOutput: boolean) {
+  constructor(command: string, args: string[], features: { capturesOutput: boolean; followsEdges: boolean }) {
     this.command = command;
     this.args = args;
-    this.capturesOutput = capturesOutput;
+    this.capturesOutput = features.capturesOutput;
+    this.followsEdges = features.followsEdges;
   }
 
-  launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void {
+  launch(request: LaunchRequest, callbacks: LaunchCallbacks): LaunchHandle {
+    const id = this.nextId++;
     if (this.broken) {
       callbacks.onFailed(this.broken);
-      return () => {};
+      return { id, drop: () => {} };
     }
     const child = this.child ?? this.spawnHelper();
-    const id = this.nextId++;
     this.pending.set(id, callbacks);
     const fields = [request.shell, request.script, request.marker, request.stdout, request.stderr, ...request.folders];
+    const after = request.after?.length ? `<${request.after.join(',')}` : '';
+    if (after && !this.followsEdges) throw new Error('this launcher does not follow edges');
     // Launches happen right after a commit, so the acknowledgement rides along for free.
     const acknowledgement = this.takeAcknowledgement();
-    child.stdin!.write(`${acknowledgement}${id}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
-    return () => {
-      if (this.pending.has(id) && this.child === child) child.stdin!.write(`cancel ${id}\n`);
+    child.stdin!.write(`${acknowledgement}${id}${after}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
+    return {
+      id,
+      drop: () => {
+        if (this.pending.has(id) && this.child === child) child.stdin!.write(`cancel ${id}\n`);
+      },
     };
   }
 
@@ -181,6 +200,9 @@ export class HelperLauncher implements Launcher {
     } else if (kind === 'failed') {
       this.pending.delete(id);
       callbacks.onFailed(rest.join(' '));
+    } else if (kind === 'withdrawn') {
+      this.pending.delete(id);
+      callbacks.onWithdrawn();
     }
   }
 
@@ -196,25 +218,29 @@ export class HelperLauncher implements Launcher {
 export class DirectLauncher implements Launcher {
   readonly queues = false;
   readonly capturesOutput = false;
+  readonly followsEdges = false;
+  private nextId = 1;
 
-  launch(request: LaunchRequest, callbacks: LaunchCallbacks): () => void {
+  launch(request: LaunchRequest, callbacks: LaunchCallbacks): LaunchHandle {
+    const handle = { id: this.nextId++, drop: () => {} };
+    if (request.after?.length) throw new Error('this launcher does not follow edges');
     let child: ChildProcess;
     try {
       for (const folder of request.folders) mkdirSync(folder, { recursive: true });
       child = spawn(request.shell, ['-c', request.script, 'flotilla', request.marker], { detached: true, stdio: 'ignore' });
     } catch (error) {
       queueMicrotask(() => callbacks.onFailed((error as Error).message));
-      return () => {};
+      return handle;
     }
     if (child.pid === undefined) {
       child.once('error', (error) => callbacks.onFailed(`cannot run ${request.shell}: ${error.message}`));
-      return () => {};
+      return handle;
     }
     const pid = child.pid;
     appendFileSync(request.marker, `pid ${pid}\n`);
     child.once('exit', (code, signal) => callbacks.onExit(code, signal));
     queueMicrotask(() => callbacks.onStarted(pid));
-    return () => {};
+    return handle;
   }
 
   committed(): void {}

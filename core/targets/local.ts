@@ -43,6 +43,8 @@ export function attemptScript(request: AttemptRequest, launcherCaptures: boolean
 interface Running {
   /** 0 until the launcher reports the process started. */
   pid: number;
+  /** The launcher's id for it. */
+  launch: number;
   /** Drops the attempt from the launcher's queue if it has not started. */
   drop: () => void;
   timer: NodeJS.Timeout | undefined;
@@ -68,6 +70,7 @@ export class LocalTarget implements Target {
   readonly name: string;
   readonly maxParallel: number;
   readonly capacity: number;
+  readonly followsEdges: boolean;
   private readonly running = new Map<string, Running>();
   private readonly killGraceMs: number;
   private readonly adoptPollMs: number;
@@ -83,13 +86,24 @@ export class LocalTarget implements Target {
     // A queueing launcher starts the next attempt itself the moment one ends: keep it one
     // attempt ahead per slot, so no slot waits for a round trip to the core.
     this.capacity = this.launcher.queues ? 2 * spec.maxParallel : spec.maxParallel;
+    this.followsEdges = this.launcher.followsEdges;
   }
 
   start(request: AttemptRequest, events: AttemptEvents): void {
     const key = attemptKey(request.runId, request.task.id, request.n);
-    const entry: Running = { pid: 0, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
+    const entry: Running = { pid: 0, launch: 0, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
+    const after: number[] = [];
+    for (const ref of request.after ?? []) {
+      const upstream = this.running.get(attemptKey(request.runId, ref.taskId, ref.n));
+      // Already ended: the core decided before it read that end. Let it decide again.
+      if (!upstream) {
+        queueMicrotask(() => events.onWithdrawn(`${ref.taskId} attempt ${ref.n} ended before this attempt was handed over`));
+        return;
+      }
+      after.push(upstream.launch);
+    }
     this.running.set(key, entry);
-    entry.drop = this.launcher.launch(
+    const handle = this.launcher.launch(
       {
         shell: shellPath(request.task.shell),
         script: attemptScript(request, this.launcher.capturesOutput),
@@ -97,6 +111,7 @@ export class LocalTarget implements Target {
         stdout: request.stdout,
         stderr: request.stderr,
         folders: [request.cwd],
+        after,
       },
       {
         onStarted: (pid) => {
@@ -117,8 +132,14 @@ export class LocalTarget implements Target {
           this.finish(key, entry);
           events.onExit({ exitCode: null, signal: null, reason: `could not start: ${message}`, schedulerState: null });
         },
+        onWithdrawn: () => {
+          this.finish(key, entry);
+          events.onWithdrawn(entry.ending ? 'dropped before it started' : 'an attempt it waited for did not succeed, or it was dropped');
+        },
       },
     );
+    entry.launch = handle.id;
+    entry.drop = handle.drop;
   }
 
   committed(): void {
@@ -128,6 +149,11 @@ export class LocalTarget implements Target {
   cancel(runId: string, taskId: string, n: number): void {
     const entry = this.running.get(attemptKey(runId, taskId, n));
     if (entry) this.stop(entry, 'cancelled');
+  }
+
+  withdraw(runId: string, taskId: string, n: number): void {
+    const entry = this.running.get(attemptKey(runId, taskId, n));
+    if (entry && entry.pid === 0 && !entry.ending) entry.drop();
   }
 
   async adopt(record: AttemptRecord, task: TaskSpec, onExit: (exit: AttemptExit) => void): Promise<Adoption> {
@@ -142,7 +168,7 @@ export class LocalTarget implements Target {
     if (pid === null) return { kind: 'not-started' };
     if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) return { kind: 'exited', exit: await lastStatus(record.marker) };
     const key = attemptKey(record.runId, task.id, record.n);
-    const entry: Running = { pid, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
+    const entry: Running = { pid, launch: 0, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
     const pidStart = record.pidStart ?? processStartTime(pid);
     let limit: NodeJS.Timeout | undefined;

@@ -15,6 +15,11 @@ export interface AttemptRequest {
   marker: string;
   stdout: string;
   stderr: string;
+  /**
+   * Attempts of the same run, handed to this target earlier and not yet seen to end, that
+   * must exit 0 before this one starts (only for a target that `followsEdges`).
+   */
+  after?: { taskId: string; n: number }[];
 }
 
 /** How an attempt ended. */
@@ -38,6 +43,8 @@ export interface StartedAttempt {
 export interface AttemptEvents {
   onStarted(started: StartedAttempt): void;
   onExit(exit: AttemptExit): void;
+  /** It will never start: an attempt in its `after` did not succeed. Instead of `onExit`. */
+  onWithdrawn(reason: string): void;
 }
 
 /** What `adopt` found for an attempt left open by an earlier process. */
@@ -57,14 +64,27 @@ export interface Target {
   /** Attempts it accepts at once (≥ maxParallel when it queues the rest itself). */
   readonly capacity: number;
   /**
+   * Whether it accepts attempts with `after` and starts them itself once those succeed, so a
+   * chain of tasks advances without the core (SLURM's afterok; the C launcher).
+   */
+  readonly followsEdges: boolean;
+  /**
    * Starts an attempt. Calls `onStarted` once it runs (not at all if it cannot start), then
-   * `onExit` exactly once, also when it could not start.
+   * `onExit` exactly once, also when it could not start (or `onWithdrawn` instead).
    */
   start(request: AttemptRequest, events: AttemptEvents): void;
   /** Every end reported so far is committed to the store (the target may forget them). */
   committed(): void;
-  /** Asks a running attempt to stop; its `onExit` reports `cancelled`. */
+  /**
+   * Asks a running attempt to stop; its `onExit` reports `cancelled` (or `onWithdrawn`, when
+   * it had not started).
+   */
   cancel(runId: string, taskId: string, n: number): void;
+  /**
+   * Drops an attempt that has not started yet (a chained one): `onWithdrawn` follows. One that
+   * started meanwhile goes on and reports its end as usual.
+   */
+  withdraw(runId: string, taskId: string, n: number): void;
   /** Re-attaches to an attempt an earlier process started and did not see end. */
   adopt(record: AttemptRecord, task: TaskSpec, onExit: (exit: AttemptExit) => void): Promise<Adoption>;
   /** Stops watching (does not kill attempts: they outlive the core). */

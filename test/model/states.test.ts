@@ -5,9 +5,9 @@ import type { TaskState } from '../../core/scheduler/states.ts';
 
 /** The whole table, written out independently of the code: from → the states it may go to. */
 const EXPECTED: Record<TaskState, TaskState[]> = {
-  waiting: ['ready', 'cached', 'blocked', 'cancelled'],
+  waiting: ['ready', 'cached', 'submitted', 'blocked', 'cancelled'],
   ready: ['waiting', 'cached', 'submitted', 'blocked', 'cancelled'],
-  submitted: ['running', 'succeeded', 'failed', 'ready', 'cancelled'],
+  submitted: ['waiting', 'running', 'succeeded', 'failed', 'ready', 'cancelled'],
   running: ['succeeded', 'failed', 'ready', 'cancelled'],
   succeeded: ['waiting'],
   cached: ['waiting'],

@@ -9,6 +9,7 @@ import { Runner } from '../../core/scheduler/runner.ts';
 import type { RunnerEvent, RunnerOptions } from '../../core/scheduler/runner.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
 import { Store } from '../../core/store/store.ts';
+import { createLauncher } from '../../core/targets/launcher.ts';
 import type { RunOptions } from '../../core/store/store.ts';
 import { alive, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
@@ -271,7 +272,8 @@ tasks:
   b: { run: 'echo b-start >> ledger; while [ ! -f go ]; do sleep 0.05; done; echo b >> ledger', after: a }
   c: { run: echo c >> ledger, after: b }
 `);
-    await waitFor(() => h.ledger().includes('b-start'), 'b to run');
+    // b may start (chained in the launcher) before the core has recorded a's end.
+    await waitFor(() => h.ledger().includes('b-start') && h.states(run.runId).a === 'succeeded', 'b to run');
     assert.deepEqual(run.runner.resubmit(['a'], true), ['a']);
     writeFileSync(path.join(h.dir, 'go'), '');
     assert.equal(await run.done, 'succeeded');
@@ -359,6 +361,123 @@ tasks:
     assert.deepEqual(again.resubmit(['fragile'], false), ['fragile', 'next']);
     assert.equal(await done, 'succeeded');
     assert.deepEqual(h.ledger(), ['fragile', 'next']);
-    assert.deepEqual(h.store.attempts(first.runId).map((a) => [a.taskIdx, a.n, a.state]), [[0, 1, 'failed'], [0, 2, 'succeeded'], [1, 1, 'succeeded']]);
+    // `next` was handed to the launcher chained behind `fragile`, and withdrawn when it failed.
+    assert.deepEqual(h.store.attempts(first.runId).map((a) => [a.taskIdx, a.n, a.state]), [[0, 1, 'failed'], [0, 2, 'succeeded'], [1, 1, 'withdrawn'], [1, 2, 'succeeded']]);
+  });
+});
+
+/** A run's attempts as [task id, n, state, reason], by task id and attempt. */
+function attemptsOf(h: Harness, runId: string): [string, number, string, string | null][] {
+  const ids = new Map(h.store.loadTasks(runId).map((task) => [task.idx, task.id]));
+  return h.store
+    .attempts(runId)
+    .map((a): [string, number, string, string | null] => [ids.get(a.taskIdx)!, a.n, a.state, a.reason])
+    .sort((x, y) => x[0].localeCompare(y[0]) || x[1] - y[1]);
+}
+
+describe('chained submission (the C launcher follows edges)', () => {
+  /** Transitions as `task:from>to`, in the order they were committed. */
+  const moves = (events: RunnerEvent[]) => events.flatMap((event) => (event.type === 'task' ? [`${event.taskId}:${event.from}>${event.to}`] : []));
+
+  it('hands a chain over ahead, so each task starts in the launcher as its upstream ends', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+targets: { local: { type: local, max_parallel: 2 } }
+tasks:
+  a: { run: sleep 0.2; echo a >> ledger }
+  b: { run: echo b >> ledger, after: a }
+  c: { run: echo c >> ledger, after: b }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['a', 'b', 'c']);
+    const order = moves(run.events);
+    // b was handed over, waiting for a, before a's end was recorded; c likewise behind b.
+    assert.ok(order.includes('b:waiting>submitted') && order.includes('c:waiting>submitted'), order.join(' '));
+    assert.ok(order.indexOf('b:waiting>submitted') < order.findIndex((move) => move.startsWith('a:') && move.endsWith('>succeeded')), order.join(' '));
+    assert.ok(order.indexOf('c:waiting>submitted') < order.findIndex((move) => move.startsWith('b:') && move.endsWith('>succeeded')), order.join(' '));
+    assert.ok(!order.includes('b:waiting>ready'));
+    const chained = run.events.find((event) => event.type === 'task' && event.taskId === 'b' && event.to === 'submitted');
+    assert.equal(chained?.type === 'task' && chained.detail, 'after a');
+  });
+
+  it('a failed upstream withdraws what was chained behind it; after its retry succeeds they run', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { retries: 1, run: 'if [ -f tried ]; then echo a >> ledger; else touch tried; sleep 0.1; exit 1; fi' }
+  b: { run: echo b >> ledger, after: a }
+  c: { run: echo c >> ledger, after: b }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['a', 'b', 'c']);
+    const withdrawn = 'an attempt it waited for did not succeed, or it was dropped';
+    assert.deepEqual(attemptsOf(h, run.runId), [
+      ['a', 1, 'failed', null],
+      ['a', 2, 'succeeded', null],
+      ['b', 1, 'withdrawn', withdrawn],
+      ['b', 2, 'succeeded', null],
+      ['c', 1, 'withdrawn', withdrawn],
+      ['c', 2, 'succeeded', null],
+    ]);
+    // Withdrawn attempts are no failures.
+    assert.deepEqual(h.store.loadTasks(run.runId).map((task) => [task.id, task.failures]), [['a', 1], ['b', 0], ['c', 0]]);
+  });
+
+  it('when the upstream fails for good, the chained tasks never start and are blocked', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { retries: 0, run: sleep 0.1; exit 4 }
+  b: { run: echo b >> ledger, after: a }
+  c: { run: echo c >> ledger, after: b }
+  other: { run: echo other >> ledger }
+`);
+    assert.equal(await run.done, 'failed');
+    assert.deepEqual(h.ledger(), ['other']);
+    assert.deepEqual(h.states(run.runId), { a: 'failed', b: 'blocked', c: 'blocked', other: 'succeeded' });
+    assert.deepEqual(attemptsOf(h, run.runId).filter(([id]) => id !== 'other').map(([id, , state]) => [id, state]), [['a', 'failed'], ['b', 'withdrawn'], ['c', 'withdrawn']]);
+  });
+
+  it('cancelling a chained task drops it before it starts; its upstream goes on', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { run: 'touch a.started; while [ ! -f go ]; do sleep 0.05; done; echo a >> ledger' }
+  b: { run: echo b >> ledger, after: a }
+  c: { run: echo c >> ledger, after: b }
+`);
+    await waitFor(() => existsSync(path.join(h.dir, 'a.started')) && h.states(run.runId).b === 'submitted', 'a to run with b chained');
+    assert.ok(run.runner.cancelTask('b'));
+    writeFileSync(path.join(h.dir, 'go'), '');
+    assert.equal(await run.done, 'failed');
+    assert.deepEqual(h.ledger(), ['a']);
+    assert.deepEqual(h.states(run.runId), { a: 'succeeded', b: 'cancelled', c: 'blocked' });
+    assert.deepEqual(attemptsOf(h, run.runId).filter(([id]) => id === 'b'), [['b', 1, 'withdrawn', 'cancelled before it started']]);
+  });
+
+  it('a task with declared inputs waits for its upstream to end (its inputs may change)', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+tasks:
+  a: { run: echo a > a.out, outputs: a.out }
+  b: { run: cat a.out >> ledger, inputs: a.out, after: a }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(h.ledger(), ['a']);
+    assert.ok(moves(run.events).includes('b:waiting>ready'));
+  });
+
+  it('the Perl launcher does not follow edges: the same chain goes through ready', async (t) => {
+    const h = harness(t);
+    const run = h.start(
+      `version: 1
+tasks:
+  a: { run: echo a >> ledger }
+  b: { run: echo b >> ledger, after: a }
+`,
+      { runner: { localOptions: { launcher: createLauncher(2, { ...process.env, FLOTILLA_LAUNCHER: 'perl' }) } } },
+    );
+    assert.equal(await run.done, 'succeeded');
+    assert.ok(moves(run.events).includes('b:waiting>ready'));
   });
 });

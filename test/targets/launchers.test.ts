@@ -38,7 +38,10 @@ describe('launchers', () => {
       const { dir, store, runId, state } = await runWith(kind, t);
       assert.equal(state, 'failed');
       const attempts = store.attempts(runId);
-      assert.deepEqual(attempts.map((a) => [a.taskIdx, a.state, a.exitCode]), [[0, 'succeeded', 0], [1, 'failed', 3]]);
+      assert.deepEqual(attempts.slice(0, 2).map((a) => [a.taskIdx, a.state, a.exitCode]), [[0, 'succeeded', 0], [1, 'failed', 3]]);
+      // The C launcher may have been handed the last task chained behind `bad` (when `ok`
+      // was still running then); it never started.
+      assert.deepEqual(attempts.slice(2).map((a) => [a.taskIdx, a.state]), kind === 'c' && attempts.length === 3 ? [[2, 'withdrawn']] : []);
       assert.equal(readFileSync(attempts[0]!.stdout, 'utf8'), 'out ok\n');
       assert.equal(readFileSync(attempts[0]!.stderr, 'utf8'), 'err\n');
       if (kind === 'c') {
@@ -78,4 +81,41 @@ tasks:
       assert.deepEqual(store.taskStates(runId).map((task) => task.state), ['cancelled', 'cancelled', 'cancelled']);
     });
   }
+});
+
+describe('the C launcher following edges', () => {
+  it('starts a launch once its `after` launches exit 0, and withdraws it (and what follows it) otherwise', async (t) => {
+    const dir = tempDir(t);
+    const launcher = createLauncher(2, { ...process.env, FLOTILLA_LAUNCHER: 'c' });
+    t.after(() => launcher.dispose());
+    assert.ok(launcher.followsEdges);
+    const outcome = new Map<string, string>();
+    const launch = (name: string, script: string, after: number[] = []) =>
+      launcher.launch(
+        { shell: '/bin/sh', script: `cd ${dir} && ${script} && echo ${name} >> ledger`, marker: path.join(dir, `${name}.status`), stdout: path.join(dir, `${name}.out`), stderr: path.join(dir, `${name}.err`), folders: [dir], after },
+        {
+          onStarted: () => {},
+          onExit: (code) => outcome.set(name, `exit ${code}`),
+          onFailed: (message) => outcome.set(name, `failed ${message}`),
+          onWithdrawn: () => outcome.set(name, 'withdrawn'),
+        },
+      );
+    const a = launch('a', 'sleep 0.1');
+    const b = launch('b', 'true', [a.id]);
+    const bad = launch('bad', 'sleep 0.1; exit 3');
+    const c = launch('c', 'true', [b.id, bad.id]);
+    launch('d', 'true', [c.id]);
+    launch('unknown', 'true', [9999]);
+    await waitFor(() => outcome.size === 6, 'every launch to end');
+    assert.deepEqual(Object.fromEntries(outcome), { a: 'exit 0', b: 'exit 0', bad: 'exit 3', c: 'withdrawn', d: 'withdrawn', unknown: 'withdrawn' });
+    assert.deepEqual(readFileSync(path.join(dir, 'ledger'), 'utf8').split('\n').filter(Boolean).sort(), ['a', 'b']);
+
+    // A launch waiting behind a running one is dropped on request; the running one goes on.
+    const slow = launch('slow', 'sleep 0.3');
+    const behind = launch('behind', 'true', [slow.id]);
+    behind.drop();
+    await waitFor(() => outcome.has('slow'), 'the slow launch to end');
+    assert.equal(outcome.get('behind'), 'withdrawn');
+    assert.equal(outcome.get('slow'), 'exit 0');
+  });
 });

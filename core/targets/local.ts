@@ -3,15 +3,11 @@ import { constants as osConstants, hostname } from 'node:os';
 import type { TargetSpec, TaskSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 import { isProcessAlive, processStartTime, signalGroup } from '../util/process.ts';
+import { shellQuote } from '../util/shell.ts';
 import { createLauncher } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } from './target.ts';
 
-
-/** Quotes a string for a POSIX shell: nothing inside single quotes is special. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
 
 /**
  * The script a local attempt runs: a one-line prologue, then the task's own script (so its

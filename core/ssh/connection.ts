@@ -1,0 +1,454 @@
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import ssh2 from 'ssh2';
+import type { AuthenticationType, Client as SshClient, ClientChannel, ConnectConfig, NextAuthHandler, ParsedKey, SFTPWrapper } from 'ssh2';
+import { SshConfig } from './config.ts';
+import type { HostSettings } from './config.ts';
+import { fingerprint, hostName, keyType, KnownHosts } from './known-hosts.ts';
+import type { HostKeyPolicy, Prompter } from './ports.ts';
+
+// ssh2 is CommonJS whose exports Node cannot list for `import { … }`.
+const { Client, utils } = ssh2;
+type Client = SshClient;
+
+/** Where a connection stands. `needs-login`: it can only come back with the user (a prompt). */
+export type ConnectionState = 'offline' | 'connecting' | 'online' | 'needs-login' | 'closed';
+
+export type SshErrorCode = 'host-key-changed' | 'host-key-revoked' | 'host-key-rejected' | 'auth-failed' | 'auth-cancelled' | 'needs-login' | 'connect-failed' | 'offline' | 'closed';
+
+/** A failure with a code the UI can act on and a message a scientist can read. */
+export class SshError extends Error {
+  readonly code: SshErrorCode;
+  constructor(code: SshErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'SshError';
+  }
+}
+
+export interface SshConnectionOptions {
+  /** ~/.ssh/config, parsed (default: the user's). */
+  config?: SshConfig;
+  knownHosts: KnownHosts;
+  hostKeyPolicy: HostKeyPolicy;
+  /** Answers passphrase and keyboard-interactive prompts; without it, no prompt is possible. */
+  prompter?: Prompter;
+  /** The ssh-agent socket (default: $SSH_AUTH_SOCK; empty: none). */
+  agent?: string;
+  /**
+   * The server's MaxSessions (default 10, sshd's default). Flotilla keeps two below it (a
+   * server frees a closed session a moment after the client sees it close) and lowers the
+   * limit further when the server refuses a channel anyway.
+   */
+  maxSessions?: number;
+  /** Reconnect delays after a lost connection: the first, and the cap (doubling between). */
+  reconnectMs?: { first: number; max: number };
+  onState?: (state: ConnectionState, detail: string | null) => void;
+}
+
+/** What a remote command did. */
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+const DEFAULT_RECONNECT = { first: 15_000, max: 600_000 };
+
+/** Host key algorithms to ask for, by the key types known for a host. */
+const ALGORITHMS_OF_TYPE: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+};
+
+/**
+ * One SSH connection to one cluster, shared by everything that talks to it: commands, SFTP,
+ * shells. Host keys are checked against known_hosts (an unknown one goes to the HostKeyPolicy,
+ * a changed one is refused); passphrases and keyboard-interactive prompts go to the Prompter,
+ * once per connection, and a rejected answer is never sent again on its own. Channels are kept
+ * under the server's MaxSessions. A lost connection is retried with exponential back-off, but
+ * only where no prompt is needed: otherwise it waits in `needs-login` for the user.
+ */
+export class SshConnection {
+  readonly destination: string;
+  readonly settings: HostSettings;
+  private readonly options: SshConnectionOptions;
+  private readonly config: SshConfig;
+  private client: Client | undefined;
+  private hops: Client[] = [];
+  private connecting: Promise<void> | undefined;
+  private stateValue: ConnectionState = 'offline';
+  private lastSeenAt: number | null = null;
+  private closedByUser = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelay: number;
+  /** Keys the user accepted for this process only, by `host:fingerprint`. */
+  private readonly acceptedOnce = new Set<string>();
+  /** Passphrases given for identity files, kept in memory for reconnects. */
+  private readonly passphrases = new Map<string, string>();
+  private readonly waiting: (() => void)[] = [];
+  private sessions = 0;
+  private sessionLimit: number;
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+  /** TCP connections opened so far (hops included). */
+  connections = 0;
+  /** The local ports of those connections (what the server logs them by). */
+  readonly localPorts: number[] = [];
+
+  constructor(destination: string, options: SshConnectionOptions) {
+    this.destination = destination;
+    this.options = options;
+    this.config = options.config ?? new SshConfig();
+    this.settings = this.config.resolve(destination);
+    this.reconnectDelay = (options.reconnectMs ?? DEFAULT_RECONNECT).first;
+    this.sessionLimit = Math.max(1, (options.maxSessions ?? 10) - 2);
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** When the server last answered (ms since the epoch), or null. */
+  get lastSeen(): number | null {
+    return this.lastSeenAt;
+  }
+
+  /**
+   * Connects (once; concurrent callers share the attempt). `interactive`: prompts may be
+   * shown; otherwise a login that needs one fails with `needs-login`.
+   */
+  connect(interactive = true): Promise<void> {
+    if (this.stateValue === 'online') return Promise.resolve();
+    if (this.stateValue === 'closed') return Promise.reject(new SshError('closed', `connection to ${this.destination} was closed`));
+    clearTimeout(this.reconnectTimer);
+    this.connecting ??= this.open(interactive).finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /** Runs a command (sent as is: quote every argument with `shellQuote`). */
+  async exec(command: string, input?: string | Buffer): Promise<ExecResult> {
+    const channel = await this.channel((client, callback) => client.exec(command, callback));
+    const result = await collect(channel, input);
+    this.lastSeenAt = Date.now();
+    return result;
+  }
+
+  /**
+   * Opens a session channel within the limit; it counts until it closes. A channel the server
+   * refuses (its MaxSessions reached) lowers the limit and is asked for again shortly.
+   */
+  private async channel(open: (client: Client, callback: (error: Error | undefined, channel: ClientChannel) => void) => void): Promise<ClientChannel> {
+    for (let attempt = 1; ; attempt++) {
+      const client = this.online();
+      await this.acquire();
+      const opened = await new Promise<ClientChannel | Error>((resolve) => open(client, (error, channel) => resolve(error ?? channel)));
+      if (!(opened instanceof Error)) {
+        opened.once('close', () => this.release());
+        return opened;
+      }
+      this.release();
+      if (!/open failed/i.test(opened.message) || attempt === 5) throw this.failure(opened);
+      this.sessionLimit = Math.max(1, Math.min(this.sessionLimit, this.sessions) - 1);
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+
+  /** The connection's one SFTP session (opened on first use; it holds one channel). */
+  sftp(): Promise<SFTPWrapper> {
+    const client = this.online();
+    this.sftpSession ??= this.acquire().then(
+      () =>
+        new Promise<SFTPWrapper>((resolve, reject) => {
+          client.sftp((error, sftp) => {
+            if (error) {
+              this.release();
+              this.sftpSession = undefined;
+              return reject(this.failure(error));
+            }
+            sftp.on('close', () => {
+              this.release();
+              this.sftpSession = undefined;
+            });
+            resolve(sftp);
+          });
+        }),
+    );
+    return this.sftpSession;
+  }
+
+  /** An interactive shell with a pty (for terminals); holds a channel until closed. */
+  shell(window: { rows: number; cols: number; term?: string }): Promise<ClientChannel> {
+    return this.channel((client, callback) => client.shell({ rows: window.rows, cols: window.cols, term: window.term ?? 'xterm-256color' }, callback));
+  }
+
+  /** Closes for good (no reconnect). */
+  close(): void {
+    this.closedByUser = true;
+    clearTimeout(this.reconnectTimer);
+    this.teardown();
+    this.setState('closed', null);
+  }
+
+  private online(): Client {
+    if (this.stateValue !== 'online' || !this.client) throw new SshError('offline', `${this.destination} is ${this.stateValue}`);
+    return this.client;
+  }
+
+  private async open(interactive: boolean): Promise<void> {
+    this.setState('connecting', null);
+    try {
+      const chain = [...this.settings.proxyJump.map((jump) => this.config.resolve(jump)), this.settings];
+      let sock: ClientChannel | undefined;
+      const clients: Client[] = [];
+      for (const [index, settings] of chain.entries()) {
+        const client = await this.login(settings, interactive, sock);
+        clients.push(client);
+        if (index < chain.length - 1) {
+          const next = chain[index + 1]!;
+          sock = await new Promise<ClientChannel>((resolve, reject) =>
+            client.forwardOut('127.0.0.1', 0, next.hostName, next.port, (error, channel) => (error ? reject(new SshError('connect-failed', `jump host ${settings.alias} cannot reach ${next.hostName}:${next.port}: ${error.message}`)) : resolve(channel))),
+          );
+        }
+      }
+      this.hops = clients.slice(0, -1);
+      this.client = clients.at(-1)!;
+      this.watch(this.client);
+      this.lastSeenAt = Date.now();
+      this.reconnectDelay = (this.options.reconnectMs ?? DEFAULT_RECONNECT).first;
+      this.setState('online', null);
+    } catch (error) {
+      this.teardown();
+      const failure = error instanceof SshError ? error : new SshError('connect-failed', `cannot connect to ${this.destination}: ${(error as Error).message}`);
+      const needsUser = ['needs-login', 'auth-failed', 'auth-cancelled', 'host-key-changed', 'host-key-revoked', 'host-key-rejected'].includes(failure.code);
+      this.setState(needsUser ? 'needs-login' : 'offline', failure.message);
+      if (!needsUser && !interactive) this.scheduleReconnect();
+      throw failure;
+    }
+  }
+
+  /** One TCP connection (or one through `sock`), host key checked, logged in. */
+  private login(settings: HostSettings, interactive: boolean, through?: ClientChannel): Promise<Client> {
+    const client = new Client();
+    this.connections++;
+    let sock: net.Socket | ClientChannel | undefined = through;
+    if (!sock) {
+      const socket = net.connect({ host: settings.hostName, port: settings.port });
+      socket.once('connect', () => this.localPorts.push(socket.localPort!));
+      sock = socket;
+    }
+    let failure: SshError | undefined;
+    const knownTypes = this.options.knownHosts.knownTypes(settings.hostName, settings.port);
+    const serverHostKey = knownTypes.flatMap((type) => ALGORITHMS_OF_TYPE[type] ?? [type]);
+    const config: ConnectConfig = {
+      host: settings.hostName,
+      port: settings.port,
+      username: settings.user,
+      readyTimeout: settings.connectTimeout * 1000,
+      keepaliveInterval: (settings.serverAliveInterval || 15) * 1000,
+      keepaliveCountMax: settings.serverAliveCountMax,
+      sock,
+      ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
+      hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+        this.verifyHost(settings, key, interactive).then(
+          () => verify(true),
+          (error: SshError) => {
+            failure = error;
+            verify(false);
+          },
+        );
+      },
+      authHandler: this.authHandler(settings, interactive, (error) => (failure ??= error)),
+    };
+    return new Promise<Client>((resolve, reject) => {
+      client.once('ready', () => resolve(client));
+      client.once('error', (error) => {
+        client.end();
+        reject(failure ?? new SshError('connect-failed', `cannot connect to ${settings.alias} (${settings.hostName}:${settings.port}): ${error.message}`));
+      });
+      client.connect(config);
+    });
+  }
+
+  private async verifyHost(settings: HostSettings, key: Buffer, interactive: boolean): Promise<void> {
+    const { hostName: host, port } = settings;
+    const verdict = this.options.knownHosts.check(host, port, key);
+    const presented = fingerprint(key);
+    if (verdict.kind === 'known') return;
+    if (verdict.kind === 'revoked') throw new SshError('host-key-revoked', `the host key of ${hostName(host, port)} (${presented}) is revoked in ${verdict.file}:${verdict.line}; not connecting`);
+    if (verdict.kind === 'changed') {
+      const known = verdict.known.map((entry) => `${entry.type} ${entry.fingerprint} (${entry.file}:${entry.line})`).join(', ');
+      throw new SshError(
+        'host-key-changed',
+        `the host key of ${hostName(host, port)} has changed: it presented ${keyType(key)} ${presented}, but known_hosts has ${known}. Someone may be intercepting the connection, or the host was reinstalled; not connecting. If the change is expected, remove the old key from known_hosts.`,
+      );
+    }
+    if (this.acceptedOnce.has(`${hostName(host, port)} ${presented}`)) return;
+    if (settings.strictHostKeyChecking === 'yes') throw new SshError('host-key-rejected', `${hostName(host, port)} is not in known_hosts (StrictHostKeyChecking yes); its key is ${keyType(key)} ${presented}`);
+    if (!interactive) throw new SshError('needs-login', `${hostName(host, port)} presents an unknown host key (${presented}); connect by hand to check it`);
+    const decision = await this.options.hostKeyPolicy.unknownHost({ host: hostName(host, port), port, type: keyType(key), fingerprint: presented, blob: key });
+    if (decision === 'reject') throw new SshError('host-key-rejected', `the host key of ${hostName(host, port)} (${presented}) was not accepted`);
+    if (decision === 'accept-and-save') this.options.knownHosts.save(host, port, key);
+    else this.acceptedOnce.add(`${hostName(host, port)} ${presented}`);
+  }
+
+  /**
+   * Tries, in order: the agent, each identity file (asking for its passphrase once), and one
+   * round of keyboard-interactive. Nothing is tried twice; with `interactive` false, nothing
+   * that needs the user is tried.
+   */
+  private authHandler(settings: HostSettings, interactive: boolean, fail: (error: SshError) => void) {
+    const agent = this.options.agent ?? process.env.SSH_AUTH_SOCK ?? '';
+    const steps: ((allowed: AuthenticationType[], next: NextAuthHandler) => boolean)[] = [];
+    if (agent && existsSync(agent) && !settings.identitiesOnly) {
+      steps.push((allowed, next) => allowed.includes('publickey') && (next({ type: 'agent', username: settings.user, agent }), true));
+    }
+    for (const file of settings.identityFiles.filter((candidate) => existsSync(candidate))) {
+      steps.push((allowed, next) => {
+        if (!allowed.includes('publickey')) return false;
+        void this.identity(settings, file, interactive).then(
+          (key) => (key ? next({ type: 'publickey', username: settings.user, key }) : advance(next)),
+          (error: SshError) => {
+            fail(error);
+            next(false as never);
+          },
+        );
+        return true;
+      });
+    }
+    steps.push((allowed, next) => {
+      if (!allowed.includes('keyboard-interactive')) return false;
+      if (!interactive || !this.options.prompter) {
+        fail(new SshError('needs-login', `${settings.alias} asks for a login prompt (password or one-time code)${interactive ? ', and there is nobody to ask' : '; connect by hand'}`));
+        return false;
+      }
+      const prompter = this.options.prompter;
+      next({
+        type: 'keyboard-interactive',
+        username: settings.user,
+        prompt: (name, instructions, _language, prompts, finish) => {
+          if (prompts.length === 0) return finish([]);
+          prompter.keyboardInteractive({ host: settings.alias, user: settings.user, name, instructions, prompts: prompts.map((prompt) => ({ prompt: prompt.prompt, echo: prompt.echo === true })) }).then(
+            (answers) => {
+              if (answers) return finish(answers);
+              fail(new SshError('auth-cancelled', `login to ${settings.alias} cancelled`));
+              finish([]);
+            },
+            () => {
+              fail(new SshError('auth-cancelled', `login to ${settings.alias} cancelled`));
+              finish([]);
+            },
+          );
+        },
+      });
+      // A rejected answer ends the login: the next call finds no step left.
+      return true;
+    });
+    let allowedNow: AuthenticationType[] = ['publickey', 'keyboard-interactive'];
+    const advance = (next: NextAuthHandler): void => {
+      while (steps.length > 0) if (steps.shift()!(allowedNow, next)) return;
+      fail(new SshError('auth-failed', `login to ${settings.user}@${settings.alias} failed (tried: agent, keys, keyboard-interactive as the server allowed)`));
+      next(false as never);
+    };
+    return (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler) => {
+      if (methodsLeft) allowedNow = methodsLeft;
+      advance(next);
+    };
+  }
+
+  /** A parsed identity file, asking for its passphrase if it is encrypted; undefined to skip it. */
+  private async identity(settings: HostSettings, file: string, interactive: boolean): Promise<ParsedKey | undefined> {
+    const data = readFileSync(file);
+    let parsed = utils.parseKey(data, this.passphrases.get(file));
+    if (!(parsed instanceof Error)) return parsed;
+    if (!/encrypted|passphrase/i.test(parsed.message)) return undefined;
+    if (!interactive || !this.options.prompter) return undefined;
+    const passphrase = await this.options.prompter.passphrase({ host: settings.alias, user: settings.user, keyFile: file }).catch(() => undefined);
+    if (passphrase === undefined) throw new SshError('auth-cancelled', `no passphrase given for ${file}`);
+    parsed = utils.parseKey(data, passphrase);
+    if (parsed instanceof Error) throw new SshError('auth-failed', `wrong passphrase for ${file}`);
+    this.passphrases.set(file, passphrase);
+    return parsed;
+  }
+
+  private watch(client: Client): void {
+    client.on('close', () => {
+      if (this.client !== client) return;
+      this.teardown();
+      if (this.closedByUser) return;
+      this.setState('offline', 'connection lost');
+      this.scheduleReconnect();
+    });
+    client.on('error', () => {
+      // A keepalive timeout or a reset: 'close' follows.
+    });
+  }
+
+  /** Tries again after the current delay, without prompts; doubles the delay up to its cap. */
+  private scheduleReconnect(): void {
+    if (this.closedByUser || this.reconnectTimer) return;
+    const delay = this.reconnectDelay;
+    const { max } = this.options.reconnectMs ?? DEFAULT_RECONNECT;
+    this.reconnectDelay = Math.min(delay * 2, max);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stateValue === 'offline') this.connect(false).catch(() => {});
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private teardown(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.sftpSession = undefined;
+    this.sessions = 0;
+    client?.end();
+    for (const hop of this.hops.reverse()) hop.end();
+    this.hops = [];
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private setState(state: ConnectionState, detail: string | null): void {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = state;
+    this.options.onState?.(state, detail);
+  }
+
+  private async acquire(): Promise<void> {
+    while (this.sessions >= this.sessionLimit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.online();
+    }
+    this.sessions++;
+  }
+
+  private release(): void {
+    if (this.sessions > 0) this.sessions--;
+    this.waiting.shift()?.();
+  }
+
+  private failure(error: Error): SshError {
+    return new SshError(this.stateValue === 'online' ? 'connect-failed' : 'offline', `${this.destination}: ${error.message}`);
+  }
+}
+
+/** Reads a channel to its end. */
+function collect(channel: ClientChannel, input?: string | Buffer): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let code: number | null = null;
+    let signal: string | null = null;
+    channel.on('data', (chunk: Buffer) => out.push(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    channel.on('exit', (exitCode: number | null, exitSignal?: string) => {
+      code = exitCode ?? null;
+      signal = exitSignal ?? null;
+    });
+    channel.on('close', () => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    channel.end(input);
+  });
+}

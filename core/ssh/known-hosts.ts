@@ -1,0 +1,122 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** One usable line of a known_hosts file. */
+interface Entry {
+  file: string;
+  line: number;
+  marker: '' | '@revoked' | '@cert-authority';
+  patterns: string[];
+  type: string;
+  blob: Buffer;
+}
+
+/** What the known_hosts files say about a presented key. */
+export type HostKeyVerdict =
+  | { kind: 'known'; file: string; line: number }
+  /** The host is known with other keys: refuse (a man in the middle, or a reinstalled host). */
+  | { kind: 'changed'; known: { fingerprint: string; type: string; file: string; line: number }[] }
+  | { kind: 'revoked'; file: string; line: number }
+  | { kind: 'unknown' };
+
+/** `SHA256:…` of a key's wire form, as `ssh-keygen -l` prints it. */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type named at the start of a key's wire form. */
+export function keyType(blob: Buffer): string {
+  const length = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + length).toString('latin1');
+}
+
+/** How known_hosts names a host: `host` on port 22, `[host]:port` otherwise. */
+export function hostName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/**
+ * The known_hosts files of OpenSSH (plain and hashed entries, wildcards, negations,
+ * `@revoked`), read together; new keys are saved to one file of Flotilla's own.
+ */
+export class KnownHosts {
+  private readonly entries: Entry[] = [];
+  private readonly saveTo: string;
+
+  /** `files`: read in order (missing ones are skipped); `saveTo`: where accepted keys go (also read). */
+  constructor(files: string[], saveTo: string) {
+    this.saveTo = saveTo;
+    for (const file of [...new Set([...files, saveTo])]) this.read(file);
+  }
+
+  /** Key types known for the host (to ask the server for one of those first). */
+  knownTypes(host: string, port: number): string[] {
+    const name = hostName(host, port);
+    return [...new Set(this.entries.filter((entry) => entry.marker === '' && matchesHost(entry.patterns, name)).map((entry) => entry.type))];
+  }
+
+  check(host: string, port: number, blob: Buffer): HostKeyVerdict {
+    const name = hostName(host, port);
+    const matching = this.entries.filter((entry) => entry.marker !== '@cert-authority' && matchesHost(entry.patterns, name));
+    const revoked = this.entries.find((entry) => entry.marker === '@revoked' && entry.blob.equals(blob));
+    if (revoked) return { kind: 'revoked', file: revoked.file, line: revoked.line };
+    const same = matching.find((entry) => entry.marker === '' && entry.blob.equals(blob));
+    if (same) return { kind: 'known', file: same.file, line: same.line };
+    const others = matching.filter((entry) => entry.marker === '');
+    if (others.length > 0) return { kind: 'changed', known: others.map((entry) => ({ fingerprint: fingerprint(entry.blob), type: entry.type, file: entry.file, line: entry.line })) };
+    return { kind: 'unknown' };
+  }
+
+  /** Saves a key the user accepted, as a hashed entry (like `HashKnownHosts yes`). */
+  save(host: string, port: number, blob: Buffer): void {
+    mkdirSync(path.dirname(this.saveTo), { recursive: true });
+    const salt = randomBytes(20);
+    const hash = createHmac('sha1', salt).update(hostName(host, port)).digest();
+    const pattern = `|1|${salt.toString('base64')}|${hash.toString('base64')}`;
+    appendFileSync(this.saveTo, `${pattern} ${keyType(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
+    this.entries.push({ file: this.saveTo, line: 0, marker: '', patterns: [pattern], type: keyType(blob), blob });
+  }
+
+  private read(file: string): void {
+    if (!existsSync(file)) return;
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((text, index) => {
+        const fields = text.trim().split(/\s+/);
+        if (fields[0] === '' || fields[0]!.startsWith('#')) return;
+        const marker = fields[0] === '@revoked' || fields[0] === '@cert-authority' ? (fields.shift() as Entry['marker']) : '';
+        const [patterns, type, key] = fields;
+        if (!patterns || !type || !key) return;
+        const blob = Buffer.from(key, 'base64');
+        if (blob.length < 8) return;
+        this.entries.push({ file, line: index + 1, marker, patterns: patterns.split(','), type, blob });
+      });
+  }
+}
+
+/** Whether a host's patterns name it: some positive pattern matches and no negated one does. */
+function matchesHost(patterns: string[], name: string): boolean {
+  let matched = false;
+  for (const pattern of patterns) {
+    if (pattern.startsWith('|1|')) {
+      const [, , salt, hash] = pattern.split('|');
+      if (salt && hash && createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash) matched = true;
+    } else if (pattern.startsWith('!')) {
+      if (wildcard(pattern.slice(1), name)) return false;
+    } else if (wildcard(pattern, name)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** OpenSSH's pattern match: `*` any run, `?` one character, case-insensitive. */
+export function wildcard(pattern: string, text: string): boolean {
+  const source = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(text.toLowerCase());
+}

@@ -30,7 +30,8 @@ case ${1:-} in
         [ -n "$NETNS" ] || fail "the link mode needs the namespace (FLOTILLA_CLUSTER_NETNS at up.sh)"
         ip link set "$HOST_IF" down
         # The unreachable route keeps the cluster's address from leaking out of this machine.
-        ip route get "$CLUSTER_IP" 2>&1 | grep -q unreachable || fail "route to $CLUSTER_IP is not unreachable with the link down"
+        route=$(ip route get "$CLUSTER_IP" 2>&1 || true)
+        [[ $route =~ unreachable|No\ route ]] || fail "with the link down, $CLUSTER_IP must be unreachable, but: $route"
         ;;
       drop) rule DROP -I ;;
       reject) rule "REJECT --reject-with tcp-reset" -I ;;

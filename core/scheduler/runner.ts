@@ -82,7 +82,7 @@ export class Runner {
   /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn. */
   private readonly chainedAfter = new Map<number, { taskId: string; n: number }[]>();
   /** Tasks that could have been chained but found their target full. */
-  private readonly chainLater: number[] = [];
+  private readonly chainLater = new Set<number>();
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
@@ -421,13 +421,15 @@ export class Runner {
     }
     // Dependents of what was handed over may follow it, on targets that follow edges: first
     // those that found no room before, then those of the attempts just handed over.
-    for (const i of this.chainLater.splice(0)) this.chain(i, launches);
+    const later = [...this.chainLater];
+    this.chainLater.clear();
+    for (const i of later) this.chain(i, launches);
     for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) this.chain(dependent, launches);
   }
 
   private chain(i: number, launches: number[]): void {
     const after = this.chainable(i);
-    if (after === 'full') this.chainLater.push(i);
+    if (after === 'full') this.chainLater.add(i);
     if (!Array.isArray(after)) return;
     this.submit(i, 'chain');
     this.chainedAfter.set(i, after);

@@ -137,11 +137,11 @@ export class HelperLauncher implements Launcher {
       callbacks.onFailed(this.broken);
       return { id, drop: () => {} };
     }
+    const after = request.after?.length ? `<${request.after.join(',')}` : '';
+    if (after && !this.followsEdges) throw new Error('this launcher does not follow edges');
     const child = this.child ?? this.spawnHelper();
     this.pending.set(id, callbacks);
     const fields = [request.shell, request.script, request.marker, request.stdout, request.stderr, ...request.folders];
-    const after = request.after?.length ? `<${request.after.join(',')}` : '';
-    if (after && !this.followsEdges) throw new Error('this launcher does not follow edges');
     // Launches happen right after a commit, so the acknowledgement rides along for free.
     const acknowledgement = this.takeAcknowledgement();
     child.stdin!.write(`${acknowledgement}${id}${after}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);

@@ -2,15 +2,15 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { didYouMean } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
-import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS, TARGET_KEYS, TARGET_TYPES } from './keys.ts';
+import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS, REMOTE_TARGET_KEYS, TARGET_KEYS, TARGET_TYPES } from './keys.ts';
 import { checkInherited, checkKeys, checkName, checkNode, isMapping, stringList } from './node-check.ts';
 import type { Mapping, NodeProblem } from './node-check.ts';
-import { parseResources } from './resources.ts';
+import { parseResources, parseTime } from './resources.ts';
 import { readSource } from './source.ts';
 import { sweepRows } from './sweep.ts';
 import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
-import type { Resources, TargetSpec, TaskSpec } from './types.ts';
+import type { RemoteTargetSpec, Resources, TargetSpec, TaskSpec } from './types.ts';
 
 /** Properties a node inherits from its enclosing groups. */
 interface Scope {
@@ -167,13 +167,45 @@ export class Expander {
         this.issue(file, type === undefined ? at : [...at, 'type'], `target '${name}' ${shown}; supported types: ${TARGET_TYPES.join(', ')}`);
         continue;
       }
-      const maxParallel = raw.max_parallel ?? availableParallelism();
+      const remote = type === 'ssh' || type === 'slurm';
+      const maxParallel = raw.max_parallel ?? (type === 'slurm' ? 100 : type === 'ssh' ? 4 : availableParallelism());
       if (!Number.isInteger(maxParallel) || (maxParallel as number) < 1) {
         this.issue(file, [...at, 'max_parallel'], `max_parallel of target '${name}' must be a whole number ≥ 1`);
         continue;
       }
-      this.targets[name] = { name, type: 'local', maxParallel: maxParallel as number };
+      if (!remote) {
+        for (const key of [...REMOTE_TARGET_KEYS, 'array_limit']) if (raw[key] !== undefined) this.issue(file, [...at, key], `'${key}' is for ssh and slurm targets; target '${name}' is local`);
+        this.targets[name] = { name, type: 'local', maxParallel: maxParallel as number };
+        continue;
+      }
+      const spec = this.remoteTarget(file, name, type, raw, maxParallel as number);
+      if (spec) this.targets[name] = spec;
     }
+  }
+
+  /** Reads an ssh or slurm target's keys; undefined (with issues reported) when one is wrong. */
+  private remoteTarget(file: string, name: string, type: 'ssh' | 'slurm', raw: Mapping, maxParallel: number): RemoteTargetSpec | undefined {
+    const at = ['targets', name];
+    const before = this.issues.length;
+    const host = raw.host;
+    if (typeof host !== 'string' || !/^(?:[^@\s'"`$;&|<>()\\]+@)?[A-Za-z0-9_.:\[\]-]+$/.test(host) || host.startsWith('-')) {
+      this.issue(file, host === undefined ? at : [...at, 'host'], host === undefined ? `${type} target '${name}' needs 'host' (an SSH destination like user@cluster.example.org, or a Host of ~/.ssh/config)` : `host of target '${name}' must be an SSH destination like user@cluster.example.org:22`);
+    }
+    const root = raw.root ?? 'flotilla';
+    if (typeof root !== 'string' || root.trim() === '' || root.includes('\n') || root.includes('\0')) this.issue(file, [...at, 'root'], `root of target '${name}' must be a remote folder, like scratch/flotilla or /scratch/me/flotilla`);
+    let pollSeconds = 30;
+    if (raw.poll !== undefined) {
+      const seconds = typeof raw.poll === 'number' ? raw.poll : parseTime(raw.poll);
+      if (seconds === undefined || !Number.isFinite(seconds) || seconds < 1) this.issue(file, [...at, 'poll'], `poll of target '${name}' must be a duration like 30s or 2m (or a number of seconds ≥ 1)`);
+      else pollSeconds = seconds;
+    }
+    const arrayLimit = raw.array_limit;
+    if (arrayLimit !== undefined && (type !== 'slurm' || !Number.isInteger(arrayLimit) || (arrayLimit as number) < 1)) {
+      this.issue(file, [...at, 'array_limit'], type === 'slurm' ? `array_limit of target '${name}' must be a whole number ≥ 1` : `'array_limit' is for slurm targets; target '${name}' is ${type}`);
+    }
+    if (this.issues.length > before) return undefined;
+    const cleanRoot = (root as string).replace(/^~\//, '').replace(/\/+$/, '') || '.';
+    return { name, type, maxParallel, host: host as string, root: cleanRoot, pollSeconds, ...(arrayLimit !== undefined ? { arrayLimit: arrayLimit as number } : {}) };
   }
 
   private applyDefaults(file: string, data: Mapping, scope: Scope): Scope {

@@ -25,10 +25,13 @@ export const NODE_KEYS = [...TASK_ONLY_KEYS, ...GROUP_ONLY_KEYS, ...INHERITED_KE
 export const DEFAULTS_KEYS = INHERITED_KEYS;
 
 /** Keys of a target declaration. */
-export const TARGET_KEYS = ['type', 'max_parallel', 'description'] as const;
+export const TARGET_KEYS = ['type', 'max_parallel', 'description', 'host', 'root', 'poll', 'array_limit'] as const;
+
+/** Keys only remote targets (ssh, slurm) take. */
+export const REMOTE_TARGET_KEYS = ['host', 'root', 'poll'] as const;
 
 /** Target types this version can run. */
-export const TARGET_TYPES = ['local'] as const;
+export const TARGET_TYPES = ['local', 'ssh', 'slurm'] as const;
 
 /** Shells the local target accepts for `shell` (they must understand `-c` and `trap`). */
 export const POSIX_SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox'] as const;

@@ -24,11 +24,30 @@ export interface Resources {
 }
 
 /** A target (executor) declared in the workflow file. */
-export interface TargetSpec {
+export type TargetSpec = LocalTargetSpec | RemoteTargetSpec;
+
+/** This machine. */
+export interface LocalTargetSpec {
   name: string;
   type: 'local';
   /** Tasks running at once on this target. */
   maxParallel: number;
+}
+
+/** A host reached over SSH: a plain one (`ssh`) or a SLURM cluster's login node (`slurm`). */
+export interface RemoteTargetSpec {
+  name: string;
+  type: 'ssh' | 'slurm';
+  /** Attempts handed to it at once (running on `ssh`; queued or running on `slurm`). */
+  maxParallel: number;
+  /** SSH destination: `[user@]host[:port]` or a `Host` alias of ~/.ssh/config. */
+  host: string;
+  /** Remote folder under which each run gets its own folder; relative to the remote home. */
+  root: string;
+  /** Seconds between status polls. */
+  pollSeconds: number;
+  /** SLURM job arrays: how many elements of one array run at once (`--array=0-N%K`). */
+  arrayLimit?: number;
 }
 
 /** One task instance of a plan: a leaf task after sweeps and groups are expanded. */

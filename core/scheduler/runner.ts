@@ -4,9 +4,10 @@ import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/gra
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
 import type { AttemptRecord, RunRecord, RunState, Store } from '../store/store.ts';
-import { LocalTarget } from '../targets/local.ts';
+import { createTargets } from '../targets/create.ts';
+import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
-import type { AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
+import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
@@ -16,7 +17,8 @@ import type { TaskState, TransitionName } from './states.ts';
 /** What a runner reports as it goes; every event is already committed to the store. */
 export type RunnerEvent =
   | { type: 'task'; runId: string; taskId: string; from: TaskState; to: TaskState; attempt: number | null; detail: string | null; at: number }
-  | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string }
+  | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string; jobId?: string }
+  | { type: 'job'; runId: string; taskId: string; attempt: number; jobId: string }
   | { type: 'explain'; runId: string; taskId: string; runs: boolean; reason: string }
   | { type: 'run'; runId: string; state: RunState };
 
@@ -24,6 +26,8 @@ export interface RunnerOptions {
   /** Targets by name; by default built from the plan (local ones). */
   targets?: Record<string, Target>;
   localOptions?: LocalTargetOptions;
+  /** How remote targets reach their hosts (the process's clusters, prompts, poll interval). */
+  remote?: TargetContext['remote'];
   /** Cap on attempts running at once across all targets. */
   maxParallel?: number;
   /** Report, for each task, why it runs or is cached. */
@@ -41,7 +45,8 @@ const END_COMMIT_MS = 20;
 type InboxMessage =
   | { kind: 'started'; task: number; n: number; started: StartedAttempt; at: number }
   | { kind: 'exit'; task: number; n: number; exit: AttemptExit }
-  | { kind: 'withdrawn'; task: number; n: number; reason: string };
+  | { kind: 'withdrawn'; task: number; n: number; reason: string }
+  | { kind: 'submitted'; task: number; n: number; jobId: string };
 
 /** Thrown when another live process already drives the run. */
 export class RunBusyError extends Error {
@@ -125,7 +130,7 @@ export class Runner {
     this.remaining = this.graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
     const sorted = topologicalOrder(this.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
-    this.targets = options.targets ?? Object.fromEntries(Object.values(run.plan.targets).map((spec) => [spec.name, new LocalTarget(spec, options.localOptions)]));
+    this.targets = options.targets ?? createTargets(run.plan.targets, { runId, root: run.root, ...(options.localOptions ? { local: options.localOptions } : {}), ...(options.remote ? { remote: options.remote } : {}) });
     for (const name of Object.keys(this.targets)) {
       this.queues.set(name, new PriorityQueue(priority));
       this.runningOn.set(name, 0);
@@ -394,6 +399,9 @@ export class Runner {
     for (const message of inbox) {
       if (message.kind === 'withdrawn') {
         this.withdraw(message.task, message.n, message.reason);
+      } else if (message.kind === 'submitted') {
+        this.store.updateAttempt(this.runId, message.task, message.n, { jobId: message.jobId });
+        this.pendingEvents.push({ type: 'job', runId: this.runId, taskId: this.ids[message.task]!, attempt: message.n, jobId: message.jobId });
       } else if (message.kind === 'started') {
         if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message);
         else this.recordStart(message.task, message.n, message.started, message.at);
@@ -494,12 +502,17 @@ export class Runner {
     const after = this.chainedAfter.get(i);
     this.targets[spec.target]!.start(
       { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n), ...(after ? { after } : {}) },
-      {
-        onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: Date.now() }),
-        onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),
-        onWithdrawn: (reason) => this.receive({ kind: 'withdrawn', task: i, n, reason }),
-      },
+      this.attemptEvents(i, n),
     );
+  }
+
+  private attemptEvents(i: number, n: number): AttemptEvents {
+    return {
+      onSubmitted: (jobId) => this.receive({ kind: 'submitted', task: i, n, jobId }),
+      onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: Date.now() }),
+      onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),
+      onWithdrawn: (reason) => this.receive({ kind: 'withdrawn', task: i, n, reason }),
+    };
   }
 
   /**
@@ -537,9 +550,9 @@ export class Runner {
 
   private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
     this.chainedAfter.delete(i);
-    this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at });
-    if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, `pid ${started.pid} on ${started.host}`);
-    this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host });
+    this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at, ...(started.jobId ? { jobId: started.jobId } : {}) });
+    if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
+    this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
   }
 
   private recordExit(i: number, n: number, exit: AttemptExit, start?: Extract<InboxMessage, { kind: 'started' }>): void {
@@ -606,9 +619,10 @@ export class Runner {
         this.adopted.add(i);
         this.adoptedOn.set(record.target, (this.adoptedOn.get(record.target) ?? 0) + 1);
         const adoption = target
-          ? await target.adopt(record, this.specs[i]!, (exit) => this.receive({ kind: 'exit', task: i, n: record.n, exit }))
+          ? await target.adopt(record, this.specs[i]!, this.attemptEvents(i, record.n))
           : ({ kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } } as const);
         this.adopting--;
+        if (adoption.kind === 'queued') return;
         if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started, at: record.startedAt ?? Date.now() });
         else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit });
         else this.forgetAttempt(i, record);

@@ -152,7 +152,7 @@ export class LocalTarget implements Target {
     if (entry && entry.pid === 0 && !entry.ending) entry.drop();
   }
 
-  async adopt(record: AttemptRecord, task: TaskSpec, onExit: (exit: AttemptExit) => void): Promise<Adoption> {
+  async adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption> {
     let status = readStatus(record.marker);
     // Submitted but no pid yet: the process may be starting this very moment. Give it a moment.
     for (let waited = 0; record.pid === null && status.pid === null && !status.exit && waited < 2000; waited += 100) {
@@ -180,7 +180,7 @@ export class LocalTarget implements Target {
       }
       clearTimeout(limit);
       this.finish(key, entry);
-      void lastStatus(record.marker).then((exit) => onExit(entry.ending && exit.exitCode !== 0 ? { ...exit, reason: entry.ending, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null } : exit));
+      void lastStatus(record.marker).then((exit) => events.onExit(entry.ending && exit.exitCode !== 0 ? { ...exit, reason: entry.ending, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null } : exit));
     };
     entry.timer = setTimeout(poll, this.adoptPollMs);
     return { kind: 'running', started: { pid, pidStart, host: this.host } };

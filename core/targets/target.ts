@@ -37,10 +37,14 @@ export interface StartedAttempt {
   pid: number;
   pidStart: string | null;
   host: string;
+  /** The batch scheduler's job id, when there is one. */
+  jobId?: string;
 }
 
 /** What a target reports about an attempt it started. */
 export interface AttemptEvents {
+  /** A batch scheduler accepted it (before it starts): its job id. */
+  onSubmitted?(jobId: string): void;
   onStarted(started: StartedAttempt): void;
   onExit(exit: AttemptExit): void;
   /** It will never start: an attempt in its `after` did not succeed. Instead of `onExit`. */
@@ -51,6 +55,8 @@ export interface AttemptEvents {
 export type Adoption =
   /** Still running; `onExit` will be called when it ends. */
   | { kind: 'running'; started: StartedAttempt }
+  /** Submitted and waiting in a queue (or its host cannot be reached now); events follow. */
+  | { kind: 'queued' }
   /** It ended while nobody watched. */
   | { kind: 'exited'; exit: AttemptExit }
   /** It never started. */
@@ -85,8 +91,11 @@ export interface Target {
    * started meanwhile goes on and reports its end as usual.
    */
   withdraw(runId: string, taskId: string, n: number): void;
-  /** Re-attaches to an attempt an earlier process started and did not see end. */
-  adopt(record: AttemptRecord, task: TaskSpec, onExit: (exit: AttemptExit) => void): Promise<Adoption>;
+  /**
+   * Re-attaches to an attempt an earlier process started and did not see end. Later changes
+   * (a start, the end) go through `events`.
+   */
+  adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption>;
   /** Stops watching (does not kill attempts: they outlive the core). */
   dispose(): void;
 }

@@ -1,0 +1,64 @@
+import { SshConnection } from '../../ssh/connection.ts';
+import type { ConnectionState, SshConnectionOptions } from '../../ssh/connection.ts';
+
+/** A cluster's connection state as users see it. */
+export interface ClusterStatus {
+  destination: string;
+  state: ConnectionState;
+  detail: string | null;
+  /** When the host last answered (ms since the epoch). */
+  lastSeen: number | null;
+}
+
+/**
+ * The SSH connections of this process: one per destination, shared by every target, run,
+ * transfer and terminal that talks to it. Listeners hear each connection's state changes.
+ */
+export class Clusters {
+  private readonly options: Omit<SshConnectionOptions, 'onState'>;
+  private readonly connections = new Map<string, SshConnection>();
+  private readonly listeners = new Map<string, Set<(status: ClusterStatus) => void>>();
+  private readonly details = new Map<string, string | null>();
+
+  constructor(options: Omit<SshConnectionOptions, 'onState'>) {
+    this.options = options;
+  }
+
+  connection(destination: string): SshConnection {
+    let connection = this.connections.get(destination);
+    if (!connection) {
+      connection = new SshConnection(destination, {
+        ...this.options,
+        onState: (_state, detail) => {
+          this.details.set(destination, detail);
+          const status = this.status(destination);
+          for (const listener of this.listeners.get(destination) ?? []) listener(status);
+        },
+      });
+      this.connections.set(destination, connection);
+    }
+    return connection;
+  }
+
+  status(destination: string): ClusterStatus {
+    const connection = this.connection(destination);
+    return { destination, state: connection.state, detail: this.details.get(destination) ?? null, lastSeen: connection.lastSeen };
+  }
+
+  list(): ClusterStatus[] {
+    return [...this.connections.keys()].map((destination) => this.status(destination));
+  }
+
+  /** Calls `listener` on each state change of the destination's connection; returns the unsubscribe. */
+  watch(destination: string, listener: (status: ClusterStatus) => void): () => void {
+    let set = this.listeners.get(destination);
+    if (!set) this.listeners.set(destination, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  close(): void {
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,524 @@
+import path from 'node:path';
+import type { RemoteTargetSpec, TaskSpec } from '../../model/types.ts';
+import { SshError } from '../../ssh/connection.ts';
+import type { SshConnection } from '../../ssh/connection.ts';
+import type { AttemptRecord } from '../../store/store.ts';
+import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, StartedAttempt, Target } from '../target.ts';
+import type { ClusterStatus, Clusters } from './clusters.ts';
+import { arrayJobName, jobName, matchesPattern, parsePoll, pollScript, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
+import type { AttemptMarkers, PollAnswer, Probe, Submission } from './scripts.ts';
+import { slurmState } from './slurm-states.ts';
+import { download, inputFiles, StagingError, upload } from './staging.ts';
+import type { FilePair, TransferProgress } from './staging.ts';
+
+const posix = path.posix;
+
+export interface RemoteTargetOptions {
+  clusters: Clusters;
+  runId: string;
+  /** The run's local root: inputs are found and outputs land relative to it. */
+  localRoot: string;
+  /** Whether connecting may prompt (a person is there to answer). */
+  interactive?: boolean;
+  /** Overrides the target's poll interval (tests). */
+  pollMs?: number;
+  /** Compare staged files by content hash instead of size and modification time. */
+  hashFiles?: boolean;
+  onTransfer?: (taskId: string, n: number, progress: TransferProgress) => void;
+  onCluster?: (status: ClusterStatus) => void;
+}
+
+type Phase = 'pending' | 'unsure' | 'queued' | 'running' | 'collecting';
+
+interface Open {
+  key: string;
+  taskId: string;
+  n: number;
+  task: TaskSpec;
+  localCwd: string;
+  cwd: string;
+  dir: string;
+  events: AttemptEvents;
+  after: { taskId: string; n: number }[];
+  phase: Phase;
+  jobId: string | null;
+  started: boolean;
+  stop: 'cancel' | 'withdraw' | null;
+  stopSent: boolean;
+  schedulerState: string | null;
+  misses: number;
+  /** Output files to fetch once it succeeded. */
+  collect?: { files: FilePair[]; exit: AttemptExit };
+  /** Resolves a pending `adopt`. */
+  adoption?: (adoption: Adoption) => void;
+}
+
+/** Polls back off to this many times the interval while the scheduler answers slowly or refuses. */
+const MAX_BACKOFF = 8;
+/** A scheduler answer slower than this counts as slow. */
+const SLOW_MS = 5_000;
+
+/**
+ * Runs attempts on a host over SSH: on a plain host detached from the connection (`ssh`), or
+ * as SLURM batch jobs (`slurm`). Each attempt gets a hidden folder beside the task's files with
+ * its scripts, logs and markers; the markers are the source of truth when the scheduler has
+ * forgotten the job. A batch of attempts goes up in one remote command (a sweep as one job
+ * array); a poll is one remote command for the whole target. A lost connection leaves the
+ * attempts as they are: the cluster goes on, and the next poll after the reconnect reconciles.
+ */
+export class RemoteTarget implements Target {
+  readonly name: string;
+  readonly maxParallel: number;
+  readonly capacity: number;
+  readonly followsEdges: boolean;
+  readonly spec: RemoteTargetSpec;
+  private readonly options: RemoteTargetOptions;
+  private readonly connection: SshConnection;
+  /** The run's remote folder, absolute (known once connected: a relative root starts at the remote home). */
+  private runRoot = '';
+  private readonly open = new Map<string, Open>();
+  private readonly uploaded = new Map<string, string>();
+  private readonly pollMs: number;
+  private backoff = 1;
+  private flushTimer: NodeJS.Immediate | undefined;
+  private flushing: Promise<void> | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
+  private keys = 0;
+  private disposed = false;
+  private readonly unwatch: () => void;
+  /** Remote commands run, for tests and the status view. */
+  commands = 0;
+
+  constructor(spec: RemoteTargetSpec, options: RemoteTargetOptions) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.maxParallel = spec.maxParallel;
+    this.capacity = spec.maxParallel;
+    this.followsEdges = spec.type === 'slurm';
+    this.options = options;
+    this.connection = options.clusters.connection(spec.host);
+    this.pollMs = options.pollMs ?? spec.pollSeconds * 1000;
+    this.unwatch = options.clusters.watch(spec.host, (status) => {
+      options.onCluster?.(status);
+      // Back online: reconcile at once, then send what waited.
+      if (status.state === 'online' && !this.disposed) {
+        this.schedulePoll(0);
+        this.scheduleFlush();
+      }
+    });
+  }
+
+  start(request: AttemptRequest, events: AttemptEvents): void {
+    const entry: Open = {
+      key: `k${++this.keys}`,
+      taskId: request.task.id,
+      n: request.n,
+      task: request.task,
+      localCwd: request.cwd,
+      cwd: '',
+      dir: '',
+      events,
+      after: request.after ?? [],
+      phase: 'pending',
+      jobId: null,
+      started: false,
+      stop: null,
+      stopSent: false,
+      schedulerState: null,
+      misses: 0,
+    };
+    for (const ref of entry.after) {
+      if (!this.open.has(openKey(ref.taskId, ref.n))) {
+        queueMicrotask(() => events.onWithdrawn(`${ref.taskId} attempt ${ref.n} ended before this attempt was handed over`));
+        return;
+      }
+    }
+    this.open.set(openKey(entry.taskId, entry.n), entry);
+    this.scheduleFlush();
+  }
+
+  committed(): void {}
+
+  cancel(runId: string, taskId: string, n: number): void {
+    this.stopAttempt(taskId, n, 'cancel');
+  }
+
+  withdraw(runId: string, taskId: string, n: number): void {
+    const entry = this.open.get(openKey(taskId, n));
+    if (entry && !entry.started) this.stopAttempt(taskId, n, 'withdraw');
+  }
+
+  private stopAttempt(taskId: string, n: number, how: 'cancel' | 'withdraw'): void {
+    const entry = this.open.get(openKey(taskId, n));
+    if (!entry || entry.phase === 'collecting') return;
+    entry.stop ??= how;
+    if (entry.phase === 'pending') {
+      this.forget(entry);
+      entry.events.onWithdrawn(how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted');
+      return;
+    }
+    // Sent now when the cluster answers, else with the next poll after the reconnect.
+    if (entry.jobId && this.connection.state === 'online') this.schedulePoll(0);
+  }
+
+  adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption> {
+    return new Promise((resolve) => {
+      const entry: Open = {
+        key: `k${++this.keys}`,
+        taskId: task.id,
+        n: record.n,
+        task,
+        localCwd: record.cwd,
+        cwd: '',
+        dir: '',
+        events,
+        after: [],
+        phase: record.jobId ? (record.state === 'running' ? 'running' : 'queued') : 'unsure',
+        jobId: record.jobId,
+        started: record.state === 'running',
+        stop: null,
+        stopSent: false,
+        schedulerState: record.schedulerState,
+        misses: 0,
+        adoption: resolve,
+      };
+      this.open.set(openKey(task.id, record.n), entry);
+      this.schedulePoll(0);
+    });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.pollTimer);
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.unwatch();
+  }
+
+  /** Attempts not yet seen to end. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  private forget(entry: Open): void {
+    this.open.delete(openKey(entry.taskId, entry.n));
+  }
+
+  /** Connects if needed and learns the remote home; false while the host cannot be reached. */
+  private async ensureOnline(): Promise<boolean> {
+    try {
+      if (this.connection.state !== 'online') {
+        if (this.connection.state === 'needs-login' && !this.options.interactive) return false;
+        await this.connection.connect(this.options.interactive === true);
+      }
+      if (!this.runRoot) {
+        const root = remoteRunRoot(this.spec, this.options.runId);
+        if (posix.isAbsolute(root)) this.runRoot = root;
+        else {
+          this.commands++;
+          const home = (await this.connection.exec('pwd')).stdout.trim();
+          if (!posix.isAbsolute(home)) return false;
+          this.runRoot = posix.join(home, root);
+        }
+      }
+      for (const entry of this.open.values()) {
+        if (entry.dir) continue;
+        entry.cwd = remoteCwd(this.runRoot, entry.task.cwd);
+        entry.dir = remoteAttemptDir(entry.cwd, entry.taskId, entry.n);
+      }
+      return true;
+    } catch (error) {
+      if (!(error instanceof SshError)) throw error;
+      if (['host-key-changed', 'host-key-revoked', 'host-key-rejected', 'auth-failed', 'auth-cancelled'].includes(error.code)) {
+        this.failAll(error.message);
+      }
+      return false;
+    }
+  }
+
+  /** A refused login or host key: nothing can run there until the user acts. */
+  private failAll(message: string): void {
+    for (const entry of [...this.open.values()]) {
+      if (entry.phase !== 'pending') continue;
+      this.forget(entry);
+      entry.events.onExit({ exitCode: null, signal: null, reason: `cannot reach ${this.spec.host}: ${message}`, schedulerState: null });
+    }
+  }
+
+  private exec(command: string): ReturnType<SshConnection['exec']> {
+    this.commands++;
+    return this.connection.exec('/bin/sh -s', command);
+  }
+
+  private scheduleFlush(): void {
+    if (this.disposed || this.flushTimer) return;
+    this.flushTimer = setImmediate(() => {
+      this.flushTimer = undefined;
+      if (this.flushing) {
+        void this.flushing.then(() => this.scheduleFlush());
+        return;
+      }
+      this.flushing = this.flush().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  /** Submits every pending attempt: inputs up, then one command for the batch. */
+  private async flush(): Promise<void> {
+    const batch = [...this.open.values()].filter((entry) => entry.phase === 'pending');
+    if (batch.length === 0 || !(await this.ensureOnline())) return;
+    const ready: Open[] = [];
+    for (const entry of batch) {
+      if (this.open.get(openKey(entry.taskId, entry.n)) !== entry || entry.phase !== 'pending') continue;
+      if (entry.task.inputs.length > 0) {
+        try {
+          const files = inputFiles(this.options.localRoot, entry.task.inputs, this.runRoot);
+          await upload(this.connection, files, this.uploaded, {
+            hash: this.options.hashFiles,
+            onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress),
+          });
+        } catch (error) {
+          if (error instanceof SshError) return; // offline: tried again on reconnect
+          this.forget(entry);
+          entry.events.onExit({ exitCode: null, signal: null, reason: `staging failed: ${(error as Error).message}`, schedulerState: null });
+          continue;
+        }
+      }
+      ready.push(entry);
+    }
+    const byKey = new Map(ready.map((entry) => [entry.key, entry]));
+    const submissions: Submission[] = [];
+    for (const entry of ready) {
+      const after: Submission['after'] = [];
+      let missing: string | undefined;
+      for (const ref of entry.after) {
+        const upstream = this.open.get(openKey(ref.taskId, ref.n));
+        if (upstream?.jobId) after.push({ jobId: upstream.jobId });
+        else if (upstream && byKey.has(upstream.key) && submissions.some((s) => s.key === upstream.key)) after.push({ key: upstream.key });
+        else missing = ref.taskId;
+      }
+      if (missing !== undefined) {
+        this.forget(entry);
+        entry.events.onWithdrawn(`${missing} has no job to wait for`);
+        continue;
+      }
+      submissions.push({ key: entry.key, runId: this.options.runId, task: entry.task, n: entry.n, cwd: entry.cwd, dir: entry.dir, after });
+    }
+    if (submissions.length === 0) return;
+    // From here on the answer may be lost: the attempts are unsure until a poll finds their jobs.
+    for (const s of submissions) byKey.get(s.key)!.phase = 'unsure';
+    let answer: string;
+    try {
+      const result = await this.exec(submitScript(submissions, { kind: this.spec.type, runRoot: this.runRoot, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel }));
+      answer = result.stdout;
+    } catch {
+      this.schedulePoll(this.pollMs);
+      return;
+    }
+    const answered = new Set<string>();
+    for (const line of answer.split('\n')) {
+      const [word, key = '', ...rest] = line.split(' ');
+      const entry = byKey.get(key);
+      if (!entry || this.open.get(openKey(entry.taskId, entry.n)) !== entry) continue;
+      answered.add(key);
+      if (word === 'submitted' && rest[0]) {
+        this.learnJob(entry, rest[0]);
+        entry.phase = 'queued';
+      } else if (word === 'refused') {
+        this.forget(entry);
+        const message = rest.join(' ').trim();
+        entry.events.onExit({ exitCode: null, signal: null, reason: `${this.spec.type === 'slurm' ? 'sbatch' : 'start'} refused: ${message || 'no message'}`, schedulerState: null });
+      } else if (word === 'withdrawn') {
+        this.forget(entry);
+        entry.events.onWithdrawn(rest.join(' '));
+      }
+    }
+    // A stop asked for while the batch was on its way is sent now.
+    if ([...byKey.values()].some((entry) => entry.stop)) this.schedulePoll(0);
+    else this.schedulePoll(this.pollMs);
+  }
+
+  private learnJob(entry: Open, jobId: string): void {
+    if (entry.jobId === jobId) return;
+    entry.jobId = jobId;
+    entry.events.onSubmitted?.(jobId);
+  }
+
+  private schedulePoll(delay: number): void {
+    if (this.disposed) return;
+    if (this.polling) {
+      if (delay === 0) this.pollAgain = true;
+      return;
+    }
+    if (delay > 0 && this.pollTimer) return;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      this.polling = this.poll().finally(() => {
+        this.polling = undefined;
+        const again = this.pollAgain;
+        this.pollAgain = false;
+        if (this.open.size > 0) this.schedulePoll(again ? 0 : this.pollMs * this.backoff);
+      });
+    }, delay);
+    this.pollTimer.unref?.();
+  }
+
+  /** One remote command: stops, the queue, and every open attempt's markers. */
+  private async poll(): Promise<void> {
+    const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending');
+    if (entries.length === 0 || !(await this.ensureOnline())) return;
+    const stops = entries.filter((entry) => entry.stop && !entry.stopSent && entry.jobId);
+    const probes: Probe[] = entries.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
+    const began = Date.now();
+    let answer: PollAnswer;
+    try {
+      const result = await this.exec(pollScript(this.spec.type, probes, stops.map((entry) => entry.jobId!)));
+      answer = parsePoll(result.stdout);
+    } catch {
+      return; // offline: the reconnect polls again
+    }
+    for (const entry of stops) entry.stopSent = true;
+    const slow = Date.now() - began > SLOW_MS;
+    if (answer.queueError !== null || slow) this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
+    else this.backoff = 1;
+    const byKey = new Map(entries.map((entry) => [entry.key, entry]));
+    const collecting: Open[] = [];
+    for (const [key, markers] of answer.attempts) {
+      const entry = byKey.get(key);
+      if (!entry || this.open.get(openKey(entry.taskId, entry.n)) !== entry) continue;
+      this.decide(entry, markers, answer);
+      if (entry.phase === 'collecting') collecting.push(entry);
+    }
+    for (const entry of collecting) await this.collect(entry);
+  }
+
+  /** What a poll's answer means for one attempt. */
+  private decide(entry: Open, markers: AttemptMarkers, answer: PollAnswer): void {
+    const queue = answer.queue;
+    let jobId = markers.jobId ?? entry.jobId;
+    if (!jobId && queue && this.spec.type === 'slurm') {
+      const wanted = markers.array ? arrayJobName(this.options.runId, markers.array.dir) : jobName(this.options.runId, entry.taskId, entry.n);
+      for (const [id, row] of queue) {
+        if (row.name !== wanted) continue;
+        if (markers.array && !id.endsWith(`_${markers.array.index}`)) continue;
+        jobId = id;
+      }
+    }
+    if (jobId) this.learnJob(entry, jobId);
+    const row = jobId && queue ? queue.get(jobId) : undefined;
+    if (row) entry.schedulerState = row.state;
+    if (markers.end) {
+      if (!entry.started) this.reportStart(entry, markers);
+      const end = markers.end;
+      const stopped = entry.stop === 'cancel' && end.status !== 0;
+      const timeout = markers.timeout && end.status !== 0 && !stopped;
+      const state = timeout ? 'TIMEOUT' : stopped ? 'CANCELLED' : row && slurmState(row.state).phase === 'ended' ? row.state : this.spec.type === 'slurm' ? (end.status === 0 ? 'COMPLETED' : 'FAILED') : null;
+      const exit: AttemptExit = {
+        exitCode: end.signal ? null : end.status,
+        signal: end.signal,
+        reason: timeout ? 'timeout' : stopped ? 'cancelled' : null,
+        schedulerState: state,
+      };
+      if (entry.stop === 'withdraw' && end.status !== 0) return this.end(entry, undefined, 'withdrawn: a dependency runs again');
+      if (exit.exitCode === 0 && exit.signal === null) {
+        entry.phase = 'collecting';
+        entry.collect = { exit, files: this.outputsOf(entry, markers) };
+        return;
+      }
+      return this.end(entry, exit);
+    }
+    const alive = this.spec.type === 'ssh' ? markers.alive : row !== undefined && slurmState(row.state).phase !== 'ended';
+    if (markers.start) {
+      if (!entry.started) this.reportStart(entry, markers);
+      if (alive) return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
+      // Gone without an end marker: killed hard (SLURM's KILL after the grace time, a node lost).
+      if (row || queue || this.spec.type === 'ssh') {
+        if (++entry.misses < 2 && !row) return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
+        const state = row?.state ?? entry.schedulerState;
+        const timeout = markers.timeout || state === 'TIMEOUT';
+        return this.end(entry, {
+          exitCode: null,
+          signal: null,
+          reason: timeout ? 'timeout' : entry.stop === 'cancel' ? 'cancelled' : `ended without an exit status${state ? ` (${state}: ${slurmState(state).meaning})` : ''}`,
+          schedulerState: state,
+        });
+      }
+      return;
+    }
+    if (alive) {
+      entry.phase = 'queued';
+      // A job whose dependency failed never runs: take it out of the queue.
+      if (row && /DependencyNeverSatisfied/.test(row.reason) && !entry.stop) {
+        entry.stop = 'withdraw';
+        this.schedulePoll(0);
+      }
+      return this.settleAdoption(entry, { kind: 'queued' });
+    }
+    if (this.spec.type === 'slurm' && !queue) return this.settleAdoption(entry, { kind: 'queued' }); // squeue failed: ask again later
+    if (!jobId) {
+      // Never submitted (the core stopped first, or the answer was lost before sbatch ran).
+      if (entry.adoption) return this.settleAdoption(entry, { kind: 'not-started' }, true);
+      entry.phase = 'pending';
+      this.scheduleFlush();
+      return;
+    }
+    if (entry.stop || entry.after.length > 0 || /Dependency/.test(row?.reason ?? '')) {
+      return this.end(entry, undefined, entry.stop === 'cancel' ? 'cancelled before it started' : 'a job it ran after did not succeed');
+    }
+    return this.end(entry, { exitCode: null, signal: null, reason: `job ${jobId} left the queue without starting${row ? ` (${row.state})` : ''}`, schedulerState: row?.state ?? null });
+  }
+
+  private started(entry: Open, markers: AttemptMarkers): StartedAttempt {
+    return { pid: 0, pidStart: null, host: markers.start?.host ?? this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}) };
+  }
+
+  private reportStart(entry: Open, markers: AttemptMarkers): void {
+    entry.started = true;
+    entry.phase = 'running';
+    if (!entry.adoption) entry.events.onStarted(this.started(entry, markers));
+  }
+
+  /** Answers a pending `adopt` (its first poll decides); later changes go through the events. */
+  private settleAdoption(entry: Open, adoption: Adoption, forget = false): void {
+    if (forget) this.forget(entry);
+    const resolve = entry.adoption;
+    entry.adoption = undefined;
+    resolve?.(adoption);
+  }
+
+  private end(entry: Open, exit: AttemptExit | undefined, withdrawn?: string): void {
+    this.forget(entry);
+    if (entry.adoption) {
+      if (exit) return this.settleAdoption(entry, { kind: 'exited', exit });
+      return this.settleAdoption(entry, { kind: 'not-started' });
+    }
+    if (exit) entry.events.onExit(exit);
+    else entry.events.onWithdrawn(withdrawn ?? 'withdrawn');
+  }
+
+  private outputsOf(entry: Open, markers: AttemptMarkers): FilePair[] {
+    return markers.files
+      .filter((file) => entry.task.outputs.some((pattern) => matchesPattern(file.path, pattern)))
+      .map((file) => ({ remote: posix.join(entry.cwd, file.path), local: path.join(entry.localCwd, ...file.path.split('/')), size: file.size, mtime: file.mtime }));
+  }
+
+  /** Fetches a succeeded attempt's outputs, then reports its end (offline: tried again later). */
+  private async collect(entry: Open): Promise<void> {
+    const collect = entry.collect!;
+    let exit = collect.exit;
+    if (collect.files.length > 0) {
+      try {
+        await download(this.connection, collect.files, { hash: this.options.hashFiles, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
+      } catch (error) {
+        if (error instanceof SshError || (error instanceof StagingError && this.connection.state !== 'online')) return;
+        exit = { ...exit, exitCode: null, reason: `outputs could not be fetched: ${(error as Error).message}` };
+      }
+    }
+    if (this.open.get(openKey(entry.taskId, entry.n)) === entry) this.end(entry, exit);
+  }
+}
+
+function openKey(taskId: string, n: number): string {
+  return `${taskId}\u0000${n}`;
+}

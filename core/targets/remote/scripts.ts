@@ -1,0 +1,405 @@
+/**
+ * What Flotilla writes and runs on a remote host, as plain text built from data: the task's
+ * script, the wrapper that records markers around it, sbatch's command line, and the batched
+ * commands that submit and poll. Every value that reaches a remote shell is quoted here.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { RemoteTargetSpec, Resources, TaskSpec } from '../../model/types.ts';
+import { shellQuote as q } from '../../util/shell.ts';
+
+const posix = path.posix;
+
+/** The run's folder on the remote host. */
+export function remoteRunRoot(spec: RemoteTargetSpec, runId: string): string {
+  return posix.join(spec.root, runId);
+}
+
+/** A task's working folder on the remote host (its `cwd` below the run's folder, or absolute). */
+export function remoteCwd(runRoot: string, taskCwd: string): string {
+  return posix.isAbsolute(taskCwd) ? posix.normalize(taskCwd) : posix.join(runRoot, taskCwd === '' ? '.' : taskCwd);
+}
+
+/** An attempt's hidden folder beside the task's files: `<cwd>/.flotilla/<task>.<n>`. */
+export function remoteAttemptDir(cwd: string, taskId: string, n: number): string {
+  return posix.join(cwd, '.flotilla', `${taskId.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`);
+}
+
+/**
+ * The job name of an attempt: fixed-width and plain, so adoption can find a job whose id was
+ * never recorded (`flotilla.<run>.<task hash>.<n>`). The comment carries the readable task id.
+ */
+export function jobName(runId: string, taskId: string, n: number): string {
+  return `flotilla.${runId}.${createHash('sha256').update(taskId).digest('hex').slice(0, 10)}.${n}`;
+}
+
+export function jobComment(runId: string, taskId: string, n: number): string {
+  return `flotilla run=${runId} attempt=${n} task=${encodeURIComponent(taskId)}`;
+}
+
+/** The shell that runs the task's script: the basename of its `shell`, found on the remote PATH. */
+export function remoteShell(task: TaskSpec): string {
+  return posix.basename(task.shell) || 'sh';
+}
+
+/** The task's own script in its attempt folder: enter the folder, export the environment, run. */
+export function taskScript(runId: string, task: TaskSpec, n: number, cwd: string, dir: string): string {
+  const env: Record<string, string> = {
+    ...task.env,
+    FLOTILLA_RUN_ID: runId,
+    FLOTILLA_TASK_ID: task.id,
+    FLOTILLA_ATTEMPT: String(n),
+    FLOTILLA_ATTEMPT_DIR: dir,
+  };
+  const exports = Object.entries(env).map(([name, value]) => `export ${name}=${q(value)}`).join('\n');
+  return `cd -- ${q(cwd)} || exit 127\n${exports}\n${task.run}\n`;
+}
+
+/** `#SBATCH` lines for a task's resources (values were validated when the workflow loaded). */
+export function sbatchDirectives(resources: Resources): string[] {
+  const lines: string[] = [];
+  if (resources.cpus !== undefined) lines.push(`--cpus-per-task=${resources.cpus}`);
+  if (resources.memoryMb !== undefined) lines.push(`--mem=${resources.memoryMb}M`);
+  if (resources.timeSeconds !== undefined) lines.push(`--time=${Math.max(1, Math.ceil(resources.timeSeconds / 60))}`);
+  if (resources.gpus !== undefined) lines.push(`--gpus=${resources.gpus}`);
+  if (resources.partition !== undefined) lines.push(`--partition=${resources.partition}`);
+  if (resources.account !== undefined) lines.push(`--account=${resources.account}`);
+  if (resources.qos !== undefined) lines.push(`--qos=${resources.qos}`);
+  if (resources.nodes !== undefined) lines.push(`--nodes=${resources.nodes}`);
+  return lines;
+}
+
+export interface WrapperOptions {
+  kind: 'ssh' | 'slurm';
+  /** The attempt folder, or for a job array the file listing one folder per element. */
+  dir: { single: string } | { list: string; logs: string };
+  shell: string;
+  resources: Resources;
+}
+
+/**
+ * The job script: it appends `start <epoch> <host> <job>` to the attempt's `status` file, runs
+ * `task.sh` with its output in `stdout` and `stderr`, forwards a stop signal to it, and
+ * appends `end <epoch> <exit status> [signal]`. On a plain host it also enforces the time limit
+ * (`timeout` line). These markers outlive the scheduler's memory of the job.
+ */
+export function wrapperScript(options: WrapperOptions): string {
+  const lines = ['#!/bin/sh'];
+  if (options.kind === 'slurm') {
+    for (const directive of sbatchDirectives(options.resources)) lines.push(`#SBATCH ${directive}`);
+    for (const flag of options.resources.extra ?? []) if (!/[\n\r]/.test(flag)) lines.push(`#SBATCH ${flag}`);
+  }
+  if ('single' in options.dir) lines.push(`d=${q(options.dir.single)}`);
+  else {
+    lines.push(`d=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${q(options.dir.list)})`);
+    lines.push(`ln -sf -- ${q(options.dir.logs)}/"$SLURM_ARRAY_TASK_ID.log" "$d/slurm.log"`);
+  }
+  const job = options.kind === 'slurm' ? '${SLURM_JOB_ID:-$$}' : '$$';
+  lines.push(
+    `echo "start $(date +%s) $(hostname) ${job}" >> "$d/status"`,
+    `${options.shell} "$d/task.sh" < /dev/null > "$d/stdout" 2> "$d/stderr" &`,
+    'child=$!',
+    'sig=',
+    `trap 'sig=TERM; kill -TERM "$child" 2>/dev/null' TERM`,
+    `trap 'sig=INT; kill -INT "$child" 2>/dev/null' INT`,
+    `trap 'sig=HUP; kill -HUP "$child" 2>/dev/null' HUP`,
+  );
+  const limit = options.resources.timeSeconds;
+  if (options.kind === 'ssh' && limit !== undefined) {
+    lines.push(`( sleep ${limit}; if kill -0 "$child" 2>/dev/null; then echo "timeout $(date +%s)" >> "$d/status"; kill -TERM "$child"; sleep 10; kill -KILL "$child"; fi ) 2>/dev/null &`, 'watchdog=$!');
+  }
+  lines.push(
+    'wait "$child"; rc=$?',
+    // A trapped signal interrupts `wait`: wait again for the task's own status.
+    'while [ -n "$sig" ] && kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done',
+  );
+  if (options.kind === 'ssh' && limit !== undefined) lines.push('kill "$watchdog" 2>/dev/null');
+  lines.push('echo "end $(date +%s) $rc $sig" >> "$d/status"', 'exit $rc', '');
+  return lines.join('\n');
+}
+
+/** A here-document that writes `content` to `file` (its end marker cannot occur in the text). */
+export function writeFileCommand(file: string, content: string): string {
+  let marker: string;
+  do marker = `FLOTILLA_${randomBytes(6).toString('hex')}`;
+  while (content.includes(marker));
+  const body = content.endsWith('\n') ? content : `${content}\n`;
+  return `cat > ${q(file)} <<'${marker}'\n${body}${marker}\n`;
+}
+
+/** One attempt in a submission batch. */
+export interface Submission {
+  /** Its key in the batch's answer. */
+  key: string;
+  runId: string;
+  task: TaskSpec;
+  n: number;
+  /** Remote working folder and attempt folder. */
+  cwd: string;
+  dir: string;
+  /** Job ids it runs after, or keys of attempts earlier in the same batch. */
+  after: ({ jobId: string } | { key: string })[];
+}
+
+/** Shell variable holding the job id of a batch key. */
+function jobVar(key: string): string {
+  return `j_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
+/**
+ * Groups a batch: attempts of one swept task with equal resources and nothing to wait for go
+ * together as one SLURM job array; the rest go alone.
+ */
+export function groupSubmissions(kind: 'ssh' | 'slurm', batch: Submission[]): Submission[][] {
+  if (kind !== 'slurm') return batch.map((submission) => [submission]);
+  const groups = new Map<string, Submission[]>();
+  const out: Submission[][] = [];
+  for (const submission of batch) {
+    if (submission.after.length > 0) {
+      out.push([submission]);
+      continue;
+    }
+    const shape = JSON.stringify([submission.task.path, submission.task.resources, submission.task.shell]);
+    let group = groups.get(shape);
+    if (!group) {
+      group = [];
+      groups.set(shape, group);
+      out.push(group);
+    }
+    group.push(submission);
+  }
+  return out;
+}
+
+export interface SubmitOptions {
+  kind: 'ssh' | 'slurm';
+  runRoot: string;
+  /** Elements of one array running at once. */
+  arrayLimit: number;
+}
+
+/** Name of a job array, from its folder (so an element can find it by name alone). */
+export function arrayJobName(runId: string, arrayDir: string): string {
+  return `flotilla.${runId}.${createHash('sha256').update(arrayDir).digest('hex').slice(0, 10)}.array`;
+}
+
+/**
+ * The one remote command that submits a batch: it writes each attempt's folder and scripts and
+ * submits it — unless its folder already names a job (a repeated submission after a lost
+ * answer submits nothing twice). Answers one line per attempt: `submitted KEY JOB` or
+ * `refused KEY MESSAGE`.
+ */
+export function submitScript(batch: Submission[], options: SubmitOptions): string {
+  const parts = [
+    'set -u',
+    `refused() { printf 'refused %s %s\\n' "$1" "$(tr '\\n' ' ' < "$2" 2>/dev/null | cut -c1-400)"; }`,
+  ];
+  for (const group of groupSubmissions(options.kind, batch)) {
+    for (const s of group) {
+      parts.push(
+        `mkdir -p -- ${q(s.dir)} ${q(s.cwd)} || echo ${q(`refused ${s.key} cannot create ${s.dir}`)}`,
+        writeFileCommand(`${s.dir}/task.sh`, taskScript(s.runId, s.task, s.n, s.cwd, s.dir)),
+      );
+    }
+    if (group.length > 1) parts.push(arraySubmit(group, options));
+    else parts.push(singleSubmit(group[0]!, options));
+  }
+  return parts.join('\n') + '\n';
+}
+
+function singleSubmit(s: Submission, options: SubmitOptions): string {
+  const v = jobVar(s.key);
+  const dir = q(s.dir);
+  const lines = [writeFileCommand(`${s.dir}/job.sh`, wrapperScript({ kind: options.kind, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources }))];
+  const waits = s.after.filter((ref): ref is { key: string } => 'key' in ref).map((ref) => jobVar(ref.key));
+  const dependency = s.after.map((ref) => ('key' in ref ? `$${jobVar(ref.key)}` : ref.jobId)).join(':');
+  let submit: string;
+  if (options.kind === 'slurm') {
+    const flags = [
+      '--parsable',
+      `--job-name=${jobName(s.runId, s.task.id, s.n)}`,
+      `--comment=${q(jobComment(s.runId, s.task.id, s.n))}`,
+      `--output=${q(`${s.dir}/slurm.log`)}`,
+      `--chdir=${q(s.cwd)}`,
+      ...(dependency ? [`--dependency=afterok:${dependency}`, '--kill-on-invalid-dep=yes'] : []),
+    ];
+    submit = `${v}=$(sbatch ${flags.join(' ')} ${q(`${s.dir}/job.sh`)} 2> ${q(`${s.dir}/submit.err`)}) && ${v}=\${${v}%%;*} && [ -n "$${v}" ] && printf '%s\\n' "$${v}" > ${q(`${s.dir}/jobid`)} || ${v}=`;
+  } else {
+    submit = `(cd -- ${dir} && nohup setsid /bin/sh job.sh < /dev/null > /dev/null 2> submit.err & echo $! > ${q(`${s.dir}/jobid`)}); ${v}=$(cat ${q(`${s.dir}/jobid`)})`;
+  }
+  const guard = waits.map((w) => `[ -n "$${w}" ]`).join(' && ');
+  const body = `if [ -s ${q(`${s.dir}/jobid`)} ]; then ${v}=$(cat ${q(`${s.dir}/jobid`)}); else ${submit}; fi`;
+  lines.push(guard ? `${v}=\nif ${guard}; then ${body}; else echo ${q(`withdrawn ${s.key}`)} 'a job it runs after was not submitted'; fi` : body);
+  lines.push(`if [ -n "$${v}" ]; then printf 'submitted %s %s\\n' ${q(s.key)} "$${v}"; elif [ -e ${q(`${s.dir}/submit.err`)} ]; then refused ${q(s.key)} ${q(`${s.dir}/submit.err`)}; fi`);
+  return lines.join('\n');
+}
+
+function arraySubmit(group: Submission[], options: SubmitOptions): string {
+  const first = group[0]!;
+  const ad = posix.join(options.runRoot, '.flotilla', 'arrays', `${jobName(first.runId, first.task.id, first.n)}`);
+  const v = jobVar(first.key);
+  const lines = [
+    `mkdir -p -- ${q(ad)}`,
+    writeFileCommand(`${ad}/list`, group.map((s) => s.dir).join('\n')),
+    writeFileCommand(`${ad}/job.sh`, wrapperScript({ kind: 'slurm', dir: { list: `${ad}/list`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources })),
+  ];
+  group.forEach((s, index) => lines.push(`printf '%s\\n%s\\n' ${index} ${q(ad)} > ${q(`${s.dir}/array`)}`));
+  const flags = [
+    '--parsable',
+    `--array=0-${group.length - 1}%${Math.max(1, options.arrayLimit)}`,
+    `--job-name=${arrayJobName(first.runId, ad)}`,
+    `--comment=${q(jobComment(first.runId, first.task.path, first.n))}`,
+    `--output=${q(`${ad}/%a.log`)}`,
+    `--chdir=${q(ad)}`,
+  ];
+  lines.push(
+    `if [ -s ${q(`${ad}/jobid`)} ]; then ${v}=$(cat ${q(`${ad}/jobid`)}); else ${v}=$(sbatch ${flags.join(' ')} ${q(`${ad}/job.sh`)} 2> ${q(`${ad}/submit.err`)}) && ${v}=\${${v}%%;*} && [ -n "$${v}" ] && printf '%s\\n' "$${v}" > ${q(`${ad}/jobid`)} || ${v}=; fi`,
+  );
+  group.forEach((s, index) => {
+    lines.push(
+      `if [ -n "$${v}" ]; then printf '%s_%s\\n' "$${v}" ${index} > ${q(`${s.dir}/jobid`)}; printf 'submitted %s %s_%s\\n' ${q(s.key)} "$${v}" ${index}; else refused ${q(s.key)} ${q(`${ad}/submit.err`)}; fi`,
+    );
+    // Later attempts of the batch may wait for this element.
+    if (s !== first) lines.push(`${jobVar(s.key)}=\${${v}:+$${v}_${index}}`);
+  });
+  lines.push(`${v}=\${${v}:+$${v}_0}`);
+  return lines.join('\n');
+}
+
+/** One attempt whose state a poll reads. */
+export interface Probe {
+  key: string;
+  dir: string;
+  /** Where its outputs are listed from once it ended with 0, and the patterns' static prefixes. */
+  cwd: string;
+  outputRoots: string[];
+}
+
+/**
+ * The one remote command of a poll: stop requests first, then the queue (SLURM: one `squeue`
+ * for all of the user's jobs), then every open attempt's markers, and for those that ended
+ * with 0 the files their outputs match. Lines: `@squeue`, queue lines `ID|STATE|REASON|NAME`,
+ * `@squeue-rc N`, then per attempt `@a KEY` followed by `job ID`, its status lines, `note
+ * timelimit`, `alive`, `array INDEX DIR`, `file SIZE MTIME PATH`.
+ */
+export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: string[]): string {
+  const parts: string[] = [];
+  if (stops.length > 0) {
+    if (kind === 'slurm') parts.push(`scancel ${stops.map(q).join(' ')} 2>&1 | sed 's/^/@scancel /'`);
+    else for (const pid of stops) if (/^\d+$/.test(pid)) parts.push(`kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null`);
+  }
+  if (kind === 'slurm') parts.push(`echo @squeue`, `squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1; echo "@squeue-rc $?"`);
+  for (const probe of probes) {
+    const d = q(probe.dir);
+    parts.push(
+      `printf '@a %s\\n' ${q(probe.key)}`,
+      `if [ -s ${d}/jobid ]; then sed 's/^/job /' ${d}/jobid; elif [ -s ${d}/array ]; then printf 'array %s %s\\n' "$(sed -n 1p ${d}/array)" "$(sed -n 2p ${d}/array)"; fi`,
+      `cat ${d}/status 2>/dev/null`,
+    );
+    if (kind === 'slurm') parts.push(`grep -qs 'DUE TO TIME LIMIT' ${d}/slurm.log && echo 'note timelimit'`);
+    else parts.push(`[ -s ${d}/jobid ] && kill -0 "$(cat ${d}/jobid)" 2>/dev/null && echo alive`);
+    if (probe.outputRoots.length > 0) {
+      parts.push(`grep -qs '^end [0-9]* 0 *$' ${d}/status && (cd -- ${q(probe.cwd)} && find ${probe.outputRoots.map((root) => q(root)).join(' ')} -type f -printf 'file %s %T@ %p\\n' 2>/dev/null)`);
+    }
+  }
+  parts.push('true');
+  return parts.join('\n') + '\n';
+}
+
+/** A parsed poll answer. */
+export interface PollAnswer {
+  /** Null when `squeue` failed (its message in `queueError`) or was not asked. */
+  queue: Map<string, { state: string; reason: string; name: string }> | null;
+  queueError: string | null;
+  attempts: Map<string, AttemptMarkers>;
+}
+
+export interface AttemptMarkers {
+  jobId: string | null;
+  array: { index: number; dir: string } | null;
+  start: { at: number; host: string } | null;
+  end: { at: number; status: number; signal: string | null } | null;
+  timeout: boolean;
+  alive: boolean;
+  files: { path: string; size: number; mtime: number }[];
+}
+
+export function parsePoll(text: string): PollAnswer {
+  const answer: PollAnswer = { queue: null, queueError: null, attempts: new Map() };
+  let section: 'none' | 'queue' | 'attempt' = 'none';
+  let current: AttemptMarkers | undefined;
+  const queueLines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '@squeue') {
+      section = 'queue';
+      continue;
+    }
+    if (line.startsWith('@squeue-rc ')) {
+      const code = Number(line.slice(11));
+      if (code === 0) {
+        answer.queue = new Map();
+        for (const entry of queueLines) {
+          const [id = '', state = '', reason = '', ...name] = entry.split('|');
+          if (id) answer.queue.set(id.trim(), { state: state.trim(), reason: reason.trim(), name: name.join('|').trim() });
+        }
+      } else answer.queueError = queueLines.join(' ').trim() || `squeue exited with ${code}`;
+      section = 'none';
+      continue;
+    }
+    if (line.startsWith('@a ')) {
+      current = { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, files: [] };
+      answer.attempts.set(line.slice(3), current);
+      section = 'attempt';
+      continue;
+    }
+    if (section === 'queue') {
+      queueLines.push(line);
+      continue;
+    }
+    if (section !== 'attempt' || !current) continue;
+    const [word, ...rest] = line.split(' ');
+    if (word === 'job' && rest[0]) current.jobId = rest[0];
+    else if (word === 'array' && rest.length >= 2) current.array = { index: Number(rest[0]), dir: rest.slice(1).join(' ') };
+    else if (word === 'start') current.start = { at: Number(rest[0]) * 1000, host: rest[1] ?? '' };
+    else if (word === 'end') current.end = { at: Number(rest[0]) * 1000, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
+    else if (word === 'timeout' || (word === 'note' && rest[0] === 'timelimit')) current.timeout = true;
+    else if (word === 'alive') current.alive = true;
+    else if (word === 'file' && rest.length >= 3) current.files.push({ size: Number(rest[0]), mtime: Math.floor(Number(rest[1])), path: rest.slice(2).join(' ').replace(/^\.\//, '') });
+  }
+  return answer;
+}
+
+/** The folders an output pattern's files can be in (its part before the first glob character). */
+export function staticRoot(pattern: string): string {
+  const segments = pattern.split('/');
+  const fixed: string[] = [];
+  for (const segment of segments) {
+    if (/[*?[{]/.test(segment)) break;
+    fixed.push(segment);
+  }
+  return fixed.length === 0 ? '.' : fixed.join('/');
+}
+
+/** Whether a relative path matches a pattern (`*`, `?`, `[…]`, `**`; a plain path matches itself and what is under it). */
+export function matchesPattern(file: string, pattern: string): boolean {
+  const clean = pattern.replace(/^\.\//, '');
+  if (!/[*?[{]/.test(clean)) return file === clean || file.startsWith(`${clean.replace(/\/+$/, '')}/`);
+  let source = '';
+  for (let i = 0; i < clean.length; i++) {
+    const c = clean[i]!;
+    if (c === '*' && clean[i + 1] === '*') {
+      source += clean[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += clean[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else if (c === '[') {
+      const close = clean.indexOf(']', i + 1);
+      if (close < 0) source += '\\[';
+      else {
+        source += `[${clean.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`).test(file);
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs workflows against the test cluster (test/cluster/up.sh): an ssh_config with the alias
+ * `cluster`, the cluster's known_hosts, a store, and the runner with a short poll interval.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadWorkflow } from '../../core/model/load.ts';
+import { selectTasks } from '../../core/model/select.ts';
+import { Runner } from '../../core/scheduler/runner.ts';
+import type { RunnerEvent, RunnerOptions } from '../../core/scheduler/runner.ts';
+import { createRun } from '../../core/scheduler/runs.ts';
+import { SshConfig } from '../../core/ssh/config.ts';
+import { KnownHosts } from '../../core/ssh/known-hosts.ts';
+import { REJECT_UNKNOWN_HOSTS } from '../../core/ssh/ports.ts';
+import { Store } from '../../core/store/store.ts';
+import { Clusters } from '../../core/targets/remote/clusters.ts';
+import { clusterFacts } from '../cluster.ts';
+import { tempDir, writeWorkflow } from '../helpers.ts';
+
+export const facts = clusterFacts();
+
+export interface RemoteHarness {
+  dir: string;
+  store: Store;
+  clusters: Clusters;
+  /** Remote folder of this test's runs (relative to the hpc user's home). */
+  root: string;
+  start(text: string, runner?: Partial<RunnerOptions>): { runner: Runner; done: Promise<string>; events: RunnerEvent[]; runId: string };
+  /** Starts the runner again on an existing run (a resume), with fresh clusters. */
+  resume(runId: string, runner?: Partial<RunnerOptions>, fresh?: boolean): { runner: Runner; done: Promise<string>; events: RunnerEvent[] };
+  states(runId: string): Record<string, string>;
+  /** Runs a command on the cluster as the key user, as a person at a terminal would. */
+  onCluster(command: string): string;
+}
+
+export function remoteHarness(t: { after: (fn: () => void) => void; name: string }): RemoteHarness {
+  const dir = tempDir(t);
+  const store = Store.open(path.join(dir, 'home'));
+  const configFile = path.join(dir, 'ssh_config');
+  writeFileSync(configFile, `Host cluster\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n`);
+  const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([facts.knownHosts], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '' });
+  let clusters = makeClusters();
+  const root = `flotilla-tests/${path.basename(dir)}`;
+  t.after(() => {
+    clusters.close();
+    store.close();
+  });
+  const harness: RemoteHarness = {
+    dir,
+    store,
+    get clusters() {
+      return clusters;
+    },
+    root,
+    start(text, runner = {}) {
+      const file = writeWorkflow(dir, text.replaceAll('ROOT', root));
+      const plan = selectTasks(loadWorkflow(file), { only: [] });
+      const runId = createRun(store, plan, {});
+      return { runId, ...harness.resume(runId, runner, false) };
+    },
+    resume(runId, runner = {}, fresh = true) {
+      if (fresh) {
+        clusters.close();
+        clusters = makeClusters();
+      }
+      const events: RunnerEvent[] = [];
+      const instance = new Runner(store, runId, { remote: { clusters, pollMs: 1000 }, ...runner, onEvent: (event) => events.push(event) });
+      return { runner: instance, done: instance.drive(), events };
+    },
+    states(runId) {
+      return Object.fromEntries(store.taskStates(runId).map((task) => [task.id, task.state]));
+    },
+    onCluster(command) {
+      return execFileSync('ssh', ['-F', configFile, '-o', `UserKnownHostsFile=${facts.knownHosts}`, '-o', 'BatchMode=yes', 'cluster', command], { encoding: 'utf8' });
+    },
+  };
+  return harness;
+}

@@ -3,7 +3,7 @@
  * `cluster`, the cluster's known_hosts, a store, and the runner with a short poll interval.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWorkflow } from '../../core/model/load.ts';
 import { selectTasks } from '../../core/model/select.ts';
@@ -14,11 +14,20 @@ import { SshConfig } from '../../core/ssh/config.ts';
 import { KnownHosts } from '../../core/ssh/known-hosts.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../core/ssh/ports.ts';
 import { Store } from '../../core/store/store.ts';
+import { createTargets } from '../../core/targets/create.ts';
 import { Clusters } from '../../core/targets/remote/clusters.ts';
+import type { Target } from '../../core/targets/target.ts';
 import { clusterFacts } from '../cluster.ts';
 import { tempDir, writeWorkflow } from '../helpers.ts';
 
 export const facts = clusterFacts();
+
+export interface Started {
+  runner: Runner;
+  done: Promise<string>;
+  events: RunnerEvent[];
+  targets: Record<string, Target>;
+}
 
 export interface RemoteHarness {
   dir: string;
@@ -26,9 +35,11 @@ export interface RemoteHarness {
   clusters: Clusters;
   /** Remote folder of this test's runs (relative to the hpc user's home). */
   root: string;
-  start(text: string, runner?: Partial<RunnerOptions>): { runner: Runner; done: Promise<string>; events: RunnerEvent[]; runId: string };
+  start(text: string, runner?: Partial<RunnerOptions>): Started & { runId: string };
   /** Starts the runner again on an existing run (a resume), with fresh clusters. */
-  resume(runId: string, runner?: Partial<RunnerOptions>, fresh?: boolean): { runner: Runner; done: Promise<string>; events: RunnerEvent[] };
+  resume(runId: string, runner?: Partial<RunnerOptions>, fresh?: boolean): Started;
+  /** Writes the files a CLI process needs to reach the cluster; returns its environment. */
+  cliEnv(): Record<string, string>;
   states(runId: string): Record<string, string>;
   /** Runs a command on the cluster as the key user, as a person at a terminal would. */
   onCluster(command: string): string;
@@ -65,11 +76,18 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
         clusters = makeClusters();
       }
       const events: RunnerEvent[] = [];
-      const instance = new Runner(store, runId, { remote: { clusters, pollMs: 1000 }, ...runner, onEvent: (event) => events.push(event) });
-      return { runner: instance, done: instance.drive(), events };
+      const run = store.getRun(runId)!;
+      const targets = createTargets(run.plan.targets, { runId, root: run.root, remote: { clusters, pollMs: 1000 } });
+      const instance = new Runner(store, runId, { targets, ...runner, onEvent: (event) => events.push(event) });
+      return { runner: instance, done: instance.drive(), events, targets };
     },
     states(runId) {
       return Object.fromEntries(store.taskStates(runId).map((task) => [task.id, task.state]));
+    },
+    cliEnv() {
+      const home = path.join(dir, 'home');
+      copyFileSync(facts.knownHosts, path.join(home, 'known_hosts'));
+      return { FLOTILLA_HOME: home, FLOTILLA_SSH_CONFIG: configFile };
     },
     onCluster(command) {
       return execFileSync('ssh', ['-F', configFile, '-o', `UserKnownHostsFile=${facts.knownHosts}`, '-o', 'BatchMode=yes', 'cluster', command], { encoding: 'utf8' });

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { existsSync, writeFileSync } from 'node:fs';
+import { waitFor } from '../helpers.ts';
+import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
+import { jobName } from '../../core/targets/remote/scripts.ts';
 import { facts, remoteHarness } from './harness.ts';
 
 const CLUSTER = `targets:
@@ -12,7 +16,6 @@ defaults: { target: hpc, retries: 0 }
 describe('slurm target (test cluster)', () => {
   it('runs a job, records its job id, stages inputs up and outputs back', async (t) => {
     const h = remoteHarness(t);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(h.dir, 'input.txt'), 'forty-two\n');
     const run = h.start(`version: 1
 ${CLUSTER}tasks:
@@ -31,7 +34,9 @@ ${CLUSTER}tasks:
     assert.equal(attempt!.jobId, /job (\d+)/.exec(result)![1]);
     assert.equal(attempt!.schedulerState, 'COMPLETED');
     assert.equal(attempt!.exitCode, 0);
-    void facts;
+    // One connection for everything, and a handful of commands (home, staging, submit, polls).
+    const target = run.targets.hpc as RemoteTarget;
+    assert.ok(target.commands <= 12, `${target.commands} remote commands`);
   });
 
   it('reports exit 3 as a failed attempt with code 3', async (t) => {
@@ -45,5 +50,98 @@ ${CLUSTER}tasks:
     assert.equal(attempt!.exitCode, 3);
     assert.equal(attempt!.schedulerState, 'FAILED');
     assert.deepEqual(h.states(run.runId), { bad: 'failed' });
+  });
+
+  it('cancels a running job with scancel', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  long: { run: sleep 300 }
+`);
+    await waitFor(() => h.states(run.runId).long === 'running', 'the job to run');
+    run.runner.cancelTask('long');
+    assert.equal(await run.done, 'failed', JSON.stringify(h.store.attempts(run.runId)));
+    assert.deepEqual(h.states(run.runId), { long: 'cancelled' });
+    const [attempt] = h.store.attempts(run.runId);
+    assert.equal(attempt!.state, 'cancelled');
+    assert.equal(attempt!.schedulerState, 'CANCELLED');
+    assert.equal(h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim(), 'CANCELLED');
+  });
+
+  it('submits a sweep of 10 as one job array and fetches each instance\'s output', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  sweep:
+    foreach: { i: { range: [10] } }
+    cwd: "member-{{ i }}"
+    outputs: [value.txt]
+    run: echo "{{ i }} $SLURM_ARRAY_TASK_ID" > value.txt
+`);
+    const outcome = await run.done;
+    assert.equal(outcome, 'succeeded', JSON.stringify(h.store.attempts(run.runId)));
+    const jobs = h.store.attempts(run.runId).map((attempt) => attempt.jobId!);
+    const arrays = new Set(jobs.map((job) => job.split('_')[0]));
+    assert.equal(arrays.size, 1, `one array job, got ${jobs.join(' ')}`);
+    assert.deepEqual(jobs.map((job) => Number(job.split('_')[1])).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (let i = 0; i < 10; i++) {
+      const [value, element] = readFileSync(path.join(h.dir, `member-${i}`, 'value.txt'), 'utf8').trim().split(' ');
+      assert.equal(value, String(i));
+      // The instance ran as the array element whose job id was recorded for it.
+      const attempt = h.store.attempts(run.runId).find((a) => h.store.loadTasks(run.runId)[a.taskIdx]!.id === `sweep[${i}]`)!;
+      assert.equal(attempt.jobId, `${[...arrays][0]}_${element}`);
+    }
+    assert.match(h.onCluster(`scontrol show job ${[...arrays][0]} | grep -o 'ArrayTaskThrottle=[0-9]*' | head -1`), /ArrayTaskThrottle=100/);
+  });
+
+  it('chains dependent tasks with afterok so the cluster advances them', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  a: { run: sleep 2; echo a > a.txt }
+  b: { run: cat a.txt > b.txt; echo b >> b.txt, after: a }
+  c: { run: 'exit 4', after: b }
+  d: { run: echo never, after: c }
+`);
+    assert.equal(await run.done, 'failed');
+    const chained = run.events.filter((event) => event.type === 'task' && event.to === 'submitted' && event.from === 'waiting').map((event) => event.type === 'task' && event.taskId);
+    assert.deepEqual(chained.sort(), ['b', 'c', 'd'], 'b, c and d were handed to SLURM while a was still queued or running');
+    const attempts = Object.fromEntries(h.store.attempts(run.runId).map((attempt) => [h.store.loadTasks(run.runId)[attempt.taskIdx]!.id, attempt]));
+    // SLURM held b until a ended: submitted before a's end, started after it.
+    const time = (job: string, field: string) => h.onCluster(`scontrol show job ${job} | grep -o '${field}=[^ ]*'`).trim().split('=')[1]!;
+    assert.ok(time(attempts.b!.jobId!, 'SubmitTime') <= time(attempts.a!.jobId!, 'StartTime'), 'b was submitted before a started');
+    assert.ok(time(attempts.b!.jobId!, 'StartTime') >= time(attempts.a!.jobId!, 'EndTime'), 'b started after a ended');
+    assert.equal(attempts.c!.exitCode, 4);
+    // d never started: SLURM dropped it when c failed, and the task is blocked, not failed.
+    assert.equal(attempts.d!.state, 'withdrawn');
+    assert.deepEqual(h.states(run.runId), { a: 'succeeded', b: 'succeeded', c: 'failed', d: 'blocked' });
+  });
+
+  it('passes ids, params and paths with spaces, quotes, $(), ; and unicode through intact', async (t) => {
+    const h = remoteHarness(t);
+    const canary = path.join('/tmp', `flotilla-canary-${process.pid}-${Date.now()}`);
+    const nasty = `it's "q" $(touch ${canary}); \`touch ${canary}\` ; ü ✓`;
+    writeFileSync(path.join(h.dir, 'params.json'), JSON.stringify({ v: nasty }));
+    const run = h.start(`version: 1
+${CLUSTER}params: { v: ${JSON.stringify(nasty)} }
+tasks:
+  "we'ird \\"task\\" $(x); ü":
+    cwd: "dir with 'spaces' $(x); ü"
+    env: { VALUE: "{{ params.v }}" }
+    outputs: ["out file.txt"]
+    run: printf '%s\\n' "$VALUE" "$FLOTILLA_TASK_ID" > "out file.txt"
+`);
+    const outcome = await run.done;
+    assert.equal(outcome, 'succeeded', JSON.stringify(h.store.attempts(run.runId)));
+    const lines = readFileSync(path.join(h.dir, "dir with 'spaces' $(x); ü", 'out file.txt'), 'utf8').split('\n');
+    assert.equal(lines[0], nasty);
+    assert.equal(lines[1], `we'ird "task" $(x); ü`);
+    assert.equal(existsSync(canary), false, 'nothing was executed from the values');
+    assert.equal(h.onCluster(`test -e ${canary} && echo yes || echo no`).trim(), 'no');
+  });
+
+  it('names jobs so a job whose id was never recorded can be found', () => {
+    assert.match(jobName('20261121-101010-abcd', "we'ird / task", 2), /^flotilla\.20261121-101010-abcd\.[0-9a-f]{10}\.2$/);
+    void facts;
   });
 });

@@ -7,10 +7,12 @@ import { Runner } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../../scheduler/states.ts';
 import { Store } from '../../store/store.ts';
+import type { ClusterStatus } from '../../targets/remote/clusters.ts';
 import type { RunState } from '../../store/store.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
+import { cliClusters } from './remote.ts';
 
 /** Opens the store for one command and closes it when the command (or its promise) ends. */
 function withStore<T>(fn: (store: Store) => T): T {
@@ -147,10 +149,23 @@ async function waitForRequests(store: Store, runId: string): Promise<number> {
 async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quiet' | 'explain'>): Promise<number> {
   const run = store.getRun(runId)!;
   const progress = new Progress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns }, values.quiet === true);
+  const remote = Object.values(run.plan.targets).some((target) => target.type !== 'local') ? cliClusters() : undefined;
   const runner = new Runner(store, runId, {
     maxParallel: run.options.maxParallel,
     explain: values.explain === true,
     onEvent: (event) => progress.onEvent(event),
+    ...(remote
+      ? {
+          remote: {
+            clusters: remote.clusters,
+            interactive: remote.interactive,
+            onCluster: (status) => progress.note(describeCluster(status)),
+            onTransfer: (taskId, _n, transfer) => {
+              if (transfer.files === transfer.totalFiles && transfer.totalFiles > 0) progress.note(`${taskId}: ${transfer.direction === 'up' ? 'staged up' : 'fetched'} ${transfer.files} file(s), ${formatBytes(transfer.bytes)}${transfer.skipped ? ` (${transfer.skipped} unchanged)` : ''}`);
+            },
+          },
+        }
+      : {}),
   });
   let interrupts = 0;
   const onInterrupt = () => {
@@ -166,12 +181,25 @@ async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quie
   try {
     state = await runner.drive();
   } finally {
+    remote?.clusters.close();
     progress.end();
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
   }
   printOutcome(store, runId, state, Date.now() - started);
   return state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+}
+
+function describeCluster(status: ClusterStatus): string {
+  const seen = status.lastSeen ? `; last seen ${new Date(status.lastSeen).toLocaleTimeString()}` : '';
+  return `cluster ${status.destination} ${status.state}${status.detail ? `: ${status.detail}` : ''}${status.state === 'online' ? '' : seen}`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function printOutcome(store: Store, runId: string, state: RunState, elapsed: number): void {

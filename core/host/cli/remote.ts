@@ -1,0 +1,76 @@
+/**
+ * SSH for the CLI: the user's ~/.ssh/config and known_hosts plus Flotilla's own known_hosts
+ * (in $FLOTILLA_HOME), host-key questions and login prompts on the terminal — or, with no
+ * terminal, an unknown host key refused and no prompt at all.
+ */
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { SshConfig } from '../../ssh/config.ts';
+import { KnownHosts } from '../../ssh/known-hosts.ts';
+import { REJECT_UNKNOWN_HOSTS } from '../../ssh/ports.ts';
+import type { HostKeyPolicy, Prompter } from '../../ssh/ports.ts';
+import { flotillaHome } from '../../store/store.ts';
+import { Clusters } from '../../targets/remote/clusters.ts';
+
+/** Asks one question on the terminal; `hidden` keeps the answer off the screen. */
+function ask(question: string, hidden: boolean): Promise<string | undefined> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (!muted) process.stderr.write(chunk);
+      callback();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      if (hidden) process.stderr.write('\n');
+      resolve(answer);
+    });
+    muted = hidden;
+    rl.on('SIGINT', () => {
+      rl.close();
+      resolve(undefined);
+    });
+  });
+}
+
+const terminalPolicy: HostKeyPolicy = {
+  async unknownHost(key) {
+    process.stderr.write(`The host ${key.host} (port ${key.port}) is not known.\n${key.type} key fingerprint is ${key.fingerprint}.\n`);
+    const answer = (await ask('Trust it? [y]es and remember / [o]nce / [N]o: ', false))?.trim().toLowerCase();
+    return answer === 'y' || answer === 'yes' ? 'accept-and-save' : answer === 'o' || answer === 'once' ? 'accept-once' : 'reject';
+  },
+};
+
+const terminalPrompter: Prompter = {
+  async keyboardInteractive(request) {
+    if (request.instructions) process.stderr.write(`${request.instructions}\n`);
+    const answers: string[] = [];
+    for (const prompt of request.prompts) {
+      const answer = await ask(`${request.user}@${request.host} ${prompt.prompt.trim()} `, !prompt.echo);
+      if (answer === undefined) return undefined;
+      answers.push(answer);
+    }
+    return answers;
+  },
+  passphrase: (request) => ask(`Passphrase for ${request.keyFile}: `, true),
+};
+
+/** The CLI's clusters: prompts on the terminal when there is one. */
+export function cliClusters(env: NodeJS.ProcessEnv = process.env): { clusters: Clusters; interactive: boolean } {
+  const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+  const own = path.join(flotillaHome(env), 'known_hosts');
+  const userKnown = path.join(homedir(), '.ssh', 'known_hosts');
+  const configFile = env.FLOTILLA_SSH_CONFIG ?? path.join(homedir(), '.ssh', 'config');
+  const clusters = new Clusters({
+    config: new SshConfig(configFile),
+    knownHosts: new KnownHosts([userKnown, own], own),
+    hostKeyPolicy: interactive ? terminalPolicy : REJECT_UNKNOWN_HOSTS,
+    ...(interactive ? { prompter: terminalPrompter } : {}),
+  });
+  return { clusters, interactive };
+}

@@ -30,6 +30,7 @@ export function writeWorkflow(dir: string, text: string, name = 'workflow.yaml')
 
 export interface CliResult {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -42,7 +43,7 @@ export function cli(args: string[], options: { home: string; cwd?: string; env?:
     encoding: 'utf8',
     timeout: 120_000,
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Starts `flotilla` without waiting for it. */

@@ -3,6 +3,7 @@ import type { RemoteTargetSpec, TaskSpec } from '../../model/types.ts';
 import { SshError } from '../../ssh/connection.ts';
 import type { SshConnection } from '../../ssh/connection.ts';
 import type { AttemptRecord } from '../../store/store.ts';
+import { failpoint } from '../../util/failpoint.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, StartedAttempt, Target } from '../target.ts';
 import type { ClusterStatus, Clusters } from './clusters.ts';
 import { arrayJobName, jobName, matchesPattern, parsePoll, pollScript, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
@@ -311,6 +312,8 @@ export class RemoteTarget implements Target {
     try {
       const result = await this.exec(submitScript(submissions, { kind: this.spec.type, runRoot: this.runRoot, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel }));
       answer = result.stdout;
+      // Tests stop here: the jobs exist, the store does not know them.
+      failpoint('after-submit');
     } catch {
       this.schedulePoll(this.pollMs);
       return;

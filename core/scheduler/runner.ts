@@ -173,6 +173,16 @@ export class Runner {
     }
   }
 
+  /**
+   * Stops driving without touching any attempt: they run on (locally, on a host, in a batch
+   * queue) and a later `resume` adopts them. `drive` then returns `running`.
+   */
+  detach(): void {
+    const resolve = this.finished;
+    this.finished = undefined;
+    resolve?.('running');
+  }
+
   /** Cancels every unfinished task; running attempts are killed (their whole process group). */
   cancelRun(): void {
     this.cancelledRun = true;

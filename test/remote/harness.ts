@@ -16,6 +16,7 @@ import { REJECT_UNKNOWN_HOSTS } from '../../core/ssh/ports.ts';
 import { Store } from '../../core/store/store.ts';
 import { createTargets } from '../../core/targets/create.ts';
 import { Clusters } from '../../core/targets/remote/clusters.ts';
+import type { ClusterStatus } from '../../core/targets/remote/clusters.ts';
 import type { Target } from '../../core/targets/target.ts';
 import { clusterFacts } from '../cluster.ts';
 import { tempDir, writeWorkflow } from '../helpers.ts';
@@ -41,16 +42,24 @@ export interface RemoteHarness {
   /** Writes the files a CLI process needs to reach the cluster; returns its environment. */
   cliEnv(): Record<string, string>;
   states(runId: string): Record<string, string>;
+  /** Cluster status changes the targets reported. */
+  clusterEvents: ClusterStatus[];
   /** Runs a command on the cluster as the key user, as a person at a terminal would. */
   onCluster(command: string): string;
 }
 
-export function remoteHarness(t: { after: (fn: () => void) => void; name: string }): RemoteHarness {
+export interface HarnessOptions {
+  /** Extra ssh_config lines for the cluster (ServerAliveInterval …). */
+  sshConfig?: string;
+  reconnectMs?: { first: number; max: number };
+}
+
+export function remoteHarness(t: { after: (fn: () => void) => void; name: string }, options: HarnessOptions = {}): RemoteHarness {
   const dir = tempDir(t);
   const store = Store.open(path.join(dir, 'home'));
   const configFile = path.join(dir, 'ssh_config');
-  writeFileSync(configFile, `Host cluster\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n`);
-  const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([facts.knownHosts], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '' });
+  writeFileSync(configFile, `Host cluster\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n${options.sshConfig ?? ''}`);
+  const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([facts.knownHosts], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '', ...(options.reconnectMs ? { reconnectMs: options.reconnectMs } : {}) });
   let clusters = makeClusters();
   const root = `flotilla-tests/${path.basename(dir)}`;
   t.after(() => {
@@ -64,6 +73,7 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
       return clusters;
     },
     root,
+    clusterEvents: [],
     start(text, runner = {}) {
       const file = writeWorkflow(dir, text.replaceAll('ROOT', root));
       const plan = selectTasks(loadWorkflow(file), { only: [] });
@@ -77,7 +87,7 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
       }
       const events: RunnerEvent[] = [];
       const run = store.getRun(runId)!;
-      const targets = createTargets(run.plan.targets, { runId, root: run.root, remote: { clusters, pollMs: 1000 } });
+      const targets = createTargets(run.plan.targets, { runId, root: run.root, remote: { clusters, pollMs: 1000, onCluster: (status) => harness.clusterEvents.push(status) } });
       const instance = new Runner(store, runId, { targets, ...runner, onEvent: (event) => events.push(event) });
       return { runner: instance, done: instance.drive(), events, targets };
     },

@@ -223,28 +223,4 @@ describe('ssh against the test cluster', () => {
     // The inner connection comes from the jump host's side of the loopback, not from us directly.
     assert.match(result.stdout, new RegExp(`^${facts.host.replaceAll('.', '\\.')} \\d+ ${facts.host.replaceAll('.', '\\.')} ${facts.port}`));
   });
-
-  it('a lost connection goes offline, then reconnects on its own with back-off (no prompt needed)', async (t) => {
-    const outage = path.join(import.meta.dirname, '..', 'cluster', 'outage.sh');
-    t.after(() => execFileSync(outage, ['up']));
-    const states: string[] = [];
-    const { config, dir } = sshConfig(t);
-    const ssh = new SshConnection('cluster', { config, knownHosts: new KnownHosts([facts.knownHosts], path.join(dir, 'k')), hostKeyPolicy: policy('reject'), agent: '', reconnectMs: { first: 300, max: 1200 }, onState: (state) => states.push(state) });
-    t.after(() => ssh.close());
-    await ssh.connect();
-    const seen = ssh.lastSeen!;
-    // Connections to sshd are reset from now on, the established one as soon as it sends.
-    execFileSync(outage, ['down', 'reject']);
-    await assert.rejects(ssh.exec('true'));
-    await waitFor(() => ssh.state === 'offline', 'the connection to be seen lost');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.notEqual(ssh.state, 'online', 'no connection while the link is cut');
-    execFileSync(outage, ['up']);
-    await waitFor(() => ssh.state === 'online', 'the connection to come back by itself', 10_000);
-    assert.equal((await ssh.exec('echo back')).stdout, 'back\n');
-    assert.ok(ssh.lastSeen! > seen);
-    assert.ok(ssh.connections >= 3, `reconnect attempts made: ${ssh.connections}`);
-    assert.deepEqual(states.slice(0, 3), ['connecting', 'online', 'offline']);
-    assert.equal(states.at(-1), 'online');
-  });
 });

@@ -12,6 +12,7 @@ import type { RunState } from '../../store/store.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
+import { dryRun } from './dry-run.ts';
 import { cliClusters } from './remote.ts';
 
 /** Opens the store for one command and closes it when the command (or its promise) ends. */
@@ -71,6 +72,10 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
   const runId = newRunId();
   const loaded = loadWorkflow(positionals[0]!, { runId, params: params(values), workdir: values.workdir });
   const plan = selectTasks(loaded, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
+  if (values['dry-run']) {
+    process.stdout.write(dryRun(plan, runId));
+    return EXIT_OK;
+  }
   return withStore(async (store) => {
     createRun(store, plan, { maxParallel, fresh: values.fresh === true }, runId);
     return await drive(store, runId, values);

@@ -11,6 +11,7 @@ const OPTIONS = {
   upstream: { type: 'boolean' },
   downstream: { type: 'boolean' },
   fresh: { type: 'boolean' },
+  'dry-run': { type: 'boolean', short: 'n' },
   explain: { type: 'boolean' },
   'max-parallel': { type: 'string' },
   workdir: { type: 'string' },

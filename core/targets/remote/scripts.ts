@@ -106,7 +106,11 @@ export function wrapperScript(options: WrapperOptions): string {
   );
   const limit = options.resources.timeSeconds;
   if (options.kind === 'ssh' && limit !== undefined) {
-    lines.push(`( sleep ${limit}; if kill -0 "$child" 2>/dev/null; then echo "timeout $(date +%s)" >> "$d/status"; kill -TERM "$child"; sleep 10; kill -KILL "$child"; fi ) 2>/dev/null &`, 'watchdog=$!');
+    // The attempt is its own session (setsid): the watchdog stops all of it, itself excepted.
+    lines.push(
+      `( trap '' TERM; sleep ${limit}; if kill -0 "$child" 2>/dev/null; then echo "timeout $(date +%s)" >> "$d/status"; kill -TERM -$$; sleep 10; kill -0 "$child" 2>/dev/null && kill -KILL -$$; fi ) 2>/dev/null &`,
+      'watchdog=$!',
+    );
   }
   lines.push(
     'wait "$child"; rc=$?',
@@ -260,9 +264,9 @@ function arraySubmit(group: Submission[], options: SubmitOptions): string {
       `if [ -n "$${v}" ]; then printf '%s_%s\\n' "$${v}" ${index} > ${q(`${s.dir}/jobid`)}; printf 'submitted %s %s_%s\\n' ${q(s.key)} "$${v}" ${index}; else refused ${q(s.key)} ${q(`${ad}/submit.err`)}; fi`,
     );
     // Later attempts of the batch may wait for this element.
-    if (s !== first) lines.push(`${jobVar(s.key)}=\${${v}:+$${v}_${index}}`);
+    if (s !== first) lines.push(`${jobVar(s.key)}=\${${v}:+\${${v}}_${index}}`);
   });
-  lines.push(`${v}=\${${v}:+$${v}_0}`);
+  lines.push(`${v}=\${${v}:+\${${v}}_0}`);
   return lines.join('\n');
 }
 
@@ -286,7 +290,7 @@ export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: string
   const parts: string[] = [];
   if (stops.length > 0) {
     if (kind === 'slurm') parts.push(`scancel ${stops.map(q).join(' ')} 2>&1 | sed 's/^/@scancel /'`);
-    else for (const pid of stops) if (/^\d+$/.test(pid)) parts.push(`kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null`);
+    else for (const pid of stops) if (/^\d+$/.test(pid)) parts.push(`kill -TERM -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null`);
   }
   if (kind === 'slurm') parts.push(`echo @squeue`, `squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1; echo "@squeue-rc $?"`);
   for (const probe of probes) {

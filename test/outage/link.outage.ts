@@ -1,0 +1,74 @@
+/**
+ * Cutting the link to the test cluster (test/cluster/outage.sh). Each cut affects every
+ * connection to the cluster, so these run alone, after the other tests (see `npm test`).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
+import { waitFor } from '../helpers.ts';
+import { remoteHarness } from '../remote/harness.ts';
+
+const outage = path.join(import.meta.dirname, '..', 'cluster', 'outage.sh');
+
+describe('link outages', { concurrency: 1 }, () => {
+  it('a lost connection goes offline, then reconnects on its own with back-off (no prompt needed)', async (t) => {
+    t.after(() => execFileSync(outage, ['up']));
+    const h = remoteHarness(t, { reconnectMs: { first: 300, max: 1200 } });
+    const states: string[] = [];
+    const ssh = h.clusters.connection('cluster');
+    h.clusters.watch('cluster', (status) => states.push(status.state));
+    await ssh.connect();
+    const seen = ssh.lastSeen!;
+    // Connections to sshd are reset from now on, the established one as soon as it sends.
+    execFileSync(outage, ['down', 'reject']);
+    await assert.rejects(ssh.exec('true'));
+    await waitFor(() => ssh.state === 'offline', 'the connection to be seen lost');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.notEqual(ssh.state, 'online', 'no connection while the link is cut');
+    execFileSync(outage, ['up']);
+    await waitFor(() => ssh.state === 'online', 'the connection to come back by itself', 10_000);
+    assert.equal((await ssh.exec('echo back')).stdout, 'back\n');
+    assert.ok(ssh.lastSeen! > seen);
+    assert.ok(ssh.connections >= 3, `reconnect attempts made: ${ssh.connections}`);
+    assert.deepEqual(states.slice(0, 3), ['connecting', 'online', 'offline']);
+    assert.equal(states.at(-1), 'online');
+  });
+
+  it('a 60 s cut mid-run: the cluster is offline, not its tasks; jobs finish; reconciled on return, nothing lost', { timeout: 240_000 }, async (t) => {
+    t.after(() => execFileSync(outage, ['up']));
+    const h = remoteHarness(t, { sshConfig: '  ServerAliveInterval 2\n  ServerAliveCountMax 2\n', reconnectMs: { first: 5_000, max: 10_000 } });
+    const run = h.start(`version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ROOT, poll: 1 }
+defaults: { target: hpc, retries: 0 }
+tasks:
+  a: { run: sleep 15; echo a > a.txt }
+  b: { run: sleep 10; cat a.txt > b.txt; echo b >> b.txt, after: a, outputs: [b.txt] }
+  x: { run: sleep 20; echo x > x.txt, outputs: [x.txt] }
+`);
+    await waitFor(() => h.states(run.runId).a === 'running' && h.states(run.runId).x === 'running', 'a and x to run');
+    const target = run.targets.hpc as RemoteTarget;
+    // The laptop loses the network: packets vanish.
+    execFileSync(outage, ['down', 'drop']);
+    const cutAt = Date.now();
+    const offline = await waitFor(() => h.clusterEvents.find((status) => status.state === 'offline'), 'the cluster to be seen offline', 30_000);
+    assert.ok(offline.lastSeen !== null && offline.lastSeen <= Date.now(), 'an offline cluster shows when it was last seen');
+    const during = h.states(run.runId);
+    assert.ok(!Object.values(during).some((state) => state === 'failed' || state === 'blocked'), `no task failed while offline: ${JSON.stringify(during)}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 60_000 - (Date.now() - cutAt))));
+    const statesAtReturn = h.states(run.runId);
+    execFileSync(outage, ['up']);
+    await waitFor(() => h.clusterEvents.at(-1)?.state === 'online', 'the cluster to come back', 30_000);
+    const commandsAtReturn = target.commands;
+    assert.equal(await run.done, 'succeeded', JSON.stringify(h.store.attempts(run.runId)));
+    assert.ok(target.commands - commandsAtReturn <= 3, `reconciled in ${target.commands - commandsAtReturn} remote commands`);
+    // Everything ended during the cut; the store learnt it only on return.
+    assert.notDeepEqual(statesAtReturn, h.states(run.runId));
+    assert.equal(h.store.attempts(run.runId).length, 3, 'nothing ran twice');
+    assert.equal(readFileSync(path.join(h.dir, 'b.txt'), 'utf8'), 'a\nb\n');
+    assert.equal(readFileSync(path.join(h.dir, 'x.txt'), 'utf8'), 'x\n');
+  });
+});

@@ -58,3 +58,28 @@ describe('examples', () => {
     });
   }
 });
+
+describe('examples on the test cluster', () => {
+  it('md-gromacs: solvate and grompp here, replicas through SLURM with gmx mdrun, energies back into a CSV', { timeout: 180_000 }, async (t) => {
+    const { remoteHarness } = await import('./remote/harness.ts');
+    const h = remoteHarness(t);
+    const env = h.cliEnv();
+    const { dir } = copyExamples(t);
+    const file = path.join(dir, 'md-gromacs/workflow.yaml');
+    const result = cli(['run', file, '-p', 'replicas=[1, 2, 3]'], { home: env.FLOTILLA_HOME!, env });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /succeeded .*: 8 succeeded/);
+    const rows = read(path.join(dir, 'md-gromacs/out/energies.csv')).trim().split('\n');
+    assert.equal(rows[0], 'replica,potential_kj_mol,temperature_k');
+    assert.deepEqual(rows.slice(1).map((row) => row.split(',')[0]), ['1', '2', '3']);
+    for (const row of rows.slice(1)) {
+      const [, potential, temperature] = row.split(',').map(Number);
+      assert.ok(potential! < -5000, `a water box has a large negative potential energy: ${row}`);
+      assert.ok(temperature! > 150 && temperature! < 600, `a thermostatted temperature: ${row}`);
+    }
+    // The replicas differ (their own velocities), and ran as SLURM jobs.
+    assert.equal(new Set(rows.slice(1).map((row) => row.split(',')[1])).size, 3);
+    const status = JSON.parse(cli(['status', 'last', '--json'], { home: env.FLOTILLA_HOME!, env }).stdout) as { tasks: { id: string; last: { jobId: string | null } | null }[] };
+    for (const task of status.tasks.filter((task) => task.id.endsWith('/mdrun'))) assert.match(task.last?.jobId ?? '', /^\d+(_\d+)?$/);
+  });
+});

@@ -180,9 +180,14 @@ export class SshConnection {
     return this.sftpSession;
   }
 
-  /** An interactive shell with a pty (for terminals); holds a channel until closed. */
-  shell(window: { rows: number; cols: number; term?: string }): Promise<ClientChannel> {
-    return this.channel((client, callback) => client.shell({ rows: window.rows, cols: window.cols, term: window.term ?? 'xterm-256color' }, callback));
+  /**
+   * An interactive shell with a pty (for terminals); holds a channel until closed. With
+   * `command` (quoted by the caller), that command runs on the pty instead of the login shell.
+   */
+  shell(window: { rows: number; cols: number; term?: string }, command?: string): Promise<ClientChannel> {
+    const pty = { rows: window.rows, cols: window.cols, term: window.term ?? 'xterm-256color' };
+    if (command !== undefined) return this.channel((client, callback) => client.exec(command, { pty }, callback));
+    return this.channel((client, callback) => client.shell(pty, callback));
   }
 
   /** Closes for good (no reconnect). */

@@ -58,7 +58,7 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
   const dir = tempDir(t);
   const store = Store.open(path.join(dir, 'home'));
   const configFile = path.join(dir, 'ssh_config');
-  writeFileSync(configFile, `Host cluster\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n${options.sshConfig ?? ''}`);
+  writeFileSync(configFile, `Host cluster hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n${options.sshConfig ?? ''}`);
   const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([facts.knownHosts], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '', ...(options.reconnectMs ? { reconnectMs: options.reconnectMs } : {}) });
   let clusters = makeClusters();
   const root = `flotilla-tests/${path.basename(dir)}`;

@@ -43,13 +43,15 @@ ${CLUSTER}tasks:
     const h = remoteHarness(t);
     const run = h.start(`version: 1
 ${CLUSTER}tasks:
-  bad: { run: 'echo oops >&2; exit 3' }
+  group:
+    tasks:
+      bad: { run: 'echo oops >&2; exit 3' }
 `);
     assert.equal(await run.done, 'failed');
     const [attempt] = h.store.attempts(run.runId);
-    assert.equal(attempt!.exitCode, 3);
+    assert.equal(attempt!.exitCode, 3, JSON.stringify(attempt));
     assert.equal(attempt!.schedulerState, 'FAILED');
-    assert.deepEqual(h.states(run.runId), { bad: 'failed' });
+    assert.deepEqual(h.states(run.runId), { 'group/bad': 'failed' });
   });
 
   it('cancels a running job with scancel', async (t) => {

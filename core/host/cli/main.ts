@@ -4,12 +4,14 @@ import { RunNotFoundError } from '../../scheduler/control.ts';
 import { RunBusyError } from '../../scheduler/runner.ts';
 import { StoreError } from '../../store/store.ts';
 import { EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
+import { shellCommand } from './shell.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
 
 const USAGE = `usage: flotilla <command> [options]
 
   validate FILE [-p KEY=VALUE]…          check a workflow file; nothing runs
   run FILE [options]                     run a workflow
+      -n, --dry-run                      print what would run and be submitted; run nothing
       --only ID… [--upstream] [--downstream]   run part of it
       --fresh                            ignore cached results
       --explain                          say for each task why it runs or is cached
@@ -22,6 +24,7 @@ const USAGE = `usage: flotilla <command> [options]
   resume RUN                             continue a run after a crash or kill
   resubmit RUN (--failed | TASK…) [--downstream]
   cancel RUN [TASK]
+  shell RUN TASK                         a shell in the task's folder, where it runs (local or over SSH)
   history [--json] [--limit N]
 
 RUN is a run id, a unique prefix of one, or 'last'. Runs are kept in $FLOTILLA_HOME (~/.flotilla).`;
@@ -56,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cancelCommand(positionals, values);
       case 'history':
         return historyCommand(positionals, values);
+      case 'shell':
+        return await shellCommand(positionals);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

@@ -223,7 +223,8 @@ function singleSubmit(s: Submission, options: SubmitOptions): string {
       '--parsable',
       `--job-name=${jobName(s.runId, s.task.id, s.n)}`,
       `--comment=${q(jobComment(s.runId, s.task.id, s.n))}`,
-      `--output=${q(`${s.dir}/slurm.log`)}`,
+      // sbatch expands %-patterns in file names (a task id's `/` is `%2F` in the folder name).
+      `--output=${q(`${s.dir.replaceAll('%', '%%')}/slurm.log`)}`,
       `--chdir=${q(s.cwd)}`,
       ...(dependency ? [`--dependency=afterok:${dependency}`, '--kill-on-invalid-dep=yes'] : []),
     ];

@@ -13,6 +13,7 @@ import { createRun } from '../../core/scheduler/runs.ts';
 import { SshConfig } from '../../core/ssh/config.ts';
 import { KnownHosts } from '../../core/ssh/known-hosts.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../core/ssh/ports.ts';
+import type { Prompter } from '../../core/ssh/ports.ts';
 import { Store } from '../../core/store/store.ts';
 import { createTargets } from '../../core/targets/create.ts';
 import { Clusters } from '../../core/targets/remote/clusters.ts';
@@ -52,14 +53,21 @@ export interface HarnessOptions {
   /** Extra ssh_config lines for the cluster (ServerAliveInterval …). */
   sshConfig?: string;
   reconnectMs?: { first: number; max: number };
+  /** known_hosts lines to trust instead of the cluster's real key. */
+  knownHosts?: string;
+  /** Log in as the password + one-time-code user, answering through this prompter. */
+  prompter?: Prompter;
 }
 
 export function remoteHarness(t: { after: (fn: () => void) => void; name: string }, options: HarnessOptions = {}): RemoteHarness {
   const dir = tempDir(t);
   const store = Store.open(path.join(dir, 'home'));
   const configFile = path.join(dir, 'ssh_config');
-  writeFileSync(configFile, `Host cluster hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n${options.sshConfig ?? ''}`);
-  const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([facts.knownHosts], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '', ...(options.reconnectMs ? { reconnectMs: options.reconnectMs } : {}) });
+  const login = options.prompter ? `  User ${facts.otpUser.name}\n  IdentityFile none\n` : `  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n`;
+  writeFileSync(configFile, `Host cluster hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n${login}${options.sshConfig ?? ''}`);
+  let knownHostsFile = facts.knownHosts;
+  if (options.knownHosts !== undefined) writeFileSync((knownHostsFile = path.join(dir, 'known_hosts.given')), options.knownHosts);
+  const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([knownHostsFile], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '', ...(options.prompter ? { prompter: options.prompter } : {}), ...(options.reconnectMs ? { reconnectMs: options.reconnectMs } : {}) });
   let clusters = makeClusters();
   const root = `flotilla-tests/${path.basename(dir)}`;
   t.after(() => {
@@ -87,7 +95,7 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
       }
       const events: RunnerEvent[] = [];
       const run = store.getRun(runId)!;
-      const targets = createTargets(run.plan.targets, { runId, root: run.root, remote: { clusters, pollMs: 1000, onCluster: (status) => harness.clusterEvents.push(status) } });
+      const targets = createTargets(run.plan.targets, { runId, root: run.root, remote: { clusters, pollMs: 1000, interactive: options.prompter !== undefined, onCluster: (status) => harness.clusterEvents.push(status) } });
       const instance = new Runner(store, runId, { targets, ...runner, onEvent: (event) => events.push(event) });
       return { runner: instance, done: instance.drive(), events, targets };
     },

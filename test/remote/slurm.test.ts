@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { waitFor } from '../helpers.ts';
+import { tempDir, waitFor } from '../helpers.ts';
 import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
 import { jobName } from '../../core/targets/remote/scripts.ts';
 import { facts, remoteHarness } from './harness.ts';
@@ -145,5 +146,46 @@ tasks:
   it('names jobs so a job whose id was never recorded can be found', () => {
     assert.match(jobName('20261121-101010-abcd', "we'ird / task", 2), /^flotilla\.20261121-101010-abcd\.[0-9a-f]{10}\.2$/);
     void facts;
+  });
+
+  it('uses one TCP connection and one remote command per poll for all its jobs', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  w:
+    foreach: { i: { range: [6] } }
+    run: sleep 6
+`);
+    await waitFor(() => Object.values(h.states(run.runId)).every((state) => state === 'running'), 'all six to run');
+    const target = run.targets.hpc as RemoteTarget;
+    const before = { commands: target.commands, polls: target.polls, at: Date.now() };
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const window = { commands: target.commands - before.commands, polls: target.polls - before.polls, seconds: (Date.now() - before.at) / 1000 };
+    assert.ok(window.polls >= 2 && window.polls <= window.seconds + 1, `polls in ${window.seconds}s: ${window.polls}`);
+    assert.equal(window.commands, window.polls, 'each poll is one remote command (queue and markers of all six jobs together)');
+    assert.equal(await run.done, 'succeeded');
+    const connection = h.clusters.connection('cluster');
+    assert.equal(connection.localPorts.length, 1, 'one TCP connection for the whole run');
+    const port = connection.localPorts[0]!;
+    const accepted = readFileSync(facts.sshdLog, 'utf8').split('\n').filter((line) => line.startsWith('Accepted') && line.includes(`port ${port} `));
+    assert.equal(accepted.length, 1);
+  });
+
+  it('refuses a changed host key: the run fails with both fingerprints shown, nothing is executed', async (t) => {
+    const dir = tempDir(t);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'impostor')]);
+    const impostor = readFileSync(path.join(dir, 'impostor.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    const h = remoteHarness(t, { knownHosts: `[${facts.host}]:${facts.port} ${impostor}\n` });
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  never: { run: touch ran.txt }
+`);
+    assert.equal(await run.done, 'failed');
+    const [task] = h.store.taskStates(run.runId);
+    assert.match(task!.reason ?? '', /host key/i);
+    assert.ok(task!.reason!.includes(facts.hostKeyFingerprint), `the presented fingerprint is shown: ${task!.reason}`);
+    const expected = execFileSync('ssh-keygen', ['-l', '-f', path.join(dir, 'impostor.pub')], { encoding: 'utf8' }).split(' ')[1]!;
+    assert.ok(task!.reason!.includes(expected), `the expected fingerprint is shown: ${task!.reason}`);
+    assert.equal(h.onCluster(`test -e ${h.root} && echo exists || echo absent`).trim(), 'absent', 'nothing reached the cluster');
   });
 });

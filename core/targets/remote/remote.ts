@@ -88,9 +88,12 @@ export class RemoteTarget implements Target {
   private pollAgain = false;
   private keys = 0;
   private disposed = false;
+  /** Why this host refused us (host key, login), once it did. */
+  private refused: string | undefined;
   private readonly unwatch: () => void;
-  /** Remote commands run, for tests and the status view. */
+  /** Remote commands run, and polls made, for tests and the status view. */
   commands = 0;
+  polls = 0;
 
   constructor(spec: RemoteTargetSpec, options: RemoteTargetOptions) {
     this.spec = spec;
@@ -130,6 +133,11 @@ export class RemoteTarget implements Target {
       schedulerState: null,
       misses: 0,
     };
+    if (this.refused) {
+      const reason = this.refused;
+      queueMicrotask(() => events.onExit({ exitCode: null, signal: null, reason, schedulerState: null }));
+      return;
+    }
     for (const ref of entry.after) {
       if (!this.open.has(openKey(ref.taskId, ref.n))) {
         queueMicrotask(() => events.onWithdrawn(`${ref.taskId} attempt ${ref.n} ended before this attempt was handed over`));
@@ -238,12 +246,17 @@ export class RemoteTarget implements Target {
     }
   }
 
-  /** A refused login or host key: nothing can run there until the user acts. */
+  /**
+   * A refused login or host key: nothing can run there until the user acts. Later attempts
+   * (retries too) fail at once: no new login is tried, so nobody's account is locked by
+   * repeated prompts or answers.
+   */
   private failAll(message: string): void {
+    this.refused = `cannot reach ${this.spec.host}: ${message}`;
     for (const entry of [...this.open.values()]) {
       if (entry.phase !== 'pending') continue;
       this.forget(entry);
-      entry.events.onExit({ exitCode: null, signal: null, reason: `cannot reach ${this.spec.host}: ${message}`, schedulerState: null });
+      entry.events.onExit({ exitCode: null, signal: null, reason: this.refused, schedulerState: null });
     }
   }
 
@@ -374,6 +387,7 @@ export class RemoteTarget implements Target {
     const stops = entries.filter((entry) => entry.stop && !entry.stopSent && entry.jobId);
     const probes: Probe[] = entries.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
     const began = Date.now();
+    this.polls++;
     let answer: PollAnswer;
     try {
       const result = await this.exec(pollScript(this.spec.type, probes, stops.map((entry) => entry.jobId!)));

@@ -377,7 +377,6 @@ export class RemoteTarget implements Target {
         if (this.open.size > 0) this.schedulePoll(again ? 0 : this.pollMs * this.backoff);
       });
     }, delay);
-    this.pollTimer.unref?.();
   }
 
   /** One remote command: stops, the queue, and every open attempt's markers. */

@@ -203,9 +203,10 @@ export class Expander {
     if (arrayLimit !== undefined && (type !== 'slurm' || !Number.isInteger(arrayLimit) || (arrayLimit as number) < 1)) {
       this.issue(file, [...at, 'array_limit'], type === 'slurm' ? `array_limit of target '${name}' must be a whole number ≥ 1` : `'array_limit' is for slurm targets; target '${name}' is ${type}`);
     }
+    if (raw.checksum !== undefined && typeof raw.checksum !== 'boolean') this.issue(file, [...at, 'checksum'], `checksum of target '${name}' must be true or false`);
     if (this.issues.length > before) return undefined;
     const cleanRoot = (root as string).replace(/^~\//, '').replace(/\/+$/, '') || '.';
-    return { name, type, maxParallel, host: host as string, root: cleanRoot, pollSeconds, ...(arrayLimit !== undefined ? { arrayLimit: arrayLimit as number } : {}) };
+    return { name, type, maxParallel, host: host as string, root: cleanRoot, pollSeconds, ...(arrayLimit !== undefined ? { arrayLimit: arrayLimit as number } : {}), ...(raw.checksum === true ? { checksum: true } : {}) };
   }
 
   private applyDefaults(file: string, data: Mapping, scope: Scope): Scope {

@@ -25,10 +25,10 @@ export const NODE_KEYS = [...TASK_ONLY_KEYS, ...GROUP_ONLY_KEYS, ...INHERITED_KE
 export const DEFAULTS_KEYS = INHERITED_KEYS;
 
 /** Keys of a target declaration. */
-export const TARGET_KEYS = ['type', 'max_parallel', 'description', 'host', 'root', 'poll', 'array_limit'] as const;
+export const TARGET_KEYS = ['type', 'max_parallel', 'description', 'host', 'root', 'poll', 'array_limit', 'checksum'] as const;
 
 /** Keys only remote targets (ssh, slurm) take. */
-export const REMOTE_TARGET_KEYS = ['host', 'root', 'poll'] as const;
+export const REMOTE_TARGET_KEYS = ['host', 'root', 'poll', 'checksum'] as const;
 
 /** Target types this version can run. */
 export const TARGET_TYPES = ['local', 'ssh', 'slurm'] as const;

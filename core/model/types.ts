@@ -48,6 +48,8 @@ export interface RemoteTargetSpec {
   pollSeconds: number;
   /** SLURM job arrays: how many elements of one array run at once (`--array=0-N%K`). */
   arrayLimit?: number;
+  /** Staging compares files by SHA-256 instead of size and modification time. */
+  checksum?: boolean;
 }
 
 /** One task instance of a plan: a leaf task after sweeps and groups are expanded. */

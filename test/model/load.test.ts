@@ -71,7 +71,32 @@ const BAD: { name: string; text: string; expect: string }[] = [
   {
     name: 'unsupported target type',
     text: 'version: 1\ntargets:\n  hpc: { type: pbs }\ntasks:\n  a: { run: echo a }\n',
-    expect: ":3:16: target 'hpc' has type \"pbs\"; supported types: local",
+    expect: ":3:16: target 'hpc' has type \"pbs\"; supported types: local, ssh, slurm",
+  },
+  {
+    name: 'remote target without a host',
+    text: 'version: 1\ntargets:\n  hpc: { type: slurm }\ntasks:\n  a: { run: echo a }\n',
+    expect: ":3:8: slurm target 'hpc' needs 'host'",
+  },
+  {
+    name: 'a host that is not an SSH destination',
+    text: 'version: 1\ntargets:\n  hpc: { type: ssh, host: "me@box; rm -rf ~" }\ntasks:\n  a: { run: echo a }\n',
+    expect: ":3:27: host of target 'hpc' must be an SSH destination",
+  },
+  {
+    name: 'a bad poll interval',
+    text: 'version: 1\ntargets:\n  hpc: { type: slurm, host: hpc, poll: often }\ntasks:\n  a: { run: echo a }\n',
+    expect: ":3:40: poll of target 'hpc' must be a duration",
+  },
+  {
+    name: 'array_limit on a plain host',
+    text: 'version: 1\ntargets:\n  box: { type: ssh, host: box, array_limit: 4 }\ntasks:\n  a: { run: echo a }\n',
+    expect: ":3:45: 'array_limit' is for slurm targets",
+  },
+  {
+    name: 'a remote key on the local target',
+    text: 'version: 1\ntargets:\n  local: { max_parallel: 2, host: box }\ntasks:\n  a: { run: echo a }\n',
+    expect: ":3:35: 'host' is for ssh and slurm targets",
   },
   {
     name: 'task without run or tasks',

@@ -288,7 +288,7 @@ export class RemoteTarget implements Target {
         try {
           const files = inputFiles(this.options.localRoot, entry.task.inputs, this.runRoot);
           await upload(this.connection, files, this.uploaded, {
-            hash: this.options.hashFiles,
+            hash: this.options.hashFiles ?? this.spec.checksum,
             onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress),
           });
         } catch (error) {
@@ -525,7 +525,7 @@ export class RemoteTarget implements Target {
     let exit = collect.exit;
     if (collect.files.length > 0) {
       try {
-        await download(this.connection, collect.files, { hash: this.options.hashFiles, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
+        await download(this.connection, collect.files, { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
       } catch (error) {
         if (error instanceof SshError || (error instanceof StagingError && this.connection.state !== 'online')) return;
         exit = { ...exit, exitCode: null, reason: `outputs could not be fetched: ${(error as Error).message}` };

@@ -241,7 +241,9 @@ export class SshConnection {
     this.connections++;
     let sock: net.Socket | ClientChannel | undefined = through;
     if (!sock) {
-      const socket = net.connect({ host: settings.hostName, port: settings.port });
+      // No Nagle: SFTP and polls are request/answer; waiting to batch small packets costs a
+      // delayed-ACK round (tens of ms) per request.
+      const socket = net.connect({ host: settings.hostName, port: settings.port, noDelay: true });
       socket.once('connect', () => this.localPorts.push(socket.localPort!));
       sock = socket;
     }

@@ -7,6 +7,7 @@ import type { AttemptRecord, RunRecord, RunState, Store } from '../store/store.t
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
+import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
@@ -130,7 +131,15 @@ export class Runner {
     this.remaining = this.graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
     const sorted = topologicalOrder(this.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
-    this.targets = options.targets ?? createTargets(run.plan.targets, { runId, root: run.root, ...(options.localOptions ? { local: options.localOptions } : {}), ...(options.remote ? { remote: options.remote } : {}) });
+    const remote = options.remote && {
+      ...options.remote,
+      // Kept in the store, so `flotilla status` in another process can say when it was last seen.
+      onCluster: (status: ClusterStatus) => {
+        store.event(runId, null, Date.now(), 'cluster', null, status.state, null, JSON.stringify({ destination: status.destination, lastSeen: status.lastSeen, detail: status.detail }));
+        options.remote?.onCluster?.(status);
+      },
+    };
+    this.targets = options.targets ?? createTargets(run.plan.targets, { runId, root: run.root, ...(options.localOptions ? { local: options.localOptions } : {}), ...(remote ? { remote } : {}) });
     for (const name of Object.keys(this.targets)) {
       this.queues.set(name, new PriorityQueue(priority));
       this.runningOn.set(name, 0);

@@ -333,6 +333,17 @@ export class Store {
     this.statement('INSERT INTO events (run_id, task_idx, at, kind, from_state, to_state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, taskIdx, at, kind, from, to, attempt, detail);
   }
 
+  /** The last recorded status of each cluster a run used (destination → state, last seen). */
+  clusterStatuses(runId: string): { destination: string; state: string; lastSeen: number | null; detail: string | null; at: number }[] {
+    const rows = this.statement("SELECT at, to_state, detail FROM events WHERE run_id = ? AND kind = 'cluster' ORDER BY seq").all(runId) as { at: number; to_state: string; detail: string }[];
+    const latest = new Map<string, { destination: string; state: string; lastSeen: number | null; detail: string | null; at: number }>();
+    for (const row of rows) {
+      const data = JSON.parse(row.detail) as { destination: string; lastSeen: number | null; detail: string | null };
+      latest.set(data.destination, { destination: data.destination, state: row.to_state, lastSeen: data.lastSeen, detail: data.detail, at: row.at });
+    }
+    return [...latest.values()];
+  }
+
   events(runId: string, afterSeq = 0): EventRecord[] {
     return this.statement(
       'SELECT seq, run_id AS runId, task_idx AS taskIdx, at, kind, from_state AS fromState, to_state AS toState, attempt, detail FROM events WHERE run_id = ? AND seq > ? ORDER BY seq',

@@ -67,6 +67,12 @@ describe('exactly once on the cluster (core killed)', () => {
     assert.deepEqual(after.states, { a: 'succeeded', b: 'succeeded', c: 'succeeded' });
     assert.deepEqual(after.jobs, chain.jobs, 'the same jobs, no new attempt');
     assert.equal(readFileSync(path.join(h.dir, 'c.txt'), 'utf8'), 'a\nb\nc\n');
+    // The cluster's state is kept with the run: when it was last seen, for `flotilla status`.
+    const status = JSON.parse(cli(['status', chain.runId, '--json'], { home: env.FLOTILLA_HOME!, env }).stdout) as { clusters: { destination: string; state: string; lastSeen: number | null }[] };
+    assert.equal(status.clusters.length, 1);
+    assert.equal(status.clusters[0]!.destination, 'cluster');
+    assert.ok(status.clusters[0]!.lastSeen !== null && status.clusters[0]!.lastSeen > Date.now() - 120_000);
+    assert.match(cli(['status', chain.runId], { home: env.FLOTILLA_HOME!, env }).stdout, /cluster cluster: not connected, last seen /);
   });
 
   it('SIGKILL between sbatch and recording the job id: resume adopts the job, no duplicate', async (t) => {

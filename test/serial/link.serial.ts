@@ -71,4 +71,27 @@ tasks:
     assert.equal(readFileSync(path.join(h.dir, 'b.txt'), 'utf8'), 'a\nb\n');
     assert.equal(readFileSync(path.join(h.dir, 'x.txt'), 'utf8'), 'x\n');
   });
+
+  it('a cancel made while the cluster is offline is applied when it returns', { timeout: 120_000 }, async (t) => {
+    t.after(() => execFileSync(outage, ['up']));
+    const h = remoteHarness(t, { reconnectMs: { first: 1_000, max: 2_000 } });
+    const run = h.start(`version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ROOT, poll: 1 }
+defaults: { target: hpc, retries: 0 }
+tasks:
+  long: { run: sleep 300 }
+`);
+    await waitFor(() => h.states(run.runId).long === 'running', 'the job to run');
+    execFileSync(outage, ['down', 'reject']);
+    await waitFor(() => h.clusterEvents.some((status) => status.state === 'offline'), 'the cluster to be seen offline', 30_000);
+    run.runner.cancelTask('long');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.equal(h.states(run.runId).long, 'running', 'nothing changes while the cluster cannot be reached');
+    execFileSync(outage, ['up']);
+    assert.equal(await run.done, 'failed');
+    assert.deepEqual(h.states(run.runId), { long: 'cancelled' });
+    const [attempt] = h.store.attempts(run.runId);
+    assert.equal(h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim(), 'CANCELLED');
+  });
 });

@@ -225,13 +225,19 @@ export function statusCommand(positionals: string[], values: CliOptions): number
     const counts = countStates(tasks);
     const live = run.state === 'running' ? (isDriven(run) ? 'running' : 'interrupted (resume it)') : run.state;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run: { ...run, state: live, owner: undefined, plan: undefined }, counts, tasks }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ run: { ...run, state: live, owner: undefined, plan: undefined }, counts, clusters: store.clusterStatuses(run.id), tasks }, null, 2)}\n`);
       return EXIT_OK;
     }
     const duration = (run.endedAt ?? Date.now()) - run.createdAt;
     process.stdout.write(`run ${run.id}  ${run.name}  ${live}  ${formatDuration(duration)}\n`);
     process.stdout.write(`file ${run.file}\n`);
-    process.stdout.write(`${Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(' · ')}\n\n`);
+    process.stdout.write(`${Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(' · ')}\n`);
+    for (const cluster of store.clusterStatuses(run.id)) {
+      const shown = live === 'running' ? cluster.state : 'not connected';
+      const seen = cluster.lastSeen ? `, last seen ${new Date(cluster.lastSeen).toLocaleString()}` : '';
+      process.stdout.write(`cluster ${cluster.destination}: ${shown}${cluster.detail && shown !== 'online' ? ` (${cluster.detail})` : ''}${seen}\n`);
+    }
+    process.stdout.write('\n');
     const width = Math.min(48, Math.max(4, ...tasks.map((t) => t.id.length)));
     process.stdout.write(`${'TASK'.padEnd(width)}  ${'STATE'.padEnd(9)}  TRIES  EXIT  TIME     NOTE\n`);
     for (const task of tasks) {

@@ -280,7 +280,13 @@ export class RemoteTarget implements Target {
   /** Submits every pending attempt: inputs up, then one command for the batch. */
   private async flush(): Promise<void> {
     const batch = [...this.open.values()].filter((entry) => entry.phase === 'pending');
-    if (batch.length === 0 || !(await this.ensureOnline())) return;
+    if (batch.length === 0) return;
+    if (!(await this.ensureOnline())) {
+      // Online but not ready (the home folder not learnt yet): try again shortly. Offline: the
+      // reconnect flushes.
+      if (this.connection.state === 'online' && !this.refused) setTimeout(() => this.scheduleFlush(), 1_000);
+      return;
+    }
     const ready: Open[] = [];
     for (const entry of batch) {
       if (this.open.get(openKey(entry.taskId, entry.n)) !== entry || entry.phase !== 'pending') continue;

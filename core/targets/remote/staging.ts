@@ -108,10 +108,7 @@ export async function upload(connection: SshConnection, files: FilePair[], known
   progress.totalBytes = todo.reduce((sum, file) => sum + file.size, 0);
   progress.totalFiles = todo.length;
   options.onProgress?.({ ...progress });
-  if (folders.size > 0) {
-    const made = await connection.exec(`mkdir -p -- ${[...folders].map(shellQuote).join(' ')}`);
-    if (made.code !== 0) throw new StagingError(`cannot create folders on ${connection.destination}: ${made.stderr.trim()}`);
-  }
+  for (const folder of folders) await makeFolders(sftp, folder, known, connection.destination);
   await eachLimited(todo, options.parallel ?? 8, async (file) => {
     const temporary = `${file.remote}.flotilla-part-${randomBytes(4).toString('hex')}`;
     let sent = 0;
@@ -174,6 +171,19 @@ export async function download(connection: SshConnection, files: FilePair[], opt
     options.onProgress?.({ ...progress });
   });
   return progress;
+}
+
+/** `mkdir -p` over SFTP (folders made or found are remembered in `known`). */
+async function makeFolders(sftp: SFTPWrapper, folder: string, known: Map<string, string>, host: string): Promise<void> {
+  if (known.get(folder) === 'dir' || folder === '/' || folder === '.' || folder === '') return;
+  const existing = await stat(sftp, folder);
+  if (!existing) {
+    await makeFolders(sftp, posix.dirname(folder), known, host);
+    const error = await new Promise<Error | undefined>((resolve) => sftp.mkdir(folder, (failure) => resolve(failure ?? undefined)));
+    // Made meanwhile by another transfer: fine.
+    if (error && !(await stat(sftp, folder))) throw new StagingError(`cannot create ${host}:${folder}: ${error.message}`);
+  }
+  known.set(folder, 'dir');
 }
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -11,6 +11,38 @@ interface Status {
 }
 
 describe('flotilla CLI', () => {
+  it('run --dry-run prints the local commands and the exact remote submission, and runs and connects nothing', (t) => {
+    const { dir, home, file } = workspace(
+      t,
+      `version: 1
+targets:
+  hpc: { type: slurm, host: nobody@cluster.invalid, root: /scratch/me/fl, array_limit: 2 }
+tasks:
+  prep: { run: echo prep > prep.txt }
+  sweep:
+    target: hpc
+    foreach: { i: [1, 2, 3] }
+    resources: { cpus: 2, memory: 4G, time: 90m, partition: debug }
+    run: echo "{{ i }}" > out.txt
+  post: { target: hpc, after: sweep, run: cat out.txt }
+`,
+    );
+    const result = cli(['run', file, '--dry-run'], { home });
+    assert.equal(result.code, 0, result.stderr);
+    const out = result.stdout;
+    assert.match(out, /^# dry run of .* \(5 tasks\) as run \S+: nothing is submitted/m);
+    assert.match(out, /^echo prep > prep\.txt$/m);
+    assert.match(out, /^#SBATCH --cpus-per-task=2$/m);
+    assert.match(out, /^#SBATCH --mem=4096M$/m);
+    assert.match(out, /^#SBATCH --time=90$/m);
+    assert.match(out, /^#SBATCH --partition=debug$/m);
+    assert.match(out, /sbatch --parsable --array=0-2%2 /, 'the sweep as one job array');
+    assert.match(out, /--dependency=afterok:\$j_k1:\$j_k2:\$j_k3 --kill-on-invalid-dep=yes/, 'post waits for every element');
+    assert.match(out, /'\/scratch\/me\/fl\/\S+\/\.flotilla\/sweep\[0\]\.1\/task\.sh'/);
+    assert.equal(existsSync(path.join(dir, 'prep.txt')), false, 'nothing ran');
+    assert.equal(cli(['history', '--json'], { home }).stdout.trim(), '[]', 'no run was recorded');
+  });
+
   it('validate: ok with a summary; a bad file gives FILE:LINE:COL, exit 2, and runs nothing', (t) => {
     const dir = tempDir(t);
     const home = path.join(dir, 'home');

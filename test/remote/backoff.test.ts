@@ -58,4 +58,33 @@ describe('slurm polling manners', () => {
     assert.ok(commands.every((command) => command === 'pwd' || command.includes('sbatch') || command.includes('@squeue')));
     target.dispose();
   });
+
+  it('decides from the markers once squeue has forgotten a job (after MinJobAge)', async () => {
+    const exits: Record<string, AttemptExit> = {};
+    const markers: Record<string, string> = {
+      done: 'job 7\nstart 1 node01 7\nend 2 3 \n',
+      vanished: 'job 8\nstart 1 node01 8\n',
+    };
+    const { clusters } = fakeClusters((script) => {
+      if (script === 'pwd') return '/home/me\n';
+      if (script.includes('sbatch')) return 'submitted k1 7\nsubmitted k2 8\n';
+      // squeue answers, but neither job is in it any more.
+      let out = '@squeue\n@squeue-rc 0\n';
+      for (const [key, name] of [['k1', 'done'], ['k2', 'vanished']]) if (script.includes(`'${key}'`)) out += `@a ${key}\n${markers[name!]}`;
+      return out;
+    });
+    const target = new RemoteTarget({ name: 'hpc', type: 'slurm', maxParallel: 10, host: 'fake', root: 'flotilla', pollSeconds: 1 }, { clusters, runId: 'r1', localRoot: '/tmp', pollMs: 50 });
+    for (const id of ['done', 'vanished']) {
+      target.start(
+        { runId: 'r1', task: { ...task, id, path: id, resources: { cpus: Number(id.length) } }, n: 1, cwd: '/tmp', dir: '/tmp', marker: '/tmp/m', stdout: '/tmp/o', stderr: '/tmp/e' },
+        { onStarted: () => {}, onExit: (value) => (exits[id] = value), onWithdrawn: () => {} },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    target.dispose();
+    assert.deepEqual(exits.done, { exitCode: 3, signal: null, reason: null, schedulerState: 'FAILED' });
+    // Started, never ended, gone from the queue: killed without a trace (a node lost, SIGKILL).
+    assert.equal(exits.vanished?.exitCode, null);
+    assert.match(exits.vanished?.reason ?? '', /ended without an exit status/);
+  });
 });

@@ -54,6 +54,12 @@ Host cluster inner jump
 Host inner
   ProxyJump jump
 
+Host agentonly
+  HostName ${facts.host}
+  Port ${facts.port}
+  User ${facts.keyUser.name}
+  IdentityFile none
+
 Host otp
   HostName ${facts.host}
   Port=${facts.port}
@@ -70,10 +76,10 @@ Host locked
   return { config: new SshConfig(file), dir };
 }
 
-function connection(t: Parameters<typeof tempDir>[0], destination: string, extra: { policy?: HostKeyPolicy; prompter?: Prompter; knownHosts?: KnownHosts; maxSessions?: number } = {}) {
+function connection(t: Parameters<typeof tempDir>[0], destination: string, extra: { policy?: HostKeyPolicy; prompter?: Prompter; knownHosts?: KnownHosts; maxSessions?: number; agent?: string } = {}) {
   const { config, dir } = sshConfig(t);
   const knownHosts = extra.knownHosts ?? new KnownHosts([facts.knownHosts], path.join(dir, 'flotilla_known_hosts'));
-  const ssh = new SshConnection(destination, { config, knownHosts, hostKeyPolicy: extra.policy ?? policy('reject'), agent: '', ...(extra.prompter ? { prompter: extra.prompter } : {}), ...(extra.maxSessions ? { maxSessions: extra.maxSessions } : {}) });
+  const ssh = new SshConnection(destination, { config, knownHosts, hostKeyPolicy: extra.policy ?? policy('reject'), agent: extra.agent ?? '', ...(extra.prompter ? { prompter: extra.prompter } : {}), ...(extra.maxSessions ? { maxSessions: extra.maxSessions } : {}) });
   t.after(() => ssh.close());
   return ssh;
 }
@@ -96,6 +102,25 @@ async function assertNoLogin(ports: number[]): Promise<void> {
 }
 
 describe('ssh against the test cluster', () => {
+  it('logs in through ssh-agent: no key file given, nothing asked', async (t) => {
+    const dir = tempDir(t);
+    const socket = path.join(dir, 'agent.sock');
+    const started = execFileSync('ssh-agent', ['-a', socket, '-s'], { encoding: 'utf8' });
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(started)![1]!;
+    t.after(() => process.kill(Number(pid)));
+    const keyCopy = path.join(dir, 'key');
+    copyFileSync(facts.keyUser.passphraseKey, keyCopy);
+    execFileSync('ssh-keygen', ['-p', '-P', facts.keyUser.passphrase, '-N', '', '-f', keyCopy], { stdio: 'ignore' });
+    execFileSync('ssh-add', [keyCopy], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+    const asked = prompter({});
+    const ssh = connection(t, 'agentonly', { agent: socket, prompter: asked });
+    await ssh.connect();
+    assert.equal((await ssh.exec('id -un')).stdout.trim(), facts.keyUser.name);
+    assert.deepEqual([asked.rounds.length, asked.passphrases.length], [0, 0], 'nothing was asked');
+    const port = ssh.localPorts[0]!;
+    await waitForLog((lines) => lines.filter((line) => line.startsWith('Accepted publickey') && line.includes(`port ${port} `)), 'sshd to log the key login');
+  });
+
   it('logs in with a key and runs commands, many at once on one TCP connection within MaxSessions', async (t) => {
     const before = logLength(facts);
     const ssh = connection(t, 'cluster');

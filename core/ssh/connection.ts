@@ -1,15 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import ssh2 from 'ssh2';
+import type * as Ssh2 from 'ssh2';
 import type { AuthenticationType, Client as SshClient, ClientChannel, ConnectConfig, NextAuthHandler, ParsedKey, SFTPWrapper } from 'ssh2';
 import { SshConfig } from './config.ts';
 import type { HostSettings } from './config.ts';
 import { fingerprint, hostName, keyType, KnownHosts } from './known-hosts.ts';
 import type { HostKeyPolicy, Prompter } from './ports.ts';
 
-// ssh2 is CommonJS whose exports Node cannot list for `import { … }`.
-const { Client, utils } = ssh2;
 type Client = SshClient;
+
+let loaded: typeof Ssh2 | undefined;
+/**
+ * ssh2, loaded on first use: it takes about 50 ms to load, more than the rest of a local
+ * run's start-up, and a run without remote targets never needs it.
+ */
+function ssh2(): typeof Ssh2 {
+  return (loaded ??= createRequire(import.meta.url)('ssh2') as typeof Ssh2);
+}
 
 /** Where a connection stands. `needs-login`: it can only come back with the user (a prompt). */
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'needs-login' | 'closed';
@@ -237,7 +245,7 @@ export class SshConnection {
 
   /** One TCP connection (or one through `sock`), host key checked, logged in. */
   private login(settings: HostSettings, interactive: boolean, through?: ClientChannel): Promise<Client> {
-    const client = new Client();
+    const client = new (ssh2().Client)();
     this.connections++;
     let sock: net.Socket | ClientChannel | undefined = through;
     if (!sock) {
@@ -369,13 +377,13 @@ export class SshConnection {
   /** A parsed identity file, asking for its passphrase if it is encrypted; undefined to skip it. */
   private async identity(settings: HostSettings, file: string, interactive: boolean): Promise<ParsedKey | undefined> {
     const data = readFileSync(file);
-    let parsed = utils.parseKey(data, this.passphrases.get(file));
+    let parsed = ssh2().utils.parseKey(data, this.passphrases.get(file));
     if (!(parsed instanceof Error)) return parsed;
     if (!/encrypted|passphrase/i.test(parsed.message)) return undefined;
     if (!interactive || !this.options.prompter) return undefined;
     const passphrase = await this.options.prompter.passphrase({ host: settings.alias, user: settings.user, keyFile: file }).catch(() => undefined);
     if (passphrase === undefined) throw new SshError('auth-cancelled', `no passphrase given for ${file}`);
-    parsed = utils.parseKey(data, passphrase);
+    parsed = ssh2().utils.parseKey(data, passphrase);
     if (parsed instanceof Error) throw new SshError('auth-failed', `wrong passphrase for ${file}`);
     this.passphrases.set(file, passphrase);
     return parsed;

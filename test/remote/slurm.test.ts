@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { logLength, sshdLogSince } from '../cluster.ts';
 import { tempDir, waitFor } from '../helpers.ts';
 import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
 import { jobName } from '../../core/targets/remote/scripts.ts';
@@ -149,6 +150,7 @@ tasks:
   });
 
   it('uses one TCP connection and one remote command per poll for all its jobs', async (t) => {
+    const logStart = logLength(facts);
     const h = remoteHarness(t);
     const run = h.start(`version: 1
 ${CLUSTER}tasks:
@@ -167,7 +169,7 @@ ${CLUSTER}tasks:
     const connection = h.clusters.connection('cluster');
     assert.equal(connection.localPorts.length, 1, 'one TCP connection for the whole run');
     const port = connection.localPorts[0]!;
-    const accepted = readFileSync(facts.sshdLog, 'utf8').split('\n').filter((line) => line.startsWith('Accepted') && line.includes(`port ${port} `));
+    const accepted = sshdLogSince(facts, logStart).filter((line) => line.startsWith('Accepted') && line.includes(`port ${port} `));
     assert.equal(accepted.length, 1);
   });
 

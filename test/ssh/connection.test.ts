@@ -84,20 +84,23 @@ function connection(t: Parameters<typeof tempDir>[0], destination: string, extra
   return ssh;
 }
 
+/** Where sshd's log stood when this file began (ports are reused over a long log). */
+const fileStart = logLength(facts);
+
 /** Waits until sshd's log (written a moment after the fact) gives a non-empty selection. */
-async function waitForLog(select: (lines: string[]) => string[], what: string): Promise<string[]> {
+async function waitForLog(select: (lines: string[]) => string[], what: string, since = fileStart): Promise<string[]> {
   let found: string[] = [];
-  await waitFor(() => (found = select(sshdLogSince(facts, 0))).length > 0, what);
+  await waitFor(() => (found = select(sshdLogSince(facts, since))).length > 0, what);
   return found;
 }
 
 /** The server logged these connections closing without anyone logging in on them. */
-async function assertNoLogin(ports: number[]): Promise<void> {
+async function assertNoLogin(ports: number[], since: number): Promise<void> {
   assert.ok(ports.length > 0);
   for (const port of ports) {
-    const lines = await waitForLog((all) => all.filter((line) => line.includes(`port ${port}`) && /^(Connection closed|Disconnected|Received disconnect|Connection reset)/.test(line)), `sshd to log the end of port ${port}`);
+    const lines = await waitForLog((all) => all.filter((line) => line.includes(`port ${port}`) && /^(Connection closed|Disconnected|Received disconnect|Connection reset)/.test(line)), `sshd to log the end of port ${port}`, since);
     assert.ok(lines.length > 0);
-    assert.ok(!sshdLogSince(facts, 0).some((line) => line.startsWith('Accepted') && line.includes(`port ${port} `)), `nothing logged in from port ${port}`);
+    assert.ok(!sshdLogSince(facts, since).some((line) => line.startsWith('Accepted') && line.includes(`port ${port} `)), `nothing logged in from port ${port}`);
   }
 }
 
@@ -162,10 +165,11 @@ describe('ssh against the test cluster', () => {
     assert.equal(again.asked.length, 0, 'a saved key is known');
 
     const no = policy('reject');
+    const beforeRefusal = logLength(facts);
     const refused = connection(t, 'cluster', { policy: no, knownHosts: new KnownHosts([], path.join(dir, 'other')) });
     await assert.rejects(refused.connect(), (error: unknown) => error instanceof SshError && error.code === 'host-key-rejected');
     assert.equal(refused.state, 'needs-login');
-    await assertNoLogin(refused.localPorts);
+    await assertNoLogin(refused.localPorts, beforeRefusal);
   });
 
   it('refuses a changed host key, showing both fingerprints, and runs nothing', async (t) => {
@@ -176,6 +180,7 @@ describe('ssh against the test cluster', () => {
     const file = path.join(dir, 'known_hosts');
     writeFileSync(file, `# an old key\n[${facts.host}]:${facts.port} ${otherKey}\n`);
     const asked = policy('accept-and-save');
+    const before = logLength(facts);
     const ssh = connection(t, 'cluster', { policy: asked, knownHosts: new KnownHosts([file], path.join(dir, 'flotilla')) });
     await assert.rejects(ssh.connect(), (error: unknown) => {
       assert.ok(error instanceof SshError);
@@ -186,7 +191,7 @@ describe('ssh against the test cluster', () => {
       return true;
     });
     assert.equal(asked.asked.length, 0, 'a changed key is never offered for acceptance');
-    await assertNoLogin(ssh.localPorts);
+    await assertNoLogin(ssh.localPorts, before);
   });
 
   it('reads hashed known_hosts entries written by ssh-keygen -H', async (t) => {

@@ -402,6 +402,19 @@ export class SshConnection {
     });
   }
 
+  /** Whether a reconnect is scheduled (the connection was lost and waits out its back-off). */
+  get reconnecting(): boolean {
+    return this.reconnectTimer !== undefined;
+  }
+
+  /**
+   * After a failed `connect`, keep trying in the background with back-off (without prompts);
+   * `onState` reports `online` when it succeeds.
+   */
+  reconnectLater(): void {
+    if (this.stateValue === 'offline') this.scheduleReconnect();
+  }
+
   /** Tries again after the current delay, without prompts; doubles the delay up to its cap. */
   private scheduleReconnect(): void {
     if (this.closedByUser || this.reconnectTimer) return;

@@ -54,12 +54,17 @@ tasks:
     // The laptop loses the network: packets vanish.
     execFileSync(outage, ['down', 'drop']);
     const cutAt = Date.now();
+    const connectionsAtCut = h.clusters.connection('cluster').connections;
     const offline = await waitFor(() => h.clusterEvents.find((status) => status.state === 'offline'), 'the cluster to be seen offline', 30_000);
     assert.ok(offline.lastSeen !== null && offline.lastSeen <= Date.now(), 'an offline cluster shows when it was last seen');
     const during = h.states(run.runId);
     assert.ok(!Object.values(during).some((state) => state === 'failed' || state === 'blocked'), `no task failed while offline: ${JSON.stringify(during)}`);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 60_000 - (Date.now() - cutAt))));
     const statesAtReturn = h.states(run.runId);
+    // While cut, only the connection's back-off reconnects (5 s doubling to 10 s), although the
+    // target polls every second: about 7 attempts in 60 s, not 60.
+    const attempts = h.clusters.connection('cluster').connections - connectionsAtCut;
+    assert.ok(attempts <= 10, `${attempts} connection attempts during the cut`);
     execFileSync(outage, ['up']);
     await waitFor(() => h.clusterEvents.at(-1)?.state === 'online', 'the cluster to come back', 30_000);
     const commandsAtReturn = target.commands;

@@ -219,6 +219,8 @@ export class RemoteTarget implements Target {
     try {
       if (this.connection.state !== 'online') {
         if (this.connection.state === 'needs-login' && !this.options.interactive) return false;
+        // Lost and waiting out its back-off: polls do not hurry it (the 'online' event wakes us).
+        if (this.connection.reconnecting) return false;
         await this.connection.connect(this.options.interactive === true);
       }
       if (!this.runRoot) {
@@ -239,6 +241,8 @@ export class RemoteTarget implements Target {
       return true;
     } catch (error) {
       if (!(error instanceof SshError)) throw error;
+      // Unreachable: keep trying in the background, with back-off.
+      if (error.code === 'offline' || error.code === 'connect-failed') this.connection.reconnectLater();
       if (['host-key-changed', 'host-key-revoked', 'host-key-rejected', 'auth-failed', 'auth-cancelled'].includes(error.code)) {
         this.failAll(error.message);
       }

@@ -99,4 +99,30 @@ tasks:
     const [attempt] = h.store.attempts(run.runId);
     assert.equal(h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim(), 'CANCELLED');
   });
+
+  it('a resume while the cluster cannot be reached does not wait for it; its jobs are adopted on return', { timeout: 120_000 }, async (t) => {
+    t.after(() => execFileSync(outage, ['up']));
+    const h = remoteHarness(t, { reconnectMs: { first: 1_000, max: 2_000 } });
+    const run = h.start(`version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ROOT, poll: 1 }
+defaults: { retries: 0 }
+tasks:
+  remote: { target: hpc, run: sleep 6; echo remote > r.txt, outputs: [r.txt] }
+  here: { target: local, run: sleep 1; echo here > here.txt }
+  after here: { target: local, after: here, run: echo next > next.txt }
+`);
+    await waitFor(() => h.states(run.runId).remote === 'running', 'the job to run');
+    run.runner.detach();
+    assert.equal(await run.done, 'running');
+    execFileSync(outage, ['down', 'reject']);
+    const again = h.resume(run.runId);
+    // The local branch goes on while the cluster is away.
+    await waitFor(() => h.states(run.runId)['after here'] === 'succeeded', 'the local tasks to finish', 30_000);
+    assert.equal(h.states(run.runId).remote, 'running');
+    execFileSync(outage, ['up']);
+    assert.equal(await again.done, 'succeeded', JSON.stringify(h.store.attempts(run.runId)));
+    assert.equal(readFileSync(path.join(h.dir, 'r.txt'), 'utf8'), 'remote\n');
+    assert.equal(h.store.attempts(run.runId).filter((attempt) => attempt.target === 'hpc').length, 1, 'adopted, not submitted again');
+  });
 });

@@ -392,7 +392,8 @@ export class RemoteTarget implements Target {
   /** One remote command: stops, the queue, and every open attempt's markers. */
   private async poll(): Promise<void> {
     const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending');
-    if (entries.length === 0 || !(await this.ensureOnline())) return;
+    if (entries.length === 0) return;
+    if (!(await this.ensureOnline())) return this.adoptUnseen(entries);
     const stops = entries.filter((entry) => entry.stop && !entry.stopSent && entry.jobId);
     const probes: Probe[] = entries.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
     const began = Date.now();
@@ -402,7 +403,7 @@ export class RemoteTarget implements Target {
       const result = await this.exec(pollScript(this.spec.type, probes, stops.map((entry) => entry.jobId!)));
       answer = parsePoll(result.stdout);
     } catch {
-      return; // offline: the reconnect polls again
+      return this.adoptUnseen(entries); // offline: the reconnect polls again
     }
     for (const entry of stops) entry.stopSent = true;
     const slow = Date.now() - began > SLOW_MS;
@@ -493,6 +494,14 @@ export class RemoteTarget implements Target {
       return this.end(entry, undefined, entry.stop === 'cancel' ? 'cancelled before it started' : 'a job it ran after did not succeed');
     }
     return this.end(entry, { exitCode: null, signal: null, reason: `job ${jobId} left the queue without starting${row ? ` (${row.state})` : ''}`, schedulerState: row?.state ?? null });
+  }
+
+  /**
+   * Adoptions waiting for a host that cannot be reached are answered `queued`: a resume does
+   * not wait for the network, and what the host says later arrives through the events.
+   */
+  private adoptUnseen(entries: Open[]): void {
+    for (const entry of entries) if (entry.adoption) this.settleAdoption(entry, { kind: 'queued' });
   }
 
   private started(entry: Open, markers: AttemptMarkers): StartedAttempt {

@@ -38,7 +38,7 @@ tasks:
     assert.match(out, /^#SBATCH --partition=debug$/m);
     assert.match(out, /sbatch --parsable --array=0-2%2 /, 'the sweep as one job array');
     assert.match(out, /--dependency=afterok:\$j_k1:\$j_k2:\$j_k3 --kill-on-invalid-dep=yes/, 'post waits for every element');
-    assert.match(out, /'\/scratch\/me\/fl\/\S+\/\.flotilla\/sweep\[0\]\.1\/task\.sh'/);
+    assert.match(out, /'\/scratch\/me\/fl\/(\S+)\/\.flotilla\/\1\/sweep\[0\]\.1\/task\.sh'/);
     assert.equal(existsSync(path.join(dir, 'prep.txt')), false, 'nothing ran');
     assert.equal(cli(['history', '--json'], { home }).stdout.trim(), '[]', 'no run was recorded');
   });

@@ -38,8 +38,8 @@ describe('slurm polling manners', () => {
       if (script === 'pwd') return '/home/me\n';
       if (script.includes('sbatch')) return 'submitted k1 42\n';
       const key = /printf '@a %s\\n' '?(k\d+)/.exec(script)?.[1] ?? 'k1';
-      if (failing) return `@squeue\nslurm_load_jobs error: Socket timed out on send/recv operation\n@squeue-rc 1\n@a ${key}\njob 42\n`;
-      return `@squeue\n42|COMPLETED|None|x\n@squeue-rc 0\n@a ${key}\njob 42\nstart 1 node01 42\nend 2 0 \n`;
+      if (failing) return `@squeue\nslurm_load_jobs error: Socket timed out on send/recv operation\n@squeue-rc 1\n@a ${key}\njob 42\n@end\n`;
+      return `@squeue\n42|COMPLETED|None|x\n@squeue-rc 0\n@a ${key}\njob 42\nstart 1 node01 42\nend 2 0 \n@end\n`;
     });
     const target = new RemoteTarget({ name: 'hpc', type: 'slurm', maxParallel: 10, host: 'fake', root: 'flotilla', pollSeconds: 1 }, { clusters, runId: 'r1', localRoot: '/tmp', pollMs: 50 });
     target.start(
@@ -71,7 +71,7 @@ describe('slurm polling manners', () => {
       // squeue answers, but neither job is in it any more.
       let out = '@squeue\n@squeue-rc 0\n';
       for (const [key, name] of [['k1', 'done'], ['k2', 'vanished']]) if (script.includes(`'${key}'`)) out += `@a ${key}\n${markers[name!]}`;
-      return out;
+      return `${out}@end\n`;
     });
     const target = new RemoteTarget({ name: 'hpc', type: 'slurm', maxParallel: 10, host: 'fake', root: 'flotilla', pollSeconds: 1 }, { clusters, runId: 'r1', localRoot: '/tmp', pollMs: 50 });
     for (const id of ['done', 'vanished']) {
@@ -86,5 +86,28 @@ describe('slurm polling manners', () => {
     // Started, never ended, gone from the queue: killed without a trace (a node lost, SIGKILL).
     assert.equal(exits.vanished?.exitCode, null);
     assert.match(exits.vanished?.reason ?? '', /ended without an exit status/);
+  });
+
+  it('an answer cut short by a dropped connection decides nothing', async () => {
+    let cut = true;
+    const exits: AttemptExit[] = [];
+    const { clusters } = fakeClusters((script) => {
+      if (script === 'pwd') return '/home/me\n';
+      if (script.includes('sbatch')) return 'submitted k1 42\n@end\n';
+      // Cut: the queue no longer lists the job, and the markers never came.
+      if (cut) return '@squeue\n@squeue-rc 0\n@a k1\njob 42\n';
+      return '@squeue\n@squeue-rc 0\n@a k1\njob 42\nstart 1 node01 42\nend 2 0 \n@end\n';
+    });
+    const target = new RemoteTarget({ name: 'hpc', type: 'slurm', maxParallel: 10, host: 'fake', root: 'flotilla', pollSeconds: 1 }, { clusters, runId: 'r1', localRoot: '/tmp', pollMs: 50 });
+    target.start(
+      { runId: 'r1', task, n: 1, cwd: '/tmp', dir: '/tmp', marker: '/tmp/m', stdout: '/tmp/o', stderr: '/tmp/e' },
+      { onStarted: () => {}, onExit: (value) => exits.push(value), onWithdrawn: () => assert.fail('not withdrawn') },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(exits.length, 0, 'half an answer is no evidence that the job left the queue');
+    cut = false;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    target.dispose();
+    assert.deepEqual(exits.map((exit) => exit.exitCode), [0]);
   });
 });

@@ -39,7 +39,7 @@ export function dryRun(plan: Plan, runId: string): string {
         continue;
       }
       const cwd = remoteCwd(runRoot, task.cwd);
-      const submission: Submission = { key: `k${submissions.length + 1}`, runId, task, n: 1, cwd, dir: remoteAttemptDir(cwd, task.id, 1), after };
+      const submission: Submission = { key: `k${submissions.length + 1}`, runId, task, n: 1, cwd, dir: remoteAttemptDir(cwd, runId, task.id, 1), after };
       byId.set(task.id, submission);
       submissions.push(submission);
       if (task.inputs.length > 0) out.push(`# ${task.id}: first staged up (SFTP): ${task.inputs.join(', ')}`);

@@ -52,7 +52,14 @@ interface Open {
   collect?: { files: FilePair[]; exit: AttemptExit };
   /** Resolves a pending `adopt`. */
   adoption?: (adoption: Adoption) => void;
+  /** Its submission command is on its way (polls leave it alone until the answer). */
+  inFlight?: boolean;
+  /** Its folder holds a `submitting` marker of a submission that died: replace it. */
+  stale?: boolean;
 }
+
+/** A `submitting` marker without a job after this long belongs to a submission that died. */
+const STALE_SUBMISSION_S = 120;
 
 /** Polls back off to this many times the interval while the scheduler answers slowly or refuses. */
 const MAX_BACKOFF = 8;
@@ -84,6 +91,9 @@ export class RemoteTarget implements Target {
   private flushTimer: NodeJS.Immediate | undefined;
   private flushing: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The last unexpected error of a poll or submission (kept, not thrown: the run goes on). */
+  lastError: unknown;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
   private keys = 0;
@@ -201,6 +211,7 @@ export class RemoteTarget implements Target {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.pollTimer);
+    clearTimeout(this.retryTimer);
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.unwatch();
   }
@@ -236,7 +247,7 @@ export class RemoteTarget implements Target {
       for (const entry of this.open.values()) {
         if (entry.dir) continue;
         entry.cwd = remoteCwd(this.runRoot, entry.task.cwd);
-        entry.dir = remoteAttemptDir(entry.cwd, entry.taskId, entry.n);
+        entry.dir = remoteAttemptDir(entry.cwd, this.options.runId, entry.taskId, entry.n);
       }
       return true;
     } catch (error) {
@@ -277,7 +288,11 @@ export class RemoteTarget implements Target {
         void this.flushing.then(() => this.scheduleFlush());
         return;
       }
-      this.flushing = this.flush().finally(() => (this.flushing = undefined));
+      this.flushing = this.flush()
+        .catch((error: unknown) => {
+          this.lastError = error;
+        })
+        .finally(() => (this.flushing = undefined));
     });
   }
 
@@ -288,7 +303,7 @@ export class RemoteTarget implements Target {
     if (!(await this.ensureOnline())) {
       // Online but not ready (the home folder not learnt yet): try again shortly. Offline: the
       // reconnect flushes.
-      if (this.connection.state === 'online' && !this.refused) setTimeout(() => this.scheduleFlush(), 1_000);
+      if (this.connection.state === 'online' && !this.refused) this.retryFlushSoon();
       return;
     }
     const ready: Open[] = [];
@@ -302,7 +317,11 @@ export class RemoteTarget implements Target {
             onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress),
           });
         } catch (error) {
-          if (error instanceof SshError) return; // offline: tried again on reconnect
+          if (error instanceof SshError) {
+            // Offline: tried again on reconnect. Online (a channel refused): shortly.
+            if (this.connection.state === 'online') this.retryFlushSoon();
+            return;
+          }
           this.forget(entry);
           entry.events.onExit({ exitCode: null, signal: null, reason: `staging failed: ${(error as Error).message}`, schedulerState: null });
           continue;
@@ -313,6 +332,8 @@ export class RemoteTarget implements Target {
     const byKey = new Map(ready.map((entry) => [entry.key, entry]));
     const submissions: Submission[] = [];
     for (const entry of ready) {
+      // Cancelled while inputs went up.
+      if (this.open.get(openKey(entry.taskId, entry.n)) !== entry || entry.phase !== 'pending') continue;
       const after: Submission['after'] = [];
       let missing: string | undefined;
       for (const ref of entry.after) {
@@ -326,23 +347,30 @@ export class RemoteTarget implements Target {
         entry.events.onWithdrawn(`${missing} has no job to wait for`);
         continue;
       }
-      submissions.push({ key: entry.key, runId: this.options.runId, task: entry.task, n: entry.n, cwd: entry.cwd, dir: entry.dir, after });
+      submissions.push({ key: entry.key, runId: this.options.runId, task: entry.task, n: entry.n, cwd: entry.cwd, dir: entry.dir, after, ...(entry.stale ? { stale: true } : {}) });
     }
     if (submissions.length === 0) return;
     // From here on the answer may be lost: the attempts are unsure until a poll finds their jobs.
-    for (const s of submissions) byKey.get(s.key)!.phase = 'unsure';
-    let answer: string;
+    for (const s of submissions) {
+      const entry = byKey.get(s.key)!;
+      entry.phase = 'unsure';
+      entry.inFlight = true;
+      entry.stale = false;
+    }
+    let answer = '';
     try {
       const result = await this.exec(submitScript(submissions, { kind: this.spec.type, runRoot: this.runRoot, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel }));
       answer = result.stdout;
       // Tests stop here: the jobs exist, the store does not know them.
       failpoint('after-submit');
     } catch {
-      this.schedulePoll(this.pollMs);
-      return;
+      // The answer is lost; the polls find out what happened.
     }
+    for (const s of submissions) byKey.get(s.key)!.inFlight = false;
+    // Only whole lines count: an answer cut short may end in half a job id.
+    const whole = answer.includes('\n@end\n') || answer.startsWith('@end\n') ? answer : answer.slice(0, answer.lastIndexOf('\n') + 1);
     const answered = new Set<string>();
-    for (const line of answer.split('\n')) {
+    for (const line of whole.split('\n')) {
       const [word, key = '', ...rest] = line.split(' ');
       const entry = byKey.get(key);
       if (!entry || this.open.get(openKey(entry.taskId, entry.n)) !== entry) continue;
@@ -353,7 +381,9 @@ export class RemoteTarget implements Target {
       } else if (word === 'refused') {
         this.forget(entry);
         const message = rest.join(' ').trim();
-        entry.events.onExit({ exitCode: null, signal: null, reason: `${this.spec.type === 'slurm' ? 'sbatch' : 'start'} refused: ${message || 'no message'}`, schedulerState: null });
+        // A dependency SLURM no longer knows (it ended long ago): not a failure, decide again.
+        if (entry.after.length > 0 && /depend/i.test(message)) entry.events.onWithdrawn(`sbatch refused the dependency: ${message}`);
+        else entry.events.onExit({ exitCode: null, signal: null, reason: `${this.spec.type === 'slurm' ? 'sbatch' : 'start'} refused: ${message || 'no message'}`, schedulerState: null });
       } else if (word === 'withdrawn') {
         this.forget(entry);
         entry.events.onWithdrawn(rest.join(' '));
@@ -362,6 +392,14 @@ export class RemoteTarget implements Target {
     // A stop asked for while the batch was on its way is sent now.
     if ([...byKey.values()].some((entry) => entry.stop)) this.schedulePoll(0);
     else this.schedulePoll(this.pollMs);
+  }
+
+  private retryFlushSoon(): void {
+    if (this.disposed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.scheduleFlush();
+    }, 2_000);
   }
 
   private learnJob(entry: Open, jobId: string): void {
@@ -380,7 +418,11 @@ export class RemoteTarget implements Target {
     clearTimeout(this.pollTimer);
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
-      this.polling = this.poll().finally(() => {
+      this.polling = this.poll()
+        .catch((error: unknown) => {
+          this.lastError = error;
+        })
+        .finally(() => {
         this.polling = undefined;
         const again = this.pollAgain;
         this.pollAgain = false;
@@ -391,7 +433,7 @@ export class RemoteTarget implements Target {
 
   /** One remote command: stops, the queue, and every open attempt's markers. */
   private async poll(): Promise<void> {
-    const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending');
+    const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending' && !entry.inFlight);
     if (entries.length === 0) return;
     if (!(await this.ensureOnline())) return this.adoptUnseen(entries);
     const stops = entries.filter((entry) => entry.stop && !entry.stopSent && entry.jobId);
@@ -400,11 +442,13 @@ export class RemoteTarget implements Target {
     this.polls++;
     let answer: PollAnswer;
     try {
-      const result = await this.exec(pollScript(this.spec.type, probes, stops.map((entry) => entry.jobId!)));
+      const result = await this.exec(pollScript(this.spec.type, probes, stops.map((entry) => ({ jobId: entry.jobId!, dir: entry.dir, unlessStarted: entry.stop === 'withdraw' }))));
       answer = parsePoll(result.stdout);
     } catch {
       return this.adoptUnseen(entries); // offline: the reconnect polls again
     }
+    // Cut short (the connection dropped mid-answer): decide nothing from half an answer.
+    if (!answer.complete) return this.adoptUnseen(entries);
     for (const entry of stops) entry.stopSent = true;
     const slow = Date.now() - began > SLOW_MS;
     if (answer.queueError !== null || slow) this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
@@ -471,7 +515,8 @@ export class RemoteTarget implements Target {
           schedulerState: state,
         });
       }
-      return;
+      // squeue failed: still running as far as anyone knows.
+      return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
     }
     if (alive) {
       entry.phase = 'queued';
@@ -484,8 +529,12 @@ export class RemoteTarget implements Target {
     }
     if (this.spec.type === 'slurm' && !queue) return this.settleAdoption(entry, { kind: 'queued' }); // squeue failed: ask again later
     if (!jobId) {
+      // A submission under way (its answer lost): wait for its job to show, unless it died.
+      if (markers.submitting !== null && markers.submitting < STALE_SUBMISSION_S) return this.settleAdoption(entry, { kind: 'queued' });
+      entry.stale = markers.submitting !== null;
       // Never submitted (the core stopped first, or the answer was lost before sbatch ran).
       if (entry.adoption) return this.settleAdoption(entry, { kind: 'not-started' }, true);
+      if (entry.stop) return this.end(entry, undefined, entry.stop === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted');
       entry.phase = 'pending';
       this.scheduleFlush();
       return;
@@ -501,7 +550,11 @@ export class RemoteTarget implements Target {
    * not wait for the network, and what the host says later arrives through the events.
    */
   private adoptUnseen(entries: Open[]): void {
-    for (const entry of entries) if (entry.adoption) this.settleAdoption(entry, { kind: 'queued' });
+    for (const entry of entries) {
+      if (!entry.adoption) continue;
+      if (entry.started) this.settleAdoption(entry, { kind: 'running', started: { pid: 0, pidStart: null, host: this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}) } });
+      else this.settleAdoption(entry, { kind: 'queued' });
+    }
   }
 
   private started(entry: Open, markers: AttemptMarkers): StartedAttempt {

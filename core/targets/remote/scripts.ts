@@ -20,9 +20,12 @@ export function remoteCwd(runRoot: string, taskCwd: string): string {
   return posix.isAbsolute(taskCwd) ? posix.normalize(taskCwd) : posix.join(runRoot, taskCwd === '' ? '.' : taskCwd);
 }
 
-/** An attempt's hidden folder beside the task's files: `<cwd>/.flotilla/<task>.<n>`. */
-export function remoteAttemptDir(cwd: string, taskId: string, n: number): string {
-  return posix.join(cwd, '.flotilla', `${taskId.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`);
+/**
+ * An attempt's hidden folder beside the task's files: `<cwd>/.flotilla/<run>/<task>.<n>` (the
+ * run id keeps runs apart when `cwd` is absolute and shared between runs).
+ */
+export function remoteAttemptDir(cwd: string, runId: string, taskId: string, n: number): string {
+  return posix.join(cwd, '.flotilla', runId, `${taskId.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`);
 }
 
 /**
@@ -117,7 +120,8 @@ export function wrapperScript(options: WrapperOptions): string {
     // A trapped signal interrupts `wait`: wait again for the task's own status.
     'while [ -n "$sig" ] && kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done',
   );
-  if (options.kind === 'ssh' && limit !== undefined) lines.push('kill "$watchdog" 2>/dev/null');
+  // (It ignores TERM, so only KILL stops it.)
+  if (options.kind === 'ssh' && limit !== undefined) lines.push('kill -KILL "$watchdog" 2>/dev/null');
   lines.push('echo "end $(date +%s) $rc $sig" >> "$d/status"', 'exit $rc', '');
   return lines.join('\n');
 }
@@ -143,6 +147,8 @@ export interface Submission {
   dir: string;
   /** Job ids it runs after, or keys of attempts earlier in the same batch. */
   after: ({ jobId: string } | { key: string })[];
+  /** An earlier submission left `submitting` behind long ago without a job: replace it. */
+  stale?: boolean;
 }
 
 /** Shell variable holding the job id of a batch key. */
@@ -208,6 +214,8 @@ export function submitScript(batch: Submission[], options: SubmitOptions): strin
     if (group.length > 1) parts.push(arraySubmit(group, options));
     else parts.push(singleSubmit(group[0]!, options));
   }
+  // The answer is whole only with this last line (a dropped connection cuts it short).
+  parts.push('echo @end');
   return parts.join('\n') + '\n';
 }
 
@@ -233,9 +241,13 @@ function singleSubmit(s: Submission, options: SubmitOptions): string {
     submit = `(cd -- ${dir} && nohup setsid /bin/sh job.sh < /dev/null > /dev/null 2> submit.err & echo $! > ${q(`${s.dir}/jobid`)}); ${v}=$(cat ${q(`${s.dir}/jobid`)})`;
   }
   const guard = waits.map((w) => `[ -n "$${w}" ]`).join(' && ');
-  const body = `if [ -s ${q(`${s.dir}/jobid`)} ]; then ${v}=$(cat ${q(`${s.dir}/jobid`)}); else ${submit}; fi`;
+  // `submitting` is made (atomically) before sbatch: a second submission while the first one's
+  // answer is lost finds it and submits nothing; `stale` lets a long-dead one be replaced.
+  const marker = q(`${s.dir}/submitting`);
+  const clear = s.stale ? `rmdir ${marker} 2>/dev/null; ` : '';
+  const body = `${clear}if [ -s ${q(`${s.dir}/jobid`)} ]; then ${v}=$(cat ${q(`${s.dir}/jobid`)}); elif mkdir ${marker} 2>/dev/null; then ${submit}; else ${v}=; echo ${q(`busy ${s.key}`)}; fi`;
   lines.push(guard ? `${v}=\nif ${guard}; then ${body}; else echo ${q(`withdrawn ${s.key}`)} 'a job it runs after was not submitted'; fi` : body);
-  lines.push(`if [ -n "$${v}" ]; then printf 'submitted %s %s\\n' ${q(s.key)} "$${v}"; elif [ -e ${q(`${s.dir}/submit.err`)} ]; then refused ${q(s.key)} ${q(`${s.dir}/submit.err`)}; fi`);
+  lines.push(`if [ -n "$${v}" ]; then printf 'submitted %s %s\\n' ${q(s.key)} "$${v}"; elif [ -d ${marker} ] && [ -e ${q(`${s.dir}/submit.err`)} ]; then rmdir ${marker}; refused ${q(s.key)} ${q(`${s.dir}/submit.err`)}; fi`);
   return lines.join('\n');
 }
 
@@ -254,21 +266,29 @@ function arraySubmit(group: Submission[], options: SubmitOptions): string {
     `--array=0-${group.length - 1}%${Math.max(1, options.arrayLimit)}`,
     `--job-name=${arrayJobName(first.runId, ad)}`,
     `--comment=${q(jobComment(first.runId, first.task.path, first.n))}`,
-    `--output=${q(`${ad}/%a.log`)}`,
+    `--output=${q(`${ad.replaceAll('%', '%%')}/%a.log`)}`,
     `--chdir=${q(ad)}`,
   ];
   lines.push(
-    `if [ -s ${q(`${ad}/jobid`)} ]; then ${v}=$(cat ${q(`${ad}/jobid`)}); else ${v}=$(sbatch ${flags.join(' ')} ${q(`${ad}/job.sh`)} 2> ${q(`${ad}/submit.err`)}) && ${v}=\${${v}%%;*} && [ -n "$${v}" ] && printf '%s\\n' "$${v}" > ${q(`${ad}/jobid`)} || ${v}=; fi`,
+    `${group.some((s) => s.stale) ? `rmdir ${q(`${ad}/submitting`)} 2>/dev/null; ` : ''}if [ -s ${q(`${ad}/jobid`)} ]; then ${v}=$(cat ${q(`${ad}/jobid`)}); elif mkdir ${q(`${ad}/submitting`)} 2>/dev/null; then ${v}=$(sbatch ${flags.join(' ')} ${q(`${ad}/job.sh`)} 2> ${q(`${ad}/submit.err`)}) && ${v}=\${${v}%%;*} && [ -n "$${v}" ] && printf '%s\\n' "$${v}" > ${q(`${ad}/jobid`)} || { ${v}=; rmdir ${q(`${ad}/submitting`)}; }; else ${v}=; busy=1; fi`,
   );
   group.forEach((s, index) => {
     lines.push(
-      `if [ -n "$${v}" ]; then printf '%s_%s\\n' "$${v}" ${index} > ${q(`${s.dir}/jobid`)}; printf 'submitted %s %s_%s\\n' ${q(s.key)} "$${v}" ${index}; else refused ${q(s.key)} ${q(`${ad}/submit.err`)}; fi`,
+      `if [ -n "$${v}" ]; then printf '%s_%s\\n' "$${v}" ${index} > ${q(`${s.dir}/jobid`)}; printf 'submitted %s %s_%s\\n' ${q(s.key)} "$${v}" ${index}; elif [ -n "\${busy:-}" ]; then echo ${q(`busy ${s.key}`)}; else refused ${q(s.key)} ${q(`${ad}/submit.err`)}; fi`,
     );
     // Later attempts of the batch may wait for this element.
     if (s !== first) lines.push(`${jobVar(s.key)}=\${${v}:+\${${v}}_${index}}`);
   });
   lines.push(`${v}=\${${v}:+\${${v}}_0}`);
   return lines.join('\n');
+}
+
+/** A stop request a poll sends first. */
+export interface Stop {
+  jobId: string;
+  dir: string;
+  /** Withdrawals: only when the attempt has not started. */
+  unlessStarted: boolean;
 }
 
 /** One attempt whose state a poll reads. */
@@ -287,11 +307,13 @@ export interface Probe {
  * `@squeue-rc N`, then per attempt `@a KEY` followed by `job ID`, its status lines, `note
  * timelimit`, `alive`, `array INDEX DIR`, `file SIZE MTIME PATH`.
  */
-export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: string[]): string {
+export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]): string {
   const parts: string[] = [];
-  if (stops.length > 0) {
-    if (kind === 'slurm') parts.push(`scancel ${stops.map(q).join(' ')} 2>&1 | sed 's/^/@scancel /'`);
-    else for (const pid of stops) if (/^\d+$/.test(pid)) parts.push(`kill -TERM -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null`);
+  for (const stop of stops) {
+    // A withdrawal only stops what has not started (its folder has no status yet).
+    const guard = stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || ` : '';
+    if (kind === 'slurm') parts.push(`${guard}scancel ${q(stop.jobId)} 2>&1 | sed 's/^/@scancel /'`);
+    else if (/^\d+$/.test(stop.jobId)) parts.push(`${guard}kill -TERM -${stop.jobId} 2>/dev/null || ${guard}kill -TERM ${stop.jobId} 2>/dev/null`);
   }
   if (kind === 'slurm') parts.push(`echo @squeue`, `squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1; echo "@squeue-rc $?"`);
   for (const probe of probes) {
@@ -300,6 +322,7 @@ export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: string
       `printf '@a %s\\n' ${q(probe.key)}`,
       `if [ -s ${d}/jobid ]; then sed 's/^/job /' ${d}/jobid; elif [ -s ${d}/array ]; then printf 'array %s %s\\n' "$(sed -n 1p ${d}/array)" "$(sed -n 2p ${d}/array)"; fi`,
       `cat ${d}/status 2>/dev/null`,
+      `[ -d ${d}/submitting ] && [ ! -s ${d}/jobid ] && echo "submitting $(( $(date +%s) - $(stat -c %Y ${d}/submitting) ))"`,
     );
     if (kind === 'slurm') parts.push(`grep -qs 'DUE TO TIME LIMIT' ${d}/slurm.log && echo 'note timelimit'`);
     else parts.push(`[ -s ${d}/jobid ] && kill -0 "$(cat ${d}/jobid)" 2>/dev/null && echo alive`);
@@ -307,12 +330,15 @@ export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: string
       parts.push(`grep -qs '^end [0-9]* 0 *$' ${d}/status && (cd -- ${q(probe.cwd)} && find ${probe.outputRoots.map((root) => q(root)).join(' ')} -type f -printf 'file %s %T@ %p\\n' 2>/dev/null)`);
     }
   }
-  parts.push('true');
+  // The answer is whole only with this last line (a dropped connection cuts it short).
+  parts.push('echo @end');
   return parts.join('\n') + '\n';
 }
 
 /** A parsed poll answer. */
 export interface PollAnswer {
+  /** Whether the answer arrived whole (its `@end` line). */
+  complete: boolean;
   /** Null when `squeue` failed (its message in `queueError`) or was not asked. */
   queue: Map<string, { state: string; reason: string; name: string }> | null;
   queueError: string | null;
@@ -326,15 +352,21 @@ export interface AttemptMarkers {
   end: { at: number; status: number; signal: string | null } | null;
   timeout: boolean;
   alive: boolean;
+  /** Seconds since a submission began that has not recorded a job (yet). */
+  submitting: number | null;
   files: { path: string; size: number; mtime: number }[];
 }
 
 export function parsePoll(text: string): PollAnswer {
-  const answer: PollAnswer = { queue: null, queueError: null, attempts: new Map() };
+  const answer: PollAnswer = { complete: false, queue: null, queueError: null, attempts: new Map() };
   let section: 'none' | 'queue' | 'attempt' = 'none';
   let current: AttemptMarkers | undefined;
   const queueLines: string[] = [];
   for (const line of text.split('\n')) {
+    if (line === '@end') {
+      answer.complete = true;
+      break;
+    }
     if (line === '@squeue') {
       section = 'queue';
       continue;
@@ -352,7 +384,7 @@ export function parsePoll(text: string): PollAnswer {
       continue;
     }
     if (line.startsWith('@a ')) {
-      current = { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, files: [] };
+      current = { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [] };
       answer.attempts.set(line.slice(3), current);
       section = 'attempt';
       continue;
@@ -365,8 +397,12 @@ export function parsePoll(text: string): PollAnswer {
     const [word, ...rest] = line.split(' ');
     if (word === 'job' && rest[0]) current.jobId = rest[0];
     else if (word === 'array' && rest.length >= 2) current.array = { index: Number(rest[0]), dir: rest.slice(1).join(' ') };
-    else if (word === 'start') current.start = { at: Number(rest[0]) * 1000, host: rest[1] ?? '' };
-    else if (word === 'end') current.end = { at: Number(rest[0]) * 1000, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
+    else if (word === 'start') {
+      current.start = { at: Number(rest[0]) * 1000, host: rest[1] ?? '' };
+      // A requeued job starts again: an end before this start belongs to its earlier run.
+      current.end = null;
+    } else if (word === 'end' && /^\d+$/.test(rest[1] ?? '')) current.end = { at: Number(rest[0]) * 1000, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
+    else if (word === 'submitting' && /^-?\d+$/.test(rest[0] ?? '')) current.submitting = Number(rest[0]);
     else if (word === 'timeout' || (word === 'note' && rest[0] === 'timelimit')) current.timeout = true;
     else if (word === 'alive') current.alive = true;
     else if (word === 'file' && rest.length >= 3) current.files.push({ size: Number(rest[0]), mtime: Math.floor(Number(rest[1])), path: rest.slice(2).join(' ').replace(/^\.\//, '') });

@@ -153,7 +153,13 @@ export class SshConnection {
     for (let attempt = 1; ; attempt++) {
       const client = this.online();
       await this.acquire();
-      const opened = await new Promise<ClientChannel | Error>((resolve) => open(client, (error, channel) => resolve(error ?? channel)));
+      const opened = await new Promise<ClientChannel | Error>((resolve) =>
+        open(client, (error, channel) => {
+          // The exit status can arrive before anyone awaiting this listens: keep it now.
+          if (!error) watchExit(channel);
+          resolve(error ?? channel);
+        }),
+      );
       if (!(opened instanceof Error)) {
         opened.once('close', () => this.release());
         return opened;
@@ -464,19 +470,28 @@ export class SshConnection {
 }
 
 /** Reads a channel to its end. */
+/** Exit statuses of open channels, recorded from the moment each opened. */
+const exits = new WeakMap<ClientChannel, { code: number | null; signal: string | null }>();
+
+function watchExit(channel: ClientChannel): void {
+  const status = { code: null as number | null, signal: null as string | null };
+  exits.set(channel, status);
+  channel.on('exit', (exitCode: number | null, exitSignal?: string) => {
+    status.code = exitCode ?? null;
+    status.signal = exitSignal ?? null;
+  });
+}
+
 function collect(channel: ClientChannel, input?: string | Buffer): Promise<ExecResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let code: number | null = null;
-    let signal: string | null = null;
     channel.on('data', (chunk: Buffer) => out.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    channel.on('exit', (exitCode: number | null, exitSignal?: string) => {
-      code = exitCode ?? null;
-      signal = exitSignal ?? null;
+    channel.on('close', () => {
+      const status = exits.get(channel) ?? { code: null, signal: null };
+      resolve({ code: status.code, signal: status.signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
-    channel.on('close', () => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
     channel.end(input);
   });
 }

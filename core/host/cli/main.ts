@@ -25,6 +25,7 @@ const USAGE = `usage: flotilla <command> [options]
   resubmit RUN (--failed | TASK…) [--downstream]
   cancel RUN [TASK]
   shell RUN TASK                         a shell in the task's folder, where it runs (local or over SSH)
+  serve [--port N]                       web mode: the core on 127.0.0.1 behind a token (prints the URL)
   history [--json] [--limit N]
 
 RUN is a run id, a unique prefix of one, or 'last'. Runs are kept in $FLOTILLA_HOME (~/.flotilla).`;
@@ -61,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         return historyCommand(positionals, values);
       case 'shell':
         return await shellCommand(positionals);
+      case 'serve':
+        return await (await import('./serve.ts')).serveCommand(values);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

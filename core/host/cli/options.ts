@@ -24,6 +24,7 @@ const OPTIONS = {
   stdout: { type: 'boolean' },
   failed: { type: 'boolean' },
   limit: { type: 'string' },
+  port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 

@@ -4,8 +4,9 @@
  * `Result` values whose errors carry a string code. Hosts validate arguments against these
  * schemas before anything runs.
  *
- * This first part covers reading: workflows (validate), runs (list, status) and tasks (attempts,
- * logs). Starting and steering runs, clusters and events come next, on the same pattern.
+ * So far: workflows (validate), runs (list, status, start, cancel, resume, resubmit) and tasks
+ * (attempts, logs); hosts also push the runner's events. Workflow editing, clusters and prompts
+ * come next, on the same pattern.
  */
 import { z } from 'zod';
 
@@ -26,6 +27,23 @@ export const METHODS = {
   'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'runs.status': z.object({ run: runRef }).strict(),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
+  'runs.start': z
+    .object({
+      file: z.string().min(1),
+      params: z.record(z.string(), z.unknown()).optional(),
+      only: z.array(z.string().min(1)).optional(),
+      upstream: z.boolean().optional(),
+      downstream: z.boolean().optional(),
+      fresh: z.boolean().optional(),
+      maxParallel: z.number().int().min(1).optional(),
+    })
+    .strict(),
+  'runs.cancel': z.object({ run: runRef, task: z.string().min(1).optional() }).strict(),
+  'runs.resume': z.object({ run: runRef }).strict(),
+  'runs.resubmit': z
+    .object({ run: runRef, tasks: z.array(z.string().min(1)).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional() })
+    .strict()
+    .refine((value) => (value.tasks !== undefined) !== (value.failed === true), { message: 'give either tasks or failed: true' }),
   'tasks.logs': z.object({ run: runRef, task: z.string().min(1), attempt: z.number().int().min(1).optional(), stream: z.enum(['stdout', 'stderr']), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),
 } as const;
 

@@ -76,6 +76,9 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
+      // The runner's events, as they are committed: `{ event }` messages.
+      const unsubscribe = options.service.onEvent((event) => ws.send(JSON.stringify({ event })));
+      ws.on('close', unsubscribe);
       ws.on('message', (data) => {
         let message: { id?: unknown; method?: unknown; args?: unknown };
         try {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,14 +23,15 @@ function get(port: number, pathAndQuery: string, headers: Record<string, string>
 }
 
 /** Opens the API socket; resolves with a `call` or rejects with the refusal. */
-function connect(url: string, headers: Record<string, string> = {}): Promise<{ call: (method: string, args?: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>; close: () => void }> {
+function connect(url: string, headers: Record<string, string> = {}, onEvent: (event: unknown) => void = () => {}): Promise<{ call: (method: string, args?: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>; close: () => void }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     let next = 1;
     const waiting = new Map<number, (result: never) => void>();
     ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { id: number; result: never };
-      waiting.get(message.id)?.(message.result);
+      const message = JSON.parse(String(data)) as { id?: number; result?: never; event?: unknown };
+      if (message.event !== undefined) onEvent(message.event);
+      else waiting.get(message.id!)?.(message.result!);
     });
     ws.once('unexpected-response', (_request, response) => reject(new Error(`refused with ${response.statusCode}`)));
     ws.once('error', reject);
@@ -116,5 +118,35 @@ describe('web mode', () => {
     assert.equal((await get(Number(url.port), '/?token=guess', { host: url.host })).status, 403);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
+  });
+
+  it('starts a run over the socket, pushes its events, and resubmits what failed once it is fixed', async (t) => {
+    const { dir, home, file } = workspace(t, 'version: 1\ntasks:\n  step: { run: sh ./step.sh > out.txt }\n  next: { run: cat out.txt, after: step }\n');
+    writeFileSync(path.join(dir, 'step.sh'), 'echo broken >&2; exit 1\n');
+    const store = Store.open(home);
+    const service = new FlotillaService(store);
+    const host = await serveWeb({ service });
+    t.after(async () => {
+      await service.idle();
+      await host.close();
+      store.close();
+    });
+    const events: { type: string; taskId?: string; to?: string; state?: string }[] = [];
+    const api = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {}, (event) => events.push(event as never));
+    t.after(() => api.close());
+    const started = (await api.call('runs.start', { file })).value as { run: string; tasks: number };
+    assert.equal(started.tasks, 2);
+    await waitFor(() => events.some((event) => event.type === 'run' && event.state === 'failed'), 'the run to fail');
+    assert.ok(events.some((event) => event.type === 'task' && event.taskId === 'step' && event.to === 'failed'));
+    assert.ok(events.some((event) => event.type === 'task' && event.taskId === 'next' && event.to === 'blocked'));
+    const stderr = (await api.call('tasks.logs', { run: started.run, task: 'step', stream: 'stderr' })).value as { text: string };
+    assert.equal(stderr.text, 'broken\n');
+    writeFileSync(path.join(dir, 'step.sh'), 'echo fixed\n');
+    const again = (await api.call('runs.resubmit', { run: started.run, failed: true })).value as { tasks: string[] };
+    assert.deepEqual(again.tasks, ['step']);
+    await waitFor(() => events.some((event) => event.type === 'run' && event.state === 'succeeded'), 'the resubmitted run to succeed');
+    const status = (await api.call('runs.status', { run: started.run })).value as { tasks: { id: string; state: string }[] };
+    assert.deepEqual(status.tasks.map((task) => task.state), ['succeeded', 'succeeded']);
+    assert.equal((await api.call('runs.resubmit', { run: started.run })).error?.code, 'bad-arguments');
   });
 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, globSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { globSync, readdirSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { TaskSpec } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
+import { sha256File } from '../util/hash.ts';
 
 /** What a task's content hash is made of; kept with cached results so `--explain` can diff. */
 export interface HashParts {
@@ -84,7 +85,7 @@ export class Fingerprinter {
     const mtimeNs = String(stats.mtimeNs);
     const known = this.store.fileHash(file);
     if (known && known.size === size && known.mtimeNs === mtimeNs) return known.hash;
-    const hash = hashFile(file);
+    const hash = sha256File(file);
     this.store.putFileHash(file, size, mtimeNs, hash);
     return hash;
   }
@@ -98,18 +99,6 @@ function exists(file: string): boolean {
     // Absent (or unreadable, which for an output is the same thing).
     return false;
   }
-}
-
-function hashFile(file: string): string {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(file, 'r');
-  try {
-    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
 }
 
 /** Human reasons why a task's parts differ from a previous result's, for `--explain`. */

@@ -552,13 +552,13 @@ export class RemoteTarget implements Target {
   private adoptUnseen(entries: Open[]): void {
     for (const entry of entries) {
       if (!entry.adoption) continue;
-      if (entry.started) this.settleAdoption(entry, { kind: 'running', started: { pid: 0, pidStart: null, host: this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}) } });
+      if (entry.started) this.settleAdoption(entry, { kind: 'running', started: this.started(entry) });
       else this.settleAdoption(entry, { kind: 'queued' });
     }
   }
 
-  private started(entry: Open, markers: AttemptMarkers): StartedAttempt {
-    return { pid: 0, pidStart: null, host: markers.start?.host ?? this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}) };
+  private started(entry: Open, markers?: AttemptMarkers): StartedAttempt {
+    return { pid: 0, pidStart: null, host: markers?.start?.host ?? this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}) };
   }
 
   private reportStart(entry: Open, markers: AttemptMarkers): void {

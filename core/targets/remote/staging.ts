@@ -5,11 +5,12 @@
  * written under a temporary name, given the source's modification time, then renamed, so a
  * reader never sees half a file.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, globSync, mkdirSync, renameSync, statSync, utimesSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { globSync, mkdirSync, renameSync, statSync, utimesSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { SshConnection } from '../../ssh/connection.ts';
+import { sha256File } from '../../util/hash.ts';
 import { shellQuote } from '../../util/shell.ts';
 
 const posix = path.posix;
@@ -65,7 +66,8 @@ export function inputFiles(root: string, patterns: string[], remoteRoot: string)
       }
       const walk = stat.isDirectory() ? globSync('**/*', { cwd: local }).map((inner) => path.join(local, inner)) : [local];
       for (const file of walk) {
-        if (!statSync(file).isFile()) continue;
+        const fileStat = file === local ? stat : statSync(file);
+        if (!fileStat.isFile()) continue;
         const relative = path.relative(root, file);
         if (relative.startsWith('..') || path.isAbsolute(relative)) throw new StagingError(`input '${pattern}' reaches outside the workflow folder (${file}); stage only files below ${root}`);
         files.set(file, { local: file, remote: posix.join(remoteRoot, relative.split(path.sep).join('/')) });
@@ -83,51 +85,50 @@ export function inputFiles(root: string, patterns: string[], remoteRoot: string)
  */
 export async function upload(connection: SshConnection, files: FilePair[], known: Map<string, string>, options: TransferOptions = {}): Promise<TransferProgress> {
   const sftp = await connection.sftp();
+  // Size and mtime as they are now (a file may have changed since it was listed).
   const wanted = files.map((file) => {
-    const stat = statSync(file.local);
-    return { ...file, size: stat.size, mtime: Math.floor(stat.mtimeMs / 1000) };
+    const local = statSync(file.local);
+    return { ...file, size: local.size, mtime: Math.floor(local.mtimeMs / 1000) };
   });
   const progress: TransferProgress = { direction: 'up', files: 0, totalFiles: wanted.length, bytes: 0, totalBytes: 0, skipped: 0 };
   const todo: typeof wanted = [];
-  const folders = new Set<string>();
+  const alike: typeof wanted = [];
   await Promise.all(
     wanted.map(async (file) => {
-      const mark = `${file.size} ${file.mtime}`;
-      if (known.get(file.remote) === mark && !options.hash) return progress.skipped++;
+      if (known.get(file.remote) === `${file.size} ${file.mtime}` && !options.hash) return progress.skipped++;
       const remote = await stat(sftp, file.remote);
-      let same = remote !== undefined && remote.size === file.size && remote.mtime === file.mtime;
-      if (same && options.hash) same = (await remoteHash(connection, file.remote)) === (await localHash(file.local));
-      if (same) {
-        known.set(file.remote, mark);
-        return progress.skipped++;
-      }
-      todo.push(file);
-      folders.add(posix.dirname(file.remote));
+      if (remote !== undefined && remote.size === file.size && remote.mtime === file.mtime) alike.push(file);
+      else todo.push(file);
     }),
   );
+  // With checksums, files alike in size and time are compared by content: one command for all.
+  const remoteHashes = options.hash && alike.length > 0 ? await remoteHashOf(connection, alike.map((file) => file.remote)) : undefined;
+  for (const file of alike) {
+    if (remoteHashes && remoteHashes.get(file.remote) !== sha256File(file.local)) {
+      todo.push(file);
+      continue;
+    }
+    known.set(file.remote, `${file.size} ${file.mtime}`);
+    progress.skipped++;
+  }
+  const folders = new Set(todo.map((file) => posix.dirname(file.remote)));
   progress.totalBytes = todo.reduce((sum, file) => sum + file.size, 0);
   progress.totalFiles = todo.length;
   options.onProgress?.({ ...progress });
   for (const folder of folders) await makeFolders(sftp, folder, known, connection.destination);
   await eachLimited(todo, options.parallel ?? 8, async (file) => {
     const temporary = `${file.remote}.flotilla-part-${randomBytes(4).toString('hex')}`;
-    let sent = 0;
+    const count = tracker(progress, options.onProgress);
     try {
-      await fastPut(sftp, file.local, temporary, (total) => {
-        progress.bytes += total - sent;
-        sent = total;
-        options.onProgress?.({ ...progress });
-      });
+      await fastPut(sftp, file.local, temporary, count.step);
       await utimes(sftp, temporary, file.mtime);
       await rename(sftp, temporary, file.remote);
     } catch (error) {
       sftp.unlink(temporary, () => {});
       throw new StagingError(`cannot upload ${file.local} to ${connection.destination}:${file.remote}: ${(error as Error).message}`, { cause: error });
     }
-    progress.bytes += file.size - sent;
-    progress.files++;
     known.set(file.remote, `${file.size} ${file.mtime}`);
-    options.onProgress?.({ ...progress });
+    count.done(file.size);
   });
   return progress;
 }
@@ -153,22 +154,16 @@ export async function download(connection: SshConnection, files: FilePair[], opt
   await eachLimited(todo, options.parallel ?? 8, async (file) => {
     mkdirSync(path.dirname(file.local), { recursive: true });
     const temporary = `${file.local}.flotilla-part-${randomBytes(4).toString('hex')}`;
-    let got = 0;
+    const count = tracker(progress, options.onProgress);
     try {
-      await fastGet(sftp, file.remote, temporary, (total) => {
-        progress.bytes += total - got;
-        got = total;
-        options.onProgress?.({ ...progress });
-      });
+      await fastGet(sftp, file.remote, temporary, count.step);
       if (file.mtime !== undefined) utimesSync(temporary, file.mtime, file.mtime);
       renameSync(temporary, file.local);
     } catch (error) {
       rmSync(temporary, { force: true });
       throw new StagingError(`cannot download ${connection.destination}:${file.remote} to ${file.local}: ${(error as Error).message}`, { cause: error });
     }
-    progress.bytes += (file.size ?? got) - got;
-    progress.files++;
-    options.onProgress?.({ ...progress });
+    count.done(file.size);
   });
   return progress;
 }
@@ -184,6 +179,23 @@ async function makeFolders(sftp: SFTPWrapper, folder: string, known: Map<string,
     if (error && !(await stat(sftp, folder))) throw new StagingError(`cannot create ${host}:${folder}: ${error.message}`);
   }
   known.set(folder, 'dir');
+}
+
+/** Counts one file's bytes into `progress` as they move (`step`), then the file (`done`). */
+function tracker(progress: TransferProgress, onProgress: TransferOptions['onProgress']): { step: (total: number) => void; done: (size: number | undefined) => void } {
+  let moved = 0;
+  return {
+    step: (total) => {
+      progress.bytes += total - moved;
+      moved = total;
+      onProgress?.({ ...progress });
+    },
+    done: (size) => {
+      progress.bytes += (size ?? moved) - moved;
+      progress.files++;
+      onProgress?.({ ...progress });
+    },
+  };
 }
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -233,13 +245,14 @@ function fastGet(sftp: SFTPWrapper, remote: string, local: string, step: (total:
   return new Promise((resolve, reject) => sftp.fastGet(remote, local, { concurrency: 32, chunkSize: CHUNK, step: (total) => step(total) }, (error) => (error ? reject(error) : resolve())));
 }
 
-async function localHash(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function remoteHash(connection: SshConnection, file: string): Promise<string | undefined> {
-  const result = await connection.exec(`sha256sum -- ${shellQuote(file)}`);
-  return result.code === 0 ? result.stdout.split(' ')[0] : undefined;
+/** SHA-256 of remote files, in one command (a file that cannot be read is left out). */
+async function remoteHashOf(connection: SshConnection, files: string[]): Promise<Map<string, string>> {
+  const result = await connection.exec(`sha256sum -z -- ${files.map(shellQuote).join(' ')} 2>/dev/null`);
+  const hashes = new Map<string, string>();
+  // -z: each line is `HASH  PATH` ended by NUL, so paths may hold newlines.
+  for (const entry of result.stdout.split('\0')) {
+    const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(entry);
+    if (match) hashes.set(match[2]!, match[1]!);
+  }
+  return hashes;
 }

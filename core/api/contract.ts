@@ -4,28 +4,51 @@
  * `Result` values whose errors carry a string code. Hosts validate arguments against these
  * schemas before anything runs.
  *
- * So far: workflows (validate), runs (list, status, start, cancel, resume, resubmit) and tasks
- * (attempts, logs); hosts also push the runner's events. Workflow editing, clusters and prompts
- * come next, on the same pattern.
+ * Hosts also push events (`ServiceEvent`): task state changes and the runner's other events,
+ * cluster status changes, and questions (host keys, logins) that `prompts.answer` answers.
+ * A terminal is opened with `terminals.open`; its bytes then go through the host's own
+ * channel for it (a WebSocket, a MessagePort), with flow control (core/terminals/port.ts).
  */
 import { z } from 'zod';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 export interface ApiError {
-  /** Stable, for programs: `bad-arguments`, `invalid-workflow`, `no-such-run`, `no-such-task`, `unknown-method`, `internal`. */
+  /**
+   * Stable, for programs: `bad-arguments`, `invalid-workflow`, `no-such-run`, `no-such-task`,
+   * `bad-selection`, `run-busy`, `conflict` (the file changed since it was opened),
+   * `no-such-file`, `no-such-terminal`, `unreachable` (a cluster), `unknown-method`, `internal`.
+   */
   code: string;
   message: string;
   /** For `invalid-workflow`: each problem with its place. */
-  issues?: { file: string; line?: number; column?: number; message: string }[];
+  issues?: WorkflowIssue[];
 }
 
+/** A problem in a workflow file: where (`path` into the parsed file, and line/column), and what. */
+export interface WorkflowIssue {
+  file: string;
+  path: (string | number)[];
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+const file = z.string().min(1).max(4096);
+const taskId = z.string().min(1).max(4096);
+/** Node positions on the editor's canvas, by node path. */
+const layout = z.record(z.string().max(4096), z.object({ x: z.number().finite(), y: z.number().finite() }).strict());
 const runRef = z.string().min(1).max(200).describe("a run id, a unique prefix of one, or 'last'");
 
 export const METHODS = {
+  'workflows.open': z.object({ file }).strict(),
+  'workflows.save': z.object({ file, value: z.record(z.string(), z.unknown()), version: z.string().nullable(), layout: layout.optional() }).strict(),
+  'workflows.check': z.object({ file, value: z.record(z.string(), z.unknown()) }).strict(),
+  'workflows.recent': z.object({}).strict(),
   'workflows.validate': z.object({ file: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }).strict(),
   'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'runs.status': z.object({ run: runRef }).strict(),
+  'runs.graph': z.object({ run: runRef }).strict(),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
   'runs.start': z
     .object({
@@ -41,10 +64,24 @@ export const METHODS = {
   'runs.cancel': z.object({ run: runRef, task: z.string().min(1).optional() }).strict(),
   'runs.resume': z.object({ run: runRef }).strict(),
   'runs.resubmit': z
-    .object({ run: runRef, tasks: z.array(z.string().min(1)).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional() })
+    .object({ run: runRef, tasks: z.array(taskId).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional(), preview: z.boolean().optional() })
     .strict()
     .refine((value) => (value.tasks !== undefined) !== (value.failed === true), { message: 'give either tasks or failed: true' }),
   'tasks.logs': z.object({ run: runRef, task: z.string().min(1), attempt: z.number().int().min(1).optional(), stream: z.enum(['stdout', 'stderr']), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),
+  'terminals.open': z.object({ run: runRef, task: taskId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
+  'clusters.list': z.object({}).strict(),
+  'clusters.connect': z.object({ destination: z.string().min(1).max(1024) }).strict(),
+  'prompts.list': z.object({}).strict(),
+  'prompts.answer': z
+    .object({
+      id: z.string().min(1).max(100),
+      answer: z.union([
+        z.object({ decision: z.enum(['accept-once', 'accept-and-save', 'reject']) }).strict(),
+        z.object({ answers: z.array(z.string().max(4096)).max(20) }).strict(),
+        z.object({ cancel: z.literal(true) }).strict(),
+      ]),
+    })
+    .strict(),
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -1,4 +1,13 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { mergeIntoText, textVersion } from '../model/document.ts';
+import { SshError } from '../ssh/connection.ts';
+import type { ClusterStatus } from '../targets/remote/clusters.ts';
+import { openTaskTerminal } from '../terminals/task.ts';
+import type { TerminalSession } from '../terminals/terminals.ts';
+import type { Prompt, PromptBroker } from './prompts.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { SelectionError } from '../model/select.ts';
@@ -8,17 +17,36 @@ import { selectTasks } from '../model/select.ts';
 import { Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
 import { createRun, newRunId } from '../scheduler/runs.ts';
-import { TERMINAL_STATES } from '../scheduler/states.ts';
+import { ACTIVE_STATES, TERMINAL_STATES } from '../scheduler/states.ts';
 import type { RunState, Store } from '../store/store.ts';
 import type { TargetContext } from '../targets/create.ts';
 import { isMethod, parseArgs } from './contract.ts';
-import type { MethodArgs, MethodName, Result } from './contract.ts';
+import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
+
+/** What hosts push to their interfaces. */
+export type ServiceEvent = RunnerEvent | { type: 'cluster'; status: ClusterStatus } | { type: 'prompt'; prompt: Prompt } | { type: 'prompt-closed'; id: string };
+
+/** Files shown under "recent". */
+const RECENT_FILES = 12;
+/** How long an opened terminal waits for its host to attach a channel. */
+const TERMINAL_ATTACH_MS = 30_000;
+
+/** An error the contract reports with its own code. */
+class CodedError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 export interface ServiceOptions {
   /** How runs reach remote targets (without it, a run with one fails to start). */
   remote?: TargetContext['remote'];
   /** How often driven runs look for requests from other processes. */
   requestPollMs?: number;
+  /** Where SSH questions go (and from where `prompts.answer` answers them). */
+  prompts?: PromptBroker;
 }
 
 /**
@@ -29,18 +57,45 @@ export interface ServiceOptions {
 export class FlotillaService {
   private readonly store: Store;
   private readonly options: ServiceOptions;
-  private readonly listeners = new Set<(event: RunnerEvent) => void>();
+  private readonly listeners = new Set<(event: ServiceEvent) => void>();
   private readonly driving = new Map<string, Promise<RunState>>();
+  private readonly terminals = new Map<string, { session: TerminalSession; timer: NodeJS.Timeout }>();
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
     this.options = options;
+    const emit = (event: ServiceEvent) => this.emit(event);
+    if (options.remote) this.unsubscribe.push(options.remote.clusters.watchAll((status) => emit({ type: 'cluster', status })));
+    if (options.prompts) this.unsubscribe.push(options.prompts.onEvent(emit));
   }
 
-  /** Hears every event of the runs this process drives; returns the unsubscribe. */
-  onEvent(listener: (event: RunnerEvent) => void): () => void {
+  /** Hears every event of the runs this process drives, clusters and prompts; returns the unsubscribe. */
+  onEvent(listener: (event: ServiceEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ServiceEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /**
+   * Hands an opened terminal (`terminals.open`) to the host that carries its bytes; each
+   * terminal is handed over once. Undefined for an unknown or already taken id.
+   */
+  attachTerminal(id: string): TerminalSession | undefined {
+    const entry = this.terminals.get(id);
+    if (!entry) return undefined;
+    clearTimeout(entry.timer);
+    this.terminals.delete(id);
+    return entry.session;
+  }
+
+  /** Stops listening and hangs up terminals nobody attached (runs keep their own course: see `idle`). */
+  close(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const id of [...this.terminals.keys()]) this.attachTerminal(id)?.kill();
   }
 
   /** Resolves when every run this process drives has stopped (for shutdown and tests). */
@@ -54,13 +109,45 @@ export class FlotillaService {
     const runner = new Runner(this.store, runId, {
       ...(this.options.remote ? { remote: this.options.remote } : {}),
       requestPollMs: this.options.requestPollMs ?? 200,
-      onEvent: (event) => {
-        for (const listener of this.listeners) listener(event);
-      },
+      onEvent: (event) => this.emit(event),
     });
     const done = runner.drive().finally(() => this.driving.delete(runId));
     this.driving.set(runId, done);
     done.catch(() => {});
+  }
+
+  /** Puts a file first in the recent list. */
+  private remember(file: string): void {
+    const recent = (this.store.setting<{ file: string; at: number }[]>('recent') ?? []).filter((entry) => entry.file !== file);
+    this.store.setSetting('recent', [{ file, at: Date.now() }, ...recent].slice(0, RECENT_FILES));
+  }
+
+  /**
+   * The tasks a resubmit of `named` would run again, as the runner decides it: the named
+   * ones, blocked or cancelled tasks downstream of them, and with `downstream` every task
+   * downstream (a running one once it ends).
+   */
+  private rerunPreview(runId: string, named: string[], downstream: boolean): string[] {
+    const states = this.store.taskStates(runId);
+    const index = new Map(states.map((task, i) => [task.id, i]));
+    const dependents: number[][] = states.map(() => []);
+    for (const task of this.store.loadTasks(runId)) for (const dep of task.spec.after) dependents[index.get(dep)!]!.push(index.get(task.id)!);
+    const chosen = new Set(named.map((id) => index.get(id)!));
+    const seen = new Set<number>();
+    const stack = [...chosen];
+    const reruns: string[] = [];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (seen.has(i)) continue;
+      seen.add(i);
+      const state = states[i]!.state;
+      if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled')) continue;
+      if (ACTIVE_STATES.has(state)) reruns.push(states[i]!.id);
+      if (!TERMINAL_STATES.has(state)) continue;
+      reruns.push(states[i]!.id);
+      stack.push(...dependents[i]!);
+    }
+    return reruns.sort((a, b) => index.get(a)! - index.get(b)!);
   }
 
   /** One call by name with unchecked arguments (as they come off a socket or an IPC channel). */
@@ -71,21 +158,80 @@ export class FlotillaService {
     try {
       return { ok: true, value: await this.handlers[method](parsed.value as never) };
     } catch (error) {
-      if (error instanceof WorkflowError) return { ok: false, error: { code: 'invalid-workflow', message: error.message, issues: error.issues.map((issue) => ({ file: issue.file, line: issue.line, column: issue.col, message: issue.message })) } };
+      if (error instanceof WorkflowError) return { ok: false, error: { code: 'invalid-workflow', message: error.message, issues: toIssues(error) } };
       if (error instanceof RunNotFoundError) return { ok: false, error: { code: 'no-such-run', message: error.message } };
       if (error instanceof SelectionError) return { ok: false, error: { code: 'bad-selection', message: error.message } };
       if (error instanceof RunBusyError) return { ok: false, error: { code: 'run-busy', message: error.message } };
-      if ((error as { code?: string }).code === 'no-such-task') return { ok: false, error: { code: 'no-such-task', message: (error as Error).message } };
+      if (error instanceof CodedError) return { ok: false, error: { code: error.code, message: error.message } };
+      if (error instanceof SshError) return { ok: false, error: { code: 'unreachable', message: error.message } };
       return { ok: false, error: { code: 'internal', message: (error as Error).message } };
     }
   }
 
   private readonly handlers: { [M in MethodName]: (args: MethodArgs<M>) => unknown } = {
+    'workflows.open': (args) => {
+      const file = path.resolve(args.file);
+      const text = readText(file);
+      if (text === undefined) throw new CodedError('no-such-file', `${file}: no such file`);
+      let value: unknown = null;
+      try {
+        value = load(text);
+      } catch {
+        // Unparsable: the issues say where; the editor shows the text only.
+      }
+      this.remember(file);
+      return { file, text, version: textVersion(text), value: isRecord(value) ? value : null, issues: issuesOf(file, text), layout: this.store.setting(`layout:${file}`) ?? {} };
+    },
+    'workflows.save': (args) => {
+      const file = path.resolve(args.file);
+      const current = readText(file);
+      if (args.version === null ? current !== undefined : current === undefined || textVersion(current) !== args.version) {
+        throw new CodedError('conflict', current === undefined ? `${file} no longer exists: save it again as a new file` : `${file} changed on disk since it was opened: reopen it (or save under another name)`);
+      }
+      const text = mergeIntoText(file, current ?? '', args.value);
+      const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+      try {
+        writeFileSync(temporary, text);
+        renameSync(temporary, file);
+      } catch (error) {
+        try {
+          unlinkSync(temporary);
+        } catch {
+          // Never written.
+        }
+        throw new CodedError('cannot-save', `cannot save ${file}: ${(error as Error).message}`);
+      }
+      if (args.layout) this.store.setSetting(`layout:${file}`, args.layout);
+      this.remember(file);
+      return { file, text, version: textVersion(text), issues: issuesOf(file, text) };
+    },
+    'workflows.check': (args) => {
+      const file = path.resolve(args.file);
+      return { issues: issuesOf(file, mergeIntoText(file, readText(file) ?? '', args.value)) };
+    },
+    'workflows.recent': () => this.store.setting<{ file: string; at: number }[]>('recent') ?? [],
     'workflows.validate': (args) => {
       const plan = loadWorkflow(args.file, { ...(args.params ? { params: args.params } : {}) });
       return { name: plan.name, tasks: plan.tasks.length, edges: plan.tasks.reduce((sum, task) => sum + task.after.length, 0), targets: Object.keys(plan.targets) };
     },
-    'runs.list': (args) => this.store.listRuns(args.limit ?? 50).map((run) => ({ id: run.id, name: run.name, file: run.file, state: run.state === 'running' && !isDriven(run) ? 'interrupted' : run.state, createdAt: run.createdAt, endedAt: run.endedAt })),
+    'runs.list': (args) =>
+      this.store.listRuns(args.limit ?? 50).map((run) => ({
+        id: run.id,
+        name: run.name,
+        file: run.file,
+        state: run.state === 'running' && !isDriven(run) && !this.driving.has(run.id) ? 'interrupted' : run.state,
+        createdAt: run.createdAt,
+        endedAt: run.endedAt,
+        counts: this.store.stateCounts(run.id),
+      })),
+    'runs.graph': (args) => {
+      const run = resolveRun(this.store, args.run);
+      return {
+        run: run.id,
+        targets: run.plan.targets,
+        tasks: this.store.loadTasks(run.id).map((task) => ({ id: task.id, path: task.spec.path, after: task.spec.after, target: task.spec.target, vars: task.spec.vars, ...(task.spec.description ? { description: task.spec.description } : {}) })),
+      };
+    },
     'runs.status': (args) => {
       const run = resolveRun(this.store, args.run);
       const tasks = taskStatuses(this.store, run.id);
@@ -101,7 +247,7 @@ export class FlotillaService {
     },
     'runs.cancel': (args) => {
       const run = resolveRun(this.store, args.run);
-      if (args.task !== undefined && !this.store.findTask(run.id, args.task)) throw Object.assign(new Error(`run ${run.id} has no task '${args.task}'`), { code: 'no-such-task' });
+      if (args.task !== undefined && !this.store.findTask(run.id, args.task)) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
       if (this.store.taskStates(run.id).every((task) => TERMINAL_STATES.has(task.state))) return { run: run.id, ended: true };
       this.store.addRequest(run.id, 'cancel', args.task === undefined ? {} : { task: args.task }, Date.now());
       this.drive(run.id);
@@ -116,8 +262,9 @@ export class FlotillaService {
       const run = resolveRun(this.store, args.run);
       const statuses = this.store.taskStates(run.id);
       const known = new Set(statuses.map((task) => task.id));
-      for (const id of args.tasks ?? []) if (!known.has(id)) throw Object.assign(new Error(`run ${run.id} has no task '${id}'`), { code: 'no-such-task' });
+      for (const id of args.tasks ?? []) if (!known.has(id)) throw new CodedError('no-such-task', `run ${run.id} has no task '${id}'`);
       const tasks = args.failed ? statuses.filter((task) => task.state === 'failed' || task.state === 'cancelled').map((task) => task.id) : args.tasks!;
+      if (args.preview) return { run: run.id, tasks, reruns: this.rerunPreview(run.id, tasks, args.downstream === true) };
       if (tasks.length > 0) {
         this.store.addRequest(run.id, 'resubmit', { tasks, downstream: args.downstream === true }, Date.now());
         this.drive(run.id);
@@ -127,7 +274,7 @@ export class FlotillaService {
     'tasks.attempts': (args) => {
       const run = resolveRun(this.store, args.run);
       const task = this.store.findTask(run.id, args.task);
-      if (!task) throw Object.assign(new Error(`run ${run.id} has no task '${args.task}'`), { code: 'no-such-task' });
+      if (!task) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
       return this.store.attempts(run.id, task.idx);
     },
     'tasks.logs': (args) => {
@@ -151,5 +298,64 @@ export class FlotillaService {
       }
       return { text: buffer.toString('utf8'), offset: offset + length, size };
     },
+    'terminals.open': async (args) => {
+      const run = resolveRun(this.store, args.run);
+      const task = this.store.findTask(run.id, args.task);
+      if (!task) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
+      const notices: string[] = [];
+      const session = await openTaskTerminal(run, task, {
+        cols: args.cols,
+        rows: args.rows,
+        ...(this.options.remote ? { clusters: this.options.remote.clusters } : {}),
+        interactive: this.options.prompts !== undefined,
+        notice: (message) => notices.push(message),
+      });
+      const id = randomUUID();
+      this.terminals.set(id, { session, timer: setTimeout(() => this.attachTerminal(id)?.kill(), TERMINAL_ATTACH_MS) });
+      return { terminal: id, notices };
+    },
+    'clusters.list': () => {
+      const clusters = this.options.remote?.clusters;
+      if (!clusters) return [];
+      // Hosts of recent runs are listed even before anything connects to them.
+      for (const run of this.store.listRuns(20)) for (const target of Object.values(run.plan.targets)) if (target.type !== 'local') clusters.connection(target.host);
+      return clusters.list();
+    },
+    'clusters.connect': async (args) => {
+      const clusters = this.options.remote?.clusters;
+      if (!clusters) throw new CodedError('unreachable', 'this process reaches no clusters');
+      await clusters.connection(args.destination).connect(this.options.prompts !== undefined);
+      return clusters.status(args.destination);
+    },
+    'prompts.list': () => this.options.prompts?.pending() ?? [],
+    'prompts.answer': (args) => ({ answered: this.options.prompts?.answer(args.id, args.answer) ?? false }),
   };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CodedError('cannot-read', `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toIssues(error: WorkflowError): WorkflowIssue[] {
+  return error.issues.map((issue) => ({ file: issue.file, path: issue.path, ...(issue.line === undefined ? {} : { line: issue.line }), ...(issue.col === undefined ? {} : { column: issue.col }), message: issue.message }));
+}
+
+/** Every problem of a workflow's text (none: it would run). */
+function issuesOf(file: string, text: string): WorkflowIssue[] {
+  try {
+    loadWorkflow(file, { text });
+    return [];
+  } catch (error) {
+    if (error instanceof WorkflowError) return toIssues(error);
+    throw error;
+  }
 }

@@ -3,14 +3,23 @@
  * printed URL is checked on every request and socket, along with Host (no DNS rebinding) and
  * Origin (no other site's page); anything else is refused before it can do anything.
  * Calls on the socket are JSON: `{ id, method, args }` in, `{ id, result }` out, where
- * `result` is the contract's `Result`.
+ * `result` is the contract's `Result`; events come as `{ event }`. A terminal opened with
+ * `terminals.open` is carried by its own socket, `/terminal?id=…` (core/terminals/port.ts).
+ *
+ * The built renderer (out/renderer) is served at `/`. The page is opened with the token in
+ * its URL; the answer sets it as an HttpOnly, SameSite=Strict cookie so the page's scripts and
+ * styles load, and the page passes the token on its sockets itself.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { FlotillaService } from '../api/service.ts';
+import { bridgeTerminal } from '../terminals/port.ts';
 
 export interface WebHost {
   /** The URL to open, token included. */
@@ -26,12 +35,26 @@ export interface WebOptions {
   port?: number;
   /** Fixed token (tests); by default 32 random bytes. */
   token?: string;
+  /** The built renderer; by default out/renderer of this checkout. */
+  assets?: string;
 }
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>Flotilla</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+const DEFAULT_ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Flotilla</title>
 <body style="font: 14px system-ui; margin: 2rem"><h1>Flotilla</h1>
-<p>The core is running in web mode. The user interface is served here once it is built.</p></body>`;
+<p>The core is running in web mode, but the user interface is not built: run <code>npm run build:renderer</code> and reload.</p></body>`;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
 
 /** Starts web mode; resolves once it listens. */
 export function serveWeb(options: WebOptions): Promise<WebHost> {
@@ -42,13 +65,29 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const cookieName = () => `flotilla-${port}`;
+  const assets = path.resolve(options.assets ?? DEFAULT_ASSETS);
+  const csp = () =>
+    [
+      "default-src 'self'",
+      "script-src 'self'",
+      // React Flow positions nodes with style attributes.
+      "style-src 'self' 'unsafe-inline'",
+      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+      "img-src 'self' data:",
+      "font-src 'self' data:",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; ');
 
   /** Why a request is refused, or undefined when it may go on. */
   function refusal(request: IncomingMessage, url: URL): string | undefined {
     if (!allowedHosts().has(request.headers.host ?? '')) return 'wrong host';
     const origin = request.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return 'foreign origin';
-    const given = url.searchParams.get('token') ?? bearer(request.headers.authorization);
+    const given = url.searchParams.get('token') ?? bearer(request.headers.authorization) ?? cookie(request.headers.cookie, cookieName());
     if (!given || !sameToken(given, token)) return 'missing or wrong token';
     return undefined;
   }
@@ -61,18 +100,59 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
       response.writeHead(403, { ...headers, 'Content-Type': 'text/plain' }).end(`forbidden: ${refused}\n`);
       return;
     }
-    if (request.method !== 'GET' || url.pathname !== '/') {
+    const file = request.method === 'GET' ? assetFile(url.pathname) : undefined;
+    if (!file) {
       response.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found\n');
       return;
     }
-    response.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'X-Frame-Options': 'DENY' }).end(PAGE);
+    const page: Record<string, string> = { ...headers, 'Content-Security-Policy': csp(), 'X-Frame-Options': 'DENY' };
+    if (url.searchParams.has('token')) page['Set-Cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (file === 'not-built') {
+      response.writeHead(200, { ...page, 'Content-Type': 'text/html; charset=utf-8' }).end(NOT_BUILT);
+      return;
+    }
+    response.writeHead(200, { ...page, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  }
+
+  /** The file of the renderer a path names (never outside its folder), or 'not-built'. */
+  function assetFile(pathname: string): string | undefined {
+    if (pathname === '/' || pathname === '/index.html') {
+      const index = path.join(assets, 'index.html');
+      return existsSync(index) ? index : 'not-built';
+    }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return undefined;
+    }
+    const file = path.resolve(assets, `.${path.posix.normalize(decoded)}`);
+    if (!file.startsWith(assets + path.sep)) return undefined;
+    try {
+      return statSync(file).isFile() ? file : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const refused = url.pathname === '/api' ? refusal(request, url) : 'not found';
+    const refused = url.pathname === '/api' || url.pathname === '/terminal' ? refusal(request, url) : 'not found';
     if (refused) {
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nforbidden: ${refused}\n`);
+      return;
+    }
+    if (url.pathname === '/terminal') {
+      const session = options.service.attachTerminal(url.searchParams.get('id') ?? '');
+      if (!session) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nno such terminal\n');
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, (ws) => {
+        const bridge = bridgeTerminal(session, (message) => ws.send(message));
+        ws.on('message', (data) => bridge.receive(String(data)));
+        ws.on('close', () => bridge.close());
+      });
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
@@ -114,6 +194,14 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
 
 function bearer(header: string | undefined): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
 }
 
 function sameToken(given: string, token: string): boolean {

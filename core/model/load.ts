@@ -5,7 +5,7 @@ import { Expander } from './expand.ts';
 import type { NodeInstance, Reference } from './expand.ts';
 import { topologicalOrder } from './graph.ts';
 import type { TaskGraph } from './graph.ts';
-import { locateIssues, readSource } from './source.ts';
+import { locateIssues, parseText, readSource } from './source.ts';
 import type { Plan, TaskSpec } from './types.ts';
 
 /** Options of `loadWorkflow`. */
@@ -16,6 +16,8 @@ export interface LoadOptions {
   params?: Record<string, unknown>;
   /** Run root for relative `cwd` and `inputs`; default: the workflow file's folder. */
   workdir?: string;
+  /** The file's text as edited but not yet saved; `file` still names it (and anchors includes). */
+  text?: string;
 }
 
 /** Most issues reported at once; a broken sweep can otherwise repeat one problem thousands of times. */
@@ -26,7 +28,7 @@ const MAX_ISSUES = 50;
  * every problem found, each positioned `FILE:LINE:COL`, and runs nothing.
  */
 export function loadWorkflow(file: string, options: LoadOptions = {}): Plan {
-  const source = readSource(file);
+  const source = options.text === undefined ? readSource(file) : { file, text: options.text, data: parseText(file, options.text) };
   const root = path.resolve(options.workdir ?? path.dirname(file));
   const expander = new Expander(root, options.runId ?? 'RUN_ID', options.params ?? {});
   const expansion = expander.expand(file, source.text, source.data);

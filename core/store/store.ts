@@ -193,6 +193,18 @@ export class Store {
     return statement;
   }
 
+  // Settings of the user interface (recent files, layouts), as JSON under a key.
+
+  setting<T>(key: string): T | undefined {
+    const row = this.statement('SELECT value FROM meta WHERE key = ?').get(`ui:${key}`) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setSetting(key: string, value: unknown): void {
+    if (value === undefined) this.statement('DELETE FROM meta WHERE key = ?').run(`ui:${key}`);
+    else this.statement('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(`ui:${key}`, JSON.stringify(value));
+  }
+
   // Runs
 
   createRun(run: RunRecord, tasks: readonly TaskSpec[], at: number): void {
@@ -254,6 +266,12 @@ export class Store {
   /** Task states only (cheap: for status views). */
   taskStates(runId: string): { idx: number; id: string; state: TaskState; attempts: number; reason: string | null }[] {
     return this.statement('SELECT idx, id, state, attempts, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as never;
+  }
+
+  /** How many tasks of the run are in each state. */
+  stateCounts(runId: string): Partial<Record<TaskState, number>> {
+    const rows = this.statement('SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state').all(runId) as { state: TaskState; n: number }[];
+    return Object.fromEntries(rows.map((row) => [row.state, row.n]));
   }
 
   findTask(runId: string, id: string): TaskRecord | undefined {

@@ -19,6 +19,9 @@ export interface TerminalSession {
   resize(cols: number, rows: number): void;
   /** Ends the session (hangs up the shell). */
   kill(): void;
+  /** Stops reading output until `resume` (flow control: the viewer is behind). */
+  pause(): void;
+  resume(): void;
   /** Output as it comes; returns the unsubscribe. */
   onData(listener: (data: string) => void): () => void;
   /** Called once, when the shell has exited. */
@@ -68,6 +71,8 @@ export function openLocalTerminal(options: TerminalOptions): TerminalSession {
     write: (text) => child.write(text),
     resize: (cols, rows) => child.resize(cols, rows),
     kill: () => child.kill('SIGHUP'),
+    pause: () => child.pause(),
+    resume: () => child.resume(),
     onData: (listener) => data.on(listener),
     onExit: (listener) => {
       if (exit.last) queueMicrotask(() => listener(exit.last!));
@@ -98,6 +103,8 @@ export async function openRemoteTerminal(connection: SshConnection, options: Ter
     write: (text) => channel.write(text),
     resize: (cols, rows) => channel.setWindow(rows, cols, 0, 0),
     kill: () => channel.close(),
+    pause: () => channel.pause(),
+    resume: () => channel.resume(),
     onData: (listener) => data.on(listener),
     onExit: (listener) => {
       if (exit.last) queueMicrotask(() => listener(exit.last!));

@@ -60,17 +60,19 @@ const terminalPrompter: Prompter = {
   passphrase: (request) => ask(`Passphrase for ${request.keyFile}: `, true),
 };
 
+/** Clusters reached with the user's SSH settings; `policy` and `prompter` answer the questions. */
+export function userClusters(env: NodeJS.ProcessEnv, policy: HostKeyPolicy, prompter?: Prompter): Clusters {
+  const own = path.join(flotillaHome(env), 'known_hosts');
+  return new Clusters({
+    config: new SshConfig(env.FLOTILLA_SSH_CONFIG ?? path.join(homedir(), '.ssh', 'config')),
+    knownHosts: new KnownHosts([path.join(homedir(), '.ssh', 'known_hosts'), own], own),
+    hostKeyPolicy: policy,
+    ...(prompter ? { prompter } : {}),
+  });
+}
+
 /** The CLI's clusters: prompts on the terminal when there is one. */
 export function cliClusters(env: NodeJS.ProcessEnv = process.env): { clusters: Clusters; interactive: boolean } {
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
-  const own = path.join(flotillaHome(env), 'known_hosts');
-  const userKnown = path.join(homedir(), '.ssh', 'known_hosts');
-  const configFile = env.FLOTILLA_SSH_CONFIG ?? path.join(homedir(), '.ssh', 'config');
-  const clusters = new Clusters({
-    config: new SshConfig(configFile),
-    knownHosts: new KnownHosts([userKnown, own], own),
-    hostKeyPolicy: interactive ? terminalPolicy : REJECT_UNKNOWN_HOSTS,
-    ...(interactive ? { prompter: terminalPrompter } : {}),
-  });
-  return { clusters, interactive };
+  return { clusters: userClusters(env, interactive ? terminalPolicy : REJECT_UNKNOWN_HOSTS, interactive ? terminalPrompter : undefined), interactive };
 }

@@ -1,24 +1,31 @@
+import { PromptBroker } from '../../api/prompts.ts';
 import { FlotillaService } from '../../api/service.ts';
 import { Store } from '../../store/store.ts';
 import { serveWeb } from '../web.ts';
-import { cliClusters } from './remote.ts';
+import { userClusters } from './remote.ts';
 import { EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 
-/** `flotilla serve [--port N]`: web mode until Ctrl-C. Prints the URL (with its token) to open. */
-export async function serveCommand(values: CliOptions): Promise<number> {
+/**
+ * `flotilla serve [--port N]`: web mode until Ctrl-C. Prints the URL (with its token) to open.
+ * Host-key and login questions go to the page as dialogs.
+ */
+export async function serveCommand(values: CliOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not '${values.port}'`);
   const store = Store.open();
-  // Runs on remote targets reach them as the CLI does, without prompts (they come to the UI later).
-  const { clusters } = cliClusters();
-  const host = await serveWeb({ service: new FlotillaService(store, { remote: { clusters, interactive: false } }), port });
+  const prompts = new PromptBroker();
+  const clusters = userClusters(env, prompts, prompts);
+  const service = new FlotillaService(store, { remote: { clusters, interactive: true }, prompts });
+  const host = await serveWeb({ service, port });
   process.stdout.write(`Flotilla web mode (this machine only): ${host.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await host.close();
+  prompts.close();
+  service.close();
   clusters.close();
   store.close();
   return EXIT_OK;

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { resolveRun } from '../../scheduler/control.ts';
 import { SshError } from '../../ssh/connection.ts';
 import { Store } from '../../store/store.ts';
-import { remoteCwd, remoteRunRoot } from '../../targets/remote/scripts.ts';
-import { openLocalTerminal, openRemoteTerminal } from '../../terminals/terminals.ts';
+import { openTaskTerminal } from '../../terminals/task.ts';
 import type { TerminalSession } from '../../terminals/terminals.ts';
 import { EXIT_FAILED, UsageError } from './options.ts';
 import { cliClusters } from './remote.ts';
@@ -23,27 +20,26 @@ export async function shellCommand(positionals: string[]): Promise<number> {
     const run = resolveRun(store, positionals[0]);
     const task = store.findTask(run.id, positionals[1]!);
     if (!task) throw new UsageError(`run ${run.id} has no task '${positionals[1]}'`);
-    const target = run.plan.targets[task.spec.target]!;
-    const size = { cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
-    if (target.type === 'local') {
-      const cwd = path.resolve(run.root, task.spec.cwd);
-      if (!existsSync(cwd)) process.stderr.write(`flotilla: ${cwd} does not exist (yet); starting in ${run.root}\n`);
-      session = openLocalTerminal({ cwd: existsSync(cwd) ? cwd : run.root, ...size, env: { FLOTILLA_RUN_ID: run.id, FLOTILLA_TASK_ID: task.id } });
-    } else {
-      const { clusters } = cliClusters();
-      close = () => clusters.close();
-      const connection = clusters.connection(target.host);
-      try {
-        await connection.connect(process.stdin.isTTY === true);
-      } catch (error) {
-        if (error instanceof SshError) {
-          process.stderr.write(`flotilla: cannot reach ${target.host}: ${error.message}\n`);
-          close();
-          return EXIT_FAILED;
-        }
-        throw error;
+    const remote = run.plan.targets[task.spec.target]!.type !== 'local';
+    const clusters = remote ? cliClusters().clusters : undefined;
+    if (clusters) close = () => clusters.close();
+    try {
+      session = await openTaskTerminal(run, task, {
+        cols: process.stdout.columns ?? 80,
+        rows: process.stdout.rows ?? 24,
+        ...(clusters ? { clusters } : {}),
+        interactive: process.stdin.isTTY === true,
+        notice: (message) => process.stderr.write(`flotilla: ${message}\n`),
+      });
+    } catch (error) {
+      if (error instanceof SshError) {
+        const target = run.plan.targets[task.spec.target]!;
+        process.stderr.write(`flotilla: cannot reach ${'host' in target ? target.host : target.name}: ${error.message}\n`);
+        close();
+        return EXIT_FAILED;
       }
-      session = await openRemoteTerminal(connection, { cwd: remoteCwd(remoteRunRoot(target, run.id), task.spec.cwd), ...size });
+      close();
+      throw error;
     }
   } finally {
     store.close();

@@ -19,6 +19,7 @@ export class Clusters {
   private readonly connections = new Map<string, SshConnection>();
   private readonly listeners = new Map<string, Set<(status: ClusterStatus) => void>>();
   private readonly details = new Map<string, string | null>();
+  private readonly everyListener = new Set<(status: ClusterStatus) => void>();
 
   constructor(options: Omit<SshConnectionOptions, 'onState'>) {
     this.options = options;
@@ -33,6 +34,7 @@ export class Clusters {
           this.details.set(destination, detail);
           const status = this.status(destination);
           for (const listener of this.listeners.get(destination) ?? []) listener(status);
+          for (const listener of this.everyListener) listener(status);
         },
       });
       this.connections.set(destination, connection);
@@ -55,6 +57,12 @@ export class Clusters {
     if (!set) this.listeners.set(destination, (set = new Set()));
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /** Calls `listener` on each state change of every connection; returns the unsubscribe. */
+  watchAll(listener: (status: ClusterStatus) => void): () => void {
+    this.everyListener.add(listener);
+    return () => this.everyListener.delete(listener);
   }
 
   close(): void {

@@ -1,0 +1,78 @@
+/**
+ * Editing a workflow file as data without losing what the user wrote around it. An editor
+ * (the desktop app's graph) changes the file's plain value; `mergeIntoText` carries that
+ * value back into the file's YAML, node by node: untouched keys keep their comments, their
+ * quoting and their block style, new keys are appended, removed keys go. JSON files are
+ * written as JSON.
+ */
+import { createHash } from 'node:crypto';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+
+/** A short fingerprint of a file's text: saves name the version they were made from. */
+export function textVersion(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+/** The file's text with its data replaced by `value`, keeping comments and styles of what did not change. */
+export function mergeIntoText(file: string, base: string, value: unknown): string {
+  if (/\.json$/i.test(file)) return `${JSON.stringify(value, null, 2)}\n`;
+  const document = parseDocument(base, { keepSourceTokens: false });
+  if (document.errors.length > 0 || base.trim() === '') {
+    // Nothing of the old file can be kept node by node: write the value afresh.
+    return stringify(newDocument(value));
+  }
+  document.contents = merge(document, document.contents as YamlNode | null, value) as typeof document.contents;
+  return stringify(document);
+}
+
+function newDocument(value: unknown): Document {
+  const document = parseDocument('');
+  document.contents = document.createNode(value) as typeof document.contents;
+  return document;
+}
+
+function stringify(document: Document): string {
+  return document.toString({ lineWidth: 0 });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `node` updated to hold `value`: the same node where the kinds agree, a new one (keeping comments) where not. */
+function merge(document: Document, node: YamlNode | null, value: unknown): YamlNode {
+  if (isPlainObject(value) && isMap(node)) {
+    const wanted = new Set(Object.keys(value));
+    node.items = node.items.filter((pair) => wanted.has(String(isScalar(pair.key) ? pair.key.value : pair.key)));
+    for (const [key, child] of Object.entries(value)) {
+      const pair = node.items.find((item) => String(isScalar(item.key) ? item.key.value : item.key) === key);
+      if (pair) pair.value = merge(document, pair.value as YamlNode | null, child);
+      else node.items.push(document.createPair(key, child));
+    }
+    return node;
+  }
+  if (Array.isArray(value) && isSeq(node)) {
+    node.items = node.items.slice(0, value.length);
+    value.forEach((child, index) => {
+      node.items[index] = index < node.items.length ? merge(document, node.items[index] as YamlNode | null, child) : document.createNode(child);
+    });
+    return node;
+  }
+  if (isScalar(node) && !isPlainObject(value) && !Array.isArray(value)) {
+    if (node.value !== value) {
+      // A multi-line string in a plain or quoted scalar reads better as a block.
+      if (typeof value === 'string' && value.includes('\n') && node.type !== 'BLOCK_FOLDED') node.type = 'BLOCK_LITERAL';
+      if (typeof value !== 'string' && node.type !== 'PLAIN') node.type = 'PLAIN';
+      node.value = value;
+    }
+    return node;
+  }
+  const created = document.createNode(value) as YamlNode;
+  if (typeof value === 'string' && value.includes('\n') && isScalar(created)) created.type = 'BLOCK_LITERAL';
+  if (node) {
+    if (node.commentBefore) created.commentBefore = node.commentBefore;
+    if (node.comment) created.comment = node.comment;
+  }
+  return created;
+}

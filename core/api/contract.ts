@@ -17,7 +17,7 @@ export interface ApiError {
   /**
    * Stable, for programs: `bad-arguments`, `invalid-workflow`, `no-such-run`, `no-such-task`,
    * `bad-selection`, `run-busy`, `conflict` (the file changed since it was opened),
-   * `no-such-file`, `no-such-terminal`, `unreachable` (a cluster), `unknown-method`, `internal`.
+   * `no-such-file`, `plan-changed` (a resubmit with reload whose tasks or dependencies changed), `unreachable` (a cluster), `unknown-method`, `internal`.
    */
   code: string;
   message: string;
@@ -49,6 +49,7 @@ export const METHODS = {
   'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'runs.status': z.object({ run: runRef }).strict(),
   'runs.graph': z.object({ run: runRef }).strict(),
+  'runs.attempts': z.object({ run: runRef }).strict(),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
   'runs.start': z
     .object({
@@ -64,7 +65,7 @@ export const METHODS = {
   'runs.cancel': z.object({ run: runRef, task: z.string().min(1).optional() }).strict(),
   'runs.resume': z.object({ run: runRef }).strict(),
   'runs.resubmit': z
-    .object({ run: runRef, tasks: z.array(taskId).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional(), preview: z.boolean().optional() })
+    .object({ run: runRef, tasks: z.array(taskId).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional(), preview: z.boolean().optional(), reload: z.boolean().optional().describe('take the commands (and the rest of each task but its dependencies) from the workflow file as it is now') })
     .strict()
     .refine((value) => (value.tasks !== undefined) !== (value.failed === true), { message: 'give either tasks or failed: true' }),
   'tasks.logs': z.object({ run: runRef, task: z.string().min(1), attempt: z.number().int().min(1).optional(), stream: z.enum(['stdout', 'stderr']), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),

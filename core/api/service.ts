@@ -18,7 +18,8 @@ import { Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
 import { createRun, newRunId } from '../scheduler/runs.ts';
 import { ACTIVE_STATES, TERMINAL_STATES } from '../scheduler/states.ts';
-import type { RunState, Store } from '../store/store.ts';
+import type { RunRecord, RunState, Store } from '../store/store.ts';
+import type { TaskSpec } from '../model/types.ts';
 import type { TargetContext } from '../targets/create.ts';
 import { isMethod, parseArgs } from './contract.ts';
 import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
@@ -150,6 +151,34 @@ export class FlotillaService {
     return reruns.sort((a, b) => index.get(a)! - index.get(b)!);
   }
 
+  /**
+   * Replaces the specs of tasks about to run again with those of the workflow file as it is
+   * now (the user fixed a command). The run's shape stays: a task that is gone, or whose
+   * dependencies or target changed, refuses the whole resubmit. Returns the ids changed.
+   */
+  private reloadSpecs(run: RunRecord, reruns: string[]): string[] {
+    const plan = loadWorkflow(run.file, { runId: run.id, params: run.plan.params, workdir: run.root });
+    const fresh = new Map(plan.tasks.map((task) => [task.id, task]));
+    const changed: { idx: number; spec: TaskSpec }[] = [];
+    for (const id of reruns) {
+      const task = this.store.findTask(run.id, id)!;
+      const spec = fresh.get(id);
+      const problem = !spec
+        ? 'is no longer in it'
+        : JSON.stringify(spec.after) !== JSON.stringify(task.spec.after)
+          ? 'has other dependencies now'
+          : !(spec.target in run.plan.targets) || JSON.stringify(plan.targets[spec.target]) !== JSON.stringify(run.plan.targets[spec.target])
+            ? 'runs on a changed target now'
+            : undefined;
+      if (problem) throw new CodedError('plan-changed', `task '${id}' ${problem} (${run.file}): start a new run for the workflow as it is`);
+      if (JSON.stringify(spec) !== JSON.stringify(task.spec)) changed.push({ idx: task.idx, spec: spec! });
+    }
+    this.store.transaction(() => {
+      for (const { idx, spec } of changed) this.store.updateTaskSpec(run.id, idx, spec);
+    });
+    return changed.map(({ spec }) => spec.id);
+  }
+
   /** One call by name with unchecked arguments (as they come off a socket or an IPC channel). */
   async call(method: unknown, args: unknown): Promise<Result<unknown>> {
     if (!isMethod(method)) return { ok: false, error: { code: 'unknown-method', message: `unknown method ${JSON.stringify(method)}` } };
@@ -237,6 +266,11 @@ export class FlotillaService {
       const tasks = taskStatuses(this.store, run.id);
       return { run: { id: run.id, name: run.name, file: run.file, state: run.state, createdAt: run.createdAt, endedAt: run.endedAt }, counts: countStates(tasks), clusters: this.store.clusterStatuses(run.id), tasks };
     },
+    'runs.attempts': (args) => {
+      const run = resolveRun(this.store, args.run);
+      const ids = this.store.taskStates(run.id).map((task) => task.id);
+      return this.store.attempts(run.id).map((attempt) => ({ task: ids[attempt.taskIdx], n: attempt.n, state: attempt.state, target: attempt.target, host: attempt.host, jobId: attempt.jobId, submittedAt: attempt.submittedAt, startedAt: attempt.startedAt, endedAt: attempt.endedAt, exitCode: attempt.exitCode }));
+    },
     'runs.start': (args) => {
       const runId = newRunId();
       const loaded = loadWorkflow(args.file, { runId, ...(args.params ? { params: args.params } : {}) });
@@ -264,12 +298,14 @@ export class FlotillaService {
       const known = new Set(statuses.map((task) => task.id));
       for (const id of args.tasks ?? []) if (!known.has(id)) throw new CodedError('no-such-task', `run ${run.id} has no task '${id}'`);
       const tasks = args.failed ? statuses.filter((task) => task.state === 'failed' || task.state === 'cancelled').map((task) => task.id) : args.tasks!;
-      if (args.preview) return { run: run.id, tasks, reruns: this.rerunPreview(run.id, tasks, args.downstream === true) };
+      const reruns = this.rerunPreview(run.id, tasks, args.downstream === true);
+      if (args.preview) return { run: run.id, tasks, reruns };
+      const updated = args.reload ? this.reloadSpecs(run, reruns) : [];
       if (tasks.length > 0) {
         this.store.addRequest(run.id, 'resubmit', { tasks, downstream: args.downstream === true }, Date.now());
         this.drive(run.id);
       }
-      return { run: run.id, tasks };
+      return { run: run.id, tasks, reruns, updated };
     },
     'tasks.attempts': (args) => {
       const run = resolveRun(this.store, args.run);

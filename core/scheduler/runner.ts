@@ -68,6 +68,7 @@ export class Runner {
   private readonly store: Store;
   private readonly options: RunnerOptions;
   private readonly run: RunRecord;
+  /** Re-read from the store when a task is resubmitted. */
   private readonly specs: TaskSpec[];
   private readonly ids: string[];
   private readonly graph: TaskGraph;
@@ -250,6 +251,8 @@ export class Runner {
       if (!TERMINAL_STATES.has(state)) continue;
       const wasDone = DONE_STATES.has(state);
       this.move(i, 'resubmit', null, 'resubmitted');
+      // The spec may have been replaced with the edited workflow's (see `runs.resubmit` with reload).
+      this.specs[i] = this.store.taskSpec(this.runId, i) ?? this.specs[i]!;
       this.failures[i] = 0;
       this.force[i] = true;
       this.store.markResubmitted(this.runId, i);

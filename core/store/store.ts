@@ -301,6 +301,16 @@ export class Store {
   }
 
   /** A resubmitted task starts its retry budget afresh and bypasses the cache. */
+  taskSpec(runId: string, idx: number): TaskSpec | undefined {
+    const row = this.statement('SELECT spec FROM tasks WHERE run_id = ? AND idx = ?').get(runId, idx) as { spec: string } | undefined;
+    return row ? (JSON.parse(row.spec) as TaskSpec) : undefined;
+  }
+
+  /** Replaces a task's spec (a resubmit that picks up the edited workflow file). */
+  updateTaskSpec(runId: string, idx: number, spec: TaskSpec): void {
+    this.statement('UPDATE tasks SET spec = ? WHERE run_id = ? AND idx = ?').run(JSON.stringify(spec), runId, idx);
+  }
+
   markResubmitted(runId: string, idx: number): void {
     this.statement('UPDATE tasks SET failures = 0, force = 1, cancel = 0 WHERE run_id = ? AND idx = ?').run(runId, idx);
   }

@@ -1,0 +1,129 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { FlotillaApi } from './api.ts';
+import { ApiContext, NoticeContext } from './common/context.ts';
+import type { Notice } from './common/context.ts';
+import { ClustersView } from './ClustersView.tsx';
+import { Editor } from './editor/Editor.tsx';
+import { History } from './monitor/History.tsx';
+import { Monitor } from './monitor/Monitor.tsx';
+import { PromptDialog } from './PromptDialog.tsx';
+
+/** Where the app is: kept in the address's hash so a reload comes back to the same place. */
+export type Route = { view: 'editor'; file?: string } | { view: 'runs'; run?: string } | { view: 'clusters' };
+
+function parseRoute(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query);
+  const [view, id] = path.split('/');
+  if (view === 'runs') return id ? { view: 'runs', run: decodeURIComponent(id) } : { view: 'runs' };
+  if (view === 'clusters') return { view: 'clusters' };
+  const file = params.get('file');
+  return file ? { view: 'editor', file } : { view: 'editor' };
+}
+
+export function routeHash(route: Route): string {
+  if (route.view === 'runs') return route.run ? `#/runs/${encodeURIComponent(route.run)}` : '#/runs';
+  if (route.view === 'clusters') return '#/clusters';
+  return route.file ? `#/editor?file=${encodeURIComponent(route.file)}` : '#/editor';
+}
+
+type Theme = 'system' | 'light' | 'dark';
+
+export function App({ api }: { api: FlotillaApi }) {
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.hash));
+  const [connected, setConnected] = useState(true);
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('flotilla-theme') as Theme | null) ?? 'system');
+  const nextNotice = useRef(1);
+
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => api.onConnection(setConnected), [api]);
+  useEffect(() => {
+    localStorage.setItem('flotilla-theme', theme);
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  const navigate = useCallback((next: Route) => {
+    const hash = routeHash(next);
+    if (location.hash !== hash) location.hash = hash;
+    setRoute(next);
+  }, []);
+
+  const notify = useCallback((kind: Notice['kind'], text: string) => {
+    const id = nextNotice.current++;
+    setNotices((list) => [...list.slice(-3), { id, kind, text }]);
+    setTimeout(() => setNotices((list) => list.filter((notice) => notice.id !== id)), kind === 'error' ? 10_000 : 4000);
+  }, []);
+
+  // Alt+1/2/3 switch views.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      const views: Route[] = [{ view: 'editor' }, { view: 'runs' }, { view: 'clusters' }];
+      const index = ['1', '2', '3'].indexOf(event.key);
+      if (index >= 0) {
+        event.preventDefault();
+        navigate(index === 0 && route.view === 'editor' ? route : views[index]!);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [navigate, route]);
+
+  const tabs = useMemo(
+    () =>
+      [
+        ['editor', 'Editor', 'Alt+1'],
+        ['runs', 'Runs', 'Alt+2'],
+        ['clusters', 'Clusters', 'Alt+3'],
+      ] as const,
+    [],
+  );
+
+  return (
+    <ApiContext.Provider value={api}>
+      <NoticeContext.Provider value={notify}>
+        <div className="app">
+          <header className="topbar">
+            <span className="brand">Flotilla</span>
+            <nav role="tablist" aria-label="Views">
+              {tabs.map(([view, label, key]) => (
+                <button key={view} role="tab" aria-selected={route.view === view} title={key} onClick={() => navigate({ view } as Route)}>
+                  {label}
+                </button>
+              ))}
+            </nav>
+            <span className="spacer" />
+            {api.mode === 'web' && <span className="mode" title="The core runs in web mode on this machine">web mode</span>}
+            <span className={`connection ${connected ? 'online' : 'offline'}`} role="status">
+              {connected ? 'core connected' : 'core unreachable — retrying'}
+            </span>
+            <select aria-label="Theme" value={theme} onChange={(event) => setTheme(event.target.value as Theme)}>
+              <option value="system">System theme</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          </header>
+          <main className="content">
+            {route.view === 'editor' && <Editor file={route.file} onFile={(file) => navigate({ view: 'editor', file })} onRun={(run) => navigate({ view: 'runs', run })} />}
+            {route.view === 'runs' && (route.run ? <Monitor run={route.run} onBack={() => navigate({ view: 'runs' })} onEdit={(file) => navigate({ view: 'editor', file })} /> : <History onOpen={(run) => navigate({ view: 'runs', run })} />)}
+            {route.view === 'clusters' && <ClustersView />}
+          </main>
+          <div className="notices" aria-live="polite">
+            {notices.map((notice) => (
+              <div key={notice.id} className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
+                {notice.text}
+              </div>
+            ))}
+          </div>
+          <PromptDialog />
+        </div>
+      </NoticeContext.Provider>
+    </ApiContext.Provider>
+  );
+}

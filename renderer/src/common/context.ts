@@ -1,0 +1,23 @@
+import { createContext, useContext } from 'react';
+import type { FlotillaApi } from '../api.ts';
+
+export const ApiContext = createContext<FlotillaApi | null>(null);
+
+export function useApi(): FlotillaApi {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi outside ApiContext');
+  return api;
+}
+
+/** Short messages for the user (saved, refused connection, errors), shown and dismissed by the app. */
+export interface Notice {
+  id: number;
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export const NoticeContext = createContext<(kind: Notice['kind'], text: string) => void>(() => {});
+
+export function useNotify(): (kind: Notice['kind'], text: string) => void {
+  return useContext(NoticeContext);
+}

@@ -1,0 +1,535 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { applyNodeChanges, Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import type { Connection, Edge, Node, NodeChange, EdgeChange } from '@xyflow/react';
+import { request } from '../api.ts';
+import { useApi, useNotify } from '../common/context.ts';
+import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
+import type { OpenedWorkflow, WorkflowIssue } from '../types.ts';
+import { Inspector, WorkflowInspector } from './Inspector.tsx';
+import { addNode, afterList, buildGraph, checkConnection, connect, disconnect, isMapping, nameProblem, nodeOfIssue, parentOf, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
+import type { Mapping } from './model.ts';
+import { nodeTypes } from './nodes.tsx';
+import type { EditorNodeData } from './nodes.tsx';
+import { OpenDialog } from './OpenDialog.tsx';
+
+type Layout = Record<string, { x: number; y: number }>;
+interface Snapshot {
+  value: Mapping;
+  layout: Layout;
+}
+
+const EMPTY: Mapping = { version: 1, name: 'new-workflow', tasks: {} };
+
+export interface EditorProps {
+  file: string | undefined;
+  onFile: (file: string) => void;
+  onRun: (run: string) => void;
+}
+
+export function Editor(props: EditorProps) {
+  return (
+    <ReactFlowProvider>
+      <EditorInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function EditorInner({ file, onFile, onRun }: EditorProps) {
+  const api = useApi();
+  const notify = useNotify();
+  const flow = useReactFlow();
+  const [doc, setDoc] = useState<Snapshot>({ value: EMPTY, layout: {} });
+  const [past, setPast] = useState<Snapshot[]>([]);
+  const [future, setFuture] = useState<Snapshot[]>([]);
+  const [opened, setOpened] = useState<{ file: string; version: string | null; unparsable?: string } | null>(null);
+  const [dirty, setDirty] = useState(false);
+  const [issues, setIssues] = useState<WorkflowIssue[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const [showOpen, setShowOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  // Opening: the file in the address, else the dialog.
+  useEffect(() => {
+    if (!file) {
+      setShowOpen(true);
+      return;
+    }
+    let live = true;
+    request<OpenedWorkflow>(api, 'workflows.open', { file })
+      .then((result) => {
+        if (!live) return;
+        setOpened({ file: result.file, version: result.version, ...(result.value ? {} : { unparsable: result.text }) });
+        setDoc({ value: result.value ?? EMPTY, layout: result.layout });
+        setPast([]);
+        setFuture([]);
+        setDirty(false);
+        setIssues(result.issues);
+        setSelected(null);
+        setShowOpen(false);
+        if (result.file !== file) onFile(result.file);
+      })
+      .catch((error: Error) => {
+        if (!live) return;
+        notify('error', error.message);
+        setShowOpen(true);
+      });
+    return () => {
+      live = false;
+    };
+  }, [api, file, notify, onFile]);
+
+  const graph = useMemo(() => buildGraph(doc.value), [doc.value]);
+
+  // Problems: checked by the core a moment after each edit.
+  useEffect(() => {
+    if (!opened || !dirty) return;
+    const timer = setTimeout(() => {
+      request<{ issues: WorkflowIssue[] }>(api, 'workflows.check', { file: opened.file, value: doc.value })
+        .then((result) => setIssues(result.issues))
+        .catch(() => {});
+    }, 350);
+    return () => clearTimeout(timer);
+  }, [api, doc.value, dirty, opened]);
+
+  const problems = useMemo(() => {
+    const byNode = new Map<string, string[]>();
+    const general: string[] = [];
+    const add = (path: string | null, message: string) => {
+      if (path === null || !graph.byPath.has(path)) general.push(message);
+      else byNode.set(path, [...(byNode.get(path) ?? []), message]);
+    };
+    for (const issue of issues) add(nodeOfIssue(issue.path), issue.line ? `line ${issue.line}: ${issue.message}` : issue.message);
+    return { byNode, general };
+  }, [graph, issues]);
+
+  const change = useCallback((next: Snapshot) => {
+    setDoc((current) => {
+      setPast((list) => [...list.slice(-199), current]);
+      return next;
+    });
+    setFuture([]);
+    setDirty(true);
+  }, []);
+  const edit = useCallback((fn: (value: Mapping) => Mapping, layout?: (layout: Layout) => Layout) => change({ value: fn(doc.value), layout: layout ? layout(doc.layout) : doc.layout }), [change, doc]);
+
+  const undo = useCallback(() => {
+    if (past.length === 0) return;
+    setFuture((list) => [doc, ...list]);
+    setDoc(past.at(-1)!);
+    setPast((list) => list.slice(0, -1));
+    setDirty(true);
+  }, [doc, past]);
+  const redo = useCallback(() => {
+    if (future.length === 0) return;
+    setPast((list) => [...list, doc]);
+    setDoc(future[0]!);
+    setFuture((list) => list.slice(1));
+    setDirty(true);
+  }, [doc, future]);
+
+  // Node boxes: automatic layout, with what the user placed by hand kept.
+  const boxes = useMemo(() => {
+    const auto = autoLayout({
+      nodes: graph.nodes.map((node) => ({ id: node.path, parent: node.parent, group: node.kind === 'group' })),
+      edges: graph.edges,
+      collapsed,
+    });
+    for (const node of graph.nodes) {
+      const placed = doc.layout[node.path];
+      const box = auto.get(node.path);
+      if (placed && box) auto.set(node.path, { ...box, x: placed.x, y: placed.y });
+    }
+    // Groups grow to hold children placed by hand; innermost first.
+    for (const node of [...graph.nodes].reverse()) {
+      if (node.kind !== 'group' || collapsed.has(node.path)) continue;
+      const box = auto.get(node.path)!;
+      for (const child of graph.nodes) {
+        if (child.parent !== node.path) continue;
+        const inner = auto.get(child.path)!;
+        box.width = Math.max(box.width, inner.x + inner.width + 20);
+        box.height = Math.max(box.height, inner.y + inner.height + 20);
+      }
+    }
+    return auto;
+  }, [graph, doc.layout, collapsed]);
+
+  const hiddenBy = useCallback(
+    (path: string): string | undefined => {
+      for (let at = parentOf(path); at !== null; at = parentOf(at)) if (collapsed.has(at)) return at;
+      return undefined;
+    },
+    [collapsed],
+  );
+
+  const toggle = useCallback((path: string) => {
+    setCollapsed((current) => {
+      const next = new Set(current);
+      if (next.has(path)) next.delete(path);
+      else next.add(path);
+      return next;
+    });
+  }, []);
+
+  const built = useMemo<Node<EditorNodeData>[]>(
+    () =>
+      graph.nodes.map((node) => {
+        const box = boxes.get(node.path)!;
+        const closed = collapsed.has(node.path);
+        const group = node.kind === 'group';
+        return {
+          id: node.path,
+          type: group ? 'group' : 'task',
+          position: { x: box.x, y: box.y },
+          ...(node.parent !== null ? { parentId: node.parent, extent: 'parent' as const } : {}),
+          hidden: hiddenBy(node.path) !== undefined,
+          width: group && !closed ? box.width : NODE_WIDTH,
+          height: group && !closed ? box.height : NODE_HEIGHT,
+          data: { node, problems: problems.byNode.get(node.path) ?? [], collapsed: closed, onToggle: toggle },
+          zIndex: group ? 0 : 1,
+        };
+      }),
+    [graph, boxes, collapsed, hiddenBy, problems, toggle],
+  );
+
+  const [nodes, setNodes] = useState<Node<EditorNodeData>[]>([]);
+  useEffect(() => {
+    setNodes((previous) => {
+      const old = new Map(previous.map((node) => [node.id, node]));
+      return built.map((node) => {
+        const before = old.get(node.id);
+        return { ...node, selected: node.id === selected, ...(before?.measured ? { measured: before.measured } : {}) };
+      });
+    });
+  }, [built, selected]);
+
+  const edges = useMemo<Edge[]>(() => {
+    const seen = new Set<string>();
+    const list: Edge[] = [];
+    for (const edge of graph.edges) {
+      const source = hiddenBy(edge.source) ?? edge.source;
+      const target = hiddenBy(edge.target) ?? edge.target;
+      if (source === target) continue;
+      const folded = source !== edge.source || target !== edge.target;
+      const id = folded ? `${source}->${target}` : edge.id;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      list.push({ id, source, target, deletable: !folded, data: { entry: edge.entry, holder: edge.target }, zIndex: 2 });
+    }
+    return list;
+  }, [graph, hiddenBy]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<Node<EditorNodeData>>[]) => {
+      const removed = changes.filter((c) => c.type === 'remove').map((c) => c.id);
+      if (removed.length > 0) {
+        // Outermost first; what they hold goes with them.
+        const roots = removed.filter((id) => !removed.some((other) => other !== id && within(id, other)));
+        edit((value) => roots.reduce((next, path) => removeNode(next, path), value));
+        setSelected(null);
+      }
+      for (const c of changes) if (c.type === 'select') setSelected((current) => (c.selected ? c.id : current === c.id ? null : current));
+      setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== 'remove' && c.type !== 'select'), current));
+    },
+    [edit],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const removed = changes.filter((c) => c.type === 'remove');
+      if (removed.length === 0) return;
+      edit((value) =>
+        removed.reduce((next, c) => {
+          const edge = graph.edges.find((e) => e.id === c.id);
+          return edge ? disconnect(next, edge.target, edge.entry) : next;
+        }, value),
+      );
+    },
+    [edit, graph],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const check = checkConnection(graph, connection.source, connection.target);
+      if (!check.ok) {
+        notify('error', check.message);
+        return;
+      }
+      edit((value) => connect(value, connection.target, check.entry));
+    },
+    [edit, graph, notify],
+  );
+
+  const onNodeDragStop = useCallback(
+    (_event: unknown, _node: Node, dragged: Node[]) => {
+      edit(
+        (value) => value,
+        (layout) => {
+          const next = { ...layout };
+          for (const node of dragged) next[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+          return next;
+        },
+      );
+    },
+    [edit],
+  );
+
+  /** The open group under a point of the canvas (deepest first), where a dropped node goes. */
+  const groupAt = useCallback(
+    (point: { x: number; y: number }): string | null => {
+      let found: string | null = null;
+      for (const node of graph.nodes) {
+        if (node.kind !== 'group' || collapsed.has(node.path) || hiddenBy(node.path)) continue;
+        const internal = flow.getInternalNode(node.path);
+        if (!internal) continue;
+        const { x, y } = internal.internals.positionAbsolute;
+        const box = boxes.get(node.path)!;
+        if (point.x >= x && point.x <= x + box.width && point.y >= y && point.y <= y + box.height && (found === null || within(node.path, found))) found = node.path;
+      }
+      return found;
+    },
+    [boxes, collapsed, flow, graph, hiddenBy],
+  );
+
+  const place = useCallback(
+    (kind: 'task' | 'group', point: { x: number; y: number } | undefined) => {
+      const parent = point ? groupAt(point) : null;
+      const added = addNode(doc.value, parent, kind);
+      let position: { x: number; y: number } | undefined;
+      if (point) {
+        const origin = parent ? flow.getInternalNode(parent)?.internals.positionAbsolute : undefined;
+        position = { x: Math.round(point.x - (origin?.x ?? 0) - NODE_WIDTH / 2), y: Math.round(point.y - (origin?.y ?? 0) - NODE_HEIGHT / 2) };
+      }
+      change({ value: added.value, layout: position ? { ...doc.layout, [added.path]: position } : doc.layout });
+      setSelected(added.path);
+    },
+    [change, doc, flow, groupAt],
+  );
+
+  const onDrop = useCallback(
+    (event: React.DragEvent) => {
+      const kind = event.dataTransfer.getData('application/x-flotilla-node');
+      if (kind !== 'task' && kind !== 'group') return;
+      event.preventDefault();
+      place(kind, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+    },
+    [flow, place],
+  );
+
+  const save = useCallback(async (): Promise<string | undefined> => {
+    if (!opened) {
+      setShowOpen(true);
+      return undefined;
+    }
+    setBusy(true);
+    try {
+      const result = await request<{ file: string; version: string; issues: WorkflowIssue[] }>(api, 'workflows.save', { file: opened.file, value: doc.value, version: opened.version, layout: doc.layout });
+      setOpened({ file: result.file, version: result.version });
+      setIssues(result.issues);
+      setDirty(false);
+      notify('info', `Saved ${result.file}${result.issues.length > 0 ? ` (${result.issues.length} problem${result.issues.length > 1 ? 's' : ''} left)` : ''}`);
+      return result.file;
+    } catch (error) {
+      notify('error', (error as Error).message);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, [api, doc, notify, opened]);
+
+  const run = useCallback(async () => {
+    const saved = dirty || !opened ? await save() : opened.file;
+    if (!saved) return;
+    try {
+      const started = await request<{ run: string; tasks: number }>(api, 'runs.start', { file: saved });
+      notify('info', `Run ${started.run} started: ${started.tasks} task${started.tasks === 1 ? '' : 's'}`);
+      onRun(started.run);
+    } catch (error) {
+      notify('error', (error as Error).message);
+    }
+  }, [api, dirty, notify, onRun, opened, save]);
+
+  const relayout = useCallback(() => {
+    change({ value: doc.value, layout: {} });
+    setTimeout(() => void flow.fitView({ padding: 0.2 }), 50);
+  }, [change, doc.value, flow]);
+
+  // Shortcuts: Ctrl+S save, Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y) undo and redo, Ctrl+O open, Ctrl+Enter run, Ctrl+L layout.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey)) return;
+      const inField = event.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
+      const key = event.key.toLowerCase();
+      if (key === 's') {
+        event.preventDefault();
+        (document.activeElement as HTMLElement | null)?.blur?.();
+        setTimeout(() => void save(), 0);
+      } else if (key === 'o') {
+        event.preventDefault();
+        setShowOpen(true);
+      } else if (key === 'enter' && !inField) {
+        event.preventDefault();
+        void run();
+      } else if (key === 'l' && !inField) {
+        event.preventDefault();
+        relayout();
+      } else if (!inField && (key === 'y' || (key === 'z' && event.shiftKey))) {
+        event.preventDefault();
+        redo();
+      } else if (!inField && key === 'z') {
+        event.preventDefault();
+        undo();
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [redo, relayout, run, save, undo]);
+
+  const node = selected ? graph.byPath.get(selected) : undefined;
+  const targets = isMapping(doc.value.targets) ? Object.keys(doc.value.targets) : [];
+
+  return (
+    <div className="editor">
+      <div className="toolbar" role="toolbar" aria-label="Workflow">
+        <button onClick={() => setShowOpen(true)} title="Ctrl+O">
+          Open…
+        </button>
+        <button onClick={() => void save()} disabled={busy || !opened} title="Ctrl+S">
+          Save
+        </button>
+        <button onClick={undo} disabled={past.length === 0} title="Ctrl+Z">
+          Undo
+        </button>
+        <button onClick={redo} disabled={future.length === 0} title="Ctrl+Shift+Z">
+          Redo
+        </button>
+        <button onClick={relayout} title="Ctrl+L">
+          Arrange
+        </button>
+        <button className="primary" onClick={() => void run()} disabled={busy || !opened} title="Ctrl+Enter">
+          ▶ Run
+        </button>
+        <span className="file" title={opened?.file}>
+          {opened ? opened.file : 'no file'}
+          {dirty ? ' • unsaved' : ''}
+        </span>
+        <span className={`validity ${issues.length === 0 ? 'ok' : 'bad'}`} role="status" aria-label="Validation">
+          {issues.length === 0 ? '✓ valid' : `${issues.length} problem${issues.length > 1 ? 's' : ''}`}
+        </span>
+      </div>
+      <div className="editor-body">
+        <div className="palette" aria-label="Palette">
+          <h3>Add</h3>
+          {(['task', 'group'] as const).map((kind) => (
+            <div
+              key={kind}
+              className={`palette-item ${kind}`}
+              role="button"
+              tabIndex={0}
+              draggable
+              aria-label={`Add ${kind}`}
+              onDragStart={(event) => {
+                event.dataTransfer.setData('application/x-flotilla-node', kind);
+                event.dataTransfer.effectAllowed = 'move';
+              }}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' || event.key === ' ') place(kind, undefined);
+              }}
+              onDoubleClick={() => place(kind, undefined)}
+            >
+              {kind === 'task' ? '▭ Task' : '▣ Group'}
+            </div>
+          ))}
+          <p className="hint">Drag onto the canvas (into a group to nest it). Connect a node's right handle to another's left: it then runs after it. Delete removes the selection.</p>
+          {problems.general.length > 0 && (
+            <ul className="problems" aria-label="Workflow problems">
+              {problems.general.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          )}
+          {opened?.unparsable !== undefined && <p className="field-error">This file cannot be read as YAML: fix it in a text editor (the problems above say where).</p>}
+        </div>
+        <div className="canvas" ref={wrapper} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onNodeDragStop={onNodeDragStop}
+            onPaneClick={() => setSelected(null)}
+            deleteKeyCode={['Delete', 'Backspace']}
+            fitView
+            minZoom={0.1}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={16} />
+            <Controls />
+            <MiniMap pannable zoomable />
+          </ReactFlow>
+        </div>
+        {node ? (
+          <Inspector
+            key={node.path}
+            node={node}
+            targets={targets}
+            problems={problems.byNode.get(node.path) ?? []}
+            after={afterList(node.raw).map((entry) => ({ entry, source: resolve(graph.byPath, node.path, entry) }))}
+            onRename={(name) => {
+              const problem = nameProblem(doc.value, node.parent, name, node.name);
+              if (problem) return problem;
+              const next = renameNode(doc.value, node.path, name);
+              const renamed = node.parent === null ? name : `${node.parent}/${name}`;
+              const layout: Layout = {};
+              for (const [path, position] of Object.entries(doc.layout)) layout[within(path, node.path) ? renamed + path.slice(node.path.length) : path] = position;
+              change({ value: next, layout });
+              setSelected(renamed);
+              return undefined;
+            }}
+            onPatch={(patch) => edit((value) => updateNode(value, node.path, patch))}
+            onRemoveAfter={(entry) => edit((value) => disconnect(value, node.path, entry))}
+            onDelete={() => {
+              edit((value) => removeNode(value, node.path));
+              setSelected(null);
+            }}
+          />
+        ) : (
+          <WorkflowInspector value={doc.value} problems={problems.general} onPatch={(patch) => edit((value) => patchWorkflow(value, patch))} />
+        )}
+      </div>
+      {showOpen && (
+        <OpenDialog
+          current={opened?.file}
+          onClose={() => setShowOpen(false)}
+          onOpen={(path) => {
+            setShowOpen(false);
+            if (path === file) return;
+            onFile(path);
+          }}
+          onCreate={async (path) => {
+            try {
+              const result = await request<{ file: string }>(api, 'workflows.save', { file: path, value: { ...EMPTY, name: path.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '') }, version: null });
+              setShowOpen(false);
+              onFile(result.file);
+            } catch (error) {
+              notify('error', (error as Error).message);
+            }
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** The file's top level with a patch applied (undefined removes a key). */
+function patchWorkflow(value: Mapping, patch: Mapping): Mapping {
+  const next: Mapping = { ...value };
+  for (const [key, entry] of Object.entries(patch)) {
+    if (entry === undefined) delete next[key];
+    else next[key] = entry;
+  }
+  return next;
+}

@@ -1,0 +1,70 @@
+import { memo } from 'react';
+import { Handle, Position } from '@xyflow/react';
+import type { Node, NodeProps } from '@xyflow/react';
+import type { EditorNode } from './model.ts';
+
+export interface EditorNodeData extends Record<string, unknown> {
+  node: EditorNode;
+  problems: string[];
+  collapsed: boolean;
+  onToggle?: (path: string) => void;
+}
+
+export type TaskFlowNode = Node<EditorNodeData, 'task'>;
+export type GroupFlowNode = Node<EditorNodeData, 'group'>;
+
+function Badges({ node }: { node: EditorNode }) {
+  const target = typeof node.raw.target === 'string' ? node.raw.target : undefined;
+  return (
+    <span className="badges">
+      {node.sweep !== null && <span className="badge sweep" title="A sweep: one instance per value">×{node.sweep}</span>}
+      {target && <span className="badge target">{target}</span>}
+    </span>
+  );
+}
+
+function firstLine(run: unknown): string {
+  if (typeof run !== 'string') return '';
+  return run.split('\n').find((line) => line.trim() !== '') ?? '';
+}
+
+export const TaskNode = memo(function TaskNode({ data, selected }: NodeProps<TaskFlowNode>) {
+  const { node, problems } = data;
+  return (
+    <div className={`wf-node task${problems.length > 0 ? ' invalid' : ''}${selected ? ' selected' : ''}`} data-path={node.path} title={problems.join('\n') || undefined}>
+      <Handle type="target" position={Position.Left} />
+      <div className="wf-title">
+        <span className="wf-name">{node.name}</span>
+        <Badges node={node} />
+      </div>
+      <div className="wf-sub">{node.kind === 'include' ? `include ${String(node.raw.include)}` : firstLine(node.raw.run) || <em>no command</em>}</div>
+      {problems.length > 0 && (
+        <div className="wf-problem" role="note">
+          {problems[0]}
+          {problems.length > 1 ? ` (+${problems.length - 1})` : ''}
+        </div>
+      )}
+      <Handle type="source" position={Position.Right} />
+    </div>
+  );
+});
+
+export const GroupNode = memo(function GroupNode({ data, selected }: NodeProps<GroupFlowNode>) {
+  const { node, problems, collapsed, onToggle } = data;
+  return (
+    <div className={`wf-node group${collapsed ? ' collapsed' : ''}${problems.length > 0 ? ' invalid' : ''}${selected ? ' selected' : ''}`} data-path={node.path} title={problems.join('\n') || undefined}>
+      <Handle type="target" position={Position.Left} />
+      <div className="wf-title">
+        <button className="toggle nodrag" aria-label={collapsed ? `Expand ${node.name}` : `Collapse ${node.name}`} onClick={() => onToggle?.(node.path)}>
+          {collapsed ? '▸' : '▾'}
+        </button>
+        <span className="wf-name">{node.name}</span>
+        <Badges node={node} />
+      </div>
+      {problems.length > 0 && <div className="wf-problem">{problems[0]}</div>}
+      <Handle type="source" position={Position.Right} />
+    </div>
+  );
+});
+
+export const nodeTypes = { task: TaskNode, group: GroupNode };

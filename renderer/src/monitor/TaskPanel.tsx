@@ -1,0 +1,163 @@
+import { useEffect, useRef, useState } from 'react';
+import { request } from '../api.ts';
+import { useApi, useNotify } from '../common/context.ts';
+import { duration, when } from '../common/format.ts';
+import type { AttemptInfo, TaskState } from '../types.ts';
+import { ACTIVE } from './model.ts';
+import { TaskTerminal } from './Terminal.tsx';
+
+type Tab = 'overview' | 'stdout' | 'stderr' | 'terminal';
+
+/** Follows one stream of an attempt: reads what is new every second while the task is active. */
+function Log({ run, task, attempt, stream, active }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr'; active: boolean }) {
+  const api = useApi();
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string>();
+  const offset = useRef(0);
+  const pre = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    offset.current = 0;
+    setText('');
+    setError(undefined);
+    if (attempt === undefined) return;
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = async () => {
+      try {
+        for (;;) {
+          const chunk = await request<{ text: string; offset: number; size: number }>(api, 'tasks.logs', { run, task, attempt, stream, offset: offset.current, limit: 256 * 1024 });
+          if (!live) return;
+          if (chunk.text) {
+            offset.current = chunk.offset;
+            setText((current) => (current + chunk.text).slice(-2_000_000));
+          }
+          if (chunk.offset >= chunk.size) break;
+        }
+      } catch (caught) {
+        if (live) setError((caught as Error).message);
+      }
+      if (live && active) timer = setTimeout(() => void read(), 1000);
+    };
+    void read();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, run, task, attempt, stream, active]);
+  useEffect(() => {
+    const element = pre.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [text]);
+  if (attempt === undefined) return <p className="hint">The task has not run yet.</p>;
+  if (error) return <p className="field-error">{error}</p>;
+  return (
+    <pre className="log" ref={pre} aria-label={`${stream} of attempt ${attempt}`} tabIndex={0}>
+      {text || <span className="hint">(empty)</span>}
+    </pre>
+  );
+}
+
+export function TaskPanel({ run, task, state, reason, version, onClose }: { run: string; task: string; state: TaskState; reason: string | null; version: number; onClose: () => void }) {
+  const api = useApi();
+  const notify = useNotify();
+  const [tab, setTab] = useState<Tab>('overview');
+  const [attempts, setAttempts] = useState<AttemptInfo[]>([]);
+  const [chosen, setChosen] = useState<number | undefined>();
+
+  useEffect(() => {
+    let live = true;
+    request<AttemptInfo[]>(api, 'tasks.attempts', { run, task })
+      .then((list) => live && setAttempts(list))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [api, run, task, version]);
+  useEffect(() => setChosen(undefined), [task]);
+
+  const attempt = chosen ?? attempts.at(-1)?.n;
+  const active = ACTIVE.has(state) || state === 'ready' || state === 'waiting';
+
+  const act = (label: string, method: 'runs.resubmit' | 'runs.cancel', args: object) =>
+    request<unknown>(api, method, args)
+      .then(() => notify('info', `${label}: ${task}`))
+      .catch((error: Error) => notify('error', error.message));
+
+  return (
+    <aside className="task-panel" aria-label={`Task ${task}`}>
+      <header>
+        <h2>
+          <code>{task}</code> <span className={`pill state-${state}`}>{state}</span>
+        </h2>
+        <button className="small" aria-label="Close task panel" onClick={onClose}>
+          ✕
+        </button>
+      </header>
+      {reason && <p className="reason">{reason}</p>}
+      <div className="row">
+        <button onClick={() => void act('Resubmitted', 'runs.resubmit', { run, tasks: [task], reload: true })} disabled={ACTIVE.has(state)}>
+          Resubmit
+        </button>
+        <button onClick={() => void act('Resubmitted with downstream', 'runs.resubmit', { run, tasks: [task], downstream: true, reload: true })}>Resubmit with downstream</button>
+        <button className="danger" onClick={() => void act('Cancel requested', 'runs.cancel', { run, task })} disabled={!active}>
+          Cancel
+        </button>
+      </div>
+      <div role="tablist" className="tabs" aria-label="Task views">
+        {(['overview', 'stdout', 'stderr', 'terminal'] as const).map((name) => (
+          <button key={name} role="tab" aria-selected={tab === name} onClick={() => setTab(name)}>
+            {name === 'overview' ? 'Attempts' : name === 'terminal' ? 'Terminal' : name}
+          </button>
+        ))}
+        {(tab === 'stdout' || tab === 'stderr') && attempts.length > 1 && (
+          <select aria-label="Attempt" value={attempt} onChange={(event) => setChosen(Number(event.target.value))}>
+            {attempts.map((a) => (
+              <option key={a.n} value={a.n}>
+                attempt {a.n}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      <div className="tab-body">
+        {tab === 'overview' &&
+          (attempts.length === 0 ? (
+            <p className="hint">No attempt yet.</p>
+          ) : (
+            <table className="table attempts">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>State</th>
+                  <th>Exit</th>
+                  <th>Host</th>
+                  <th>Job</th>
+                  <th>Scheduler</th>
+                  <th>Started</th>
+                  <th>Duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {attempts.map((a) => (
+                  <tr key={a.n} title={a.reason ?? undefined}>
+                    <td>{a.n}</td>
+                    <td>
+                      <span className={`pill attempt-${a.state}`}>{a.state}</span>
+                    </td>
+                    <td>{a.exitCode ?? a.signal ?? '–'}</td>
+                    <td>{a.host}</td>
+                    <td className="mono">{a.jobId ?? '–'}</td>
+                    <td>{a.schedulerState ?? '–'}</td>
+                    <td>{when(a.startedAt ?? a.submittedAt)}</td>
+                    <td>{a.startedAt ? duration((a.endedAt ?? Date.now()) - a.startedAt) : '–'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+        {(tab === 'stdout' || tab === 'stderr') && <Log run={run} task={task} attempt={attempt} stream={tab} active={active} />}
+        {tab === 'terminal' && <TaskTerminal run={run} task={task} />}
+      </div>
+    </aside>
+  );
+}

@@ -43,6 +43,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** `node` updated to hold `value`: the same node where the kinds agree, a new one (keeping comments) where not. */
 function merge(document: Document, node: YamlNode | null, value: unknown): YamlNode {
   if (isPlainObject(value) && isMap(node)) {
+    // An empty `{}` that gains keys is a placeholder, not a chosen style: it grows as a block.
+    if (node.items.length === 0 && Object.keys(value).length > 0) node.flow = false;
     const wanted = new Set(Object.keys(value));
     node.items = node.items.filter((pair) => wanted.has(String(isScalar(pair.key) ? pair.key.value : pair.key)));
     for (const [key, child] of Object.entries(value)) {
@@ -53,6 +55,7 @@ function merge(document: Document, node: YamlNode | null, value: unknown): YamlN
     return node;
   }
   if (Array.isArray(value) && isSeq(node)) {
+    if (node.items.length === 0 && value.length > 0) node.flow = false;
     node.items = node.items.slice(0, value.length);
     value.forEach((child, index) => {
       node.items[index] = index < node.items.length ? merge(document, node.items[index] as YamlNode | null, child) : document.createNode(child);

@@ -75,6 +75,10 @@ export function App({ api }: { api: FlotillaApi }) {
     return () => removeEventListener('keydown', onKey);
   }, [navigate, route]);
 
+  const openFile = useCallback((file: string) => navigate({ view: 'editor', file }), [navigate]);
+  const openRun = useCallback((run: string) => navigate({ view: 'runs', run }), [navigate]);
+  const allRuns = useCallback(() => navigate({ view: 'runs' }), [navigate]);
+
   const tabs = useMemo(
     () =>
       [
@@ -110,8 +114,8 @@ export function App({ api }: { api: FlotillaApi }) {
             </select>
           </header>
           <main className="content">
-            {route.view === 'editor' && <Editor file={route.file} onFile={(file) => navigate({ view: 'editor', file })} onRun={(run) => navigate({ view: 'runs', run })} />}
-            {route.view === 'runs' && (route.run ? <Monitor run={route.run} onBack={() => navigate({ view: 'runs' })} onEdit={(file) => navigate({ view: 'editor', file })} /> : <History onOpen={(run) => navigate({ view: 'runs', run })} />)}
+            {route.view === 'editor' && <Editor file={route.file} onFile={openFile} onRun={openRun} />}
+            {route.view === 'runs' && (route.run ? <Monitor run={route.run} onBack={allRuns} onEdit={openFile} /> : <History onOpen={openRun} />)}
             {route.view === 'clusters' && <ClustersView />}
           </main>
           <div className="notices" aria-live="polite">

@@ -48,7 +48,13 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [showOpen, setShowOpen] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** Fit the view to a file's nodes when it opens (not when the first node of an empty file lands). */
+  const [fitOnOpen, setFitOnOpen] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
+  const onFileRef = useRef(onFile);
+  useEffect(() => {
+    onFileRef.current = onFile;
+  }, [onFile]);
 
   // Opening: the file in the address, else the dialog.
   useEffect(() => {
@@ -62,13 +68,14 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
         if (!live) return;
         setOpened({ file: result.file, version: result.version, ...(result.value ? {} : { unparsable: result.text }) });
         setDoc({ value: result.value ?? EMPTY, layout: result.layout });
+        setFitOnOpen(buildGraph(result.value ?? EMPTY).nodes.length > 0);
         setPast([]);
         setFuture([]);
         setDirty(false);
         setIssues(result.issues);
         setSelected(null);
         setShowOpen(false);
-        if (result.file !== file) onFile(result.file);
+        if (result.file !== file) onFileRef.current(result.file);
       })
       .catch((error: Error) => {
         if (!live) return;
@@ -78,7 +85,7 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
     return () => {
       live = false;
     };
-  }, [api, file, notify, onFile]);
+  }, [api, file, notify]);
 
   const graph = useMemo(() => buildGraph(doc.value), [doc.value]);
 
@@ -352,7 +359,7 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
 
   const relayout = useCallback(() => {
     change({ value: doc.value, layout: {} });
-    setTimeout(() => void flow.fitView({ padding: 0.2 }), 50);
+    setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
   }, [change, doc.value, flow]);
 
   // Shortcuts: Ctrl+S save, Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y) undo and redo, Ctrl+O open, Ctrl+Enter run, Ctrl+L layout.
@@ -453,6 +460,7 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
         </div>
         <div className="canvas" ref={wrapper} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
           <ReactFlow
+            key={opened?.file ?? ''}
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
@@ -462,7 +470,8 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
             onNodeDragStop={onNodeDragStop}
             onPaneClick={() => setSelected(null)}
             deleteKeyCode={['Delete', 'Backspace']}
-            fitView
+            fitView={fitOnOpen}
+            fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
           >

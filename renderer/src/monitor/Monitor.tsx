@@ -4,7 +4,7 @@ import type { Edge, Node, NodeProps } from '@xyflow/react';
 import { request } from '../api.ts';
 import { useApi, useNotify } from '../common/context.ts';
 import { duration } from '../common/format.ts';
-import { autoLayout } from '../common/layout.ts';
+import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import { TASK_STATES } from '../types.ts';
 import type { RunGraph, RunStatus, TaskState } from '../types.ts';
 import { ACTIVE, counts, dominant, ENDED, shape } from './model.ts';
@@ -138,7 +138,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
     return structure.nodes.map((node) => {
       const count = counts(node.tasks, states.current);
       const box = boxes.get(node.key)!;
-      return { id: node.key, type: 'run', position: { x: box.x, y: box.y }, data: { node, counts: count, state: dominant(count) }, selected: node.key === selected || (selected !== null && structure.keyOf.get(selected) === node.key), draggable: false, connectable: false, deletable: false };
+      return { id: node.key, type: 'run', position: { x: box.x, y: box.y }, width: NODE_WIDTH, height: NODE_HEIGHT, data: { node, counts: count, state: dominant(count) }, selected: node.key === selected || (selected !== null && structure.keyOf.get(selected) === node.key), draggable: false, connectable: false, deletable: false };
     });
     // `version` stands for the states.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -282,6 +282,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
                 nodesConnectable={false}
                 onlyRenderVisibleElements
                 fitView
+                fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
                 minZoom={0.05}
                 proOptions={{ hideAttribution: true }}
               >

@@ -1,0 +1,148 @@
+/**
+ * The desktop app's renderer against web mode with the real core: build a three-task
+ * pipeline by hand, save and reload it, run it, read a failure, open a terminal in the
+ * failed task's folder, fix the command and resubmit what failed, to success.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { artifacts, expect, test } from './fixtures.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+
+/** Drags from one node's right handle to another's left handle. */
+async function connect(page: Page, from: string, to: string): Promise<void> {
+  const source = await node(page, from).locator('.react-flow__handle.source').boundingBox();
+  const target = await node(page, to).locator('.react-flow__handle.target').boundingBox();
+  await page.mouse.move(source!.x + source!.width / 2, source!.y + source!.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((source!.x + target!.x) / 2, (source!.y + target!.y) / 2, { steps: 5 });
+  await page.mouse.move(target!.x + target!.width / 2, target!.y + target!.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Selects a node and sets its command in the inspector. */
+async function setCommand(page: Page, id: string, command: string): Promise<void> {
+  await node(page, id).click();
+  const field = page.getByLabel('Command');
+  await field.fill(command);
+  await field.blur();
+}
+
+test('build a pipeline from the palette, save it and reload it', async ({ page, core }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(core.url);
+  // The token leaves the address bar once the page has it.
+  await expect(page).not.toHaveURL(/token=/);
+  const file = path.join(core.dir, 'pipeline.yaml');
+  await page.getByLabel('Workflow file').fill(file);
+  await page.getByRole('button', { name: 'Create new file' }).click();
+  await expect(page.locator('.toolbar .file')).toHaveText(file);
+
+  const canvas = page.getByTestId('canvas');
+  const palette = page.getByRole('button', { name: 'Add task' });
+  await palette.dragTo(canvas, { targetPosition: { x: 130, y: 200 } });
+  await palette.dragTo(canvas, { targetPosition: { x: 390, y: 260 } });
+  await palette.dragTo(canvas, { targetPosition: { x: 650, y: 200 } });
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(3);
+
+  await connect(page, 'task1', 'task2');
+  await connect(page, 'task2', 'task3');
+  await expect(page.locator('.react-flow__edge')).toHaveCount(2);
+  // A dependency that closes a cycle is refused, with the reason.
+  await connect(page, 'task3', 'task1');
+  await expect(page.getByRole('alert')).toContainText('cycle');
+  await expect(page.locator('.react-flow__edge')).toHaveCount(2);
+
+  await setCommand(page, 'task1', 'echo one > one.txt');
+  await setCommand(page, 'task2', 'echo "task2 could not find its input" >&2; exit 3');
+  await setCommand(page, 'task3', 'echo three');
+  await expect(page.getByRole('status', { name: 'Validation' })).toHaveText('✓ valid');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.toolbar .file')).not.toContainText('unsaved');
+
+  const saved = readFileSync(file, 'utf8');
+  expect(saved).toMatch(/task2:\n\s+run: echo "task2 could not find its input" >&2; exit 3\n\s+after: task1/);
+  expect(saved).toMatch(/task3:\n\s+run: echo three\n\s+after: task2/);
+  await page.screenshot({ path: path.join(artifacts, 'editor.png') });
+
+  // Reload: the same graph, from the file, at the same places on the canvas.
+  const placement = () => Promise.all(['task1', 'task2', 'task3'].map((id) => node(page, id).evaluate((element) => (element as HTMLElement).style.transform)));
+  const before = await placement();
+  await page.reload();
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(3);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(2);
+  await expect(node(page, 'task3')).toContainText('echo three');
+  const after = await placement();
+  expect(after).toEqual(before);
+  expect(errors).toEqual([]);
+});
+
+test('run it, read the failure, use the terminal, fix and resubmit what failed', async ({ page, core }) => {
+  const file = path.join(core.dir, 'pipeline.yaml');
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(3);
+  await page.getByRole('button', { name: '▶ Run' }).click();
+
+  // The monitor: states change live until the run ends.
+  await expect(page.getByLabel('Run state')).toHaveText('failed', { timeout: 30_000 });
+  await expect(page.locator('.run-node[data-task="task1"]')).toHaveAttribute('data-state', 'succeeded');
+  await expect(page.locator('.run-node[data-task="task2"]')).toHaveAttribute('data-state', 'failed');
+  await expect(page.locator('.run-node[data-task="task3"]')).toHaveAttribute('data-state', 'blocked');
+  await expect(page.getByLabel('Resubmit preview')).toContainText('task2, task3');
+  await page.screenshot({ path: path.join(artifacts, 'monitor.png') });
+
+  // The failed task's stderr.
+  await page.locator('.run-node[data-task="task2"]').click();
+  await page.getByRole('tab', { name: 'stderr' }).click();
+  // Local tasks retry once by default: the latest attempt is shown.
+  await expect(page.getByLabel(/^stderr of attempt \d$/)).toContainText('task2 could not find its input');
+  await page.getByRole('tab', { name: 'Attempts' }).click();
+  await expect(page.locator('table.attempts')).toContainText('failed');
+  await expect(page.locator('table.attempts tbody td').nth(2)).toHaveText('3');
+  await page.screenshot({ path: path.join(artifacts, 'task-panel.png') });
+
+  // A shell in the task's folder.
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await expect(page.getByLabel('Terminal status')).toContainText('connected');
+  await page.getByTestId('terminal').click();
+  await page.keyboard.type('echo hi; cat one.txt\n');
+  // Output lines of their own (the typed command line holds both words too).
+  const row = (text: string) => page.locator('.xterm-rows > div').filter({ hasText: new RegExp(`^\\s*${text}\\s*$`) });
+  await expect(row('hi')).toHaveCount(1);
+  await expect(row('one')).toHaveCount(1);
+  await page.screenshot({ path: path.join(artifacts, 'terminal.png') });
+
+  // Fix the command in the editor, then one click reruns what failed.
+  await page.getByRole('button', { name: 'Edit workflow' }).click();
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(3);
+  await setCommand(page, 'task2', 'cat one.txt');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.toolbar .file')).not.toContainText('unsaved');
+  await page.goBack();
+  await expect(page.locator('.run-node[data-task="task2"]')).toHaveAttribute('data-state', 'failed');
+  await page.getByRole('button', { name: 'Resubmit all failed' }).click();
+  await expect(page.getByLabel('Run state')).toHaveText('succeeded', { timeout: 30_000 });
+  await expect(page.locator('.run-node[data-task="task3"]')).toHaveAttribute('data-state', 'succeeded');
+  await page.locator('.run-node[data-task="task2"]').click();
+  await page.getByRole('tab', { name: 'stdout' }).click();
+  await expect(page.getByLabel(/^stdout of attempt 3$/)).toContainText('one');
+  await page.getByLabel('Attempt', { exact: true }).selectOption('1');
+  await expect(page.getByLabel(/^stdout of attempt 1$/)).toContainText('(empty)');
+});
+
+test('web mode refuses a wrong token, a missing one and a foreign origin', async ({ page, core, request }) => {
+  const wrong = await request.get(`${core.origin}/?token=wrong`);
+  expect(wrong.status()).toBe(403);
+  const missing = await request.get(`${core.origin}/`);
+  expect(missing.status()).toBe(403);
+  const foreign = await request.get(core.url, { headers: { Origin: 'http://evil.example' } });
+  expect(foreign.status()).toBe(403);
+  // The page with a wrong token gets nothing of the app.
+  await page.goto(`${core.origin}/?token=${'x'.repeat(43)}`);
+  await expect(page.locator('body')).toContainText('forbidden');
+  await expect(page.locator('.topbar')).toHaveCount(0);
+});

@@ -22,6 +22,8 @@ export function mergeIntoText(file: string, base: string, value: unknown): strin
     // Nothing of the old file can be kept node by node: write the value afresh.
     return stringify(newDocument(value));
   }
+  // Nothing changed: the file stays byte for byte (re-printing would normalize its spacing).
+  if (sameValue(document.toJS(), value)) return base;
   document.contents = merge(document, document.contents as YamlNode | null, value) as typeof document.contents;
   return stringify(document);
 }
@@ -33,7 +35,17 @@ function newDocument(value: unknown): Document {
 }
 
 function stringify(document: Document): string {
-  return document.toString({ lineWidth: 0 });
+  return document.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key, i) => Object.keys(b)[i] === key && sameValue(a[key], b[key]));
+  }
+  return false;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

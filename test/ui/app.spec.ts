@@ -70,7 +70,7 @@ test('build a pipeline from the palette, save it and reload it', async ({ page, 
   await page.screenshot({ path: path.join(artifacts, 'editor.png') });
 
   // Reload: the same graph, from the file, at the same places on the canvas.
-  const placement = () => Promise.all(['task1', 'task2', 'task3'].map((id) => node(page, id).evaluate((element) => (element as HTMLElement).style.transform)));
+  const placement = () => Promise.all(['task1', 'task2', 'task3'].map((id) => node(page, id).evaluate((element) => (element as unknown as { style: { transform: string } }).style.transform)));
   const before = await placement();
   await page.reload();
   await expect(page.locator('.react-flow__node-task')).toHaveCount(3);

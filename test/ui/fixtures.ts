@@ -68,7 +68,6 @@ export async function stopCore(core: Core): Promise<void> {
 /** One core per test file. */
 export const test = base.extend<object, { core: Core }>({
   core: [
-    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const core = await startCore();
       await use(core);

@@ -1,0 +1,184 @@
+/**
+ * The contract's editing, resubmit and terminal methods over a real store and local runs
+ * (the interface's own tests in test/ui drive the same methods from Chromium).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { PromptBroker } from '../../core/api/prompts.ts';
+import { FlotillaService } from '../../core/api/service.ts';
+import type { ServiceEvent } from '../../core/api/service.ts';
+import { serveWeb } from '../../core/host/web.ts';
+import { mergeIntoText } from '../../core/model/document.ts';
+import { Store } from '../../core/store/store.ts';
+import { tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+
+type Value<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; issues?: { path: (string | number)[]; line?: number }[] } };
+
+function service(t: Parameters<typeof tempDir>[0], options: ConstructorParameters<typeof FlotillaService>[1] = {}) {
+  const dir = tempDir(t);
+  const store = Store.open(path.join(dir, 'home'));
+  const api = new FlotillaService(store, { requestPollMs: 50, ...options });
+  const events: ServiceEvent[] = [];
+  api.onEvent((event) => events.push(event));
+  t.after(async () => {
+    await api.idle();
+    api.close();
+    store.close();
+  });
+  const call = <T>(method: string, args: unknown) => api.call(method, args) as Promise<Value<T>>;
+  const value = async <T>(method: string, args: unknown): Promise<T> => {
+    const result = await call<T>(method, args);
+    assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
+    return result.value;
+  };
+  return { dir, store, api, events, call, value };
+}
+
+const COMMENTED = `# The pipeline.
+version: 1
+name: demo   # shown in history
+tasks:
+  # Makes the data.
+  prepare:
+    run: echo prepared > data.txt
+    outputs: [data.txt]
+  use:
+    after: prepare
+    run: "cat data.txt"
+`;
+
+describe('editing workflows through the contract', () => {
+  it('opens a file as data, saves edits into it keeping comments and styles, and refuses a stale save', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, COMMENTED);
+    const opened = await s.value<{ value: { tasks: Record<string, Record<string, unknown>> }; version: string; issues: unknown[] }>('workflows.open', { file });
+    assert.deepEqual(opened.issues, []);
+    assert.equal(opened.value.tasks.use!.after, 'prepare');
+    const edited = structuredClone(opened.value);
+    edited.tasks.use!.run = 'cat data.txt\nwc -l data.txt';
+    edited.tasks.report = { after: ['use'], run: 'echo done' };
+    const saved = await s.value<{ version: string; text: string; issues: unknown[] }>('workflows.save', { file, value: edited, version: opened.version, layout: { use: { x: 10, y: 20 } } });
+    const text = readFileSync(file, 'utf8');
+    assert.equal(saved.text, text);
+    // Comments, flow style and plain scalars stay (the spacing before a comment is the yaml library's).
+    for (const kept of [/^# The pipeline\.$/m, /^name: demo +# shown in history$/m, /^ {2}# Makes the data\.$/m, /outputs: \[data\.txt\]/, /after: prepare/]) assert.match(text, kept);
+    assert.match(text, /run: \|-?\n\s+cat data.txt\n\s+wc -l data.txt/);
+    assert.match(text, /report:\n\s+after:\n\s+- use\n\s+run: echo done/);
+    assert.deepEqual(saved.issues, []);
+    // The layout comes back with the file; the file is first among the recent ones.
+    const again = await s.value<{ layout: unknown; version: string }>('workflows.open', { file });
+    assert.deepEqual(again.layout, { use: { x: 10, y: 20 } });
+    assert.equal(again.version, saved.version);
+    assert.equal((await s.value<{ file: string }[]>('workflows.recent', {}))[0]!.file, file);
+    // Saved from a version that is no longer on disk: refused, nothing written.
+    const stale = await s.call('workflows.save', { file, value: opened.value, version: opened.version });
+    assert.equal(stale.ok ? 'saved' : stale.error.code, 'conflict');
+    assert.equal(readFileSync(file, 'utf8'), text);
+    // A new file is refused over an existing one.
+    assert.equal((await s.call('workflows.save', { file, value: opened.value, version: null })).ok, false);
+  });
+
+  it('checks unsaved edits and points each problem at its node', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, COMMENTED);
+    const opened = await s.value<{ value: { tasks: Record<string, Record<string, unknown>> } }>('workflows.open', { file });
+    const broken = structuredClone(opened.value);
+    broken.tasks.use!.after = 'prepar';
+    const checked = await s.value<{ issues: { path: (string | number)[]; message: string; line?: number }[] }>('workflows.check', { file, value: broken });
+    assert.equal(checked.issues.length, 1);
+    assert.deepEqual(checked.issues[0]!.path.slice(0, 2), ['tasks', 'use']);
+    assert.match(checked.issues[0]!.message, /did you mean 'prepare'/);
+    assert.equal(typeof checked.issues[0]!.line, 'number');
+    assert.equal(readFileSync(file, 'utf8'), COMMENTED, 'checking writes nothing');
+  });
+
+  it('merging keeps a file byte for byte when nothing changed', () => {
+    const value = { version: 1, name: 'demo', tasks: { prepare: { run: 'echo prepared > data.txt', outputs: ['data.txt'] }, use: { after: 'prepare', run: 'cat data.txt' } } };
+    assert.equal(mergeIntoText('w.yaml', COMMENTED, value), COMMENTED);
+    assert.equal(mergeIntoText('w.json', '{}', { a: 1 }), '{\n  "a": 1\n}\n');
+  });
+});
+
+describe('resubmitting through the contract', () => {
+  it('previews what would run again, and with reload runs the fixed command from the edited file', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, 'version: 1\ndefaults: { retries: 0 }\ntasks:\n  a: { run: "true" }\n  b: { after: a, run: "exit 4" }\n  c: { after: b, run: "echo c" }\n  d: { after: a, run: "echo d" }\n');
+    const started = await s.value<{ run: string }>('runs.start', { file });
+    await waitFor(() => s.events.some((event) => event.type === 'run' && event.state === 'failed'), 'the run to fail');
+    const graph = await s.value<{ tasks: { id: string; after: string[] }[] }>('runs.graph', { run: started.run });
+    assert.deepEqual(graph.tasks.map((task) => [task.id, task.after]), [['a', []], ['b', ['a']], ['c', ['b']], ['d', ['a']]].filter(([id]) => graph.tasks.some((task) => task.id === id)).sort((x, y) => graph.tasks.findIndex((task) => task.id === x[0]) - graph.tasks.findIndex((task) => task.id === y[0])));
+    const preview = await s.value<{ tasks: string[]; reruns: string[] }>('runs.resubmit', { run: started.run, failed: true, preview: true });
+    assert.deepEqual(preview, { run: started.run, tasks: ['b'], reruns: ['b', 'c'] });
+    const withDownstream = await s.value<{ reruns: string[] }>('runs.resubmit', { run: started.run, tasks: ['a'], downstream: true, preview: true });
+    assert.deepEqual(new Set(withDownstream.reruns), new Set(['a', 'b', 'c', 'd']));
+    // A changed dependency cannot be taken into a run that exists: refused, nothing queued.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('b: { after: a, run: "exit 4" }', 'b: { run: "exit 4" }'));
+    const refused = await s.call('runs.resubmit', { run: started.run, failed: true, reload: true });
+    assert.equal(refused.ok ? 'queued' : refused.error.code, 'plan-changed');
+    // The fixed command is what runs.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('b: { run: "exit 4" }', 'b: { after: a, run: "echo fixed" }'));
+    const done = await s.value<{ reruns: string[]; updated: string[] }>('runs.resubmit', { run: started.run, failed: true, reload: true });
+    assert.deepEqual(done.updated, ['b']);
+    await waitFor(() => s.events.some((event) => event.type === 'run' && event.state === 'succeeded'), 'the resubmitted run to succeed');
+    const logs = await s.value<{ text: string }>('tasks.logs', { run: started.run, task: 'b', stream: 'stdout' });
+    assert.equal(logs.text, 'fixed\n');
+    const attempts = await s.value<{ task: string; n: number; exitCode: number }[]>('runs.attempts', { run: started.run });
+    assert.deepEqual(attempts.filter((attempt) => attempt.task === 'b').map((attempt) => [attempt.n, attempt.exitCode]), [[1, 4], [2, 0]]);
+    const runs = await s.value<{ id: string; counts: Record<string, number> }[]>('runs.list', {});
+    assert.deepEqual(runs[0]!.counts, { succeeded: 4 });
+  });
+});
+
+describe('prompts and terminals through the contract', () => {
+  it('an SSH question becomes an event, is answered by id, and a late page sees it pending', async (t) => {
+    const prompts = new PromptBroker({ timeoutMs: 5000 });
+    const s = service(t, { prompts });
+    const decision = prompts.unknownHost({ host: '[127.0.0.1]:2222', port: 2222, type: 'ssh-ed25519', fingerprint: 'SHA256:abc' });
+    const asked = s.events.find((event) => event.type === 'prompt');
+    assert.ok(asked && asked.type === 'prompt' && asked.prompt.kind === 'host-key' && asked.prompt.fingerprint === 'SHA256:abc');
+    assert.equal((await s.value<unknown[]>('prompts.list', {})).length, 1);
+    assert.deepEqual(await s.value('prompts.answer', { id: asked.prompt.id, answer: { decision: 'accept-once' } }), { answered: true });
+    assert.equal(await decision, 'accept-once');
+    assert.deepEqual(await s.value('prompts.answer', { id: asked.prompt.id, answer: { decision: 'reject' } }), { answered: false });
+    assert.ok(s.events.some((event) => event.type === 'prompt-closed'));
+    // Unanswered: refused when its time is up.
+    const quick = new PromptBroker({ timeoutMs: 50 });
+    assert.equal(await quick.keyboardInteractive({ host: 'h', user: 'u', name: '', instructions: '', prompts: [{ prompt: 'Password:', echo: false }] }), undefined);
+  });
+
+  it("a terminal opens in the task's folder and its channel is paused until the viewer acknowledges", async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, 'version: 1\ntasks:\n  work: { cwd: here, run: "echo x > marker.txt" }\n');
+    const started = await s.value<{ run: string }>('runs.start', { file });
+    await waitFor(() => s.events.some((event) => event.type === 'run' && event.state === 'succeeded'), 'the run');
+    const host = await serveWeb({ service: s.api });
+    t.after(() => host.close());
+    const opened = await s.value<{ terminal: string }>('terminals.open', { run: started.run, task: 'work', cols: 80, rows: 24 });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/terminal?id=${opened.terminal}&token=${host.token}`);
+    let output = '';
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { output?: string };
+      if (message.output) output += message.output;
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    // Never acknowledged: a flood stops near the high-water mark (256 KiB) instead of filling memory.
+    ws.send(JSON.stringify({ input: 'pwd; ls; yes flotilla-terminal-flood | head -c 3000000\n' }));
+    await waitFor(() => output.includes('marker.txt') && output.length > 256 * 1024, 'output up to the mark');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const paused = output.length;
+    assert.ok(paused < 700 * 1024, `paused after ${paused} characters`);
+    assert.match(output, new RegExp(`${path.join(s.dir, 'here').replace(/[/]/g, '\\/')}`));
+    // Acknowledged: the rest flows.
+    const ack = setInterval(() => ws.send(JSON.stringify({ ack: 1024 * 1024 })), 50);
+    await waitFor(() => output.length > 3_000_000, 'the rest of the flood');
+    clearInterval(ack);
+    ws.close();
+    // A terminal is handed over once.
+    const second = new WebSocket(`ws://127.0.0.1:${host.port}/terminal?id=${opened.terminal}&token=${host.token}`);
+    const status = await new Promise<number>((resolve) => second.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    assert.equal(status, 404);
+  });
+});

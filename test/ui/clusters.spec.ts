@@ -1,0 +1,54 @@
+/**
+ * SSH questions as dialogs, against the test cluster (test/cluster/up.sh): an unknown host
+ * key shows its fingerprint and is trusted from the dialog; a password-then-one-time-code
+ * login is answered in two dialogs. One-time codes are used up as they are accepted, so
+ * this runs after the node suites (see `npm test`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { clusterFacts, nextOtp } from '../cluster.ts';
+import { artifacts, expect, startCore, stopCore, test } from './fixtures.ts';
+import type { Core } from './fixtures.ts';
+
+const facts = clusterFacts();
+let core: Core;
+
+test.beforeAll(async () => {
+  const config = path.join(facts.dir, 'ui-ssh-config');
+  writeFileSync(
+    config,
+    `Host hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n` +
+      `Host otp\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.otpUser.name}\n  IdentityFile none\n`,
+  );
+  core = await startCore({ FLOTILLA_SSH_CONFIG: config });
+});
+test.afterAll(async () => stopCore(core));
+
+test('an unknown host key is asked in a dialog, with its fingerprint, and remembered', async ({ page }) => {
+  await page.goto(`${core.url}#/clusters`);
+  await page.getByLabel('Connect to').fill('hpc');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Unknown host key' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator('.fingerprint')).toHaveText(facts.hostKeyFingerprint);
+  await page.screenshot({ path: path.join(artifacts, 'host-key-prompt.png') });
+  await dialog.getByRole('button', { name: 'Trust and remember' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('row', { name: /hpc/ }).locator('.pill')).toHaveText('online');
+  expect(readFileSync(path.join(core.home, 'known_hosts'), 'utf8')).toContain(facts.hostKey.split(' ')[1]!);
+});
+
+test('a password and a one-time code are asked in dialogs', async ({ page }) => {
+  await page.goto(`${core.url}#/clusters`);
+  await page.getByLabel('Connect to').fill('otp');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: /Log in to/ });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel(/password/i).fill(facts.otpUser.password);
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  // The second round: the code.
+  await expect(dialog.getByLabel(/password/i)).toHaveCount(0);
+  await dialog.locator('input').fill(nextOtp(facts));
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('row', { name: /otp/ }).locator('.pill')).toHaveText('online');
+});

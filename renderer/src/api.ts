@@ -22,13 +22,21 @@ export interface FlotillaApi {
   /** Whether the core is reachable (web mode: the socket is open). */
   onConnection(listener: (connected: boolean) => void): () => void;
   terminal(id: string): TerminalChannel;
+  /** The application menu's actions (desktop app only). */
+  onMenu(listener: (action: MenuAction) => void): () => void;
+  /** A native file chooser (desktop app only; web mode asks for a path). */
+  pickFile?: (mode: 'open' | 'save') => Promise<string | undefined>;
 }
+
+export type MenuAction = { action: 'open'; file: string } | { action: 'save' } | { action: 'run' };
 
 /** What electron/preload exposes on `window.flotilla`. */
 export interface DesktopBridge {
   call(method: string, args: unknown): Promise<Result<unknown>>;
   onEvent(listener: (event: unknown) => void): () => void;
   terminal(id: string): { send(message: string): void; onMessage(listener: (message: string) => void): void; onClose(listener: () => void): void; close(): void };
+  onMenu(listener: (action: unknown) => void): () => void;
+  pickFile(mode: 'open' | 'save'): Promise<string | undefined>;
 }
 
 declare global {
@@ -54,6 +62,8 @@ function desktopApi(bridge: DesktopBridge): FlotillaApi {
       return () => {};
     },
     terminal: (id) => bridge.terminal(id),
+    onMenu: (listener) => bridge.onMenu((action) => listener(action as MenuAction)),
+    pickFile: (mode) => bridge.pickFile(mode),
   };
 }
 
@@ -131,6 +141,7 @@ function webApi(): FlotillaApi {
       listener(connected);
       return () => connectionListeners.delete(listener);
     },
+    onMenu: () => () => {},
     terminal(id) {
       const ws = new WebSocket(`${base}/terminal?id=${encodeURIComponent(id)}&token=${encodeURIComponent(token)}`);
       const queue: string[] = [];

@@ -393,6 +393,17 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
     return () => removeEventListener('keydown', onKey);
   }, [redo, relayout, run, save, undo]);
 
+  // The desktop app's menu: File > Open, Save, Run.
+  useEffect(
+    () =>
+      api.onMenu((action) => {
+        if (action.action === 'open') onFileRef.current(action.file);
+        else if (action.action === 'save') void save();
+        else if (action.action === 'run') void run();
+      }),
+    [api, run, save],
+  );
+
   const node = selected ? graph.byPath.get(selected) : undefined;
   const targets = isMapping(doc.value.targets) ? Object.keys(doc.value.targets) : [];
 

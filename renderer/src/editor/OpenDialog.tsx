@@ -34,6 +34,11 @@ export function OpenDialog({ current, onOpen, onCreate, onClose }: { current: st
             <button type="button" disabled={!path.trim()} onClick={() => onCreate(path.trim())}>
               Create new file
             </button>
+            {api.pickFile && (
+              <button type="button" onClick={() => void api.pickFile!('open').then((chosen) => chosen && onOpen(chosen))}>
+                Browse…
+              </button>
+            )}
             <button type="button" onClick={onClose}>
               Cancel
             </button>

@@ -1,0 +1,205 @@
+/**
+ * The desktop app's main process: hosts the core (the same FlotillaService web mode hosts)
+ * and one window that shows the renderer. The window is sandboxed with context isolation and
+ * no Node; it reaches the core only through the preload's `window.flotilla`, whose every
+ * call main checks (the sender is our page) and validates (the contract's schemas) before
+ * anything runs. Terminal bytes go through a MessagePort of their own, with flow control.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, net, protocol, session, shell } from 'electron';
+import type { IpcMainEvent, IpcMainInvokeEvent, MenuItemConstructorOptions, WebContents } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PromptBroker } from '../core/api/prompts.ts';
+import { FlotillaService } from '../core/api/service.ts';
+import { userClusters } from '../core/host/cli/remote.ts';
+import { Store } from '../core/store/store.ts';
+import { bridgeTerminal } from '../core/terminals/port.ts';
+import { Preferences } from './preferences.ts';
+
+/** This bundle's folder: out/electron (beside out/renderer). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** The renderer is served from app://flotilla/ (a standard, secure scheme: no file:// access for the page). */
+const ORIGIN = 'app://flotilla';
+const RENDERER = path.join(HERE, '../renderer');
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const preferences = new Preferences();
+  const store = Store.open();
+  const prompts = new PromptBroker();
+  const clusters = userClusters(process.env, prompts, prompts);
+  const service = new FlotillaService(store, { remote: { clusters, interactive: true }, prompts });
+
+  protocol.handle('app', async (request) => {
+    const url = new URL(request.url);
+    const file = path.resolve(RENDERER, `.${decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)}`);
+    if (url.host !== 'flotilla' || !file.startsWith(RENDERER + path.sep)) return new Response('not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).href);
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CSP);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(response.body, { status: response.status, headers });
+  });
+
+  // Nothing the page asks for (camera, notifications, …) is granted.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+
+  const isOurs = (contents: WebContents, frameUrl: string | undefined) => window !== undefined && contents === window.webContents && (frameUrl ?? '').startsWith(`${ORIGIN}/`);
+  const checkSender = (event: IpcMainInvokeEvent | IpcMainEvent) => {
+    if (!isOurs(event.sender, event.senderFrame?.url)) throw new Error('refused: not the Flotilla window');
+  };
+
+  ipcMain.handle('flotilla:call', (event, method: unknown, args: unknown) => {
+    checkSender(event);
+    // `call` validates the method name and the arguments against the contract's schemas.
+    return service.call(method, args);
+  });
+  ipcMain.handle('flotilla:pick-file', async (event, mode: unknown) => {
+    checkSender(event);
+    const filters = [{ name: 'Workflows', extensions: ['yaml', 'yml', 'json'] }];
+    if (mode === 'save') {
+      const chosen = await dialog.showSaveDialog(window!, { filters, defaultPath: 'workflow.yaml' });
+      return chosen.canceled ? undefined : chosen.filePath;
+    }
+    const chosen = await dialog.showOpenDialog(window!, { filters, properties: ['openFile'] });
+    return chosen.canceled ? undefined : chosen.filePaths[0];
+  });
+  ipcMain.on('flotilla:terminal', (event, id: unknown) => {
+    checkSender(event);
+    const terminal = typeof id === 'string' ? service.attachTerminal(id) : undefined;
+    const { port1, port2 } = new MessageChannelMain();
+    if (!terminal) {
+      port1.postMessage(JSON.stringify({ exit: { code: null, signal: 'no such terminal' } }));
+      port1.close();
+    } else {
+      const bridge = bridgeTerminal(terminal, (message) => port1.postMessage(message));
+      port1.on('message', (message) => bridge.receive(String(message.data)));
+      port1.on('close', () => bridge.close());
+      port1.start();
+    }
+    event.sender.postMessage('flotilla:terminal-port', id, [port2]);
+  });
+  service.onEvent((event) => window?.webContents.send('flotilla:event', event));
+
+  let window: BrowserWindow | undefined;
+  const open = () => {
+    const bounds = preferences.get('windowBounds');
+    window = new BrowserWindow({
+      ...(bounds ?? { width: 1400, height: 900 }),
+      minWidth: 900,
+      minHeight: 600,
+      title: 'Flotilla',
+      show: false,
+      webPreferences: {
+        preload: path.join(HERE, 'preload.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        experimentalFeatures: false,
+        webviewTag: false,
+        spellcheck: false,
+        disableBlinkFeatures: 'Auxclick',
+      },
+    });
+    window.once('ready-to-show', () => window?.show());
+    window.on('close', () => window && preferences.set('windowBounds', window.getNormalBounds()));
+    window.on('closed', () => (window = undefined));
+    void window.loadURL(`${ORIGIN}/index.html`);
+  };
+
+  // Guards for every page: no navigation away, no new windows (links open in the browser), no webviews.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!url.startsWith(`${ORIGIN}/`)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!url.startsWith(`${ORIGIN}/`)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  const menuAction = (action: string, file?: string) => window?.webContents.send('flotilla:menu', { action, ...(file ? { file } : {}) });
+  const buildMenu = () => {
+    const recent = preferences.get('recentFiles') ?? [];
+    const template: MenuItemConstructorOptions[] = [
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      {
+        label: 'File',
+        submenu: [
+          {
+            label: 'Open…',
+            accelerator: 'CmdOrCtrl+O',
+            click: async () => {
+              if (!window) return;
+              const chosen = await dialog.showOpenDialog(window, { filters: [{ name: 'Workflows', extensions: ['yaml', 'yml', 'json'] }], properties: ['openFile'] });
+              const file = chosen.filePaths[0];
+              if (chosen.canceled || !file) return;
+              preferences.set('recentFiles', [file, ...recent.filter((entry) => entry !== file)].slice(0, 10));
+              app.addRecentDocument(file);
+              buildMenu();
+              menuAction('open', file);
+            },
+          },
+          { label: 'Open Recent', submenu: recent.length > 0 ? recent.map((file) => ({ label: file, click: () => menuAction('open', file) })) : [{ label: 'None', enabled: false }] },
+          { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => menuAction('save') },
+          { type: 'separator' },
+          { label: 'Run', accelerator: 'CmdOrCtrl+Enter', click: () => menuAction('run') },
+          { type: 'separator' },
+          { role: process.platform === 'darwin' ? 'close' : 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }, ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' as const }])] },
+      { role: 'windowMenu' },
+    ];
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  };
+  buildMenu();
+  open();
+
+  app.on('second-instance', () => {
+    if (!window) return open();
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('activate', () => {
+    if (!window) open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    prompts.close();
+    service.close();
+    clusters.close();
+  });
+}

@@ -35,14 +35,14 @@ try {
         `  summary: { after: windows, run: "true" }\n`,
     );
     const started = Date.now();
-    const ran = spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.js'), 'run', '--quiet', file], { env: { ...process.env, FLOTILLA_HOME: core.home }, encoding: 'utf8' });
+    const ran = spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.js'), 'run', '--quiet', '--fresh', file], { env: { ...process.env, FLOTILLA_HOME: core.home }, encoding: 'utf8' });
     if (ran.status !== 0) throw new Error(`flotilla run failed: ${ran.stderr}`);
     const runTime = Date.now() - started;
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.goto(core.url);
     await page.locator('.topbar').waitFor();
     let t = Date.now();
-    await page.evaluate(() => (location.hash = '#/runs/last'));
+    await page.evaluate("location.hash = '#/runs/last'");
     await page.locator('.run-node').first().waitFor();
     await page.locator('.pill.state-succeeded').first().waitFor();
     const firstRender = Date.now() - t;
@@ -59,7 +59,7 @@ try {
     await page.getByRole('tab', { name: 'Graph' }).click();
     await page.locator('.run-node[data-task="summary"][data-state="succeeded"]').waitFor();
     const live = Date.now() - t;
-    const tasks = await page.evaluate(() => document.querySelectorAll('.run-node').length);
+    const tasks = await page.locator('.run-node').count();
     const target = TARGET_MS[size];
     process.stdout.write(
       `tasks=${size} drawn_nodes=${tasks} run_s=${(runTime / 1000).toFixed(1)} first_render_ms=${firstRender} select_ms=${select} table_ms=${table} live_update_ms=${live}` +

@@ -32,6 +32,11 @@ RUN is a run id, a unique prefix of one, or 'last'. Runs are kept in $FLOTILLA_H
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Output piped into `head` and the like: a closed pipe ends the command quietly, as for other tools.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);

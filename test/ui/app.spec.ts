@@ -3,10 +3,10 @@
  * pipeline by hand, save and reload it, run it, read a failure, open a terminal in the
  * failed task's folder, fix the command and resubmit what failed, to success.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { artifacts, expect, test } from './fixtures.ts';
+import { artifacts, expect, repo, test } from './fixtures.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -145,4 +145,33 @@ test('web mode refuses a wrong token, a missing one and a foreign origin', async
   await page.goto(`${core.origin}/?token=${'x'.repeat(43)}`);
   await expect(page.locator('body')).toContainText('forbidden');
   await expect(page.locator('.topbar')).toHaveCount(0);
+});
+
+test('the bundled MD sweep: groups and sweeps in the editor, a folded sweep in the monitor that expands', async ({ page, core }) => {
+  const dir = path.join(core.dir, 'md-sweep');
+  cpSync(path.join(repo, 'examples/md-sweep'), dir, { recursive: true });
+  const file = path.join(dir, 'workflow.yaml');
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node-group[data-id="windows"]')).toContainText('×5');
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(4);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(3);
+  await page.screenshot({ path: path.join(artifacts, 'editor-md-sweep.png') });
+  // A group collapses to one node; its edges then end at it.
+  await page.getByRole('button', { name: 'Collapse windows' }).click();
+  await expect(node(page, 'windows/production')).toBeHidden();
+  await page.getByRole('button', { name: 'Expand windows' }).click();
+  await expect(node(page, 'windows/production')).toBeVisible();
+
+  await page.getByRole('button', { name: '▶ Run' }).click();
+  await expect(page.getByLabel('Run state')).toHaveText('succeeded', { timeout: 60_000 });
+  const sweep = page.locator('.run-node[data-path="windows/production"]');
+  await expect(sweep).toContainText('×5');
+  await expect(sweep).toHaveAttribute('data-state', 'succeeded');
+  await page.screenshot({ path: path.join(artifacts, 'monitor-md-sweep.png') });
+  await sweep.click();
+  await page.getByRole('button', { name: 'Expand in graph' }).click();
+  await expect(page.locator('.run-node[data-task^="windows["][data-task$="/production"]')).toHaveCount(5);
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await expect(page.locator('.gantt')).toHaveCount(12);
+  await page.screenshot({ path: path.join(artifacts, 'timeline-md-sweep.png') });
 });

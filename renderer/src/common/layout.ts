@@ -52,9 +52,10 @@ export function autoLayout(input: LayoutInput): Map<string, Box> {
     g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 64, marginx: 0, marginy: 0 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const id of members) {
-      const open = group.has(id) && !input.collapsed?.has(id) && (children.get(id)?.length ?? 0) > 0;
-      const size = open ? place(id) : { width: NODE_WIDTH, height: NODE_HEIGHT };
-      g.setNode(id, size);
+      const holds = group.has(id) && (children.get(id)?.length ?? 0) > 0;
+      // What a closed group holds is laid out too (it is there when the group opens).
+      const inner = holds ? place(id) : undefined;
+      g.setNode(id, inner && !input.collapsed?.has(id) ? inner : { width: NODE_WIDTH, height: NODE_HEIGHT });
     }
     for (const edge of input.edges) {
       const source = inScope(edge.source, scope);

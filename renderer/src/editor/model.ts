@@ -18,7 +18,7 @@ export interface EditorNode {
   parent: string | null;
   kind: NodeKind;
   raw: Mapping;
-  /** Instances of a sweep whose values are a literal list (`null`: not a sweep; `'?'`: from a template). */
+  /** Instances of a sweep (`null`: not a sweep; `'?'`: its values come from a template only a run resolves). */
   sweep: number | '?' | null;
 }
 
@@ -48,10 +48,15 @@ function kindOf(raw: Mapping): NodeKind {
   return 'tasks' in raw ? 'group' : 'task';
 }
 
-function sweepSize(raw: Mapping): number | '?' | null {
+/** How many instances a sweep makes: literal lists, and lists named by `{{ params.x }}`, are counted. */
+function sweepSize(raw: Mapping, params: Mapping): number | '?' | null {
   const sweep = isMapping(raw.foreach) ? raw.foreach : isMapping(raw.zip) ? raw.zip : undefined;
   if (!sweep) return null;
-  const sizes = Object.values(sweep).map((values) => (Array.isArray(values) ? values.length : undefined));
+  const sizes = Object.values(sweep).map((values) => {
+    const named = typeof values === 'string' ? /^\{\{\s*params\.([\w-]+)\s*\}\}$/.exec(values.trim()) : null;
+    const list = named ? params[named[1]!] : values;
+    return Array.isArray(list) ? list.length : undefined;
+  });
   if (sizes.some((size) => size === undefined)) return '?';
   if (isMapping(raw.zip)) return Math.min(...(sizes as number[]));
   return (sizes as number[]).reduce((product, size) => product * size, 1);
@@ -96,12 +101,13 @@ export function within(path: string, ancestor: string): boolean {
 
 export function buildGraph(value: Mapping): Graph {
   const nodes: EditorNode[] = [];
+  const params = isMapping(value.params) ? value.params : {};
   const visit = (scope: Mapping, parent: string | null) => {
     for (const [name, raw] of Object.entries(scope)) {
       if (!isMapping(raw)) continue;
       const path = join(parent, name);
       const kind = kindOf(raw);
-      nodes.push({ path, name, parent, kind, raw, sweep: sweepSize(raw) });
+      nodes.push({ path, name, parent, kind, raw, sweep: sweepSize(raw, params) });
       if (kind === 'group' && isMapping(raw.tasks)) visit(raw.tasks, path);
     }
   };

@@ -87,7 +87,8 @@ async function start(): Promise<void> {
     return chosen.canceled ? undefined : chosen.filePaths[0];
   });
   ipcMain.on('flotilla:terminal', (event, id: unknown) => {
-    checkSender(event);
+    // A listener (not a handler): a refusal is a silent drop, since throwing here would be the main process's own error.
+    if (!isOurs(event.sender, event.senderFrame?.url)) return;
     const terminal = typeof id === 'string' ? service.attachTerminal(id) : undefined;
     const { port1, port2 } = new MessageChannelMain();
     if (!terminal) {

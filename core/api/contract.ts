@@ -72,6 +72,7 @@ export const METHODS = {
   'terminals.open': z.object({ run: runRef, task: taskId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
   'clusters.list': z.object({}).strict(),
   'clusters.connect': z.object({ destination: z.string().min(1).max(1024) }).strict(),
+  'clusters.queue': z.object({ destination: z.string().min(1).max(1024) }).strict(),
   'prompts.list': z.object({}).strict(),
   'prompts.answer': z
     .object({

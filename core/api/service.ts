@@ -363,6 +363,18 @@ export class FlotillaService {
       await clusters.connection(args.destination).connect(this.options.prompts !== undefined);
       return clusters.status(args.destination);
     },
+    'clusters.queue': async (args) => {
+      const connection = this.options.remote?.clusters.connection(args.destination);
+      if (!connection || connection.state !== 'online') throw new CodedError('unreachable', `${args.destination} is not connected`);
+      // The user's jobs by state; a host without SLURM says so rather than failing.
+      const result = await connection.exec(`command -v squeue >/dev/null 2>&1 || { echo @no-slurm; exit 0; }; squeue -h -u "$(id -un)" -o '%T'`);
+      if (result.code !== 0) throw new CodedError('unreachable', `squeue on ${args.destination} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+      const lines = result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+      if (lines[0] === '@no-slurm') return { slurm: false, jobs: {} };
+      const jobs: Record<string, number> = {};
+      for (const state of lines) jobs[state] = (jobs[state] ?? 0) + 1;
+      return { slurm: true, jobs };
+    },
     'prompts.list': () => this.options.prompts?.pending() ?? [],
     'prompts.answer': (args) => ({ answered: this.options.prompts?.answer(args.id, args.answer) ?? false }),
   };

@@ -10,6 +10,7 @@ export function ClustersView() {
   const notify = useNotify();
   const [clusters, setClusters] = useState<ClusterStatus[]>([]);
   const [destination, setDestination] = useState('');
+  const [queues, setQueues] = useState<Record<string, { slurm: boolean; jobs: Record<string, number> } | string>>({});
   const [, tick] = useState(0);
 
   const refresh = useCallback(() => {
@@ -29,6 +30,35 @@ export function ClustersView() {
       clearInterval(timer);
     };
   }, [api, refresh]);
+
+  // Each online cluster's queue: the user's jobs by state, looked at every 30 s.
+  const online = clusters.filter((c) => c.state === 'online').map((c) => c.destination).join('\n');
+  useEffect(() => {
+    if (!online) return;
+    let live = true;
+    const look = () => {
+      for (const name of online.split('\n')) {
+        request<{ slurm: boolean; jobs: Record<string, number> }>(api, 'clusters.queue', { destination: name })
+          .then((queue) => live && setQueues((all) => ({ ...all, [name]: queue })))
+          .catch((error: Error) => live && setQueues((all) => ({ ...all, [name]: error.message })));
+      }
+    };
+    look();
+    const timer = setInterval(look, 30_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api, online]);
+
+  const queueText = (name: string): string => {
+    const queue = queues[name];
+    if (queue === undefined) return '';
+    if (typeof queue === 'string') return queue;
+    if (!queue.slurm) return 'no SLURM';
+    const entries = Object.entries(queue.jobs);
+    return entries.length === 0 ? 'no jobs' : entries.map(([state, n]) => `${n} ${state.toLowerCase()}`).join(', ');
+  };
 
   const connect = (target: string) => {
     request<ClusterStatus>(api, 'clusters.connect', { destination: target })
@@ -67,6 +97,7 @@ export function ClustersView() {
               <th>Cluster</th>
               <th>State</th>
               <th>Last seen</th>
+              <th>Your jobs</th>
               <th>Detail</th>
               <th />
             </tr>
@@ -79,6 +110,7 @@ export function ClustersView() {
                   <span className={`pill cluster-${cluster.state}`}>{cluster.state}</span>
                 </td>
                 <td>{ago(cluster.lastSeen)}</td>
+                <td aria-label={`Queue of ${cluster.destination}`}>{cluster.state === 'online' ? queueText(cluster.destination) : ''}</td>
                 <td>{cluster.detail ?? ''}</td>
                 <td>
                   {cluster.state !== 'online' && (

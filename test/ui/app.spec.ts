@@ -175,3 +175,16 @@ test('the bundled MD sweep: groups and sweeps in the editor, a folded sweep in t
   await expect(page.locator('.gantt')).toHaveCount(12);
   await page.screenshot({ path: path.join(artifacts, 'timeline-md-sweep.png') });
 });
+
+test('light and dark themes follow the system, and the switch overrides it', async ({ page, core }) => {
+  const background = () => page.evaluate("getComputedStyle(document.body).backgroundColor");
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(`${core.url}#/runs`);
+  await expect(page.locator('.topbar')).toBeVisible();
+  expect(await background()).toBe('rgb(20, 23, 29)');
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(await background()).toBe('rgb(247, 248, 250)');
+  await page.getByLabel('Theme').selectOption('dark');
+  expect(await background()).toBe('rgb(20, 23, 29)');
+  await page.getByLabel('Theme').selectOption('system');
+});

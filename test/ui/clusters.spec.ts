@@ -36,6 +36,8 @@ test('an unknown host key is asked in a dialog, with its fingerprint, and rememb
   await expect(dialog).toHaveCount(0);
   await expect(page.getByRole('row', { name: /hpc/ }).locator('.pill')).toHaveText('online');
   expect(readFileSync(path.join(core.home, 'known_hosts'), 'utf8')).toContain(facts.hostKey.split(' ')[1]!);
+  // Its queue: the test user's jobs by state, from squeue on the cluster.
+  await expect(page.getByLabel('Queue of hpc')).toHaveText(/^(no jobs|\d+ [a-z]+(, \d+ [a-z]+)*)$/);
 });
 
 test('a password and a one-time code are asked in dialogs', async ({ page }) => {

@@ -12,14 +12,13 @@ import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { SelectionError } from '../model/select.ts';
 import { RunBusyError } from '../scheduler/runner.ts';
-import { findAttempt, resolveRun, RunNotFoundError, taskStatuses, countStates, isDriven } from '../scheduler/control.ts';
+import { findAttempt, resolveRun, RunNotFoundError, taskStatuses, countStates, isDriven, PlanChangedError, reloadSpecs, rerunsOf } from '../scheduler/control.ts';
 import { selectTasks } from '../model/select.ts';
 import { Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
 import { createRun, newRunId } from '../scheduler/runs.ts';
-import { ACTIVE_STATES, TERMINAL_STATES } from '../scheduler/states.ts';
-import type { RunRecord, RunState, Store } from '../store/store.ts';
-import type { TaskSpec } from '../model/types.ts';
+import { TERMINAL_STATES } from '../scheduler/states.ts';
+import type { RunState, Store } from '../store/store.ts';
 import type { TargetContext } from '../targets/create.ts';
 import { isMethod, parseArgs } from './contract.ts';
 import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
@@ -123,62 +122,6 @@ export class FlotillaService {
     this.store.setSetting('recent', [{ file, at: Date.now() }, ...recent].slice(0, RECENT_FILES));
   }
 
-  /**
-   * The tasks a resubmit of `named` would run again, as the runner decides it: the named
-   * ones, blocked or cancelled tasks downstream of them, and with `downstream` every task
-   * downstream (a running one once it ends).
-   */
-  private rerunPreview(runId: string, named: string[], downstream: boolean): string[] {
-    const states = this.store.taskStates(runId);
-    const index = new Map(states.map((task, i) => [task.id, i]));
-    const dependents: number[][] = states.map(() => []);
-    for (const task of this.store.loadTasks(runId)) for (const dep of task.spec.after) dependents[index.get(dep)!]!.push(index.get(task.id)!);
-    const chosen = new Set(named.map((id) => index.get(id)!));
-    const seen = new Set<number>();
-    const stack = [...chosen];
-    const reruns: string[] = [];
-    while (stack.length > 0) {
-      const i = stack.pop()!;
-      if (seen.has(i)) continue;
-      seen.add(i);
-      const state = states[i]!.state;
-      if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled')) continue;
-      if (ACTIVE_STATES.has(state)) reruns.push(states[i]!.id);
-      if (!TERMINAL_STATES.has(state)) continue;
-      reruns.push(states[i]!.id);
-      stack.push(...dependents[i]!);
-    }
-    return reruns.sort((a, b) => index.get(a)! - index.get(b)!);
-  }
-
-  /**
-   * Replaces the specs of tasks about to run again with those of the workflow file as it is
-   * now (the user fixed a command). The run's shape stays: a task that is gone, or whose
-   * dependencies or target changed, refuses the whole resubmit. Returns the ids changed.
-   */
-  private reloadSpecs(run: RunRecord, reruns: string[]): string[] {
-    const plan = loadWorkflow(run.file, { runId: run.id, params: run.plan.params, workdir: run.root });
-    const fresh = new Map(plan.tasks.map((task) => [task.id, task]));
-    const changed: { idx: number; spec: TaskSpec }[] = [];
-    for (const id of reruns) {
-      const task = this.store.findTask(run.id, id)!;
-      const spec = fresh.get(id);
-      const problem = !spec
-        ? 'is no longer in it'
-        : JSON.stringify(spec.after) !== JSON.stringify(task.spec.after)
-          ? 'has other dependencies now'
-          : !(spec.target in run.plan.targets) || JSON.stringify(plan.targets[spec.target]) !== JSON.stringify(run.plan.targets[spec.target])
-            ? 'runs on a changed target now'
-            : undefined;
-      if (problem) throw new CodedError('plan-changed', `task '${id}' ${problem} (${run.file}): start a new run for the workflow as it is`);
-      if (JSON.stringify(spec) !== JSON.stringify(task.spec)) changed.push({ idx: task.idx, spec: spec! });
-    }
-    this.store.transaction(() => {
-      for (const { idx, spec } of changed) this.store.updateTaskSpec(run.id, idx, spec);
-    });
-    return changed.map(({ spec }) => spec.id);
-  }
-
   /** One call by name with unchecked arguments (as they come off a socket or an IPC channel). */
   async call(method: unknown, args: unknown): Promise<Result<unknown>> {
     if (!isMethod(method)) return { ok: false, error: { code: 'unknown-method', message: `unknown method ${JSON.stringify(method)}` } };
@@ -191,6 +134,7 @@ export class FlotillaService {
       if (error instanceof RunNotFoundError) return { ok: false, error: { code: 'no-such-run', message: error.message } };
       if (error instanceof SelectionError) return { ok: false, error: { code: 'bad-selection', message: error.message } };
       if (error instanceof RunBusyError) return { ok: false, error: { code: 'run-busy', message: error.message } };
+      if (error instanceof PlanChangedError) return { ok: false, error: { code: 'plan-changed', message: error.message } };
       if (error instanceof CodedError) return { ok: false, error: { code: error.code, message: error.message } };
       if (error instanceof SshError) return { ok: false, error: { code: 'unreachable', message: error.message } };
       return { ok: false, error: { code: 'internal', message: (error as Error).message } };
@@ -298,9 +242,9 @@ export class FlotillaService {
       const known = new Set(statuses.map((task) => task.id));
       for (const id of args.tasks ?? []) if (!known.has(id)) throw new CodedError('no-such-task', `run ${run.id} has no task '${id}'`);
       const tasks = args.failed ? statuses.filter((task) => task.state === 'failed' || task.state === 'cancelled').map((task) => task.id) : args.tasks!;
-      const reruns = this.rerunPreview(run.id, tasks, args.downstream === true);
+      const reruns = rerunsOf(this.store, run.id, tasks, args.downstream === true);
       if (args.preview) return { run: run.id, tasks, reruns };
-      const updated = args.reload ? this.reloadSpecs(run, reruns) : [];
+      const updated = args.reload ? reloadSpecs(this.store, run, reruns) : [];
       if (tasks.length > 0) {
         this.store.addRequest(run.id, 'resubmit', { tasks, downstream: args.downstream === true }, Date.now());
         this.drive(run.id);

@@ -1,6 +1,8 @@
 import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone } from '../util/process.ts';
-import { TASK_STATES } from './states.ts';
+import { loadWorkflow } from '../model/load.ts';
+import type { TaskSpec } from '../model/types.ts';
+import { ACTIVE_STATES, TASK_STATES, TERMINAL_STATES } from './states.ts';
 import type { TaskState } from './states.ts';
 
 /** Thrown when a run reference matches no run, or several. */
@@ -60,4 +62,66 @@ export function findAttempt(store: Store, runId: string, taskId: string, n?: num
   const attempt = n === undefined ? attempts[attempts.length - 1] : attempts.find((a) => a.n === n);
   if (!attempt) throw new RunNotFoundError(`task '${taskId}' has attempts ${attempts.map((a) => a.n).join(', ')}, not ${n}`);
   return attempt;
+}
+
+/** A resubmit that would take the edited workflow file, whose tasks or dependencies changed. */
+export class PlanChangedError extends Error {
+  readonly code = 'plan-changed';
+}
+
+/**
+ * The tasks a resubmit of `named` runs again, as the runner decides it (`Runner.resubmit`):
+ * the named ones, blocked or cancelled tasks downstream of them, and with `downstream` every
+ * task downstream (a running one once it ends). In the run's order.
+ */
+export function rerunsOf(store: Store, runId: string, named: readonly string[], downstream: boolean): string[] {
+  const states = store.taskStates(runId);
+  const index = new Map(states.map((task, i) => [task.id, i]));
+  const dependents: number[][] = states.map(() => []);
+  for (const task of store.loadTasks(runId)) for (const dep of task.spec.after) dependents[index.get(dep)!]!.push(index.get(task.id)!);
+  const chosen = new Set(named.map((id) => index.get(id)!));
+  const seen = new Set<number>();
+  const stack = [...chosen];
+  const reruns: number[] = [];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (seen.has(i)) continue;
+    seen.add(i);
+    const state = states[i]!.state;
+    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled')) continue;
+    if (ACTIVE_STATES.has(state)) reruns.push(i);
+    if (!TERMINAL_STATES.has(state)) continue;
+    reruns.push(i);
+    stack.push(...dependents[i]!);
+  }
+  return reruns.sort((x, y) => x - y).map((i) => states[i]!.id);
+}
+
+/**
+ * Replaces the specs of tasks about to run again with those of the workflow file as it is
+ * now (the user fixed a command). The run's shape stays: a task that is gone, or whose
+ * dependencies or target changed, refuses it all (PlanChangedError) and nothing changes.
+ * Returns the ids whose spec changed.
+ */
+export function reloadSpecs(store: Store, run: RunRecord, reruns: readonly string[]): string[] {
+  const plan = loadWorkflow(run.file, { runId: run.id, params: run.plan.params, workdir: run.root });
+  const fresh = new Map(plan.tasks.map((task) => [task.id, task]));
+  const changed: { idx: number; spec: TaskSpec }[] = [];
+  for (const id of reruns) {
+    const task = store.findTask(run.id, id)!;
+    const spec = fresh.get(id);
+    const problem = !spec
+      ? 'is no longer in it'
+      : JSON.stringify(spec.after) !== JSON.stringify(task.spec.after)
+        ? 'has other dependencies now'
+        : JSON.stringify(plan.targets[spec.target]) !== JSON.stringify(run.plan.targets[spec.target])
+          ? 'runs on a changed target now'
+          : undefined;
+    if (problem) throw new PlanChangedError(`task '${id}' ${problem} (${run.file}): start a new run for the workflow as it is`);
+    if (JSON.stringify(spec) !== JSON.stringify(task.spec)) changed.push({ idx: task.idx, spec: spec! });
+  }
+  store.transaction(() => {
+    for (const { idx, spec } of changed) store.updateTaskSpec(run.id, idx, spec);
+  });
+  return changed.map(({ spec }) => spec.id);
 }

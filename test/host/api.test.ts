@@ -13,7 +13,7 @@ import type { ServiceEvent } from '../../core/api/service.ts';
 import { serveWeb } from '../../core/host/web.ts';
 import { mergeIntoText } from '../../core/model/document.ts';
 import { Store } from '../../core/store/store.ts';
-import { tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { cli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
 type Value<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; issues?: { path: (string | number)[]; line?: number }[] } };
 
@@ -180,5 +180,23 @@ describe('prompts and terminals through the contract', () => {
     const second = new WebSocket(`ws://127.0.0.1:${host.port}/terminal?id=${opened.terminal}&token=${host.token}`);
     const status = await new Promise<number>((resolve) => second.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
     assert.equal(status, 404);
+  });
+});
+
+describe('flotilla resubmit --reload', () => {
+  it('runs the fixed command of the edited file; a changed dependency is refused with the reason', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, 'version: 1\ndefaults: { retries: 0 }\ntasks:\n  a: { run: "echo a" }\n  b: { after: a, run: "exit 4" }\n');
+    assert.equal(cli(['run', '-q', file], { home }).code, 1);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('b: { after: a, run: "exit 4" }', 'b: { run: "exit 4" }'));
+    const refused = cli(['resubmit', 'last', '--failed', '--reload'], { home });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /task 'b' has other dependencies now/);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('b: { run: "exit 4" }', 'b: { after: a, run: "echo fixed" }'));
+    const fixed = cli(['resubmit', 'last', '--failed', '--reload'], { home });
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.match(fixed.stdout, /taking the changed spec of b from/);
+    assert.equal(cli(['logs', 'last', 'b'], { home }).stdout, 'fixed\n');
   });
 });

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { loadWorkflow } from '../../model/load.ts';
 import { selectTasks } from '../../model/select.ts';
-import { countStates, findAttempt, isDriven, resolveRun, taskStatuses } from '../../scheduler/control.ts';
+import { countStates, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
 import { Runner } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../../scheduler/states.ts';
@@ -108,6 +108,17 @@ export async function resubmitCommand(positionals: string[], values: CliOptions)
     if (tasks.length === 0) {
       process.stdout.write(`run ${run.id} has no failed tasks\n`);
       return EXIT_OK;
+    }
+    if (values.reload) {
+      // The commands (and the rest of each task but its dependencies) of the file as it is now.
+      let updated: string[];
+      try {
+        updated = reloadSpecs(store, run, rerunsOf(store, run.id, tasks, values.downstream === true));
+      } catch (error) {
+        if (error instanceof PlanChangedError) throw new UsageError(error.message);
+        throw error;
+      }
+      if (updated.length > 0) process.stdout.write(`taking the changed spec of ${updated.join(', ')} from ${run.file}\n`);
     }
     store.addRequest(run.id, 'resubmit', { tasks, downstream: values.downstream === true }, Date.now());
     process.stdout.write(`resubmitting ${tasks.length} task${tasks.length === 1 ? '' : 's'} of run ${run.id}${values.downstream ? ' with downstream' : ''}\n`);

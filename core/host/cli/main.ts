@@ -22,7 +22,7 @@ const USAGE = `usage: flotilla <command> [options]
   status [RUN] [--json]                  tasks and attempts of a run (default: the last)
   logs RUN TASK [--attempt N] [--follow] [--stderr|--stdout]
   resume RUN                             continue a run after a crash or kill
-  resubmit RUN (--failed | TASK…) [--downstream]
+  resubmit RUN (--failed | TASK…) [--downstream] [--reload]
   cancel RUN [TASK]
   shell RUN TASK                         a shell in the task's folder, where it runs (local or over SSH)
   serve [--port N]                       web mode: the core on 127.0.0.1 behind a token (prints the URL)

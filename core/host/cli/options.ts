@@ -23,6 +23,7 @@ const OPTIONS = {
   stderr: { type: 'boolean' },
   stdout: { type: 'boolean' },
   failed: { type: 'boolean' },
+  reload: { type: 'boolean' },
   limit: { type: 'string' },
   port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },

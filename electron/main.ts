@@ -74,7 +74,7 @@ async function start(): Promise<void> {
   ipcMain.handle('flotilla:call', (event, method: unknown, args: unknown) => {
     checkSender(event);
     // `call` validates the method name and the arguments against the contract's schemas.
-    return service.call(method, args);
+    return service.call(method, args, { session: `window-${event.sender.id}` });
   });
   ipcMain.handle('flotilla:pick-file', async (event, mode: unknown) => {
     checkSender(event);
@@ -102,7 +102,10 @@ async function start(): Promise<void> {
     }
     event.sender.postMessage('flotilla:terminal-port', id, [port2]);
   });
-  service.onEvent((event) => window?.webContents.send('flotilla:event', event));
+  service.onEvent((event) => {
+    if (event.type === 'log' && (!window || event.session !== `window-${window.webContents.id}`)) return;
+    window?.webContents.send('flotilla:event', event);
+  });
 
   let window: BrowserWindow | undefined;
   const open = () => {
@@ -129,7 +132,12 @@ async function start(): Promise<void> {
     });
     window.once('ready-to-show', () => window?.show());
     window.on('close', () => window && preferences.set('windowBounds', window.getNormalBounds()));
-    window.on('closed', () => (window = undefined));
+    const session = `window-${window.webContents.id}`;
+    window.webContents.on('did-navigate', () => service.endSession(session));
+    window.on('closed', () => {
+      service.endSession(session);
+      window = undefined;
+    });
     void window.loadURL(`${ORIGIN}/index.html`);
   };
 

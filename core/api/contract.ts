@@ -5,7 +5,8 @@
  * schemas before anything runs.
  *
  * Hosts also push events (`ServiceEvent`): task state changes and the runner's other events,
- * cluster status changes, and questions (host keys, logins) that `prompts.answer` answers.
+ * cluster status changes, questions (host keys, logins) that `prompts.answer` answers, and the
+ * log lines of what `logs.follow` follows (to the connection that follows only).
  * A terminal is opened with `terminals.open`; its bytes then go through the host's own
  * channel for it (a WebSocket, a MessagePort), with flow control (core/terminals/port.ts).
  */
@@ -69,6 +70,8 @@ export const METHODS = {
     .strict()
     .refine((value) => (value.tasks !== undefined) !== (value.failed === true), { message: 'give either tasks or failed: true' }),
   'tasks.logs': z.object({ run: runRef, task: z.string().min(1), attempt: z.number().int().min(1).optional(), stream: z.enum(['stdout', 'stderr']), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),
+  'logs.follow': z.object({ run: runRef, task: taskId, stream: z.enum(['stdout', 'stderr']), attempt: z.number().int().min(1).optional() }).strict(),
+  'logs.unfollow': z.object({ follow: z.string().min(1).max(100) }).strict(),
   'terminals.open': z.object({ run: runRef, task: taskId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
   'clusters.list': z.object({}).strict(),
   'clusters.connect': z.object({ destination: z.string().min(1).max(1024) }).strict(),

@@ -7,6 +7,8 @@ import { SshError } from '../ssh/connection.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { openTaskTerminal } from '../terminals/task.ts';
 import type { TerminalSession } from '../terminals/terminals.ts';
+import { LogFollower } from './follow.ts';
+import type { LogEvent } from './follow.ts';
 import type { Prompt, PromptBroker } from './prompts.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
@@ -24,7 +26,12 @@ import { isMethod, parseArgs } from './contract.ts';
 import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
 
 /** What hosts push to their interfaces. */
-export type ServiceEvent = RunnerEvent | { type: 'cluster'; status: ClusterStatus } | { type: 'prompt'; prompt: Prompt } | { type: 'prompt-closed'; id: string };
+export type ServiceEvent = RunnerEvent | { type: 'cluster'; status: ClusterStatus } | { type: 'prompt'; prompt: Prompt } | { type: 'prompt-closed'; id: string } | LogEvent;
+
+/** Who calls: hosts name each connection (a socket, a window) so what it follows ends with it. */
+export interface CallContext {
+  session: string;
+}
 
 /** Files shown under "recent". */
 const RECENT_FILES = 12;
@@ -61,10 +68,12 @@ export class FlotillaService {
   private readonly driving = new Map<string, Promise<RunState>>();
   private readonly terminals = new Map<string, { session: TerminalSession; timer: NodeJS.Timeout }>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly follower: LogFollower;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
     this.options = options;
+    this.follower = new LogFollower(store, (event) => this.emit(event));
     const emit = (event: ServiceEvent) => this.emit(event);
     if (options.remote) this.unsubscribe.push(options.remote.clusters.watchAll((status) => emit({ type: 'cluster', status })));
     if (options.prompts) this.unsubscribe.push(options.prompts.onEvent(emit));
@@ -92,8 +101,14 @@ export class FlotillaService {
     return entry.session;
   }
 
+  /** A connection went away: what it followed stops. */
+  endSession(session: string): void {
+    this.follower.endSession(session);
+  }
+
   /** Stops listening and hangs up terminals nobody attached (runs keep their own course: see `idle`). */
   close(): void {
+    this.follower.close();
     for (const off of this.unsubscribe.splice(0)) off();
     for (const id of [...this.terminals.keys()]) this.attachTerminal(id)?.kill();
   }
@@ -123,12 +138,12 @@ export class FlotillaService {
   }
 
   /** One call by name with unchecked arguments (as they come off a socket or an IPC channel). */
-  async call(method: unknown, args: unknown): Promise<Result<unknown>> {
+  async call(method: unknown, args: unknown, context: CallContext = { session: 'default' }): Promise<Result<unknown>> {
     if (!isMethod(method)) return { ok: false, error: { code: 'unknown-method', message: `unknown method ${JSON.stringify(method)}` } };
     const parsed = parseArgs(method, args);
     if (!parsed.ok) return parsed;
     try {
-      return { ok: true, value: await this.handlers[method](parsed.value as never) };
+      return { ok: true, value: await this.handlers[method](parsed.value as never, context) };
     } catch (error) {
       if (error instanceof WorkflowError) return { ok: false, error: { code: 'invalid-workflow', message: error.message, issues: toIssues(error) } };
       if (error instanceof RunNotFoundError) return { ok: false, error: { code: 'no-such-run', message: error.message } };
@@ -141,7 +156,7 @@ export class FlotillaService {
     }
   }
 
-  private readonly handlers: { [M in MethodName]: (args: MethodArgs<M>) => unknown } = {
+  private readonly handlers: { [M in MethodName]: (args: MethodArgs<M>, context: CallContext) => unknown } = {
     'workflows.open': (args) => {
       const file = path.resolve(args.file);
       const text = readText(file);
@@ -278,6 +293,15 @@ export class FlotillaService {
       }
       return { text: buffer.toString('utf8'), offset: offset + length, size };
     },
+    'logs.follow': (args, context) => {
+      const run = resolveRun(this.store, args.run);
+      const task = this.store.findTask(run.id, args.task);
+      if (!task) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
+      const follow = randomUUID();
+      this.follower.add({ id: follow, session: context.session, runId: run.id, taskId: task.id, taskIdx: task.idx, stream: args.stream, attempt: args.attempt });
+      return { follow };
+    },
+    'logs.unfollow': (args, context) => ({ stopped: this.follower.remove(args.follow, context.session) }),
     'terminals.open': async (args) => {
       const run = resolveRun(this.store, args.run);
       const task = this.store.findTask(run.id, args.task);

@@ -156,9 +156,16 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      // The runner's events, as they are committed: `{ event }` messages.
-      const unsubscribe = options.service.onEvent((event) => ws.send(JSON.stringify({ event })));
-      ws.on('close', unsubscribe);
+      const session = randomBytes(12).toString('base64url');
+      // Events as they are committed: `{ event }` messages; log lines only to the socket that follows them.
+      const unsubscribe = options.service.onEvent((event) => {
+        if (event.type === 'log' && event.session !== session) return;
+        ws.send(JSON.stringify({ event }));
+      });
+      ws.on('close', () => {
+        unsubscribe();
+        options.service.endSession(session);
+      });
       ws.on('message', (data) => {
         let message: { id?: unknown; method?: unknown; args?: unknown };
         try {
@@ -167,7 +174,7 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
           ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'bad-request', message: 'messages are JSON: { id, method, args }' } } }));
           return;
         }
-        void options.service.call(message.method, message.args).then((result) => ws.send(JSON.stringify({ id: message.id ?? null, result })));
+        void options.service.call(message.method, message.args, { session }).then((result) => ws.send(JSON.stringify({ id: message.id ?? null, result })));
       });
     });
   });

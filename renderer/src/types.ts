@@ -90,4 +90,5 @@ export type ServiceEvent =
   | { type: 'explain'; runId: string; taskId: string }
   | { type: 'cluster'; status: ClusterStatus }
   | { type: 'prompt'; prompt: Prompt }
-  | { type: 'prompt-closed'; id: string };
+  | { type: 'prompt-closed'; id: string }
+  | { type: 'log'; follow: string; runId: string; taskId: string; attempt: number; stream: 'stdout' | 'stderr'; text: string; reset: boolean };

@@ -200,3 +200,28 @@ describe('flotilla resubmit --reload', () => {
     assert.equal(cli(['logs', 'last', 'b'], { home }).stdout, 'fixed\n');
   });
 });
+
+describe('log lines as events', () => {
+  it('a follow reports what a task writes as it writes it, to its session only, and moves to a new attempt', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, 'version: 1\ndefaults: { retries: 0 }\ntasks:\n  talk: { run: "for i in 1 2 3; do echo line$i; sleep 0.3; done; exit 1" }\n');
+    const started = await s.value<{ run: string }>('runs.start', { file });
+    await waitFor(() => s.events.some((event) => event.type === 'attempt'), 'the attempt to start');
+    const first = (await s.api.call('logs.follow', { run: started.run, task: 'talk', stream: 'stdout' }, { session: 'A' })) as Value<{ follow: string }>;
+    assert.ok(first.ok);
+    const logs = () => s.events.filter((event) => event.type === 'log' && event.follow === first.value.follow) as { text: string; attempt: number; reset: boolean; session: string }[];
+    await waitFor(() => logs().map((event) => event.text).join('') === 'line1\nline2\nline3\n', 'the three lines');
+    // Written over about a second, they came in more than one event, all for session A.
+    assert.ok(logs().filter((event) => event.text !== '').length >= 2, JSON.stringify(logs()));
+    assert.ok(logs().every((event) => event.session === 'A' && event.attempt === 1));
+    await waitFor(() => s.events.some((event) => event.type === 'run' && event.state === 'failed'), 'the run to end');
+    // A resubmit makes attempt 2: the follow of the latest moves to it and says so.
+    await s.value('runs.resubmit', { run: started.run, tasks: ['talk'] });
+    await waitFor(() => logs().some((event) => event.attempt === 2 && event.reset), 'the move to attempt 2');
+    await waitFor(() => logs().filter((event) => event.attempt === 2).map((event) => event.text).join('') === 'line1\nline2\nline3\n', 'attempt 2 lines');
+    // Another session cannot end it; its own session's end does.
+    assert.deepEqual(await s.api.call('logs.unfollow', { follow: first.value.follow }, { session: 'B' }), { ok: true, value: { stopped: false } });
+    s.api.endSession('A');
+    assert.deepEqual(await s.api.call('logs.unfollow', { follow: first.value.follow }, { session: 'A' }), { ok: true, value: { stopped: false } });
+  });
+});

@@ -8,42 +8,39 @@ import { TaskTerminal } from './Terminal.tsx';
 
 type Tab = 'overview' | 'stdout' | 'stderr' | 'terminal';
 
-/** Follows one stream of an attempt: reads what is new every second while the task is active. */
-function Log({ run, task, attempt, stream, active }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr'; active: boolean }) {
+/** One stream of an attempt as it is written: the core pushes what is new (`logs.follow`). */
+function Log({ run, task, attempt, stream }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr' }) {
   const api = useApi();
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
-  const offset = useRef(0);
   const pre = useRef<HTMLPreElement>(null);
   useEffect(() => {
-    offset.current = 0;
     setText('');
     setError(undefined);
     if (attempt === undefined) return;
+    let follow: string | undefined;
     let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = async () => {
-      try {
-        for (;;) {
-          const chunk = await request<{ text: string; offset: number; size: number }>(api, 'tasks.logs', { run, task, attempt, stream, offset: offset.current, limit: 256 * 1024 });
-          if (!live) return;
-          if (chunk.text) {
-            offset.current = chunk.offset;
-            setText((current) => (current + chunk.text).slice(-2_000_000));
-          }
-          if (chunk.offset >= chunk.size) break;
-        }
-      } catch (caught) {
-        if (live) setError((caught as Error).message);
-      }
-      if (live && active) timer = setTimeout(() => void read(), 1000);
-    };
-    void read();
+    const early: { follow: string; text: string; reset: boolean }[] = [];
+    const apply = (event: { text: string; reset: boolean }) => setText((current) => ((event.reset ? '' : current) + event.text).slice(-2_000_000));
+    const off = api.onEvent((event) => {
+      if (event.type !== 'log') return;
+      if (follow === undefined) early.push(event);
+      else if (event.follow === follow) apply(event);
+    });
+    request<{ follow: string }>(api, 'logs.follow', { run, task, stream, attempt })
+      .then((result) => {
+        if (!live) return void request(api, 'logs.unfollow', { follow: result.follow }).catch(() => {});
+        follow = result.follow;
+        // Lines can arrive before the answer that names the follow.
+        for (const event of early.splice(0)) if (event.follow === follow) apply(event);
+      })
+      .catch((caught: Error) => live && setError(caught.message));
     return () => {
       live = false;
-      clearTimeout(timer);
+      off();
+      if (follow) void request(api, 'logs.unfollow', { follow }).catch(() => {});
     };
-  }, [api, run, task, attempt, stream, active]);
+  }, [api, run, task, attempt, stream]);
   useEffect(() => {
     const element = pre.current;
     if (element) element.scrollTop = element.scrollHeight;
@@ -155,7 +152,7 @@ export function TaskPanel({ run, task, state, reason, version, onClose }: { run:
               </tbody>
             </table>
           ))}
-        {(tab === 'stdout' || tab === 'stderr') && <Log run={run} task={task} attempt={attempt} stream={tab} active={active} />}
+        {(tab === 'stdout' || tab === 'stderr') && <Log run={run} task={task} attempt={attempt} stream={tab} />}
         {tab === 'terminal' && <TaskTerminal run={run} task={task} />}
       </div>
     </aside>

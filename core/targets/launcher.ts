@@ -4,7 +4,7 @@ import { accessSync, appendFileSync, constants, mkdirSync, statSync } from 'node
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { resourceFile } from '../util/resources.ts';
+import { isPackaged, resourceFile, unpacked } from '../util/resources.ts';
 
 /**
  * One process to start: `shell -c script flotilla marker` in its own process group. The
@@ -77,9 +77,9 @@ export function createLauncher(slots: number, env: NodeJS.ProcessEnv = process.e
   const wanted = env.FLOTILLA_LAUNCHER as LauncherKind | undefined;
   if (wanted === undefined || wanted === 'c') {
     const source = resourceFile('launcher.c');
-    const binary = path.join(path.dirname(path.dirname(source)), 'out', 'launcher');
-    // A binary older than its source is stale (npm run build:launcher rebuilds it).
-    if (isExecutable(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return new HelperLauncher(binary, [String(slots)], { capturesOutput: true, followsEdges: true });
+    const binary = unpacked(path.join(path.dirname(path.dirname(source)), 'out', 'launcher'));
+    // A binary older than its source is stale (npm run build:launcher rebuilds it); a packaged app's is built with it.
+    if (isExecutable(binary) && (isPackaged(binary) || statSync(binary).mtimeMs >= statSync(source).mtimeMs)) return new HelperLauncher(binary, [String(slots)], { capturesOutput: true, followsEdges: true });
     if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is missing or older than its source (npm run build:launcher)`);
   }
   if (wanted === undefined || wanted === 'perl') {

@@ -3,27 +3,25 @@ import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unli
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { mergeIntoText, textVersion } from '../model/document.ts';
-import { SshError } from '../ssh/connection.ts';
-import type { ClusterStatus } from '../targets/remote/clusters.ts';
-import { openTaskTerminal } from '../terminals/task.ts';
-import type { TerminalSession } from '../terminals/terminals.ts';
-import { LogFollower } from './follow.ts';
-import type { LogEvent } from './follow.ts';
-import type { Prompt, PromptBroker } from './prompts.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
-import { SelectionError } from '../model/select.ts';
-import { RunBusyError } from '../scheduler/runner.ts';
-import { findAttempt, resolveRun, RunNotFoundError, taskStatuses, countStates, isDriven, PlanChangedError, reloadSpecs, rerunsOf } from '../scheduler/control.ts';
-import { selectTasks } from '../model/select.ts';
-import { Runner } from '../scheduler/runner.ts';
+import { selectTasks, SelectionError } from '../model/select.ts';
+import { countStates, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
+import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
 import { createRun, newRunId } from '../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../scheduler/states.ts';
+import { SshError } from '../ssh/connection.ts';
 import type { RunState, Store } from '../store/store.ts';
 import type { TargetContext } from '../targets/create.ts';
+import type { ClusterStatus } from '../targets/remote/clusters.ts';
+import { openTaskTerminal } from '../terminals/task.ts';
+import type { TerminalSession } from '../terminals/terminals.ts';
 import { isMethod, parseArgs } from './contract.ts';
 import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
+import { LogFollower } from './follow.ts';
+import type { LogEvent } from './follow.ts';
+import type { Prompt, PromptBroker } from './prompts.ts';
 
 /** What hosts push to their interfaces. */
 export type ServiceEvent = RunnerEvent | { type: 'cluster'; status: ClusterStatus } | { type: 'prompt'; prompt: Prompt } | { type: 'prompt-closed'; id: string } | LogEvent;

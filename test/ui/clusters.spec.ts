@@ -46,11 +46,11 @@ test('a password and a one-time code are asked in dialogs', async ({ page }) => 
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: /Log in to/ });
   await expect(dialog).toBeVisible();
-  await dialog.getByLabel(/password/i).fill(facts.otpUser.password);
+  await dialog.getByLabel(/^password/i).fill(facts.otpUser.password);
   await dialog.getByRole('button', { name: 'Send' }).click();
-  // The second round: the code.
-  await expect(dialog.getByLabel(/password/i)).toHaveCount(0);
-  await dialog.locator('input').fill(nextOtp(facts));
+  // The second round: the code ("One-time password (OATH) for …").
+  await expect(dialog.getByLabel(/^password/i)).toHaveCount(0);
+  await dialog.getByLabel(/one-time/i).fill(nextOtp(facts));
   await dialog.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('row', { name: /otp/ }).locator('.pill')).toHaveText('online');
 });

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { FlotillaService } from '../api/service.ts';
 import { bridgeTerminal } from '../terminals/port.ts';
+import { findAbove } from '../util/resources.ts';
 
 export interface WebHost {
   /** The URL to open, token included. */
@@ -39,7 +40,11 @@ export interface WebOptions {
   assets?: string;
 }
 
-const DEFAULT_ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+/** out/renderer of this checkout, or, not built yet, where it would be (the page then says to build it). */
+function defaultAssets(): string {
+  const index = findAbove(path.join('out', 'renderer', 'index.html'));
+  return index ? path.dirname(index) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+}
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Flotilla</title>
 <body style="font: 14px system-ui; margin: 2rem"><h1>Flotilla</h1>
@@ -66,7 +71,7 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   const cookieName = () => `flotilla-${port}`;
-  const assets = path.resolve(options.assets ?? DEFAULT_ASSETS);
+  const assets = path.resolve(options.assets ?? defaultAssets());
   const csp = () =>
     [
       "default-src 'self'",

@@ -6,8 +6,12 @@
  * written as JSON.
  */
 import { createHash } from 'node:crypto';
-import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Document, Node as YamlNode } from 'yaml';
+
+/** The `yaml` library, loaded on the first edit (it is big; commands that never edit skip it). */
+let library: typeof import('yaml') | undefined;
+const yaml = () => (library ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 /** A short fingerprint of a file's text: saves name the version they were made from. */
 export function textVersion(text: string): string {
@@ -17,7 +21,7 @@ export function textVersion(text: string): string {
 /** The file's text with its data replaced by `value`, keeping comments and styles of what did not change. */
 export function mergeIntoText(file: string, base: string, value: unknown): string {
   if (/\.json$/i.test(file)) return `${JSON.stringify(value, null, 2)}\n`;
-  const document = parseDocument(base, { keepSourceTokens: false });
+  const document = yaml().parseDocument(base, { keepSourceTokens: false });
   if (document.errors.length > 0 || base.trim() === '') {
     // Nothing of the old file can be kept node by node: write the value afresh.
     return stringify(newDocument(value));
@@ -29,7 +33,7 @@ export function mergeIntoText(file: string, base: string, value: unknown): strin
 }
 
 function newDocument(value: unknown): Document {
-  const document = parseDocument('');
+  const document = yaml().parseDocument('');
   document.contents = document.createNode(value) as typeof document.contents;
   return document;
 }
@@ -54,19 +58,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** `node` updated to hold `value`: the same node where the kinds agree, a new one (keeping comments) where not. */
 function merge(document: Document, node: YamlNode | null, value: unknown): YamlNode {
-  if (isPlainObject(value) && isMap(node)) {
+  if (isPlainObject(value) && yaml().isMap(node)) {
     // An empty `{}` that gains keys is a placeholder, not a chosen style: it grows as a block.
     if (node.items.length === 0 && Object.keys(value).length > 0) node.flow = false;
     const wanted = new Set(Object.keys(value));
-    node.items = node.items.filter((pair) => wanted.has(String(isScalar(pair.key) ? pair.key.value : pair.key)));
+    node.items = node.items.filter((pair) => wanted.has(String(yaml().isScalar(pair.key) ? pair.key.value : pair.key)));
     for (const [key, child] of Object.entries(value)) {
-      const pair = node.items.find((item) => String(isScalar(item.key) ? item.key.value : item.key) === key);
+      const pair = node.items.find((item) => String(yaml().isScalar(item.key) ? item.key.value : item.key) === key);
       if (pair) pair.value = merge(document, pair.value as YamlNode | null, child);
       else node.items.push(document.createPair(key, child));
     }
     return node;
   }
-  if (Array.isArray(value) && isSeq(node)) {
+  if (Array.isArray(value) && yaml().isSeq(node)) {
     if (node.items.length === 0 && value.length > 0) node.flow = false;
     node.items = node.items.slice(0, value.length);
     value.forEach((child, index) => {
@@ -74,7 +78,7 @@ function merge(document: Document, node: YamlNode | null, value: unknown): YamlN
     });
     return node;
   }
-  if (isScalar(node) && !isPlainObject(value) && !Array.isArray(value)) {
+  if (yaml().isScalar(node) && !isPlainObject(value) && !Array.isArray(value)) {
     if (node.value !== value) {
       // A multi-line string in a plain or quoted scalar reads better as a block.
       if (typeof value === 'string' && value.includes('\n') && node.type !== 'BLOCK_FOLDED') node.type = 'BLOCK_LITERAL';
@@ -84,7 +88,7 @@ function merge(document: Document, node: YamlNode | null, value: unknown): YamlN
     return node;
   }
   const created = document.createNode(value) as YamlNode;
-  if (typeof value === 'string' && value.includes('\n') && isScalar(created)) created.type = 'BLOCK_LITERAL';
+  if (typeof value === 'string' && value.includes('\n') && yaml().isScalar(created)) created.type = 'BLOCK_LITERAL';
   if (node) {
     if (node.commentBefore) created.commentBefore = node.commentBefore;
     if (node.comment) created.comment = node.comment;

@@ -7,12 +7,22 @@ import { fileURLToPath } from 'node:url';
  * module: the same from the TypeScript sources (core/util/) and from the bundled CLI (out/cli/).
  */
 export function resourceFile(name: string): string {
+  const found = findAbove(path.join('resources', name));
+  if (found === undefined) throw new Error(`resource ${name} not found above ${fileURLToPath(import.meta.url)}`);
+  return unpacked(found);
+}
+
+/**
+ * A path of the checkout (or the packaged app), such as `out/renderer`, found by walking up
+ * from this module, wherever the bundler put it (core/util/, out/cli/, out/cli/chunks/).
+ */
+export function findAbove(relative: string): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = path.join(dir, 'resources', name);
-    if (existsSync(candidate)) return unpacked(candidate);
+    const candidate = path.join(dir, relative);
+    if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`resource ${name} not found above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) return undefined;
     dir = parent;
   }
 }

@@ -4,7 +4,6 @@ import { RunNotFoundError } from '../../scheduler/control.ts';
 import { RunBusyError } from '../../scheduler/runner.ts';
 import { StoreError } from '../../store/store.ts';
 import { EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
-import { shellCommand } from './shell.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
 
 const USAGE = `usage: flotilla <command> [options]
@@ -66,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'history':
         return historyCommand(positionals, values);
       case 'shell':
-        return await shellCommand(positionals);
+        return await (await import('./shell.ts')).shellCommand(positionals);
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(values);
       default:

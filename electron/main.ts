@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PromptBroker } from '../core/api/prompts.ts';
 import { FlotillaService } from '../core/api/service.ts';
 import { userClusters } from '../core/host/cli/remote.ts';
+import { contentSecurityPolicy } from '../core/host/csp.ts';
 import { Store } from '../core/store/store.ts';
 import { bridgeTerminal } from '../core/terminals/port.ts';
 import { Preferences } from './preferences.ts';
@@ -22,18 +23,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The renderer is served from app://flotilla/ (a standard, secure scheme: no file:// access for the page). */
 const ORIGIN = 'app://flotilla';
 const RENDERER = path.join(HERE, '../renderer');
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const CSP = contentSecurityPolicy();
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 

@@ -4,8 +4,8 @@
  * appears (a retry, a resubmit) a follow of the latest moves to it and says so (`reset`).
  * Files are looked at every `intervalMs`; a follow ends when its owner unfollows or goes away.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Store } from '../store/store.ts';
+import { readFrom } from '../util/files.ts';
 
 export interface LogEvent {
   type: 'log';
@@ -95,36 +95,26 @@ export class LogFollower {
       follow.offset = 0;
     }
     const file = follow.stream === 'stdout' ? attempt.stdout : attempt.stderr;
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      if (reset) this.emit(this.event(follow, '', true));
-      return;
-    }
-    if (size < follow.offset) {
+    let chunk = readFrom(file, follow.offset, CHUNK);
+    if (chunk && chunk.size < follow.offset) {
       // Truncated (rewritten): start over.
       follow.offset = 0;
       reset = true;
+      chunk = readFrom(file, 0, CHUNK);
     }
-    if (size === follow.offset) {
+    if (!chunk || chunk.bytes.length === 0) {
       if (reset) this.emit(this.event(follow, '', true));
       return;
     }
-    const length = Math.min(size - follow.offset, CHUNK);
-    const buffer = Buffer.alloc(length);
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, buffer, 0, length, follow.offset);
-    } finally {
-      closeSync(fd);
-    }
     // Never split a UTF-8 character between two events.
-    let end = length;
-    if (follow.offset + length < size) while (end > 0 && (buffer[end - 1]! & 0xc0) === 0x80) end--;
-    if (end > 0 && follow.offset + length < size && buffer[end - 1]! >= 0xc0) end--;
+    const { bytes } = chunk;
+    let end = bytes.length;
+    if (follow.offset + end < chunk.size) {
+      while (end > 0 && (bytes[end - 1]! & 0xc0) === 0x80) end--;
+      if (end > 0 && bytes[end - 1]! >= 0xc0) end--;
+    }
     follow.offset += end;
-    this.emit(this.event(follow, buffer.subarray(0, end).toString('utf8'), reset));
+    this.emit(this.event(follow, bytes.subarray(0, end).toString('utf8'), reset));
   }
 
   private event(follow: Follow, text: string, reset: boolean): LogEvent {

@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { mergeIntoText, textVersion } from '../model/document.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { selectTasks, SelectionError } from '../model/select.ts';
-import { countStates, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
+import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
 import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
 import { createRun, newRunId } from '../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../scheduler/states.ts';
 import { SshError } from '../ssh/connection.ts';
-import type { RunState, Store } from '../store/store.ts';
+import type { RunState, Store, TaskRecord } from '../store/store.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { openTaskTerminal } from '../terminals/task.ts';
 import type { TerminalSession } from '../terminals/terminals.ts';
+import { readFrom } from '../util/files.ts';
 import { isMethod, parseArgs } from './contract.ts';
 import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
 import { LogFollower } from './follow.ts';
@@ -129,6 +130,13 @@ export class FlotillaService {
     done.catch(() => {});
   }
 
+  /** A task of a run, or the contract's `no-such-task`. */
+  private task(runId: string, id: string): TaskRecord {
+    const task = this.store.findTask(runId, id);
+    if (!task) throw new CodedError('no-such-task', `run ${runId} has no task '${id}'`);
+    return task;
+  }
+
   /** Puts a file first in the recent list. */
   private remember(file: string): void {
     const recent = (this.store.setting<{ file: string; at: number }[]>('recent') ?? []).filter((entry) => entry.file !== file);
@@ -238,7 +246,7 @@ export class FlotillaService {
     },
     'runs.cancel': (args) => {
       const run = resolveRun(this.store, args.run);
-      if (args.task !== undefined && !this.store.findTask(run.id, args.task)) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
+      if (args.task !== undefined) this.task(run.id, args.task);
       if (this.store.taskStates(run.id).every((task) => TERMINAL_STATES.has(task.state))) return { run: run.id, ended: true };
       this.store.addRequest(run.id, 'cancel', args.task === undefined ? {} : { task: args.task }, Date.now());
       this.drive(run.id);
@@ -251,10 +259,8 @@ export class FlotillaService {
     },
     'runs.resubmit': (args) => {
       const run = resolveRun(this.store, args.run);
-      const statuses = this.store.taskStates(run.id);
-      const known = new Set(statuses.map((task) => task.id));
-      for (const id of args.tasks ?? []) if (!known.has(id)) throw new CodedError('no-such-task', `run ${run.id} has no task '${id}'`);
-      const tasks = args.failed ? statuses.filter((task) => task.state === 'failed' || task.state === 'cancelled').map((task) => task.id) : args.tasks!;
+      for (const id of args.tasks ?? []) this.task(run.id, id);
+      const tasks = args.failed ? failedTasks(this.store, run.id) : args.tasks!;
       const reruns = rerunsOf(this.store, run.id, tasks, args.downstream === true);
       if (args.preview) return { run: run.id, tasks, reruns };
       const updated = args.reload ? reloadSpecs(this.store, run, reruns) : [];
@@ -266,35 +272,20 @@ export class FlotillaService {
     },
     'tasks.attempts': (args) => {
       const run = resolveRun(this.store, args.run);
-      const task = this.store.findTask(run.id, args.task);
-      if (!task) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
+      const task = this.task(run.id, args.task);
       return this.store.attempts(run.id, task.idx);
     },
     'tasks.logs': (args) => {
       const run = resolveRun(this.store, args.run);
       const attempt = findAttempt(this.store, run.id, args.task, args.attempt);
-      const file = args.stream === 'stdout' ? attempt.stdout : attempt.stderr;
       const offset = args.offset ?? 0;
-      let size = 0;
-      try {
-        size = statSync(file).size;
-      } catch {
-        return { text: '', offset, size: 0 };
-      }
-      const length = Math.max(0, Math.min(size - offset, args.limit ?? 1024 * 1024));
-      const buffer = Buffer.alloc(length);
-      const fd = openSync(file, 'r');
-      try {
-        readSync(fd, buffer, 0, length, offset);
-      } finally {
-        closeSync(fd);
-      }
-      return { text: buffer.toString('utf8'), offset: offset + length, size };
+      const chunk = readFrom(args.stream === 'stdout' ? attempt.stdout : attempt.stderr, offset, args.limit ?? 1024 * 1024);
+      if (!chunk) return { text: '', offset, size: 0 };
+      return { text: chunk.bytes.toString('utf8'), offset: offset + chunk.bytes.length, size: chunk.size };
     },
     'logs.follow': (args, context) => {
       const run = resolveRun(this.store, args.run);
-      const task = this.store.findTask(run.id, args.task);
-      if (!task) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
+      const task = this.task(run.id, args.task);
       const follow = randomUUID();
       this.follower.add({ id: follow, session: context.session, runId: run.id, taskId: task.id, taskIdx: task.idx, stream: args.stream, attempt: args.attempt });
       return { follow };
@@ -302,8 +293,7 @@ export class FlotillaService {
     'logs.unfollow': (args, context) => ({ stopped: this.follower.remove(args.follow, context.session) }),
     'terminals.open': async (args) => {
       const run = resolveRun(this.store, args.run);
-      const task = this.store.findTask(run.id, args.task);
-      if (!task) throw new CodedError('no-such-task', `run ${run.id} has no task '${args.task}'`);
+      const task = this.task(run.id, args.task);
       const notices: string[] = [];
       const session = await openTaskTerminal(run, task, {
         cols: args.cols,

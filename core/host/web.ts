@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { FlotillaService } from '../api/service.ts';
 import { bridgeTerminal } from '../terminals/port.ts';
+import { contentSecurityPolicy } from './csp.ts';
 import { findAbove } from '../util/resources.ts';
 
 export interface WebHost {
@@ -72,20 +73,7 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   const cookieName = () => `flotilla-${port}`;
   const assets = path.resolve(options.assets ?? defaultAssets());
-  const csp = () =>
-    [
-      "default-src 'self'",
-      "script-src 'self'",
-      // React Flow positions nodes with style attributes.
-      "style-src 'self' 'unsafe-inline'",
-      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-      "img-src 'self' data:",
-      "font-src 'self' data:",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join('; ');
+  const csp = () => contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 
   /** Why a request is refused, or undefined when it may go on. */
   function refusal(request: IncomingMessage, url: URL): string | undefined {

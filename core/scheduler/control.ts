@@ -2,7 +2,7 @@ import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone } from '../util/process.ts';
 import { loadWorkflow } from '../model/load.ts';
 import type { TaskSpec } from '../model/types.ts';
-import { ACTIVE_STATES, TASK_STATES, TERMINAL_STATES } from './states.ts';
+import { resubmitWalk, TASK_STATES } from './states.ts';
 import type { TaskState } from './states.ts';
 
 /** Thrown when a run reference matches no run, or several. */
@@ -78,23 +78,17 @@ export function rerunsOf(store: Store, runId: string, named: readonly string[], 
   const states = store.taskStates(runId);
   const index = new Map(states.map((task, i) => [task.id, i]));
   const dependents: number[][] = states.map(() => []);
-  for (const task of store.loadTasks(runId)) for (const dep of task.spec.after) dependents[index.get(dep)!]!.push(index.get(task.id)!);
-  const chosen = new Set(named.map((id) => index.get(id)!));
-  const seen = new Set<number>();
-  const stack = [...chosen];
-  const reruns: number[] = [];
-  while (stack.length > 0) {
-    const i = stack.pop()!;
-    if (seen.has(i)) continue;
-    seen.add(i);
-    const state = states[i]!.state;
-    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled')) continue;
-    if (ACTIVE_STATES.has(state)) reruns.push(i);
-    if (!TERMINAL_STATES.has(state)) continue;
-    reruns.push(i);
-    stack.push(...dependents[i]!);
-  }
+  for (const { idx, after } of store.taskDependencies(runId)) for (const dep of after) dependents[index.get(dep)!]!.push(idx);
+  const reruns = [...resubmitWalk(named.map((id) => index.get(id)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!)].map((step) => step.task);
   return reruns.sort((x, y) => x - y).map((i) => states[i]!.id);
+}
+
+/** The tasks "resubmit the failed ones" names: failed or cancelled. */
+export function failedTasks(store: Store, runId: string): string[] {
+  return store
+    .taskStates(runId)
+    .filter((task) => task.state === 'failed' || task.state === 'cancelled')
+    .map((task) => task.id);
 }
 
 /**

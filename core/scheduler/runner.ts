@@ -12,7 +12,7 @@ import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targ
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
-import { ACTIVE_STATES, applyTransition, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from './states.ts';
+import { ACTIVE_STATES, applyTransition, DONE_STATES, NEVER_DONE_STATES, resubmitWalk, TERMINAL_STATES } from './states.ts';
 import type { TaskState, TransitionName } from './states.ts';
 
 /** What a runner reports as it goes; every event is already committed to the store. */
@@ -231,25 +231,15 @@ export class Runner {
    */
   private resetTasks(named: number[], downstream: boolean): number[] {
     const reset: number[] = [];
-    const seen = new Set<number>();
-    const chosen = new Set(named);
-    const stack = [...named];
-    while (stack.length > 0) {
-      const i = stack.pop()!;
-      if (seen.has(i)) continue;
-      seen.add(i);
-      const state = this.state[i]!;
-      const wanted = chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled';
-      if (!wanted) continue;
-      if (ACTIVE_STATES.has(state)) {
+    for (const { task: i, active } of resubmitWalk(named, downstream, (task) => this.state[task]!, (task) => this.graph.dependents[task]!)) {
+      if (active) {
         this.resubmitWhenDone.add(i);
         // What was chained behind the attempt that runs again must not start after the old one.
         this.withdrawChained(i);
         for (const dependent of this.graph.dependents[i]!) this.withdrawChained(dependent);
         continue;
       }
-      if (!TERMINAL_STATES.has(state)) continue;
-      const wasDone = DONE_STATES.has(state);
+      const wasDone = DONE_STATES.has(this.state[i]!);
       this.move(i, 'resubmit', null, 'resubmitted');
       // The spec may have been replaced with the edited workflow's (see `runs.resubmit` with reload).
       this.specs[i] = this.store.taskSpec(this.runId, i) ?? this.specs[i]!;
@@ -258,7 +248,6 @@ export class Runner {
       this.store.markResubmitted(this.runId, i);
       if (wasDone) for (const dependent of this.graph.dependents[i]!) this.remaining[dependent]!++;
       reset.push(i);
-      for (const dependent of this.graph.dependents[i]!) stack.push(dependent);
     }
     for (const i of reset) {
       for (const dependent of this.graph.dependents[i]!) {

@@ -106,3 +106,31 @@ export function applyTransition(task: string, from: TaskState, name: TransitionN
   if (!(transition.from as readonly TaskState[]).includes(from)) throw new IllegalTransitionError(task, from, transition.to, name);
   return transition.to;
 }
+
+/**
+ * What a resubmit of `named` runs again, in the order it reaches them: each named task,
+ * every blocked or cancelled task downstream of one that runs again, and with `downstream`
+ * every task downstream. A finished task is reset (`active: false`) and what depends on it is
+ * looked at next; a running one (`active: true`) runs again once it ends, and nothing below
+ * it is looked at now. The runner resets tasks by this walk and previews use it, so the two
+ * cannot disagree.
+ */
+export function* resubmitWalk(named: readonly number[], downstream: boolean, stateOf: (task: number) => TaskState, dependentsOf: (task: number) => readonly number[]): Generator<{ task: number; active: boolean }> {
+  const chosen = new Set(named);
+  const seen = new Set<number>();
+  const stack = [...named];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (seen.has(i)) continue;
+    seen.add(i);
+    const state = stateOf(i);
+    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled')) continue;
+    if (ACTIVE_STATES.has(state)) {
+      yield { task: i, active: true };
+      continue;
+    }
+    if (!TERMINAL_STATES.has(state)) continue;
+    yield { task: i, active: false };
+    stack.push(...dependentsOf(i));
+  }
+}

@@ -263,6 +263,12 @@ export class Store {
     return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as TaskSpec }));
   }
 
+  /** Each task's dependencies, without parsing the rest of its spec. */
+  taskDependencies(runId: string): { idx: number; after: string[] }[] {
+    const rows = this.statement("SELECT idx, json_extract(spec, '$.after') AS after FROM tasks WHERE run_id = ? ORDER BY idx").all(runId) as { idx: number; after: string }[];
+    return rows.map((row) => ({ idx: row.idx, after: JSON.parse(row.after) as string[] }));
+  }
+
   /** Task states only (cheap: for status views). */
   taskStates(runId: string): { idx: number; id: string; state: TaskState; attempts: number; reason: string | null }[] {
     return this.statement('SELECT idx, id, state, attempts, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as never;

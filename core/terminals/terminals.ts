@@ -51,6 +51,18 @@ class Emitter<T> {
   }
 }
 
+/** A session from a shell's controls and the emitters its output and exit feed. */
+function session(controls: Pick<TerminalSession, 'write' | 'resize' | 'kill' | 'pause' | 'resume'>, data: Emitter<string>, exit: Emitter<TerminalExit>): TerminalSession {
+  return {
+    ...controls,
+    onData: (listener) => data.on(listener),
+    onExit: (listener) => {
+      if (exit.last) queueMicrotask(() => listener(exit.last!));
+      return exit.on(listener);
+    },
+  };
+}
+
 /** A shell on a local pty in `cwd` (the user's $SHELL, else /bin/sh). */
 export function openLocalTerminal(options: TerminalOptions): TerminalSession {
   // node-pty is native: loaded on first use, so nothing else pays for it.
@@ -67,18 +79,11 @@ export function openLocalTerminal(options: TerminalOptions): TerminalSession {
   const exit = new Emitter<TerminalExit>();
   child.onData((chunk) => data.emit(chunk));
   child.onExit(({ exitCode, signal }) => exit.emit({ code: signal ? null : exitCode, signal: signal ? `signal ${signal}` : null }));
-  return {
-    write: (text) => child.write(text),
-    resize: (cols, rows) => child.resize(cols, rows),
-    kill: () => child.kill('SIGHUP'),
-    pause: () => child.pause(),
-    resume: () => child.resume(),
-    onData: (listener) => data.on(listener),
-    onExit: (listener) => {
-      if (exit.last) queueMicrotask(() => listener(exit.last!));
-      return exit.on(listener);
-    },
-  };
+  return session(
+    { write: (text) => child.write(text), resize: (cols, rows) => child.resize(cols, rows), kill: () => child.kill('SIGHUP'), pause: () => child.pause(), resume: () => child.resume() },
+    data,
+    exit,
+  );
 }
 
 /**
@@ -99,16 +104,9 @@ export async function openRemoteTerminal(connection: SshConnection, options: Ter
   let status: TerminalExit = { code: null, signal: null };
   channel.on('exit', (code: number | null, signal?: string) => (status = { code: code ?? null, signal: signal ?? null }));
   channel.on('close', () => exit.emit(status));
-  return {
-    write: (text) => channel.write(text),
-    resize: (cols, rows) => channel.setWindow(rows, cols, 0, 0),
-    kill: () => channel.close(),
-    pause: () => channel.pause(),
-    resume: () => channel.resume(),
-    onData: (listener) => data.on(listener),
-    onExit: (listener) => {
-      if (exit.last) queueMicrotask(() => listener(exit.last!));
-      return exit.on(listener);
-    },
-  };
+  return session(
+    { write: (text) => channel.write(text), resize: (cols, rows) => channel.setWindow(rows, cols, 0, 0), kill: () => channel.close(), pause: () => channel.pause(), resume: () => channel.resume() },
+    data,
+    exit,
+  );
 }

@@ -1,8 +1,8 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { readFrom } from '../../util/files.ts';
 import { load } from 'js-yaml';
 import { loadWorkflow } from '../../model/load.ts';
 import { selectTasks } from '../../model/select.ts';
-import { countStates, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
+import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
 import { Runner } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../../scheduler/states.ts';
@@ -104,7 +104,7 @@ export async function resubmitCommand(positionals: string[], values: CliOptions)
     if (values.failed === (named.length > 0)) throw new UsageError('resubmit needs either --failed or task ids, not both');
     const known = new Set(statuses.map((task) => task.id));
     for (const id of named) if (!known.has(id)) throw new UsageError(`run ${run.id} has no task '${id}'`);
-    const tasks = values.failed ? statuses.filter((task) => task.state === 'failed' || task.state === 'cancelled').map((task) => task.id) : named;
+    const tasks = values.failed ? failedTasks(store, run.id) : named;
     if (tasks.length === 0) {
       process.stdout.write(`run ${run.id} has no failed tasks\n`);
       return EXIT_OK;
@@ -304,23 +304,10 @@ export async function logsCommand(positionals: string[], values: CliOptions): Pr
   });
 }
 
-/** Copies a file from `offset` to a stream; returns the new offset. A missing file is empty. */
+/** Copies a file from `offset` to a stream; returns the new offset. A missing file (an attempt just starting) is empty. */
 function copyFrom(file: string, offset: number, out: NodeJS.WriteStream): number {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    // Not created yet (the attempt is just starting).
-    return offset;
-  }
-  if (size <= offset) return offset;
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(size - offset);
-    const read = readSync(fd, buffer, 0, buffer.length, offset);
-    out.write(buffer.subarray(0, read));
-    return offset + read;
-  } finally {
-    closeSync(fd);
-  }
+  const chunk = readFrom(file, offset);
+  if (!chunk || chunk.bytes.length === 0) return offset;
+  out.write(chunk.bytes);
+  return offset + chunk.bytes.length;
 }

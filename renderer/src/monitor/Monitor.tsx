@@ -153,7 +153,8 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
   const failed = (total.failed ?? 0) + (total.cancelled ?? 0);
-  const totalKey = TASK_STATES.map((state) => total[state] ?? 0).join(',');
+  // The preview changes only with what failed and what waits behind it: not on every state change.
+  const rerunKey = `${total.failed ?? 0},${total.cancelled ?? 0},${total.blocked ?? 0}`;
   const finished = [...states.current.values()].every((state) => ENDED.has(state));
 
   // What "Resubmit all failed" would run, kept current so the button shows it before the click.
@@ -169,7 +170,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
     return () => {
       live = false;
     };
-  }, [api, run, failed, totalKey]);
+  }, [api, run, failed, rerunKey]);
 
   const resubmitFailed = async () => {
     try {

@@ -219,11 +219,34 @@ static void free_attempt(struct attempt *attempt) {
   free(attempt);
 }
 
-/* Drops attempts that ended, were recorded (or marked), and closed their output. */
+/* The length of a queued line's ID (up to its `<` list or its first tab). */
+static size_t id_length(const char *line) {
+  return strcspn(line, "<\t");
+}
+
+/* Whether a queued line waits for the attempt with this id. */
+static int awaited(const char *id) {
+  size_t length = strlen(id);
+  for (struct queued *item = queue_head; item; item = item->next) {
+    const char *mark = item->line + id_length(item->line);
+    if (*mark != '<') continue;
+    for (const char *ref = mark + 1; *ref && *ref != '\t';) {
+      size_t ref_length = strcspn(ref, ",\t");
+      if (ref_length == length && strncmp(ref, id, length) == 0) return 1;
+      ref += ref_length;
+      if (*ref == ',') ref++;
+    }
+  }
+  return 0;
+}
+
+/* Drops attempts that ended, were recorded (or marked), and closed their output. One that
+   succeeded is kept while a queued attempt waits for it (for a slot, then): forgotten, it
+   would read as unknown, and its follower would be withdrawn. */
 static void forget_finished(void) {
   for (struct attempt **link = &attempts; *link;) {
     struct attempt *attempt = *link;
-    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0) {
+    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0 && !awaited(attempt->id)) {
       *link = attempt->next;
       free_attempt(attempt);
     } else {
@@ -235,11 +258,6 @@ static void forget_finished(void) {
 static void close_pair(int fds[2]) {
   if (fds[0] >= 0) close(fds[0]);
   if (fds[1] >= 0) close(fds[1]);
-}
-
-/* The length of a queued line's ID (up to its `<` list or its first tab). */
-static size_t id_length(const char *line) {
-  return strcspn(line, "<\t");
 }
 
 static void launch(char *line) {

@@ -118,4 +118,32 @@ describe('the C launcher following edges', () => {
     assert.equal(outcome.get('behind'), 'withdrawn');
     assert.equal(outcome.get('slow'), 'exit 0');
   });
+
+  it('still starts a launch whose `after` launch succeeded and was acknowledged while it waited for a slot', async (t) => {
+    const dir = tempDir(t);
+    const launcher = createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: 'c' });
+    t.after(() => launcher.dispose());
+    const outcome = new Map<string, string>();
+    const launch = (name: string, script: string, after: number[] = []) =>
+      launcher.launch(
+        { shell: '/bin/sh', script, marker: path.join(dir, `${name}.status`), stdout: path.join(dir, `${name}.out`), stderr: path.join(dir, `${name}.err`), folders: [dir], after },
+        {
+          onStarted: () => {},
+          // The core records the end, then acknowledges it: the launcher may forget the attempt.
+          onExit: (code) => {
+            outcome.set(name, `exit ${code}`);
+            launcher.committed();
+          },
+          onFailed: (message) => outcome.set(name, `failed ${message}`),
+          onWithdrawn: () => outcome.set(name, 'withdrawn'),
+        },
+      );
+    // One slot: `next` takes it when `first` ends, so `then` (after `first`) waits for a slot
+    // past the acknowledgement of `first`.
+    const first = launch('first', 'sleep 0.1');
+    launch('next', 'sleep 0.3');
+    launch('then', 'true', [first.id]);
+    await waitFor(() => outcome.size === 3, 'every launch to end');
+    assert.deepEqual(Object.fromEntries(outcome), { first: 'exit 0', next: 'exit 0', then: 'exit 0' });
+  });
 });

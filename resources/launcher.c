@@ -20,9 +20,10 @@
  *        cancel ID         drop a queued attempt, reported withdrawn (a running one the core kills itself)
  *        ack ID [ID]...    the core has recorded these attempts' ends
  *        bye               the core is shutting down cleanly; everything was recorded
- *   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE | withdrawn ID
+ *   out: started ID PID | exit ID CODE SIGNAL MS | failed ID MESSAGE | withdrawn ID
  * For an attempt it creates the folders, then runs SHELL -c SCRIPT flotilla MARKER in its
- * own process group. CODE is -1 when the attempt was killed by signal number SIGNAL.
+ * own process group. CODE is -1 when the attempt was killed by signal number SIGNAL; MS is
+ * how long it ran, in milliseconds.
  * An attempt sent with `<ID,ID...` waits until those attempts (sent earlier) have exited 0,
  * like SLURM's afterok: a chain of tasks then advances without a round trip to the core.
  * When one of them fails, is killed or is unknown, it never starts and is reported withdrawn.
@@ -242,11 +243,12 @@ static int awaited(const char *id) {
 
 /* Drops attempts that ended, were recorded (or marked), and closed their output. One that
    succeeded is kept while a queued attempt waits for it (for a slot, then): forgotten, it
-   would read as unknown, and its follower would be withdrawn. */
+   would read as unknown, and its follower would be withdrawn. Once the core is gone nothing
+   queued starts, so nothing is kept for it. */
 static void forget_finished(void) {
   for (struct attempt **link = &attempts; *link;) {
     struct attempt *attempt = *link;
-    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0 && !awaited(attempt->id)) {
+    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0 && (core_gone || !awaited(attempt->id))) {
       *link = attempt->next;
       free_attempt(attempt);
     } else {
@@ -437,8 +439,9 @@ static void reap(void) {
       /* The next attempt first: the end is reported right after. */
       drain_queue();
       announce(attempt);
-      if (WIFSIGNALED(status)) report("exit %s -1 %d", attempt->id, WTERMSIG(status));
-      else report("exit %s %d 0", attempt->id, WEXITSTATUS(status));
+      long long took = now_ms() - attempt->since;
+      if (WIFSIGNALED(status)) report("exit %s -1 %d %lld", attempt->id, WTERMSIG(status), took);
+      else report("exit %s %d 0 %lld", attempt->id, WEXITSTATUS(status), took);
       if (core_gone) write_marker(attempt);
       break;
     }

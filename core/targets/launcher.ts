@@ -33,8 +33,8 @@ export interface LaunchHandle {
 
 export interface LaunchCallbacks {
   onStarted(pid: number): void;
-  /** `code` is null when killed by `signal`. */
-  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** `code` is null when killed by `signal`; `ranMs`, when the launcher measures it, is how long it ran. */
+  onExit(code: number | null, signal: NodeJS.Signals | null, ranMs?: number): void;
   /** It could not be started at all. */
   onFailed(message: string): void;
   /** It will never start: it was dropped, or a launch in its `after` did not exit 0. */
@@ -123,6 +123,8 @@ export class HelperLauncher implements Launcher {
   private readonly args: string[];
   private nextId = 1;
   private broken: string | undefined;
+  /** Lines not yet written to the helper. */
+  private outbox = '';
 
   constructor(command: string, args: string[], features: { capturesOutput: boolean; followsEdges: boolean }) {
     this.command = command;
@@ -142,32 +144,43 @@ export class HelperLauncher implements Launcher {
     const child = this.child ?? this.spawnHelper();
     this.pending.set(id, callbacks);
     const fields = [request.shell, request.script, request.marker, request.stdout, request.stderr, ...request.folders];
-    // Launches happen right after a commit, so the acknowledgement rides along for free.
-    const acknowledgement = this.takeAcknowledgement();
-    child.stdin!.write(`${acknowledgement}${id}${after}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
+    this.send(child, `${id}${after}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
     return {
       id,
       drop: () => {
-        if (this.pending.has(id) && this.child === child) child.stdin!.write(`cancel ${id}\n`);
+        if (this.pending.has(id) && this.child === child) this.send(child, `cancel ${id}\n`);
       },
     };
   }
 
   committed(): void {
-    if (this.child && this.unacknowledged.length > 0) this.child.stdin!.write(this.takeAcknowledgement());
+    if (this.child && this.unacknowledged.length > 0) {
+      this.send(this.child, `ack ${this.unacknowledged.join(' ')}\n`);
+      this.unacknowledged = [];
+    }
   }
 
-  private takeAcknowledgement(): string {
-    if (this.unacknowledged.length === 0) return '';
-    const line = `ack ${this.unacknowledged.join(' ')}\n`;
-    this.unacknowledged = [];
-    return line;
+  /**
+   * Queues a line for the helper. Everything one commit hands over (its launches, then the
+   * acknowledgement of the ends it recorded) goes in one write: one system call here, one
+   * wake-up there.
+   */
+  private send(child: ChildProcess, line: string): void {
+    this.outbox += line;
+    if (this.outbox.length === line.length) process.nextTick(() => this.post(child));
+  }
+
+  private post(child: ChildProcess): void {
+    const text = this.outbox;
+    this.outbox = '';
+    if (this.child === child && text) child.stdin!.write(text);
   }
 
   dispose(): void {
     if (!this.child) return;
     // A goodbye tells the helper every end was recorded; it exits once its attempts end.
-    this.child.stdin!.end('bye\n');
+    this.child.stdin!.end(`${this.outbox}bye\n`);
+    this.outbox = '';
     this.child.stdout!.destroy();
     this.child.unref();
     this.child = undefined;
@@ -196,7 +209,7 @@ export class HelperLauncher implements Launcher {
       this.unacknowledged.push(id);
       const code = Number(rest[0]);
       const signal = Number(rest[1]);
-      callbacks.onExit(code >= 0 ? code : null, signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null);
+      callbacks.onExit(code >= 0 ? code : null, signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null, rest[2] === undefined ? undefined : Number(rest[2]));
     } else if (kind === 'failed') {
       this.pending.delete(id);
       callbacks.onFailed(rest.join(' '));

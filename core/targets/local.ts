@@ -36,6 +36,10 @@ export function attemptScript(request: AttemptRequest, launcherCaptures: boolean
   );
 }
 
+/** Work kept queued in the launcher per slot, in time and in attempts (see `LocalTarget.capacity`). */
+const LOOKAHEAD_MS = 40;
+const MAX_AHEAD = 16;
+
 interface Running {
   /** 0 until the launcher reports the process started. */
   pid: number;
@@ -65,8 +69,11 @@ export interface LocalTargetOptions {
 export class LocalTarget implements Target {
   readonly name: string;
   readonly maxParallel: number;
-  readonly capacity: number;
   readonly followsEdges: boolean;
+  /** Attempts handed to the launcher ahead of the running ones, per slot (see `capacity`). */
+  private ahead = 1;
+  /** How long attempts here ran, in ms (a moving average of what the launcher measured). */
+  private meanRun: number | undefined;
   private readonly running = new Map<string, Running>();
   private readonly killGraceMs: number;
   private readonly adoptPollMs: number;
@@ -79,10 +86,25 @@ export class LocalTarget implements Target {
     this.killGraceMs = options.killGraceMs ?? 10_000;
     this.adoptPollMs = options.adoptPollMs ?? 250;
     this.launcher = options.launcher ?? createLauncher(spec.maxParallel);
-    // A queueing launcher starts the next attempt itself the moment one ends: keep it one
-    // attempt ahead per slot, so no slot waits for a round trip to the core.
-    this.capacity = this.launcher.queues ? 2 * spec.maxParallel : spec.maxParallel;
     this.followsEdges = this.launcher.followsEdges;
+  }
+
+  /**
+   * A queueing launcher starts the next attempt itself the moment one ends, so no slot waits
+   * for a round trip to the core. It is kept about LOOKAHEAD_MS of work ahead per slot: one
+   * attempt for long tasks (a task that becomes ready later, or of a higher priority, waits
+   * behind few), up to MAX_AHEAD for short ones (the core then commits their ends in bigger
+   * batches: fewer commits, fewer wake-ups).
+   */
+  get capacity(): number {
+    return this.launcher.queues ? this.maxParallel * (1 + this.ahead) : this.maxParallel;
+  }
+
+  /** Learns how long attempts run here. */
+  private pace(ranMs: number | undefined): void {
+    if (ranMs === undefined || !Number.isFinite(ranMs)) return;
+    this.meanRun = this.meanRun === undefined ? ranMs : 0.8 * this.meanRun + 0.2 * ranMs;
+    this.ahead = Math.max(1, Math.min(MAX_AHEAD, Math.floor(LOOKAHEAD_MS / Math.max(this.meanRun, 1))));
   }
 
   start(request: AttemptRequest, events: AttemptEvents): void {
@@ -120,8 +142,9 @@ export class LocalTarget implements Target {
           // A cancel that came before the pid did is carried out now.
           if (entry.ending) this.signal(entry);
         },
-        onExit: (code, signal) => {
+        onExit: (code, signal, ranMs) => {
           this.finish(key, entry);
+          this.pace(ranMs);
           events.onExit({ exitCode: code, signal, reason: entry.ending ?? null, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null });
         },
         onFailed: (message) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import { Store } from '../../core/store/store.ts';
 import { createLauncher } from '../../core/targets/launcher.ts';
 import type { LauncherKind } from '../../core/targets/launcher.ts';
 import { LocalTarget } from '../../core/targets/local.ts';
-import { tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { REPO, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
 const FLOW = `version: 1
 targets: { local: { type: local, max_parallel: 1 } }
@@ -145,5 +146,54 @@ describe('the C launcher following edges', () => {
     launch('then', 'true', [first.id]);
     await waitFor(() => outcome.size === 3, 'every launch to end');
     assert.deepEqual(Object.fromEntries(outcome), { first: 'exit 0', next: 'exit 0', then: 'exit 0' });
+  });
+
+  it('exits once the core is gone, also with a launch still queued behind a kept attempt', async (t) => {
+    const dir = tempDir(t);
+    const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => helper.kill('SIGKILL'));
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const line = (id: string, script: string) => [id, b64('/bin/sh'), b64(script), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${id.replace(/<.*/, '')}.${name}`)))].join('\t');
+    const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
+    let seen = '';
+    helper.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      // `1` ended and is acknowledged while `3` (after it) waits for the slot `2` holds; then the core goes.
+      if (seen.includes('exit 1 ')) helper.stdin!.end('ack 1\n');
+    });
+    helper.stdin!.write(`${line('1', 'true')}\n${line('2', 'sleep 0.3')}\n${line('3<1', 'true')}\n`);
+    const code = await Promise.race([ended, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000))]);
+    assert.equal(code, 0);
+    // Nothing new starts without a core to report to.
+    assert.doesNotMatch(seen, /started 3 /);
+  });
+});
+
+describe('the local target with a queueing launcher', () => {
+  it('keeps more attempts ahead in the launcher for short tasks than for long ones', async (t) => {
+    const dir = tempDir(t);
+    const target = new LocalTarget({ name: 'local', type: 'local', maxParallel: 2 } as never, { launcher: createLauncher(2, { ...process.env, FLOTILLA_LAUNCHER: 'c' }) });
+    t.after(() => target.dispose());
+    // Before anything ran: one attempt ahead per slot.
+    assert.equal(target.capacity, 4);
+    const runAll = async (script: string, count: number) => {
+      let ended = 0;
+      for (let n = 1; n <= count; n++) {
+        const task = { id: `t${n}`, run: script, env: {}, shell: 'sh', resources: {}, outputs: [], inputs: [] } as never;
+        const files = Object.fromEntries(['stdout', 'stderr', 'marker'].map((name) => [name, path.join(dir, `${script.length}.${n}.${name}`)]));
+        target.start(
+          { runId: 'r', task, n: 1, cwd: dir, dir, ...files } as never,
+          { onSubmitted: () => {}, onStarted: () => {}, onExit: () => ended++, onWithdrawn: () => assert.fail('withdrawn') },
+        );
+      }
+      await waitFor(() => ended === count, `${count} attempts of '${script}' to end`);
+      target.committed();
+    };
+    await runAll('true', 12);
+    // Attempts of a few milliseconds: many ahead, so the core commits their ends in batches.
+    assert.ok(target.capacity >= 2 * 8, `capacity ${target.capacity} after short attempts`);
+    await runAll('sleep 0.2', 12);
+    // Attempts longer than the look-ahead: back to one ahead per slot.
+    assert.equal(target.capacity, 4);
   });
 });

@@ -1,7 +1,7 @@
 /** The editor's and the monitor's graph logic (renderer/src/*\/model.ts), without a browser. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addNode, buildGraph, checkConnection, connect, nodeAt, nodeOfIssue, removeNode, renameNode } from '../../renderer/src/editor/model.ts';
+import { addNode, buildGraph, checkConnection, connect, moveNode, nodeAt, nodeOfIssue, removeNode, renameNode } from '../../renderer/src/editor/model.ts';
 import { counts, dominant, shape } from '../../renderer/src/monitor/model.ts';
 
 const value = () => ({
@@ -65,6 +65,36 @@ describe('editor graph', () => {
     const added = addNode(value(), 'windows', 'task');
     assert.equal(added.path, 'windows/task1');
     assert.deepEqual(nodeAt(added.value, 'windows/task1'), { run: 'echo "task1"' });
+  });
+
+  it('moves a node into a group and out again, rewriting the references to it and its own', () => {
+    // analysis into the sweep group: it names production as a sibling now.
+    const inside = moveNode(value(), 'analysis', 'windows') as { value: Record<string, unknown>; path: string };
+    assert.equal(inside.path, 'windows/analysis');
+    assert.deepEqual(nodeAt(inside.value, 'windows/analysis')!.after, ['production']);
+    assert.equal(nodeAt(inside.value, 'analysis'), undefined);
+    // production out to the top: analysis and production name each other anew.
+    const out = moveNode(value(), 'windows/production', null) as { value: Record<string, unknown>; path: string };
+    assert.equal(out.path, 'production');
+    assert.equal(nodeAt(out.value, 'production')!.after, 'windows/equilibrate');
+    assert.deepEqual(nodeAt(out.value, 'analysis')!.after, ['production']);
+    assert.deepEqual(buildGraph(out.value).dangling, []);
+    // A name taken in the new scope: the moved node gets a fresh one.
+    const clash = moveNode(connect(value(), 'analysis', 'x'), 'windows/equilibrate', null) as { value: Record<string, unknown>; path: string };
+    const back = moveNode(addNode(clash.value, 'windows', 'task').value, 'equilibrate', 'windows') as { value: Record<string, unknown>; path: string };
+    assert.equal(back.path, 'windows/equilibrate');
+    const taken = moveNode({ version: 1, tasks: { setup: { run: 'a' }, g: { tasks: { setup: { run: 'b' } } } } }, 'setup', 'g') as { value: Record<string, unknown>; path: string };
+    assert.equal(taken.path, 'g/setup1');
+    // A move that would hide a node from what names it (b's `after: a` would name the moved a).
+    const shadow = {
+      version: 1,
+      tasks: { a: { run: 'top' }, other: { tasks: { a: { run: 'inner' } } }, g: { tasks: { b: { after: 'a', run: 'b' } } } },
+    };
+    assert.match((moveNode(shadow, 'other/a', 'g') as { problem: string }).problem, /'g\/b' could no longer name 'a'/);
+    // Refused: into itself, or into what it runs after.
+    assert.match((moveNode(value(), 'windows', 'windows/production') as { problem: string }).problem, /itself/);
+    const after = connect(value(), 'setup', 'windows/production');
+    assert.match((moveNode(after, 'setup', 'windows') as { problem: string }).problem, /runs after/);
   });
 
   it('places a problem on the node its path points into', () => {

@@ -176,6 +176,52 @@ test('the bundled MD sweep: groups and sweeps in the editor, a folded sweep in t
   await page.screenshot({ path: path.join(artifacts, 'timeline-md-sweep.png') });
 });
 
+/** Drags a node by its title to a point of the page. */
+async function dragNode(page: Page, id: string, to: { x: number; y: number }): Promise<void> {
+  const box = (await node(page, id).locator('.wf-title').first().boundingBox())!;
+  await page.mouse.move(box.x + 12, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 40, box.y + box.height / 2 + 20, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 10 });
+  await page.mouse.up();
+}
+
+test('nodes move into and out of groups by dragging; a move that breaks a dependency is refused', async ({ page, core }) => {
+  const dir = path.join(core.dir, 'md-move');
+  cpSync(path.join(repo, 'examples/md-sweep'), dir, { recursive: true });
+  const file = path.join(dir, 'workflow.yaml');
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(4);
+  const group = (await node(page, 'windows').boundingBox())!;
+
+  // analysis runs after windows: it cannot go inside it.
+  await dragNode(page, 'analysis', { x: group.x + group.width / 2, y: group.y + group.height / 2 });
+  await expect(page.getByRole('alert')).toContainText("Cannot move 'analysis'");
+  await expect(node(page, 'analysis')).toBeVisible();
+  await expect(node(page, 'windows/analysis')).toHaveCount(0);
+
+  // production out of the sweep, onto the empty canvas below it: it now names equilibrate by its path.
+  await dragNode(page, 'windows/production', { x: group.x + group.width / 2, y: group.y + group.height + 140 });
+  await expect(node(page, 'production')).toBeVisible();
+  await expect(node(page, 'windows/production')).toHaveCount(0);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(3);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.toolbar .file')).not.toContainText('unsaved');
+  const saved = readFileSync(file, 'utf8');
+  expect(saved).toMatch(/\n  production:\n(    .*\n)*?    after: windows\/equilibrate\n/);
+  // The comments of the file are still there.
+  expect(saved).toContain('# Umbrella windows, whole numbers');
+
+  // And back in, where it was.
+  const back = (await node(page, 'windows').boundingBox())!;
+  await dragNode(page, 'production', { x: back.x + back.width / 2, y: back.y + back.height - 30 });
+  await expect(node(page, 'windows/production')).toBeVisible();
+  await expect(page.locator('.react-flow__edge')).toHaveCount(3);
+  await page.keyboard.press('Control+s');
+  await expect(page.locator('.toolbar .file')).not.toContainText('unsaved');
+  expect(readFileSync(file, 'utf8')).toMatch(/\n      production:\n(        .*\n)*?        after: equilibrate\n/);
+});
+
 test('light and dark themes follow the system, and the switch overrides it', async ({ page, core }) => {
   const background = () => page.evaluate("getComputedStyle(document.body).backgroundColor");
   await page.emulateMedia({ colorScheme: 'dark' });

@@ -6,7 +6,7 @@ import { useApi, useNotify } from '../common/context.ts';
 import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import type { OpenedWorkflow, WorkflowIssue } from '../types.ts';
 import { Inspector, WorkflowInspector } from './Inspector.tsx';
-import { addNode, afterList, buildGraph, checkConnection, connect, disconnect, isMapping, nameProblem, nodeOfIssue, parentOf, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
+import { addNode, afterList, buildGraph, checkConnection, connect, disconnect, isMapping, moveNode, nameProblem, nodeOfIssue, parentOf, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
 import type { Mapping } from './model.ts';
 import { nodeTypes } from './nodes.tsx';
 import type { EditorNodeData } from './nodes.tsx';
@@ -189,7 +189,8 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
           id: node.path,
           type: group ? 'group' : 'task',
           position: { x: box.x, y: box.y },
-          ...(node.parent !== null ? { parentId: node.parent, extent: 'parent' as const } : {}),
+          // Not held inside its group's box: dragged out (or into another group), a node moves there.
+          ...(node.parent !== null ? { parentId: node.parent } : {}),
           hidden: hiddenBy(node.path) !== undefined,
           width: group && !closed ? box.width : NODE_WIDTH,
           height: group && !closed ? box.height : NODE_HEIGHT,
@@ -268,26 +269,13 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
     [edit, graph, notify],
   );
 
-  const onNodeDragStop = useCallback(
-    (_event: unknown, _node: Node, dragged: Node[]) => {
-      edit(
-        (value) => value,
-        (layout) => {
-          const next = { ...layout };
-          for (const node of dragged) next[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
-          return next;
-        },
-      );
-    },
-    [edit],
-  );
-
-  /** The open group under a point of the canvas (deepest first), where a dropped node goes. */
+  /** The open group under a point of the canvas (deepest first), where a dropped node goes; never `except` or what it holds. */
   const groupAt = useCallback(
-    (point: { x: number; y: number }): string | null => {
+    (point: { x: number; y: number }, except?: string): string | null => {
       let found: string | null = null;
       for (const node of graph.nodes) {
         if (node.kind !== 'group' || collapsed.has(node.path) || hiddenBy(node.path)) continue;
+        if (except !== undefined && within(node.path, except)) continue;
         const internal = flow.getInternalNode(node.path);
         if (!internal) continue;
         const { x, y } = internal.internals.positionAbsolute;
@@ -297,6 +285,67 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
       return found;
     },
     [boxes, collapsed, flow, graph, hiddenBy],
+  );
+
+  /** Where a dragged node would go: the group under its middle, or the top (null). */
+  const dropTargetOf = useCallback(
+    (id: string): { group: string | null; at: { x: number; y: number } } | undefined => {
+      const internal = flow.getInternalNode(id);
+      if (!internal) return undefined;
+      const at = internal.internals.positionAbsolute;
+      const middle = { x: at.x + (internal.measured.width ?? NODE_WIDTH) / 2, y: at.y + (internal.measured.height ?? NODE_HEIGHT) / 2 };
+      return { group: groupAt(middle, id), at };
+    },
+    [flow, groupAt],
+  );
+
+  const [dropTarget, setDropTarget] = useState<string | null>(null);
+  const onNodeDrag = useCallback(
+    (_event: unknown, node: Node, dragged: Node[]) => {
+      const target = dragged.length === 1 ? dropTargetOf(node.id) : undefined;
+      const group = target && target.group !== parentOf(node.id) ? target.group : null;
+      setDropTarget((current) => (current === group ? current : group));
+    },
+    [dropTargetOf],
+  );
+  useEffect(() => {
+    setNodes((current) => current.map((node) => (node.type !== 'group' || (node.className === 'drop-target') === (node.id === dropTarget) ? node : { ...node, className: node.id === dropTarget ? 'drop-target' : '' })));
+  }, [dropTarget]);
+
+  const onNodeDragStop = useCallback(
+    (_event: unknown, _node: Node, dragged: Node[]) => {
+      setDropTarget(null);
+      // One node dropped over another group, or out of its own onto the canvas, moves there.
+      const target = dragged.length === 1 ? dropTargetOf(dragged[0]!.id) : undefined;
+      if (target && target.group !== parentOf(dragged[0]!.id)) {
+        const path = dragged[0]!.id;
+        const result = moveNode(doc.value, path, target.group);
+        if ('problem' in result) {
+          notify('error', `Cannot move '${path}': ${result.problem}`);
+          // Back where it was.
+          setNodes((current) => current.map((node) => (node.id === path ? { ...node, position: built.find((b) => b.id === path)!.position } : node)));
+          return;
+        }
+        const origin = target.group === null ? { x: 0, y: 0 } : flow.getInternalNode(target.group)!.internals.positionAbsolute;
+        const layout: Layout = {};
+        for (const [at, position] of Object.entries(doc.layout)) if (!within(at, path)) layout[at] = position;
+        for (const [at, position] of Object.entries(doc.layout)) if (within(at, path) && at !== path) layout[result.path + at.slice(path.length)] = position;
+        layout[result.path] = { x: Math.round(target.at.x - origin.x), y: Math.round(target.at.y - origin.y) };
+        change({ value: result.value, layout });
+        setSelected(result.path);
+        notify('info', target.group === null ? `Moved '${path}' to the top level` : `Moved '${path}' into '${target.group}'`);
+        return;
+      }
+      edit(
+        (value) => value,
+        (layout) => {
+          const next = { ...layout };
+          for (const node of dragged) next[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+          return next;
+        },
+      );
+    },
+    [built, change, doc, dropTargetOf, edit, flow, notify],
   );
 
   const place = useCallback(
@@ -478,6 +527,7 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
+            onNodeDrag={onNodeDrag}
             onNodeDragStop={onNodeDragStop}
             onPaneClick={() => setSelected(null)}
             deleteKeyCode={['Delete', 'Backspace']}

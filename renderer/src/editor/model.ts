@@ -284,6 +284,58 @@ export function renameNode(value: Mapping, path: string, name: string): Mapping 
   });
 }
 
+/**
+ * Moves a node (and what it holds) into another group, or to the top (`parent` null): it
+ * keeps its name unless the new scope has one, and every `after` entry that named it, or that
+ * it (or something in it) holds, is rewritten to name the same node from where it is now.
+ * Refused, with the reason, when that would put a node inside itself or inside what it runs
+ * after (or what runs after it).
+ */
+export function moveNode(value: Mapping, path: string, parent: string | null): { value: Mapping; path: string } | { problem: string } {
+  if (parent !== null && within(parent, path)) return { problem: `'${path}' cannot go into itself` };
+  if (parent === parentOf(path)) return { value, path };
+  const old = path.split('/').at(-1)!;
+  const name = Object.hasOwn(scopeOf(value, parent) ?? {}, old) ? freshName(value, parent, old) : old;
+  const moved = join(parent, name);
+  const relocate = (at: string) => (within(at, path) ? moved + at.slice(path.length) : at);
+  const before = references(value);
+  for (const ref of before) {
+    if (ref.names === undefined || (!within(ref.names, path) && !within(ref.path, path))) continue;
+    const holder = relocate(ref.path);
+    const target = relocate(ref.names);
+    if (within(holder, target)) return { problem: `'${holder}' would be inside '${target}', which it runs after` };
+    if (within(target, holder)) return { problem: `'${holder}' would hold '${target}', which it runs after` };
+  }
+  let hidden: string | undefined;
+  const next = edit(value, (draft) => {
+    const node = scopeOf(draft, parentOf(path))![old];
+    delete scopeOf(draft, parentOf(path))![old];
+    if (parent === null && !isMapping(draft.tasks)) draft.tasks = {};
+    scopeOf(draft, parent)![name] = node;
+    const graph = buildGraph(draft);
+    // Entries held by or naming what moved are written anew (shortest from where they are now),
+    // and so is any other that the moved node now hides another node from.
+    for (const ref of before) {
+      if (ref.names === undefined) continue;
+      const holder = relocate(ref.path);
+      const target = relocate(ref.names);
+      const involved = within(ref.path, path) || within(ref.names, path);
+      if (!involved && resolve(graph.byPath, holder, ref.entry) === target) continue;
+      const entry = referenceFor(graph.byPath, holder, target);
+      if (entry === undefined) {
+        hidden ??= `'${holder}' could no longer name '${target}' (a node of that name would hide it)`;
+        continue;
+      }
+      const at = nodeAt(draft, holder)!;
+      setAfter(
+        at,
+        afterList(at).map((current) => (current === ref.entry ? entry : current)),
+      );
+    }
+  });
+  return hidden ? { problem: hidden } : { value: next, path: moved };
+}
+
 /** Sets (or with `undefined`, removes) keys of a node. */
 export function updateNode(value: Mapping, path: string, patch: Mapping): Mapping {
   return edit(value, (draft) => {

@@ -109,7 +109,12 @@ tasks:
 `);
     const running = startCli(['run', file], { home });
     const exited = new Promise<number | null>((resolve) => running.once('exit', resolve));
-    await waitFor(() => cli(['status', '--json'], { home }).stdout.includes('"running"'), 'the task to run');
+    let said = '';
+    running.stderr!.on('data', (chunk) => (said += chunk));
+    await waitFor(() => cli(['status', '--json'], { home }).stdout.includes('"running"'), 'the task to run').catch((error: Error) => {
+      const status = cli(['status', '--json'], { home });
+      throw new Error(`${error.message}; the run (exit ${running.exitCode}) said: ${said || '(nothing)'}; status said: ${status.stdout || status.stderr}`);
+    });
     const runId = (JSON.parse(cli(['status', '--json'], { home }).stdout) as Status).run.id;
     const follow = startCli(['logs', runId, 'ticker', '--follow'], { home });
     let followed = '';

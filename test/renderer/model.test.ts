@@ -97,6 +97,15 @@ describe('editor graph', () => {
     assert.match((moveNode(after, 'setup', 'windows') as { problem: string }).problem, /runs after/);
   });
 
+  it('counts the instances of a sweep over a range, as the core does', () => {
+    const sizes = (foreach: unknown) => buildGraph({ version: 1, params: { n: [1, 2] }, tasks: { s: { foreach, run: 'x' } } }).nodes[0]!.sweep;
+    assert.equal(sizes({ i: { range: [0, 8] } }), 8);
+    assert.equal(sizes({ i: { range: [5] }, j: '{{ params.n }}' }), 10);
+    assert.equal(sizes({ i: { range: [10, 0, -3] } }), 4);
+    assert.equal(sizes({ i: { range: [0, 1, 0] } }), '?');
+    assert.equal(sizes({ i: '{{ params.missing }}' }), '?');
+  });
+
   it('places a problem on the node its path points into', () => {
     assert.equal(nodeOfIssue(['tasks', 'windows', 'tasks', 'production', 'run']), 'windows/production');
     assert.equal(nodeOfIssue(['tasks', 'setup', 'after', 0]), 'setup');

@@ -86,8 +86,8 @@ export class Runner {
   private readonly adopted = new Set<number>();
   private readonly adoptedOn = new Map<string, number>();
   private readonly queued: Uint8Array;
-  /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn. */
-  private readonly chainedAfter = new Map<number, { taskId: string; n: number }[]>();
+  /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn; `dep` is the task waited for. */
+  private readonly chainedAfter = new Map<number, { taskId: string; n: number; dep: number }[]>();
   /** Tasks that could have been chained but found their target full. */
   private readonly chainLater = new Set<number>();
   private readonly queues = new Map<string, PriorityQueue>();
@@ -101,8 +101,9 @@ export class Runner {
   private readonly inbox: InboxMessage[] = [];
   private flushing = false;
   private startTimer: NodeJS.Timeout | undefined;
-  /** Ends reported but not yet committed, per target. */
+  /** Ends reported but not yet committed, per target, and the tasks that ended. */
   private readonly endedOn = new Map<string, number>();
+  private readonly endingNow = new Set<number>();
   private active = 0;
   private starting = true;
   private adopting = 0;
@@ -403,6 +404,7 @@ export class Runner {
   private processInbox(): number {
     const inbox = this.inbox.splice(0);
     this.endedOn.clear();
+    this.endingNow.clear();
     // An attempt that started and ended since the last commit goes straight from submitted
     // to its end: nobody could have seen it running, and it saves a write.
     const ended = new Map<number, Extract<InboxMessage, { kind: 'started' }> | undefined>();
@@ -463,17 +465,17 @@ export class Runner {
    * and has no cached result). Returns the attempts it waits for, or `full` when only room
    * is missing. In a transaction.
    */
-  private chainable(i: number): { taskId: string; n: number }[] | 'full' | undefined {
+  private chainable(i: number): { taskId: string; n: number; dep: number }[] | 'full' | undefined {
     const spec = this.specs[i]!;
     const target = this.targets[spec.target];
     if (this.state[i] !== 'waiting' || this.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
     if (this.cancelledRun || this.cancelling.has(i) || this.options.maxParallel !== undefined || this.adoptedOn.get(spec.target)) return undefined;
-    const after: { taskId: string; n: number }[] = [];
+    const after: { taskId: string; n: number; dep: number }[] = [];
     for (const dep of this.graph.deps[i]!) {
       const state = this.state[dep]!;
       if (DONE_STATES.has(state)) continue;
       if (!ACTIVE_STATES.has(state) || this.specs[dep]!.target !== spec.target || this.cancelling.has(dep) || this.resubmitWhenDone.has(dep)) return undefined;
-      after.push({ taskId: this.ids[dep]!, n: this.attempts[dep]! });
+      after.push({ taskId: this.ids[dep]!, n: this.attempts[dep]!, dep });
     }
     if (this.runningOn.get(spec.target)! >= target.capacity) return 'full';
     const decision = this.cache.decide(spec, this.upstreamHashes(i), this.force[i]!);
@@ -539,10 +541,14 @@ export class Runner {
       const name = this.specs[message.task]!.target;
       const ended = (this.endedOn.get(name) ?? 0) + 1;
       this.endedOn.set(name, ended);
-      // While the target still holds an attempt for each of its slots, none of them idles:
-      // the end can wait a little and share its commit with the next ones.
-      // (Chained attempts may not be able to start: they do not count.)
-      if (this.runningOn.get(name)! - ended - this.chainedAfter.size < this.targets[name]!.maxParallel) this.kick();
+      this.endingNow.add(message.task);
+      // The end is committed at once when the run may be over, or when a slot of the target
+      // would idle while the core has work for it (queued, or released by this end). Else it
+      // waits a little and shares its commit with the next ones. (A chained attempt counts
+      // as work the target holds once everything it waits for has ended: it starts it itself.)
+      const last = this.active <= this.endingNow.size;
+      const work = (this.queues.get(name)?.size ?? 0) > 0 || this.graph.dependents[message.task]!.some((j) => this.state[j] === 'waiting');
+      if (last || (work && this.runningOn.get(name)! - ended - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
       else this.startTimer ??= setTimeout(() => {
         this.startTimer = undefined;
         this.kick();
@@ -551,6 +557,15 @@ export class Runner {
       this.startTimer = undefined;
       this.kick();
     }, START_COMMIT_MS);
+  }
+
+  /** Chained attempts on a target that still wait for an attempt that has not ended. */
+  private chainedWaiting(target: string): number {
+    let waiting = 0;
+    for (const [i, after] of this.chainedAfter) {
+      if (this.specs[i]!.target === target && after.some((ref) => !DONE_STATES.has(this.state[ref.dep]!) && !this.endingNow.has(ref.dep))) waiting++;
+    }
+    return waiting;
   }
 
   private withdraw(i: number, n: number, reason: string): void {

@@ -55,16 +55,6 @@ export function parseMemory(value: unknown): number | undefined {
   return megabytes > 0 ? Math.ceil(megabytes) : undefined;
 }
 
-/** Formats seconds as SLURM's `D-HH:MM:SS` / `HH:MM:SS`. */
-export function formatSlurmTime(seconds: number): string {
-  const days = Math.floor(seconds / 86400);
-  const rest = seconds % 86400;
-  const hh = String(Math.floor(rest / 3600)).padStart(2, '0');
-  const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
-  const ss = String(rest % 60).padStart(2, '0');
-  return days > 0 ? `${days}-${hh}:${mm}:${ss}` : `${hh}:${mm}:${ss}`;
-}
-
 function positiveInteger(value: unknown): number | undefined {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
   return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;

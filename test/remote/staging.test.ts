@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { download, inputFiles, StagingError, upload } from '../../core/targets/remote/staging.ts';
@@ -53,6 +53,16 @@ describe('staging over SFTP (test cluster)', () => {
     assert.equal((await download(connection, back)).files, 3);
     assert.equal(readFileSync(path.join(h.dir, 'back', 'c with space.txt'), 'utf8'), 'gamma\n');
     assert.equal((await download(connection, back)).skipped, 3);
+    // With checksums, unchanged files stay where they are; a local copy changed behind equal size and time comes down again.
+    assert.equal((await download(connection, back, { hash: true })).skipped, 3);
+    const copy = path.join(h.dir, 'back', 'data', 'a.txt');
+    const { mtime } = statSync(copy);
+    writeFileSync(copy, 'aLpHa\n');
+    utimesSync(copy, mtime, mtime);
+    assert.equal((await download(connection, back)).files, 0, 'size and time alone miss it');
+    const checked = await download(connection, back, { hash: true });
+    assert.deepEqual([checked.files, checked.skipped], [1, 2]);
+    assert.equal(readFileSync(copy, 'utf8'), 'AlPhA\n');
   });
 
   it('an input that matches nothing, or reaches outside the workflow folder, is an error naming it', (t) => {

@@ -316,19 +316,25 @@ export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]
     else if (/^\d+$/.test(stop.jobId)) parts.push(`${guard}kill -TERM -${stop.jobId} 2>/dev/null || ${guard}kill -TERM ${stop.jobId} 2>/dev/null`);
   }
   if (kind === 'slurm') parts.push(`echo @squeue`, `squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1; echo "@squeue-rc $?"`);
-  for (const probe of probes) {
-    const d = q(probe.dir);
+  if (probes.length > 0) {
+    // One function per kind of question, then a short call per attempt: the script grows by a
+    // line per open attempt, not by the whole probe (a sweep of thousands stays small).
+    //   fl_probe KEY DIR: its job id or array slot, status lines, whether it is still being submitted, and
+    //   (slurm) whether SLURM stopped it for time, (ssh) whether its process lives;
+    //   fl_files DIR CWD ROOT...: the files under its outputs' roots, once it ended with 0.
     parts.push(
-      `printf '@a %s\\n' ${q(probe.key)}`,
-      `if [ -s ${d}/jobid ]; then sed 's/^/job /' ${d}/jobid; elif [ -s ${d}/array ]; then printf 'array %s %s\\n' "$(sed -n 1p ${d}/array)" "$(sed -n 2p ${d}/array)"; fi`,
-      `cat ${d}/status 2>/dev/null`,
-      `[ -d ${d}/submitting ] && [ ! -s ${d}/jobid ] && echo "submitting $(( $(date +%s) - $(stat -c %Y ${d}/submitting) ))"`,
+      `fl_probe() { printf '@a %s\\n' "$1"; d=$2; ` +
+        `if [ -s "$d/jobid" ]; then sed 's/^/job /' "$d/jobid"; elif [ -s "$d/array" ]; then printf 'array %s %s\\n' "$(sed -n 1p "$d/array")" "$(sed -n 2p "$d/array")"; fi; ` +
+        `cat "$d/status" 2>/dev/null; ` +
+        `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
+        (kind === 'slurm' ? `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; ` : `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `) +
+        `return 0; }`,
+      `fl_files() { grep -qs '^end [0-9]* 0 *$' "$1/status" && (cd -- "$2" && shift 2 && find "$@" -type f -printf 'file %s %T@ %p\\n' 2>/dev/null); return 0; }`,
     );
-    if (kind === 'slurm') parts.push(`grep -qs 'DUE TO TIME LIMIT' ${d}/slurm.log && echo 'note timelimit'`);
-    else parts.push(`[ -s ${d}/jobid ] && kill -0 "$(cat ${d}/jobid)" 2>/dev/null && echo alive`);
-    if (probe.outputRoots.length > 0) {
-      parts.push(`grep -qs '^end [0-9]* 0 *$' ${d}/status && (cd -- ${q(probe.cwd)} && find ${probe.outputRoots.map((root) => q(root)).join(' ')} -type f -printf 'file %s %T@ %p\\n' 2>/dev/null)`);
-    }
+  }
+  for (const probe of probes) {
+    parts.push(`fl_probe ${q(probe.key)} ${q(probe.dir)}`);
+    if (probe.outputRoots.length > 0) parts.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root)).join(' ')}`);
   }
   // The answer is whole only with this last line (a dropped connection cuts it short).
   parts.push('echo @end');

@@ -137,6 +137,7 @@ export async function upload(connection: SshConnection, files: FilePair[], known
 export async function download(connection: SshConnection, files: FilePair[], options: TransferOptions = {}): Promise<TransferProgress> {
   const sftp = await connection.sftp();
   const todo: FilePair[] = [];
+  const alike: FilePair[] = [];
   const progress: TransferProgress = { direction: 'down', files: 0, totalFiles: 0, bytes: 0, totalBytes: 0, skipped: 0 };
   for (const file of files) {
     let local;
@@ -145,8 +146,14 @@ export async function download(connection: SshConnection, files: FilePair[], opt
     } catch {
       local = undefined;
     }
-    if (local && local.size === file.size && Math.floor(local.mtimeMs / 1000) === file.mtime && !options.hash) progress.skipped++;
+    if (local && local.size === file.size && Math.floor(local.mtimeMs / 1000) === file.mtime) alike.push(file);
     else todo.push(file);
+  }
+  // As for uploads: with checksums, files alike in size and time are compared by content, one command for all.
+  const remoteHashes = options.hash && alike.length > 0 ? await remoteHashOf(connection, alike.map((file) => file.remote)) : undefined;
+  for (const file of alike) {
+    if (remoteHashes && remoteHashes.get(file.remote) !== sha256File(file.local)) todo.push(file);
+    else progress.skipped++;
   }
   progress.totalFiles = todo.length;
   progress.totalBytes = todo.reduce((sum, file) => sum + (file.size ?? 0), 0);

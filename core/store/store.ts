@@ -151,12 +151,18 @@ export class Store {
   }
 
   private migrate(): void {
-    this.db.exec(SCHEMA);
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    // A store that already has every table and index of this version is only read here, so
+    // opening it (for `status`, the app, a second run) takes no write lock.
+    const present = new Set((this.db.prepare('SELECT name FROM sqlite_master').all() as { name: string }[]).map((row) => row.name));
+    const complete = [...SCHEMA.matchAll(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].every((match) => present.has(match[1]!));
+    const row = present.has('meta') ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined) : undefined;
     if (row && Number(row.value) > SCHEMA_VERSION) {
       throw new StoreError(`the store at ${this.home} was written by a newer Flotilla (schema ${row.value}); upgrade Flotilla`);
     }
-    this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    if (!complete || Number(row?.value) !== SCHEMA_VERSION) {
+      this.db.exec(SCHEMA);
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    }
     this.checkColumns();
   }
 

@@ -1,0 +1,38 @@
+/** Opening the store: a current one is only read, an incomplete one is completed, a newer one refused. */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { Store, StoreError } from '../../core/store/store.ts';
+import { tempDir } from '../helpers.ts';
+
+describe('opening the store', () => {
+  it('opens a current store while another process holds the write lock (it only reads)', (t) => {
+    const home = tempDir(t);
+    Store.open(home).close();
+    const other = new Database(path.join(home, 'store.db'));
+    t.after(() => other.close());
+    // A run that is committing: the write lock is taken.
+    other.exec('BEGIN IMMEDIATE');
+    const started = Date.now();
+    const store = Store.open(home);
+    assert.ok(Date.now() - started < 2000, 'no wait for the lock');
+    assert.deepEqual(store.listRuns(10), []);
+    store.close();
+    other.exec('ROLLBACK');
+  });
+
+  it('completes a store that misses an index, and refuses one written by a newer version', (t) => {
+    const home = tempDir(t);
+    Store.open(home).close();
+    const db = new Database(path.join(home, 'store.db'));
+    db.exec('DROP INDEX cache_by_task');
+    db.close();
+    Store.open(home).close();
+    const check = new Database(path.join(home, 'store.db'));
+    assert.ok(check.prepare("SELECT 1 FROM sqlite_master WHERE name = 'cache_by_task'").get(), 'the index is back');
+    check.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    check.close();
+    assert.throws(() => Store.open(home), (error: Error) => error instanceof StoreError && /written by a newer Flotilla \(schema 99\)/.test(error.message));
+  });
+});

@@ -61,20 +61,28 @@ async function start(): Promise<void> {
     if (!isOurs(event.sender, event.senderFrame?.url)) throw new Error('refused: not the Flotilla window');
   };
 
-  ipcMain.handle('flotilla:call', (event, method: unknown, args: unknown) => {
+  ipcMain.handle('flotilla:call', async (event, method: unknown, args: unknown) => {
     checkSender(event);
     // `call` validates the method name and the arguments against the contract's schemas.
-    return service.call(method, args, { session: `window-${event.sender.id}` });
+    const result = await service.call(method, args, { session: `window-${event.sender.id}` });
+    // The core keeps the recent files (workflows.recent); the menu shows the same list.
+    if (result.ok && (method === 'workflows.open' || method === 'workflows.save')) buildMenu();
+    return result;
   });
-  ipcMain.handle('flotilla:pick-file', async (event, mode: unknown) => {
-    checkSender(event);
+  /** A workflow file chosen in the system's dialog, or undefined. */
+  const chooseWorkflow = async (mode: 'open' | 'save'): Promise<string | undefined> => {
+    if (!window) return undefined;
     const filters = [{ name: 'Workflows', extensions: ['yaml', 'yml', 'json'] }];
     if (mode === 'save') {
-      const chosen = await dialog.showSaveDialog(window!, { filters, defaultPath: 'workflow.yaml' });
+      const chosen = await dialog.showSaveDialog(window, { filters, defaultPath: 'workflow.yaml' });
       return chosen.canceled ? undefined : chosen.filePath;
     }
-    const chosen = await dialog.showOpenDialog(window!, { filters, properties: ['openFile'] });
+    const chosen = await dialog.showOpenDialog(window, { filters, properties: ['openFile'] });
     return chosen.canceled ? undefined : chosen.filePaths[0];
+  };
+  ipcMain.handle('flotilla:pick-file', (event, mode: unknown) => {
+    checkSender(event);
+    return chooseWorkflow(mode === 'save' ? 'save' : 'open');
   });
   ipcMain.on('flotilla:terminal', (event, id: unknown) => {
     // A listener (not a handler): a refusal is a silent drop, since throwing here would be the main process's own error.
@@ -147,8 +155,9 @@ async function start(): Promise<void> {
   });
 
   const menuAction = (action: string, file?: string) => window?.webContents.send('flotilla:menu', { action, ...(file ? { file } : {}) });
-  const buildMenu = () => {
-    const recent = preferences.get('recentFiles') ?? [];
+  function buildMenu(): void {
+    const recent = (store.setting<{ file: string }[]>('recent') ?? []).map((entry) => entry.file);
+    for (const file of recent.slice(0, 1)) app.addRecentDocument(file);
     const template: MenuItemConstructorOptions[] = [
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
       {
@@ -158,14 +167,8 @@ async function start(): Promise<void> {
             label: 'Open…',
             accelerator: 'CmdOrCtrl+O',
             click: async () => {
-              if (!window) return;
-              const chosen = await dialog.showOpenDialog(window, { filters: [{ name: 'Workflows', extensions: ['yaml', 'yml', 'json'] }], properties: ['openFile'] });
-              const file = chosen.filePaths[0];
-              if (chosen.canceled || !file) return;
-              preferences.set('recentFiles', [file, ...recent.filter((entry) => entry !== file)].slice(0, 10));
-              app.addRecentDocument(file);
-              buildMenu();
-              menuAction('open', file);
+              const file = await chooseWorkflow('open');
+              if (file) menuAction('open', file);
             },
           },
           { label: 'Open Recent', submenu: recent.length > 0 ? recent.map((file) => ({ label: file, click: () => menuAction('open', file) })) : [{ label: 'None', enabled: false }] },
@@ -181,7 +184,7 @@ async function start(): Promise<void> {
       { role: 'windowMenu' },
     ];
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
-  };
+  }
   buildMenu();
   open();
 

@@ -320,8 +320,10 @@ export class FlotillaService {
       return clusters.status(args.destination);
     },
     'clusters.queue': async (args) => {
-      const connection = this.options.remote?.clusters.connection(args.destination);
-      if (!connection || connection.state !== 'online') throw new CodedError('unreachable', `${args.destination} is not connected`);
+      // Only a cluster already connected: asking about another one sets nothing up.
+      const clusters = this.options.remote?.clusters;
+      if (!clusters?.list().some((status) => status.destination === args.destination && status.state === 'online')) throw new CodedError('unreachable', `${args.destination} is not connected`);
+      const connection = clusters.connection(args.destination);
       // The user's jobs by state; a host without SLURM says so rather than failing.
       const result = await connection.exec(`command -v squeue >/dev/null 2>&1 || { echo @no-slurm; exit 0; }; squeue -h -u "$(id -un)" -o '%T'`);
       if (result.code !== 0) throw new CodedError('unreachable', `squeue on ${args.destination} failed: ${result.stderr.trim() || `exit ${result.code}`}`);

@@ -47,7 +47,8 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key, i) => Object.keys(b)[i] === key && sameValue(a[key], b[key]));
+    const others = Object.keys(b);
+    return keys.length === others.length && keys.every((key, i) => others[i] === key && sameValue(a[key], b[key]));
   }
   return false;
 }

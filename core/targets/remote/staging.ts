@@ -101,10 +101,9 @@ export async function upload(connection: SshConnection, files: FilePair[], known
       else todo.push(file);
     }),
   );
-  // With checksums, files alike in size and time are compared by content: one command for all.
-  const remoteHashes = options.hash && alike.length > 0 ? await remoteHashOf(connection, alike.map((file) => file.remote)) : undefined;
+  const changed = await contentChanged(connection, alike, options.hash);
   for (const file of alike) {
-    if (remoteHashes && remoteHashes.get(file.remote) !== sha256File(file.local)) {
+    if (changed.has(file)) {
       todo.push(file);
       continue;
     }
@@ -149,10 +148,9 @@ export async function download(connection: SshConnection, files: FilePair[], opt
     if (local && local.size === file.size && Math.floor(local.mtimeMs / 1000) === file.mtime) alike.push(file);
     else todo.push(file);
   }
-  // As for uploads: with checksums, files alike in size and time are compared by content, one command for all.
-  const remoteHashes = options.hash && alike.length > 0 ? await remoteHashOf(connection, alike.map((file) => file.remote)) : undefined;
+  const changed = await contentChanged(connection, alike, options.hash);
   for (const file of alike) {
-    if (remoteHashes && remoteHashes.get(file.remote) !== sha256File(file.local)) todo.push(file);
+    if (changed.has(file)) todo.push(file);
     else progress.skipped++;
   }
   progress.totalFiles = todo.length;
@@ -253,6 +251,16 @@ function fastGet(sftp: SFTPWrapper, remote: string, local: string, step: (total:
 }
 
 /** SHA-256 of remote files, in one command (a file that cannot be read is left out). */
+/**
+ * Of files alike in size and time on both sides, those whose contents differ: with checksums
+ * (`hash`) compared by SHA-256, one remote command for all; without, none.
+ */
+async function contentChanged<T extends FilePair>(connection: SshConnection, alike: T[], hash: boolean | undefined): Promise<Set<T>> {
+  if (!hash || alike.length === 0) return new Set();
+  const remote = await remoteHashOf(connection, alike.map((file) => file.remote));
+  return new Set(alike.filter((file) => remote.get(file.remote) !== sha256File(file.local)));
+}
+
 async function remoteHashOf(connection: SshConnection, files: string[]): Promise<Map<string, string>> {
   const result = await connection.exec(`sha256sum -z -- ${files.map(shellQuote).join(' ')} 2>/dev/null`);
   const hashes = new Map<string, string>();

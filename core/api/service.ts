@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { load } from 'js-yaml';
 import { mergeIntoText, textVersion } from '../model/document.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { selectTasks, SelectionError } from '../model/select.ts';
+import { loadYaml } from '../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
 import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
@@ -169,7 +169,7 @@ export class FlotillaService {
       if (text === undefined) throw new CodedError('no-such-file', `${file}: no such file`);
       let value: unknown = null;
       try {
-        value = load(text);
+        value = loadYaml(text);
       } catch {
         // Unparsable: the issues say where; the editor shows the text only.
       }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { load, YAMLException } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode, Pair } from 'yaml';
 import { WorkflowError } from './errors.ts';
@@ -46,9 +45,9 @@ export function parseText(file: string, text: string): unknown {
     }
   }
   try {
-    return load(text, { filename: file } as Parameters<typeof load>[1]);
+    return jsYaml().load(text, { filename: file } as Parameters<typeof import('js-yaml').load>[1]);
   } catch (error) {
-    if (error instanceof YAMLException) {
+    if (error instanceof jsYaml().YAMLException) {
       const mark = error.mark;
       let reason = error.reason;
       if (reason === 'duplicated mapping key' && mark) {
@@ -129,6 +128,17 @@ const yaml = (() => {
   let loaded: typeof import('yaml') | undefined;
   return () => (loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 })();
+
+/** js-yaml, loaded when YAML is parsed: a run of a JSON workflow never needs it (start-up counts). */
+const jsYaml = (() => {
+  let loaded: typeof import('js-yaml') | undefined;
+  return () => (loaded ??= createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml'));
+})();
+
+/** Parses YAML (or JSON) text to plain data; throws js-yaml's error on bad syntax. */
+export function loadYaml(text: string): unknown {
+  return jsYaml().load(text);
+}
 
 class Locator {
   private readonly counter = new (yaml().LineCounter)();

@@ -41,6 +41,12 @@ export interface RunnerOptions {
 /** Longest time a reported start waits to be committed with other changes. */
 const START_COMMIT_MS = 100;
 const END_COMMIT_MS = 20;
+/**
+ * Most tasks one commit releases to the queues. An end that releases thousands (a sweep
+ * after its setup) leaves the rest to the commits that follow at once, so the first of
+ * them start without waiting for all to be hashed and recorded. Cached ones do not count.
+ */
+const RELEASE_BATCH = 64;
 
 /** What targets report, queued until the next group commit. */
 type InboxMessage =
@@ -78,6 +84,8 @@ export class Runner {
   private readonly failures: number[];
   private readonly force: boolean[];
   private readonly remaining: number[];
+  /** Each task's priority: the length of the longest path from it to the end. */
+  private readonly priority: number[];
   /** Tasks whose running attempt the user cancelled (also kept in the store). */
   private readonly cancelling: Set<number>;
   /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
@@ -104,6 +112,9 @@ export class Runner {
   /** Ends reported but not yet committed, per target, and the tasks that ended. */
   private readonly endedOn = new Map<string, number>();
   private readonly endingNow = new Set<number>();
+  /** Tasks whose dependencies are done, left for the next commit (see RELEASE_BATCH), and how many this commit released. */
+  private readonly unsettled: number[] = [];
+  private releasedNow = 0;
   private active = 0;
   private starting = true;
   private adopting = 0;
@@ -133,6 +144,7 @@ export class Runner {
     this.remaining = this.graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
     const sorted = topologicalOrder(this.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
+    this.priority = priority;
     const remote = options.remote && {
       ...options.remote,
       // Kept in the store, so `flotilla status` in another process can say when it was last seen.
@@ -303,6 +315,7 @@ export class Runner {
 
   /** Commits `fn`'s store writes in one transaction, then reports its events. */
   private write(fn: () => void): void {
+    this.releasedNow = 0;
     try {
       this.store.transaction(fn);
     } catch (error) {
@@ -318,20 +331,27 @@ export class Runner {
     const from = this.state[i]!;
     const to = applyTransition(this.ids[i]!, from, name);
     const at = Date.now();
-    this.store.transition(this.runId, i, from, to, at, attempt, detail, failedAttempt);
+    this.store.transition(this.runId, i, from, to, at, attempt, detail, failedAttempt, this.hash[i]);
     this.state[i] = to;
     this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
   }
 
   /**
    * Releases every waiting task among `candidates` whose dependencies are all done, or
-   * reuses its cached result, following cached ones downstream. Inside a transaction.
+   * reuses its cached result, following cached ones downstream; beyond RELEASE_BATCH
+   * released in this commit, leaves the rest (highest priority first) to the next one.
+   * Inside a transaction.
    */
   private settle(candidates: number[]): void {
     const queue = [...candidates];
+    if (queue.length > RELEASE_BATCH - this.releasedNow) queue.sort((a, b) => this.priority[b]! - this.priority[a]!);
     for (let head = 0; head < queue.length; head++) {
       const i = queue[head]!;
       if (this.state[i] !== 'waiting' || this.remaining[i]! > 0) continue;
+      if (this.releasedNow >= RELEASE_BATCH) {
+        this.unsettled.push(...queue.slice(head));
+        return;
+      }
       const decision = this.decide(i);
       if (decision.cached) {
         this.move(i, 'reuse', null, decision.reason);
@@ -339,6 +359,7 @@ export class Runner {
       } else {
         this.move(i, 'release', null, null);
         this.enqueue(i);
+        this.releasedNow++;
       }
     }
   }
@@ -350,9 +371,9 @@ export class Runner {
     return decision;
   }
 
+  /** Keeps a task's content hash; the task's next move (it follows at once) stores it. */
   private keepDecision(i: number, decision: { hash: string; cached: boolean; reason: string }): void {
     this.hash[i] = decision.hash;
-    this.store.setTaskHash(this.runId, i, decision.hash);
     if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: !decision.cached, reason: decision.reason });
   }
 
@@ -392,11 +413,13 @@ export class Runner {
     const launches: number[] = [];
     let recorded = 0;
     this.write(() => {
+      if (this.unsettled.length > 0) this.settle(this.unsettled.splice(0));
       recorded = this.processInbox();
       this.fillSlots(launches);
     });
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
+    if (this.unsettled.length > 0) this.kick();
     this.checkFinished();
   }
 
@@ -542,13 +565,18 @@ export class Runner {
       const ended = (this.endedOn.get(name) ?? 0) + 1;
       this.endedOn.set(name, ended);
       this.endingNow.add(message.task);
-      // The end is committed at once when the run may be over, or when a slot of the target
-      // would idle while the core has work for it (queued, or released by this end). Else it
-      // waits a little and shares its commit with the next ones. (A chained attempt counts
-      // as work the target holds once everything it waits for has ended: it starts it itself.)
+      // The end is committed at once when the run may be over; when a slot of the target
+      // would idle while the core has work for it (queued, or released by this end); or when
+      // the target's own queue is half used up and the core has more to hand it (work, or
+      // attempts to chain). Else it waits a little and shares its commit with the next ones.
+      // (A chained attempt counts as work the target holds once everything it waits for has
+      // ended: it starts it itself.)
       const last = this.active <= this.endingNow.size;
       const work = (this.queues.get(name)?.size ?? 0) > 0 || this.graph.dependents[message.task]!.some((j) => this.state[j] === 'waiting');
-      if (last || (work && this.runningOn.get(name)! - ended - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
+      const held = this.runningOn.get(name)! - ended;
+      const idle = work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel;
+      const low = held < this.refillBelow(name) && (work || this.chainsLater(name));
+      if (last || idle || low) this.kick();
       else this.startTimer ??= setTimeout(() => {
         this.startTimer = undefined;
         this.kick();
@@ -557,6 +585,22 @@ export class Runner {
       this.startTimer = undefined;
       this.kick();
     }, START_COMMIT_MS);
+  }
+
+  /**
+   * Below how many attempts handed out (running or waiting in the target's own queue) the
+   * target is topped up at once: when half of what it holds beyond its slots has started,
+   * so its queue never runs dry while a commit is on its way.
+   */
+  private refillBelow(name: string): number {
+    const target = this.targets[name]!;
+    return target.maxParallel + Math.ceil((target.capacity - target.maxParallel) / 2);
+  }
+
+  /** Whether a task waits to be chained on this target once it has room. */
+  private chainsLater(target: string): boolean {
+    for (const i of this.chainLater) if (this.specs[i]!.target === target) return true;
+    return false;
   }
 
   /** Chained attempts on a target that still wait for an attempt that has not ended. */
@@ -691,7 +735,7 @@ export class Runner {
   }
 
   private checkFinished(): void {
-    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0) return;
+    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.length > 0) return;
     for (const queue of this.queues.values()) if (queue.size > 0) return;
     if (this.state.some((s) => !TERMINAL_STATES.has(s))) return;
     const state: RunState = this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { Plan, TaskSpec } from '../model/types.ts';
 import type { TaskState } from '../scheduler/states.ts';
@@ -107,6 +108,12 @@ export interface RequestRecord {
   payload: string;
 }
 
+/**
+ * better-sqlite3, loaded through `require`: it is CommonJS, and an ESM import of it costs
+ * more at start-up (a short run is mostly start-up).
+ */
+const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+
 /** A store this version cannot use (made by a newer or an incompatible version). */
 export class StoreError extends Error {
   readonly code = 'store-incompatible';
@@ -123,6 +130,8 @@ const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
   submittedAt: 'submitted_at', startedAt: 'started_at', endedAt: 'ended_at', exitCode: 'exit_code', signal: 'signal', reason: 'reason',
 };
 const ATTEMPT_SELECT = Object.entries(ATTEMPT_COLUMNS).map(([key, column]) => `${column} AS ${key}`).join(', ');
+const ATTEMPT_KEYS = Object.keys(ATTEMPT_COLUMNS) as (keyof AttemptRecord)[];
+const ATTEMPT_INSERT = `INSERT INTO attempts (${Object.values(ATTEMPT_COLUMNS).join(', ')}) VALUES (${ATTEMPT_KEYS.map(() => '?').join(', ')})`;
 
 /**
  * The durable record of runs: SQLite in WAL mode, one file under the Flotilla home.
@@ -141,7 +150,7 @@ export class Store {
   /** Opens (creating if needed) the store under `home`. */
   static open(home: string = flotillaHome()): Store {
     mkdirSync(home, { recursive: true });
-    const db = new Database(path.join(home, 'store.db'), { timeout: 10_000 });
+    const db = new SQLite(path.join(home, 'store.db'), { timeout: 10_000 });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = OFF');
@@ -297,19 +306,16 @@ export class Store {
    * Moves a task from `from` to `to` and appends the event, failing if the stored state is
    * not `from` (someone else moved it). Call inside `transaction`.
    */
-  transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null, failedAttempt = false): void {
-    // Submitting starts an attempt; `failedAttempt` counts one against the task's retries.
+  transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null, failedAttempt = false, hash: string | null = null): void {
+    // Submitting starts an attempt; `failedAttempt` counts one against the task's retries;
+    // `hash`, when given, is the task's content hash as decided now (one write, not two).
     const attempts = to === 'submitted' ? 1 : 0;
     const failures = failedAttempt ? 1 : 0;
-    const changed = this.statement('UPDATE tasks SET state = ?, updated_at = ?, reason = ?, attempts = attempts + ?, failures = failures + ? WHERE run_id = ? AND idx = ? AND state = ?').run(
-      to, at, detail, attempts, failures, runId, idx, from,
-    ).changes;
+    const changed = this.statement(
+      'UPDATE tasks SET state = ?, updated_at = ?, reason = ?, attempts = attempts + ?, failures = failures + ?, hash = coalesce(?, hash) WHERE run_id = ? AND idx = ? AND state = ?',
+    ).run(to, at, detail, attempts, failures, hash, runId, idx, from).changes;
     if (changed !== 1) throw new Error(`task #${idx} of run ${runId} is no longer ${from}; not moving it to ${to}`);
     this.event(runId, idx, at, 'state', from, to, attempt, detail);
-  }
-
-  setTaskHash(runId: string, idx: number, hash: string | null): void {
-    this.statement('UPDATE tasks SET hash = ? WHERE run_id = ? AND idx = ?').run(hash, runId, idx);
   }
 
   /** A resubmitted task starts its retry budget afresh and bypasses the cache. */
@@ -345,9 +351,7 @@ export class Store {
   // Attempts
 
   insertAttempt(attempt: AttemptRecord): void {
-    const columns = Object.values(ATTEMPT_COLUMNS);
-    const values = Object.keys(ATTEMPT_COLUMNS).map((key) => attempt[key as keyof AttemptRecord]);
-    this.statement(`INSERT INTO attempts (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
+    this.statement(ATTEMPT_INSERT).run(ATTEMPT_KEYS.map((key) => attempt[key]));
   }
 
   updateAttempt(runId: string, taskIdx: number, n: number, fields: Partial<AttemptRecord>): void {

@@ -121,6 +121,28 @@ tasks:
     assert.ok(order.indexOf('middle') <= 2, order.join(', '));
   });
 
+  it('a task that releases hundreds starts the first of them before all are released, highest priority first', async (t) => {
+    const h = harness(t);
+    const run = h.start(`version: 1
+targets: { local: { type: local, max_parallel: 2 } }
+tasks:
+  setup: { run: echo setup >> ledger }
+  sweep: { foreach: { i: { range: [0, 300] } }, after: setup, run: "echo {{ i }} >> ledger" }
+  deep: { after: setup, run: echo deep >> ledger }
+  deeper: { after: deep, run: echo deeper >> ledger }
+`);
+    assert.equal(await run.done, 'succeeded');
+    assert.equal(h.ledger().length, 303);
+    const moves = run.events.flatMap((event) => (event.type === 'task' ? [`${event.taskId} ${event.to}`] : []));
+    const setupDone = moves.indexOf('setup succeeded');
+    const firstSubmitted = moves.findIndex((move, k) => k > setupDone && move.endsWith(' submitted'));
+    const releasedBefore = moves.slice(setupDone, firstSubmitted).filter((move) => move.endsWith(' ready'));
+    // One commit released a batch, not all 301, and the task with the longest path is in it.
+    assert.ok(releasedBefore.length > 0 && releasedBefore.length <= 64, `${releasedBefore.length} released before the first start`);
+    assert.equal(releasedBefore[0], 'deep ready');
+    assert.deepEqual(new Set(Object.values(h.states(run.runId))), new Set(['succeeded']));
+  });
+
   it('retries a failed attempt, then succeeds', async (t) => {
     const h = harness(t);
     const run = h.start(`version: 1

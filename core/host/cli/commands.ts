@@ -1,7 +1,7 @@
 import { readFrom } from '../../util/files.ts';
-import { load } from 'js-yaml';
 import { loadWorkflow } from '../../model/load.ts';
 import { selectTasks } from '../../model/select.ts';
+import { loadYaml } from '../../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
 import { Runner } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
@@ -48,7 +48,7 @@ function params(values: CliOptions): Record<string, unknown> {
     const text = entry.slice(eq + 1);
     let value: unknown = text;
     try {
-      value = text === '' ? '' : load(text);
+      value = text === '' ? '' : loadYaml(text);
     } catch {
       // Not YAML (an unbalanced bracket, say): take the text as it is.
       value = text;

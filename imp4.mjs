@@ -1,0 +1,11 @@
+import module from 'node:module';
+module.enableCompileCache?.();
+const t0 = performance.now();
+const require = module.createRequire(import.meta.url);
+const D = require('better-sqlite3');
+const t1 = performance.now();
+const y = require('js-yaml');
+const t2 = performance.now();
+await import('node:crypto');
+const t3 = performance.now();
+console.log(`boot ${t0.toFixed(1)} bsql(require) ${(t1 - t0).toFixed(1)} yaml(require) ${(t2 - t1).toFixed(1)} crypto ${(t3-t2).toFixed(1)}`);

@@ -102,6 +102,21 @@ tasks:
     assert.deepEqual(history.map((row) => [row.id, row.state, row.name]), [[status.run.id, 'succeeded', 'fixable']]);
   });
 
+  it('a run with many failures names the first 20 and says how many more; status lists them all', (t) => {
+    const { home, file } = workspace(t, `version: 1
+defaults: { retries: 0 }
+tasks:
+  broken: { foreach: { i: { range: [0, 25] } }, run: "exit 7" }
+`);
+    const run = cli(['run', file], { home });
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout.match(/^ {2}failed broken\[\d+\]: exit 7/gm)?.length, 20);
+    assert.match(run.stdout, /… and 5 more failed tasks \(flotilla status \S+ lists them all\)/);
+    assert.match(run.stdout, /flotilla resubmit \S+ --failed/);
+    const status = cli(['status'], { home });
+    assert.equal(status.stdout.match(/^broken\[\d+\] +failed/gm)?.length, 25);
+  });
+
   it('cancel from another process stops a live run; logs --follow streams until the attempt ends', async (t) => {
     const { dir, home, file } = workspace(t, `version: 1
 tasks:

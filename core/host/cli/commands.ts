@@ -218,14 +218,19 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/** Failed tasks a run's summary names one by one; `status` lists every one. */
+const LISTED_FAILURES = 20;
+
 function printOutcome(store: Store, runId: string, state: RunState, elapsed: number): void {
   const tasks = taskStatuses(store, runId);
   const counts = countStates(tasks);
   const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
   process.stdout.write(`run ${runId} ${state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);
-  for (const task of tasks.filter((t) => t.state === 'failed')) {
+  const failed = tasks.filter((t) => t.state === 'failed');
+  for (const task of failed.slice(0, LISTED_FAILURES)) {
     process.stdout.write(`  failed ${task.id}: ${task.reason ?? ''} — flotilla logs ${runId} '${task.id}'\n`);
   }
+  if (failed.length > LISTED_FAILURES) process.stdout.write(`  … and ${failed.length - LISTED_FAILURES} more failed tasks (flotilla status ${runId} lists them all)\n`);
   if (counts.failed > 0) process.stdout.write(`  fix and rerun with: flotilla resubmit ${runId} --failed\n`);
 }
 

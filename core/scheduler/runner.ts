@@ -105,6 +105,8 @@ export class Runner {
   /** Folder of this run's attempt files. */
   private readonly runDir: string;
   private readonly owner = selfOwner();
+  /** Whether the run's end already gave up the claim (in the commit that recorded the end). */
+  private released = false;
   private readonly pendingEvents: RunnerEvent[] = [];
   private readonly inbox: InboxMessage[] = [];
   private flushing = false;
@@ -192,7 +194,7 @@ export class Runner {
       clearInterval(this.poller);
       clearTimeout(this.startTimer);
       for (const target of Object.values(this.targets)) target.dispose();
-      this.store.releaseRun(this.runId, this.owner);
+      if (!this.released) this.store.releaseRun(this.runId, this.owner);
     }
   }
 
@@ -739,7 +741,12 @@ export class Runner {
     for (const queue of this.queues.values()) if (queue.size > 0) return;
     if (this.state.some((s) => !TERMINAL_STATES.has(s))) return;
     const state: RunState = this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';
-    this.store.setRunState(this.runId, state, Date.now());
+    // The run's end and the release of its claim, in one commit.
+    this.store.transaction(() => {
+      this.store.setRunState(this.runId, state, Date.now());
+      this.store.releaseRun(this.runId, this.owner);
+    });
+    this.released = true;
     this.options.onEvent?.({ type: 'run', runId: this.runId, state });
     const resolve = this.finished;
     this.finished = undefined;

@@ -408,7 +408,11 @@ export class Store {
   }
 
   putCache(entry: CacheRecord): void {
-    this.statement('INSERT OR REPLACE INTO cache (hash, file, task_id, run_id, attempt, parts, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    // An upsert changes the row in place; REPLACE would delete it and insert it anew, in the
+    // table and in both of its indexes (a task run again with the same hash is the common case).
+    this.statement(
+      'INSERT INTO cache (hash, file, task_id, run_id, attempt, parts, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET file = excluded.file, task_id = excluded.task_id, run_id = excluded.run_id, attempt = excluded.attempt, parts = excluded.parts, at = excluded.at',
+    ).run(
       entry.hash, entry.file, entry.taskId, entry.runId, entry.attempt, entry.parts, entry.at,
     );
   }

@@ -114,8 +114,9 @@ export class Runner {
   /** Ends reported but not yet committed, per target, and the tasks that ended. */
   private readonly endedOn = new Map<string, number>();
   private readonly endingNow = new Set<number>();
-  /** Tasks whose dependencies are done, left for the next commit (see RELEASE_BATCH), and how many this commit released. */
-  private readonly unsettled: number[] = [];
+  /** Tasks to settle (their dependencies are done), highest priority first; what one commit leaves goes to the next (see RELEASE_BATCH). */
+  private readonly unsettled: PriorityQueue;
+  /** How many tasks this commit released. */
   private releasedNow = 0;
   private active = 0;
   private starting = true;
@@ -147,6 +148,7 @@ export class Runner {
     const sorted = topologicalOrder(this.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
     this.priority = priority;
+    this.unsettled = new PriorityQueue(priority);
     const remote = options.remote && {
       ...options.remote,
       // Kept in the store, so `flotilla status` in another process can say when it was last seen.
@@ -339,25 +341,20 @@ export class Runner {
   }
 
   /**
-   * Releases every waiting task among `candidates` whose dependencies are all done, or
-   * reuses its cached result, following cached ones downstream; beyond RELEASE_BATCH
-   * released in this commit, leaves the rest (highest priority first) to the next one.
-   * Inside a transaction.
+   * Releases every waiting task among `candidates` (and those left by earlier commits) whose
+   * dependencies are all done, or reuses its cached result, following cached ones
+   * downstream, highest priority first; beyond RELEASE_BATCH released in this commit, leaves
+   * the rest to the next one. Inside a transaction.
    */
-  private settle(candidates: number[]): void {
-    const queue = [...candidates];
-    if (queue.length > RELEASE_BATCH - this.releasedNow) queue.sort((a, b) => this.priority[b]! - this.priority[a]!);
-    for (let head = 0; head < queue.length; head++) {
-      const i = queue[head]!;
+  private settle(candidates: readonly number[]): void {
+    for (const i of candidates) this.unsettled.push(i);
+    while (this.unsettled.size > 0 && this.releasedNow < RELEASE_BATCH) {
+      const i = this.unsettled.pop()!;
       if (this.state[i] !== 'waiting' || this.remaining[i]! > 0) continue;
-      if (this.releasedNow >= RELEASE_BATCH) {
-        this.unsettled.push(...queue.slice(head));
-        return;
-      }
       const decision = this.decide(i);
       if (decision.cached) {
         this.move(i, 'reuse', null, decision.reason);
-        for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) queue.push(dependent);
+        for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) this.unsettled.push(dependent);
       } else {
         this.move(i, 'release', null, null);
         this.enqueue(i);
@@ -415,13 +412,13 @@ export class Runner {
     const launches: number[] = [];
     let recorded = 0;
     this.write(() => {
-      if (this.unsettled.length > 0) this.settle(this.unsettled.splice(0));
+      if (this.unsettled.size > 0) this.settle([]);
       recorded = this.processInbox();
       this.fillSlots(launches);
     });
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
-    if (this.unsettled.length > 0) this.kick();
+    if (this.unsettled.size > 0) this.kick();
     this.checkFinished();
   }
 
@@ -737,7 +734,7 @@ export class Runner {
   }
 
   private checkFinished(): void {
-    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.length > 0) return;
+    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.size > 0) return;
     for (const queue of this.queues.values()) if (queue.size > 0) return;
     if (this.state.some((s) => !TERMINAL_STATES.has(s))) return;
     const state: RunState = this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';

@@ -491,6 +491,9 @@ export class Runner {
     const spec = this.specs[i]!;
     const target = this.targets[spec.target];
     if (this.state[i] !== 'waiting' || this.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
+    // Every dependency not done must be an attempt out now: a task after more than that (a
+    // sweep's reduction) is turned down at once, not by a walk through thousands of them.
+    if (this.remaining[i]! > this.active) return undefined;
     if (this.cancelledRun || this.cancelling.has(i) || this.options.maxParallel !== undefined || this.adoptedOn.get(spec.target)) return undefined;
     const after: { taskId: string; n: number; dep: number }[] = [];
     for (const dep of this.graph.deps[i]!) {

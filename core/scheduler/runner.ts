@@ -157,7 +157,9 @@ export class Runner {
         options.remote?.onCluster?.(status);
       },
     };
-    this.targets = options.targets ?? createTargets(run.plan.targets, { runId, root: run.root, ...(options.localOptions ? { local: options.localOptions } : {}), ...(remote ? { remote } : {}) });
+    this.targets =
+      options.targets ??
+      createTargets(run.plan.targets, { runId, root: run.root, runTimes: store.recentRunTimes(run.file, runId), ...(options.localOptions ? { local: options.localOptions } : {}), ...(remote ? { remote } : {}) });
     for (const name of Object.keys(this.targets)) {
       this.queues.set(name, new PriorityQueue(priority));
       this.runningOn.set(name, 0);

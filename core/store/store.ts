@@ -371,6 +371,21 @@ export class Store {
     return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND state IN ('submitted', 'running') ORDER BY task_idx, n`).all(runId) as AttemptRecord[];
   }
 
+  /**
+   * How long attempts that succeeded ran, in ms, per target (a mean over up to 500), in the
+   * latest run of the workflow file other than `exceptRun`: what a new run expects.
+   */
+  recentRunTimes(file: string, exceptRun: string): Record<string, number> {
+    const rows = this.statement(
+      `SELECT target, avg(ms) AS ms FROM (
+         SELECT target, ended_at - coalesce(started_at, submitted_at) AS ms FROM attempts
+         WHERE run_id = (SELECT id FROM runs WHERE file = ? AND id <> ? ORDER BY created_at DESC LIMIT 1) AND state = 'succeeded'
+         LIMIT 500
+       ) GROUP BY target`,
+    ).all(file, exceptRun) as { target: string; ms: number }[];
+    return Object.fromEntries(rows.map((row) => [row.target, row.ms]));
+  }
+
   // Events
 
   event(runId: string, taskIdx: number | null, at: number, kind: string, from: string | null, to: string | null, attempt: number | null, detail: string | null): void {

@@ -10,6 +10,8 @@ export interface TargetContext {
   runId: string;
   root: string;
   local?: LocalTargetOptions;
+  /** How long attempts ran on each target in an earlier run of the workflow, in ms. */
+  runTimes?: Record<string, number>;
   remote?: Omit<RemoteTargetOptions, 'runId' | 'localRoot'>;
 }
 
@@ -22,7 +24,10 @@ export class TargetSetupError extends Error {
 export function createTargets(specs: Record<string, TargetSpec>, context: TargetContext): Record<string, Target> {
   const targets: Record<string, Target> = {};
   for (const spec of Object.values(specs)) {
-    if (spec.type === 'local') targets[spec.name] = new LocalTarget(spec, context.local);
+    if (spec.type === 'local') {
+      const expected = context.runTimes?.[spec.name];
+      targets[spec.name] = new LocalTarget(spec, expected === undefined ? context.local : { ...context.local, expectedRunMs: expected });
+    }
     else {
       if (!context.remote) throw new TargetSetupError(`target '${spec.name}' (${spec.type} on ${spec.host}) needs SSH, which this caller did not set up`);
       targets[spec.name] = new RemoteTarget(spec, { ...context.remote, runId: context.runId, localRoot: context.root });

@@ -37,8 +37,8 @@ export function attemptScript(request: AttemptRequest, launcherCaptures: boolean
 }
 
 /** Work kept queued in the launcher per slot, in time and in attempts (see `LocalTarget.capacity`). */
-const LOOKAHEAD_MS = 40;
-const MAX_AHEAD = 16;
+const LOOKAHEAD_MS = 100;
+const MAX_AHEAD = 64;
 
 interface Running {
   /** 0 until the launcher reports the process started. */
@@ -60,6 +60,8 @@ export interface LocalTargetOptions {
   adoptPollMs?: number;
   /** How processes are started (by default see `createLauncher`). */
   launcher?: Launcher;
+  /** How long attempts ran here in an earlier run of the workflow, in ms: the look-ahead fits from the first launch. */
+  expectedRunMs?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export class LocalTarget implements Target {
     this.adoptPollMs = options.adoptPollMs ?? 250;
     this.launcher = options.launcher ?? createLauncher(spec.maxParallel);
     this.followsEdges = this.launcher.followsEdges;
+    this.pace(options.expectedRunMs);
   }
 
   /**
@@ -94,7 +97,8 @@ export class LocalTarget implements Target {
    * for a round trip to the core. It is kept about LOOKAHEAD_MS of work ahead per slot: one
    * attempt for long tasks (a task that becomes ready later, or of a higher priority, waits
    * behind few), up to MAX_AHEAD for short ones (the core then commits their ends in bigger
-   * batches: fewer commits, fewer wake-ups).
+   * batches: fewer commits, fewer wake-ups). Until attempts end here, it goes by how long
+   * they ran in the workflow's last run, if any.
    */
   get capacity(): number {
     return this.launcher.queues ? this.maxParallel * (1 + this.ahead) : this.maxParallel;

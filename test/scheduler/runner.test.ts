@@ -16,7 +16,7 @@ import { alive, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 interface Harness {
   dir: string;
   store: Store;
-  start(text: string, options?: { run?: RunOptions; runner?: RunnerOptions; select?: Selection }): { runner: Runner; done: Promise<string>; events: RunnerEvent[]; runId: string };
+  start(text: string, options?: { run?: RunOptions; runner?: RunnerOptions; select?: Selection; name?: string }): { runner: Runner; done: Promise<string>; events: RunnerEvent[]; runId: string };
   states(runId: string): Record<string, string>;
   ledger(): string[];
 }
@@ -29,7 +29,7 @@ function harness(t: { after: (fn: () => void) => void }): Harness {
     dir,
     store,
     start(text, options = {}) {
-      const file = writeWorkflow(dir, text);
+      const file = writeWorkflow(dir, text, options.name);
       const plan = selectTasks(loadWorkflow(file), options.select ?? { only: [] });
       const runId = createRun(store, plan, options.run ?? {});
       const events: RunnerEvent[] = [];
@@ -112,9 +112,9 @@ tasks:
     assert.equal(await exact.done, 'succeeded');
     assert.deepEqual(h.ledger().slice(0, 2), ['head', 'middle']);
     rmSync(path.join(h.dir, 'ledger'));
-    // Without one the local launcher keeps one attempt queued per slot: the chain may let
-    // one lone task in between.
-    const queued = h.start(flow, { run: { fresh: true } });
+    // Without one the local launcher keeps one attempt queued per slot (for a workflow it has
+    // not run before: another file): the chain may let one lone task in between.
+    const queued = h.start(flow, { name: 'again.yaml', run: { fresh: true } });
     assert.equal(await queued.done, 'succeeded');
     const order = h.ledger();
     assert.equal(order[0], 'head');
@@ -141,6 +141,26 @@ tasks:
     assert.ok(releasedBefore.length > 0 && releasedBefore.length <= 64, `${releasedBefore.length} released before the first start`);
     assert.equal(releasedBefore[0], 'deep ready');
     assert.deepEqual(new Set(Object.values(h.states(run.runId))), new Set(['succeeded']));
+  });
+
+  it('a run learns from the workflow’s last run how long its attempts take', async (t) => {
+    const h = harness(t);
+    const flow = `version: 1
+targets: { local: { type: local, max_parallel: 2 }, slow: { type: local, max_parallel: 1 } }
+tasks:
+  quick: { foreach: { i: { range: [0, 4] } }, run: "true" }
+  nap: { target: slow, run: sleep 0.3 }
+`;
+    const first = h.start(flow);
+    assert.equal(await first.done, 'succeeded');
+    const file = path.join(h.dir, 'workflow.yaml');
+    const times = h.store.recentRunTimes(file, 'another-run');
+    assert.deepEqual(Object.keys(times).sort(), ['local', 'slow']);
+    assert.ok(times.local! < 250, `local ${times.local} ms`);
+    assert.ok(times.slow! >= 250, `slow ${times.slow} ms`);
+    // Its own attempts do not count; another file has no history.
+    assert.deepEqual(h.store.recentRunTimes(file, first.runId), {});
+    assert.deepEqual(h.store.recentRunTimes(path.join(h.dir, 'other.yaml'), 'another-run'), {});
   });
 
   it('retries a failed attempt, then succeeds', async (t) => {

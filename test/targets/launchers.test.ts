@@ -196,4 +196,16 @@ describe('the local target with a queueing launcher', () => {
     // Attempts longer than the look-ahead: back to one ahead per slot.
     assert.equal(target.capacity, 4);
   });
+
+  it('starts from how long attempts ran in the workflow’s last run, when there was one', (t) => {
+    const make = (expectedRunMs: number | undefined) => {
+      const target = new LocalTarget({ name: 'local', type: 'local', maxParallel: 2 } as never, { launcher: createLauncher(2, { ...process.env, FLOTILLA_LAUNCHER: 'c' }), ...(expectedRunMs === undefined ? {} : { expectedRunMs }) });
+      t.after(() => target.dispose());
+      return target.capacity;
+    };
+    assert.equal(make(undefined), 4);
+    assert.equal(make(2), 2 * (1 + 50));
+    assert.equal(make(0), 2 * (1 + 64));
+    assert.equal(make(60_000), 4);
+  });
 });

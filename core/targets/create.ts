@@ -27,8 +27,7 @@ export function createTargets(specs: Record<string, TargetSpec>, context: Target
     if (spec.type === 'local') {
       const expected = context.runTimes?.[spec.name];
       targets[spec.name] = new LocalTarget(spec, expected === undefined ? context.local : { ...context.local, expectedRunMs: expected });
-    }
-    else {
+    } else {
       if (!context.remote) throw new TargetSetupError(`target '${spec.name}' (${spec.type} on ${spec.host}) needs SSH, which this caller did not set up`);
       targets[spec.name] = new RemoteTarget(spec, { ...context.remote, runId: context.runId, localRoot: context.root });
     }

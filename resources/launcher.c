@@ -15,7 +15,8 @@
  *
  * Usage: launcher [SLOTS]  — at most SLOTS attempts run at once (default: no limit).
  *
- * Protocol, one line each way, fields separated by tabs (all but ID base64):
+ * Protocol, one line each way, fields separated by tabs (all but ID base64; IDs are the
+ * positive integers the core numbers its launches with):
  *   in:  ID[<ID,ID...] SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...
  *        cancel ID         drop a queued attempt, reported withdrawn (a running one the core kills itself)
  *        ack ID [ID]...    the core has recorded these attempts' ends
@@ -55,7 +56,7 @@ struct stream {
 };
 
 struct attempt {
-  char *id;
+  long id;
   char *marker;
   pid_t pid;
   int running;
@@ -67,12 +68,26 @@ struct attempt {
   struct attempt *next;
 };
 
-/* A request waiting for a slot: its line, undecoded. */
+/* A request waiting for a slot: its id, the ids it waits for, and its fields, undecoded. */
 struct queued {
-  char *line;
+  long id;
+  int count;
+  long *after;
+  char *fields;
   struct queued *next;
 };
 
+/* What is known of each id, indexed by it: its attempt once started, whether a line with it
+   is queued, and how many queued lines wait for it. Lookups by id are then O(1): with a
+   deep queue of chained lines, searching lists for each id cost more than running `true`. */
+struct known {
+  struct attempt *attempt;
+  int queued;
+  int waiters;
+};
+
+static struct known *known;
+static long known_size;
 static struct attempt *attempts;
 static struct queued *queue_head, *queue_tail;
 static long slots = -1;
@@ -132,7 +147,7 @@ static long long now_ms(void) {
 static void announce(struct attempt *attempt) {
   if (attempt->announced) return;
   attempt->announced = 1;
-  report("started %s %ld", attempt->id, (long)attempt->pid);
+  report("started %ld %ld", attempt->id, (long)attempt->pid);
 }
 
 /* Reports the starts of attempts that have run long enough; returns ms until the next is due, or -1. */
@@ -212,33 +227,37 @@ static void core_went_away(void) {
     if (!attempt->recorded) write_marker(attempt);
 }
 
+/* The entry for an id, growing the table as ids come; NULL for an id out of range. */
+#define MAX_ID (1L << 28)
+static struct known *entry(long id) {
+  if (id <= 0 || id >= MAX_ID) return NULL;
+  if (id >= known_size) {
+    long size = known_size ? known_size : 1024;
+    while (size <= id) size *= 2;
+    struct known *grown = realloc(known, (size_t)size * sizeof *known);
+    if (!grown) return NULL;
+    memset(grown + known_size, 0, (size_t)(size - known_size) * sizeof *known);
+    known = grown;
+    known_size = size;
+  }
+  return &known[id];
+}
+
+/* Parses a positive id; returns 0 when the text is not one. */
+static long parse_id(const char *text, const char **end) {
+  char *stop;
+  errno = 0;
+  long id = strtol(text, &stop, 10);
+  if (end) *end = stop;
+  if (stop == text || errno != 0 || id <= 0 || id >= MAX_ID) return 0;
+  return id;
+}
+
 static void free_attempt(struct attempt *attempt) {
-  free(attempt->id);
   free(attempt->marker);
   free(attempt->out.path);
   free(attempt->err.path);
   free(attempt);
-}
-
-/* The length of a queued line's ID (up to its `<` list or its first tab). */
-static size_t id_length(const char *line) {
-  return strcspn(line, "<\t");
-}
-
-/* Whether a queued line waits for the attempt with this id. */
-static int awaited(const char *id) {
-  size_t length = strlen(id);
-  for (struct queued *item = queue_head; item; item = item->next) {
-    const char *mark = item->line + id_length(item->line);
-    if (*mark != '<') continue;
-    for (const char *ref = mark + 1; *ref && *ref != '\t';) {
-      size_t ref_length = strcspn(ref, ",\t");
-      if (ref_length == length && strncmp(ref, id, length) == 0) return 1;
-      ref += ref_length;
-      if (*ref == ',') ref++;
-    }
-  }
-  return 0;
 }
 
 /* Drops attempts that ended, were recorded (or marked), and closed their output. One that
@@ -248,8 +267,9 @@ static int awaited(const char *id) {
 static void forget_finished(void) {
   for (struct attempt **link = &attempts; *link;) {
     struct attempt *attempt = *link;
-    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0 && (core_gone || !awaited(attempt->id))) {
+    if (!attempt->running && (attempt->recorded || core_gone) && attempt->out.pipe < 0 && attempt->err.pipe < 0 && (core_gone || known[attempt->id].waiters == 0)) {
       *link = attempt->next;
+      known[attempt->id].attempt = NULL;
       free_attempt(attempt);
     } else {
       link = &attempt->next;
@@ -262,23 +282,25 @@ static void close_pair(int fds[2]) {
   if (fds[1] >= 0) close(fds[1]);
 }
 
-static void launch(char *line) {
+/* Starts a queued request: `fields` are SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]..., base64. */
+static void launch(long id, char *line) {
   char *fields[MAX_FIELDS];
-  int count = 0;
+  int count = 1;
   for (char *rest = line, *field; (field = strsep(&rest, "\t")) != NULL && count < MAX_FIELDS;) fields[count++] = field;
-  if (count < 6) return;
-  char *id = fields[0];
-  id[id_length(id)] = '\0';
+  if (count < 6) {
+    report("failed %ld the request has too few fields", id);
+    return;
+  }
   for (int i = 1; i < count; i++) decode(fields[i]);
   for (int i = 6; i < count; i++) {
     if (make_folder(fields[i]) != 0) {
-      report("failed %s cannot create folder %s: %s", id, fields[i], strerror(errno));
+      report("failed %ld cannot create folder %s: %s", id, fields[i], strerror(errno));
       return;
     }
   }
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe(out) != 0 || pipe(err) != 0) {
-    report("failed %s cannot make a pipe: %s", id, strerror(errno));
+    report("failed %ld cannot make a pipe: %s", id, strerror(errno));
     close_pair(out);
     close_pair(err);
     return;
@@ -317,11 +339,12 @@ static void launch(char *line) {
   if (error != 0) {
     close(out[0]);
     close(err[0]);
-    report("failed %s cannot run %s: %s", id, fields[1], strerror(error));
+    report("failed %ld cannot run %s: %s", id, fields[1], strerror(error));
     return;
   }
   struct attempt *attempt = calloc(1, sizeof *attempt);
-  attempt->id = strdup(id);
+  attempt->id = id;
+  known[id].attempt = attempt;
   attempt->marker = strdup(fields[3]);
   attempt->pid = pid;
   attempt->running = 1;
@@ -334,30 +357,27 @@ static void launch(char *line) {
   if (core_gone) write_marker(attempt);
 }
 
-static int is_queued(const char *id, size_t length) {
-  for (struct queued *item = queue_head; item; item = item->next)
-    if (id_length(item->line) == length && strncmp(item->line, id, length) == 0) return 1;
-  return 0;
-}
-
-/* Whether the attempts a queued line waits for have all exited 0 (1), one of them failed or
-   is unknown (-1), or some have still to end (0). */
-static int after_state(const char *line) {
-  const char *mark = line + id_length(line);
-  if (*mark != '<') return 1;
+/* Whether the attempts a queued request waits for have all exited 0 (1), one of them failed
+   or is unknown (-1), or some have still to end (0). */
+static int after_state(const struct queued *item) {
   int state = 1;
-  for (const char *id = mark + 1; *id && *id != '\t';) {
-    size_t length = strcspn(id, ",\t");
-    struct attempt *found = NULL;
-    for (struct attempt *attempt = attempts; attempt && !found; attempt = attempt->next)
-      if (strlen(attempt->id) == length && strncmp(attempt->id, id, length) == 0) found = attempt;
+  for (int i = 0; i < item->count; i++) {
+    const struct known *ref = &known[item->after[i]];
+    const struct attempt *found = ref->attempt;
     if (found && !found->running && !(WIFEXITED(found->status) && WEXITSTATUS(found->status) == 0)) return -1;
-    if (!found && !is_queued(id, length)) return -1;
+    if (!found && !ref->queued) return -1;
     if (!found || found->running) state = 0;
-    id += length;
-    if (*id == ',') id++;
   }
   return state;
+}
+
+/* A request leaves the queue (started, withdrawn or dropped): what it waited for is no longer awaited by it. */
+static void unqueue(struct queued *item) {
+  known[item->id].queued = 0;
+  for (int i = 0; i < item->count; i++) known[item->after[i]].waiters--;
+  free(item->after);
+  free(item->fields);
+  free(item);
 }
 
 /* Starts queued attempts while there are free slots, in order among those whose attempts to
@@ -367,7 +387,7 @@ static void drain_queue(void) {
   if (core_gone) return;
   for (struct queued **link = &queue_head, *previous = NULL; *link;) {
     struct queued *item = *link;
-    int state = after_state(item->line);
+    int state = after_state(item);
     if (state == 0 || (state > 0 && slots >= 0 && running >= slots)) {
       previous = item;
       link = &item->next;
@@ -375,38 +395,83 @@ static void drain_queue(void) {
     }
     *link = item->next;
     if (queue_tail == item) queue_tail = previous;
-    if (state > 0) launch(item->line);
-    else report("withdrawn %.*s", (int)id_length(item->line), item->line);
-    free(item->line);
-    free(item);
+    long id = item->id;
+    char *fields = item->fields;
+    item->fields = NULL;
+    unqueue(item);
+    if (state > 0) launch(id, fields);
+    else report("withdrawn %ld", id);
+    free(fields);
   }
 }
 
 /* Drops a queued attempt: it never starts. */
-static void cancel_queued(const char *id) {
-  size_t length = strlen(id);
+static void cancel_queued(long id) {
+  if (!entry(id) || !known[id].queued) return;
   for (struct queued **link = &queue_head, *previous = NULL; *link; previous = *link, link = &(*link)->next) {
     struct queued *item = *link;
-    if (id_length(item->line) != length || strncmp(item->line, id, length) != 0) continue;
+    if (item->id != id) continue;
     *link = item->next;
     if (queue_tail == item) queue_tail = previous;
-    report("withdrawn %s", id);
-    free(item->line);
-    free(item);
+    unqueue(item);
+    report("withdrawn %ld", id);
     return;
   }
 }
 
-static void acknowledge(char *ids) {
-  for (char *rest = ids, *id; (id = strsep(&rest, " ")) != NULL;) {
-    for (struct attempt *attempt = attempts; attempt; attempt = attempt->next)
-      if (!attempt->running && strcmp(attempt->id, id) == 0) attempt->recorded = 1;
+static void acknowledge(const char *ids) {
+  for (const char *rest = ids; *rest;) {
+    const char *end;
+    long id = parse_id(rest, &end);
+    if (id && id < known_size && known[id].attempt && !known[id].attempt->running) known[id].attempt->recorded = 1;
+    rest = end == rest ? rest + 1 : end;
+    while (*rest == ' ') rest++;
   }
+}
+
+/* Queues a request `ID[<ID,ID...]<TAB>FIELDS`; one that cannot be read is reported failed. */
+static void enqueue(const char *line) {
+  const char *rest;
+  long id = parse_id(line, &rest);
+  if (!id || !entry(id)) {
+    report("failed %.*s the launcher takes positive integer ids", (int)strcspn(line, "<\t"), line);
+    return;
+  }
+  struct queued *item = calloc(1, sizeof *item);
+  item->id = id;
+  if (*rest == '<') {
+    item->after = malloc((strcspn(rest, "\t") / 2 + 1) * sizeof *item->after);
+    for (rest++; *rest && *rest != '\t';) {
+      const char *end;
+      long ref = parse_id(rest, &end);
+      if (!ref || !entry(ref)) {
+        free(item->after);
+        free(item);
+        report("failed %ld it waits for an id that cannot be read", id);
+        return;
+      }
+      item->after[item->count++] = ref;
+      rest = *end == ',' ? end + 1 : end;
+    }
+  }
+  if (*rest != '\t') {
+    free(item->after);
+    free(item);
+    report("failed %ld the request has too few fields", id);
+    return;
+  }
+  item->fields = strdup(rest + 1);
+  known[id].queued = 1;
+  for (int i = 0; i < item->count; i++) known[item->after[i]].waiters++;
+  if (queue_tail) queue_tail->next = item;
+  else queue_head = item;
+  queue_tail = item;
+  drain_queue();
 }
 
 static void request(char *line) {
   if (strncmp(line, "cancel ", 7) == 0) {
-    cancel_queued(line + 7);
+    cancel_queued(parse_id(line + 7, NULL));
     return;
   }
   if (strncmp(line, "ack ", 4) == 0) {
@@ -418,13 +483,7 @@ static void request(char *line) {
       if (!attempt->running) attempt->recorded = 1;
     return;
   }
-  struct queued *item = malloc(sizeof *item);
-  item->line = strdup(line);
-  item->next = NULL;
-  if (queue_tail) queue_tail->next = item;
-  else queue_head = item;
-  queue_tail = item;
-  drain_queue();
+  enqueue(line);
 }
 
 static void reap(void) {
@@ -440,8 +499,8 @@ static void reap(void) {
       drain_queue();
       announce(attempt);
       long long took = now_ms() - attempt->since;
-      if (WIFSIGNALED(status)) report("exit %s -1 %d %lld", attempt->id, WTERMSIG(status), took);
-      else report("exit %s %d 0 %lld", attempt->id, WEXITSTATUS(status), took);
+      if (WIFSIGNALED(status)) report("exit %ld -1 %d %lld", attempt->id, WTERMSIG(status), took);
+      else report("exit %ld %d 0 %lld", attempt->id, WEXITSTATUS(status), took);
       if (core_gone) write_marker(attempt);
       break;
     }

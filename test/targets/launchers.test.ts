@@ -148,6 +148,28 @@ describe('the C launcher following edges', () => {
     assert.deepEqual(Object.fromEntries(outcome), { first: 'exit 0', next: 'exit 0', then: 'exit 0' });
   });
 
+  it('refuses a request whose id is not a positive integer, and one waiting for such an id', async (t) => {
+    const dir = tempDir(t);
+    const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => helper.kill('SIGKILL'));
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const line = (id: string) => [id, b64('/bin/sh'), b64('echo ran >> ran'), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${name}`)))].join('\t');
+    let seen = '';
+    helper.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      // Ends are reported only while the core is there: go once the good one has ended.
+      if (/^exit 8 /m.test(seen)) helper.stdin!.end('bye\n');
+    });
+    const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
+    helper.stdin!.write(`${line('x')}\n${line('0')}\n${line('7<y')}\n${line('8')}\n`);
+    assert.equal(await ended, 0);
+    assert.match(seen, /^failed x the launcher takes positive integer ids$/m);
+    assert.match(seen, /^failed 0 the launcher takes positive integer ids$/m);
+    assert.match(seen, /^failed 7 it waits for an id that cannot be read$/m);
+    // The good one still ran.
+    assert.match(seen, /^exit 8 0 0 \d+$/m);
+  });
+
   it('exits once the core is gone, also with a launch still queued behind a kept attempt', async (t) => {
     const dir = tempDir(t);
     const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { stdio: ['pipe', 'pipe', 'inherit'] });

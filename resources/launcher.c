@@ -457,7 +457,7 @@ static void enqueue(const char *line) {
   if (*rest != '\t') {
     free(item->after);
     free(item);
-    report("failed %ld the request has too few fields", id);
+    report("failed %ld the request cannot be read (ID[<ID,ID...], then its fields after a tab)", id);
     return;
   }
   item->fields = strdup(rest + 1);

@@ -157,7 +157,7 @@ async function start(): Promise<void> {
   const menuAction = (action: string, file?: string) => window?.webContents.send('flotilla:menu', { action, ...(file ? { file } : {}) });
   function buildMenu(): void {
     const recent = (store.setting<{ file: string }[]>('recent') ?? []).map((entry) => entry.file);
-    for (const file of recent.slice(0, 1)) app.addRecentDocument(file);
+    if (recent[0]) app.addRecentDocument(recent[0]);
     const template: MenuItemConstructorOptions[] = [
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
       {

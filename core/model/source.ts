@@ -123,17 +123,17 @@ export function locateIssues(issues: Issue[], texts: Map<string, string>): Issue
   });
 }
 
+/** A package loaded on first use, not at start-up. */
+function onDemand<T>(name: string): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= createRequire(import.meta.url)(name) as T);
+}
+
 /** The `yaml` library, loaded only when there is an error to position (it is big). */
-const yaml = (() => {
-  let loaded: typeof import('yaml') | undefined;
-  return () => (loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
-})();
+const yaml = onDemand<typeof import('yaml')>('yaml');
 
 /** js-yaml, loaded when YAML is parsed: a run of a JSON workflow never needs it (start-up counts). */
-const jsYaml = (() => {
-  let loaded: typeof import('js-yaml') | undefined;
-  return () => (loaded ??= createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml'));
-})();
+const jsYaml = onDemand<typeof import('js-yaml')>('js-yaml');
 
 /** Parses YAML (or JSON) text to plain data; throws js-yaml's error on bad syntax. */
 export function loadYaml(text: string): unknown {

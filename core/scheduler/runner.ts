@@ -84,8 +84,6 @@ export class Runner {
   private readonly failures: number[];
   private readonly force: boolean[];
   private readonly remaining: number[];
-  /** Each task's priority: the length of the longest path from it to the end. */
-  private readonly priority: number[];
   /** Tasks whose running attempt the user cancelled (also kept in the store). */
   private readonly cancelling: Set<number>;
   /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
@@ -147,7 +145,6 @@ export class Runner {
     this.remaining = this.graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
     const sorted = topologicalOrder(this.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
-    this.priority = priority;
     this.unsettled = new PriorityQueue(priority);
     const remote = options.remote && {
       ...options.remote,
@@ -575,12 +572,11 @@ export class Runner {
       // attempts to chain). Else it waits a little and shares its commit with the next ones.
       // (A chained attempt counts as work the target holds once everything it waits for has
       // ended: it starts it itself.)
-      const last = this.active <= this.endingNow.size;
-      const work = (this.queues.get(name)?.size ?? 0) > 0 || this.graph.dependents[message.task]!.some((j) => this.state[j] === 'waiting');
       const held = this.runningOn.get(name)! - ended;
-      const idle = work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel;
-      const low = held < this.refillBelow(name) && (work || this.chainsLater(name));
-      if (last || idle || low) this.kick();
+      const work = (this.queues.get(name)?.size ?? 0) > 0 || this.graph.dependents[message.task]!.some((j) => this.state[j] === 'waiting');
+      const last = this.active <= this.endingNow.size;
+      // Cheapest first: counting chained attempts that still wait walks them all.
+      if (last || (held < this.refillBelow(name) && (work || this.chainsLater(name))) || (work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
       else this.startTimer ??= setTimeout(() => {
         this.startTimer = undefined;
         this.kick();

@@ -150,7 +150,7 @@ describe('the C launcher following edges', () => {
 
   it('refuses a request whose id is not a positive integer, and one waiting for such an id', async (t) => {
     const dir = tempDir(t);
-    const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
     t.after(() => helper.kill('SIGKILL'));
     const b64 = (text: string) => Buffer.from(text).toString('base64');
     const line = (id: string) => [id, b64('/bin/sh'), b64('echo ran >> ran'), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${name}`)))].join('\t');

@@ -250,7 +250,6 @@ function fastGet(sftp: SFTPWrapper, remote: string, local: string, step: (total:
   return new Promise((resolve, reject) => sftp.fastGet(remote, local, { concurrency: 32, chunkSize: CHUNK, step: (total) => step(total) }, (error) => (error ? reject(error) : resolve())));
 }
 
-/** SHA-256 of remote files, in one command (a file that cannot be read is left out). */
 /**
  * Of files alike in size and time on both sides, those whose contents differ: with checksums
  * (`hash`) compared by SHA-256, one remote command for all; without, none.
@@ -261,6 +260,7 @@ async function contentChanged<T extends FilePair>(connection: SshConnection, ali
   return new Set(alike.filter((file) => remote.get(file.remote) !== sha256File(file.local)));
 }
 
+/** SHA-256 of remote files, in one command (a file that cannot be read is left out). */
 async function remoteHashOf(connection: SshConnection, files: string[]): Promise<Map<string, string>> {
   const result = await connection.exec(`sha256sum -z -- ${files.map(shellQuote).join(' ')} 2>/dev/null`);
   const hashes = new Map<string, string>();

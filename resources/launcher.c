@@ -20,6 +20,8 @@
  *   in:  ID[<ID,ID...] SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...
  *        cancel ID         drop a queued attempt, reported withdrawn (a running one the core kills itself)
  *        ack ID [ID]...    the core has recorded these attempts' ends
+ *        hold BELOW MS READY  starts and successes may wait, at most MS ms, while it holds at
+ *                          least BELOW attempts and (READY 1) no slot idles (see flush_due)
  *        bye               the core is shutting down cleanly; everything was recorded
  *   out: started ID PID | exit ID CODE SIGNAL MS | failed ID MESSAGE | withdrawn ID
  * For an attempt it creates the folders, then runs SHELL -c SCRIPT flotilla MARKER in its
@@ -105,10 +107,21 @@ static void on_child(int signal) {
   errno = saved;
 }
 
-/* Writes a whole line to the core; after a failed write (the core is gone) stops reporting. */
-static void report(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static void core_went_away(void);
+/* Lines for the core wait in the outbox and go in one write: a woken core costs more than
+   the line (see `flush_due`). */
+static char *outbox;
+static size_t outbox_used, outbox_size;
+static long long held_since; /* when the oldest waiting line was written (ms, monotonic) */
+static int urgent;           /* a waiting line should not wait */
+static long hold_below = -1; /* set by `hold`: see flush_due */
+static long hold_ms;
+static int core_has_ready; /* the core holds attempts that could start now */
 
+static void core_went_away(void);
+static long long now_ms(void);
+
+/* Queues a line for the core (newlines in it become spaces). */
+static void report(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void report(const char *format, ...) {
   if (!reporting) return;
   char line[4096];
@@ -121,17 +134,31 @@ static void report(const char *format, ...) {
   for (int i = 0; i < length; i++)
     if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
   line[length++] = '\n';
-  const char *rest = line;
-  while (length > 0) {
-    ssize_t written = write(STDOUT_FILENO, rest, (size_t)length);
+  if (outbox_used + (size_t)length > outbox_size) {
+    outbox_size = (outbox_used + (size_t)length) * 2;
+    outbox = realloc(outbox, outbox_size);
+  }
+  if (outbox_used == 0) held_since = now_ms();
+  if (format[0] == 'f') urgent = 1; /* a request that failed */
+  memcpy(outbox + outbox_used, line, (size_t)length);
+  outbox_used += (size_t)length;
+}
+
+/* Writes the waiting lines; after a failed write (the core is gone) stops reporting. */
+static void flush_reports(void) {
+  const char *rest = outbox;
+  while (outbox_used > 0 && reporting) {
+    ssize_t written = write(STDOUT_FILENO, rest, outbox_used);
     if (written < 0) {
       if (errno == EINTR) continue;
       core_went_away();
-      return;
+      break;
     }
     rest += written;
-    length -= (int)written;
+    outbox_used -= (size_t)written;
   }
+  outbox_used = 0;
+  urgent = 0;
 }
 
 /* A start is reported only once the attempt has run this long (or with its end): a short
@@ -400,7 +427,10 @@ static void drain_queue(void) {
     item->fields = NULL;
     unqueue(item);
     if (state > 0) launch(id, fields);
-    else report("withdrawn %ld", id);
+    else {
+      report("withdrawn %ld", id);
+      urgent = 1;
+    }
     free(fields);
   }
 }
@@ -415,6 +445,7 @@ static void cancel_queued(long id) {
     if (queue_tail == item) queue_tail = previous;
     unqueue(item);
     report("withdrawn %ld", id);
+    urgent = 1;
     return;
   }
 }
@@ -474,6 +505,14 @@ static void request(char *line) {
     cancel_queued(parse_id(line + 7, NULL));
     return;
   }
+  if (strncmp(line, "hold ", 5) == 0) {
+    char *end;
+    hold_below = strtol(line + 5, &end, 10);
+    hold_ms = strtol(end, &end, 10);
+    core_has_ready = strtol(end, NULL, 10) != 0;
+    if (hold_ms <= 0) hold_below = -1;
+    return;
+  }
   if (strncmp(line, "ack ", 4) == 0) {
     acknowledge(line + 4);
     return;
@@ -501,6 +540,7 @@ static void reap(void) {
       long long took = now_ms() - attempt->since;
       if (WIFSIGNALED(status)) report("exit %ld -1 %d %lld", attempt->id, WTERMSIG(status), took);
       else report("exit %ld %d 0 %lld", attempt->id, WEXITSTATUS(status), took);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) urgent = 1;
       if (core_gone) write_marker(attempt);
       break;
     }
@@ -530,6 +570,21 @@ static void pump(struct stream *stream) {
       got -= written;
     }
   }
+}
+
+/* Whether the waiting lines go to the core now. Starts and successes wait while the
+   launcher holds at least `hold_below` attempts (running or queued: the core says how many
+   it wants kept here), for at most `hold_ms`: the core, woken once for a batch of ends,
+   records them in one commit. They go at once when a slot idles while the core has attempts
+   ready to start, and anything else goes at once: a failure, a withdrawal, an idle launcher.
+   Without a `hold` from the core nothing waits. */
+static int flush_due(long long now) {
+  if (outbox_used == 0) return 0;
+  if (urgent || hold_below < 0 || running == 0 || now - held_since >= hold_ms) return 1;
+  if (core_has_ready && slots >= 0 && running < slots) return 1;
+  long held = running;
+  for (struct queued *item = queue_head; item && held < hold_below; item = item->next) held++;
+  return held < hold_below;
 }
 
 int main(int argc, char **argv) {
@@ -575,7 +630,15 @@ int main(int argc, char **argv) {
         fds[count++] = (struct pollfd){pair[i]->pipe, POLLIN, 0};
       }
     }
-    int ready = poll(fds, (nfds_t)count, announce_due());
+    int wait = announce_due();
+    long long now = now_ms();
+    if (flush_due(now)) flush_reports();
+    if (outbox_used > 0) {
+      long long left = held_since + hold_ms - now;
+      if (left < 0) left = 0;
+      if (wait < 0 || left < wait) wait = (int)left;
+    }
+    int ready = poll(fds, (nfds_t)count, wait);
     if (ready < 0 && errno != EINTR) break;
     if (ready < 0) continue;
     if (fds[0].revents & POLLIN) {

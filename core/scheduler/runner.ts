@@ -8,6 +8,7 @@ import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
+import { refillBelow } from '../targets/target.ts';
 import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
@@ -417,6 +418,7 @@ export class Runner {
     });
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
+    for (const [name, queue] of this.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
     if (this.unsettled.size > 0) this.kick();
     this.checkFinished();
   }
@@ -576,7 +578,7 @@ export class Runner {
       const work = (this.queues.get(name)?.size ?? 0) > 0 || this.graph.dependents[message.task]!.some((j) => this.state[j] === 'waiting');
       const last = this.active <= this.endingNow.size;
       // Cheapest first: counting chained attempts that still wait walks them all.
-      if (last || (held < this.refillBelow(name) && (work || this.chainsLater(name))) || (work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
+      if (last || (held < refillBelow(this.targets[name]!) && (work || this.chainsLater(name))) || (work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
       else this.startTimer ??= setTimeout(() => {
         this.startTimer = undefined;
         this.kick();
@@ -585,16 +587,6 @@ export class Runner {
       this.startTimer = undefined;
       this.kick();
     }, START_COMMIT_MS);
-  }
-
-  /**
-   * Below how many attempts handed out (running or waiting in the target's own queue) the
-   * target is topped up at once: when half of what it holds beyond its slots has started,
-   * so its queue never runs dry while a commit is on its way.
-   */
-  private refillBelow(name: string): number {
-    const target = this.targets[name]!;
-    return target.maxParallel + Math.ceil((target.capacity - target.maxParallel) / 2);
   }
 
   /** Whether a task waits to be chained on this target once it has room. */

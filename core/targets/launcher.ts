@@ -55,6 +55,13 @@ export interface Launcher {
   readonly capturesOutput: boolean;
   /** Whether it holds a launch until the launches in its `after` exited 0. */
   readonly followsEdges: boolean;
+  /**
+   * Lets starts and successes wait (at most `ms`) while it holds at least `below` launches,
+   * and while no slot idles with `coreHasReady` (the core has launches ready to hand it):
+   * the core is then woken once for many ends. Failures and withdrawals come at once. Only
+   * a launcher that `queues`; others report everything at once.
+   */
+  holdReports?(below: number, ms: number, coreHasReady: boolean): void;
   /** Starts (or queues) a process. */
   launch(request: LaunchRequest, callbacks: LaunchCallbacks): LaunchHandle;
   /** Every end reported so far is committed to the store. */
@@ -78,7 +85,7 @@ export function createLauncher(slots: number, env: NodeJS.ProcessEnv = process.e
     const source = resourceFile('launcher.c');
     const binary = unpacked(path.join(path.dirname(path.dirname(source)), 'out', 'launcher'));
     // A binary older than its source is stale (npm run build:launcher rebuilds it); a packaged app's is built with it.
-    if (isExecutable(binary) && (isPackaged(binary) || statSync(binary).mtimeMs >= statSync(source).mtimeMs)) return new HelperLauncher(binary, [String(slots)], { capturesOutput: true, followsEdges: true });
+    if (isExecutable(binary) && (isPackaged(binary) || statSync(binary).mtimeMs >= statSync(source).mtimeMs)) return new HelperLauncher(binary, [String(slots)], { capturesOutput: true, followsEdges: true, holdsReports: true });
     if (wanted === 'c') throw new Error(`FLOTILLA_LAUNCHER=c, but ${binary} is missing or older than its source (npm run build:launcher)`);
   }
   if (wanted === undefined || wanted === 'perl') {
@@ -124,12 +131,23 @@ export class HelperLauncher implements Launcher {
   private broken: string | undefined;
   /** Lines not yet written to the helper. */
   private outbox = '';
+  /** The last `hold` line sent, and whether the helper takes one. */
+  private held = '';
+  private readonly holds: boolean;
 
-  constructor(command: string, args: string[], features: { capturesOutput: boolean; followsEdges: boolean }) {
+  constructor(command: string, args: string[], features: { capturesOutput: boolean; followsEdges: boolean; holdsReports?: boolean }) {
     this.command = command;
     this.args = args;
     this.capturesOutput = features.capturesOutput;
     this.followsEdges = features.followsEdges;
+    this.holds = features.holdsReports === true;
+  }
+
+  holdReports(below: number, ms: number, coreHasReady: boolean): void {
+    const line = `hold ${below} ${ms} ${coreHasReady ? 1 : 0}\n`;
+    if (!this.holds || line === this.held) return;
+    this.held = line;
+    if (this.child) this.send(this.child, line);
   }
 
   launch(request: LaunchRequest, callbacks: LaunchCallbacks): LaunchHandle {
@@ -188,6 +206,7 @@ export class HelperLauncher implements Launcher {
   private spawnHelper(): ChildProcess {
     const child = spawn(this.command, this.args, { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
+    if (this.held) this.send(child, this.held);
     child.on('error', (error) => this.breakDown(`cannot run the launcher (${this.command}): ${error.message}`));
     child.on('exit', (code, signal) => {
       if (this.child === child) this.breakDown(`the launcher stopped (${signal ?? `exit ${code}`})`);

@@ -6,6 +6,7 @@ import { isProcessAlive, processStartTime, signalGroup } from '../util/process.t
 import { shellQuote } from '../util/shell.ts';
 import { createLauncher } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
+import { refillBelow } from './target.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } from './target.ts';
 
 
@@ -39,6 +40,8 @@ export function attemptScript(request: AttemptRequest, launcherCaptures: boolean
 /** Work kept queued in the launcher per slot, in time and in attempts (see `LocalTarget.capacity`). */
 const LOOKAHEAD_MS = 100;
 const MAX_AHEAD = 64;
+/** How long the launcher may hold reports of starts and successes (see `Launcher.holdReports`). */
+const REPORT_HOLD_MS = 20;
 
 interface Running {
   /** 0 until the launcher reports the process started. */
@@ -81,6 +84,8 @@ export class LocalTarget implements Target {
   private readonly adoptPollMs: number;
   private readonly host = hostname();
   private readonly launcher: Launcher;
+  /** The core holds attempts for this target that could start now. */
+  private readyInCore = false;
 
   constructor(spec: TargetSpec, options: LocalTargetOptions = {}) {
     this.name = spec.name;
@@ -90,6 +95,7 @@ export class LocalTarget implements Target {
     this.launcher = options.launcher ?? createLauncher(spec.maxParallel);
     this.followsEdges = this.launcher.followsEdges;
     this.pace(options.expectedRunMs);
+    this.holdReports();
   }
 
   /**
@@ -109,6 +115,22 @@ export class LocalTarget implements Target {
     if (ranMs === undefined || !Number.isFinite(ranMs)) return;
     this.meanRun = this.meanRun === undefined ? ranMs : 0.8 * this.meanRun + 0.2 * ranMs;
     this.ahead = Math.max(1, Math.min(MAX_AHEAD, Math.floor(LOOKAHEAD_MS / Math.max(this.meanRun, 1))));
+    this.holdReports();
+  }
+
+  /**
+   * The launcher reports ends when the core would top it up (see `refillBelow`), or when a
+   * slot idles while the core has attempts ready; else it gathers them for a while, and the
+   * core is woken once for many.
+   */
+  private holdReports(): void {
+    if (this.launcher.queues) this.launcher.holdReports?.(refillBelow(this), REPORT_HOLD_MS, this.readyInCore);
+  }
+
+  readyWaiting(waiting: boolean): void {
+    if (waiting === this.readyInCore) return;
+    this.readyInCore = waiting;
+    this.holdReports();
   }
 
   start(request: AttemptRequest, events: AttemptEvents): void {

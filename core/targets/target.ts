@@ -51,6 +51,15 @@ export interface AttemptEvents {
   onWithdrawn(reason: string): void;
 }
 
+/**
+ * Below how many attempts handed to a queueing target (running, or waiting in its own queue)
+ * it is topped up: once half of what it holds beyond its slots has started, so its queue
+ * never runs dry while a commit is on its way.
+ */
+export function refillBelow(target: Pick<Target, 'capacity' | 'maxParallel'>): number {
+  return target.maxParallel + Math.ceil((target.capacity - target.maxParallel) / 2);
+}
+
 /** What `adopt` found for an attempt left open by an earlier process. */
 export type Adoption =
   /** Still running; `onExit` will be called when it ends. */
@@ -81,6 +90,12 @@ export interface Target {
   start(request: AttemptRequest, events: AttemptEvents): void;
   /** Every end reported so far is committed to the store (the target may forget them). */
   committed(): void;
+  /**
+   * Whether the core holds attempts for this target that could start now but found no room
+   * (told after each commit): a target that batches its reports then sends them as soon as
+   * a slot idles.
+   */
+  readyWaiting?(waiting: boolean): void;
   /**
    * Asks a running attempt to stop; its `onExit` reports `cancelled` (or `onWithdrawn`, when
    * it had not started).

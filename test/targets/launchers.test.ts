@@ -191,6 +191,56 @@ describe('the C launcher following edges', () => {
   });
 });
 
+describe('the C launcher holding its reports', () => {
+  /**
+   * Runs `1` (script `first`) and `2` (`sleep 0.5`) on two slots after the `hold` line, and
+   * returns the chunks the launcher wrote, as the core reads them.
+   */
+  async function chunks(t: Parameters<typeof tempDir>[0], hold: string, first: string): Promise<string[]> {
+    const dir = tempDir(t);
+    const helper = spawn(path.join(REPO, 'out', 'launcher'), ['2'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => helper.kill('SIGKILL'));
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const line = (id: string, script: string) => [id, b64('/bin/sh'), b64(script), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${id}.${name}`)))].join('\t');
+    const seen: string[] = [];
+    helper.stdout!.on('data', (chunk: Buffer) => {
+      seen.push(chunk.toString());
+      if (seen.join('').includes('exit 2 ')) helper.stdin!.end('bye\n');
+    });
+    const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
+    helper.stdin!.write(`${hold}${line('1', first)}\n${line('2', 'sleep 0.5')}\n`);
+    assert.equal(await ended, 0);
+    return seen;
+  }
+  const chunkWith = (seen: string[], text: string) => seen.findIndex((chunk) => chunk.includes(text));
+
+  it('holds a success while it holds as many launches as the core asked, and sends it with the next report that cannot wait', async (t) => {
+    const seen = await chunks(t, 'hold 1 5000 0\n', 'true');
+    // `1` ended while `2` ran: one launch held, as asked, and no core work waiting for the slot.
+    assert.equal(chunkWith(seen, 'exit 1 0 0 '), chunkWith(seen, 'exit 2 0 0 '), `the ends came in one write: ${JSON.stringify(seen)}`);
+  });
+
+  it('reports at once a success that idles a slot while the core has launches ready', async (t) => {
+    const seen = await chunks(t, 'hold 1 5000 1\n', 'true');
+    assert.ok(chunkWith(seen, 'exit 1 0 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
+  });
+
+  it('reports a failure at once', async (t) => {
+    const seen = await chunks(t, 'hold 1 5000 0\n', 'exit 3');
+    assert.ok(chunkWith(seen, 'exit 1 3 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
+  });
+
+  it('holds a report no longer than the core allows', async (t) => {
+    const seen = await chunks(t, 'hold 1 100 0\n', 'true');
+    assert.ok(chunkWith(seen, 'exit 1 0 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
+  });
+
+  it('holds nothing until the core says so', async (t) => {
+    const seen = await chunks(t, '', 'true');
+    assert.ok(chunkWith(seen, 'exit 1 0 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
+  });
+});
+
 describe('the local target with a queueing launcher', () => {
   it('keeps more attempts ahead in the launcher for short tasks than for long ones', async (t) => {
     const dir = tempDir(t);
@@ -217,6 +267,23 @@ describe('the local target with a queueing launcher', () => {
     await runAll('sleep 0.2', 12);
     // Attempts longer than the look-ahead: back to one ahead per slot.
     assert.equal(target.capacity, 4);
+  });
+
+  it('has its launcher hold reports while it holds more than the core tops up, unless the core has work for an idle slot', () => {
+    const holds: [number, number, boolean][] = [];
+    const launcher = {
+      queues: true, capturesOutput: true, followsEdges: true,
+      launch: () => ({ id: 1, drop: () => {} }), committed: () => {}, dispose: () => {},
+      holdReports: (below: number, ms: number, coreHasReady: boolean) => holds.push([below, ms, coreHasReady]),
+    };
+    // Attempts of 2 ms: 50 ahead per slot, 102 handed out; the core tops up below 2 + 50.
+    const target = new LocalTarget({ name: 'local', type: 'local', maxParallel: 2 } as never, { launcher, expectedRunMs: 2 });
+    assert.equal(target.capacity, 102);
+    assert.deepEqual(holds.at(-1), [52, 20, false]);
+    target.readyWaiting(true);
+    assert.deepEqual(holds.at(-1), [52, 20, true]);
+    target.readyWaiting(false);
+    assert.deepEqual(holds.at(-1), [52, 20, false]);
   });
 
   it('starts from how long attempts ran in the workflow’s last run, when there was one', (t) => {

@@ -45,7 +45,7 @@ const resources = path.join(output, 'linux-unpacked', 'resources');
 if (!existsSync(path.join(resources, 'app.asar'))) fail(`no app.asar was built:\n${log}`);
 else {
   const files = new Set(listPackage(path.join(resources, 'app.asar')).map((file) => file.replace(/\\/g, '/')));
-  for (const wanted of ['/package.json', '/out/electron/main.mjs', '/out/electron/preload.cjs', '/out/renderer/index.html', '/out/cli/main.js', '/resources/launcher.c']) if (!files.has(wanted)) fail(`app.asar lacks ${wanted}`);
+  for (const wanted of ['/package.json', '/out/electron/main.mjs', '/out/electron/preload.cjs', '/out/renderer/index.html', '/out/cli/main.cjs', '/resources/launcher.c']) if (!files.has(wanted)) fail(`app.asar lacks ${wanted}`);
   const maps = [...files].filter((file) => file.endsWith('.map'));
   if (maps.length > 0) fail(`app.asar carries source maps: ${maps.slice(0, 3).join(', ')}`);
   for (const unpacked of ['node_modules/better-sqlite3', 'node_modules/node-pty', 'out/launcher', 'resources/launcher.pl']) if (!existsSync(path.join(resources, 'app.asar.unpacked', unpacked))) fail(`${unpacked} is not unpacked from the asar`);

@@ -181,9 +181,10 @@ export class Runner {
       await this.adoptOpenAttempts();
       // What adoption found is recorded before any request (a cancel must not turn an
       // attempt that succeeded meanwhile into a cancelled one).
+      // Only what fills the slots is released now: those start at once, the rest follows.
       this.write(() => {
         this.processInbox();
-        this.settle(this.ids.map((_, i) => i));
+        this.settle(this.ids.map((_, i) => i), Object.values(this.targets).reduce((slots, target) => slots + target.maxParallel, 0));
       });
       for (const i of this.cancelling) this.targets[this.specs[i]!.target]?.cancel(this.runId, this.ids[i]!, this.attempts[i]!);
       // A cancel or resubmit queued while nobody drove the run applies before anything starts.
@@ -343,12 +344,12 @@ export class Runner {
   /**
    * Releases every waiting task among `candidates` (and those left by earlier commits) whose
    * dependencies are all done, or reuses its cached result, following cached ones
-   * downstream, highest priority first; beyond RELEASE_BATCH released in this commit, leaves
-   * the rest to the next one. Inside a transaction.
+   * downstream, highest priority first; beyond `limit` released in this commit, leaves the
+   * rest to the next one. Inside a transaction.
    */
-  private settle(candidates: readonly number[]): void {
+  private settle(candidates: readonly number[], limit = RELEASE_BATCH): void {
     for (const i of candidates) this.unsettled.push(i);
-    while (this.unsettled.size > 0 && this.releasedNow < RELEASE_BATCH) {
+    while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
       if (this.state[i] !== 'waiting' || this.remaining[i]! > 0) continue;
       const decision = this.decide(i);
@@ -411,15 +412,18 @@ export class Runner {
     if (this.starting) return;
     const launches: number[] = [];
     let recorded = 0;
+    let idleFilled = false;
     this.write(() => {
-      if (this.unsettled.size > 0) this.settle([]);
       recorded = this.processInbox();
+      idleFilled = this.fillIdleSlots(launches);
+      if (idleFilled) return;
+      if (this.unsettled.size > 0) this.settle([]);
       this.fillSlots(launches);
     });
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
-    if (this.unsettled.size > 0) this.kick();
+    if (idleFilled || this.unsettled.size > 0) this.kick();
     this.checkFinished();
   }
 
@@ -446,6 +450,28 @@ export class Runner {
       }
     }
     return inbox.length;
+  }
+
+  /**
+   * Hands attempts to the idle slots of targets that queue beyond their slots, in a commit of
+   * their own: they start at once, and what else there is to release, queue or chain there
+   * follows in the next commit (the dependents of these, to be chained, among it). Whether it
+   * handed any. In a transaction.
+   */
+  private fillIdleSlots(launches: number[]): boolean {
+    if (this.options.maxParallel !== undefined) return false;
+    for (const [name, queue] of this.queues) {
+      const target = this.targets[name]!;
+      if (target.capacity <= target.maxParallel || this.adoptedOn.get(name)) continue;
+      while (queue.size > 0 && this.runningOn.get(name)! < target.maxParallel) {
+        const i = queue.pop()!;
+        this.queued[i] = 0;
+        this.submit(i, 'submit');
+        launches.push(i);
+      }
+    }
+    for (const i of launches) for (const dependent of this.graph.dependents[i]!) this.chainLater.add(dependent);
+    return launches.length > 0;
   }
 
   /** Submits queued tasks while their targets (and the global cap) have room. In a transaction. */

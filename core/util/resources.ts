@@ -14,7 +14,7 @@ export function resourceFile(name: string): string {
 
 /**
  * A path of the checkout (or the packaged app), such as `out/renderer`, found by walking up
- * from this module, wherever the bundler put it (core/util/, out/cli/, out/cli/chunks/).
+ * from this module, wherever the bundler put it (core/util/, out/cli/, out/electron/).
  */
 export function findAbove(relative: string): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));

@@ -222,7 +222,8 @@ function formatBytes(bytes: number): string {
 const LISTED_FAILURES = 20;
 
 function printOutcome(store: Store, runId: string, state: RunState, elapsed: number): void {
-  const tasks = taskStatuses(store, runId);
+  // States and reasons only: reading every attempt is for `status`.
+  const tasks = store.taskStates(runId);
   const counts = countStates(tasks);
   const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
   process.stdout.write(`run ${runId} ${state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
-import type { AttemptRecord, RunRecord, RunState, Store } from '../store/store.ts';
+import type { AttemptRecord, RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
@@ -37,6 +37,8 @@ export interface RunnerOptions {
   onEvent?: (event: RunnerEvent) => void;
   /** How often to look for requests (cancel, resubmit) from other processes. */
   requestPollMs?: number;
+  /** The specs of the run's tasks in order, when the caller holds them (it just created the run): they are not read back. */
+  specs?: readonly TaskSpec[];
 }
 
 /** Longest time a reported start waits to be committed with other changes. */
@@ -131,8 +133,9 @@ export class Runner {
     this.runId = runId;
     this.run = run;
     this.options = options;
-    const tasks = store.loadTasks(runId);
-    this.specs = tasks.map((task) => task.spec);
+    const tasks = options.specs ? store.taskRecords(runId) : store.loadTasks(runId);
+    if (options.specs && options.specs.length !== tasks.length) throw new Error(`run '${runId}' has ${tasks.length} tasks, not ${options.specs.length}`);
+    this.specs = options.specs ? [...options.specs] : (tasks as TaskRecord[]).map((task) => task.spec);
     this.ids = tasks.map((task) => task.id);
     this.state = tasks.map((task) => task.state);
     this.hash = tasks.map((task) => task.hash);

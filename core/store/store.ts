@@ -273,6 +273,11 @@ export class Store {
 
   // Tasks
 
+  /** The tasks without their specs (for a caller that holds them). */
+  taskRecords(runId: string): Omit<TaskRecord, 'spec'>[] {
+    return this.statement('SELECT idx, id, state, hash, attempts, failures, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as Omit<TaskRecord, 'spec'>[];
+  }
+
   loadTasks(runId: string): TaskRecord[] {
     const rows = this.statement('SELECT idx, id, state, spec, hash, attempts, failures, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as (Omit<TaskRecord, 'spec'> & { spec: string })[];
     return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as TaskSpec }));

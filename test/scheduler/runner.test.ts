@@ -47,6 +47,22 @@ function harness(t: { after: (fn: () => void) => void }): Harness {
 }
 
 describe('scheduler', () => {
+  it('takes the specs of a run its caller just created instead of reading them back, and refuses ones that do not fit', async (t) => {
+    const dir = tempDir(t);
+    const store = Store.open(path.join(dir, 'home'));
+    t.after(() => store.close());
+    const plan = loadWorkflow(writeWorkflow(dir, `version: 1
+tasks:
+  a: { run: echo a >> ledger }
+  b: { run: echo b >> ledger, after: a }
+`));
+    const runId = createRun(store, plan, {});
+    assert.throws(() => new Runner(store, runId, { specs: plan.tasks.slice(1) }), /has 2 tasks, not 1/);
+    store.loadTasks = () => assert.fail('the specs were read back');
+    assert.equal(await new Runner(store, runId, { specs: plan.tasks }).drive(), 'succeeded');
+    assert.equal(readFileSync(path.join(dir, 'ledger'), 'utf8'), 'a\nb\n');
+  });
+
   it('runs tasks in dependency order and records every transition before reporting it', async (t) => {
     const h = harness(t);
     const run = h.start(`version: 1

@@ -9,6 +9,7 @@ import { TERMINAL_STATES } from '../../scheduler/states.ts';
 import { Store } from '../../store/store.ts';
 import type { ClusterStatus } from '../../targets/remote/clusters.ts';
 import type { RunState } from '../../store/store.ts';
+import type { TaskSpec } from '../../model/types.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
@@ -78,7 +79,7 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
   }
   return withStore(async (store) => {
     createRun(store, plan, { maxParallel, fresh: values.fresh === true }, runId);
-    return await drive(store, runId, values);
+    return await drive(store, runId, values, plan.tasks);
   });
 }
 
@@ -162,13 +163,14 @@ async function waitForRequests(store: Store, runId: string): Promise<number> {
 }
 
 /** Drives a run in this process with a progress view; Ctrl-C cancels, twice exits. */
-async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quiet' | 'explain'>): Promise<number> {
+async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quiet' | 'explain'>, specs?: readonly TaskSpec[]): Promise<number> {
   const run = store.getRun(runId)!;
   const progress = new Progress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns }, values.quiet === true);
   const remote = Object.values(run.plan.targets).some((target) => target.type !== 'local') ? cliClusters() : undefined;
   const runner = new Runner(store, runId, {
     maxParallel: run.options.maxParallel,
     explain: values.explain === true,
+    ...(specs ? { specs } : {}),
     onEvent: (event) => progress.onEvent(event),
     ...(remote
       ? {

@@ -220,25 +220,19 @@ describe('the C launcher holding its reports', () => {
     assert.equal(chunkWith(seen, 'exit 1 0 0 '), chunkWith(seen, 'exit 2 0 0 '), `the ends came in one write: ${JSON.stringify(seen)}`);
   });
 
-  it('reports at once a success that idles a slot while the core has launches ready', async (t) => {
-    const seen = await chunks(t, 'hold 1 5000 1\n', 'true');
-    assert.ok(chunkWith(seen, 'exit 1 0 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
-  });
-
-  it('reports a failure at once', async (t) => {
-    const seen = await chunks(t, 'hold 1 5000 0\n', 'exit 3');
-    assert.ok(chunkWith(seen, 'exit 1 3 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
-  });
-
-  it('holds a report no longer than the core allows', async (t) => {
-    const seen = await chunks(t, 'hold 1 100 0\n', 'true');
-    assert.ok(chunkWith(seen, 'exit 1 0 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
-  });
-
-  it('holds nothing until the core says so', async (t) => {
-    const seen = await chunks(t, '', 'true');
-    assert.ok(chunkWith(seen, 'exit 1 0 0 ') < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
-  });
+  // Reports that go before the end of `2`, each for its own reason.
+  const atOnce: [string, string, string, string][] = [
+    ['a success that idles a slot while the core has launches ready', 'hold 1 5000 1\n', 'true', 'exit 1 0 0 '],
+    ['a failure', 'hold 1 5000 0\n', 'exit 3', 'exit 1 3 0 '],
+    ['a success once held as long as the core allows', 'hold 1 100 0\n', 'true', 'exit 1 0 0 '],
+    ['a success when the core has not asked it to hold any', '', 'true', 'exit 1 0 0 '],
+  ];
+  for (const [what, hold, first, end] of atOnce) {
+    it(`reports ${what} before the next end`, async (t) => {
+      const seen = await chunks(t, hold, first);
+      assert.ok(chunkWith(seen, end) < chunkWith(seen, 'exit 2 0 0 '), JSON.stringify(seen));
+    });
+  }
 });
 
 describe('the local target with a queueing launcher', () => {

@@ -139,10 +139,16 @@ static void report(const char *format, ...) {
     outbox = realloc(outbox, outbox_size);
   }
   if (outbox_used == 0) held_since = now_ms();
-  if (format[0] == 'f') urgent = 1; /* a request that failed */
   memcpy(outbox + outbox_used, line, (size_t)length);
   outbox_used += (size_t)length;
 }
+
+/* A line that should not wait: a failure or a withdrawal. */
+#define report_now(...) \
+  do {                    \
+    report(__VA_ARGS__);  \
+    urgent = 1;           \
+  } while (0)
 
 /* Writes the waiting lines; after a failed write (the core is gone) stops reporting. */
 static void flush_reports(void) {
@@ -315,19 +321,19 @@ static void launch(long id, char *line) {
   int count = 1;
   for (char *rest = line, *field; (field = strsep(&rest, "\t")) != NULL && count < MAX_FIELDS;) fields[count++] = field;
   if (count < 6) {
-    report("failed %ld the request has too few fields", id);
+    report_now("failed %ld the request has too few fields", id);
     return;
   }
   for (int i = 1; i < count; i++) decode(fields[i]);
   for (int i = 6; i < count; i++) {
     if (make_folder(fields[i]) != 0) {
-      report("failed %ld cannot create folder %s: %s", id, fields[i], strerror(errno));
+      report_now("failed %ld cannot create folder %s: %s", id, fields[i], strerror(errno));
       return;
     }
   }
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe(out) != 0 || pipe(err) != 0) {
-    report("failed %ld cannot make a pipe: %s", id, strerror(errno));
+    report_now("failed %ld cannot make a pipe: %s", id, strerror(errno));
     close_pair(out);
     close_pair(err);
     return;
@@ -366,7 +372,7 @@ static void launch(long id, char *line) {
   if (error != 0) {
     close(out[0]);
     close(err[0]);
-    report("failed %ld cannot run %s: %s", id, fields[1], strerror(error));
+    report_now("failed %ld cannot run %s: %s", id, fields[1], strerror(error));
     return;
   }
   struct attempt *attempt = calloc(1, sizeof *attempt);
@@ -427,10 +433,7 @@ static void drain_queue(void) {
     item->fields = NULL;
     unqueue(item);
     if (state > 0) launch(id, fields);
-    else {
-      report("withdrawn %ld", id);
-      urgent = 1;
-    }
+    else report_now("withdrawn %ld", id);
     free(fields);
   }
 }
@@ -444,8 +447,7 @@ static void cancel_queued(long id) {
     *link = item->next;
     if (queue_tail == item) queue_tail = previous;
     unqueue(item);
-    report("withdrawn %ld", id);
-    urgent = 1;
+    report_now("withdrawn %ld", id);
     return;
   }
 }
@@ -465,7 +467,7 @@ static void enqueue(const char *line) {
   const char *rest;
   long id = parse_id(line, &rest);
   if (!id || !entry(id)) {
-    report("failed %.*s the launcher takes positive integer ids", (int)strcspn(line, "<\t"), line);
+    report_now("failed %.*s the launcher takes positive integer ids", (int)strcspn(line, "<\t"), line);
     return;
   }
   struct queued *item = calloc(1, sizeof *item);
@@ -478,7 +480,7 @@ static void enqueue(const char *line) {
       if (!ref || !entry(ref)) {
         free(item->after);
         free(item);
-        report("failed %ld it waits for an id that cannot be read", id);
+        report_now("failed %ld it waits for an id that cannot be read", id);
         return;
       }
       item->after[item->count++] = ref;
@@ -488,7 +490,7 @@ static void enqueue(const char *line) {
   if (*rest != '\t') {
     free(item->after);
     free(item);
-    report("failed %ld the request cannot be read (ID[<ID,ID...], then its fields after a tab)", id);
+    report_now("failed %ld the request cannot be read (ID[<ID,ID...], then its fields after a tab)", id);
     return;
   }
   item->fields = strdup(rest + 1);

@@ -133,9 +133,16 @@ export class Runner {
     this.runId = runId;
     this.run = run;
     this.options = options;
-    const tasks = options.specs ? store.taskRecords(runId) : store.loadTasks(runId);
-    if (options.specs && options.specs.length !== tasks.length) throw new Error(`run '${runId}' has ${tasks.length} tasks, not ${options.specs.length}`);
-    this.specs = options.specs ? [...options.specs] : (tasks as TaskRecord[]).map((task) => task.spec);
+    let tasks: Omit<TaskRecord, 'spec'>[];
+    if (options.specs) {
+      tasks = store.taskRecords(runId);
+      if (options.specs.length !== tasks.length) throw new Error(`run '${runId}' has ${tasks.length} tasks, not ${options.specs.length}`);
+      this.specs = [...options.specs];
+    } else {
+      const loaded = store.loadTasks(runId);
+      tasks = loaded;
+      this.specs = loaded.map((task) => task.spec);
+    }
     this.ids = tasks.map((task) => task.id);
     this.state = tasks.map((task) => task.state);
     this.hash = tasks.map((task) => task.hash);
@@ -462,29 +469,36 @@ export class Runner {
    * handed any. In a transaction.
    */
   private fillIdleSlots(launches: number[]): boolean {
-    if (this.options.maxParallel !== undefined) return false;
-    for (const [name, queue] of this.queues) {
-      const target = this.targets[name]!;
-      if (target.capacity <= target.maxParallel || this.adoptedOn.get(name)) continue;
-      while (queue.size > 0 && this.runningOn.get(name)! < target.maxParallel) {
-        const i = queue.pop()!;
-        this.queued[i] = 0;
-        this.submit(i, 'submit');
-        launches.push(i);
-      }
-    }
+    this.submitQueued(launches, true);
     for (const i of launches) for (const dependent of this.graph.dependents[i]!) this.chainLater.add(dependent);
     return launches.length > 0;
   }
 
   /** Submits queued tasks while their targets (and the global cap) have room. In a transaction. */
   private fillSlots(launches: number[]): void {
+    this.submitQueued(launches, false);
+    // Dependents of what was handed over may follow it, on targets that follow edges: first
+    // those that found no room before, then those of the attempts just handed over.
+    const later = [...this.chainLater];
+    this.chainLater.clear();
+    for (const i of later) this.chain(i, launches);
+    for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) this.chain(dependent, launches);
+  }
+
+  /**
+   * Submits queued tasks up to each target's room: its capacity where it queues beyond its
+   * slots, else its slots (`idleOnly`: only the idle slots of targets that queue). In a
+   * transaction.
+   */
+  private submitQueued(launches: number[], idleOnly: boolean): void {
     const cap = this.options.maxParallel ?? Infinity;
     for (const [name, queue] of this.queues) {
       const target = this.targets[name]!;
       // A global cap counts attempts handed out, so nothing may wait in a target's own queue;
       // nor while attempts adopted from an earlier process run there outside its launcher.
-      const limit = cap === Infinity && !this.adoptedOn.get(name) ? target.capacity : target.maxParallel;
+      const queuesAhead = cap === Infinity && !this.adoptedOn.get(name) && target.capacity > target.maxParallel;
+      if (idleOnly && !queuesAhead) continue;
+      const limit = queuesAhead && !idleOnly ? target.capacity : target.maxParallel;
       while (queue.size > 0 && this.runningOn.get(name)! < limit && this.active < cap) {
         const i = queue.pop()!;
         this.queued[i] = 0;
@@ -492,12 +506,6 @@ export class Runner {
         launches.push(i);
       }
     }
-    // Dependents of what was handed over may follow it, on targets that follow edges: first
-    // those that found no room before, then those of the attempts just handed over.
-    const later = [...this.chainLater];
-    this.chainLater.clear();
-    for (const i of later) this.chain(i, launches);
-    for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) this.chain(dependent, launches);
   }
 
   private chain(i: number, launches: number[]): void {

@@ -131,6 +131,8 @@ const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
 };
 const ATTEMPT_SELECT = Object.entries(ATTEMPT_COLUMNS).map(([key, column]) => `${column} AS ${key}`).join(', ');
 const ATTEMPT_KEYS = Object.keys(ATTEMPT_COLUMNS) as (keyof AttemptRecord)[];
+/** A task's columns but its spec. */
+const TASK_COLUMNS = 'idx, id, state, hash, attempts, failures, reason';
 const ATTEMPT_INSERT = `INSERT INTO attempts (${Object.values(ATTEMPT_COLUMNS).join(', ')}) VALUES (${ATTEMPT_KEYS.map(() => '?').join(', ')})`;
 
 /**
@@ -275,11 +277,11 @@ export class Store {
 
   /** The tasks without their specs (for a caller that holds them). */
   taskRecords(runId: string): Omit<TaskRecord, 'spec'>[] {
-    return this.statement('SELECT idx, id, state, hash, attempts, failures, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as Omit<TaskRecord, 'spec'>[];
+    return this.statement(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY idx`).all(runId) as Omit<TaskRecord, 'spec'>[];
   }
 
   loadTasks(runId: string): TaskRecord[] {
-    const rows = this.statement('SELECT idx, id, state, spec, hash, attempts, failures, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as (Omit<TaskRecord, 'spec'> & { spec: string })[];
+    const rows = this.statement(`SELECT ${TASK_COLUMNS}, spec FROM tasks WHERE run_id = ? ORDER BY idx`).all(runId) as (Omit<TaskRecord, 'spec'> & { spec: string })[];
     return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as TaskSpec }));
   }
 
@@ -301,7 +303,7 @@ export class Store {
   }
 
   findTask(runId: string, id: string): TaskRecord | undefined {
-    const row = this.statement('SELECT idx, id, state, spec, hash, attempts, failures, reason FROM tasks WHERE run_id = ? AND id = ?').get(runId, id) as
+    const row = this.statement(`SELECT ${TASK_COLUMNS}, spec FROM tasks WHERE run_id = ? AND id = ?`).get(runId, id) as
       | (Omit<TaskRecord, 'spec'> & { spec: string })
       | undefined;
     return row ? { ...row, spec: JSON.parse(row.spec) as TaskSpec } : undefined;

@@ -21,8 +21,8 @@ export class CachePolicy {
   private readonly run: RunRecord;
   private readonly explain: boolean;
   private readonly fingerprints: Fingerprinter;
-  /** Hash parts of released tasks, kept until they succeed for their cache entry. */
-  private readonly parts = new Map<string, HashParts>();
+  /** Hash parts (as JSON) of released tasks, kept until they succeed for their cache entry. */
+  private readonly parts = new Map<string, string>();
 
   constructor(store: Store, run: RunRecord, explain: boolean) {
     this.store = store;
@@ -33,8 +33,8 @@ export class CachePolicy {
 
   /** Hashes a task whose dependencies are done and decides whether it runs. */
   decide(spec: TaskSpec, upstream: Record<string, string>, force: boolean): CacheDecision {
-    const { hash, parts } = this.fingerprints.taskHash(spec, upstream);
-    this.parts.set(spec.id, parts);
+    const { hash, parts, text } = this.fingerprints.taskHash(spec, upstream);
+    this.parts.set(spec.id, text);
     let runs: string | undefined;
     let found;
     if (!spec.cache) runs = 'cache: false';
@@ -51,10 +51,10 @@ export class CachePolicy {
   /** Records a successful attempt as a cached result for later runs. */
   remember(spec: TaskSpec, hash: string | null, upstream: () => Record<string, string>, attempt: number, at: number): void {
     // Parts are missing when an earlier process released the task (this is a resume).
-    const parts = this.parts.get(spec.id) ?? this.fingerprints.taskHash(spec, upstream()).parts;
+    const parts = this.parts.get(spec.id) ?? this.fingerprints.taskHash(spec, upstream()).text;
     this.parts.delete(spec.id);
     if (!spec.cache || hash === null) return;
-    this.store.putCache({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts: JSON.stringify(parts), at });
+    this.store.putCache({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts, at });
   }
 
   private explainMiss(spec: TaskSpec, parts: HashParts): string {

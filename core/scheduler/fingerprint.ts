@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 import { globSync, readdirSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
@@ -18,10 +18,11 @@ export interface HashParts {
   upstream: Record<string, string>;
 }
 
-/** The content hash of a task instance and its parts. */
+/** The content hash of a task instance and its parts (also as the JSON text that was hashed). */
 export interface TaskHash {
   hash: string;
   parts: HashParts;
+  text: string;
 }
 
 const GLOB = /[*?[\]{}]/;
@@ -51,7 +52,8 @@ export class Fingerprinter {
     for (const pattern of task.inputs) {
       for (const file of this.expand(pattern)) parts.inputs[file] = this.fileOrFolderHash(path.resolve(this.root, file));
     }
-    return { hash: createHash('sha256').update(JSON.stringify(parts)).digest('hex'), parts };
+    const text = JSON.stringify(parts);
+    return { hash: digest('sha256', text, 'hex'), parts, text };
   }
 
   /** Outputs (relative to the task's cwd) that do not exist: a cached result needs none missing. */

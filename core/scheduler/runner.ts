@@ -50,11 +50,17 @@ const END_COMMIT_MS = 20;
  * them start without waiting for all to be hashed and recorded. Cached ones do not count.
  */
 const RELEASE_BATCH = 64;
+/**
+ * Most attempts one commit chains behind others. The rest follow in the commits after, so the
+ * first reach the target before the attempt they wait for ends (a short one ends within a
+ * millisecond, sooner than a commit of hundreds is recorded).
+ */
+const CHAIN_BATCH = 16;
 
 /** What targets report, queued until the next group commit. */
 type InboxMessage =
   | { kind: 'started'; task: number; n: number; started: StartedAttempt; at: number }
-  | { kind: 'exit'; task: number; n: number; exit: AttemptExit }
+  | { kind: 'exit'; task: number; n: number; exit: AttemptExit; at: number }
   | { kind: 'withdrawn'; task: number; n: number; reason: string }
   | { kind: 'submitted'; task: number; n: number; jobId: string };
 
@@ -97,8 +103,12 @@ export class Runner {
   private readonly queued: Uint8Array;
   /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn; `dep` is the task waited for. */
   private readonly chainedAfter = new Map<number, { taskId: string; n: number; dep: number }[]>();
-  /** Tasks that could have been chained but found their target full. */
+  /** Where the attempts submitted in this commit run and write, until they are handed to their targets. */
+  private readonly handing = new Map<number, { cwd: string; dir: string; stdout: string; stderr: string; marker: string }>();
+  /** Tasks that could have been chained but found their target full, or the commit's CHAIN_BATCH used up. */
   private readonly chainLater = new Set<number>();
+  /** Whether this commit left tasks to chain for want of CHAIN_BATCH (the next commit follows at once). */
+  private chainedFully = true;
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
@@ -334,8 +344,9 @@ export class Runner {
     try {
       this.store.transaction(fn);
     } catch (error) {
-      // Rolled back: what it would have reported never happened.
+      // Rolled back: what it would have reported (or handed over) never happened.
       this.pendingEvents.length = 0;
+      this.handing.clear();
       throw error;
     }
     const events = this.pendingEvents.splice(0);
@@ -423,6 +434,7 @@ export class Runner {
     const launches: number[] = [];
     let recorded = 0;
     let idleFilled = false;
+    this.chainedFully = true;
     this.write(() => {
       recorded = this.processInbox();
       idleFilled = this.fillIdleSlots(launches);
@@ -433,7 +445,7 @@ export class Runner {
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
-    if (idleFilled || this.unsettled.size > 0) this.kick();
+    if (idleFilled || this.unsettled.size > 0 || !this.chainedFully) this.kick();
     this.checkFinished();
   }
 
@@ -456,7 +468,7 @@ export class Runner {
         if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message);
         else this.recordStart(message.task, message.n, message.started, message.at);
       } else {
-        this.recordExit(message.task, message.n, message.exit, ended.get(message.task));
+        this.recordExit(message.task, message.n, message.exit, message.at, ended.get(message.task));
       }
     }
     return inbox.length;
@@ -481,8 +493,15 @@ export class Runner {
     // those that found no room before, then those of the attempts just handed over.
     const later = [...this.chainLater];
     this.chainLater.clear();
-    for (const i of later) this.chain(i, launches);
-    for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) this.chain(dependent, launches);
+    let budget = CHAIN_BATCH;
+    const chain = (i: number) => {
+      if (budget === 0) {
+        this.chainLater.add(i);
+        this.chainedFully = false;
+      } else if (this.chain(i, launches)) budget--;
+    };
+    for (const i of later) chain(i);
+    for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) chain(dependent);
   }
 
   /**
@@ -508,13 +527,15 @@ export class Runner {
     }
   }
 
-  private chain(i: number, launches: number[]): void {
+  /** Chains the task if it can be; whether it was. */
+  private chain(i: number, launches: number[]): boolean {
     const after = this.chainable(i);
     if (after === 'full') this.chainLater.add(i);
-    if (!Array.isArray(after)) return;
+    if (!Array.isArray(after)) return false;
     this.submit(i, 'chain');
     this.chainedAfter.set(i, after);
     launches.push(i);
+    return true;
   }
 
   /**
@@ -552,9 +573,11 @@ export class Runner {
     const spec = this.specs[i]!;
     const n = ++this.attempts[i]!;
     this.move(i, how, n, how === 'chain' ? `after ${this.graph.deps[i]!.filter((dep) => !DONE_STATES.has(this.state[dep]!)).map((dep) => this.ids[dep]).join(', ')}` : null);
+    const place = { cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n) };
+    this.handing.set(i, place);
     this.store.insertAttempt({
-      runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, cwd: path.resolve(this.run.root, spec.cwd),
-      ...this.attemptFiles(i, n), hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
+      runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, ...place,
+      hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
       schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null,
     });
     this.active++;
@@ -567,7 +590,8 @@ export class Runner {
    * creating folders costs more than running them.
    */
   private attemptFiles(i: number, n: number): { dir: string; stdout: string; stderr: string; marker: string } {
-    const base = path.join(this.runDir, `${this.ids[i]!.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`);
+    // The name holds no slash, so plain concatenation is the join.
+    const base = `${this.runDir}${path.sep}${this.ids[i]!.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`;
     return { dir: this.runDir, stdout: `${base}.out`, stderr: `${base}.err`, marker: `${base}.status` };
   }
 
@@ -576,17 +600,16 @@ export class Runner {
     const spec = this.specs[i]!;
     const n = this.attempts[i]!;
     const after = this.chainedAfter.get(i);
-    this.targets[spec.target]!.start(
-      { runId: this.runId, task: spec, n, cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n), ...(after ? { after } : {}) },
-      this.attemptEvents(i, n),
-    );
+    const place = this.handing.get(i)!;
+    this.handing.delete(i);
+    this.targets[spec.target]!.start({ runId: this.runId, task: spec, n, ...place, ...(after ? { after } : {}) }, this.attemptEvents(i, n));
   }
 
   private attemptEvents(i: number, n: number): AttemptEvents {
     return {
       onSubmitted: (jobId) => this.receive({ kind: 'submitted', task: i, n, jobId }),
       onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: Date.now() }),
-      onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit }),
+      onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit, at: Date.now() }),
       onWithdrawn: (reason) => this.receive({ kind: 'withdrawn', task: i, n, reason }),
     };
   }
@@ -654,7 +677,11 @@ export class Runner {
     this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
   }
 
-  private recordExit(i: number, n: number, exit: AttemptExit, start?: Extract<InboxMessage, { kind: 'started' }>): void {
+  /**
+   * `at` is when the end was reported, not when it is committed (a commit may wait for
+   * others). Where the target measured how long the attempt ran, its start follows from that.
+   */
+  private recordExit(i: number, n: number, exit: AttemptExit, at: number, start?: Extract<InboxMessage, { kind: 'started' }>): void {
     const spec = this.specs[i]!;
     this.chainedAfter.delete(i);
     this.active--;
@@ -664,9 +691,9 @@ export class Runner {
     // An attempt that ended well before a cancel reached it succeeded all the same.
     const succeeded = exit.exitCode === 0 && exit.signal === null && exit.reason === null;
     const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
-    const at = Date.now();
     this.store.updateAttempt(this.runId, i, n, {
       ...(start ? { pid: start.started.pid, pidStart: start.started.pidStart, host: start.started.host, startedAt: start.at } : {}),
+      ...(exit.ranMs === undefined ? {} : { startedAt: at - Math.round(exit.ranMs) }),
       state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
       endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
     });
@@ -723,7 +750,7 @@ export class Runner {
         this.adopting--;
         if (adoption.kind === 'queued') return;
         if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started, at: record.startedAt ?? Date.now() });
-        else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit });
+        else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit, at: Date.now() });
         else this.forgetAttempt(i, record);
       }),
     );

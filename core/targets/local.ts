@@ -19,15 +19,9 @@ import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } fro
  * attempt it did not see end.
  */
 export function attemptScript(request: AttemptRequest, launcherCaptures: boolean): string {
-  const env: Record<string, string> = {
-    ...request.task.env,
-    FLOTILLA_RUN_ID: request.runId,
-    FLOTILLA_TASK_ID: request.task.id,
-    FLOTILLA_ATTEMPT: String(request.n),
-    FLOTILLA_STATUS_FILE: request.marker,
-  };
-  const exports = Object.entries(env).map(([name, value]) => `${name}=${shellQuote(value)}`).join(' ');
-  const setup = `cd -- ${shellQuote(request.cwd)} || exit 127; export ${exports}; `;
+  // The task's own variables first: Flotilla's, assigned after them, win.
+  const identity = `FLOTILLA_RUN_ID=${shellQuote(request.runId)} FLOTILLA_TASK_ID=${shellQuote(request.task.id)} FLOTILLA_ATTEMPT=${request.n} FLOTILLA_STATUS_FILE=${shellQuote(request.marker)}`;
+  const setup = `cd -- ${shellQuote(request.cwd)} || exit 127; export ${taskExports(request.task)}${identity}; `;
   if (launcherCaptures) return setup + request.task.run;
   return (
     `exec </dev/null >${shellQuote(request.stdout)} 2>${shellQuote(request.stderr)}; ` +
@@ -35,6 +29,18 @@ export function attemptScript(request: AttemptRequest, launcherCaptures: boolean
     `trap 'echo "exit $?" >> "$FLOTILLA_STATUS_FILE"' EXIT; ` +
     request.task.run
   );
+}
+
+/** `NAME='value' ` for each variable of a task's env, made once per task. */
+const exportsOf = new WeakMap<TaskSpec, string>();
+function taskExports(task: TaskSpec): string {
+  let text = exportsOf.get(task);
+  if (text === undefined) {
+    text = '';
+    for (const [name, value] of Object.entries(task.env)) text += `${name}=${shellQuote(value)} `;
+    exportsOf.set(task, text);
+  }
+  return text;
 }
 
 /** Work kept queued in the launcher per slot, in time and in attempts (see `LocalTarget.capacity`). */
@@ -171,7 +177,7 @@ export class LocalTarget implements Target {
         onExit: (code, signal, ranMs) => {
           this.finish(key, entry);
           this.pace(ranMs);
-          events.onExit({ exitCode: code, signal, reason: entry.ending ?? null, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null });
+          events.onExit({ exitCode: code, signal, reason: entry.ending ?? null, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null, ...(ranMs === undefined ? {} : { ranMs }) });
         },
         onFailed: (message) => {
           this.finish(key, entry);

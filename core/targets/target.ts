@@ -30,6 +30,8 @@ export interface AttemptExit {
   reason: string | null;
   /** A scheduler's own state name, kept as data (SLURM's TIMEOUT, OUT_OF_MEMORY …). */
   schedulerState: string | null;
+  /** How long it ran, in ms, where the target measured it (it then knows better than the core when it started). */
+  ranMs?: number;
 }
 
 /** A started attempt's identity, recorded before anything else happens. */

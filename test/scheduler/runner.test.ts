@@ -10,6 +10,7 @@ import type { RunnerEvent, RunnerOptions } from '../../core/scheduler/runner.ts'
 import { createRun } from '../../core/scheduler/runs.ts';
 import { Store } from '../../core/store/store.ts';
 import { createLauncher } from '../../core/targets/launcher.ts';
+import type { Launcher } from '../../core/targets/launcher.ts';
 import type { RunOptions } from '../../core/store/store.ts';
 import { alive, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
@@ -177,6 +178,34 @@ tasks:
     // Its own attempts do not count; another file has no history.
     assert.deepEqual(h.store.recentRunTimes(file, first.runId), {});
     assert.deepEqual(h.store.recentRunTimes(path.join(h.dir, 'other.yaml'), 'another-run'), {});
+  });
+
+  it('an attempt’s times are when it ran, as the launcher measured it, not when the core committed its end', async (t) => {
+    const h = harness(t);
+    // A launcher that reports, 30 ms after each launch, a start and an end 5 s later.
+    const launcher: Launcher = {
+      queues: false,
+      capturesOutput: true,
+      followsEdges: false,
+      launch(_request, callbacks) {
+        setTimeout(() => {
+          callbacks.onStarted(process.pid);
+          callbacks.onExit(0, null, 5000);
+        }, 30);
+        return { id: 1, drop: () => {} };
+      },
+      committed() {},
+      dispose() {},
+    };
+    const before = Date.now();
+    const run = h.start('version: 1\ntasks:\n  a: { run: "true" }\n  b: { run: "true", after: a }\n', { runner: { localOptions: { launcher } } });
+    assert.equal(await run.done, 'succeeded');
+    const after = Date.now();
+    for (const attempt of h.store.attempts(run.runId)) {
+      assert.equal(attempt.endedAt! - attempt.startedAt!, 5000);
+      assert.ok(attempt.endedAt! >= before && attempt.endedAt! <= after, `ended ${attempt.endedAt} within the run`);
+    }
+    assert.deepEqual(h.store.recentRunTimes(path.join(h.dir, 'workflow.yaml'), 'another-run'), { local: 5000 });
   });
 
   it('retries a failed attempt, then succeeds', async (t) => {
@@ -456,6 +485,43 @@ tasks:
     assert.ok(!order.includes('b:waiting>ready'));
     const chained = run.events.find((event) => event.type === 'task' && event.taskId === 'b' && event.to === 'submitted');
     assert.equal(chained?.type === 'task' && chained.detail, 'after a');
+  });
+
+  it('chains a wide fan-out in small commits, so the first of it is handed over at once', async (t) => {
+    const h = harness(t);
+    // A launcher that queues and follows edges, and records what each turn of the event loop handed it.
+    const turns: string[][] = [];
+    let current: string[] | undefined;
+    const ends: (() => void)[] = [];
+    const launcher: Launcher = {
+      queues: true,
+      capturesOutput: true,
+      followsEdges: true,
+      launch(request, callbacks) {
+        if (!current) {
+          turns.push((current = []));
+          setImmediate(() => (current = undefined));
+        }
+        current.push(request.after?.length ? 'chained' : 'plain');
+        ends.push(() => {
+          callbacks.onStarted(process.pid);
+          callbacks.onExit(0, null, 1);
+        });
+        return { id: ends.length, drop: () => {} };
+      },
+      committed() {},
+      dispose() {},
+    };
+    const run = h.start('version: 1\ntargets: { local: { type: local, max_parallel: 2 } }\ntasks:\n  a: { run: "true" }\n  fan: { foreach: { i: { range: [0, 100] } }, run: "true", after: a }\n', {
+      runner: { localOptions: { launcher, expectedRunMs: 1 } },
+    });
+    // `a` runs on; its dependents are handed over, chained behind it, a few per commit.
+    await waitFor(() => turns.flat().length >= 101, 'the fan-out handed over');
+    for (const end of ends) end();
+    assert.equal(await run.done, 'succeeded');
+    assert.deepEqual(turns[0], ['plain']);
+    assert.ok(turns.length >= 1 + Math.ceil(100 / 16), `handed over in ${turns.length} turns`);
+    for (const turn of turns.slice(1)) assert.ok(turn.length <= 16 && turn.every((kind) => kind === 'chained'), `a turn handed over ${turn.length}: ${turn.join(' ')}`);
   });
 
   it('a failed upstream withdraws what was chained behind it; after its retry succeeds they run', async (t) => {

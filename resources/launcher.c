@@ -95,6 +95,7 @@ static struct queued *queue_head, *queue_tail;
 static long slots = -1;
 static int running;
 static int wake[2];
+static int dev_null = -1; /* every attempt's input, opened once */
 static int reporting = 1;
 static int core_gone;
 
@@ -315,6 +316,18 @@ static void close_pair(int fds[2]) {
   if (fds[1] >= 0) close(fds[1]);
 }
 
+/* A pipe whose ends both close on exec. */
+static int cloexec_pipe(int fds[2]) {
+#ifdef __linux__
+  return pipe2(fds, O_CLOEXEC);
+#else
+  if (pipe(fds) != 0) return -1;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  return 0;
+#endif
+}
+
 /* Starts a queued request: `fields` are SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]..., base64. */
 static void launch(long id, char *line) {
   char *fields[MAX_FIELDS];
@@ -331,25 +344,23 @@ static void launch(long id, char *line) {
       return;
     }
   }
+  /* Both ends close on exec (the child gets its copies by dup2); only ours does not block. */
   int out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (pipe(out) != 0 || pipe(err) != 0) {
+  if (cloexec_pipe(out) != 0 || cloexec_pipe(err) != 0) {
     report_now("failed %ld cannot make a pipe: %s", id, strerror(errno));
     close_pair(out);
     close_pair(err);
     return;
   }
-  fcntl(out[0], F_SETFD, FD_CLOEXEC);
-  fcntl(err[0], F_SETFD, FD_CLOEXEC);
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   fcntl(err[0], F_SETFL, O_NONBLOCK);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (dev_null >= 0) posix_spawn_file_actions_adddup2(&actions, dev_null, STDIN_FILENO);
+  else posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[1]);
-  posix_spawn_file_actions_addclose(&actions, err[1]);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setpgroup(&attributes, 0);
@@ -596,6 +607,7 @@ int main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   if (pipe(wake) != 0) return 1;
+  dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (int i = 0; i < 2; i++) {
     fcntl(wake[i], F_SETFL, O_NONBLOCK);
     fcntl(wake[i], F_SETFD, FD_CLOEXEC);
@@ -669,9 +681,11 @@ int main(int argc, char **argv) {
       used -= (size_t)(start - buffer);
       memmove(buffer, start, used);
     }
+    /* Ends before output: a slot freed starts its next attempt before the ended one's
+       pipes are read to their end. */
+    reap();
     for (size_t i = first_stream; i < count; i++)
       if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) pump(streams[i]);
-    reap();
     forget_finished();
   }
   return 0;

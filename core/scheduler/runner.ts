@@ -56,6 +56,13 @@ const RELEASE_BATCH = 64;
  * millisecond, sooner than a commit of hundreds is recorded).
  */
 const CHAIN_BATCH = 16;
+/**
+ * Commits after which the store's log is copied into the database (see `Store.checkpoint`),
+ * in a turn of the event loop of its own, after what the commit handed over has gone out: the
+ * close at the run's end then copies little (SQLite would do it in a commit of its own only
+ * every thousand pages, and in the close for all the rest).
+ */
+const CHECKPOINT_COMMITS = 8;
 
 /** What targets report, queued until the next group commit. */
 type InboxMessage =
@@ -135,6 +142,9 @@ export class Runner {
   private cancelledRun = false;
   private finished: ((state: RunState) => void) | undefined;
   private poller: NodeJS.Timeout | undefined;
+  /** Commits so far, and the checkpoint due after the last CHECKPOINT_COMMITS of them. */
+  private commits = 0;
+  private checkpointer: NodeJS.Immediate | undefined;
 
   constructor(store: Store, runId: string, options: RunnerOptions = {}) {
     const run = store.getRun(runId);
@@ -215,6 +225,7 @@ export class Runner {
       return await done;
     } finally {
       clearInterval(this.poller);
+      clearImmediate(this.checkpointer);
       clearTimeout(this.startTimer);
       for (const target of Object.values(this.targets)) target.dispose();
       if (!this.released) this.store.releaseRun(this.runId, this.owner);
@@ -351,6 +362,10 @@ export class Runner {
     }
     const events = this.pendingEvents.splice(0);
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
+    if (++this.commits % CHECKPOINT_COMMITS === 0) this.checkpointer ??= setImmediate(() => {
+      this.checkpointer = undefined;
+      this.store.checkpoint();
+    });
   }
 
   private move(i: number, name: TransitionName, attempt: number | null, detail: string | null, failedAttempt = false): void {

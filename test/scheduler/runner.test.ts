@@ -379,6 +379,35 @@ tasks:
   });
 });
 
+describe('the store during a run', () => {
+  it('copies its log into the database every few commits, between them, so the close at the end has little left to copy', async (t) => {
+    const h = harness(t);
+    let commits = 0;
+    let inside = false;
+    const checkpoints: number[] = [];
+    const transaction = h.store.transaction.bind(h.store);
+    const checkpoint = h.store.checkpoint.bind(h.store);
+    h.store.transaction = <T>(fn: () => T): T => {
+      commits++;
+      inside = true;
+      try {
+        return transaction(fn);
+      } finally {
+        inside = false;
+      }
+    };
+    h.store.checkpoint = () => {
+      assert.ok(!inside, 'a checkpoint inside a commit');
+      checkpoints.push(commits);
+      checkpoint();
+    };
+    const run = h.start('version: 1\ntargets: { local: { type: local, max_parallel: 2 } }\ntasks:\n  t: { foreach: { i: { range: [0, 60] } }, run: "sleep 0.02" }\n');
+    assert.equal(await run.done, 'succeeded');
+    assert.ok(commits >= 16, `${commits} commits`);
+    assert.ok(checkpoints.length >= Math.floor(commits / 8) - 1, `checkpoints after commits ${checkpoints.join(' ')} of ${commits}`);
+  });
+});
+
 describe('caching', () => {
   const flow = `version: 1
 tasks:

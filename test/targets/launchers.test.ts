@@ -16,7 +16,8 @@ const FLOW = `version: 1
 targets: { local: { type: local, max_parallel: 1 } }
 defaults: { retries: 0 }
 tasks:
-  ok: { run: 'echo "out $FLOTILLA_TASK_ID"; echo err >&2; echo ok >> ledger' }
+  # Input is /dev/null: cat adds nothing (and does not wait).
+  ok: { run: 'echo "out $FLOTILLA_TASK_ID"; echo err >&2; cat >> ledger; echo ok >> ledger' }
   bad: { run: 'echo bad >> ledger; exit 3', after: ok }
   "odd name's $(x)": { run: 'printf "%s" "$FLOTILLA_TASK_ID" > odd.txt', after: bad }
 `;

@@ -17,18 +17,15 @@ import { dryRun } from './dry-run.ts';
 import { cliClusters } from './remote.ts';
 
 /** Opens the store for one command and closes it when the command (or its promise) ends. */
+/**
+ * Runs a command with the store open. The store is left open when the command ends: the
+ * process ends right after it (see flotilla.js), and a close would first copy the store's
+ * write-ahead log into the database file and sync both to disk, a wait at the end of every
+ * command. What is committed is in the log; the next process to open the store reads it back
+ * (as after a kill), and a run copies it into the database as it goes (`Store.checkpoint`).
+ */
 function withStore<T>(fn: (store: Store) => T): T {
-  const store = Store.open();
-  let result: T;
-  try {
-    result = fn(store);
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-  if (result instanceof Promise) return result.finally(() => store.close()) as T;
-  store.close();
-  return result;
+  return fn(Store.open());
 }
 
 function needs(positionals: string[], count: number, what: string): void {

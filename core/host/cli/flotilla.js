@@ -35,12 +35,14 @@ function bundleIsFresh() {
 }
 
 const { main } = bundleIsFresh() ? module.createRequire(import.meta.url)(bundle) : await import('./main.ts');
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`flotilla: internal error: ${error?.stack ?? error}\n`);
-    process.exitCode = 70;
-  },
-);
+main(process.argv.slice(2)).then(exit, (error) => {
+  process.stderr.write(`flotilla: internal error: ${error?.stack ?? error}\n`);
+  exit(70);
+});
+
+// Ends the process once its output is written, without the teardown that would close the
+// store the command left open (see withStore in commands.ts) and wait for it.
+function exit(code) {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}

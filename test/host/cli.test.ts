@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { cli, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
@@ -83,6 +83,8 @@ tasks:
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /failed compute: exit 3/);
     assert.match(run.stdout, /flotilla resubmit .* --failed/);
+    // The run ended without copying the store's log into the database; the next command reads it back.
+    assert.ok(statSync(path.join(home, 'store.db-wal')).size > 0);
     const status = JSON.parse(cli(['status', '--json'], { home }).stdout) as Status;
     assert.deepEqual(Object.fromEntries(status.tasks.map((task) => [task.id, task.state])), { prepare: 'succeeded', compute: 'failed', report: 'blocked' });
     assert.equal(status.tasks[1]!.last?.exitCode, 3);

@@ -19,8 +19,14 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS entry points (the `flotilla` command) take modules with require.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // core/ runs in plain Node: no Electron, React, xyflow, xterm, or DOM.
-    files: ['core/**/*.ts', 'core/**/*.js'],
+    files: ['core/**/*.ts', 'core/**/*.js', 'core/**/*.cjs'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -20,7 +20,7 @@ interface Workload {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'core', 'host', 'cli', 'flotilla.js');
+const cli = path.join(here, '..', 'core', 'host', 'cli', 'flotilla.cjs');
 const CONCURRENCY = 2;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const work = mkdtempSync(path.join(tmpdir(), 'flotilla-bench-'));

@@ -35,7 +35,7 @@ try {
         `  summary: { after: windows, run: "true" }\n`,
     );
     const started = Date.now();
-    const ran = spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.js'), 'run', '--quiet', '--fresh', file], { env: { ...process.env, FLOTILLA_HOME: core.home }, encoding: 'utf8' });
+    const ran = spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.cjs'), 'run', '--quiet', '--fresh', file], { env: { ...process.env, FLOTILLA_HOME: core.home }, encoding: 'utf8' });
     if (ran.status !== 0) throw new Error(`flotilla run failed: ${ran.stderr}`);
     const runTime = Date.now() - started;
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
@@ -55,7 +55,7 @@ try {
     await page.locator('.table-row').first().waitFor();
     const table = Date.now() - t;
     t = Date.now();
-    spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.js'), 'resubmit', 'last', 'summary'], { env: { ...process.env, FLOTILLA_HOME: core.home } });
+    spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.cjs'), 'resubmit', 'last', 'summary'], { env: { ...process.env, FLOTILLA_HOME: core.home } });
     await page.getByRole('tab', { name: 'Graph' }).click();
     await page.locator('.run-node[data-task="summary"][data-state="succeeded"]').waitFor();
     const live = Date.now() - t;

@@ -24,7 +24,7 @@ if (binary) {
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
 } else {
   process.stderr.write(`flotilla: the desktop app cannot start here: ${reason}\nflotilla: opening web mode instead (the same app in your browser, this machine only)\n`);
-  const child = spawn(process.execPath, [`${repo}core/host/cli/flotilla.js`, 'serve', ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [`${repo}core/host/cli/flotilla.cjs`, 'serve', ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

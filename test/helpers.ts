@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = path.join(REPO, 'core/host/cli/flotilla.js');
+export const CLI = path.join(REPO, 'core/host/cli/flotilla.cjs');
 
 /** A fresh folder, removed when the test ends. */
 export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'flotilla-test-'): string {

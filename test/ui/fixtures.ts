@@ -31,7 +31,7 @@ export async function startCore(env: NodeJS.ProcessEnv = {}): Promise<Core> {
   mkdirSync(user);
   const inherited = { ...process.env };
   delete inherited.SSH_AUTH_SOCK;
-  const child = spawn(process.execPath, [path.join(repo, 'core/host/cli/flotilla.js'), 'serve'], {
+  const child = spawn(process.execPath, [path.join(repo, 'core/host/cli/flotilla.cjs'), 'serve'], {
     cwd: dir,
     env: { ...inherited, HOME: user, SHELL: '/bin/bash', FLOTILLA_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

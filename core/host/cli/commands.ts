@@ -19,7 +19,7 @@ import { cliClusters } from './remote.ts';
 /** Opens the store for one command and closes it when the command (or its promise) ends. */
 /**
  * Runs a command with the store open. The store is left open when the command ends: the
- * process ends right after it (see flotilla.js), and a close would first copy the store's
+ * process ends right after it (see flotilla.cjs), and a close would first copy the store's
  * write-ahead log into the database file and sync both to disk, a wait at the end of every
  * command. What is committed is in the log; the next process to open the store reads it back
  * (as after a kill), and a run copies it into the database as it goes (`Store.checkpoint`).

@@ -153,15 +153,15 @@ export class Store {
   static open(home: string = flotillaHome()): Store {
     mkdirSync(home, { recursive: true });
     const db = new SQLite(path.join(home, 'store.db'), { timeout: 10_000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = OFF');
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF');
     const store = new Store(home, db);
     store.migrate();
     return store;
   }
 
   private migrate(): void {
+    // A store made or checked from this very schema says so: one read, not a check per table.
+    if (this.checkedSchema() === SCHEMA) return;
     // A store that already has every table and index of this version is only read here, so
     // opening it (for `status`, the app, a second run) takes no write lock.
     const present = new Set((this.db.prepare('SELECT name FROM sqlite_master').all() as { name: string }[]).map((row) => row.name));
@@ -175,6 +175,24 @@ export class Store {
       this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     }
     this.checkColumns();
+    try {
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
+    } catch (error) {
+      // A store this process may only read, or one another holds the write lock of: it is
+      // checked again at the next open.
+      if (!['SQLITE_READONLY', 'SQLITE_BUSY'].includes((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+
+  /** The schema text the store was last made or checked from, if any. */
+  private checkedSchema(): string | undefined {
+    try {
+      return (this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
+    } catch (error) {
+      // A new store: no tables yet.
+      if (/no such table/.test((error as Error).message)) return undefined;
+      throw error;
+    }
   }
 
   /** Refuses a store whose tables lack columns this version writes (one made by a development build). */

@@ -7,6 +7,24 @@ import { Store, StoreError } from '../../core/store/store.ts';
 import { tempDir } from '../helpers.ts';
 
 describe('opening the store', () => {
+  it('a store made before the schema was recorded in it is checked once, then opened with one read', (t) => {
+    const home = tempDir(t);
+    Store.open(home).close();
+    const db = new Database(path.join(home, 'store.db'));
+    db.exec("DELETE FROM meta WHERE key = 'schema'");
+    // A development build's store: a column this version writes is missing.
+    db.exec('ALTER TABLE attempts DROP COLUMN signal');
+    db.close();
+    assert.throws(() => Store.open(home), /has no column signal in table attempts/);
+    const fixed = new Database(path.join(home, 'store.db'));
+    fixed.exec('ALTER TABLE attempts ADD COLUMN signal TEXT');
+    fixed.close();
+    Store.open(home).close();
+    const check = new Database(path.join(home, 'store.db'), { readonly: true });
+    t.after(() => check.close());
+    assert.ok((check.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value.includes('CREATE TABLE IF NOT EXISTS attempts'));
+  });
+
   it('opens a current store while another process holds the write lock (it only reads)', (t) => {
     const home = tempDir(t);
     Store.open(home).close();
@@ -25,13 +43,14 @@ describe('opening the store', () => {
   it('completes a store that misses an index, and refuses one written by a newer version', (t) => {
     const home = tempDir(t);
     Store.open(home).close();
+    // As a build whose schema had no such index left it.
     const db = new Database(path.join(home, 'store.db'));
-    db.exec('DROP INDEX cache_by_task');
+    db.exec("DROP INDEX cache_by_task; UPDATE meta SET value = 'another schema' WHERE key = 'schema'");
     db.close();
     Store.open(home).close();
     const check = new Database(path.join(home, 'store.db'));
     assert.ok(check.prepare("SELECT 1 FROM sqlite_master WHERE name = 'cache_by_task'").get(), 'the index is back');
-    check.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    check.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'; UPDATE meta SET value = 'a newer schema' WHERE key = 'schema'");
     check.close();
     assert.throws(() => Store.open(home), (error: Error) => error instanceof StoreError && /written by a newer Flotilla \(schema 99\)/.test(error.message));
   });

@@ -16,7 +16,6 @@ import { formatDuration, Progress } from './progress.ts';
 import { dryRun } from './dry-run.ts';
 import { cliClusters } from './remote.ts';
 
-/** Opens the store for one command and closes it when the command (or its promise) ends. */
 /**
  * Runs a command with the store open. The store is left open when the command ends: the
  * process ends right after it (see flotilla.cjs), and a close would first copy the store's

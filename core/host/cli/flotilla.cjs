@@ -103,7 +103,7 @@ function exit(code, save) {
 }
 
 const stats = freshBundle();
-const loaded = stats ? Promise.resolve(loadBundle(stats)) : import('./main.ts').then(({ main }) => ({ main, save: () => {} }));
+const loaded = stats ? new Promise((resolve) => resolve(loadBundle(stats))) : import('./main.ts').then(({ main }) => ({ main, save: () => {} }));
 loaded
   .then(({ main, save }) =>
     main(process.argv.slice(2)).then(

@@ -41,13 +41,17 @@ function freshBundle() {
 }
 
 /**
- * Where the code cache is kept (the user's cache folder), and what it must match: the bundle
- * as built, and the Node that compiled it (V8 refuses a cache of another version anyway).
+ * Where the code cache is kept (the user's cache folder, one file per installed bundle, so two
+ * checkouts do not replace each other's), and what it must match: the bundle as built, and the
+ * Node that compiled it (V8 refuses a cache of another version anyway).
  */
 function codeCache(stats) {
   const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+  // FNV-1a of the bundle's path: a name, not a check (the key inside is the check).
+  let name = 0x811c9dc5;
+  for (let i = 0; i < bundle.length; i++) name = Math.imul(name ^ bundle.charCodeAt(i), 0x01000193) >>> 0;
   return {
-    file: path.join(home, 'flotilla', 'cli-code-cache.bin'),
+    file: path.join(home, 'flotilla', `cli-code-cache-${name.toString(16)}.bin`),
     key: JSON.stringify({ bundle, size: stats.size, mtimeMs: stats.mtimeMs, node: process.version, arch: process.arch }),
   };
 }

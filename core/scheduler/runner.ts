@@ -706,9 +706,10 @@ export class Runner {
     // An attempt that ended well before a cancel reached it succeeded all the same.
     const succeeded = exit.exitCode === 0 && exit.signal === null && exit.reason === null;
     const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
+    const startedAt = exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs);
     this.store.updateAttempt(this.runId, i, n, {
-      ...(start ? { pid: start.started.pid, pidStart: start.started.pidStart, host: start.started.host, startedAt: start.at } : {}),
-      ...(exit.ranMs === undefined ? {} : { startedAt: at - Math.round(exit.ranMs) }),
+      ...(start ? { pid: start.started.pid, pidStart: start.started.pidStart, host: start.started.host } : {}),
+      ...(startedAt === undefined ? {} : { startedAt }),
       state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
       endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
     });

@@ -102,7 +102,6 @@ function saveCache(cache, script) {
 // store the command left open (see withStore in commands.ts) and wait for it.
 function exit(code, save) {
   save();
-  process.exitCode = code;
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 

@@ -59,6 +59,27 @@ describe('launchers', () => {
       assert.equal(store.findTask(runId, "odd name's $(x)")!.state, 'blocked');
     });
 
+    it(`the ${kind} launcher starts an attempt in a process group of its own, with no signal blocked or ignored`, async (t) => {
+      // The launcher itself ignores SIGINT, SIGHUP, SIGTERM and SIGPIPE and catches SIGCHLD;
+      // none of that may reach the task (a task ignoring SIGTERM outlives its cancel's grace).
+      const dir = tempDir(t);
+      const store = Store.open(path.join(dir, 'home'));
+      t.after(() => store.close());
+      const plan = loadWorkflow(
+        writeWorkflow(dir, `version: 1
+tasks:
+  look: { run: 'grep -E "^Sig(Blk|Ign)" /proc/self/status > signals.txt; set -- $(cat /proc/$$/stat); echo "$1 $5" > group.txt' }
+`),
+      );
+      const runId = createRun(store, plan, {});
+      const target = new LocalTarget(plan.targets.local!, { launcher: createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: kind }) });
+      assert.equal(await new Runner(store, runId, { targets: { local: target } }).drive(), 'succeeded');
+      assert.equal(readFileSync(path.join(dir, 'signals.txt'), 'utf8'), 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+      const [pid, group] = readFileSync(path.join(dir, 'group.txt'), 'utf8').trim().split(' ');
+      assert.equal(group, pid, 'the shell leads its own process group');
+      assert.equal(Number(pid), store.attempts(runId)[0]!.pid);
+    });
+
     it(`the ${kind} launcher: cancelling drops attempts that wait for a slot and kills the running one`, async (t) => {
       const dir = tempDir(t);
       const store = Store.open(path.join(dir, 'home'));

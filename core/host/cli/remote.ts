@@ -5,7 +5,6 @@
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { SshConfig } from '../../ssh/config.ts';
 import { KnownHosts } from '../../ssh/known-hosts.ts';
@@ -14,8 +13,12 @@ import type { HostKeyPolicy, Prompter } from '../../ssh/ports.ts';
 import { flotillaHome } from '../../store/store.ts';
 import { Clusters } from '../../targets/remote/clusters.ts';
 
-/** Asks one question on the terminal; `hidden` keeps the answer off the screen. */
+/**
+ * Asks one question on the terminal; `hidden` keeps the answer off the screen. (readline is
+ * loaded when a question comes: every command would pay for loading it otherwise.)
+ */
 function ask(question: string, hidden: boolean): Promise<string | undefined> {
+  const { createInterface } = process.getBuiltinModule('node:readline');
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -40,7 +43,7 @@ function ask(question: string, hidden: boolean): Promise<string | undefined> {
 
 const terminalPolicy: HostKeyPolicy = {
   async unknownHost(key) {
-    process.stderr.write(`The host ${key.host} (port ${key.port}) is not known.\n${key.type} key fingerprint is ${key.fingerprint}.\n`);
+    process.stderr.write(`The host ${key.host} is not known.\n${key.type} key fingerprint is ${key.fingerprint}.\n`);
     const answer = (await ask('Trust it? [y]es and remember / [o]nce / [N]o: ', false))?.trim().toLowerCase();
     return answer === 'y' || answer === 'yes' ? 'accept-and-save' : answer === 'o' || answer === 'once' ? 'accept-once' : 'reject';
   },

@@ -1,0 +1,62 @@
+/**
+ * The `flotilla` command on a terminal meets a cluster whose host key it does not know: it
+ * shows the key and asks (core/host/cli/remote.ts), and the answer decides.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import pty from 'node-pty';
+import { clusterFacts } from '../cluster.ts';
+import { CLI, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+
+const facts = clusterFacts();
+
+/** Runs a one-task workflow on the cluster through the CLI on a terminal, answering the host-key question. */
+async function runAnswering(t: Parameters<typeof tempDir>[0], answer: string) {
+  const dir = tempDir(t);
+  const home = path.join(dir, 'home');
+  // A user with no ~/.ssh: the cluster's key is known nowhere.
+  const user = path.join(dir, 'user');
+  mkdirSync(user);
+  const config = path.join(dir, 'ssh_config');
+  writeFileSync(config, `Host cluster\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n`);
+  const root = `${facts.keyUser.home}/prompt-${path.basename(dir)}`;
+  const file = writeWorkflow(dir, `version: 1
+targets:
+  box: { type: ssh, host: cluster, root: ${root}, poll: 1 }
+defaults: { target: box, retries: 0 }
+tasks:
+  hello: { run: echo hello > hello.txt, outputs: [hello.txt] }
+`);
+  const env = { ...process.env, HOME: user, FLOTILLA_HOME: home, FLOTILLA_SSH_CONFIG: config, SSH_AUTH_SOCK: '' };
+  const terminal = pty.spawn(process.execPath, [CLI, 'run', file], { cwd: dir, env, cols: 150, rows: 40 });
+  let screen = '';
+  terminal.onData((data) => (screen += data));
+  const exited = new Promise<number>((resolve) => terminal.onExit(({ exitCode }) => resolve(exitCode)));
+  t.after(() => terminal.kill());
+  await waitFor(() => screen.includes('Trust it?'), 'the host-key question', 30_000);
+  terminal.write(`${answer}\r`);
+  const code = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit; the screen:\n${screen}`)), 60_000))]);
+  return { dir, home, screen, code };
+}
+
+describe('the CLI on a terminal (test cluster)', () => {
+  it('shows an unknown host key and, answered no, connects to nothing and records no key', async (t) => {
+    const { home, screen, code } = await runAnswering(t, 'n');
+    // Named as in known_hosts: [host]:port unless the port is 22.
+    assert.ok(screen.includes(`The host [${facts.host}]:${facts.port} is not known.`), screen);
+    assert.ok(screen.includes(facts.hostKeyFingerprint), screen);
+    assert.equal(code, 1, screen);
+    assert.match(screen, /was not accepted/);
+    assert.ok(!existsSync(path.join(home, 'known_hosts')) || !readFileSync(path.join(home, 'known_hosts'), 'utf8').includes(facts.hostKey.split(' ')[1]!), 'no key saved');
+  });
+
+  it('answered yes, runs the workflow and remembers the key in $FLOTILLA_HOME/known_hosts', async (t) => {
+    const { dir, home, screen, code } = await runAnswering(t, 'y');
+    assert.equal(code, 0, screen);
+    assert.equal(readFileSync(path.join(dir, 'hello.txt'), 'utf8'), 'hello\n');
+    const saved = readFileSync(path.join(home, 'known_hosts'), 'utf8');
+    assert.ok(saved.includes(facts.hostKey.split(' ')[1]!), saved);
+  });
+});

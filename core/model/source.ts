@@ -81,8 +81,10 @@ export function hasDuplicateKey(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let j = i + 1;
-      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      // The closing quote: the next one not escaped (found by indexOf, not char by char: most
+      // of a workflow's text is inside strings, and this runs before any of it is optimized).
+      let j = text.indexOf('"', i + 1);
+      while (escaped(text, j)) j = text.indexOf('"', j + 1);
       const top = stack[stack.length - 1];
       if (expectKey && top) {
         const key = text.slice(i + 1, j);
@@ -105,6 +107,13 @@ export function hasDuplicateKey(text: string): boolean {
     }
   }
   return false;
+}
+
+/** Whether the character at `at` follows an odd number of backslashes. */
+function escaped(text: string, at: number): boolean {
+  let before = at - 1;
+  while (text.charCodeAt(before) === 0x5c /* \ */) before--;
+  return (at - 1 - before) % 2 === 1;
 }
 
 /** Fills in `line`/`col` of each issue from its path, parsing each file's text once. */

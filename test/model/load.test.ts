@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { WorkflowError } from '../../core/model/errors.ts';
 import { loadWorkflow } from '../../core/model/load.ts';
+import { hasDuplicateKey } from '../../core/model/source.ts';
 import { tempDir, writeWorkflow } from '../helpers.ts';
 
 function errorsOf(file: string): string[] {
@@ -326,6 +327,24 @@ describe('JSON workflow files', () => {
     const errors = errorsOf(file);
     assert.equal(errors.length, 1);
     assert.ok(errors[0]!.startsWith(`${file}:5:5: syntax error: duplicate key`), errors[0]);
+  });
+
+  it('finds a repeated key in any object, with strings (and their escapes) skipped whole', () => {
+    const cases: [string, boolean][] = [
+      ['{"a": 1, "a": 2}', true],
+      ['{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}', false],
+      ['{"a": [1, {"k": 1, "k": 2}]}', true],
+      // Escaped quotes inside keys and values: a\"b and a\"c differ.
+      [String.raw`{"a\"b": 1, "a\"c": "x\"y, \"a\"b\": 2"}`, false],
+      // A value ending in an escaped backslash ends at the quote after it.
+      [String.raw`{"x": "ends with \\", "a\\": 1, "a\\": 2}`, true],
+      [String.raw`{"x": "\\\"", "y": 1}`, false],
+      ['{"a": "{\\"a\\": 1, ", "b": {"a": "}"}, "c": "]"}', false],
+    ];
+    for (const [text, expected] of cases) {
+      JSON.parse(text);
+      assert.equal(hasDuplicateKey(text), expected, text);
+    }
   });
 
   it('a JSON syntax error is reported with its position', (t) => {

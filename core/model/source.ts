@@ -39,7 +39,7 @@ export function parseText(file: string, text: string): unknown {
     // which reports them with a position.
     try {
       const data: unknown = JSON.parse(text);
-      if (!hasDuplicateKey(text)) return data;
+      if (!repeatsKey(text, data)) return data;
     } catch {
       // Fall through: the YAML parser positions the error.
     }
@@ -67,6 +67,31 @@ export function parseText(file: string, text: string): unknown {
     }
     throw error;
   }
+}
+
+/**
+ * Whether a valid JSON text repeats a key in some object, given what it parsed to. Each key
+ * in the text is followed by a colon, and parsing keeps one key per name: a text with no more
+ * colons than the parsed data has keys repeats none. Counting both is a few times quicker
+ * than the full scan, which decides only when there are more (colons inside strings, or a
+ * repeated key).
+ */
+function repeatsKey(text: string, data: unknown): boolean {
+  let colons = 0;
+  for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) colons++;
+  return colons > countKeys(data) && hasDuplicateKey(text);
+}
+
+/** How many keys the objects in parsed JSON have, all levels together. */
+function countKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let keys = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) keys += countKeys(item);
+  } else {
+    for (const key in value) keys += 1 + countKeys((value as Record<string, unknown>)[key]);
+  }
+  return keys;
 }
 
 /**

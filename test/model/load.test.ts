@@ -329,6 +329,19 @@ describe('JSON workflow files', () => {
     assert.ok(errors[0]!.startsWith(`${file}:5:5: syntax error: duplicate key`), errors[0]);
   });
 
+  it('colons inside strings neither hide a repeated key nor make one up', (t) => {
+    const dir = tempDir(t);
+    const file = path.join(dir, 'flow.json');
+    const tasks = '"a": { "run": "echo a:b http://x:80" }, "b": { "run": "echo :::", "after": ["a"] }';
+    writeFileSync(file, `{ "version": 1, "tasks": { ${tasks} } }`);
+    assert.deepEqual(loadWorkflow(file).tasks.map((task) => task.run), ['echo a:b http://x:80', 'echo :::']);
+    writeFileSync(file, `{ "version": 1, "tasks": { ${tasks}, "a": { "run": "echo again" } } }`);
+    assert.match(errorsOf(file)[0]!, /flow\.json:1:\d+: syntax error: duplicate key/);
+    // Without colons in strings the counts alone decide.
+    writeFileSync(file, '{ "version": 1, "tasks": { "a": { "run": "true" }, "b": { "run": "true" }, "b": { "run": "false" } } }');
+    assert.match(errorsOf(file)[0]!, /flow\.json:1:\d+: syntax error: duplicate key/);
+  });
+
   it('finds a repeated key in any object, with strings (and their escapes) skipped whole', () => {
     const cases: [string, boolean][] = [
       ['{"a": 1, "a": 2}', true],

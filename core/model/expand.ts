@@ -391,33 +391,47 @@ export class Expander {
   private resolveReferences(): Reference[] {
     const references: Reference[] = [];
     for (const pending of this.pending) {
-      pending.names.forEach((name, index) => {
+      for (let index = 0; index < pending.names.length; index++) {
+        const name = pending.names[index]!;
         const entry = pending.scalar ? undefined : index;
         const at = () => (entry === undefined ? pending.path : [...pending.path, entry]);
-        const segments = name.includes('/') ? name.split('/') : [name];
+        // Most names have no '/': no array for them (a big sweep has hundreds of thousands).
+        const slash = name.indexOf('/');
+        const first = slash === -1 ? name : name.slice(0, slash);
         let scope = pending.from.parent;
-        while (scope && !scope.children!.has(segments[0]!)) scope = scope.parent;
+        while (scope && !scope.children!.has(first)) scope = scope.parent;
         if (!scope) {
           const visible = new Set<string>();
           for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
           visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
-          return this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(segments[0]!, visible)}`);
+          this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(first, visible)}`);
+          continue;
         }
-        let targets = scope.children!.get(segments[0]!)!;
-        for (const segment of segments.slice(1)) {
-          targets = targets.flatMap((target) => target.children?.get(segment) ?? []);
-          if (targets.length === 0) return this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}': no task '${segment}' inside '${segments[0]}'`);
-        }
-        for (const target of targets) {
-          // Only a group (or the node itself) can contain the node.
-          if (target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from))) {
-            return this.issue(pending.file, at(), `'${pending.from.id}' cannot run after '${name}': it is inside '${target.id}' (a dependency cycle)`);
+        let targets = scope.children!.get(first)!;
+        let missing: string | undefined;
+        if (slash !== -1) {
+          for (const segment of name.split('/').slice(1)) {
+            targets = targets.flatMap((target) => target.children?.get(segment) ?? []);
+            if (targets.length === 0) {
+              missing = segment;
+              break;
+            }
           }
+        }
+        if (missing !== undefined) {
+          this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}': no task '${missing}' inside '${first}'`);
+          continue;
+        }
+        // Only a group (or the node itself) can contain the node.
+        const container = targets.find((target) => target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from)));
+        if (container) {
+          this.issue(pending.file, at(), `'${pending.from.id}' cannot run after '${name}': it is inside '${container.id}' (a dependency cycle)`);
+          continue;
         }
         pending.from.dependsAtDepth = Math.max(pending.from.dependsAtDepth, scope.depth);
         for (const target of targets) target.dependedAtDepth = Math.max(target.dependedAtDepth, scope.depth);
         references.push({ from: pending.from, to: targets, file: pending.file, path: pending.path, entry });
-      });
+      }
     }
     return references;
   }

@@ -110,6 +110,11 @@ const BAD: { name: string; text: string; expect: string }[] = [
     expect: ":5:33: 'g/a' cannot run after 'g': it is inside 'g'",
   },
   {
+    name: 'a path into a group that names no task of it',
+    text: 'version: 1\ntasks:\n  g:\n    tasks:\n      a: { run: echo a }\n  b: { run: echo b, after: [g/a, g/nope] }\n',
+    expect: ":6:34: 'b' runs after 'g/nope': no task 'nope' inside 'g'",
+  },
+  {
     name: 'zip lists of different lengths',
     text: 'version: 1\ntasks:\n  a:\n    zip: { x: [1, 2], y: [1] }\n    run: echo {{ x }}\n',
     expect: ':4:10: zip lists must have the same length (x: 2, y: 1)',

@@ -57,6 +57,13 @@ const RELEASE_BATCH = 64;
  */
 const CHAIN_BATCH = 16;
 /**
+ * What the run's first commit that chains may chain: few, so they are recorded and reach the
+ * target while the first attempt still runs (at start the code is not yet optimized: 16 took
+ * 4-9 ms, more than a short task). Each commit that chains may chain twice as many, up to
+ * CHAIN_BATCH.
+ */
+const FIRST_CHAIN_BATCH = 2;
+/**
  * Commits after which the store's log is copied into the database (see `Store.checkpoint`),
  * in a turn of the event loop of its own, after what the commit handed over has gone out: the
  * close at the run's end then copies little (SQLite would do it in a commit of its own only
@@ -116,6 +123,8 @@ export class Runner {
   private readonly chainLater = new Set<number>();
   /** Whether this commit left tasks to chain for want of CHAIN_BATCH (the next commit follows at once). */
   private chainedFully = true;
+  /** How many tasks the next commit may chain (from FIRST_CHAIN_BATCH up to CHAIN_BATCH). */
+  private chainBatch = FIRST_CHAIN_BATCH;
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
@@ -508,7 +517,7 @@ export class Runner {
     // those that found no room before, then those of the attempts just handed over.
     const later = [...this.chainLater];
     this.chainLater.clear();
-    let budget = CHAIN_BATCH;
+    let budget = this.chainBatch;
     const chain = (i: number) => {
       if (budget === 0) {
         this.chainLater.add(i);
@@ -517,6 +526,7 @@ export class Runner {
     };
     for (const i of later) chain(i);
     for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) chain(dependent);
+    if (budget < this.chainBatch) this.chainBatch = Math.min(CHAIN_BATCH, this.chainBatch * 2);
   }
 
   /**

@@ -516,7 +516,7 @@ tasks:
     assert.equal(chained?.type === 'task' && chained.detail, 'after a');
   });
 
-  it('chains a wide fan-out in small commits, so the first of it is handed over at once', async (t) => {
+  it('chains a wide fan-out in small commits, the first smallest, so the first of it is handed over at once', async (t) => {
     const h = harness(t);
     // A launcher that queues and follows edges, and records what each turn of the event loop handed it.
     const turns: string[][] = [];
@@ -549,7 +549,9 @@ tasks:
     for (const end of ends) end();
     assert.equal(await run.done, 'succeeded');
     assert.deepEqual(turns[0], ['plain']);
-    assert.ok(turns.length >= 1 + Math.ceil(100 / 16), `handed over in ${turns.length} turns`);
+    // 2, 4, 8, then 16 per commit: the first are recorded (and handed over) soonest.
+    assert.deepEqual(turns.slice(1, 5).map((turn) => turn.length), [2, 4, 8, 16]);
+    assert.ok(turns.length >= 4 + Math.ceil((100 - 14) / 16), `handed over in ${turns.length} turns`);
     for (const turn of turns.slice(1)) assert.ok(turn.length <= 16 && turn.every((kind) => kind === 'chained'), `a turn handed over ${turn.length}: ${turn.join(' ')}`);
   });
 

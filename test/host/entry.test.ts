@@ -69,4 +69,14 @@ describe('the flotilla command', () => {
     assert.deepEqual([result.code, result.stdout], [0, 'sources status last\n']);
     assert.throws(() => readdirSync(c.cacheFolder), /ENOENT/);
   });
+
+  it('on a Node older than 22.18, says so and runs nothing', (t) => {
+    const c = checkout(t);
+    const older = path.join(path.dirname(c.entry), 'older-node.cjs');
+    writeFileSync(older, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '22.17.1' } });\nObject.defineProperty(process, 'version', { value: 'v22.17.1' });\n");
+    const result = spawnSync(process.execPath, ['--require', older, c.entry, 'status'], { encoding: 'utf8' });
+    assert.equal(result.status, 70);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, `flotilla: needs Node.js 22.18 or newer; ${process.execPath} is v22.17.1\n`);
+  });
 });

@@ -10,6 +10,15 @@
 //     command ended: it holds every function the command ran. (Node's own compile cache holds
 //     only what is compiled as a file loads, and a bundle's functions compile when first called.)
 'use strict';
+
+// An older Node cannot run Flotilla (type stripping, better-sqlite3's addon): say so, instead
+// of failing somewhere later (Node 20 crashes loading the addon).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(`flotilla: needs Node.js 22.18 or newer; ${process.execPath} is ${process.version}\n`);
+  process.exit(70);
+}
+
 const fs = require('node:fs');
 const path = require('node:path');
 

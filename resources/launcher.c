@@ -354,7 +354,7 @@ static int spawn_attempt(pid_t *pid, char *const argv[], int out, int err) {
   spawn_error = 0;
   pid_t child = vfork();
   if (child == 0) {
-    int in = dev_null >= 0 ? dev_null : open("/dev/null", O_RDONLY);
+    int in = dev_null >= 0 ? dev_null : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (setpgid(0, 0) != 0 || in < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) {
       spawn_error = errno;
       _exit(127);

@@ -84,6 +84,8 @@ export class Expander {
   private readonly includeStack: string[] = [];
   private readonly checked = new WeakSet<object>();
   private runVars: Record<string, string> = {};
+  /** Whether a template read `{{ run.id }}`. */
+  usesRunId = false;
 
   private readonly root: string;
   private readonly runId: string;
@@ -106,7 +108,15 @@ export class Expander {
     this.checkFile(file, data, true);
     const name = typeof data.name === 'string' ? data.name : path.basename(file).replace(/\.(ya?ml|json)$/, '');
     this.params = { ...(isMapping(data.params) ? data.params : {}), ...this.paramOverrides };
-    this.runVars = { id: this.runId, name, root: this.root };
+    this.runVars = { name, root: this.root } as Record<string, string>;
+    // Noted when read: a plan that used the run id is of one run only (see plan-cache.ts).
+    Object.defineProperty(this.runVars, 'id', {
+      enumerable: true,
+      get: () => {
+        this.usesRunId = true;
+        return this.runId;
+      },
+    });
     this.readTargets(file, data);
     const scope = this.applyDefaults(file, data, {
       file,

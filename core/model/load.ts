@@ -28,6 +28,14 @@ const MAX_ISSUES = 50;
  * every problem found, each positioned `FILE:LINE:COL`, and runs nothing.
  */
 export function loadWorkflow(file: string, options: LoadOptions = {}): Plan {
+  return loadWithSources(file, options).plan;
+}
+
+/**
+ * `loadWorkflow`, also telling which files it read (with their texts) and whether the plan
+ * depends on the run id (a template used `{{ run.id }}`): what a cache of plans needs.
+ */
+export function loadWithSources(file: string, options: LoadOptions = {}): { plan: Plan; texts: ReadonlyMap<string, string>; usesRunId: boolean } {
   const source = options.text === undefined ? readSource(file) : { file, text: options.text, data: parseText(file, options.text) };
   const root = path.resolve(options.workdir ?? path.dirname(file));
   const expander = new Expander(root, options.runId ?? 'RUN_ID', options.params ?? {});
@@ -39,7 +47,7 @@ export function loadWorkflow(file: string, options: LoadOptions = {}): Plan {
     fail([cycleIssue(sorted.cycle.map((i) => tasks[i]!), expansion.references)], expander.texts);
     throw new Error('unreachable');
   }
-  return {
+  const plan = {
     name: expansion.name,
     file: path.resolve(file),
     root,
@@ -47,6 +55,7 @@ export function loadWorkflow(file: string, options: LoadOptions = {}): Plan {
     targets: expansion.targets,
     tasks: sorted.order.map((i) => tasks[i]!),
   };
+  return { plan, texts: expander.texts, usesRunId: expander.usesRunId };
 }
 
 function fail(issues: Issue[], texts: Map<string, string>): void {

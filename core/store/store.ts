@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { Plan, TaskSpec } from '../model/types.ts';
+import { inBundle } from '../util/bundle.ts';
 import type { TaskState } from '../scheduler/states.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
@@ -108,11 +109,9 @@ export interface RequestRecord {
   payload: string;
 }
 
-/** Defined (true) in the CLI's bundle, which carries better-sqlite3's JavaScript (see build:cli). */
-declare const FLOTILLA_BUNDLE: boolean | undefined;
-
 /**
- * Where the CLI's bundle finds better-sqlite3's addon. Bundled, the package's JavaScript
+ * Where the CLI's bundle (which carries better-sqlite3's JavaScript, see build:cli) finds
+ * better-sqlite3's addon. Bundled, the package's JavaScript
  * loads in about 1 ms instead of 8 (no package lookup, one compiled file), but it looks for
  * its addon next to itself, which a bundle does not have. So this looks where Node would have
  * found the package (a node_modules folder here or above), and takes the addon the package
@@ -120,7 +119,7 @@ declare const FLOTILLA_BUNDLE: boolean | undefined;
  * one for this system. Elsewhere (the sources, the desktop app) the package finds it itself.
  */
 function addonOptions(): { nativeBinding?: string } {
-  if (typeof FLOTILLA_BUNDLE === 'undefined') return {};
+  if (!inBundle()) return {};
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'node_modules', 'better-sqlite3');
     if (existsSync(pkg)) {

@@ -184,4 +184,24 @@ tasks:
     assert.equal(status.run.state, 'cancelled');
     assert.deepEqual(status.tasks.map((task) => task.state), ['cancelled', 'cancelled']);
   });
+
+  it('a run after an edit to the workflow or to a file it includes runs what was edited', (t) => {
+    // (The bundled command keeps each file's plan for its next run; every file it read is
+    // checked against it first.)
+    const flow = (text: string) => `version: 1\ntasks:\n  a: { run: echo ${text} > a.txt }\n  b: { include: inc.yaml, after: a }\n`;
+    const { dir, home, file } = workspace(t, flow('one'));
+    const include = (text: string) => writeFileSync(path.join(dir, 'inc.yaml'), `version: 1\ntasks:\n  c: { run: echo ${text} > c.txt }\n`);
+    include('first');
+    const run = () => {
+      const result = cli(['run', file, '--quiet', '--fresh'], { home, cwd: dir });
+      assert.equal(result.code, 0, result.stderr);
+      return ['a.txt', 'c.txt'].map((name) => readFileSync(path.join(dir, name), 'utf8').trim()).join(' ');
+    };
+    assert.equal(run(), 'one first');
+    assert.equal(run(), 'one first');
+    writeFileSync(file, flow('two'));
+    assert.equal(run(), 'two first');
+    include('second');
+    assert.equal(run(), 'two second');
+  });
 });

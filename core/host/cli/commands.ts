@@ -1,12 +1,15 @@
+import path from 'node:path';
 import { readFrom } from '../../util/files.ts';
 import { loadWorkflow } from '../../model/load.ts';
+import { loadPlan } from '../../model/plan-cache.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
 import { Runner } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../../scheduler/states.ts';
-import { Store } from '../../store/store.ts';
+import { flotillaHome, Store } from '../../store/store.ts';
+import { bundleIdentity } from '../../util/bundle.ts';
 import type { ClusterStatus } from '../../targets/remote/clusters.ts';
 import type { RunState } from '../../store/store.ts';
 import type { TaskSpec } from '../../model/types.ts';
@@ -67,15 +70,21 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
   needs(positionals, 1, 'workflow FILE');
   const maxParallel = integer(values['max-parallel'], '--max-parallel');
   const runId = newRunId();
-  const loaded = loadWorkflow(positionals[0]!, { runId, params: params(values), workdir: values.workdir });
-  const plan = selectTasks(loaded, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
+  const options = { runId, params: params(values), workdir: values.workdir };
+  // The bundle keeps plans between runs (see plan-cache.ts); the sources may change under it.
+  const bundle = bundleIdentity();
+  const loaded = bundle ? loadPlan(positionals[0]!, options, { dir: path.join(flotillaHome(), 'plans'), code: bundle }) : { plan: loadWorkflow(positionals[0]!, options), save: () => {} };
+  const plan = selectTasks(loaded.plan, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
   if (values['dry-run']) {
     process.stdout.write(dryRun(plan, runId));
     return EXIT_OK;
   }
   return withStore(async (store) => {
     createRun(store, plan, { maxParallel, fresh: values.fresh === true }, runId);
-    return await drive(store, runId, values, plan.tasks);
+    const code = await drive(store, runId, values, plan.tasks);
+    // Kept for the next run of the file, now that it no longer holds this one up.
+    loaded.save();
+    return code;
   });
 }
 

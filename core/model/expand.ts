@@ -108,15 +108,16 @@ export class Expander {
     this.checkFile(file, data, true);
     const name = typeof data.name === 'string' ? data.name : path.basename(file).replace(/\.(ya?ml|json)$/, '');
     this.params = { ...(isMapping(data.params) ? data.params : {}), ...this.paramOverrides };
-    this.runVars = { name, root: this.root } as Record<string, string>;
-    // Noted when read: a plan that used the run id is of one run only (see plan-cache.ts).
-    Object.defineProperty(this.runVars, 'id', {
+    // The id is noted when read: a plan that used it is of one run only (see plan-cache.ts).
+    this.runVars = Object.defineProperty({} as Record<string, string>, 'id', {
       enumerable: true,
       get: () => {
         this.usesRunId = true;
         return this.runId;
       },
     });
+    this.runVars.name = name;
+    this.runVars.root = this.root;
     this.readTargets(file, data);
     const scope = this.applyDefaults(file, data, {
       file,

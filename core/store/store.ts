@@ -110,13 +110,13 @@ export interface RequestRecord {
 }
 
 /**
- * Where the CLI's bundle (which carries better-sqlite3's JavaScript, see build:cli) finds
- * better-sqlite3's addon. Bundled, the package's JavaScript
- * loads in about 1 ms instead of 8 (no package lookup, one compiled file), but it looks for
- * its addon next to itself, which a bundle does not have. So this looks where Node would have
- * found the package (a node_modules folder here or above), and takes the addon the package
- * would take: its own build when one was made (a source or Electron build), else the prebuilt
- * one for this system. Elsewhere (the sources, the desktop app) the package finds it itself.
+ * Where the CLI's bundle finds better-sqlite3's addon. The bundle carries the package's
+ * JavaScript (see build:cli), which loads in about 1 ms that way instead of 8 (no package
+ * lookup, one compiled file), but which looks for its addon next to itself, and a bundle has
+ * no such place. So this looks where Node would have found the package (a node_modules
+ * folder here or above), and takes the addon the package would take: its own build when one
+ * was made (a source or Electron build), else the prebuilt one for this system. Elsewhere
+ * (the sources, the desktop app) the package finds it itself.
  */
 function addonOptions(): { nativeBinding?: string } {
   if (!inBundle()) return {};

@@ -34,7 +34,7 @@ const sha256 = (text: string) => hash('sha256', text);
 /**
  * The plan of `file`, from `cache` when it holds one for these files and options, else loaded
  * (throwing `WorkflowError` as `loadWorkflow` does). `save` keeps a loaded plan for the next
- * run: call it once the run is under way, it is not needed to start one.
+ * run: the run command calls it when its run has ended, as nothing in the run needs it.
  */
 export function loadPlan(file: string, options: Omit<LoadOptions, 'text'>, cache: PlanCache): { plan: Plan; cached: boolean; save: () => void } {
   const absolute = path.resolve(file);

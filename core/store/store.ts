@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { Plan, TaskSpec } from '../model/types.ts';
 import { inBundle } from '../util/bundle.ts';
+import { findAbove } from '../util/resources.ts';
 import type { TaskState } from '../scheduler/states.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
@@ -120,17 +120,13 @@ export interface RequestRecord {
  */
 function addonOptions(): { nativeBinding?: string } {
   if (!inBundle()) return {};
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'node_modules', 'better-sqlite3');
-    if (existsSync(pkg)) {
-      const built = path.join(pkg, 'build', 'Release', 'better_sqlite3.node');
-      if (existsSync(built)) return { nativeBinding: built };
-      // musl or glibc, told apart as the package does: by the loader mapped into this process.
-      const system = process.platform === 'linux' && /\/ld-musl-[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'latin1')) ? 'linuxmusl' : process.platform;
-      return { nativeBinding: path.join(pkg, 'prebuilds', `${system}-${process.arch}.node`) };
-    }
-    if (path.dirname(dir) === dir) return {};
-  }
+  const pkg = findAbove(path.join('node_modules', 'better-sqlite3'));
+  if (pkg === undefined) return {};
+  const built = path.join(pkg, 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(built)) return { nativeBinding: built };
+  // musl or glibc, told apart as the package does: by the loader mapped into this process.
+  const system = process.platform === 'linux' && /\/ld-musl-[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'latin1')) ? 'linuxmusl' : process.platform;
+  return { nativeBinding: path.join(pkg, 'prebuilds', `${system}-${process.arch}.node`) };
 }
 
 /** A store this version cannot use (made by a newer or an incompatible version). */

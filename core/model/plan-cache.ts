@@ -10,12 +10,12 @@
  * includes), and the plan. An entry is used only when its key matches and every file still
  * has that text; a plan that used `{{ run.id }}` belongs to its run and is not kept.
  */
-import { hash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWithSources } from './load.ts';
 import type { LoadOptions } from './load.ts';
 import type { Plan } from './types.ts';
+import { sha256Text as sha256 } from '../util/hash.ts';
 
 /** Where plans are kept, and the code that makes them (an entry of other code is not used). */
 export interface PlanCache {
@@ -28,8 +28,6 @@ interface Entry {
   files: [string, string][];
   plan: Plan;
 }
-
-const sha256 = (text: string) => hash('sha256', text);
 
 /**
  * The plan of `file`, from `cache` when it holds one for these files and options, else loaded

@@ -1,10 +1,10 @@
-import { createHash, hash as digest } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { globSync, readdirSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { TaskSpec } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
-import { sha256File } from '../util/hash.ts';
+import { sha256File, sha256Text } from '../util/hash.ts';
 
 /** What a task's content hash is made of; kept with cached results so `--explain` can diff. */
 export interface HashParts {
@@ -53,7 +53,7 @@ export class Fingerprinter {
       for (const file of this.expand(pattern)) parts.inputs[file] = this.fileOrFolderHash(path.resolve(this.root, file));
     }
     const text = JSON.stringify(parts);
-    return { hash: digest('sha256', text, 'hex'), parts, text };
+    return { hash: sha256Text(text), parts, text };
   }
 
   /** Outputs (relative to the task's cwd) that do not exist: a cached result needs none missing. */

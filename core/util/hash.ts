@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 
 /** The SHA-256 of a file's contents, hex, read in 1 MiB blocks. */
@@ -12,4 +12,9 @@ export function sha256File(file: string): string {
     closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+/** The SHA-256 of a text (its UTF-8 bytes), hex, in one call. */
+export function sha256Text(text: string): string {
+  return hash('sha256', text, 'hex');
 }

@@ -659,12 +659,9 @@ int main(int argc, char **argv) {
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
-  if (pipe(wake) != 0) return 1;
+  if (cloexec_pipe(wake) != 0) return 1;
   dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  for (int i = 0; i < 2; i++) {
-    fcntl(wake[i], F_SETFL, O_NONBLOCK);
-    fcntl(wake[i], F_SETFD, FD_CLOEXEC);
-  }
+  for (int i = 0; i < 2; i++) fcntl(wake[i], F_SETFL, O_NONBLOCK);
   fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
   struct sigaction action;
   memset(&action, 0, sizeof action);

@@ -65,9 +65,9 @@ const CHAIN_BATCH = 16;
 const FIRST_CHAIN_BATCH = 2;
 /**
  * Commits after which the store's log is copied into the database (see `Store.checkpoint`),
- * in a turn of the event loop of its own, after what the commit handed over has gone out: the
- * close at the run's end then copies little (SQLite would do it in a commit of its own only
- * every thousand pages, and in the close for all the rest).
+ * in a turn of the event loop of its own, after what the commit handed over has gone out:
+ * whoever closes or next opens the store then has little left to copy (SQLite would copy
+ * inside a commit, every thousand pages).
  */
 const CHECKPOINT_COMMITS = 8;
 

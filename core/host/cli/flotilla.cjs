@@ -22,7 +22,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
 const fs = require('node:fs');
 const path = require('node:path');
 
-// Keeps what Node compiles of other CommonJS files (better-sqlite3's, the sources') between runs.
+// Keeps what Node compiles of other files (the packages not bundled, such as js-yaml; the sources) between runs.
 require('node:module').enableCompileCache?.();
 
 const bundle = path.join(__dirname, '..', '..', '..', 'out', 'cli', 'main.cjs');

@@ -33,8 +33,10 @@ interface Entry {
  * The plan of `file`, from `cache` when it holds one for these files and options, else loaded
  * (throwing `WorkflowError` as `loadWorkflow` does). `save` keeps a loaded plan for the next
  * run: the run command calls it when its run has ended, as nothing in the run needs it.
+ * Without a cache (code run from the sources) it only loads.
  */
-export function loadPlan(file: string, options: Omit<LoadOptions, 'text'>, cache: PlanCache): { plan: Plan; cached: boolean; save: () => void } {
+export function loadPlan(file: string, options: Omit<LoadOptions, 'text'>, cache: PlanCache | undefined): { plan: Plan; cached: boolean; save: () => void } {
+  if (!cache) return { plan: loadWithSources(file, options).plan, cached: false, save: () => {} };
   const absolute = path.resolve(file);
   const root = path.resolve(options.workdir ?? path.dirname(file));
   const key = sha256(JSON.stringify([cache.code, absolute, root, options.params ?? {}]));

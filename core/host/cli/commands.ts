@@ -70,10 +70,10 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
   needs(positionals, 1, 'workflow FILE');
   const maxParallel = integer(values['max-parallel'], '--max-parallel');
   const runId = newRunId();
-  const options = { runId, params: params(values), workdir: values.workdir };
   // The bundle keeps plans between runs (see plan-cache.ts); the sources may change under it.
   const bundle = bundleIdentity();
-  const loaded = bundle ? loadPlan(positionals[0]!, options, { dir: path.join(flotillaHome(), 'plans'), code: bundle }) : { plan: loadWorkflow(positionals[0]!, options), save: () => {} };
+  const cache = bundle ? { dir: path.join(flotillaHome(), 'plans'), code: bundle } : undefined;
+  const loaded = loadPlan(positionals[0]!, { runId, params: params(values), workdir: values.workdir }, cache);
   const plan = selectTasks(loaded.plan, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
   if (values['dry-run']) {
     process.stdout.write(dryRun(plan, runId));

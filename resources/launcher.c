@@ -11,8 +11,8 @@
  *   - writes an attempt's status marker (pid, then exit status) only when the core may not
  *     have recorded it: after the core went away without saying goodbye.
  * It ignores SIGINT, SIGHUP and SIGTERM, so a closed terminal or a Ctrl-C meant for the core
- * does not cut the attempts off from their logs; it exits once its input has ended and its
- * attempts have ended and closed their output.
+ * does not cut the attempts off from their logs; it exits once its input has ended (or the
+ * core said goodbye) and its attempts have ended and closed their output.
  *
  * Usage: launcher [SLOTS]  — at most SLOTS attempts run at once (default: no limit).
  *
@@ -586,6 +586,8 @@ static void request(char *line) {
   if (strcmp(line, "bye") == 0) {
     for (struct attempt *attempt = attempts; attempt; attempt = attempt->next)
       if (!attempt->running) attempt->recorded = 1;
+    /* Nothing more comes, and nobody reads: what still runs is recorded in its marker. */
+    core_went_away();
     return;
   }
   enqueue(line);
@@ -675,7 +677,10 @@ int main(int argc, char **argv) {
   struct pollfd *fds = NULL;
   struct stream **streams = NULL;
   size_t fds_capacity = 0;
-  while (input_open || attempts) {
+  /* Once the core is gone (or said goodbye) it need not wait for the end of its input: the
+     core's process may take a while to end, and whoever waits for the command waits for
+     this one too (it shares the command's standard error). */
+  while ((input_open && !core_gone) || attempts) {
     size_t count = 0, needed = 2;
     for (struct attempt *attempt = attempts; attempt; attempt = attempt->next) needed += 2;
     if (needed > fds_capacity) {

@@ -43,6 +43,7 @@ export interface RunnerOptions {
 
 /** Longest time a reported start waits to be committed with other changes. */
 const START_COMMIT_MS = 100;
+/** Longest time a reported end waits when nothing waits for it (see `receive`). */
 const END_COMMIT_MS = 20;
 /**
  * Most tasks one commit releases to the queues. An end that releases thousands (a sweep
@@ -137,7 +138,9 @@ export class Runner {
   private readonly pendingEvents: RunnerEvent[] = [];
   private readonly inbox: InboxMessage[] = [];
   private flushing = false;
-  private startTimer: NodeJS.Timeout | undefined;
+  /** The commit due for reports that may wait (see `receive`), and when it is due (ms, monotonic). */
+  private commitTimer: NodeJS.Timeout | undefined;
+  private commitDue = 0;
   /** Ends reported but not yet committed, per target, and the tasks that ended. */
   private readonly endedOn = new Map<string, number>();
   private readonly endingNow = new Set<number>();
@@ -235,7 +238,7 @@ export class Runner {
     } finally {
       clearInterval(this.poller);
       clearImmediate(this.checkpointer);
-      clearTimeout(this.startTimer);
+      clearTimeout(this.commitTimer);
       for (const target of Object.values(this.targets)) target.dispose();
       if (!this.released) this.store.releaseRun(this.runId, this.owner);
     }
@@ -452,8 +455,8 @@ export class Runner {
    */
   private flush(): void {
     this.flushing = false;
-    clearTimeout(this.startTimer);
-    this.startTimer = undefined;
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
     if (this.starting) return;
     const launches: number[] = [];
     let recorded = 0;
@@ -664,14 +667,24 @@ export class Runner {
       const last = this.active <= this.endingNow.size;
       // Cheapest first: counting chained attempts that still wait walks them all.
       if (last || (held < refillBelow(this.targets[name]!) && (work || this.chainsLater(name))) || (work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
-      else this.startTimer ??= setTimeout(() => {
-        this.startTimer = undefined;
-        this.kick();
-      }, END_COMMIT_MS);
-    } else this.startTimer ??= setTimeout(() => {
-      this.startTimer = undefined;
+      else this.commitWithin(END_COMMIT_MS);
+    } else this.commitWithin(START_COMMIT_MS);
+  }
+
+  /**
+   * Commits within `ms`, or sooner if a commit is already due sooner. An end that may wait
+   * shortens the wait of a start before it (a launcher reports a short attempt's start and end
+   * together), or the ends of a chain would wait with it.
+   */
+  private commitWithin(ms: number): void {
+    const due = performance.now() + ms;
+    if (this.commitTimer !== undefined && this.commitDue <= due) return;
+    clearTimeout(this.commitTimer);
+    this.commitDue = due;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
       this.kick();
-    }, START_COMMIT_MS);
+    }, ms);
   }
 
   /** Whether a task waits to be chained on this target once it has room. */

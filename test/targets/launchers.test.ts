@@ -211,6 +211,22 @@ describe('the C launcher following edges', () => {
     // Nothing new starts without a core to report to.
     assert.doesNotMatch(seen, /started 3 /);
   });
+
+  it('exits after a goodbye once its attempts have ended, while its input is still open', async (t) => {
+    const dir = tempDir(t);
+    const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => helper.kill('SIGKILL'));
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const fields = [b64('/bin/sh'), b64('sleep 0.3; echo done > done.txt'), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `1.${name}`)))];
+    const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
+    // The core's process may outlive its goodbye by a while: its input stays open here.
+    helper.stdin!.write(`1\t${fields.join('\t')}\nbye\n`);
+    const code = await Promise.race([ended, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000))]);
+    assert.equal(code, 0);
+    // It waited for the attempt, and recorded its end in the marker: the core was not there to.
+    assert.equal(readFileSync(path.join(dir, 'done.txt'), 'utf8'), 'done\n');
+    assert.match(readFileSync(path.join(dir, '1.status'), 'utf8'), /^(pid \d+\n)+exit 0\n$/);
+  });
 });
 
 describe('the C launcher holding its reports', () => {

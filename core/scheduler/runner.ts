@@ -52,6 +52,13 @@ const END_COMMIT_MS = 20;
  */
 const RELEASE_BATCH = 64;
 /**
+ * What the first commit that releases up to its limit may release: few, so they reach the
+ * target soon, as a sweep's first tasks should when the task before the sweep ends (in code
+ * not yet optimized, releasing and submitting 64 took 6 ms, while both slots idled). Each
+ * such commit may release twice as many, up to RELEASE_BATCH.
+ */
+const FIRST_RELEASE_BATCH = 4;
+/**
  * Most attempts one commit chains behind others. The rest follow in the commits after, so the
  * first reach the target before the attempt they wait for ends (a short one ends within a
  * millisecond, sooner than a commit of hundreds is recorded).
@@ -126,6 +133,8 @@ export class Runner {
   private chainedFully = true;
   /** How many tasks the next commit may chain (from FIRST_CHAIN_BATCH up to CHAIN_BATCH). */
   private chainBatch = FIRST_CHAIN_BATCH;
+  /** How many tasks a commit may release (from FIRST_RELEASE_BATCH up to RELEASE_BATCH). */
+  private releaseBatch = FIRST_RELEASE_BATCH;
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
@@ -372,6 +381,7 @@ export class Runner {
       this.handing.clear();
       throw error;
     }
+    if (this.releasedNow >= this.releaseBatch) this.releaseBatch = Math.min(RELEASE_BATCH, this.releaseBatch * 2);
     const events = this.pendingEvents.splice(0);
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
     if (++this.commits % CHECKPOINT_COMMITS === 0) this.checkpointer ??= setImmediate(() => {
@@ -386,7 +396,7 @@ export class Runner {
     const at = Date.now();
     this.store.transition(this.runId, i, from, to, at, attempt, detail, failedAttempt, this.hash[i]);
     this.state[i] = to;
-    this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
+    if (this.options.onEvent) this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
   }
 
   /**
@@ -395,7 +405,7 @@ export class Runner {
    * downstream, highest priority first; beyond `limit` released in this commit, leaves the
    * rest to the next one. Inside a transaction.
    */
-  private settle(candidates: readonly number[], limit = RELEASE_BATCH): void {
+  private settle(candidates: readonly number[], limit = this.releaseBatch): void {
     for (const i of candidates) this.unsettled.push(i);
     while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
@@ -451,7 +461,8 @@ export class Runner {
   /**
    * One group commit: records every attempt that started or ended since the last flush,
    * with what follows from it (retries, releases, blocks), and submits attempts for the free
-   * slots; then, committed, starts those attempts and reports the events.
+   * slots, and the run's end once nothing is left; then, committed, starts those attempts and
+   * reports the events.
    */
   private flush(): void {
     this.flushing = false;
@@ -461,6 +472,7 @@ export class Runner {
     const launches: number[] = [];
     let recorded = 0;
     let idleFilled = false;
+    let ended: RunState | undefined;
     this.chainedFully = true;
     this.write(() => {
       recorded = this.processInbox();
@@ -468,12 +480,17 @@ export class Runner {
       if (idleFilled) return;
       if (this.unsettled.size > 0) this.settle([]);
       this.fillSlots(launches);
+      ended = this.endState();
+      if (ended === undefined) return;
+      // The run's end and the release of its claim go in the commit of its last task's end.
+      this.store.setRunState(this.runId, ended, Date.now());
+      this.store.releaseRun(this.runId, this.owner);
     });
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
+    if (ended !== undefined) return this.finish(ended);
     if (idleFilled || this.unsettled.size > 0 || !this.chainedFully) this.kick();
-    this.checkFinished();
   }
 
   /** Records the starts and ends targets reported since the last commit. In a transaction. */
@@ -712,7 +729,7 @@ export class Runner {
     this.chainedAfter.delete(i);
     this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at, ...(started.jobId ? { jobId: started.jobId } : {}) });
     if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
-    this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
+    if (this.options.onEvent) this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
   }
 
   /**
@@ -829,19 +846,19 @@ export class Runner {
     if (this.cancelledRun || this.cancelling.delete(i)) this.cancelTaskNow(i);
   }
 
-  private checkFinished(): void {
-    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.size > 0) return;
-    for (const queue of this.queues.values()) if (queue.size > 0) return;
-    if (this.state.some((s) => !TERMINAL_STATES.has(s))) return;
-    const state: RunState = this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';
-    // The run's end and the release of its claim, in one commit.
-    this.store.transaction(() => {
-      this.store.setRunState(this.runId, state, Date.now());
-      this.store.releaseRun(this.runId, this.owner);
-    });
+  /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
+  private endState(): RunState | undefined {
+    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.size > 0) return undefined;
+    for (const queue of this.queues.values()) if (queue.size > 0) return undefined;
+    if (this.state.some((s) => !TERMINAL_STATES.has(s))) return undefined;
+    return this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';
+  }
+
+  /** Reports the run's end, recorded with its claim released, and ends `drive`. */
+  private finish(state: RunState): void {
     this.released = true;
     this.options.onEvent?.({ type: 'run', runId: this.runId, state });
-    const resolve = this.finished;
+    const resolve = this.finished!;
     this.finished = undefined;
     resolve(state);
   }

@@ -344,6 +344,11 @@ export class Store {
     return Object.fromEntries(rows.map((row) => [row.state, row.n]));
   }
 
+  /** The first `limit` tasks (in order) in `state`, with why they are there. */
+  tasksIn(runId: string, state: TaskState, limit: number): { id: string; reason: string | null }[] {
+    return this.statement('SELECT id, reason FROM tasks WHERE run_id = ? AND state = ? ORDER BY idx LIMIT ?').all(runId, state, limit) as { id: string; reason: string | null }[];
+  }
+
   findTask(runId: string, id: string): TaskRecord | undefined {
     const row = this.statement(`SELECT ${TASK_COLUMNS}, spec FROM tasks WHERE run_id = ? AND id = ?`).get(runId, id) as
       | (Omit<TaskRecord, 'spec'> & { spec: string })

@@ -6,8 +6,9 @@ import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
 import { Runner } from '../../scheduler/runner.ts';
+import type { RunnerEvent } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
-import { TERMINAL_STATES } from '../../scheduler/states.ts';
+import { TASK_STATES, TERMINAL_STATES } from '../../scheduler/states.ts';
 import { flotillaHome, Store } from '../../store/store.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
 import type { ClusterStatus } from '../../targets/remote/clusters.ts';
@@ -176,7 +177,8 @@ async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quie
     maxParallel: run.options.maxParallel,
     explain: values.explain === true,
     ...(specs ? { specs } : {}),
-    onEvent: (event) => progress.onEvent(event),
+    // Quiet, nothing of the run's events is shown: the runner need not make them.
+    ...(values.quiet ? {} : { onEvent: (event: RunnerEvent) => progress.onEvent(event) }),
     ...(remote
       ? {
           remote: {
@@ -199,7 +201,7 @@ async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quie
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   const started = Date.now();
-  progress.begin(runId, run.name, store.taskStates(runId));
+  progress.begin(runId, run.name, values.quiet ? [] : store.taskStates(runId));
   let state: RunState;
   try {
     state = await runner.drive();
@@ -229,17 +231,17 @@ function formatBytes(bytes: number): string {
 const LISTED_FAILURES = 20;
 
 function printOutcome(store: Store, runId: string, state: RunState, elapsed: number): void {
-  // States and reasons only: reading every attempt is for `status`.
-  const tasks = store.taskStates(runId);
-  const counts = countStates(tasks);
-  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
+  // Counted in the store, and only the failed tasks named are read: reading every task is for `status`.
+  const counts = store.stateCounts(runId);
+  const parts = TASK_STATES.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
   process.stdout.write(`run ${runId} ${state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);
-  const failed = tasks.filter((t) => t.state === 'failed');
-  for (const task of failed.slice(0, LISTED_FAILURES)) {
+  const failed = counts.failed ?? 0;
+  if (failed === 0) return;
+  for (const task of store.tasksIn(runId, 'failed', LISTED_FAILURES)) {
     process.stdout.write(`  failed ${task.id}: ${task.reason ?? ''} — flotilla logs ${runId} '${task.id}'\n`);
   }
-  if (failed.length > LISTED_FAILURES) process.stdout.write(`  … and ${failed.length - LISTED_FAILURES} more failed tasks (flotilla status ${runId} lists them all)\n`);
-  if (counts.failed > 0) process.stdout.write(`  fix and rerun with: flotilla resubmit ${runId} --failed\n`);
+  if (failed > LISTED_FAILURES) process.stdout.write(`  … and ${failed - LISTED_FAILURES} more failed tasks (flotilla status ${runId} lists them all)\n`);
+  process.stdout.write(`  fix and rerun with: flotilla resubmit ${runId} --failed\n`);
 }
 
 export function statusCommand(positionals: string[], values: CliOptions): number {

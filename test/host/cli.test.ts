@@ -109,9 +109,13 @@ tasks:
 defaults: { retries: 0 }
 tasks:
   broken: { foreach: { i: { range: [0, 25] } }, run: "exit 7" }
+  fine: { run: "true" }
+  later: { after: broken, run: "true" }
 `);
     const run = cli(['run', file], { home });
     assert.equal(run.code, 1, run.stderr);
+    // The counts, in the order of the states.
+    assert.match(run.stdout, /^run \S+ failed in [\d.]+s: 1 succeeded, 25 failed, 1 blocked$/m);
     assert.equal(run.stdout.match(/^ {2}failed broken\[\d+\]: exit 7/gm)?.length, 20);
     assert.match(run.stdout, /… and 5 more failed tasks \(flotilla status \S+ lists them all\)/);
     assert.match(run.stdout, /flotilla resubmit \S+ --failed/);

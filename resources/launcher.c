@@ -9,7 +9,7 @@
  *   - captures each attempt's stdout and stderr through pipes and creates its log files only
  *     when output arrives (a file creation costs more than running `echo`);
  *   - writes an attempt's status marker (pid, then exit status) only when the core may not
- *     have recorded it: after the core went away without saying goodbye.
+ *     have recorded it: after the core went away, or said goodbye while the attempt ran.
  * It ignores SIGINT, SIGHUP and SIGTERM, so a closed terminal or a Ctrl-C meant for the core
  * does not cut the attempts off from their logs; it exits once its input has ended (or the
  * core said goodbye) and its attempts have ended and closed their output.
@@ -23,7 +23,7 @@
  *        ack ID [ID]...    the core has recorded these attempts' ends
  *        hold BELOW MS READY  starts and successes may wait, at most MS ms, while it holds at
  *                          least BELOW attempts and (READY 1) no slot idles (see flush_due)
- *        bye               the core is shutting down cleanly; everything was recorded
+ *        bye               the core is shutting down cleanly; every end reported was recorded
  *   out: started ID PID | exit ID CODE SIGNAL MS | failed ID MESSAGE | withdrawn ID
  * For an attempt it creates the folders, then runs SHELL -c SCRIPT flotilla MARKER in its
  * own process group. CODE is -1 when the attempt was killed by signal number SIGNAL; MS is

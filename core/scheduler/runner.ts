@@ -131,10 +131,9 @@ export class Runner {
   private readonly chainLater = new Set<number>();
   /** Whether this commit left tasks to chain for want of CHAIN_BATCH (the next commit follows at once). */
   private chainedFully = true;
-  /** How many tasks the next commit may chain (from FIRST_CHAIN_BATCH up to CHAIN_BATCH). */
-  private chainBatch = FIRST_CHAIN_BATCH;
-  /** How many tasks a commit may release (from FIRST_RELEASE_BATCH up to RELEASE_BATCH). */
-  private releaseBatch = FIRST_RELEASE_BATCH;
+  /** How many tasks the next commit may chain, and release. */
+  private readonly chainBatch = new Ramp(FIRST_CHAIN_BATCH, CHAIN_BATCH);
+  private readonly releaseBatch = new Ramp(FIRST_RELEASE_BATCH, RELEASE_BATCH);
   private readonly queues = new Map<string, PriorityQueue>();
   private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
@@ -381,7 +380,7 @@ export class Runner {
       this.handing.clear();
       throw error;
     }
-    if (this.releasedNow >= this.releaseBatch) this.releaseBatch = Math.min(RELEASE_BATCH, this.releaseBatch * 2);
+    if (this.releasedNow >= this.releaseBatch.size) this.releaseBatch.grow();
     const events = this.pendingEvents.splice(0);
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
     if (++this.commits % CHECKPOINT_COMMITS === 0) this.checkpointer ??= setImmediate(() => {
@@ -405,7 +404,7 @@ export class Runner {
    * downstream, highest priority first; beyond `limit` released in this commit, leaves the
    * rest to the next one. Inside a transaction.
    */
-  private settle(candidates: readonly number[], limit = this.releaseBatch): void {
+  private settle(candidates: readonly number[], limit = this.releaseBatch.size): void {
     for (const i of candidates) this.unsettled.push(i);
     while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
@@ -537,7 +536,7 @@ export class Runner {
     // those that found no room before, then those of the attempts just handed over.
     const later = [...this.chainLater];
     this.chainLater.clear();
-    let budget = this.chainBatch;
+    let budget = this.chainBatch.size;
     const chain = (i: number) => {
       if (budget === 0) {
         this.chainLater.add(i);
@@ -546,7 +545,7 @@ export class Runner {
     };
     for (const i of later) chain(i);
     for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) chain(dependent);
-    if (budget < this.chainBatch) this.chainBatch = Math.min(CHAIN_BATCH, this.chainBatch * 2);
+    if (budget < this.chainBatch.size) this.chainBatch.grow();
   }
 
   /**
@@ -861,6 +860,24 @@ export class Runner {
     const resolve = this.finished!;
     this.finished = undefined;
     resolve(state);
+  }
+}
+
+/**
+ * A batch size that starts small and doubles, up to a most, each time a commit used it: the
+ * first commits of a run, in code not yet optimized, stay short.
+ */
+class Ramp {
+  size: number;
+  private readonly most: number;
+
+  constructor(first: number, most: number) {
+    this.size = first;
+    this.most = most;
+  }
+
+  grow(): void {
+    this.size = Math.min(this.most, this.size * 2);
   }
 }
 

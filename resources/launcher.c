@@ -16,8 +16,9 @@
  *
  * Usage: launcher [SLOTS]  — at most SLOTS attempts run at once (default: no limit).
  *
- * Protocol, one line each way, fields separated by tabs (all but ID base64; IDs are the
- * positive integers the core numbers its launches with):
+ * Protocol, one line each way, fields separated by tabs (in all but ID a backslash, tab or
+ * newline is escaped as \\, \t or \n; IDs are the positive integers the core numbers its
+ * launches with):
  *   in:  ID[<ID,ID...] SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...
  *        cancel ID         drop a queued attempt, reported withdrawn (a running one the core kills itself)
  *        ack ID [ID]...    the core has recorded these attempts' ends
@@ -71,7 +72,7 @@ struct attempt {
   struct attempt *next;
 };
 
-/* A request waiting for a slot: its id, the ids it waits for, and its fields, undecoded. */
+/* A request waiting for a slot: its id, the ids it waits for, and its fields, still escaped. */
 struct queued {
   long id;
   int count;
@@ -198,27 +199,20 @@ static int announce_due(void) {
   return wait;
 }
 
-static int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-/* Decodes base64 in place; returns the decoded text, NUL-terminated. */
-static char *decode(char *text) {
+/* Undoes the core's escapes in place (`\\`, `\t` and `\n` for a backslash, tab and newline);
+   NULL for any other escape, which the core never writes. */
+static char *unescape(char *text) {
   char *out = text;
-  int bits = 0, buffer = 0;
   for (char *in = text; *in; in++) {
-    int value = base64_value(*in);
-    if (value < 0) continue;
-    buffer = (buffer << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      *out++ = (char)((buffer >> bits) & 0xff);
+    if (*in != '\\') {
+      *out++ = *in;
+      continue;
+    }
+    switch (*++in) {
+    case '\\': *out++ = '\\'; break;
+    case 't': *out++ = '\t'; break;
+    case 'n': *out++ = '\n'; break;
+    default: return NULL;
     }
   }
   *out = '\0';
@@ -401,7 +395,7 @@ static int spawn_attempt(pid_t *pid, char *const argv[], int out, int err) {
 #endif
 }
 
-/* Starts a queued request: `fields` are SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]..., base64. */
+/* Starts a queued request: `fields` are SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]..., escaped. */
 static void launch(long id, char *line) {
   char *fields[MAX_FIELDS];
   int count = 1;
@@ -410,7 +404,12 @@ static void launch(long id, char *line) {
     report_now("failed %ld the request has too few fields", id);
     return;
   }
-  for (int i = 1; i < count; i++) decode(fields[i]);
+  for (int i = 1; i < count; i++) {
+    if (unescape(fields[i]) == NULL) {
+      report_now("failed %ld field %d of the request has an unknown escape", id, i);
+      return;
+    }
+  }
   for (int i = 6; i < count; i++) {
     if (make_folder(fields[i]) != 0) {
       report_now("failed %ld cannot create folder %s: %s", id, fields[i], strerror(errno));

@@ -8,7 +8,8 @@
 # a queue and start the moment one ends, without a round trip to the core.
 #
 # Protocol, one line each way, fields separated by tabs:
-#   in:  ID SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...   (all but ID base64)
+#   in:  ID SHELL SCRIPT MARKER STDOUT STDERR [FOLDER]...   (in all but ID a backslash,
+#        tab or newline is escaped as \\, \t or \n)
 #        cancel ID      drops a queued attempt (a running one the core kills itself)
 #        ack … | bye    (for launcher.c; ignored here)
 #   out: started ID PID | exit ID CODE SIGNAL | failed ID MESSAGE | withdrawn ID
@@ -25,7 +26,6 @@
 # ended.
 use strict;
 use warnings;
-use MIME::Base64 qw(decode_base64);
 
 # Not POSIX.pm: it doubles this helper's memory, and every fork copies its page tables.
 use constant WNOHANG => 1;    # the same on Linux and macOS
@@ -106,7 +106,16 @@ sub reap {
 
 sub launch {
     my ($id, @fields) = split /\t/, shift, -1;
-    my ($shell, $script, $marker, undef, undef, @folders) = map { decode_base64($_) } @fields;
+    my %escaped = ('\\' => '\\', t => "\t", n => "\n");
+    for my $i (0 .. $#fields) {
+        (my $rest = $fields[$i]) =~ s/\\[\\tn]//g;
+        if ($rest =~ /\\/) {
+            printf "failed %s field %d of the request has an unknown escape\n", $id, $i + 1;
+            return;
+        }
+        $fields[$i] =~ s/\\([\\tn])/$escaped{$1}/g;
+    }
+    my ($shell, $script, $marker, undef, undef, @folders) = @fields;
     for my $folder (@folders) {
         next if make_folder($folder);
         print "failed $id cannot create folder $folder: $!\n";

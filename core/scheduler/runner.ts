@@ -746,12 +746,11 @@ export class Runner {
     const succeeded = exit.exitCode === 0 && exit.signal === null && exit.reason === null;
     const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
     const startedAt = exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs);
-    this.store.updateAttempt(this.runId, i, n, {
-      ...(start ? { pid: start.started.pid, pidStart: start.started.pidStart, host: start.started.host } : {}),
-      ...(startedAt === undefined ? {} : { startedAt }),
-      state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed',
-      endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState,
-    });
+    this.store.endAttempt(
+      this.runId, i, n,
+      { state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt },
+      start?.started,
+    );
     if (cancelled) {
       this.move(i, 'cancel', n, 'cancelled by user');
       this.blockDownstream(i);

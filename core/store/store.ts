@@ -415,6 +415,24 @@ export class Store {
     this.statement(sql).run(...keys.map((key) => fields[key]), runId, taskIdx, n);
   }
 
+  /**
+   * Records an attempt's end, and its start when that was not recorded yet (`start`): one
+   * statement the same for every end, as every task ends once.
+   */
+  endAttempt(
+    runId: string, taskIdx: number, n: number,
+    end: Pick<AttemptRecord, 'state' | 'endedAt' | 'exitCode' | 'signal' | 'reason' | 'schedulerState'> & { startedAt?: number },
+    start?: Pick<AttemptRecord, 'pid' | 'pidStart' | 'host'> & { jobId?: string },
+  ): void {
+    this.statement(
+      `UPDATE attempts SET state = ?, ended_at = ?, exit_code = ?, signal = ?, reason = ?, scheduler_state = ?, started_at = coalesce(?, started_at),
+       pid = coalesce(?, pid), pid_start = coalesce(?, pid_start), host = coalesce(?, host), job_id = coalesce(?, job_id) WHERE run_id = ? AND task_idx = ? AND n = ?`,
+    ).run(
+      end.state, end.endedAt, end.exitCode, end.signal, end.reason, end.schedulerState, end.startedAt ?? null,
+      start?.pid ?? null, start?.pidStart ?? null, start?.host ?? null, start?.jobId ?? null, runId, taskIdx, n,
+    );
+  }
+
   attempts(runId: string, taskIdx?: number): AttemptRecord[] {
     if (taskIdx === undefined) return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? ORDER BY task_idx, n`).all(runId) as AttemptRecord[];
     return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND task_idx = ? ORDER BY n`).all(runId, taskIdx) as AttemptRecord[];

@@ -69,6 +69,19 @@ export interface Launcher {
   dispose(): void;
 }
 
+/** What a protocol field may not hold as it is: the separators, and the escape itself. */
+const SEPARATORS = /[\\\t\n]/;
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n' };
+
+/**
+ * A field of a launch request as the launchers read it: a backslash, tab or newline is
+ * written `\\`, `\t` or `\n`, and every other character as it is (so a request stays readable,
+ * and costs the core nothing for the usual field that holds none of them).
+ */
+export function protocolField(text: string): string {
+  return SEPARATORS.test(text) ? text.replace(/[\\\t\n]/g, (c) => ESCAPED[c]!) : text;
+}
+
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
 /** Which launcher starts local attempts. */
@@ -160,8 +173,9 @@ export class HelperLauncher implements Launcher {
     if (after && !this.followsEdges) throw new Error('this launcher does not follow edges');
     const child = this.child ?? this.spawnHelper();
     this.pending.set(id, callbacks);
-    const fields = [request.shell, request.script, request.marker, request.stdout, request.stderr, ...request.folders];
-    this.send(child, `${id}${after}\t${fields.map((field) => Buffer.from(field, 'utf8').toString('base64')).join('\t')}\n`);
+    let line = `${id}${after}\t${protocolField(request.shell)}\t${protocolField(request.script)}\t${protocolField(request.marker)}\t${protocolField(request.stdout)}\t${protocolField(request.stderr)}`;
+    for (const folder of request.folders) line += `\t${protocolField(folder)}`;
+    this.send(child, `${line}\n`);
     return {
       id,
       drop: () => {

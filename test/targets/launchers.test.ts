@@ -7,7 +7,7 @@ import { loadWorkflow } from '../../core/model/load.ts';
 import { Runner } from '../../core/scheduler/runner.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
 import { Store } from '../../core/store/store.ts';
-import { createLauncher } from '../../core/targets/launcher.ts';
+import { createLauncher, protocolField } from '../../core/targets/launcher.ts';
 import type { LauncherKind } from '../../core/targets/launcher.ts';
 import { LocalTarget } from '../../core/targets/local.ts';
 import { REPO, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
@@ -103,6 +103,53 @@ tasks:
       assert.ok(!existsSync(path.join(dir, 'ledger')), 'no queued attempt ran');
       assert.deepEqual(store.taskStates(runId).map((task) => task.state), ['cancelled', 'cancelled', 'cancelled']);
     });
+
+    it(`the ${kind} launcher gets scripts and folders with tabs, newlines and backslashes as they are`, async (t) => {
+      const dir = tempDir(t);
+      const store = Store.open(path.join(dir, 'home'));
+      t.after(() => store.close());
+      // A tab, a backslash and a line break in the script; a backslash in the working folder.
+      const plan = loadWorkflow(
+        writeWorkflow(dir, `version: 1
+tasks:
+  odd:
+    cwd: 'back\\slash'
+    run: |
+      printf '%s\\n' 'a\tb' 'c\\d' > out.txt
+      printf 'second\\n' >> out.txt
+`),
+      );
+      const runId = createRun(store, plan, {});
+      const target = new LocalTarget(plan.targets.local!, { launcher: createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: kind }) });
+      assert.equal(await new Runner(store, runId, { targets: { local: target } }).drive(), 'succeeded');
+      assert.equal(readFileSync(path.join(dir, 'back\\slash', 'out.txt'), 'utf8'), 'a\tb\nc\\d\nsecond\n');
+    });
+  }
+});
+
+describe('the helper launchers reading a request', () => {
+  const helpers = { c: [path.join(REPO, 'out', 'launcher')], perl: ['perl', path.join(REPO, 'resources', 'launcher.pl')] };
+  for (const [kind, [program, ...args]] of Object.entries(helpers)) {
+    it(`the ${kind} launcher refuses a field with an unknown escape, and runs the next request`, async (t) => {
+      const dir = tempDir(t);
+      const helper = spawn(program!, [...args, '1'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+      t.after(() => helper.kill('SIGKILL'));
+      const files = (id: string) => ['status', 'out', 'err'].map((name) => protocolField(path.join(dir, `${id}.${name}`)));
+      let seen = '';
+      helper.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/^exit 2 /m.test(seen)) helper.stdin!.end('bye\n');
+      });
+      const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
+      // `\x` is no escape the core writes; the line after it is fine.
+      const script = "printf '%s\\n' 'back\\x' > ";
+      helper.stdin!.write(`${['1', '/bin/sh', `${script}one.txt`, ...files('1')].join('\t')}\n${['2', '/bin/sh', protocolField(`${script}two.txt`), ...files('2')].join('\t')}\n`);
+      assert.equal(await ended, 0);
+      assert.match(seen, /^failed 1 field 2 of the request has an unknown escape$/m);
+      assert.ok(!existsSync(path.join(dir, 'one.txt')));
+      assert.match(seen, /^exit 2 0 0\b/m);
+      assert.equal(readFileSync(path.join(dir, 'two.txt'), 'utf8'), 'back\\x\n');
+    });
   }
 });
 
@@ -174,8 +221,7 @@ describe('the C launcher following edges', () => {
     const dir = tempDir(t);
     const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
     t.after(() => helper.kill('SIGKILL'));
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
-    const line = (id: string) => [id, b64('/bin/sh'), b64('echo ran >> ran'), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${name}`)))].join('\t');
+    const line = (id: string) => [id, protocolField('/bin/sh'), protocolField('echo ran >> ran'), ...['status', 'out', 'err'].map((name) => protocolField(path.join(dir, `${name}`)))].join('\t');
     let seen = '';
     helper.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
@@ -196,8 +242,7 @@ describe('the C launcher following edges', () => {
     const dir = tempDir(t);
     const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { stdio: ['pipe', 'pipe', 'inherit'] });
     t.after(() => helper.kill('SIGKILL'));
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
-    const line = (id: string, script: string) => [id, b64('/bin/sh'), b64(script), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${id.replace(/<.*/, '')}.${name}`)))].join('\t');
+    const line = (id: string, script: string) => [id, protocolField('/bin/sh'), protocolField(script), ...['status', 'out', 'err'].map((name) => protocolField(path.join(dir, `${id.replace(/<.*/, '')}.${name}`)))].join('\t');
     const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
     let seen = '';
     helper.stdout!.on('data', (chunk: Buffer) => {
@@ -216,8 +261,7 @@ describe('the C launcher following edges', () => {
     const dir = tempDir(t);
     const helper = spawn(path.join(REPO, 'out', 'launcher'), ['1'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
     t.after(() => helper.kill('SIGKILL'));
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
-    const fields = [b64('/bin/sh'), b64('sleep 0.3; echo done > done.txt'), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `1.${name}`)))];
+    const fields = [protocolField('/bin/sh'), protocolField('sleep 0.3; echo done > done.txt'), ...['status', 'out', 'err'].map((name) => protocolField(path.join(dir, `1.${name}`)))];
     const ended = new Promise<number | null>((resolve) => helper.once('exit', resolve));
     // The core's process may outlive its goodbye by a while: its input stays open here.
     helper.stdin!.write(`1\t${fields.join('\t')}\nbye\n`);
@@ -238,8 +282,7 @@ describe('the C launcher holding its reports', () => {
     const dir = tempDir(t);
     const helper = spawn(path.join(REPO, 'out', 'launcher'), ['2'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
     t.after(() => helper.kill('SIGKILL'));
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
-    const line = (id: string, script: string) => [id, b64('/bin/sh'), b64(script), ...['status', 'out', 'err'].map((name) => b64(path.join(dir, `${id}.${name}`)))].join('\t');
+    const line = (id: string, script: string) => [id, protocolField('/bin/sh'), protocolField(script), ...['status', 'out', 'err'].map((name) => protocolField(path.join(dir, `${id}.${name}`)))].join('\t');
     const seen: string[] = [];
     helper.stdout!.on('data', (chunk: Buffer) => {
       seen.push(chunk.toString());

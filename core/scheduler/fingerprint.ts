@@ -4,6 +4,7 @@ import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { TaskSpec } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
+import { folderResolver } from '../util/files.ts';
 import { sha256File, sha256Text } from '../util/hash.ts';
 
 /** What a task's content hash is made of; kept with cached results so `--explain` can diff. */
@@ -34,17 +35,19 @@ const GLOB = /[*?[\]{}]/;
 export class Fingerprinter {
   private readonly store: Store;
   private readonly root: string;
+  private readonly folder: (relative: string) => string;
 
   constructor(store: Store, root: string) {
     this.store = store;
     this.root = root;
+    this.folder = folderResolver(root);
   }
 
   taskHash(task: TaskSpec, upstream: Record<string, string>): TaskHash {
     const parts: HashParts = {
       run: task.run,
       shell: task.shell,
-      cwd: path.resolve(this.root, task.cwd),
+      cwd: this.folder(task.cwd),
       env: Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       inputs: {},
       upstream,
@@ -58,7 +61,7 @@ export class Fingerprinter {
 
   /** Outputs (relative to the task's cwd) that do not exist: a cached result needs none missing. */
   missingOutputs(task: TaskSpec): string[] {
-    const cwd = path.resolve(this.root, task.cwd);
+    const cwd = this.folder(task.cwd);
     return task.outputs.filter((pattern) => (GLOB.test(pattern) ? globSync(pattern, { cwd }).length === 0 : !exists(path.resolve(cwd, pattern))));
   }
 

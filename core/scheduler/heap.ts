@@ -15,15 +15,17 @@ export class PriorityQueue {
   }
 
   push(task: number): void {
+    // The new task sifts up through a hole: each parent it passes moves down once.
     const items = this.items;
+    let i = items.length;
     items.push(task);
-    let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      if (!this.before(task, items[parent]!)) break;
+      items[i] = items[parent]!;
       i = parent;
     }
+    items[i] = task;
   }
 
   pop(): number | undefined {
@@ -31,20 +33,20 @@ export class PriorityQueue {
     if (items.length === 0) return undefined;
     const top = items[0]!;
     const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let best = i;
-        if (left < items.length && this.before(items[left]!, items[best]!)) best = left;
-        if (right < items.length && this.before(items[right]!, items[best]!)) best = right;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best]!, items[i]!];
-        i = best;
-      }
+    const size = items.length;
+    if (size === 0) return top;
+    // The last task sifts down from the root through a hole.
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= size) break;
+      const right = left + 1;
+      const child = right < size && this.before(items[right]!, items[left]!) ? right : left;
+      if (!this.before(items[child]!, last)) break;
+      items[i] = items[child]!;
+      i = child;
     }
+    items[i] = last;
     return top;
   }
 

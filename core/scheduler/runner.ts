@@ -10,6 +10,7 @@ import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { refillBelow } from '../targets/target.ts';
 import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
+import { folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
@@ -140,6 +141,8 @@ export class Runner {
   private readonly cache: CachePolicy;
   /** Folder of this run's attempt files. */
   private readonly runDir: string;
+  /** A task's working folder from its `cwd` (relative to the run's root). */
+  private readonly folder: (relative: string) => string;
   private readonly owner = selfOwner();
   /** Whether the run's end already gave up the claim (in the commit that recorded the end). */
   private released = false;
@@ -214,6 +217,7 @@ export class Runner {
     }
     this.cache = new CachePolicy(store, run, options.explain === true);
     this.runDir = path.join(store.home, 'runs', runId);
+    this.folder = folderResolver(run.root);
   }
 
   /** Runs to the end (or until cancelled) and returns the run's final state. */
@@ -617,7 +621,7 @@ export class Runner {
     const spec = this.specs[i]!;
     const n = ++this.attempts[i]!;
     this.move(i, how, n, how === 'chain' ? `after ${this.graph.deps[i]!.filter((dep) => !DONE_STATES.has(this.state[dep]!)).map((dep) => this.ids[dep]).join(', ')}` : null);
-    const place = { cwd: path.resolve(this.run.root, spec.cwd), ...this.attemptFiles(i, n) };
+    const place = { cwd: this.folder(spec.cwd), ...this.attemptFiles(i, n) };
     this.handing.set(i, place);
     this.store.insertAttempt({
       runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, ...place,

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * Up to `limit` bytes of a file from `offset` (a log being written: what is new since the
@@ -21,4 +22,17 @@ export function readFrom(file: string, offset: number, limit = Number.POSITIVE_I
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * `path.resolve(root, relative)`, remembered per relative path: a run resolves the same few
+ * working folders again for every task it hashes and submits.
+ */
+export function folderResolver(root: string): (relative: string) => string {
+  const known = new Map<string, string>();
+  return (relative) => {
+    let folder = known.get(relative);
+    if (folder === undefined) known.set(relative, (folder = path.resolve(root, relative)));
+    return folder;
+  };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,13 @@ export function findAbove(relative: string): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/** Flotilla's version: the one in the package.json of the checkout or the packaged app. */
+export function flotillaVersion(): string {
+  const file = findAbove('package.json');
+  const version = file === undefined ? undefined : (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
+  return typeof version === 'string' ? version : 'unknown';
 }
 
 const ASAR = `${path.sep}app.asar${path.sep}`;

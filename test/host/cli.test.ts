@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
+import { cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
 
 interface Status {
   run: { id: string; state: string };
@@ -59,6 +59,16 @@ tasks:
     }
     assert.ok(!existsSync(path.join(dir, 'ran')));
     assert.match(cli(['history'], { home }).stdout, /no runs yet/);
+  });
+
+  it('--version prints the version of the package', (t) => {
+    const home = tempDir(t);
+    const { version } = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V', 'version']) {
+      const result = cli([flag], { home });
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout, `flotilla ${version} (Node.js ${process.version})\n`);
+    }
   });
 
   it('usage errors exit 2 with a message', (t) => {

@@ -3,6 +3,7 @@ import { SelectionError } from '../../model/select.ts';
 import { RunNotFoundError } from '../../scheduler/control.ts';
 import { RunBusyError } from '../../scheduler/runner.ts';
 import { StoreError } from '../../store/store.ts';
+import { flotillaVersion } from '../../util/resources.ts';
 import { EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
 
@@ -26,6 +27,7 @@ const USAGE = `usage: flotilla <command> [options]
   shell RUN TASK                         a shell in the task's folder, where it runs (local or over SSH)
   serve [--port N]                       web mode: the core on 127.0.0.1 behind a token (prints the URL)
   history [--json] [--limit N]
+  --version                              Flotilla's version, and the Node.js it runs on
 
 RUN is a run id, a unique prefix of one, or 'last'. Runs are kept in $FLOTILLA_HOME (~/.flotilla).`;
 
@@ -40,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`flotilla ${flotillaVersion()} (Node.js ${process.version})\n`);
+    return EXIT_OK;
   }
   try {
     const { values, positionals } = parse(rest);

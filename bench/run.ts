@@ -22,7 +22,10 @@ interface Workload {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'core', 'host', 'cli', 'flotilla.cjs');
 const CONCURRENCY = 2;
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+// Medians of 9 runs of each engine, taken in turn: on a shared machine make's own time varies
+// up to twofold from one minute to the next, and a median of 5 still let one slow stretch of
+// either engine move a ratio by 0.2.
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);
 const work = mkdtempSync(path.join(tmpdir(), 'flotilla-bench-'));
 
 function median(values: number[]): number {

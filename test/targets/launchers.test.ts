@@ -22,12 +22,12 @@ tasks:
   "odd name's $(x)": { run: 'printf "%s" "$FLOTILLA_TASK_ID" > odd.txt', after: bad }
 `;
 
-/** Runs FLOW on a local target whose processes start through the given launcher. */
-async function runWith(kind: LauncherKind, t: Parameters<typeof tempDir>[0]) {
+/** Runs a workflow (FLOW unless given) on a local target whose processes start through the given launcher. */
+async function runWith(kind: LauncherKind, t: Parameters<typeof tempDir>[0], flow = FLOW) {
   const dir = tempDir(t);
   const store = Store.open(path.join(dir, 'home'));
   t.after(() => store.close());
-  const plan = loadWorkflow(writeWorkflow(dir, FLOW));
+  const plan = loadWorkflow(writeWorkflow(dir, flow));
   const runId = createRun(store, plan, {});
   const target = new LocalTarget(plan.targets.local!, { launcher: createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: kind }) });
   const state = await new Runner(store, runId, { targets: { local: target } }).drive();
@@ -62,18 +62,11 @@ describe('launchers', () => {
     it(`the ${kind} launcher starts an attempt in a process group of its own, with no signal blocked or ignored`, async (t) => {
       // The launcher itself ignores SIGINT, SIGHUP, SIGTERM and SIGPIPE and catches SIGCHLD;
       // none of that may reach the task (a task ignoring SIGTERM outlives its cancel's grace).
-      const dir = tempDir(t);
-      const store = Store.open(path.join(dir, 'home'));
-      t.after(() => store.close());
-      const plan = loadWorkflow(
-        writeWorkflow(dir, `version: 1
+      const { dir, store, runId, state } = await runWith(kind, t, `version: 1
 tasks:
   look: { run: 'grep -E "^Sig(Blk|Ign)" /proc/self/status > signals.txt; set -- $(cat /proc/$$/stat); echo "$1 $5" > group.txt' }
-`),
-      );
-      const runId = createRun(store, plan, {});
-      const target = new LocalTarget(plan.targets.local!, { launcher: createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: kind }) });
-      assert.equal(await new Runner(store, runId, { targets: { local: target } }).drive(), 'succeeded');
+`);
+      assert.equal(state, 'succeeded');
       assert.equal(readFileSync(path.join(dir, 'signals.txt'), 'utf8'), 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
       const [pid, group] = readFileSync(path.join(dir, 'group.txt'), 'utf8').trim().split(' ');
       assert.equal(group, pid, 'the shell leads its own process group');
@@ -105,23 +98,16 @@ tasks:
     });
 
     it(`the ${kind} launcher gets scripts and folders with tabs, newlines and backslashes as they are`, async (t) => {
-      const dir = tempDir(t);
-      const store = Store.open(path.join(dir, 'home'));
-      t.after(() => store.close());
       // A tab, a backslash and a line break in the script; a backslash in the working folder.
-      const plan = loadWorkflow(
-        writeWorkflow(dir, `version: 1
+      const { dir, state } = await runWith(kind, t, `version: 1
 tasks:
   odd:
     cwd: 'back\\slash'
     run: |
       printf '%s\\n' 'a\tb' 'c\\d' > out.txt
       printf 'second\\n' >> out.txt
-`),
-      );
-      const runId = createRun(store, plan, {});
-      const target = new LocalTarget(plan.targets.local!, { launcher: createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: kind }) });
-      assert.equal(await new Runner(store, runId, { targets: { local: target } }).drive(), 'succeeded');
+`);
+      assert.equal(state, 'succeeded');
       assert.equal(readFileSync(path.join(dir, 'back\\slash', 'out.txt'), 'utf8'), 'a\tb\nc\\d\nsecond\n');
     });
   }

@@ -730,7 +730,7 @@ export class Runner {
 
   private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
     this.chainedAfter.delete(i);
-    this.store.updateAttempt(this.runId, i, n, { state: 'running', pid: started.pid, pidStart: started.pidStart, host: started.host, startedAt: at, ...(started.jobId ? { jobId: started.jobId } : {}) });
+    this.store.startAttempt(this.runId, i, n, started, at);
     if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
     if (this.options.onEvent) this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
   }

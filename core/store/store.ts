@@ -415,6 +415,13 @@ export class Store {
     this.statement(sql).run(...keys.map((key) => fields[key]), runId, taskIdx, n);
   }
 
+  /** Records that an attempt started: like `endAttempt`, one statement the same for every start. */
+  startAttempt(runId: string, taskIdx: number, n: number, started: Pick<AttemptRecord, 'pid' | 'pidStart' | 'host'> & { jobId?: string }, at: number): void {
+    this.statement(
+      "UPDATE attempts SET state = 'running', pid = ?, pid_start = ?, host = ?, started_at = ?, job_id = coalesce(?, job_id) WHERE run_id = ? AND task_idx = ? AND n = ?",
+    ).run(started.pid, started.pidStart, started.host, at, started.jobId || null, runId, taskIdx, n);
+  }
+
   /**
    * Records an attempt's end, and its start when that was not recorded yet (`start`): one
    * statement the same for every end, as every task ends once.

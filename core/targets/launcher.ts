@@ -71,6 +71,7 @@ export interface Launcher {
 
 /** What a protocol field may not hold as it is: the separators, and the escape itself. */
 const SEPARATORS = /[\\\t\n]/;
+const EVERY_SEPARATOR = new RegExp(SEPARATORS.source, 'g');
 const ESCAPED: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n' };
 
 /**
@@ -79,7 +80,7 @@ const ESCAPED: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
  * and costs the core nothing for the usual field that holds none of them).
  */
 export function protocolField(text: string): string {
-  return SEPARATORS.test(text) ? text.replace(/[\\\t\n]/g, (c) => ESCAPED[c]!) : text;
+  return SEPARATORS.test(text) ? text.replace(EVERY_SEPARATOR, (c) => ESCAPED[c]!) : text;
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));

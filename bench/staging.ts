@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     rmSync(path.join(work, 'back'), { recursive: true, force: true });
     const back = pairs.map((pair) => ({ remote: pair.remote, local: path.join(work, 'back', path.basename(pair.local)), size: set.bytes / set.files.length, mtime: 0 }));
     started = performance.now();
-    await download(connection, back);
+    await download(connection, work, back);
     const ourDown = performance.now() - started;
     const rate = (ms: number) => mb / (ms / 1000);
     results.push(

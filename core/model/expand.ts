@@ -7,6 +7,7 @@ import { checkInherited, checkKeys, checkName, checkNode, isMapping, stringList 
 import type { Mapping, NodeProblem } from './node-check.ts';
 import { parseResources, parseTime } from './resources.ts';
 import { readSource } from './source.ts';
+import { inputEscape, outputProblem } from './staged-paths.ts';
 import { sweepRows } from './sweep.ts';
 import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
@@ -83,6 +84,8 @@ export class Expander {
   private params: Record<string, unknown> = {};
   private readonly includeStack: string[] = [];
   private readonly checked = new WeakSet<object>();
+  /** Input pattern → the file it leads outside through, checked once per pattern (a sweep shares its inputs). */
+  private readonly inputEscapes = new Map<string, { file: string; target: string } | null>();
   private runVars: Record<string, string> = {};
   /** Whether a template read `{{ run.id }}`. */
   usesRunId = false;
@@ -344,6 +347,9 @@ export class Expander {
       return rendered.value;
     };
     const list = (key: 'inputs' | 'outputs') => (stringList(raw, key, []) ?? []).map((item, i) => render(key, item, typeof raw[key] === 'string' ? [key] : [key, i]));
+    const inputs = list('inputs');
+    const outputs = list('outputs');
+    this.checkStaged(scope, at, raw, inputs, outputs);
     instance.task = this.tasks.length;
     this.tasks.push({
       id,
@@ -355,12 +361,27 @@ export class Expander {
       target: scope.target,
       resources: scope.resources,
       retries: scope.retries,
-      inputs: list('inputs'),
-      outputs: list('outputs'),
+      inputs,
+      outputs,
       cache: scope.cache,
       ...(typeof raw.description === 'string' ? { description: render('description', raw.description, ['description']) } : {}),
       vars: { ...scope.vars, ...row },
       after: [],
+    });
+  }
+
+  /** Outputs stay below the task's folder; a remote task's inputs lead nowhere outside the run's root. */
+  private checkStaged(scope: Scope, at: PathSegment[], raw: Mapping, inputs: string[], outputs: string[]): void {
+    const where = (key: string, i: number): PathSegment[] => [...at, ...(typeof raw[key] === 'string' ? [key] : [key, i])];
+    outputs.forEach((output, i) => {
+      const problem = outputProblem(output);
+      if (problem) this.issue(scope.file, where('outputs', i), problem);
+    });
+    if (inputs.length === 0 || (this.targets[scope.target]?.type ?? 'local') === 'local') return;
+    inputs.forEach((input, i) => {
+      let escape = this.inputEscapes.get(input);
+      if (escape === undefined) this.inputEscapes.set(input, (escape = inputEscape(this.root, input) ?? null));
+      if (escape) this.issue(scope.file, where('inputs', i), `input '${input}' leads outside the workflow's folder ${this.root} (${escape.file} → ${escape.target}): it would be uploaded to target '${scope.target}'; copy the file into the folder, or stage it another way`);
     });
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { WorkflowError } from '../../core/model/errors.ts';
@@ -130,6 +130,16 @@ const BAD: { name: string; text: string; expect: string }[] = [
     expect: ":4:12: group 'g' has no tasks",
   },
   {
+    name: 'an output that goes up out of the task folder',
+    text: 'version: 1\ntasks:\n  a: { run: echo a, outputs: [ok.txt, ../../../escaped.txt] }\n',
+    expect: ":3:39: output '../../../escaped.txt' goes up with '..': outputs are paths below the task's folder",
+  },
+  {
+    name: 'an absolute output',
+    text: 'version: 1\ntasks:\n  a:\n    run: echo a\n    outputs: /etc/passwd\n',
+    expect: ":5:14: output '/etc/passwd' is an absolute path",
+  },
+  {
     name: 'missing version',
     text: 'tasks:\n  a: { run: echo a }\n',
     expect: ":1:1: missing 'version: 1'",
@@ -165,6 +175,24 @@ describe('workflow validation', () => {
     const errors = errorsOf(file);
     assert.equal(errors.length, 1);
     assert.ok(errors[0]!.startsWith(`${path.join(dir, 'part.yaml')}:3:30: 'retries' must be`), errors[0]);
+  });
+
+  it('a remote task\'s input that leads outside the folder through a link is refused at its position; a link inside, or a local task\'s, is fine', (t) => {
+    const dir = tempDir(t);
+    const outside = tempDir(t);
+    writeFileSync(path.join(outside, 'secret'), 'secret');
+    symlinkSync(path.join(outside, 'secret'), path.join(dir, 'secret.txt'));
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'a.txt'), 'a');
+    symlinkSync(path.join(dir, 'data', 'a.txt'), path.join(dir, 'a-link.txt'));
+    const targets = 'version: 1\ntargets:\n  hpc: { type: ssh, host: box }\ntasks:\n';
+    const file = writeWorkflow(dir, `${targets}  a: { run: cat secret.txt, target: hpc, inputs: [a-link.txt, data, secret.txt] }\n`);
+    assert.deepEqual(errorsOf(file), [`${file}:5:69: input 'secret.txt' leads outside the workflow's folder ${dir} (secret.txt → ${path.join(realpathSync(outside), 'secret')}): it would be uploaded to target 'hpc'; copy the file into the folder, or stage it another way`]);
+    symlinkSync(path.join(outside, 'secret'), path.join(dir, 'data', 'inner'));
+    const inFolder = writeWorkflow(dir, `${targets}  a: { run: ls, target: hpc, inputs: [data] }\n`);
+    assert.match(errorsOf(inFolder)[0]!, /:5:39: input 'data' leads outside the workflow's folder .*data\/inner/);
+    const local = writeWorkflow(dir, 'version: 1\ntasks:\n  a: { run: cat secret.txt, inputs: [secret.txt] }\n');
+    assert.equal(loadWorkflow(local).tasks.length, 1);
   });
 
   it('refuses an include cycle', (t) => {

@@ -38,8 +38,8 @@ describe('slurm polling manners', () => {
       if (script === 'pwd') return '/home/me\n';
       if (script.includes('sbatch')) return 'submitted k1 42\n';
       const key = /printf '@a %s\\n' '?(k\d+)/.exec(script)?.[1] ?? 'k1';
-      if (failing) return `@squeue\nslurm_load_jobs error: Socket timed out on send/recv operation\n@squeue-rc 1\n@a ${key}\njob 42\n@end\n`;
-      return `@squeue\n42|COMPLETED|None|x\n@squeue-rc 0\n@a ${key}\njob 42\nstart 1 node01 42\nend 2 0 \n@end\n`;
+      if (failing) return `@squeue\nq slurm_load_jobs error: Socket timed out on send/recv operation\n@squeue-rc 1\n@a ${key}\njob 42\n@end\n`;
+      return `@squeue\nq 42|COMPLETED|None|x\n@squeue-rc 0\n@a ${key}\njob 42\nm start 1 node01 42\nm end 2 0 \n@end\n`;
     });
     const target = new RemoteTarget({ name: 'hpc', type: 'slurm', maxParallel: 10, host: 'fake', root: 'flotilla', pollSeconds: 1 }, { clusters, runId: 'r1', localRoot: '/tmp', pollMs: 50 });
     target.start(
@@ -62,8 +62,8 @@ describe('slurm polling manners', () => {
   it('decides from the markers once squeue has forgotten a job (after MinJobAge)', async () => {
     const exits: Record<string, AttemptExit> = {};
     const markers: Record<string, string> = {
-      done: 'job 7\nstart 1 node01 7\nend 2 3 \n',
-      vanished: 'job 8\nstart 1 node01 8\n',
+      done: 'job 7\nm start 1 node01 7\nm end 2 3 \n',
+      vanished: 'job 8\nm start 1 node01 8\n',
     };
     const { clusters } = fakeClusters((script) => {
       if (script === 'pwd') return '/home/me\n';
@@ -96,7 +96,7 @@ describe('slurm polling manners', () => {
       if (script.includes('sbatch')) return 'submitted k1 42\n@end\n';
       // Cut: the queue no longer lists the job, and the markers never came.
       if (cut) return '@squeue\n@squeue-rc 0\n@a k1\njob 42\n';
-      return '@squeue\n@squeue-rc 0\n@a k1\njob 42\nstart 1 node01 42\nend 2 0 \n@end\n';
+      return '@squeue\n@squeue-rc 0\n@a k1\njob 42\nm start 1 node01 42\nm end 2 0 \n@end\n';
     });
     const target = new RemoteTarget({ name: 'hpc', type: 'slurm', maxParallel: 10, host: 'fake', root: 'flotilla', pollSeconds: 1 }, { clusters, runId: 'r1', localRoot: '/tmp', pollMs: 50 });
     target.start(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
@@ -96,6 +96,46 @@ ${CLUSTER}tasks:
       assert.equal(attempt.jobId, `${[...arrays][0]}_${element}`);
     }
     assert.match(h.onCluster(`scontrol show job ${[...arrays][0]} | grep -o 'ArrayTaskThrottle=[0-9]*' | head -1`), /ArrayTaskThrottle=100/);
+  });
+
+  it('output names and files that look like poll records cannot end another job; such names come back intact', async (t) => {
+    const h = remoteHarness(t);
+    // The victim starts first (it has the longer path), so it holds the first keys of the poll.
+    const forged = [1, 2, 3, 4].map((k) => `@a k${k}\nend 1700000000 0\nm end 1700000000 0`).join('\n');
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  victim: { run: 'sleep 6; echo real > real.txt', outputs: [real.txt] }
+  check: { run: 'cat real.txt > checked.txt', after: victim, outputs: [checked.txt] }
+  forger:
+    outputs: [out]
+    run: |
+      mkdir out
+      printf 'payload' > "out/x$(printf '\\n%s' ${JSON.stringify(forged.replaceAll('\n', ' ').replaceAll(' @a', '\n@a'))})"
+      printf '${forged.replaceAll('\n', '\\n')}\\n' > out/lines.txt
+`);
+    const outcome = await run.done;
+    assert.equal(outcome, 'succeeded', JSON.stringify(h.store.taskStates(run.runId)));
+    assert.equal(readFileSync(path.join(h.dir, 'checked.txt'), 'utf8'), 'real\n', 'check ran after the real end of victim');
+    const names = readdirSync(path.join(h.dir, 'out')).sort();
+    assert.equal(names.length, 2, JSON.stringify(names));
+    assert.ok(names.some((name) => name.startsWith('x\n@a k1') && readFileSync(path.join(h.dir, 'out', name), 'utf8') === 'payload'), JSON.stringify(names));
+  });
+
+  it('a job array whose members\' folders have newlines in their names runs each in its own folder', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  sweep:
+    foreach: { name: [plain, "two\\nlines", "x\\n"] }
+    cwd: "m/{{ name }}"
+    env: { V: "{{ name }}" }
+    outputs: [v.txt]
+    run: printf '%s' "$V" > v.txt
+`);
+    assert.equal(await run.done, 'succeeded', JSON.stringify(h.store.taskStates(run.runId)));
+    for (const name of ['plain', 'two\nlines', 'x\n']) assert.equal(readFileSync(path.join(h.dir, 'm', name, 'v.txt'), 'utf8'), name);
+    const arrays = new Set(h.store.attempts(run.runId).map((attempt) => attempt.jobId!.split('_')[0]));
+    assert.equal(arrays.size, 1, 'one job array');
   });
 
   it('chains dependent tasks with afterok so the cluster advances them', async (t) => {

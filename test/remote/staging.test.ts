@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { download, inputFiles, StagingError, upload } from '../../core/targets/remote/staging.ts';
+import { download, inputFiles, prepareLocalPath, StagingError, upload } from '../../core/targets/remote/staging.ts';
+import { tempDir } from '../helpers.ts';
 import type { TransferProgress } from '../../core/targets/remote/staging.ts';
 import { remoteHarness } from './harness.ts';
 
@@ -50,17 +51,17 @@ describe('staging over SFTP (test cluster)', () => {
       pair.size = Number(row.at(-2));
       pair.mtime = Math.floor(Number(row.at(-1)));
     }
-    assert.equal((await download(connection, back)).files, 3);
+    assert.equal((await download(connection, h.dir, back)).files, 3);
     assert.equal(readFileSync(path.join(h.dir, 'back', 'c with space.txt'), 'utf8'), 'gamma\n');
-    assert.equal((await download(connection, back)).skipped, 3);
+    assert.equal((await download(connection, h.dir, back)).skipped, 3);
     // With checksums, unchanged files stay where they are; a local copy changed behind equal size and time comes down again.
-    assert.equal((await download(connection, back, { hash: true })).skipped, 3);
+    assert.equal((await download(connection, h.dir, back, { hash: true })).skipped, 3);
     const copy = path.join(h.dir, 'back', 'data', 'a.txt');
     const { mtime } = statSync(copy);
     writeFileSync(copy, 'aLpHa\n');
     utimesSync(copy, mtime, mtime);
-    assert.equal((await download(connection, back)).files, 0, 'size and time alone miss it');
-    const checked = await download(connection, back, { hash: true });
+    assert.equal((await download(connection, h.dir, back)).files, 0, 'size and time alone miss it');
+    const checked = await download(connection, h.dir, back, { hash: true });
     assert.deepEqual([checked.files, checked.skipped], [1, 2]);
     assert.equal(readFileSync(copy, 'utf8'), 'AlPhA\n');
   });
@@ -69,5 +70,30 @@ describe('staging over SFTP (test cluster)', () => {
     const h = remoteHarness(t);
     assert.throws(() => inputFiles(h.dir, ['missing/*.dat'], '/r'), (error: Error) => error instanceof StagingError && /input 'missing\/\*\.dat' matches no file/.test(error.message));
     assert.throws(() => inputFiles(path.join(h.dir, 'home'), ['../ssh_config'], '/r'), /reaches outside the workflow folder/);
+  });
+
+  it('an input that is a link to a file outside the folder, or a folder holding one, is refused; a link inside is fine', (t) => {
+    const dir = tempDir(t);
+    const outside = tempDir(t);
+    writeFileSync(path.join(outside, 'id_rsa'), 'secret');
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'real.txt'), 'real');
+    symlinkSync(path.join(dir, 'data', 'real.txt'), path.join(dir, 'inside.txt'));
+    assert.deepEqual(inputFiles(dir, ['inside.txt'], '/r').map((file) => file.remote), ['/r/inside.txt']);
+    symlinkSync(path.join(outside, 'id_rsa'), path.join(dir, 'key.txt'));
+    assert.throws(() => inputFiles(dir, ['key.txt'], '/r'), /input 'key\.txt' reaches outside the workflow folder/);
+    symlinkSync(path.join(outside, 'id_rsa'), path.join(dir, 'data', 'hidden'));
+    assert.throws(() => inputFiles(dir, ['data'], '/r'), /input 'data' reaches outside the workflow folder/);
+  });
+
+  it('a download is never written through a link or outside the task\'s folder', (t) => {
+    const dir = tempDir(t);
+    const outside = tempDir(t);
+    symlinkSync(outside, path.join(dir, 'results'));
+    assert.throws(() => prepareLocalPath(dir, path.join(dir, 'results', 'x.txt')), (error: Error) => error instanceof StagingError && /through the symbolic link/.test(error.message));
+    assert.throws(() => prepareLocalPath(dir, path.join(dir, '..', 'escaped.txt')), /not below the task's folder/);
+    prepareLocalPath(dir, path.join(dir, 'a', 'b', 'c.txt'));
+    assert.ok(statSync(path.join(dir, 'a', 'b')).isDirectory());
+    assert.equal(existsSync(path.join(outside, 'x.txt')), false);
   });
 });

@@ -6,8 +6,10 @@ import type { AttemptRecord } from '../../store/store.ts';
 import { failpoint } from '../../util/failpoint.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, StartedAttempt, Target } from '../target.ts';
 import type { ClusterStatus, Clusters } from './clusters.ts';
-import { arrayJobName, jobName, matchesPattern, parsePoll, pollScript, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
-import type { AttemptMarkers, PollAnswer, Probe, Submission } from './scripts.ts';
+import { parsePoll, pollScript } from './protocol.ts';
+import type { AttemptMarkers, PollAnswer, Probe } from './protocol.ts';
+import { arrayJobName, jobName, matchesPattern, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
+import type { Submission } from './scripts.ts';
 import { slurmState } from './slurm-states.ts';
 import { download, inputFiles, StagingError, upload } from './staging.ts';
 import type { FilePair, TransferProgress } from './staging.ts';
@@ -481,6 +483,10 @@ export class RemoteTarget implements Target {
     if (row) entry.schedulerState = row.state;
     if (markers.end) {
       if (!entry.started) this.reportStart(entry, markers);
+      if (markers.end.status === 0 && !markers.end.signal && markers.refusedRoots.length > 0) {
+        const roots = markers.refusedRoots.map((root) => `'${root}'`).join(', ');
+        return this.end(entry, { exitCode: null, signal: null, reason: `outputs not fetched: ${roots} leads through a symbolic link on ${this.spec.host}; outputs are fetched only from real folders below the task's`, schedulerState: null });
+      }
       const end = markers.end;
       const stopped = entry.stop === 'cancel' && end.status !== 0;
       const timeout = markers.timeout && end.status !== 0 && !stopped;
@@ -597,7 +603,7 @@ export class RemoteTarget implements Target {
     let exit = collect.exit;
     if (collect.files.length > 0) {
       try {
-        await download(this.connection, collect.files, { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
+        await download(this.connection, entry.localCwd, collect.files, { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
       } catch (error) {
         if (error instanceof SshError || (error instanceof StagingError && this.connection.state !== 'online')) return;
         exit = { ...exit, exitCode: null, reason: `outputs could not be fetched: ${(error as Error).message}` };

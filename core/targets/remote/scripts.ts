@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { RemoteTargetSpec, Resources, TaskSpec } from '../../model/types.ts';
 import { shellQuote as q } from '../../util/shell.ts';
+import { escapeField } from './protocol.ts';
 
 const posix = path.posix;
 
@@ -74,8 +75,12 @@ export function sbatchDirectives(resources: Resources): string[] {
 
 export interface WrapperOptions {
   kind: 'ssh' | 'slurm';
-  /** The attempt folder, or for a job array the file listing one folder per element. */
-  dir: { single: string } | { list: string; logs: string };
+  /**
+   * The attempt folder, or for a job array the folder holding one symbolic link per element
+   * (named by its index) to that element's attempt folder: a folder name is never parsed, so
+   * any name works, newlines included.
+   */
+  dir: { single: string } | { links: string; logs: string };
   shell: string;
   resources: Resources;
 }
@@ -94,7 +99,7 @@ export function wrapperScript(options: WrapperOptions): string {
   }
   if ('single' in options.dir) lines.push(`d=${q(options.dir.single)}`);
   else {
-    lines.push(`d=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${q(options.dir.list)})`);
+    lines.push(`d=${q(options.dir.links)}/"$SLURM_ARRAY_TASK_ID"`);
     lines.push(`ln -sf -- ${q(options.dir.logs)}/"$SLURM_ARRAY_TASK_ID.log" "$d/slurm.log"`);
   }
   const job = options.kind === 'slurm' ? '${SLURM_JOB_ID:-$$}' : '$$';
@@ -256,11 +261,12 @@ function arraySubmit(group: Submission[], options: SubmitOptions): string {
   const ad = posix.join(options.runRoot, '.flotilla', 'arrays', `${jobName(first.runId, first.task.id, first.n)}`);
   const v = jobVar(first.key);
   const lines = [
-    `mkdir -p -- ${q(ad)}`,
-    writeFileCommand(`${ad}/list`, group.map((s) => s.dir).join('\n')),
-    writeFileCommand(`${ad}/job.sh`, wrapperScript({ kind: 'slurm', dir: { list: `${ad}/list`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources })),
+    `mkdir -p -- ${q(`${ad}/elements`)}`,
+    writeFileCommand(`${ad}/job.sh`, wrapperScript({ kind: 'slurm', dir: { links: `${ad}/elements`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources })),
   ];
-  group.forEach((s, index) => lines.push(`printf '%s\\n%s\\n' ${index} ${q(ad)} > ${q(`${s.dir}/array`)}`));
+  // Each element's folder: a link named by its index, and in the folder its slot (`INDEX
+  // ARRAY-FOLDER`, escaped as the poll reads it), so a poll finds the array job by name.
+  group.forEach((s, index) => lines.push(`ln -sfn -- ${q(s.dir)} ${q(`${ad}/elements/${index}`)}`, `printf '%s\\n' ${q(`${index} ${escapeField(ad)}`)} > ${q(`${s.dir}/array`)}`));
   const flags = [
     '--parsable',
     `--array=0-${group.length - 1}%${Math.max(1, options.arrayLimit)}`,
@@ -281,139 +287,6 @@ function arraySubmit(group: Submission[], options: SubmitOptions): string {
   });
   lines.push(`${v}=\${${v}:+\${${v}}_0}`);
   return lines.join('\n');
-}
-
-/** A stop request a poll sends first. */
-export interface Stop {
-  jobId: string;
-  dir: string;
-  /** Withdrawals: only when the attempt has not started. */
-  unlessStarted: boolean;
-}
-
-/** One attempt whose state a poll reads. */
-export interface Probe {
-  key: string;
-  dir: string;
-  /** Where its outputs are listed from once it ended with 0, and the patterns' static prefixes. */
-  cwd: string;
-  outputRoots: string[];
-}
-
-/**
- * The one remote command of a poll: stop requests first, then the queue (SLURM: one `squeue`
- * for all of the user's jobs), then every open attempt's markers, and for those that ended
- * with 0 the files their outputs match. Lines: `@squeue`, queue lines `ID|STATE|REASON|NAME`,
- * `@squeue-rc N`, then per attempt `@a KEY` followed by `job ID`, its status lines, `note
- * timelimit`, `alive`, `array INDEX DIR`, `file SIZE MTIME PATH`.
- */
-export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]): string {
-  const parts: string[] = [];
-  for (const stop of stops) {
-    // A withdrawal only stops what has not started (its folder has no status yet).
-    const guard = stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || ` : '';
-    if (kind === 'slurm') parts.push(`${guard}scancel ${q(stop.jobId)} 2>&1 | sed 's/^/@scancel /'`);
-    else if (/^\d+$/.test(stop.jobId)) parts.push(`${guard}kill -TERM -${stop.jobId} 2>/dev/null || ${guard}kill -TERM ${stop.jobId} 2>/dev/null`);
-  }
-  if (kind === 'slurm') parts.push(`echo @squeue`, `squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1; echo "@squeue-rc $?"`);
-  if (probes.length > 0) {
-    // One function per kind of question, then a short call per attempt: the script grows by a
-    // line per open attempt, not by the whole probe (a sweep of thousands stays small).
-    //   fl_probe KEY DIR: its job id or array slot, status lines, whether it is still being submitted, and
-    //   (slurm) whether SLURM stopped it for time, (ssh) whether its process lives;
-    //   fl_files DIR CWD ROOT...: the files under its outputs' roots, once it ended with 0.
-    parts.push(
-      `fl_probe() { printf '@a %s\\n' "$1"; d=$2; ` +
-        `if [ -s "$d/jobid" ]; then sed 's/^/job /' "$d/jobid"; elif [ -s "$d/array" ]; then printf 'array %s %s\\n' "$(sed -n 1p "$d/array")" "$(sed -n 2p "$d/array")"; fi; ` +
-        `cat "$d/status" 2>/dev/null; ` +
-        `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
-        (kind === 'slurm' ? `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; ` : `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `) +
-        `return 0; }`,
-      `fl_files() { grep -qs '^end [0-9]* 0 *$' "$1/status" && (cd -- "$2" && shift 2 && find "$@" -type f -printf 'file %s %T@ %p\\n' 2>/dev/null); return 0; }`,
-    );
-  }
-  for (const probe of probes) {
-    parts.push(`fl_probe ${q(probe.key)} ${q(probe.dir)}`);
-    if (probe.outputRoots.length > 0) parts.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root)).join(' ')}`);
-  }
-  // The answer is whole only with this last line (a dropped connection cuts it short).
-  parts.push('echo @end');
-  return parts.join('\n') + '\n';
-}
-
-/** A parsed poll answer. */
-export interface PollAnswer {
-  /** Whether the answer arrived whole (its `@end` line). */
-  complete: boolean;
-  /** Null when `squeue` failed (its message in `queueError`) or was not asked. */
-  queue: Map<string, { state: string; reason: string; name: string }> | null;
-  queueError: string | null;
-  attempts: Map<string, AttemptMarkers>;
-}
-
-export interface AttemptMarkers {
-  jobId: string | null;
-  array: { index: number; dir: string } | null;
-  start: { at: number; host: string } | null;
-  end: { at: number; status: number; signal: string | null } | null;
-  timeout: boolean;
-  alive: boolean;
-  /** Seconds since a submission began that has not recorded a job (yet). */
-  submitting: number | null;
-  files: { path: string; size: number; mtime: number }[];
-}
-
-export function parsePoll(text: string): PollAnswer {
-  const answer: PollAnswer = { complete: false, queue: null, queueError: null, attempts: new Map() };
-  let section: 'none' | 'queue' | 'attempt' = 'none';
-  let current: AttemptMarkers | undefined;
-  const queueLines: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '@end') {
-      answer.complete = true;
-      break;
-    }
-    if (line === '@squeue') {
-      section = 'queue';
-      continue;
-    }
-    if (line.startsWith('@squeue-rc ')) {
-      const code = Number(line.slice(11));
-      if (code === 0) {
-        answer.queue = new Map();
-        for (const entry of queueLines) {
-          const [id = '', state = '', reason = '', ...name] = entry.split('|');
-          if (id) answer.queue.set(id.trim(), { state: state.trim(), reason: reason.trim(), name: name.join('|').trim() });
-        }
-      } else answer.queueError = queueLines.join(' ').trim() || `squeue exited with ${code}`;
-      section = 'none';
-      continue;
-    }
-    if (line.startsWith('@a ')) {
-      current = { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [] };
-      answer.attempts.set(line.slice(3), current);
-      section = 'attempt';
-      continue;
-    }
-    if (section === 'queue') {
-      queueLines.push(line);
-      continue;
-    }
-    if (section !== 'attempt' || !current) continue;
-    const [word, ...rest] = line.split(' ');
-    if (word === 'job' && rest[0]) current.jobId = rest[0];
-    else if (word === 'array' && rest.length >= 2) current.array = { index: Number(rest[0]), dir: rest.slice(1).join(' ') };
-    else if (word === 'start') {
-      current.start = { at: Number(rest[0]) * 1000, host: rest[1] ?? '' };
-      // A requeued job starts again: an end before this start belongs to its earlier run.
-      current.end = null;
-    } else if (word === 'end' && /^\d+$/.test(rest[1] ?? '')) current.end = { at: Number(rest[0]) * 1000, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
-    else if (word === 'submitting' && /^-?\d+$/.test(rest[0] ?? '')) current.submitting = Number(rest[0]);
-    else if (word === 'timeout' || (word === 'note' && rest[0] === 'timelimit')) current.timeout = true;
-    else if (word === 'alive') current.alive = true;
-    else if (word === 'file' && rest.length >= 3) current.files.push({ size: Number(rest[0]), mtime: Math.floor(Number(rest[1])), path: rest.slice(2).join(' ').replace(/^\.\//, '') });
-  }
-  return answer;
 }
 
 /** The folders an output pattern's files can be in (its part before the first glob character). */

@@ -6,7 +6,7 @@
  * reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { globSync, mkdirSync, renameSync, statSync, utimesSync, rmSync } from 'node:fs';
+import { globSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync, utimesSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { SshConnection } from '../../ssh/connection.ts';
@@ -53,6 +53,7 @@ export class StagingError extends Error {
  */
 export function inputFiles(root: string, patterns: string[], remoteRoot: string): FilePair[] {
   const files = new Map<string, FilePair>();
+  const realRoot = realpathSync(root);
   for (const pattern of patterns) {
     const matches = /[*?[{]/.test(pattern) ? globSync(pattern, { cwd: root }) : [pattern];
     let found = 0;
@@ -69,7 +70,9 @@ export function inputFiles(root: string, patterns: string[], remoteRoot: string)
         const fileStat = file === local ? stat : statSync(file);
         if (!fileStat.isFile()) continue;
         const relative = path.relative(root, file);
-        if (relative.startsWith('..') || path.isAbsolute(relative)) throw new StagingError(`input '${pattern}' reaches outside the workflow folder (${file}); stage only files below ${root}`);
+        // Judged by where it really leads: a link inside the folder may point anywhere.
+        const real = path.relative(realRoot, realpathSync(file));
+        if (escapes(relative) || escapes(real)) throw new StagingError(`input '${pattern}' reaches outside the workflow folder (${file}); stage only files below ${root}`);
         files.set(file, { local: file, remote: posix.join(remoteRoot, relative.split(path.sep).join('/')) });
         found++;
       }
@@ -77,6 +80,33 @@ export function inputFiles(root: string, patterns: string[], remoteRoot: string)
     if (found === 0) throw new StagingError(`input '${pattern}' matches no file in ${root}`);
   }
   return [...files.values()];
+}
+
+function escapes(relative: string): boolean {
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+}
+
+/**
+ * Makes the folders of a download's local path below `root`, refusing to go through a symbolic
+ * link (a task's folder may hold one that leads anywhere) or out of `root`.
+ */
+export function prepareLocalPath(root: string, file: string): void {
+  const relative = path.relative(root, file);
+  if (escapes(relative) || relative === '') throw new StagingError(`output ${file} is not below the task's folder ${root}`);
+  mkdirSync(root, { recursive: true });
+  let folder = root;
+  for (const part of relative.split(path.sep).slice(0, -1)) {
+    folder = path.join(folder, part);
+    let stat;
+    try {
+      stat = lstatSync(folder);
+    } catch {
+      mkdirSync(folder);
+      continue;
+    }
+    if (stat.isSymbolicLink()) throw new StagingError(`output ${file} would be written through the symbolic link ${folder}; outputs are not fetched through links`);
+    if (!stat.isDirectory()) throw new StagingError(`output ${file} needs ${folder} to be a folder, and it is not`);
+  }
 }
 
 /**
@@ -132,8 +162,12 @@ export async function upload(connection: SshConnection, files: FilePair[], known
   return progress;
 }
 
-/** Downloads files (size and mtime as the remote listed them) whose local copy differs. */
-export async function download(connection: SshConnection, files: FilePair[], options: TransferOptions = {}): Promise<TransferProgress> {
+/**
+ * Downloads files (size and mtime as the remote listed them) whose local copy differs. Each is
+ * written below `root` only, never through a symbolic link; a link where a file goes is
+ * replaced, not followed.
+ */
+export async function download(connection: SshConnection, root: string, files: FilePair[], options: TransferOptions = {}): Promise<TransferProgress> {
   const sftp = await connection.sftp();
   const todo: FilePair[] = [];
   const alike: FilePair[] = [];
@@ -141,10 +175,11 @@ export async function download(connection: SshConnection, files: FilePair[], opt
   for (const file of files) {
     let local;
     try {
-      local = statSync(file.local);
+      local = lstatSync(file.local);
     } catch {
       local = undefined;
     }
+    if (local?.isSymbolicLink()) local = undefined;
     if (local && local.size === file.size && Math.floor(local.mtimeMs / 1000) === file.mtime) alike.push(file);
     else todo.push(file);
   }
@@ -157,7 +192,7 @@ export async function download(connection: SshConnection, files: FilePair[], opt
   progress.totalBytes = todo.reduce((sum, file) => sum + (file.size ?? 0), 0);
   options.onProgress?.({ ...progress });
   await eachLimited(todo, options.parallel ?? 8, async (file) => {
-    mkdirSync(path.dirname(file.local), { recursive: true });
+    prepareLocalPath(root, file.local);
     const temporary = `${file.local}.flotilla-part-${randomBytes(4).toString('hex')}`;
     const count = tracker(progress, options.onProgress);
     try {

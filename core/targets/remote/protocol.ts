@@ -1,0 +1,205 @@
+/**
+ * The poll: one remote command per target and interval that sends stop requests, reads the
+ * queue and every open attempt's markers, and lists the files a succeeded attempt produced.
+ *
+ * Its answer is a line protocol, and most of what it carries was written by tasks or other
+ * users: file names (which may hold newlines), status files, squeue's job names. So the framing
+ * is strict: a record starts only with a line the script itself prints (`@…`); every line that
+ * carries data is prefixed with its tag by the script (`q `, `m `, `job `, `file `…), and a file
+ * name is escaped (`\\` and `\n`) so that it stays on its line. A task can write what it likes
+ * into its own files: it can never start a record, nor reach another attempt's.
+ */
+import { shellQuote as q } from '../../util/shell.ts';
+
+/** A stop request a poll sends first. */
+export interface Stop {
+  jobId: string;
+  dir: string;
+  /** Withdrawals: only when the attempt has not started. */
+  unlessStarted: boolean;
+}
+
+/** One attempt whose state a poll reads. */
+export interface Probe {
+  key: string;
+  dir: string;
+  /** Where its outputs are listed from once it ended with 0, and the patterns' static prefixes. */
+  cwd: string;
+  outputRoots: string[];
+}
+
+/** A parsed poll answer. */
+export interface PollAnswer {
+  /** Whether the answer arrived whole (its `@end` line). */
+  complete: boolean;
+  /** Null when `squeue` failed (its message in `queueError`) or was not asked. */
+  queue: Map<string, { state: string; reason: string; name: string }> | null;
+  queueError: string | null;
+  attempts: Map<string, AttemptMarkers>;
+}
+
+/** What one attempt's folder said. */
+export interface AttemptMarkers {
+  jobId: string | null;
+  array: { index: number; dir: string } | null;
+  start: { at: number; host: string } | null;
+  end: { at: number; status: number; signal: string | null } | null;
+  timeout: boolean;
+  alive: boolean;
+  /** Seconds since a submission began that has not recorded a job (yet). */
+  submitting: number | null;
+  files: { path: string; size: number; mtime: number }[];
+  /** Output roots left out because they lead through a symbolic link. */
+  refusedRoots: string[];
+}
+
+/** Escapes a field so that it fits on one line: `\` as `\\`, a newline as `\n`. */
+export function escapeField(text: string): string {
+  return text.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
+}
+
+/** The inverse of `escapeField` (an unknown escape stands for itself). */
+export function unescapeField(text: string): string {
+  return text.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+}
+
+/**
+ * Shell functions of the poll, defined once per command so that each attempt costs one short
+ * line (a sweep of thousands stays small):
+ *   fl_probe KEY DIR: its job id or array slot, status lines, whether a submission is under
+ *     way, and (slurm) whether SLURM stopped it for time, (ssh) whether its process lives;
+ *   fl_files DIR CWD ROOT...: once it ended with 0, the regular files under its outputs' roots.
+ *     A root reached through a symbolic link is reported (`refused`) and not listed; find
+ *     itself never follows one.
+ */
+function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
+  return [
+    `fl_probe() { printf '@a %s\\n' "$1"; d=$2; ` +
+      `if [ -s "$d/jobid" ]; then sed 's/^/job /' "$d/jobid"; elif [ -s "$d/array" ]; then sed 's/^/array /' "$d/array"; fi; ` +
+      `sed 's/^/m /' "$d/status" 2>/dev/null; ` +
+      `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
+      (kind === 'slurm' ? `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; ` : `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `) +
+      `return 0; }`,
+    `fl_files() { grep -qs '^end [0-9]* 0 *$' "$1/status" || return 0; cd -P -- "$2" 2>/dev/null || return 0; shift 2; ` +
+      `for r; do if [ -e "$r" ] || [ -L "$r" ]; then if [ "$(realpath -m -- "$r")" = "$(realpath -ms -- "$r")" ]; then ` +
+      `find "$r" -type f -printf '%s %T@ %p\\0' 2>/dev/null | sed -z 's/\\\\/\\\\\\\\/g; s/\\n/\\\\n/g; s/^/file /' | tr '\\0' '\\n'; ` +
+      `else printf 'refused %s\\n' "$(printf '%s' "$r" | sed -z 's/\\\\/\\\\\\\\/g; s/\\n/\\\\n/g')"; fi; fi; done; cd /; return 0; }`,
+  ];
+}
+
+/**
+ * The one remote command of a poll: stop requests first, then the queue (SLURM: one `squeue`
+ * for all of the user's jobs), then every open attempt's markers, and for those that ended
+ * with 0 the files their outputs match. Answer lines: `@scancel …`; `@squeue`, queue lines
+ * `q ID|STATE|REASON|NAME`, `@squeue-rc N`; per attempt `@a KEY` followed by `job ID`, `array
+ * INDEX DIR`, status lines `m …`, `submitting S`, `note timelimit`, `alive`, `file SIZE MTIME
+ * PATH`, `refused ROOT`; last `@end`.
+ */
+export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]): string {
+  const parts: string[] = [];
+  for (const stop of stops) {
+    // A withdrawal only stops what has not started (its folder has no status yet).
+    const guard = stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || ` : '';
+    if (kind === 'slurm') parts.push(`${guard}scancel ${q(stop.jobId)} 2>&1 | sed 's/^/@scancel /'`);
+    else if (/^\d+$/.test(stop.jobId)) parts.push(`${guard}kill -TERM -${stop.jobId} 2>/dev/null || ${guard}kill -TERM ${stop.jobId} 2>/dev/null`);
+  }
+  if (kind === 'slurm') {
+    parts.push('echo @squeue', `fl_q=$(squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1); fl_rc=$?`, `[ -n "$fl_q" ] && printf '%s\\n' "$fl_q" | sed 's/^/q /'`, 'echo "@squeue-rc $fl_rc"');
+  }
+  if (probes.length > 0) parts.push(...probeFunctions(kind));
+  for (const probe of probes) {
+    parts.push(`fl_probe ${q(probe.key)} ${q(probe.dir)}`);
+    if (probe.outputRoots.length > 0) parts.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root)).join(' ')}`);
+  }
+  // The answer is whole only with this last line (a dropped connection cuts it short).
+  parts.push('echo @end');
+  return parts.join('\n') + '\n';
+}
+
+function emptyMarkers(): AttemptMarkers {
+  return { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [], refusedRoots: [] };
+}
+
+/** Reads a poll's answer. Lines it does not know are ignored, whatever they say. */
+export function parsePoll(text: string): PollAnswer {
+  const answer: PollAnswer = { complete: false, queue: null, queueError: null, attempts: new Map() };
+  let current: AttemptMarkers | undefined;
+  const queueLines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('@')) {
+      current = undefined;
+      if (line === '@end') {
+        answer.complete = true;
+        break;
+      }
+      if (line.startsWith('@squeue-rc ')) readQueue(answer, queueLines, Number(line.slice(11)));
+      else if (line.startsWith('@a ')) answer.attempts.set(line.slice(3), (current = emptyMarkers()));
+      continue;
+    }
+    const space = line.indexOf(' ');
+    const tag = space < 0 ? line : line.slice(0, space);
+    const rest = space < 0 ? '' : line.slice(space + 1);
+    if (tag === 'q') queueLines.push(rest);
+    else if (current) readAttemptLine(current, tag, rest);
+  }
+  return answer;
+}
+
+function readQueue(answer: PollAnswer, lines: string[], code: number): void {
+  if (code !== 0) {
+    answer.queueError = lines.join(' ').trim() || `squeue exited with ${code}`;
+    return;
+  }
+  answer.queue = new Map();
+  for (const entry of lines) {
+    const [id = '', state = '', reason = '', ...name] = entry.split('|');
+    if (id) answer.queue.set(id.trim(), { state: state.trim(), reason: reason.trim(), name: name.join('|').trim() });
+  }
+}
+
+function readAttemptLine(current: AttemptMarkers, tag: string, rest: string): void {
+  const words = rest.split(' ');
+  switch (tag) {
+    case 'job':
+      // The first line of the file is the job id; anything after it is not.
+      if (current.jobId === null && /^[\w.+-]+$/.test(rest)) current.jobId = rest;
+      return;
+    case 'array':
+      if (/^\d+$/.test(words[0] ?? '') && words.length >= 2) current.array = { index: Number(words[0]), dir: unescapeField(words.slice(1).join(' ')) };
+      // Written by Flotilla 0.1 before this form: the index, then the folder on its own line.
+      else if (/^\d+$/.test(rest)) current.array = { index: Number(rest), dir: '' };
+      else if (current.array?.dir === '') current.array.dir = rest;
+      return;
+    case 'm':
+      return readStatusLine(current, words);
+    case 'submitting':
+      if (/^-?\d+$/.test(rest)) current.submitting = Number(rest);
+      return;
+    case 'note':
+      if (rest === 'timelimit') current.timeout = true;
+      return;
+    case 'alive':
+      current.alive = true;
+      return;
+    case 'file':
+      if (words.length >= 3 && /^\d+$/.test(words[0]!) && /^\d+(\.\d+)?$/.test(words[1]!)) {
+        current.files.push({ size: Number(words[0]), mtime: Math.floor(Number(words[1])), path: unescapeField(words.slice(2).join(' ')).replace(/^\.\//, '') });
+      }
+      return;
+    case 'refused':
+      current.refusedRoots.push(unescapeField(rest));
+      return;
+  }
+}
+
+/** A line of the attempt's `status` file, written by its wrapper. */
+function readStatusLine(current: AttemptMarkers, words: string[]): void {
+  const [word, ...rest] = words;
+  if (word === 'start' && /^\d+$/.test(rest[0] ?? '')) {
+    current.start = { at: Number(rest[0]) * 1000, host: rest[1] ?? '' };
+    // A requeued job starts again: an end before this start belongs to its earlier run.
+    current.end = null;
+  } else if (word === 'end' && /^\d+$/.test(rest[0] ?? '') && /^\d+$/.test(rest[1] ?? '')) {
+    current.end = { at: Number(rest[0]) * 1000, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
+  } else if (word === 'timeout') current.timeout = true;
+}

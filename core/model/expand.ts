@@ -22,7 +22,8 @@ interface Scope {
   resources: Resources;
   retries: number;
   shell: string;
-  cache: boolean;
+  /** Set by `cache` on the task or a group above it; unset: cached when it declares outputs. */
+  cache: boolean | undefined;
   /** Sweep variables bound by enclosing groups. */
   vars: Record<string, unknown>;
 }
@@ -130,7 +131,7 @@ export class Expander {
       resources: {},
       retries: 1,
       shell: 'sh',
-      cache: true,
+      cache: undefined,
       vars: {},
     });
     if (data.tasks === undefined) this.issue(file, [], "the workflow has no 'tasks'");
@@ -363,7 +364,7 @@ export class Expander {
       retries: scope.retries,
       inputs,
       outputs,
-      cache: scope.cache,
+      cache: scope.cache ?? outputs.length > 0,
       ...(typeof raw.description === 'string' ? { description: render('description', raw.description, ['description']) } : {}),
       vars: { ...scope.vars, ...row },
       after: [],

@@ -72,9 +72,13 @@ export interface TaskSpec {
   retries: number;
   /** Paths or globs relative to the run root whose content enters the cache hash. */
   inputs: string[];
-  /** Paths or globs relative to the task's cwd that must exist for a cached result to count. */
+  /** Paths or globs relative to the task's cwd: a cached result counts while they are as it left them. */
   outputs: string[];
-  /** Whether a previous successful attempt with the same content hash may stand in. */
+  /**
+   * Whether a previous successful attempt of this task of this workflow with the same content
+   * hash may stand in: `cache` as written, else whether the task declares outputs (a task that
+   * leaves nothing to check, such as one drawing random numbers, runs every time).
+   */
   cache: boolean;
   description?: string;
   /** Sweep variables bound for this instance, outermost first. */

@@ -1,5 +1,5 @@
 import type { TaskSpec } from '../model/types.ts';
-import type { RunRecord, Store } from '../store/store.ts';
+import type { CacheRecord, RunRecord, Store } from '../store/store.ts';
 import { describeChanges, Fingerprinter } from './fingerprint.ts';
 import type { HashParts } from './fingerprint.ts';
 
@@ -12,9 +12,11 @@ export interface CacheDecision {
 }
 
 /**
- * The cache rules of one run: a task's content hash, whether an earlier successful attempt
- * with that hash (and its outputs still present) stands in, and the index of results this
- * run adds. With `explain`, a miss says what changed since the task's last result.
+ * The cache rules of one run. A result is reused only for the same task (workflow file and
+ * task id) with the same content hash (command, shell, cwd, env, inputs, upstream results),
+ * only when the task is cacheable (it declares outputs, or says `cache: true`), and only while
+ * its outputs are as the earlier run left them. With `explain`, a miss says what changed since
+ * the task's last result.
  */
 export class CachePolicy {
   private readonly store: Store;
@@ -33,28 +35,43 @@ export class CachePolicy {
 
   /** Hashes a task whose dependencies are done and decides whether it runs. */
   decide(spec: TaskSpec, upstream: Record<string, string>, force: boolean): CacheDecision {
-    const { hash, parts, text } = this.fingerprints.taskHash(spec, upstream);
+    const { hash, parts, text } = this.fingerprints.taskHash(this.run.file, spec, upstream);
     this.parts.set(spec.id, text);
     let runs: string | undefined;
     let found;
-    if (!spec.cache) runs = 'cache: false';
+    if (!spec.cache) runs = spec.outputs.length === 0 ? 'it declares no outputs (cache: true would reuse its result)' : 'cache: false';
     else if (force) runs = this.run.options.fresh ? '--fresh' : 'resubmitted';
     else if (!(found = this.store.findCache(hash))) runs = this.explainMiss(spec, parts);
-    else {
-      const missing = this.fingerprints.missingOutputs(spec);
-      if (missing.length > 0) runs = `output ${missing.join(', ')} missing`;
-    }
+    else runs = this.outputsChanged(spec, found);
     if (runs !== undefined) return { hash, cached: false, reason: `runs: ${runs}` };
-    return { hash, cached: true, reason: `cached: same inputs as run ${found!.runId} (attempt ${found!.attempt})` };
+    return { hash, cached: true, reason: `cached: result of run ${found!.runId} (attempt ${found!.attempt}): same command, inputs and upstream results, outputs as it left them` };
+  }
+
+  /** Why a cached result's outputs no longer stand for it, or undefined when they do. */
+  private outputsChanged(spec: TaskSpec, found: CacheRecord): string | undefined {
+    const missing = this.fingerprints.missingOutputs(spec);
+    if (missing.length > 0) return `output ${missing.join(', ')} missing`;
+    if (spec.outputs.length === 0) return undefined;
+    if (found.outputs === null) return `run ${found.runId} recorded no state of its outputs`;
+    const before = JSON.parse(found.outputs) as Record<string, string>;
+    const now = this.fingerprints.outputState(spec);
+    for (const file of new Set([...Object.keys(before), ...Object.keys(now)])) {
+      if (before[file] === now[file]) continue;
+      if (now[file] === undefined) return `output ${file} missing since run ${found.runId}`;
+      if (before[file] === undefined) return `output ${file} appeared since run ${found.runId}`;
+      return `output ${file} changed since run ${found.runId}`;
+    }
+    return undefined;
   }
 
   /** Records a successful attempt as a cached result for later runs. */
   remember(spec: TaskSpec, hash: string | null, upstream: () => Record<string, string>, attempt: number, at: number): void {
     // Parts are missing when an earlier process released the task (this is a resume).
-    const parts = this.parts.get(spec.id) ?? this.fingerprints.taskHash(spec, upstream()).text;
+    const parts = this.parts.get(spec.id) ?? this.fingerprints.taskHash(this.run.file, spec, upstream()).text;
     this.parts.delete(spec.id);
     if (!spec.cache || hash === null) return;
-    this.store.putCache({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts, at });
+    const outputs = JSON.stringify(this.fingerprints.outputState(spec));
+    this.store.putCache({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts, outputs, at });
   }
 
   private explainMiss(spec: TaskSpec, parts: HashParts): string {

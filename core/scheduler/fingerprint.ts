@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { globSync, readdirSync, statSync } from 'node:fs';
+import { globSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { TaskSpec } from '../model/types.ts';
@@ -9,6 +9,9 @@ import { sha256File, sha256Text } from '../util/hash.ts';
 
 /** What a task's content hash is made of; kept with cached results so `--explain` can diff. */
 export interface HashParts {
+  /** What identifies the task: its workflow file (absolute) and its id. */
+  workflow: string;
+  task: string;
   run: string;
   shell: string;
   cwd: string;
@@ -43,8 +46,10 @@ export class Fingerprinter {
     this.folder = folderResolver(root);
   }
 
-  taskHash(task: TaskSpec, upstream: Record<string, string>): TaskHash {
+  taskHash(workflow: string, task: TaskSpec, upstream: Record<string, string>): TaskHash {
     const parts: HashParts = {
+      workflow,
+      task: task.id,
       run: task.run,
       shell: task.shell,
       cwd: this.folder(task.cwd),
@@ -63,6 +68,31 @@ export class Fingerprinter {
   missingOutputs(task: TaskSpec): string[] {
     const cwd = this.folder(task.cwd);
     return task.outputs.filter((pattern) => (GLOB.test(pattern) ? globSync(pattern, { cwd }).length === 0 : !exists(path.resolve(cwd, pattern))));
+  }
+
+  /**
+   * The files of a task's outputs as they are now, each as "size mtime-ns" by its path relative
+   * to the task's cwd (folders walked). Recorded with a result; a later run reuses the result
+   * only while this is unchanged (a file rewritten, truncated or replaced shows here).
+   */
+  outputState(task: TaskSpec): Record<string, string> {
+    const cwd = this.folder(task.cwd);
+    const state: Record<string, string> = {};
+    const visit = (relative: string) => {
+      let stats: BigIntStats;
+      try {
+        stats = lstatSync(path.join(cwd, relative), { bigint: true });
+      } catch {
+        return;
+      }
+      if (stats.isDirectory()) for (const entry of readdirSync(path.join(cwd, relative)).sort()) visit(path.join(relative, entry));
+      else state[relative] = `${stats.size} ${stats.mtimeNs}`;
+    };
+    for (const pattern of task.outputs) {
+      if (GLOB.test(pattern)) for (const match of globSync(pattern, { cwd }).sort()) visit(match);
+      else visit(path.normalize(pattern));
+    }
+    return state;
   }
 
   private expand(pattern: string): string[] {
@@ -109,6 +139,7 @@ function exists(file: string): boolean {
 /** Human reasons why a task's parts differ from a previous result's, for `--explain`. */
 export function describeChanges(now: HashParts, before: HashParts): string[] {
   const changes: string[] = [];
+  if (now.workflow !== before.workflow) changes.push(`another workflow (${before.workflow})`);
   if (now.run !== before.run) changes.push('command changed');
   if (now.shell !== before.shell) changes.push('shell changed');
   if (now.cwd !== before.cwd) changes.push(`working folder changed (${before.cwd} → ${now.cwd})`);

@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS cache (
   run_id TEXT NOT NULL,
   attempt INTEGER NOT NULL,
   parts TEXT NOT NULL,
-  at INTEGER NOT NULL
+  at INTEGER NOT NULL,
+  outputs TEXT
 );
 CREATE INDEX IF NOT EXISTS cache_by_task ON cache (file, task_id, at);
 

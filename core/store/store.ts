@@ -99,6 +99,8 @@ export interface CacheRecord {
   runId: string;
   attempt: number;
   parts: string;
+  /** Its outputs as it left them (JSON: path relative to its cwd → "size mtime-ns"); null in rows of older versions. */
+  outputs: string | null;
   at: number;
 }
 
@@ -138,6 +140,9 @@ export class StoreError extends Error {
 export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
 }
+
+/** Columns added since schema 1, as table, column, type: added to an older store when it opens. */
+const ADDED_COLUMNS: [string, string, string][] = [['cache', 'outputs', 'TEXT']];
 
 const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
   runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir', marker: 'marker',
@@ -189,6 +194,7 @@ export class Store {
       this.db.exec(SCHEMA);
       this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     }
+    this.addColumns();
     this.checkColumns();
     try {
       this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
@@ -207,6 +213,14 @@ export class Store {
       // A new store: no tables yet.
       if (/no such table/.test((error as Error).message)) return undefined;
       throw error;
+    }
+  }
+
+  /** Adds the columns later versions added to a table (nullable: older rows have none). */
+  private addColumns(): void {
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const present = (this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((row) => row.name === column);
+      if (!present) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
     }
   }
 
@@ -491,12 +505,12 @@ export class Store {
   // Cache
 
   findCache(hash: string): CacheRecord | undefined {
-    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, at FROM cache WHERE hash = ?').get(hash) as CacheRecord | undefined;
+    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, outputs, at FROM cache WHERE hash = ?').get(hash) as CacheRecord | undefined;
   }
 
   /** The latest cached result of a task of a workflow file: what `--explain` compares against. */
   lastCache(file: string, taskId: string): CacheRecord | undefined {
-    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, at FROM cache WHERE file = ? AND task_id = ? ORDER BY at DESC LIMIT 1').get(file, taskId) as
+    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, outputs, at FROM cache WHERE file = ? AND task_id = ? ORDER BY at DESC LIMIT 1').get(file, taskId) as
       | CacheRecord
       | undefined;
   }
@@ -505,9 +519,9 @@ export class Store {
     // An upsert changes the row in place; REPLACE would delete it and insert it anew, in the
     // table and in both of its indexes (a task run again with the same hash is the common case).
     this.statement(
-      'INSERT INTO cache (hash, file, task_id, run_id, attempt, parts, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET file = excluded.file, task_id = excluded.task_id, run_id = excluded.run_id, attempt = excluded.attempt, parts = excluded.parts, at = excluded.at',
+      'INSERT INTO cache (hash, file, task_id, run_id, attempt, parts, outputs, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET file = excluded.file, task_id = excluded.task_id, run_id = excluded.run_id, attempt = excluded.attempt, parts = excluded.parts, outputs = excluded.outputs, at = excluded.at',
     ).run(
-      entry.hash, entry.file, entry.taskId, entry.runId, entry.attempt, entry.parts, entry.at,
+      entry.hash, entry.file, entry.taskId, entry.runId, entry.attempt, entry.parts, entry.outputs, entry.at,
     );
   }
 

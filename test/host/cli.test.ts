@@ -173,11 +173,11 @@ tasks:
   it('-p overrides params and --explain prints a reason per task', (t) => {
     const dir = tempDir(t);
     const home = path.join(dir, 'home');
-    const file = writeWorkflow(dir, 'version: 1\nparams: { n: 2 }\ntasks:\n  count: { foreach: { i: { range: [0, 1] } }, run: "seq {{ params.n }} > n.txt" }\n');
+    const file = writeWorkflow(dir, 'version: 1\nparams: { n: 2 }\ntasks:\n  count: { foreach: { i: { range: [0, 1] } }, run: "seq {{ params.n }} > n{{ i }}.txt", outputs: "n{{ i }}.txt" }\n');
     assert.equal(cli(['run', file, '-p', 'n=4'], { home }).code, 0);
-    assert.equal(readFileSync(path.join(dir, 'n.txt'), 'utf8'), '1\n2\n3\n4\n');
+    assert.equal(readFileSync(path.join(dir, 'n0.txt'), 'utf8'), '1\n2\n3\n4\n');
     const again = cli(['run', file, '-p', 'n=4', '--explain'], { home });
-    assert.match(again.stderr, /count\[0\]: cached: same inputs as run /);
+    assert.match(again.stderr, /count\[0\]: cached: result of run /);
     const changed = cli(['run', file, '-p', 'n=5', '--explain'], { home });
     assert.match(changed.stderr, /count\[0\]: runs: command changed since run /);
   });

@@ -434,8 +434,54 @@ tasks:
     assert.deepEqual(h.states(second.runId), { prep: 'cached', use: 'cached', volatile: 'succeeded' });
     assert.deepEqual([...h.ledger()].sort(), ['prep', 'use', 'volatile', 'volatile']);
     const explained = Object.fromEntries(second.events.flatMap((event) => (event.type === 'explain' ? [[event.taskId, event.reason]] : [])));
-    assert.match(explained.prep!, /^cached: same inputs as run /);
-    assert.equal(explained.volatile, 'runs: cache: false');
+    assert.match(explained.prep!, /^cached: result of run \S+ \(attempt 1\): same command, inputs and upstream results, outputs as it left them$/);
+    assert.equal(explained.volatile, 'runs: it declares no outputs (cache: true would reuse its result)');
+  });
+
+  it('a task that declares no outputs runs every time unless it says cache: true', async (t) => {
+    const h = harness(t);
+    const text = `version: 1
+tasks:
+  sample: { foreach: { i: { range: [3] } }, run: "head -c 8 /dev/urandom | od -An -tx1 >> samples-{{ i }}; echo sample >> ledger" }
+  kept: { run: echo kept >> ledger, cache: true }
+`;
+    assert.equal(await h.start(text).done, 'succeeded');
+    const second = h.start(text, { runner: { explain: true } });
+    assert.equal(await second.done, 'succeeded');
+    assert.deepEqual(h.states(second.runId), { 'sample[0]': 'succeeded', 'sample[1]': 'succeeded', 'sample[2]': 'succeeded', kept: 'cached' });
+    assert.equal(readFileSync(path.join(h.dir, 'samples-0'), 'utf8').trim().split('\n').length, 2, 'two samples, one per run');
+    assert.deepEqual([...h.ledger()].sort(), ['kept', ...Array(6).fill('sample')]);
+  });
+
+  it('a result is reused only by the same task of the same workflow file', async (t) => {
+    const h = harness(t);
+    const text = 'version: 1\ntasks:\n  make: { run: "echo made >> ledger; echo x > out.txt", outputs: out.txt }\n';
+    assert.equal(await h.start(text, { name: 'one.yaml' }).done, 'succeeded');
+    const other = h.start(text, { name: 'two.yaml', runner: { explain: true } });
+    assert.equal(await other.done, 'succeeded');
+    assert.deepEqual(h.states(other.runId), { make: 'succeeded' });
+    const again = h.start(text, { name: 'two.yaml' });
+    assert.equal(await again.done, 'succeeded');
+    assert.deepEqual(h.states(again.runId), { make: 'cached' });
+    const renamed = h.start(text.replace('make:', 'build:'), { name: 'two.yaml' });
+    assert.equal(await renamed.done, 'succeeded');
+    assert.deepEqual(h.states(renamed.runId), { build: 'succeeded' });
+    assert.deepEqual(h.ledger(), ['made', 'made', 'made']);
+  });
+
+  it('an output changed since the result was recorded reruns the task, saying which', async (t) => {
+    const h = harness(t);
+    const text = 'version: 1\ntasks:\n  make: { run: "echo made >> ledger; mkdir -p out; echo good > out/a.txt", outputs: [out] }\n';
+    assert.equal(await h.start(text).done, 'succeeded');
+    writeFileSync(path.join(h.dir, 'out', 'a.txt'), 'tampered, longer\n');
+    const second = h.start(text, { runner: { explain: true } });
+    assert.equal(await second.done, 'succeeded');
+    const why = second.events.find((event) => event.type === 'explain' && event.taskId === 'make');
+    assert.match(why?.type === 'explain' ? why.reason : '', /^runs: output out\/a\.txt changed since run /);
+    assert.equal(readFileSync(path.join(h.dir, 'out', 'a.txt'), 'utf8'), 'good\n');
+    const third = h.start(text);
+    assert.equal(await third.done, 'succeeded');
+    assert.deepEqual(h.states(third.runId), { make: 'cached' });
   });
 
   it('a changed input reruns the task and everything downstream, and --explain names the change', async (t) => {

@@ -25,6 +25,19 @@ describe('opening the store', () => {
     assert.ok((check.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value.includes('CREATE TABLE IF NOT EXISTS attempts'));
   });
 
+  it('a store of the first release gets the cache\'s outputs column; its rows count as recording no outputs', (t) => {
+    const home = tempDir(t);
+    Store.open(home).close();
+    const db = new Database(path.join(home, 'store.db'));
+    db.exec("DELETE FROM meta WHERE key = 'schema'");
+    db.exec('ALTER TABLE cache DROP COLUMN outputs');
+    db.exec("INSERT INTO cache (hash, file, task_id, run_id, attempt, parts, at) VALUES ('h', '/w.yaml', 'a', 'r1', 1, '{}', 1)");
+    db.close();
+    const store = Store.open(home);
+    t.after(() => store.close());
+    assert.equal(store.findCache('h')?.outputs, null);
+  });
+
   it('opens a current store while another process holds the write lock (it only reads)', (t) => {
     const home = tempDir(t);
     Store.open(home).close();

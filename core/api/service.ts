@@ -9,7 +9,7 @@ import { loadYaml } from '../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
 import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
-import { createRun, newRunId } from '../scheduler/runs.ts';
+import { createRun, newRunId, RunInProgressError } from '../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../scheduler/states.ts';
 import { SshError } from '../ssh/connection.ts';
 import type { RunState, Store, TaskRecord } from '../store/store.ts';
@@ -154,7 +154,7 @@ export class FlotillaService {
       if (error instanceof WorkflowError) return { ok: false, error: { code: 'invalid-workflow', message: error.message, issues: toIssues(error) } };
       if (error instanceof RunNotFoundError) return { ok: false, error: { code: 'no-such-run', message: error.message } };
       if (error instanceof SelectionError) return { ok: false, error: { code: 'bad-selection', message: error.message } };
-      if (error instanceof RunBusyError) return { ok: false, error: { code: 'run-busy', message: error.message } };
+      if (error instanceof RunBusyError || error instanceof RunInProgressError) return { ok: false, error: { code: 'run-busy', message: error.message } };
       if (error instanceof PlanChangedError) return { ok: false, error: { code: 'plan-changed', message: error.message } };
       if (error instanceof CodedError) return { ok: false, error: { code: error.code, message: error.message } };
       if (error instanceof SshError) return { ok: false, error: { code: 'unreachable', message: error.message } };

@@ -7,7 +7,7 @@ import type { HashParts } from './fingerprint.ts';
 export interface CacheDecision {
   hash: string;
   cached: boolean;
-  /** `cached: same inputs as run …`, or why it runs (`command changed since run …`). */
+  /** `cached: result of run …` with why, or why it runs (`command changed since run …`). */
   reason: string;
 }
 

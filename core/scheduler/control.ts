@@ -1,5 +1,5 @@
 import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
-import { isOwnerGone } from '../util/process.ts';
+import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { loadWorkflow } from '../model/load.ts';
 import type { TaskSpec } from '../model/types.ts';
 import { resubmitWalk, TASK_STATES } from './states.ts';
@@ -23,9 +23,9 @@ export function resolveRun(store: Store, reference: string | undefined): RunReco
   return store.getRun(matches[0]!)!;
 }
 
-/** Whether a live process is driving the run now. */
+/** Whether another live process is driving the run now (this one's own runs do not count). */
 export function isDriven(run: RunRecord): boolean {
-  return run.owner !== null && !isOwnerGone(run.owner);
+  return run.owner !== null && run.owner !== selfOwner() && !isOwnerGone(run.owner);
 }
 
 /** Counts of tasks per state, every state present. */

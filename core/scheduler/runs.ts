@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Plan } from '../model/types.ts';
 import type { RunOptions, Store } from '../store/store.ts';
+import { isOwnerGone, selfOwner } from '../util/process.ts';
 
 /** A run id: local start time and a random suffix, e.g. `20261121-153012-a1b2`. Sorts by time. */
 export function newRunId(now = new Date()): string {
@@ -9,14 +10,36 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Records a new run of a plan, every task waiting; returns its id. Nothing runs yet. */
+/** Thrown when the same workflow already runs in the same folder, driven by a live process. */
+export class RunInProgressError extends Error {
+  readonly code = 'run-busy';
+  readonly runId: string;
+  readonly owner: string;
+
+  constructor(file: string, runId: string, owner: string) {
+    const [pid = '?', host = '?'] = [/^(\d+)/.exec(owner)?.[1], owner.split('@')[1]];
+    super(`${file} is already running in this folder: run ${runId}, driven by process ${pid} on ${host}; wait for it, or stop it with 'flotilla cancel ${runId}'`);
+    this.runId = runId;
+    this.owner = owner;
+  }
+}
+
+/**
+ * Records a new run of a plan, every task waiting, owned by this process (which is about to
+ * drive it); returns its id. Nothing runs yet. A run of the same workflow file in the same run
+ * root that a live process still drives refuses it: both would run every task into the same
+ * files. The check and the insert are one write transaction, so two processes starting at the
+ * same moment cannot both pass; a killed run's owner is gone, so it holds nothing up.
+ */
 export function createRun(store: Store, plan: Plan, options: RunOptions, runId = newRunId()): string {
   const { tasks, ...header } = plan;
-  const at = Date.now();
-  store.createRun(
-    { id: runId, name: plan.name, file: plan.file, root: plan.root, state: 'running', createdAt: at, endedAt: null, plan: header, options, owner: null },
-    tasks,
-    at,
-  );
+  const owner = selfOwner();
+  store.transaction(() => {
+    for (const other of store.runningRuns(plan.file, plan.root)) {
+      if (other.owner !== null && !isOwnerGone(other.owner)) throw new RunInProgressError(plan.file, other.id, other.owner);
+    }
+    const at = Date.now();
+    store.createRun({ id: runId, name: plan.name, file: plan.file, root: plan.root, state: 'running', createdAt: at, endedAt: null, plan: header, options, owner }, tasks, at);
+  });
   return runId;
 }

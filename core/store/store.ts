@@ -291,6 +291,11 @@ export class Store {
     });
   }
 
+  /** Runs of a workflow file in a run root that have not ended (driven now, or interrupted). */
+  runningRuns(file: string, root: string): { id: string; owner: string | null }[] {
+    return this.statement("SELECT id, owner FROM runs WHERE file = ? AND root = ? AND state = 'running'").all(file, root) as { id: string; owner: string | null }[];
+  }
+
   getRun(id: string): RunRecord | undefined {
     const row = this.statement('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     return row ? toRun(row) : undefined;

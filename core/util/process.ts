@@ -30,9 +30,11 @@ export function isProcessAlive(pid: number, start: string | null = null): boolea
   return now === null || now === start;
 }
 
-/** Identity of this process for run ownership: `pid:start@host`. */
+let self: string | undefined;
+
+/** Identity of this process for run ownership: `pid:start@host` (read once). */
 export function selfOwner(): string {
-  return `${process.pid}:${processStartTime(process.pid) ?? '?'}@${hostname()}`;
+  return (self ??= `${process.pid}:${processStartTime(process.pid) ?? '?'}@${hostname()}`);
 }
 
 /** Whether an owner string names a process that is gone (on this host; other hosts count as alive). */

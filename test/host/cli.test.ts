@@ -218,4 +218,28 @@ tasks:
     include('second');
     assert.equal(run(), 'two second');
   });
+
+  it('a second run of a workflow that runs in the same folder is refused, naming the run and its process; a killed one holds nothing up', async (t) => {
+    const { dir, home, file } = workspace(t, `version: 1
+tasks:
+  slow: { run: 'echo ran >> ledger; touch slow.started; sleep 60' }
+`);
+    const first = startCli(['run', file], { home });
+    const exited = new Promise<number | null>((resolve) => first.once('exit', resolve));
+    await waitFor(() => existsSync(path.join(dir, 'slow.started')), 'the first run to start its task');
+    const second = cli(['run', file], { home });
+    assert.equal(second.code, 2, second.stderr);
+    const runId = (JSON.parse(cli(['status', '--json'], { home }).stdout) as Status).run.id;
+    assert.match(second.stderr, new RegExp(`is already running in this folder: run ${runId}, driven by process ${first.pid} on `));
+    assert.equal(readFileSync(path.join(dir, 'ledger'), 'utf8'), 'ran\n', 'the task ran once');
+    // Killed: its run is interrupted, and a new run may start.
+    first.kill('SIGKILL');
+    await exited;
+    writeFileSync(file, "version: 1\ntasks:\n  slow: { run: 'echo again >> ledger' }\n");
+    const third = cli(['run', file], { home });
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(readFileSync(path.join(dir, 'ledger'), 'utf8'), 'ran\nagain\n');
+    // The killed run's task is still running on its own: stop it.
+    assert.equal(cli(['cancel', runId], { home }).code, 0);
+  });
 });

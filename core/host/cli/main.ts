@@ -2,6 +2,7 @@ import { WorkflowError } from '../../model/errors.ts';
 import { SelectionError } from '../../model/select.ts';
 import { RunNotFoundError } from '../../scheduler/control.ts';
 import { RunBusyError } from '../../scheduler/runner.ts';
+import { RunInProgressError } from '../../scheduler/runs.ts';
 import { StoreError } from '../../store/store.ts';
 import { flotillaVersion } from '../../util/resources.ts';
 import { EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`flotilla: ${(error as Error).message}\n\n${USAGE}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof RunNotFoundError || error instanceof SelectionError || error instanceof RunBusyError || error instanceof StoreError) {
+    if (error instanceof RunNotFoundError || error instanceof SelectionError || error instanceof RunBusyError || error instanceof RunInProgressError || error instanceof StoreError) {
       process.stderr.write(`flotilla: ${error.message}\n`);
       return EXIT_USAGE;
     }

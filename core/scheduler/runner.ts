@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
+import { StoreLostDataError } from '../store/store.ts';
 import type { AttemptRecord, RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
@@ -164,6 +165,10 @@ export class Runner {
   private adopting = 0;
   private cancelledRun = false;
   private finished: ((state: RunState) => void) | undefined;
+  /** Ends `drive` with an error: the store could not be written (see `guarded`). */
+  private failed: ((error: unknown) => void) | undefined;
+  /** The store error that stopped this driver, once one did. */
+  private broken: unknown;
   private poller: NodeJS.Timeout | undefined;
   /** Commits so far, and the checkpoint due after the last CHECKPOINT_COMMITS of them. */
   private commits = 0;
@@ -224,9 +229,13 @@ export class Runner {
   async drive(): Promise<RunState> {
     const claim = this.store.claimRun(this.runId, this.owner, isOwnerGone);
     if (!claim.ok) throw new RunBusyError(this.runId, claim.owner);
-    const done = new Promise<RunState>((resolve) => (this.finished = resolve));
+    const done = new Promise<RunState>((resolve, reject) => {
+      this.finished = resolve;
+      this.failed = reject;
+    });
     try {
       if (this.run.state !== 'running') this.store.setRunState(this.runId, 'running', Date.now());
+      this.refuseLostAttempts();
       mkdirSync(this.runDir, { recursive: true });
       // Tasks left ready by an earlier process are queued before adoption may release more.
       this.state.forEach((state, i) => {
@@ -244,7 +253,7 @@ export class Runner {
       // A cancel or resubmit queued while nobody drove the run applies before anything starts.
       this.applyRequests();
       this.starting = false;
-      this.poller = setInterval(() => this.applyRequests(), this.options.requestPollMs ?? 300);
+      this.poller = setInterval(() => this.guarded(() => this.applyRequests()), this.options.requestPollMs ?? 300);
       this.kick();
       return await done;
     } finally {
@@ -252,7 +261,45 @@ export class Runner {
       clearImmediate(this.checkpointer);
       clearTimeout(this.commitTimer);
       for (const target of Object.values(this.targets)) target.dispose();
-      if (!this.released) this.store.releaseRun(this.runId, this.owner);
+      if (!this.released && this.broken === undefined) this.store.releaseRun(this.runId, this.owner);
+    }
+  }
+
+  /**
+   * Attempts are recorded before they start, so the files of an attempt the store does not know
+   * mean the store lost commits (its log deleted, an older copy put back): driving on would run
+   * done work again, and write over its files. Checked once per drive of a run that has files.
+   */
+  private refuseLostAttempts(): void {
+    if (!existsSync(this.runDir)) return;
+    for (let i = 0; i < this.ids.length; i++) {
+      const next = this.attemptFiles(i, this.attempts[i]! + 1);
+      if (!existsSync(next.marker) && !existsSync(next.stdout)) continue;
+      throw new StoreLostDataError(
+        `the store ${path.join(this.store.home, 'store.db')} records ${this.attempts[i]} attempt${this.attempts[i] === 1 ? '' : 's'} of task '${this.ids[i]}' of run ${this.runId}, but the files of attempt ${this.attempts[i]! + 1} are in ${this.runDir}: ` +
+          `the store lost data (its log store.db-wal deleted, or an older copy put back). Nothing was run. Restore the store from a backup, or start a new run of the workflow.`,
+      );
+    }
+  }
+
+  /**
+   * Runs what a timer or an attempt's event asked for. When the store cannot be written (a
+   * full disk, an I/O error), the commit was rolled back and nothing acted on it: this driver
+   * stops, `drive` rejects with the error, and the attempts run on as after a kill — `resume`
+   * adopts them once the store can be written again. Its claim goes with this process.
+   */
+  private guarded(fn: () => void): void {
+    if (this.broken !== undefined) return;
+    try {
+      fn();
+    } catch (error) {
+      this.broken = error;
+      clearInterval(this.poller);
+      clearTimeout(this.commitTimer);
+      const reject = this.failed;
+      this.finished = undefined;
+      this.failed = undefined;
+      reject?.(error);
     }
   }
 
@@ -263,6 +310,7 @@ export class Runner {
   detach(): void {
     const resolve = this.finished;
     this.finished = undefined;
+    this.failed = undefined;
     resolve?.('running');
   }
 
@@ -389,7 +437,7 @@ export class Runner {
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
     if (++this.commits % CHECKPOINT_COMMITS === 0) this.checkpointer ??= setImmediate(() => {
       this.checkpointer = undefined;
-      this.store.checkpoint();
+      this.guarded(() => this.store.checkpoint());
     });
   }
 
@@ -458,7 +506,7 @@ export class Runner {
   private kick(): void {
     if (this.flushing) return;
     this.flushing = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => this.guarded(() => this.flush()));
   }
 
   /**
@@ -489,6 +537,7 @@ export class Runner {
       this.store.setRunState(this.runId, ended, Date.now());
       this.store.releaseRun(this.runId, this.owner);
     });
+    if (ended !== undefined) this.store.rescueLog();
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
@@ -862,6 +911,7 @@ export class Runner {
     this.options.onEvent?.({ type: 'run', runId: this.runId, state });
     const resolve = this.finished!;
     this.finished = undefined;
+    this.failed = undefined;
     resolve(state);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -136,6 +136,32 @@ export class StoreError extends Error {
   readonly code = 'store-incompatible';
 }
 
+/**
+ * What a person should know of an error the store's disk gave (full, failing), with what to
+ * do; undefined for any other error. Such an error rolled its commit back: what was recorded
+ * before it stands.
+ */
+export function diskProblem(error: unknown, home: string): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  const detail = (error as Error).message;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return `the disk holding ${home} is full (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped; its tasks ran on). Nothing was recorded wrongly.`;
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'EROFS' || code === 'SQLITE_READONLY') {
+    return `cannot write to ${home} (${code}: ${detail}): check the disk it is on, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;
+  }
+  return undefined;
+}
+
+/**
+ * The store lost what it had recorded: emptied or replaced, or its write-ahead log deleted
+ * before it was copied in. Nothing may start afresh over it (that would run done work again).
+ */
+export class StoreLostDataError extends Error {
+  readonly code = 'store-damaged';
+}
+
 /** `$FLOTILLA_HOME`, or `~/.flotilla`. */
 export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
@@ -185,6 +211,7 @@ export class Store {
     // A store that already has every table and index of this version is only read here, so
     // opening it (for `status`, the app, a second run) takes no write lock.
     const present = new Set((this.db.prepare('SELECT name FROM sqlite_master').all() as { name: string }[]).map((row) => row.name));
+    if (present.size === 0) this.refuseLostStore();
     const complete = [...SCHEMA.matchAll(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].every((match) => present.has(match[1]!));
     const row = present.has('meta') ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined) : undefined;
     if (row && Number(row.value) > SCHEMA_VERSION) {
@@ -203,6 +230,33 @@ export class Store {
       // checked again at the next open.
       if (!['SQLITE_READONLY', 'SQLITE_BUSY'].includes((error as { code?: string }).code ?? '')) throw error;
     }
+  }
+
+  /** An empty store beside the files of earlier runs lost them (truncated, replaced, deleted). */
+  private refuseLostStore(): void {
+    let runs: string[];
+    try {
+      runs = readdirSync(path.join(this.home, 'runs'));
+    } catch {
+      return; // a first start
+    }
+    if (runs.length === 0) return;
+    this.db.close();
+    throw new StoreLostDataError(
+      `the store ${path.join(this.home, 'store.db')} is empty, but ${path.join(this.home, 'runs')} holds the files of ${runs.length} run${runs.length === 1 ? '' : 's'} (${runs.slice(0, 3).join(', ')}${runs.length > 3 ? ', …' : ''}): the store lost its data (emptied, replaced or deleted). ` +
+        `Restore store.db (and store.db-wal) from a backup; or, to start afresh, move ${path.join(this.home, 'runs')} and the store away. Nothing was changed.`,
+    );
+  }
+
+  /**
+   * Copies the write-ahead log into the database file at once if someone deleted the log's
+   * file while this process had it open: its frames are still readable through the open
+   * handle, and would otherwise vanish when the process ends. Cheap when all is well (one stat).
+   */
+  rescueLog(): boolean {
+    if (!this.db.open || existsSync(path.join(this.home, 'store.db-wal'))) return false;
+    this.db.pragma('wal_checkpoint(FULL)');
+    return true;
   }
 
   /** The schema text the store was last made or checked from, if any. */

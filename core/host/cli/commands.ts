@@ -28,7 +28,12 @@ import { cliClusters } from './remote.ts';
  * (as after a kill), and a run copies it into the database as it goes (`Store.checkpoint`).
  */
 function withStore<T>(fn: (store: Store) => T): T {
-  return fn(Store.open());
+  const store = Store.open();
+  const result = fn(store);
+  // (A log deleted under us is copied in before the process ends and takes it along.)
+  if (result instanceof Promise) return result.finally(() => store.rescueLog()) as T;
+  store.rescueLog();
+  return result;
 }
 
 function needs(positionals: string[], count: number, what: string): void {

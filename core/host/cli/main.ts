@@ -3,9 +3,9 @@ import { SelectionError } from '../../model/select.ts';
 import { RunNotFoundError } from '../../scheduler/control.ts';
 import { RunBusyError } from '../../scheduler/runner.ts';
 import { RunInProgressError } from '../../scheduler/runs.ts';
-import { StoreError } from '../../store/store.ts';
+import { diskProblem, flotillaHome, StoreError, StoreLostDataError } from '../../store/store.ts';
 import { flotillaVersion } from '../../util/resources.ts';
-import { EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
+import { EXIT_CANNOT_WORK, EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
 
 const USAGE = `usage: flotilla <command> [options]
@@ -87,6 +87,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`flotilla: ${(error as Error).message}\n\n${USAGE}\n`);
       return EXIT_USAGE;
+    }
+    const disk = diskProblem(error, flotillaHome());
+    if (disk !== undefined || error instanceof StoreLostDataError) {
+      process.stderr.write(`flotilla: ${disk ?? (error as Error).message}\n`);
+      return EXIT_CANNOT_WORK;
     }
     if (error instanceof RunNotFoundError || error instanceof SelectionError || error instanceof RunBusyError || error instanceof RunInProgressError || error instanceof StoreError) {
       process.stderr.write(`flotilla: ${error.message}\n`);

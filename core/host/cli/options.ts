@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 
-/** Exit codes: every task succeeded / some task failed / bad input. */
+/** Exit codes: every task succeeded / some task failed / bad input / Flotilla cannot work (EX_SOFTWARE). */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_CANNOT_WORK = 70;
 
 const OPTIONS = {
   only: { type: 'string', multiple: true },

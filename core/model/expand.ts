@@ -8,7 +8,7 @@ import type { Mapping, NodeProblem } from './node-check.ts';
 import { parseResources, parseTime } from './resources.ts';
 import { readSource } from './source.ts';
 import { inputEscape, outputProblem } from './staged-paths.ts';
-import { sweepRows } from './sweep.ts';
+import { MAX_TASKS, sweepRows } from './sweep.ts';
 import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
 import type { RemoteTargetSpec, Resources, TargetSpec, TaskSpec } from './types.ts';
@@ -88,6 +88,8 @@ export class Expander {
   /** Input pattern → the file it leads outside through, checked once per pattern (a sweep shares its inputs). */
   private readonly inputEscapes = new Map<string, { file: string; target: string } | null>();
   private runVars: Record<string, string> = {};
+  /** Set once the expansion reached MAX_TASKS: nothing more is expanded. */
+  private tooMany = false;
   /** Whether a template read `{{ run.id }}`. */
   usesRunId = false;
 
@@ -292,7 +294,11 @@ export class Expander {
   }
 
   private expandChildren(raw: unknown, at: PathSegment[], scope: Scope, parent: NodeInstance): void {
-    if (!isMapping(raw)) return;
+    if (!isMapping(raw)) {
+      // A list (`- run: …`) or a scalar would otherwise be a workflow of no tasks.
+      if (raw !== null && raw !== undefined) this.issue(scope.file, at, `'tasks' must map task ids to tasks, like 'tasks: { prep: { run: ./prep.sh } }'; this is ${Array.isArray(raw) ? 'a list: give each entry an id as its key' : `a ${typeof raw}`}`, { atKey: true });
+      return;
+    }
     for (const [name, node] of Object.entries(raw)) {
       const problem = checkName(name);
       if (problem) this.issue(scope.file, [...at, name], problem, { atKey: true });
@@ -304,6 +310,7 @@ export class Expander {
   private expandNode(name: string, raw: unknown, at: PathSegment[], scope: Scope, parent: NodeInstance): void {
     const file = scope.file;
     parent.children!.set(name, []);
+    if (this.tooMany) return;
     if (!isMapping(raw)) {
       this.issue(file, at, `'${name}' must be a task (a mapping with 'run') or a group (a mapping with 'tasks')`);
       return;
@@ -323,6 +330,7 @@ export class Expander {
     }
     const declaredPath = parent.id === '' ? name : `${pathOf(parent)}/${name}`;
     rows.forEach((row, index) => {
+      if (this.tooMany) return;
       const base = parent.id === '' ? name : `${parent.id}/${name}`;
       const id = row === undefined ? base : `${base}[${index}]`;
       const vars = row === undefined ? scope.vars : { ...scope.vars, ...row };
@@ -351,6 +359,12 @@ export class Expander {
     const inputs = list('inputs');
     const outputs = list('outputs');
     this.checkStaged(scope, at, raw, inputs, outputs);
+    if (this.tasks.length >= MAX_TASKS) {
+      // Nested sweeps multiply: stop expanding (and growing) at the limit.
+      this.tooMany = true;
+      this.issue(scope.file, at, `'${declaredPath}' would make task ${(MAX_TASKS + 1).toLocaleString('en-US')} and more: a workflow has at most ${MAX_TASKS.toLocaleString('en-US')} tasks (sweeps and groups together)`);
+      return;
+    }
     instance.task = this.tasks.length;
     this.tasks.push({
       id,

@@ -78,7 +78,7 @@ export function checkNode(name: string, raw: Mapping, problems: NodeProblem[]): 
     return undefined;
   }
   if (!isTask && !isGroup) {
-    problems.push({ path: [], message: `'${name}' needs 'run' (a command, making it a task) or 'tasks' (making it a group)` });
+    problems.push({ path: [], atKey: true, message: `'${name}' needs 'run' (a command, making it a task) or 'tasks' (making it a group)` });
     return undefined;
   }
   const misplaced = isTask ? GROUP_ONLY_KEYS : TASK_ONLY_KEYS;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode, Pair } from 'yaml';
+import { FileRefusedError, readTextFile } from '../util/files.ts';
 import { WorkflowError } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
 
@@ -20,12 +20,56 @@ export interface Source {
 export function readSource(file: string): Source {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file, MAX_WORKFLOW_BYTES);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : error instanceof FileRefusedError ? error.message : String((error as Error).message ?? error);
     throw new WorkflowError([{ file, path: [], message: `cannot read workflow file: ${reason}` }]);
   }
   return { file, text, data: parseText(file, text) };
+}
+
+/** Largest workflow file (or include) read: a generated 100,000-task file is about 10 MB. */
+export const MAX_WORKFLOW_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Most values a YAML document may stand for once its aliases are followed (each use of an
+ * alias counts its whole node again): a few aliases nested can otherwise stand for billions.
+ */
+export const MAX_DOCUMENT_VALUES = 5_000_000;
+
+/**
+ * Checks what a YAML document stands for with its aliases followed: an alias that refers to a
+ * node containing it (a cycle), or more than MAX_DOCUMENT_VALUES values, is an error at the
+ * node where it was found. Without aliases every value is visited once.
+ */
+function checkExpansion(file: string, text: string, data: unknown): void {
+  let values = 0;
+  const open = new Set<object>();
+  const path: PathSegment[] = [];
+  const visit = (value: unknown): void => {
+    if (++values > MAX_DOCUMENT_VALUES) {
+      throw new WorkflowError([{ file, path: [], line: 1, col: 1, message: `the document stands for more than ${MAX_DOCUMENT_VALUES.toLocaleString('en-US')} values once its YAML aliases are followed (aliases of aliases multiply); at most ${MAX_DOCUMENT_VALUES.toLocaleString('en-US')} are read` }]);
+    }
+    if (typeof value !== 'object' || value === null) return;
+    if (open.has(value)) throw new WorkflowError(locateIssues([{ file, path: [...path], message: 'a YAML alias refers to a node that contains it: the document would be infinite' }], new Map([[file, text]])));
+    open.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        path.push(index);
+        visit(item);
+        path.pop();
+      });
+    } else {
+      for (const key of Object.keys(value)) {
+        path.push(key);
+        visit((value as Record<string, unknown>)[key]);
+        path.pop();
+      }
+    }
+    open.delete(value);
+  };
+  visit(data);
 }
 
 /** Parses text as YAML/JSON, turning syntax errors into a positioned `WorkflowError`. */
@@ -37,15 +81,19 @@ export function parseText(file: string, text: string): unknown {
     // JSON.parse is many times faster than a YAML parser on big generated files; it keeps the
     // last of duplicate keys silently, so those (and syntax errors) go to the YAML parser,
     // which reports them with a position.
+    let data: unknown;
     try {
-      const data: unknown = JSON.parse(text);
-      if (!repeatsKey(text, data)) return data;
-    } catch {
-      // Fall through: the YAML parser positions the error.
+      data = JSON.parse(text);
+    } catch (error) {
+      // Not JSON, even when it would be YAML (a trailing comma, a comment): said where.
+      throw new WorkflowError([{ file, path: [], message: `JSON syntax error: ${jsonReason((error as Error).message)}`, ...jsonPosition(text, (error as Error).message) }]);
     }
+    if (!repeatsKey(text, data)) return data;
+    // A repeated key: the YAML parser reports it with its position.
   }
+  let data: unknown;
   try {
-    return jsYaml().load(text, { filename: file } as Parameters<typeof import('js-yaml').load>[1]);
+    data = jsYaml().load(text, { filename: file } as Parameters<typeof import('js-yaml').load>[1]);
   } catch (error) {
     if (error instanceof jsYaml().YAMLException) {
       const mark = error.mark;
@@ -67,6 +115,23 @@ export function parseText(file: string, text: string): unknown {
     }
     throw error;
   }
+  // Only a text with an alias can stand for more than it says.
+  if (text.includes('*')) checkExpansion(file, text, data);
+  return data;
+}
+
+/** V8's message without the position it ends with (given as line and column instead). */
+function jsonReason(message: string): string {
+  return message.replace(/\s*(in JSON )?at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '') || message;
+}
+
+/** Line and column of a JSON.parse error, from the offset V8 gives (the end when it gives none). */
+function jsonPosition(text: string, message: string): { line: number; col: number } {
+  const match = /at position (\d+)/.exec(message);
+  const offset = match ? Number(match[1]) : text.length;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
 }
 
 /**

@@ -16,6 +16,17 @@ export type SweepRow = Record<string, unknown>;
 const VARIABLE = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 /**
+ * Most tasks a workflow expands to (all sweeps and groups together), and so most instances of
+ * one sweep. A plan of this many takes about a gigabyte; past it a typo like an extra zero in a
+ * range would exhaust memory before anything could be said.
+ */
+export const MAX_TASKS = 250_000;
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/**
  * The instances of a node: the cartesian product of `foreach` (first variable outermost)
  * times the element-wise pairing of `zip`. `undefined` when the node is not swept.
  */
@@ -30,6 +41,12 @@ export function sweepRows(
   let rows: SweepRow[] = [{}];
   if (foreach !== undefined) {
     const columns = readColumns('foreach', foreach, vars, outer, problems);
+    const product = columns.reduce((total, [, values]) => total * values.length, 1);
+    if (product > MAX_TASKS) {
+      const factors = columns.map(([name, values]) => `${name}: ${count(values.length)}`).join(' × ');
+      problems.push({ path: ['foreach'], message: `foreach gives ${count(product)} instances (${factors}); a workflow has at most ${count(MAX_TASKS)} tasks` });
+      return { rows: [], problems };
+    }
     for (const [name, values] of columns) {
       const next: SweepRow[] = [];
       for (const row of rows) for (const value of values) next.push({ ...row, [name]: value });
@@ -44,6 +61,10 @@ export function sweepRows(
       problems.push({ path: ['zip'], message: `zip lists must have the same length (${shown})` });
     } else if (columns.length > 0) {
       const length = columns[0]![1].length;
+      if (length * rows.length > MAX_TASKS) {
+        problems.push({ path: ['zip'], message: `this sweep gives ${count(length * rows.length)} instances; a workflow has at most ${count(MAX_TASKS)} tasks` });
+        return { rows: [], problems };
+      }
       const zipped: SweepRow[] = [];
       for (let i = 0; i < length; i++) {
         const pairing: SweepRow = {};
@@ -112,6 +133,11 @@ function readValues(spec: unknown, vars: TemplateVars, at: PathSegment[], proble
     const [start, stop, step] = !numbers ? [0, 0, 0] : range.length === 1 ? [0, range[0], 1] : [range[0], range[1], range[2] ?? 1];
     if (!numbers || step === 0) {
       problems.push({ path: [...at, 'range'], message: 'range must be [stop], [start, stop] or [start, stop, step] of integers, step not 0 (stop is excluded)' });
+      return undefined;
+    }
+    const length = Math.max(0, Math.ceil(((stop as number) - (start as number)) / (step as number)));
+    if (length > MAX_TASKS) {
+      problems.push({ path: [...at, 'range'], message: `range ${JSON.stringify(range)} gives ${count(length)} values; a workflow has at most ${count(MAX_TASKS)} tasks` });
       return undefined;
     }
     const values: number[] = [];

@@ -11,7 +11,7 @@ import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { refillBelow } from '../targets/target.ts';
 import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
-import { folderResolver } from '../util/files.ts';
+import { attemptStem, folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
@@ -688,7 +688,7 @@ export class Runner {
    */
   private attemptFiles(i: number, n: number): { dir: string; stdout: string; stderr: string; marker: string } {
     // The name holds no slash, so plain concatenation is the join.
-    const base = `${this.runDir}${path.sep}${this.ids[i]!.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`;
+    const base = `${this.runDir}${path.sep}${attemptStem(this.ids[i]!)}.${n}`;
     return { dir: this.runDir, stdout: `${base}.out`, stderr: `${base}.err`, marker: `${base}.status` };
   }
 

@@ -79,6 +79,12 @@ tasks:
     const missingRun = cli(['status', 'nope'], { home });
     assert.equal(missingRun.code, 2);
     assert.match(missingRun.stderr, /no run 'nope'/);
+    // A value that is meant as YAML and does not parse is not taken as text.
+    const file = writeWorkflow(home, 'version: 1\nparams: { x: [0] }\ntasks:\n  a: { run: "echo {{ params.x }}" }\n');
+    const badParam = cli(['validate', file, '-p', 'x=[1,2'], { home });
+    assert.equal(badParam.code, 2);
+    assert.match(badParam.stderr, /^flotilla: -p x: the value "\[1,2" is not valid YAML \(.*\); quote it to pass it as text: -p x="'\[1,2'"/);
+    assert.equal(cli(['validate', file, '-p', "x='[1,2'"], { home }).code, 0);
   });
 
   it('run exits 1 on a failure; status, logs and resubmit --failed take it to success', (t) => {

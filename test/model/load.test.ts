@@ -18,7 +18,7 @@ function errorsOf(file: string): string[] {
 }
 
 /** Each case: a file whose only problem is on a known line and column, and the message. */
-const BAD: { name: string; text: string; expect: string }[] = [
+const BAD: { name: string; text: string; expect: string; file?: string }[] = [
   {
     name: 'YAML syntax error',
     text: 'version: 1\ntasks:\n  a: { run: "echo a"\n  b: { run: echo b }\n',
@@ -102,7 +102,53 @@ const BAD: { name: string; text: string; expect: string }[] = [
   {
     name: 'task without run or tasks',
     text: 'version: 1\ntasks:\n  a: { cwd: x }\n',
-    expect: ":3:6: 'a' needs 'run'",
+    expect: ":3:3: 'a' needs 'run'",
+  },
+  {
+    name: 'task without run, at its own key line',
+    text: 'version: 1\ntasks:\n  b: { run: echo b }\n  a:\n    cwd: x\n    env: { A: b }\n',
+    expect: ":4:3: 'a' needs 'run'",
+  },
+  {
+    name: 'tasks written as a list',
+    text: 'version: 1\ntasks:\n  - run: echo a\n  - run: echo b\n',
+    expect: ":2:1: 'tasks' must map task ids to tasks, like 'tasks: { prep: { run: ./prep.sh } }'; this is a list: give each entry an id as its key",
+  },
+  {
+    name: 'a JSON file with a trailing comma',
+    file: 'workflow.json',
+    text: '{\n  "version": 1,\n  "tasks": { "a": { "run": "echo a" }, }\n}\n',
+    expect: ':3:40: JSON syntax error: Expected double-quoted property name',
+  },
+  {
+    name: 'an include of a device',
+    text: 'version: 1\ntasks:\n  b:\n    include: /dev/zero\n',
+    expect: ":4:14: cannot include '/dev/zero': cannot read workflow file: /dev/zero is not a regular file (a device)",
+  },
+  {
+    name: 'a YAML alias that contains itself',
+    text: 'version: 1\nx: &x [*x]\ntasks:\n  a: { run: echo a }\n',
+    expect: ':2:8: a YAML alias refers to a node that contains it: the document would be infinite',
+  },
+  {
+    name: 'a YAML alias bomb',
+    text: `version: 1\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 9 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`).join('\n')}\ntasks:\n  a: { run: echo a }\n`,
+    expect: ':1:1: the document stands for more than 5,000,000 values once its YAML aliases are followed',
+  },
+  {
+    name: 'a range of ten million',
+    text: 'version: 1\ntasks:\n  s:\n    foreach: { i: { range: [0, 10000000] } }\n    run: echo {{ i }}\n',
+    expect: ':4:28: range [0,10000000] gives 10,000,000 values; a workflow has at most 250,000 tasks',
+  },
+  {
+    name: 'nested sweeps past the limit',
+    text: 'version: 1\ntasks:\n  g:\n    foreach: { i: { range: [1000] } }\n    tasks:\n      s: { foreach: { j: { range: [1000] } }, run: echo }\n',
+    expect: ":6:10: 'g/s' would make task 250,001 and more: a workflow has at most 250,000 tasks",
+  },
+  {
+    name: 'foreach whose product is past the limit',
+    text: 'version: 1\ntasks:\n  s:\n    foreach: { a: { range: [1000] }, b: { range: [1000] } }\n    run: echo\n',
+    expect: ':4:14: foreach gives 1,000,000 instances (a: 1,000 × b: 1,000); a workflow has at most 250,000 tasks',
   },
   {
     name: 'depending on its own group',
@@ -149,7 +195,7 @@ const BAD: { name: string; text: string; expect: string }[] = [
 describe('workflow validation', () => {
   for (const bad of BAD) {
     it(`reports ${bad.name} at its line and column`, (t) => {
-      const file = writeWorkflow(tempDir(t), bad.text);
+      const file = writeWorkflow(tempDir(t), bad.text, bad.file);
       const errors = errorsOf(file);
       assert.equal(errors.length, 1, errors.join('\n'));
       assert.ok(errors[0]!.startsWith(file + bad.expect), `got: ${errors[0]}\nwanted: ${file}${bad.expect}…`);
@@ -397,6 +443,6 @@ describe('JSON workflow files', () => {
     const dir = tempDir(t);
     const file = path.join(dir, 'flow.json');
     writeFileSync(file, '{\n  "version": 1,\n  "tasks": { "a": { "run": "echo" } \n');
-    assert.match(errorsOf(file)[0]!, /flow\.json:\d+:\d+: syntax error/);
+    assert.match(errorsOf(file)[0]!, /flow\.json:4:1: JSON syntax error: /);
   });
 });

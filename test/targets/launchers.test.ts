@@ -59,6 +59,23 @@ describe('launchers', () => {
       assert.equal(store.findTask(runId, "odd name's $(x)")!.state, 'blocked');
     });
 
+    it(`the ${kind} launcher runs a task whose id is 300 bytes long and keeps its output`, async (t) => {
+      const long = `${'ü'.repeat(100)}${'x'.repeat(100)}`;
+      const { store, runId, state } = await runWith(kind, t, `version: 1
+tasks:
+  ${long}: { run: 'echo out; echo err >&2; exit 4', retries: 0 }
+  ${long}2: { run: 'echo second' }
+`);
+      assert.equal(state, 'failed');
+      const [first, second] = store.attempts(runId);
+      assert.equal(first!.exitCode, 4);
+      assert.equal(readFileSync(first!.stdout, 'utf8'), 'out\n');
+      assert.equal(readFileSync(first!.stderr, 'utf8'), 'err\n');
+      assert.equal(readFileSync(second!.stdout, 'utf8'), 'second\n');
+      assert.notEqual(path.basename(first!.stdout), path.basename(second!.stdout));
+      assert.ok(Buffer.byteLength(path.basename(first!.marker)) < 200);
+    });
+
     it(`the ${kind} launcher starts an attempt in a process group of its own, with no signal blocked or ignored`, async (t) => {
       // The launcher itself ignores SIGINT, SIGHUP, SIGTERM and SIGPIPE and catches SIGCHLD;
       // none of that may reach the task (a task ignoring SIGTERM outlives its cancel's grace).

@@ -55,9 +55,10 @@ function params(values: CliOptions): Record<string, unknown> {
     let value: unknown = text;
     try {
       value = text === '' ? '' : loadYaml(text);
-    } catch {
-      // Not YAML (an unbalanced bracket, say): take the text as it is.
-      value = text;
+    } catch (error) {
+      // `[1,2` is a list with a typo, not the string it spells: say so rather than guess.
+      const reason = ((error as { reason?: string }).reason ?? (error as Error).message).split('\n')[0];
+      throw new UsageError(`-p ${entry.slice(0, eq)}: the value ${JSON.stringify(text)} is not valid YAML (${reason}); quote it to pass it as text: -p ${entry.slice(0, eq)}="'${text.replaceAll("'", "''")}'"`);
     }
     result[entry.slice(0, eq)] = value;
   }

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { RemoteTargetSpec, Resources, TaskSpec } from '../../model/types.ts';
+import { attemptStem } from '../../util/files.ts';
 import { shellQuote as q } from '../../util/shell.ts';
 import { escapeField } from './protocol.ts';
 
@@ -26,7 +27,7 @@ export function remoteCwd(runRoot: string, taskCwd: string): string {
  * run id keeps runs apart when `cwd` is absolute and shared between runs).
  */
 export function remoteAttemptDir(cwd: string, runId: string, taskId: string, n: number): string {
-  return posix.join(cwd, '.flotilla', runId, `${taskId.replaceAll('%', '%25').replaceAll('/', '%2F')}.${n}`);
+  return posix.join(cwd, '.flotilla', runId, `${attemptStem(taskId)}.${n}`);
 }
 
 /**

@@ -1,16 +1,37 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app. Where Electron cannot start (its binary missing, as on machines
 // without GitHub access, or no display), web mode opens instead — and says so.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
 let binary;
 let reason;
+
+/** Whether the electron package has its binary (npm ci leaves it to be downloaded on first use). */
+function installed(dir) {
+  const pathFile = path.join(dir, 'path.txt');
+  return existsSync(pathFile) && existsSync(path.join(dir, 'dist', readFileSync(pathFile, 'utf8')));
+}
+
 try {
-  // In plain Node the electron package answers with its binary's path, or throws when it has none.
-  binary = createRequire(import.meta.url)('electron');
+  const dir = path.dirname(require.resolve('electron/package.json'));
+  if (!installed(dir)) {
+    // Its own download, quietly: on a machine that cannot reach GitHub it fails, and one line
+    // says so rather than the downloader's stack trace.
+    process.stderr.write('flotilla: downloading Electron (once)…\n');
+    const download = spawnSync(process.execPath, [path.join(dir, 'install.js')], { encoding: 'utf8' });
+    if (download.status !== 0 || !installed(dir)) {
+      const why = `${download.stderr ?? ''}`.split('\n').find((line) => /error|failed/i.test(line))?.trim() ?? `exit ${download.status}`;
+      throw new Error(`Electron's binary could not be downloaded (${why})`);
+    }
+  }
+  // In plain Node the electron package answers with its binary's path.
+  binary = require('electron');
 } catch (error) {
   reason = String(error?.message ?? error).split('\n')[0];
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readTextFile } from '../util/files.ts';
 import path from 'node:path';
 import { mergeIntoText, textVersion } from '../model/document.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { selectTasks, SelectionError } from '../model/select.ts';
-import { loadYaml } from '../model/source.ts';
+import { loadYaml, MAX_WORKFLOW_BYTES } from '../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
 import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
@@ -340,7 +341,7 @@ export class FlotillaService {
 
 function readText(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readTextFile(file, MAX_WORKFLOW_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CodedError('cannot-read', `cannot read ${file}: ${(error as Error).message}`);

@@ -6,9 +6,15 @@
  * `result` is the contract's `Result`; events come as `{ event }`. A terminal opened with
  * `terminals.open` is carried by its own socket, `/terminal?id=…` (core/terminals/port.ts).
  *
- * The built renderer (out/renderer) is served at `/`. The page is opened with the token in
- * its URL; the answer sets it as an HttpOnly, SameSite=Strict cookie so the page's scripts and
- * styles load, and the page passes the token on its sockets itself.
+ * The built renderer (out/renderer) is served at `/`: the app's own code, which any local
+ * request with the right Host and Origin may load (it holds no secret, and a reload must work
+ * after the page moved the token off the address bar). Everything that acts — the API socket
+ * and terminals — needs the token, which the page passes on its sockets itself. The token is
+ * never set as a cookie: a browser sends 127.0.0.1's cookies to every port of that host, so
+ * any other local web server the user opened would receive it.
+ *
+ * A socket's message that is not a call (`null`, a number, a frame over the size limit, a
+ * broken frame) gets an error or closes that socket; the server and its runs go on.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -71,23 +77,24 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-  const cookieName = () => `flotilla-${port}`;
   const assets = path.resolve(options.assets ?? defaultAssets());
   const csp = () => contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 
-  /** Why a request is refused, or undefined when it may go on. */
-  function refusal(request: IncomingMessage, url: URL): string | undefined {
+  /** Why a request is refused, or undefined when it may go on (`token`: whether it needs one). */
+  function refusal(request: IncomingMessage, url: URL, needsToken: boolean): string | undefined {
     if (!allowedHosts().has(request.headers.host ?? '')) return 'wrong host';
     const origin = request.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return 'foreign origin';
-    const given = url.searchParams.get('token') ?? bearer(request.headers.authorization) ?? cookie(request.headers.cookie, cookieName());
+    if (!needsToken) return undefined;
+    const given = url.searchParams.get('token') ?? bearer(request.headers.authorization);
     if (!given || !sameToken(given, token)) return 'missing or wrong token';
     return undefined;
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const refused = refusal(request, url);
+    // The app's files only: nothing served over plain HTTP acts or tells a secret.
+    const refused = refusal(request, url, false);
     const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
     if (refused) {
       response.writeHead(403, { ...headers, 'Content-Type': 'text/plain' }).end(`forbidden: ${refused}\n`);
@@ -99,7 +106,6 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
       return;
     }
     const page: Record<string, string> = { ...headers, 'Content-Security-Policy': csp(), 'X-Frame-Options': 'DENY' };
-    if (url.searchParams.has('token')) page['Set-Cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     if (file === 'not-built') {
       response.writeHead(200, { ...page, 'Content-Type': 'text/html; charset=utf-8' }).end(NOT_BUILT);
       return;
@@ -130,7 +136,7 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
 
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const refused = url.pathname === '/api' || url.pathname === '/terminal' ? refusal(request, url) : 'not found';
+    const refused = url.pathname === '/api' || url.pathname === '/terminal' ? refusal(request, url, true) : 'not found';
     if (refused) {
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nforbidden: ${refused}\n`);
       return;
@@ -142,6 +148,8 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
         return;
       }
       sockets.handleUpgrade(request, socket, head, (ws) => {
+        // A frame too big or broken: this socket closes (ws closes it), nothing else does.
+        ws.on('error', () => ws.terminate());
         const bridge = bridgeTerminal(session, (message) => ws.send(message));
         ws.on('message', (data) => bridge.receive(String(data)));
         ws.on('close', () => bridge.close());
@@ -149,6 +157,7 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', () => ws.terminate());
       const session = randomBytes(12).toString('base64url');
       // Events as they are committed: `{ event }` messages; log lines only to the socket that follows them.
       const unsubscribe = options.service.onEvent((event) => {
@@ -160,14 +169,22 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
         options.service.endSession(session);
       });
       ws.on('message', (data) => {
-        let message: { id?: unknown; method?: unknown; args?: unknown };
+        let message: unknown;
         try {
-          message = JSON.parse(String(data)) as typeof message;
+          message = JSON.parse(String(data));
         } catch {
-          ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'bad-request', message: 'messages are JSON: { id, method, args }' } } }));
+          message = undefined;
+        }
+        if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+          ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'bad-request', message: 'messages are JSON objects: { id, method, args }' } } }));
           return;
         }
-        void options.service.call(message.method, message.args, { session }).then((result) => ws.send(JSON.stringify({ id: message.id ?? null, result })));
+        const { id, method, args } = message as { id?: unknown; method?: unknown; args?: unknown };
+        void options.service
+          .call(method, args, { session })
+          .then((result) => ws.send(JSON.stringify({ id: id ?? null, result })))
+          // A call's failure is its answer; one that cannot even be answered closes this socket only.
+          .catch(() => ws.terminate());
       });
     });
   });
@@ -194,14 +211,6 @@ export function serveWeb(options: WebOptions): Promise<WebHost> {
 
 function bearer(header: string | undefined): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-}
-
-function cookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return undefined;
 }
 
 function sameToken(given: string, token: string): boolean {

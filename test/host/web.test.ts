@@ -10,12 +10,12 @@ import { Store } from '../../core/store/store.ts';
 import { cli, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
 
 /** A raw GET with chosen headers (fetch would not let us forge Host). */
-function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: pathAndQuery, headers }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -60,17 +60,63 @@ describe('web mode', () => {
     });
     assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
     const own = `127.0.0.1:${host.port}`;
-    assert.equal((await get(host.port, `/?token=${host.token}`, { host: own })).status, 200);
-    assert.equal((await get(host.port, '/', { host: own })).status, 403, 'no token');
-    assert.equal((await get(host.port, `/?token=${host.token.slice(1)}x`, { host: own })).status, 403, 'wrong token');
+    const page = await get(host.port, `/?token=${host.token}`, { host: own });
+    assert.equal(page.status, 200);
+    // The token is never a cookie: browsers send 127.0.0.1's cookies to every port of it.
+    assert.equal(page.headers['set-cookie'], undefined);
+    assert.ok(!page.body.includes(host.token), 'the page does not carry the token');
+    // The app's own files load without it (a reload, after the page moved it off the address bar).
+    assert.equal((await get(host.port, '/', { host: own })).status, 200, 'the app shell');
     assert.equal((await get(host.port, `/?token=${host.token}`, { host: `evil.example:${host.port}` })).status, 403, 'a rebinding Host');
+    assert.equal((await get(host.port, '/', { host: `evil.example:${host.port}` })).status, 403, 'a rebinding Host, no token');
     assert.equal((await get(host.port, `/?token=${host.token}`, { host: own, origin: 'http://evil.example' })).status, 403, 'a foreign Origin');
     const api = `ws://${own}/api?token=${host.token}`;
     await assert.rejects(connect(`ws://${own}/api?token=nope`), /refused with 403/);
+    await assert.rejects(connect(`ws://${own}/api`), /refused with 403/);
+    await assert.rejects(connect(`ws://${own}/terminal?id=x`), /refused with 403/);
     await assert.rejects(connect(api, { origin: 'http://evil.example' }), /refused with 403/);
     const ok = await connect(api, { origin: `http://${own}` });
     assert.equal((await ok.call('runs.list')).ok, true);
     ok.close();
+  });
+
+  it('a token holder\'s message that is no call, too big or a broken frame costs that socket at most; the server goes on', async (t) => {
+    const dir = tempDir(t);
+    const store = Store.open(path.join(dir, 'home'));
+    const host = await serveWeb({ service: new FlotillaService(store) });
+    t.after(async () => {
+      await host.close();
+      store.close();
+    });
+    const url = `ws://127.0.0.1:${host.port}/api?token=${host.token}`;
+    const raw = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    const answer = (ws: WebSocket) => new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
+    for (const text of ['null', '42', '"x"', '[]', 'not json']) {
+      const ws = await raw();
+      const reply = answer(ws);
+      ws.send(text);
+      assert.match(await reply, /"code":"bad-request"/, `the answer to ${text}`);
+      ws.close();
+    }
+    const big = await raw();
+    const closedBig = new Promise<number>((resolve) => big.once('close', resolve));
+    big.on('error', () => {});
+    big.send('x'.repeat(2 * 1024 * 1024));
+    assert.equal(await closedBig, 1009, 'a message over the limit closes that socket');
+    const broken = await raw();
+    const closedBroken = new Promise<number>((resolve) => broken.once('close', resolve));
+    broken.on('error', () => {});
+    // A masked frame with the reserved opcode 3.
+    (broken as unknown as { _socket: { write: (bytes: Buffer) => void } })._socket.write(Buffer.from([0x83, 0x80, 1, 2, 3, 4]));
+    assert.ok((await closedBroken) > 0);
+    const after = await connect(url);
+    assert.equal((await after.call('runs.list')).ok, true, 'the server answers as before');
+    after.close();
   });
 
   it('answers contract calls over the socket: runs, status, attempts, logs, validation with places', async (t) => {
@@ -115,7 +161,7 @@ describe('web mode', () => {
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const url = new URL(await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)?.[1], 'the URL'));
     assert.equal((await get(Number(url.port), `${url.pathname}${url.search}`, { host: url.host })).status, 200);
-    assert.equal((await get(Number(url.port), '/?token=guess', { host: url.host })).status, 403);
+    await assert.rejects(connect(`ws://${url.host}/api?token=guess`), /refused with 403/);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   });

@@ -20,7 +20,9 @@ export interface HostSettings {
   serverAliveCountMax: number;
   /** Seconds to wait for the TCP connection and the login. */
   connectTimeout: number;
+  /** Known_hosts files of this host, as OpenSSH chooses them (`none` gives none). */
   userKnownHostsFiles: string[];
+  globalKnownHostsFiles: string[];
   strictHostKeyChecking: 'yes' | 'ask' | 'accept-new' | 'no';
 }
 
@@ -37,7 +39,7 @@ export class SshConfigError extends Error {
   readonly code = 'ssh-config';
 }
 
-const MULTI = new Set(['identityfile', 'userknownhostsfile']);
+const MULTI = new Set(['identityfile']);
 
 /**
  * Reads an ssh_config file (with `Include`) and resolves hosts as OpenSSH does: the first
@@ -89,7 +91,9 @@ export class SshConfig {
       serverAliveInterval: numberOf(one('serveraliveinterval'), 0, 'ServerAliveInterval'),
       serverAliveCountMax: numberOf(one('serveralivecountmax'), 3, 'ServerAliveCountMax'),
       connectTimeout: numberOf(one('connecttimeout'), 30, 'ConnectTimeout'),
-      userKnownHostsFiles: (found.get('userknownhostsfile') ?? ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']).map(tokens),
+      // One line names them all (the first line found wins, as for other keywords).
+      userKnownHostsFiles: knownHostsFiles(found.get('userknownhostsfile') ?? ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']).map(tokens),
+      globalKnownHostsFiles: knownHostsFiles(found.get('globalknownhostsfile') ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']).map(tokens),
       strictHostKeyChecking: strict === 'yes' || strict === 'accept-new' || strict === 'no' ? strict : 'ask',
     };
   }
@@ -147,6 +151,10 @@ function splitArgs(text: string): string[] {
   const args: string[] = [];
   for (const match of text.matchAll(/"([^"]*)"|(\S+)/g)) args.push(match[1] ?? match[2]!);
   return args;
+}
+
+function knownHostsFiles(args: string[]): string[] {
+  return args.length === 1 && args[0]!.toLowerCase() === 'none' ? [] : args;
 }
 
 function numberOf(text: string | undefined, fallback: number, keyword: string): number {

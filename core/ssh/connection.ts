@@ -5,7 +5,8 @@ import type * as Ssh2 from 'ssh2';
 import type { AuthenticationType, Client as SshClient, ClientChannel, ConnectConfig, NextAuthHandler, ParsedKey, SFTPWrapper } from 'ssh2';
 import { SshConfig } from './config.ts';
 import type { HostSettings } from './config.ts';
-import { fingerprint, hostName, keyType, KnownHosts } from './known-hosts.ts';
+import { fingerprint, hostName, keyType } from './known-hosts.ts';
+import type { KnownHosts, KnownHostsSource } from './known-hosts.ts';
 import type { HostKeyPolicy, Prompter } from './ports.ts';
 
 type Client = SshClient;
@@ -37,7 +38,8 @@ export class SshError extends Error {
 export interface SshConnectionOptions {
   /** ~/.ssh/config, parsed (default: the user's). */
   config?: SshConfig;
-  knownHosts: KnownHosts;
+  /** The known_hosts of each host (OPENSSH_KNOWN_HOSTS: the files ~/.ssh/config chooses). */
+  knownHosts: KnownHostsSource;
   hostKeyPolicy: HostKeyPolicy;
   /** Answers passphrase and keyboard-interactive prompts; without it, no prompt is possible. */
   prompter?: Prompter;
@@ -90,6 +92,7 @@ export class SshConnection {
   private hops: Client[] = [];
   private connecting: Promise<void> | undefined;
   private stateValue: ConnectionState = 'offline';
+  private stateDetail: string | null = null;
   private lastSeenAt: number | null = null;
   private closedByUser = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -114,6 +117,11 @@ export class SshConnection {
     this.settings = this.config.resolve(destination);
     this.reconnectDelay = (options.reconnectMs ?? DEFAULT_RECONNECT).first;
     this.sessionLimit = Math.max(1, (options.maxSessions ?? 10) - 2);
+  }
+
+  /** What the last change of state said (why it needs a login, why it went offline). */
+  get lastError(): string | null {
+    return this.stateDetail;
   }
 
   get state(): ConnectionState {
@@ -262,7 +270,8 @@ export class SshConnection {
       sock = socket;
     }
     let failure: SshError | undefined;
-    const knownTypes = this.options.knownHosts.knownTypes(settings.hostName, settings.port);
+    const knownHosts = this.options.knownHosts.forHost(settings);
+    const knownTypes = knownHosts.knownTypes(settings.hostName, settings.port);
     const serverHostKey = knownTypes.flatMap((type) => ALGORITHMS_OF_TYPE[type] ?? [type]);
     const config: ConnectConfig = {
       host: settings.hostName,
@@ -274,7 +283,7 @@ export class SshConnection {
       sock,
       ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-        this.verifyHost(settings, key, interactive).then(
+        this.verifyHost(settings, knownHosts, key, interactive).then(
           () => verify(true),
           (error: SshError) => {
             failure = error;
@@ -294,9 +303,9 @@ export class SshConnection {
     });
   }
 
-  private async verifyHost(settings: HostSettings, key: Buffer, interactive: boolean): Promise<void> {
+  private async verifyHost(settings: HostSettings, knownHosts: KnownHosts, key: Buffer, interactive: boolean): Promise<void> {
     const { hostName: host, port } = settings;
-    const verdict = this.options.knownHosts.check(host, port, key);
+    const verdict = knownHosts.check(host, port, key);
     const presented = fingerprint(key);
     if (verdict.kind === 'known') return;
     if (verdict.kind === 'revoked') throw new SshError('host-key-revoked', `the host key of ${hostName(host, port)} (${presented}) is revoked in ${verdict.file}:${verdict.line}; not connecting`);
@@ -312,7 +321,7 @@ export class SshConnection {
     if (!interactive) throw new SshError('needs-login', `${hostName(host, port)} presents an unknown host key (${presented}); connect by hand to check it`);
     const decision = await this.options.hostKeyPolicy.unknownHost({ host: hostName(host, port), port, type: keyType(key), fingerprint: presented, blob: key });
     if (decision === 'reject') throw new SshError('host-key-rejected', `the host key of ${hostName(host, port)} (${presented}) was not accepted`);
-    if (decision === 'accept-and-save') this.options.knownHosts.save(host, port, key);
+    if (decision === 'accept-and-save' && knownHosts.canSave) knownHosts.save(host, port, key);
     else this.acceptedOnce.add(`${hostName(host, port)} ${presented}`);
   }
 
@@ -448,6 +457,7 @@ export class SshConnection {
   private setState(state: ConnectionState, detail: string | null): void {
     if (this.stateValue === 'closed') return;
     this.stateValue = state;
+    this.stateDetail = detail;
     this.options.onState?.(state, detail);
   }
 

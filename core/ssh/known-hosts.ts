@@ -36,18 +36,44 @@ export function hostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+/** Where the known_hosts of a connection come from: chosen per host, as OpenSSH does. */
+export interface KnownHostsSource {
+  /** The known_hosts to check `host`'s key against (`files`: those OpenSSH would read for it). */
+  forHost(host: { userKnownHostsFiles: string[]; globalKnownHostsFiles: string[] }): KnownHosts;
+}
+
 /**
- * The known_hosts files of OpenSSH (plain and hashed entries, wildcards, negations,
- * `@revoked`), read together; new keys are saved to one file of Flotilla's own.
+ * The files OpenSSH reads for each host: its `UserKnownHostsFile`s (default
+ * ~/.ssh/known_hosts, ~/.ssh/known_hosts2) and `GlobalKnownHostsFile`s (default
+ * /etc/ssh/ssh_known_hosts, /etc/ssh/ssh_known_hosts2), read afresh at each connection; a key
+ * the user accepts is saved to the first user file, as OpenSSH saves it.
  */
-export class KnownHosts {
+export const OPENSSH_KNOWN_HOSTS: KnownHostsSource = {
+  forHost: (host) => new KnownHosts([...host.userKnownHostsFiles, ...host.globalKnownHostsFiles], host.userKnownHostsFiles[0]),
+};
+
+/**
+ * Known_hosts files as OpenSSH reads them (plain and hashed entries, wildcards, negations,
+ * `@revoked`), read together; new keys are saved to `saveTo` (none: they cannot be saved).
+ * As a source it stands for the same files for every host (tests, fixed setups).
+ */
+export class KnownHosts implements KnownHostsSource {
   private readonly entries: Entry[] = [];
-  private readonly saveTo: string;
+  private readonly saveTo: string | undefined;
 
   /** `files`: read in order (missing ones are skipped); `saveTo`: where accepted keys go (also read). */
-  constructor(files: string[], saveTo: string) {
+  constructor(files: string[], saveTo: string | undefined) {
     this.saveTo = saveTo;
-    for (const file of [...new Set([...files, saveTo])]) this.read(file);
+    for (const file of [...new Set([...files, ...(saveTo === undefined ? [] : [saveTo])])]) this.read(file);
+  }
+
+  forHost(): KnownHosts {
+    return this;
+  }
+
+  /** Whether an accepted key can be remembered (a user known_hosts file is set). */
+  get canSave(): boolean {
+    return this.saveTo !== undefined;
   }
 
   /** Key types known for the host (to ask the server for one of those first). */
@@ -70,6 +96,7 @@ export class KnownHosts {
 
   /** Saves a key the user accepted, as a hashed entry (like `HashKnownHosts yes`). */
   save(host: string, port: number, blob: Buffer): void {
+    if (this.saveTo === undefined) return;
     mkdirSync(path.dirname(this.saveTo), { recursive: true });
     const salt = randomBytes(20);
     const hash = createHmac('sha1', salt).update(hostName(host, port)).digest();

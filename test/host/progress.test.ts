@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDuration, Progress } from '../../core/host/cli/progress.ts';
+import { whileAsking } from '../../core/host/cli/questions.ts';
 import type { RunnerEvent } from '../../core/scheduler/runner.ts';
 
 function output(isTTY: boolean) {
@@ -33,6 +34,33 @@ describe('progress view', () => {
     const final = chunks.join('');
     assert.match(final, /failed a: exit 3/);
     assert.match(final.slice(final.lastIndexOf('\x1b[J')), /2\/2/);
+  });
+
+  it('while a question waits for its answer, the live view neither redraws nor clears; then it goes on', async () => {
+    const { chunks, out } = output(true);
+    const progress = new Progress(out);
+    progress.begin('r1', 'demo', [{ id: 'a', state: 'waiting' }]);
+    let answer!: (text: string) => void;
+    let asked!: () => void;
+    const question = new Promise<void>((resolve) => (asked = resolve));
+    const answered = whileAsking(() => {
+      out.write('Trust it? ');
+      asked();
+      return new Promise<string>((resolve) => (answer = resolve));
+    });
+    await question;
+    const before = chunks.length;
+    progress.onEvent(event('a', 'running', 'failed', 'exit 3'));
+    progress.note('a note');
+    // Three times the redraw interval: nothing reaches the screen meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(chunks.length, before, JSON.stringify(chunks.slice(before)));
+    answer('y');
+    await answered;
+    const after = chunks.slice(before).join('');
+    assert.match(after, /failed a: exit 3\na note\n/);
+    assert.match(after, /demo r1/);
+    progress.end();
   });
 
   it('without a terminal: one plain line per start, end, retry or block, no escape codes', () => {

@@ -3,7 +3,7 @@
  * `cluster`, the cluster's known_hosts, a store, and the runner with a short poll interval.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWorkflow } from '../../core/model/load.ts';
 import { selectTasks } from '../../core/model/select.ts';
@@ -64,9 +64,11 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
   const store = Store.open(path.join(dir, 'home'));
   const configFile = path.join(dir, 'ssh_config');
   const login = options.prompter ? `  User ${facts.otpUser.name}\n  IdentityFile none\n` : `  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n`;
-  writeFileSync(configFile, `Host cluster hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n${login}${options.sshConfig ?? ''}`);
   let knownHostsFile = facts.knownHosts;
   if (options.knownHosts !== undefined) writeFileSync((knownHostsFile = path.join(dir, 'known_hosts.given')), options.knownHosts);
+  // A CLI process given this config (cliEnv) checks the cluster's key against this file, as ssh would.
+  const known = `  UserKnownHostsFile ${knownHostsFile}\n  GlobalKnownHostsFile none\n`;
+  writeFileSync(configFile, `Host cluster hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n${login}${known}${options.sshConfig ?? ''}`);
   const makeClusters = () => new Clusters({ config: new SshConfig(configFile), knownHosts: new KnownHosts([knownHostsFile], path.join(dir, 'known_hosts')), hostKeyPolicy: REJECT_UNKNOWN_HOSTS, agent: '', ...(options.prompter ? { prompter: options.prompter } : {}), ...(options.reconnectMs ? { reconnectMs: options.reconnectMs } : {}) });
   let clusters = makeClusters();
   const root = `flotilla-tests/${path.basename(dir)}`;
@@ -104,7 +106,6 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
     },
     cliEnv() {
       const home = path.join(dir, 'home');
-      copyFileSync(facts.knownHosts, path.join(home, 'known_hosts'));
       return { FLOTILLA_HOME: home, FLOTILLA_SSH_CONFIG: configFile };
     },
     onCluster(command) {

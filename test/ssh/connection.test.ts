@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { SshConfig } from '../../core/ssh/config.ts';
 import { SshConnection, SshError } from '../../core/ssh/connection.ts';
-import { KnownHosts } from '../../core/ssh/known-hosts.ts';
+import { KnownHosts, OPENSSH_KNOWN_HOSTS } from '../../core/ssh/known-hosts.ts';
 import type { HostKeyDecision, HostKeyPolicy, PresentedKey, Prompter } from '../../core/ssh/ports.ts';
 import { shellQuote } from '../../core/util/shell.ts';
 import { clusterFacts, logLength, nextOtp, sshdLogSince } from '../cluster.ts';
@@ -195,6 +195,41 @@ describe('ssh against the test cluster', () => {
     });
     assert.equal(asked.asked.length, 0, 'a changed key is never offered for acceptance');
     await assertNoLogin(ssh.localPorts, before);
+  });
+
+  it('checks each host against the known_hosts files its ssh_config names, as OpenSSH does, and saves to the first', async (t) => {
+    const dir = tempDir(t);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other')]);
+    const otherKey = readFileSync(path.join(dir, 'other.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    const impostor = path.join(dir, 'named_known_hosts');
+    writeFileSync(impostor, `[${facts.host}]:${facts.port} ${otherKey}\n`);
+    const saved = path.join(dir, 'new', 'known_hosts');
+    const host = (alias: string, lines: string) => `Host ${alias}\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n${lines}`;
+    const file = path.join(dir, 'config');
+    writeFileSync(
+      file,
+      host('named', `  UserKnownHostsFile ${impostor}\n  GlobalKnownHostsFile none\n`) +
+        host('right', `  UserKnownHostsFile ${path.join(dir, 'missing')} ${facts.knownHosts}\n  GlobalKnownHostsFile none\n`) +
+        host('global', `  UserKnownHostsFile none\n  GlobalKnownHostsFile ${facts.knownHosts}\n`) +
+        host('fresh', `  UserKnownHostsFile ${saved}\n  GlobalKnownHostsFile none\n`),
+    );
+    const open = (alias: string, decision: HostKeyDecision = 'reject') => {
+      const asked = policy(decision);
+      const ssh = new SshConnection(alias, { config: new SshConfig(file), knownHosts: OPENSSH_KNOWN_HOSTS, hostKeyPolicy: asked, agent: '' });
+      t.after(() => ssh.close());
+      return { ssh, asked };
+    };
+    // The file the user named has another key for the host: refused, whatever else knows it.
+    await assert.rejects(open('named').ssh.connect(), (error: unknown) => error instanceof SshError && error.code === 'host-key-changed' && error.message.includes(impostor));
+    await open('right').ssh.connect();
+    await open('global').ssh.connect();
+    const fresh = open('fresh', 'accept-and-save');
+    await fresh.ssh.connect();
+    assert.equal(fresh.asked.asked.length, 1);
+    assert.ok(readFileSync(saved, 'utf8').includes(facts.hostKey.split(' ')[1]!), 'saved to its UserKnownHostsFile');
+    const again = open('fresh');
+    await again.ssh.connect();
+    assert.equal(again.asked.asked.length, 0, 'known from then on');
   });
 
   it('reads hashed known_hosts entries written by ssh-keygen -H', async (t) => {

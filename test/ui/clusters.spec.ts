@@ -4,19 +4,23 @@
  * login is answered in two dialogs. One-time codes are used up as they are accepted, so
  * this runs after the node suites (see `npm test`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { clusterFacts, nextOtp } from '../cluster.ts';
 import { artifacts, expect, startCore, stopCore, test } from './fixtures.ts';
 import type { Core } from './fixtures.ts';
 
 const facts = clusterFacts();
+const knownHosts = path.join(facts.dir, 'ui-known-hosts');
 let core: Core;
 
 test.beforeAll(async () => {
   const config = path.join(facts.dir, 'ui-ssh-config');
+  // The host keys the dialogs save go to this file, not to anyone's ~/.ssh.
+  rmSync(knownHosts, { force: true });
   writeFileSync(
     config,
+    `Host *\n  UserKnownHostsFile ${knownHosts}\n  GlobalKnownHostsFile none\n` +
     `Host hpc\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.keyUser.name}\n  IdentityFile ${facts.keyUser.key}\n  IdentitiesOnly yes\n` +
       `Host otp\n  HostName ${facts.host}\n  Port ${facts.port}\n  User ${facts.otpUser.name}\n  IdentityFile none\n`,
   );
@@ -35,7 +39,7 @@ test('an unknown host key is asked in a dialog, with its fingerprint, and rememb
   await dialog.getByRole('button', { name: 'Trust and remember' }).click();
   await expect(dialog).toHaveCount(0);
   await expect(page.getByRole('row', { name: /hpc/ }).locator('.pill')).toHaveText('online');
-  expect(readFileSync(path.join(core.home, 'known_hosts'), 'utf8')).toContain(facts.hostKey.split(' ')[1]!);
+  expect(readFileSync(knownHosts, 'utf8')).toContain(facts.hostKey.split(' ')[1]!);
   // Its queue: the test user's jobs by state, from squeue on the cluster.
   await expect(page.getByLabel('Queue of hpc')).toHaveText(/^(no jobs|\d+ [a-z]+(, \d+ [a-z]+)*)$/);
 });

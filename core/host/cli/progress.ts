@@ -1,3 +1,4 @@
+import { onQuestion } from './questions.ts';
 import type { RunnerEvent } from '../../scheduler/runner.ts';
 import { TASK_STATES } from '../../scheduler/states.ts';
 import type { TaskState } from '../../scheduler/states.ts';
@@ -23,6 +24,10 @@ export class Progress {
   private readonly quiet: boolean;
   private timer: NodeJS.Timeout | undefined;
   private drawnLines = 0;
+  /** A question owns the terminal (see questions.ts): nothing is drawn until it is answered. */
+  private paused = false;
+  private readonly pendingNotes: string[] = [];
+  private unsubscribe: (() => void) | undefined;
   private name = '';
   private runId = '';
 
@@ -37,6 +42,11 @@ export class Progress {
     for (const task of tasks) this.states.set(task.id, task.state);
     if (this.quiet) return;
     if (this.out.isTTY) {
+      this.unsubscribe = onQuestion((asking) => {
+        if (asking) this.clear();
+        this.paused = asking;
+        if (!asking) this.draw();
+      });
       this.timer = setInterval(() => this.draw(), 100);
       this.draw();
     } else {
@@ -47,6 +57,8 @@ export class Progress {
   /** Prints a line above the live view (or as a plain line). */
   note(line: string): void {
     if (this.quiet) return;
+    // (During a question the line waits: it would land in the middle of the answer.)
+    if (this.paused) return void this.pendingNotes.push(line);
     this.clear();
     this.out.write(`${line}\n`);
     if (this.out.isTTY) this.draw();
@@ -70,6 +82,8 @@ export class Progress {
   end(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.unsubscribe?.();
+    this.paused = false;
     if (this.out.isTTY && !this.quiet) {
       this.clear();
       this.draw(false);
@@ -96,6 +110,11 @@ export class Progress {
   }
 
   private draw(live = true): void {
+    if (this.paused) return;
+    for (const note of this.pendingNotes.splice(0)) {
+      this.clear();
+      this.out.write(`${note}\n`);
+    }
     const counts = this.counts();
     const total = this.states.size;
     const done = counts.succeeded + counts.cached + counts.failed + counts.blocked + counts.cancelled;

@@ -1,23 +1,28 @@
 /**
- * SSH for the CLI: the user's ~/.ssh/config and known_hosts plus Flotilla's own known_hosts
- * (in $FLOTILLA_HOME), host-key questions and login prompts on the terminal — or, with no
- * terminal, an unknown host key refused and no prompt at all.
+ * SSH for the CLI (and web mode and the desktop app, which share `userClusters`): the user's
+ * ~/.ssh/config and the known_hosts files it chooses for each host, host-key questions and
+ * login prompts on the terminal — or, with no terminal, an unknown host key refused and no
+ * prompt at all.
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { SshConfig } from '../../ssh/config.ts';
-import { KnownHosts } from '../../ssh/known-hosts.ts';
+import { OPENSSH_KNOWN_HOSTS } from '../../ssh/known-hosts.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../ssh/ports.ts';
 import type { HostKeyPolicy, Prompter } from '../../ssh/ports.ts';
-import { flotillaHome } from '../../store/store.ts';
 import { Clusters } from '../../targets/remote/clusters.ts';
+import { whileAsking } from './questions.ts';
 
 /**
  * Asks one question on the terminal; `hidden` keeps the answer off the screen. (readline is
  * loaded when a question comes: every command would pay for loading it otherwise.)
  */
 function ask(question: string, hidden: boolean): Promise<string | undefined> {
+  return whileAsking(() => askNow(question, hidden));
+}
+
+function askNow(question: string, hidden: boolean): Promise<string | undefined> {
   const { createInterface } = process.getBuiltinModule('node:readline');
   let muted = false;
   const output = new Writable({
@@ -43,32 +48,35 @@ function ask(question: string, hidden: boolean): Promise<string | undefined> {
 
 const terminalPolicy: HostKeyPolicy = {
   async unknownHost(key) {
-    process.stderr.write(`The host ${key.host} is not known.\n${key.type} key fingerprint is ${key.fingerprint}.\n`);
-    const answer = (await ask('Trust it? [y]es and remember / [o]nce / [N]o: ', false))?.trim().toLowerCase();
-    return answer === 'y' || answer === 'yes' ? 'accept-and-save' : answer === 'o' || answer === 'once' ? 'accept-once' : 'reject';
+    const answer = await whileAsking(() => {
+      process.stderr.write(`The host ${key.host} is not known.\n${key.type} key fingerprint is ${key.fingerprint}.\n`);
+      return ask('Trust it? [y]es and remember / [o]nce / [N]o: ', false);
+    });
+    const word = answer?.trim().toLowerCase();
+    return word === 'y' || word === 'yes' ? 'accept-and-save' : word === 'o' || word === 'once' ? 'accept-once' : 'reject';
   },
 };
 
 const terminalPrompter: Prompter = {
-  async keyboardInteractive(request) {
-    if (request.instructions) process.stderr.write(`${request.instructions}\n`);
-    const answers: string[] = [];
-    for (const prompt of request.prompts) {
-      const answer = await ask(`${request.user}@${request.host} ${prompt.prompt.trim()} `, !prompt.echo);
-      if (answer === undefined) return undefined;
-      answers.push(answer);
-    }
-    return answers;
-  },
+  keyboardInteractive: (request) =>
+    whileAsking(async () => {
+      if (request.instructions) process.stderr.write(`${request.instructions}\n`);
+      const answers: string[] = [];
+      for (const prompt of request.prompts) {
+        const answer = await ask(`${request.user}@${request.host} ${prompt.prompt.trim()} `, !prompt.echo);
+        if (answer === undefined) return undefined;
+        answers.push(answer);
+      }
+      return answers;
+    }),
   passphrase: (request) => ask(`Passphrase for ${request.keyFile}: `, true),
 };
 
 /** Clusters reached with the user's SSH settings; `policy` and `prompter` answer the questions. */
 export function userClusters(env: NodeJS.ProcessEnv, policy: HostKeyPolicy, prompter?: Prompter): Clusters {
-  const own = path.join(flotillaHome(env), 'known_hosts');
   return new Clusters({
     config: new SshConfig(env.FLOTILLA_SSH_CONFIG ?? path.join(homedir(), '.ssh', 'config')),
-    knownHosts: new KnownHosts([path.join(homedir(), '.ssh', 'known_hosts'), own], own),
+    knownHosts: OPENSSH_KNOWN_HOSTS,
     hostKeyPolicy: policy,
     ...(prompter ? { prompter } : {}),
   });

@@ -231,7 +231,10 @@ export class RemoteTarget implements Target {
   private async ensureOnline(): Promise<boolean> {
     try {
       if (this.connection.state !== 'online') {
-        if (this.connection.state === 'needs-login' && !this.options.interactive) return false;
+        if (this.connection.state === 'needs-login' && !this.options.interactive) {
+          this.failAll(withoutAsking(this.connection.lastError ?? 'it needs a login prompt or an unknown host key checked'));
+          return false;
+        }
         // Lost and waiting out its back-off: polls do not hurry it (the 'online' event wakes us).
         if (this.connection.reconnecting) return false;
         await this.connection.connect(this.options.interactive === true);
@@ -259,6 +262,8 @@ export class RemoteTarget implements Target {
       if (['host-key-changed', 'host-key-revoked', 'host-key-rejected', 'auth-failed', 'auth-cancelled'].includes(error.code)) {
         this.failAll(error.message);
       }
+      // Nobody to ask: waiting would be forever.
+      if (error.code === 'needs-login' && !this.options.interactive) this.failAll(withoutAsking(error.message));
       return false;
     }
   }
@@ -611,6 +616,11 @@ export class RemoteTarget implements Target {
     }
     if (this.open.get(openKey(entry.taskId, entry.n)) === entry) this.end(entry, exit);
   }
+}
+
+/** Why a host that needs the user cannot be reached without one, and what to do. */
+function withoutAsking(message: string): string {
+  return `${message}; there is no terminal to ask on: run the command on a terminal to answer, or check the host once with ssh (its key is then in known_hosts) and use a key login`;
 }
 
 function openKey(taskId: string, n: number): string {

@@ -10,7 +10,7 @@ import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { refillBelow } from '../targets/target.ts';
-import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
+import type { Adoption, AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { attemptStem, folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
@@ -705,8 +705,8 @@ export class Runner {
   private attemptEvents(i: number, n: number): AttemptEvents {
     return {
       onSubmitted: (jobId) => this.receive({ kind: 'submitted', task: i, n, jobId }),
-      onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: Date.now() }),
-      onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit, at: Date.now() }),
+      onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: started.at ?? Date.now() }),
+      onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit, at: exit.endedAt ?? Date.now() }),
       onWithdrawn: (reason) => this.receive({ kind: 'withdrawn', task: i, n, reason }),
     };
   }
@@ -798,7 +798,7 @@ export class Runner {
     // An attempt that ended well before a cancel reached it succeeded all the same.
     const succeeded = exit.exitCode === 0 && exit.signal === null && exit.reason === null;
     const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
-    const startedAt = exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs);
+    const startedAt = exit.startedAt ?? (exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs));
     this.store.endAttempt(
       this.runId, i, n,
       { state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt },
@@ -851,13 +851,13 @@ export class Runner {
         this.runningOn.set(record.target, (this.runningOn.get(record.target) ?? 0) + 1);
         this.adopted.add(i);
         this.adoptedOn.set(record.target, (this.adoptedOn.get(record.target) ?? 0) + 1);
-        const adoption = target
+        const adoption: Adoption = target
           ? await target.adopt(record, this.specs[i]!, this.attemptEvents(i, record.n))
-          : ({ kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } } as const);
+          : { kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } };
         this.adopting--;
         if (adoption.kind === 'queued') return;
-        if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started, at: record.startedAt ?? Date.now() });
-        else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit, at: Date.now() });
+        if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started, at: adoption.started.at ?? record.startedAt ?? Date.now() });
+        else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit, at: adoption.exit.endedAt ?? Date.now() });
         else this.forgetAttempt(i, record);
       }),
     );

@@ -32,6 +32,12 @@ export interface AttemptExit {
   schedulerState: string | null;
   /** How long it ran, in ms, where the target measured it (it then knows better than the core when it started). */
   ranMs?: number;
+  /**
+   * When it started and ended (ms since the epoch, on this machine's clock), where the target
+   * knows better than the moment it reports: a remote wrapper's markers, read a poll later.
+   */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 /** A started attempt's identity, recorded before anything else happens. */
@@ -41,6 +47,8 @@ export interface StartedAttempt {
   host: string;
   /** The batch scheduler's job id, when there is one. */
   jobId?: string;
+  /** When it started (ms, this machine's clock), where the target knows better than the moment it reports. */
+  at?: number;
 }
 
 /** What a target reports about an attempt it started. */

@@ -53,7 +53,7 @@ describe('slurm polling manners', () => {
     assert.equal(exit, undefined, 'a failing squeue decides nothing');
     failing = false;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    assert.deepEqual(exit, { exitCode: 0, signal: null, reason: null, schedulerState: 'COMPLETED' });
+    assert.deepEqual(exit, { exitCode: 0, signal: null, reason: null, schedulerState: 'COMPLETED', startedAt: 1000, endedAt: 2000 }, 'with the times of its markers');
     // Every command was a whole poll or the one submission: never one command per job.
     assert.ok(commands.every((command) => command === 'pwd' || command.includes('sbatch') || command.includes('@squeue')));
     target.dispose();
@@ -82,7 +82,7 @@ describe('slurm polling manners', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 600));
     target.dispose();
-    assert.deepEqual(exits.done, { exitCode: 3, signal: null, reason: null, schedulerState: 'FAILED' });
+    assert.deepEqual(exits.done, { exitCode: 3, signal: null, reason: null, schedulerState: 'FAILED', startedAt: 1000, endedAt: 2000 });
     // Started, never ended, gone from the queue: killed without a trace (a node lost, SIGKILL).
     assert.equal(exits.vanished?.exitCode, null);
     assert.match(exits.vanished?.reason ?? '', /ended without an exit status/);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { logLength, sshdLogSince } from '../cluster.ts';
-import { tempDir, waitFor } from '../helpers.ts';
+import { cli, tempDir, waitFor } from '../helpers.ts';
 import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
 import { jobName } from '../../core/targets/remote/scripts.ts';
 import { facts, remoteHarness } from './harness.ts';
@@ -54,6 +54,30 @@ ${CLUSTER}tasks:
     assert.equal(attempt!.exitCode, 3, JSON.stringify(attempt));
     assert.equal(attempt!.schedulerState, 'FAILED');
     assert.deepEqual(h.states(run.runId), { 'group/bad': 'failed' });
+  });
+
+  it('a failed job\'s stdout and stderr are fetched here, and its times are those of its markers', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+${CLUSTER}tasks:
+  group:
+    tasks:
+      bad: { run: 'echo to stdout; sleep 2; echo oops >&2; exit 3' }
+`);
+    assert.equal(await run.done, 'failed');
+    const [attempt] = h.store.attempts(run.runId);
+    // The attempt's folder on the cluster is purged: the copies here are what is read.
+    const folder = `${h.root}/${run.runId}/.flotilla/${run.runId}/group%2Fbad.1`;
+    const status = h.onCluster(`cat ${folder}/status`);
+    h.onCluster(`rm -rf ${h.root}/${run.runId}`);
+    assert.equal(readFileSync(attempt!.stdout, 'utf8'), 'to stdout\n');
+    assert.equal(readFileSync(attempt!.stderr, 'utf8'), 'oops\n');
+    const logs = cli(['logs', run.runId, 'group/bad'], { home: path.join(h.dir, 'home') });
+    assert.deepEqual([logs.stdout, logs.stderr], ['to stdout\n', 'oops\n']);
+    // Started and ended as the wrapper wrote (the cluster's clock is this machine's), not when a poll saw it.
+    const marker = (word: string) => Number(new RegExp(`^${word} (\\d+\\.\\d+)`, 'm').exec(status)![1]) * 1000;
+    assert.ok(Math.abs(attempt!.startedAt! - marker('start')) < 50, `started ${attempt!.startedAt} vs marker ${marker('start')}`);
+    assert.ok(Math.abs(attempt!.endedAt! - marker('end')) < 50, `ended ${attempt!.endedAt} vs marker ${marker('end')}`);
   });
 
   it('cancels a running job with scancel', async (t) => {

@@ -36,6 +36,8 @@ export interface PollAnswer {
   queue: Map<string, { state: string; reason: string; name: string }> | null;
   queueError: string | null;
   attempts: Map<string, AttemptMarkers>;
+  /** The host's clock when the poll began (ms), to set its marker times against this machine's. */
+  now: number | null;
 }
 
 /** What one attempt's folder said. */
@@ -80,7 +82,7 @@ function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
       `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
       (kind === 'slurm' ? `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; ` : `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `) +
       `return 0; }`,
-    `fl_files() { grep -qs '^end [0-9]* 0 *$' "$1/status" || return 0; cd -P -- "$2" 2>/dev/null || return 0; shift 2; ` +
+    `fl_files() { grep -qs '^end [0-9][^ ]* 0 *$' "$1/status" || return 0; cd -P -- "$2" 2>/dev/null || return 0; shift 2; ` +
       `for r; do if [ -e "$r" ] || [ -L "$r" ]; then if [ "$(realpath -m -- "$r")" = "$(realpath -ms -- "$r")" ]; then ` +
       `find "$r" -type f -printf '%s %T@ %p\\0' 2>/dev/null | sed -z 's/\\\\/\\\\\\\\/g; s/\\n/\\\\n/g; s/^/file /' | tr '\\0' '\\n'; ` +
       `else printf 'refused %s\\n' "$(printf '%s' "$r" | sed -z 's/\\\\/\\\\\\\\/g; s/\\n/\\\\n/g')"; fi; fi; done; cd /; return 0; }`,
@@ -96,7 +98,8 @@ function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
  * PATH`, `refused ROOT`; last `@end`.
  */
 export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]): string {
-  const parts: string[] = [];
+  // The host's clock first: marker times are read on it (see `PollAnswer.now`).
+  const parts: string[] = ['echo "@now $(date +%s.%N)"'];
   for (const stop of stops) {
     // A withdrawal only stops what has not started (its folder has no status yet).
     const guard = stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || ` : '';
@@ -122,7 +125,7 @@ function emptyMarkers(): AttemptMarkers {
 
 /** Reads a poll's answer. Lines it does not know are ignored, whatever they say. */
 export function parsePoll(text: string): PollAnswer {
-  const answer: PollAnswer = { complete: false, queue: null, queueError: null, attempts: new Map() };
+  const answer: PollAnswer = { complete: false, queue: null, queueError: null, attempts: new Map(), now: null };
   let current: AttemptMarkers | undefined;
   const queueLines: string[] = [];
   for (const line of text.split('\n')) {
@@ -132,7 +135,8 @@ export function parsePoll(text: string): PollAnswer {
         answer.complete = true;
         break;
       }
-      if (line.startsWith('@squeue-rc ')) readQueue(answer, queueLines, Number(line.slice(11)));
+      if (line.startsWith('@now ')) answer.now = epochMs(line.slice(5));
+      else if (line.startsWith('@squeue-rc ')) readQueue(answer, queueLines, Number(line.slice(11)));
       else if (line.startsWith('@a ')) answer.attempts.set(line.slice(3), (current = emptyMarkers()));
       continue;
     }
@@ -195,11 +199,22 @@ function readAttemptLine(current: AttemptMarkers, tag: string, rest: string): vo
 /** A line of the attempt's `status` file, written by its wrapper. */
 function readStatusLine(current: AttemptMarkers, words: string[]): void {
   const [word, ...rest] = words;
-  if (word === 'start' && /^\d+$/.test(rest[0] ?? '')) {
-    current.start = { at: Number(rest[0]) * 1000, host: rest[1] ?? '' };
+  const at = epochMs(rest[0] ?? '');
+  if (word === 'start' && at !== null) {
+    current.start = { at, host: rest[1] ?? '' };
     // A requeued job starts again: an end before this start belongs to its earlier run.
     current.end = null;
-  } else if (word === 'end' && /^\d+$/.test(rest[0] ?? '') && /^\d+$/.test(rest[1] ?? '')) {
-    current.end = { at: Number(rest[0]) * 1000, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
+  } else if (word === 'end' && at !== null && /^\d+$/.test(rest[1] ?? '')) {
+    current.end = { at, status: Number(rest[1]), signal: rest[2] ? `SIG${rest[2]}` : null };
   } else if (word === 'timeout') current.timeout = true;
+}
+
+/**
+ * Seconds since the epoch as date(1) wrote them (`+%s.%N`; a date without %N writes `N`, an
+ * older wrapper whole seconds), in ms; null when it is no time.
+ */
+function epochMs(text: string): number | null {
+  const match = /^(\d+)(?:\.(\d+))?/.exec(text);
+  if (!match) return null;
+  return Number(match[1]) * 1000 + (match[2] ? Math.round(Number(`0.${match[2]}`) * 1000) : 0);
 }

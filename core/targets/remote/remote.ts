@@ -11,7 +11,7 @@ import type { AttemptMarkers, PollAnswer, Probe } from './protocol.ts';
 import { arrayJobName, jobName, matchesPattern, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
 import type { Submission } from './scripts.ts';
 import { slurmState } from './slurm-states.ts';
-import { download, inputFiles, StagingError, upload } from './staging.ts';
+import { download, fetchLogs, inputFiles, StagingError, upload } from './staging.ts';
 import type { FilePair, TransferProgress } from './staging.ts';
 
 const posix = path.posix;
@@ -39,6 +39,9 @@ interface Open {
   n: number;
   task: TaskSpec;
   localCwd: string;
+  /** Where its stdout and stderr are kept on this machine (fetched when it ends). */
+  stdout: string;
+  stderr: string;
   cwd: string;
   dir: string;
   events: AttemptEvents;
@@ -103,6 +106,8 @@ export class RemoteTarget implements Target {
   /** Why this host refused us (host key, login), once it did. */
   private refused: string | undefined;
   private readonly unwatch: () => void;
+  /** The host's clock minus this machine's, in ms, as the last poll measured it. */
+  private clockOffset = 0;
   /** Remote commands run, and polls made, for tests and the status view. */
   commands = 0;
   polls = 0;
@@ -133,6 +138,8 @@ export class RemoteTarget implements Target {
       n: request.n,
       task: request.task,
       localCwd: request.cwd,
+      stdout: request.stdout,
+      stderr: request.stderr,
       cwd: '',
       dir: '',
       events,
@@ -192,6 +199,8 @@ export class RemoteTarget implements Target {
         n: record.n,
         task,
         localCwd: record.cwd,
+        stdout: record.stdout,
+        stderr: record.stderr,
         cwd: '',
         dir: '',
         events,
@@ -456,6 +465,8 @@ export class RemoteTarget implements Target {
     }
     // Cut short (the connection dropped mid-answer): decide nothing from half an answer.
     if (!answer.complete) return this.adoptUnseen(entries);
+    // The host's clock against ours, at the middle of the round trip (its `@now` came first).
+    if (answer.now !== null) this.clockOffset = answer.now - (began + Date.now()) / 2;
     for (const entry of stops) entry.stopSent = true;
     const slow = Date.now() - began > SLOW_MS;
     if (answer.queueError !== null || slow) this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
@@ -488,9 +499,10 @@ export class RemoteTarget implements Target {
     if (row) entry.schedulerState = row.state;
     if (markers.end) {
       if (!entry.started) this.reportStart(entry, markers);
+      const times = { ...(markers.start ? { startedAt: this.localTime(markers.start.at) } : {}), endedAt: this.localTime(markers.end.at) };
       if (markers.end.status === 0 && !markers.end.signal && markers.refusedRoots.length > 0) {
         const roots = markers.refusedRoots.map((root) => `'${root}'`).join(', ');
-        return this.end(entry, { exitCode: null, signal: null, reason: `outputs not fetched: ${roots} leads through a symbolic link on ${this.spec.host}; outputs are fetched only from real folders below the task's`, schedulerState: null });
+        return this.finish(entry, { exitCode: null, signal: null, reason: `outputs not fetched: ${roots} leads through a symbolic link on ${this.spec.host}; outputs are fetched only from real folders below the task's`, schedulerState: null, ...times });
       }
       const end = markers.end;
       const stopped = entry.stop === 'cancel' && end.status !== 0;
@@ -501,14 +513,10 @@ export class RemoteTarget implements Target {
         signal: end.signal,
         reason: timeout ? 'timeout' : stopped ? 'cancelled' : null,
         schedulerState: state,
+        ...times,
       };
       if (entry.stop === 'withdraw' && end.status !== 0) return this.end(entry, undefined, 'withdrawn: a dependency runs again');
-      if (exit.exitCode === 0 && exit.signal === null) {
-        entry.phase = 'collecting';
-        entry.collect = { exit, files: this.outputsOf(entry, markers) };
-        return;
-      }
-      return this.end(entry, exit);
+      return this.finish(entry, exit, exit.exitCode === 0 && exit.signal === null ? this.outputsOf(entry, markers) : []);
     }
     const alive = this.spec.type === 'ssh' ? markers.alive : row !== undefined && slurmState(row.state).phase !== 'ended';
     if (markers.start) {
@@ -519,11 +527,12 @@ export class RemoteTarget implements Target {
         if (++entry.misses < 2 && !row) return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
         const state = row?.state ?? entry.schedulerState;
         const timeout = markers.timeout || state === 'TIMEOUT';
-        return this.end(entry, {
+        return this.finish(entry, {
           exitCode: null,
           signal: null,
           reason: timeout ? 'timeout' : entry.stop === 'cancel' ? 'cancelled' : `ended without an exit status${state ? ` (${state}: ${slurmState(state).meaning})` : ''}`,
           schedulerState: state,
+          startedAt: this.localTime(markers.start.at),
         });
       }
       // squeue failed: still running as far as anyone knows.
@@ -569,7 +578,21 @@ export class RemoteTarget implements Target {
   }
 
   private started(entry: Open, markers?: AttemptMarkers): StartedAttempt {
-    return { pid: 0, pidStart: null, host: markers?.start?.host ?? this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}) };
+    return { pid: 0, pidStart: null, host: markers?.start?.host ?? this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}), ...(markers?.start ? { at: this.localTime(markers.start.at) } : {}) };
+  }
+
+  /** A time the host's clock gave (a marker), on this machine's clock. */
+  private localTime(remoteMs: number): number {
+    return Math.round(remoteMs - this.clockOffset);
+  }
+
+  /**
+   * An attempt that ended on the host: its logs (and, when it succeeded, its outputs) are
+   * fetched before its end is reported, so they are here even after the host purged them.
+   */
+  private finish(entry: Open, exit: AttemptExit, files: FilePair[] = []): void {
+    entry.phase = 'collecting';
+    entry.collect = { exit, files };
   }
 
   private reportStart(entry: Open, markers: AttemptMarkers): void {
@@ -602,10 +625,21 @@ export class RemoteTarget implements Target {
       .map((file) => ({ remote: posix.join(entry.cwd, file.path), local: path.join(entry.localCwd, ...file.path.split('/')), size: file.size, mtime: file.mtime }));
   }
 
-  /** Fetches a succeeded attempt's outputs, then reports its end (offline: tried again later). */
+  /** Fetches an ended attempt's logs and a succeeded one's outputs, then reports its end (offline: tried again later). */
   private async collect(entry: Open): Promise<void> {
     const collect = entry.collect!;
     let exit = collect.exit;
+    try {
+      await fetchLogs(this.connection, [
+        { remote: `${entry.dir}/stdout`, local: entry.stdout },
+        { remote: `${entry.dir}/stderr`, local: entry.stderr },
+      ]);
+    } catch (error) {
+      // Offline: the next poll after the reconnect tries again. Anything else (no SFTP on this
+      // host): the end is reported all the same, without the copies; the logs stay there.
+      if (error instanceof SshError || this.connection.state !== 'online') return;
+      this.lastError = error;
+    }
     if (collect.files.length > 0) {
       try {
         await download(this.connection, entry.localCwd, collect.files, { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });

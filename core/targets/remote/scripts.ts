@@ -105,7 +105,8 @@ export function wrapperScript(options: WrapperOptions): string {
   }
   const job = options.kind === 'slurm' ? '${SLURM_JOB_ID:-$$}' : '$$';
   lines.push(
-    `echo "start $(date +%s) $(hostname) ${job}" >> "$d/status"`,
+    // Times to the nanosecond where date(1) gives them (GNU): a 2 s task shows as 2 s.
+    `echo "start $(date +%s.%N) $(hostname) ${job}" >> "$d/status"`,
     `${options.shell} "$d/task.sh" < /dev/null > "$d/stdout" 2> "$d/stderr" &`,
     'child=$!',
     'sig=',
@@ -128,7 +129,7 @@ export function wrapperScript(options: WrapperOptions): string {
   );
   // (It ignores TERM, so only KILL stops it.)
   if (options.kind === 'ssh' && limit !== undefined) lines.push('kill -KILL "$watchdog" 2>/dev/null');
-  lines.push('echo "end $(date +%s) $rc $sig" >> "$d/status"', 'exit $rc', '');
+  lines.push('echo "end $(date +%s.%N) $rc $sig" >> "$d/status"', 'exit $rc', '');
   return lines.join('\n');
 }
 

@@ -6,7 +6,7 @@
  * reader never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { globSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync, utimesSync, rmSync } from 'node:fs';
+import { createWriteStream, globSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync, utimesSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { SshConnection } from '../../ssh/connection.ts';
@@ -206,6 +206,43 @@ export async function download(connection: SshConnection, root: string, files: F
     count.done(file.size);
   });
   return progress;
+}
+
+/** Most of an attempt's log copied here: its last this many bytes (the rest stays on the host, and the copy says where). */
+export const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Copies an ended attempt's logs from the host into their files here, so they can be read
+ * after the host purged its folder: each whole, or its last MAX_LOG_BYTES after a line saying
+ * where the rest is. A log the host does not have (nothing was written) is left out, and so is
+ * one that is not a regular file. A log that cannot be read is noted in its copy; a lost
+ * connection throws (the caller tries again once it is back).
+ */
+export async function fetchLogs(connection: SshConnection, logs: { remote: string; local: string }[]): Promise<void> {
+  const sftp = await connection.sftp();
+  for (const log of logs) {
+    const found = await new Promise<Stats | undefined>((resolve) => sftp.lstat(log.remote, (error: Error | undefined, stats: Stats) => resolve(error ? undefined : stats)));
+    if (!found?.isFile() || found.size === 0) continue;
+    const start = Math.max(0, found.size - MAX_LOG_BYTES);
+    mkdirSync(path.dirname(log.local), { recursive: true });
+    const temporary = `${log.local}.flotilla-part-${randomBytes(4).toString('hex')}`;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const out = createWriteStream(temporary, { flags: 'wx' });
+        if (start > 0) out.write(`[flotilla: the first ${start} bytes of this log are on ${connection.destination}:${log.remote}]\n`);
+        const input = sftp.createReadStream(log.remote, { start });
+        input.once('error', reject);
+        out.once('error', reject);
+        out.once('finish', resolve);
+        input.pipe(out);
+      });
+      renameSync(temporary, log.local);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      if (connection.state !== 'online') throw error;
+      writeFileSync(log.local, `[flotilla: could not fetch ${connection.destination}:${log.remote}: ${(error as Error).message}]\n`);
+    }
+  }
 }
 
 /** `mkdir -p` over SFTP (folders made or found are remembered in `known`). */

@@ -18,6 +18,7 @@ export interface ApiError {
   /**
    * Stable, for programs: `bad-arguments`, `invalid-workflow`, `no-such-run`, `no-such-task`,
    * `bad-selection`, `run-busy`, `conflict` (the file changed since it was opened),
+   * `unparsable` (a save over a file that does not parse: never written), `cannot-save`, `cannot-read`,
    * `no-such-file`, `plan-changed` (a resubmit with reload whose tasks or dependencies changed), `unreachable` (a cluster), `unknown-method`, `internal`.
    */
   code: string;

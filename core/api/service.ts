@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readTextFile } from '../util/files.ts';
 import path from 'node:path';
 import { mergeIntoText, textVersion } from '../model/document.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { selectTasks, SelectionError } from '../model/select.ts';
-import { loadYaml, MAX_WORKFLOW_BYTES } from '../model/source.ts';
+import { loadYaml, MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
 import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
@@ -183,8 +183,20 @@ export class FlotillaService {
       if (args.version === null ? current !== undefined : current === undefined || textVersion(current) !== args.version) {
         throw new CodedError('conflict', current === undefined ? `${file} no longer exists: save it again as a new file` : `${file} changed on disk since it was opened: reopen it (or save under another name)`);
       }
+      // Only a file that was read can be edited: one that does not parse is never written over
+      // (its text would be lost for a value the editor made up).
+      if (current !== undefined && current.trim() !== '' && !parsesAsDocument(file, current)) {
+        throw new CodedError('unparsable', `${file} cannot be read as a workflow (see its problems): fix it in a text editor; Flotilla does not write over a file it could not read`);
+      }
       const text = mergeIntoText(file, current ?? '', args.value);
       const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+      if (current === undefined) {
+        try {
+          mkdirSync(path.dirname(file), { recursive: true });
+        } catch (error) {
+          throw new CodedError('cannot-save', `cannot create the folder ${path.dirname(file)} for ${path.basename(file)}: ${(error as Error).message}`);
+        }
+      }
       try {
         writeFileSync(temporary, text);
         renameSync(temporary, file);
@@ -345,6 +357,15 @@ function readText(file: string): string | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CodedError('cannot-read', `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Whether a file's text parses to a mapping (what the editor can have read from it). */
+function parsesAsDocument(file: string, text: string): boolean {
+  try {
+    return isRecord(parseText(file, text));
+  } catch {
+    return false; // its problems say why
   }
 }
 

@@ -28,8 +28,44 @@ export function mergeIntoText(file: string, base: string, value: unknown): strin
   }
   // Nothing changed: the file stays byte for byte (re-printing would normalize its spacing).
   if (sameValue(document.toJS(), value)) return base;
+  const habit = flowHabit(document, base);
   document.contents = merge(document, document.contents as YamlNode | null, value) as typeof document.contents;
+  keepFlowPadding(document, base, habit);
   return stringify(document);
+}
+
+/** Whether the file pads its flow mappings (`{ a: b }`) and its flow sequences (`[ a ]`), by majority. */
+function flowHabit(document: Document, base: string): { map: boolean; seq: boolean } {
+  const votes = { map: [0, 0], seq: [0, 0] };
+  yaml().visit(document, (_key, node) => {
+    const padded = paddingOf(node as YamlNode, base);
+    if (padded !== undefined) votes[yaml().isMap(node) ? 'map' : 'seq'][padded ? 0 : 1]!++;
+  });
+  return { map: votes.map[0]! > votes.map[1]!, seq: votes.seq[0]! > votes.seq[1]! };
+}
+
+/** Whether a flow collection read from `base` was written padded; undefined for anything else. */
+function paddingOf(node: YamlNode, base: string): boolean | undefined {
+  if (!(yaml().isMap(node) || yaml().isSeq(node)) || !node.flow || !node.range || node.items.length === 0) return undefined;
+  return base[node.range[0] + 1] === ' ';
+}
+
+/**
+ * The printer pads every flow collection alike (one setting for the file), while files mix
+ * `{ run: x, outputs: [a] }`: each collection is printed as it was written, and a new one as
+ * the file writes its kind.
+ */
+function keepFlowPadding(document: Document, base: string, habit: { map: boolean; seq: boolean }): void {
+  yaml().visit(document, (_key, node) => {
+    if (!(yaml().isMap(node) || yaml().isSeq(node)) || !node.flow) return;
+    const padded = paddingOf(node as YamlNode, base) ?? habit[yaml().isMap(node) ? 'map' : 'seq'];
+    const print = Object.getPrototypeOf(node).toString as (ctx?: { flowCollectionPadding?: string }, ...rest: unknown[]) => string;
+    Object.defineProperty(node, 'toString', {
+      value(ctx?: { flowCollectionPadding?: string }, ...rest: unknown[]) {
+        return print.call(this, ctx && { ...ctx, flowCollectionPadding: padded ? ' ' : '' }, ...rest);
+      },
+    });
+  });
 }
 
 function newDocument(value: unknown): Document {
@@ -38,8 +74,8 @@ function newDocument(value: unknown): Document {
   return document;
 }
 
-function stringify(document: Document): string {
-  return document.toString({ lineWidth: 0, flowCollectionPadding: false });
+function stringify(document: Document, padded = false): string {
+  return document.toString({ lineWidth: 0, flowCollectionPadding: padded });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

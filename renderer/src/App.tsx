@@ -9,7 +9,7 @@ import { Monitor } from './monitor/Monitor.tsx';
 import { PromptDialog } from './PromptDialog.tsx';
 
 /** Where the app is: kept in the address's hash so a reload comes back to the same place. */
-export type Route = { view: 'editor'; file?: string } | { view: 'runs'; run?: string } | { view: 'clusters' };
+export type Route = { view: 'editor'; file?: string; from?: string } | { view: 'runs'; run?: string } | { view: 'clusters' };
 
 function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
@@ -18,13 +18,15 @@ function parseRoute(hash: string): Route {
   if (view === 'runs') return id ? { view: 'runs', run: decodeURIComponent(id) } : { view: 'runs' };
   if (view === 'clusters') return { view: 'clusters' };
   const file = params.get('file');
-  return file ? { view: 'editor', file } : { view: 'editor' };
+  const from = params.get('from');
+  return file ? { view: 'editor', file, ...(from ? { from } : {}) } : { view: 'editor' };
 }
 
 export function routeHash(route: Route): string {
   if (route.view === 'runs') return route.run ? `#/runs/${encodeURIComponent(route.run)}` : '#/runs';
   if (route.view === 'clusters') return '#/clusters';
-  return route.file ? `#/editor?file=${encodeURIComponent(route.file)}` : '#/editor';
+  if (!route.file) return '#/editor';
+  return `#/editor?file=${encodeURIComponent(route.file)}${route.from ? `&from=${encodeURIComponent(route.from)}` : ''}`;
 }
 
 type Theme = 'system' | 'light' | 'dark';
@@ -48,6 +50,10 @@ export function App({ api }: { api: FlotillaApi }) {
     else document.documentElement.dataset.theme = theme;
   }, [theme]);
 
+  // The editor tab (and Alt+1) comes back to the file last edited, whose unsaved edits are kept.
+  const lastEditor = useRef<Route>(route.view === 'editor' ? route : { view: 'editor' });
+  if (route.view === 'editor') lastEditor.current = route;
+
   const navigate = useCallback((next: Route) => {
     const hash = routeHash(next);
     if (location.hash !== hash) location.hash = hash;
@@ -68,7 +74,7 @@ export function App({ api }: { api: FlotillaApi }) {
       const index = ['1', '2', '3'].indexOf(event.key);
       if (index >= 0) {
         event.preventDefault();
-        navigate(index === 0 && route.view === 'editor' ? route : views[index]!);
+        navigate(index === 0 ? lastEditor.current : views[index]!);
       }
     };
     addEventListener('keydown', onKey);
@@ -76,6 +82,7 @@ export function App({ api }: { api: FlotillaApi }) {
   }, [navigate, route]);
 
   const openFile = useCallback((file: string) => navigate({ view: 'editor', file }), [navigate]);
+  const editFromRun = useCallback((file: string, run: string) => navigate({ view: 'editor', file, from: run }), [navigate]);
   const openRun = useCallback((run: string) => navigate({ view: 'runs', run }), [navigate]);
   const allRuns = useCallback(() => navigate({ view: 'runs' }), [navigate]);
 
@@ -97,7 +104,7 @@ export function App({ api }: { api: FlotillaApi }) {
             <span className="brand">Flotilla</span>
             <nav role="tablist" aria-label="Views">
               {tabs.map(([view, label, key]) => (
-                <button key={view} role="tab" aria-selected={route.view === view} title={key} onClick={() => navigate({ view } as Route)}>
+                <button key={view} role="tab" aria-selected={route.view === view} title={key} onClick={() => navigate(view === 'editor' ? lastEditor.current : ({ view } as Route))}>
                   {label}
                 </button>
               ))}
@@ -114,8 +121,8 @@ export function App({ api }: { api: FlotillaApi }) {
             </select>
           </header>
           <main className="content">
-            {route.view === 'editor' && <Editor file={route.file} onFile={openFile} onRun={openRun} />}
-            {route.view === 'runs' && (route.run ? <Monitor run={route.run} onBack={allRuns} onEdit={openFile} /> : <History onOpen={openRun} />)}
+            {route.view === 'editor' && <Editor file={route.file} from={route.from} onFile={openFile} onRun={openRun} />}
+            {route.view === 'runs' && (route.run ? <Monitor run={route.run} onBack={allRuns} onEdit={(file) => editFromRun(file, route.run!)} /> : <History onOpen={openRun} />)}
             {route.view === 'clusters' && <ClustersView />}
           </main>
           <div className="notices" aria-live="polite">

@@ -95,6 +95,38 @@ describe('editing workflows through the contract', () => {
     assert.equal(readFileSync(file, 'utf8'), COMMENTED, 'checking writes nothing');
   });
 
+  it('a file that does not parse is never written over; Run of it runs nothing', async (t) => {
+    const s = service(t);
+    const broken = 'version: 1\ntasks:\n  a: { run: "echo a"\n  b: { run: echo b }\n';
+    const file = writeWorkflow(s.dir, broken);
+    const opened = await s.value<{ value: unknown; version: string; issues: { line?: number }[] }>('workflows.open', { file });
+    assert.equal(opened.value, null);
+    assert.equal(opened.issues[0]!.line, 4);
+    const saved = await s.call('workflows.save', { file, value: { version: 1, name: 'new-workflow', tasks: {} }, version: opened.version });
+    assert.equal(saved.ok ? 'saved' : saved.error.code, 'unparsable');
+    assert.equal(readFileSync(file, 'utf8'), broken, 'the file is as it was');
+    const run = await s.call('runs.start', { file });
+    assert.equal(run.ok ? 'ran' : run.error.code, 'invalid-workflow');
+  });
+
+  it('a new file in a folder that does not exist yet is saved with its folder', async (t) => {
+    const s = service(t);
+    const file = path.join(s.dir, 'new', 'deeper', 'flow.yaml');
+    const saved = await s.value<{ text: string }>('workflows.save', { file, value: { version: 1, name: 'flow', tasks: {} }, version: null });
+    assert.equal(readFileSync(file, 'utf8'), saved.text);
+  });
+
+  it('an edit keeps untouched flow mappings as they were written, padded or not', async (t) => {
+    const s = service(t);
+    const text = 'version: 1\ntasks:\n  a: { run: echo a, outputs: [a.txt] }\n  b: { run: echo b, after: a }\n';
+    const file = writeWorkflow(s.dir, text);
+    const opened = await s.value<{ value: { tasks: Record<string, Record<string, unknown>> }; version: string }>('workflows.open', { file });
+    const edited = structuredClone(opened.value);
+    edited.tasks.b!.run = 'echo B';
+    await s.value('workflows.save', { file, value: edited, version: opened.version });
+    assert.equal(readFileSync(file, 'utf8'), text.replace('echo b', 'echo B'));
+  });
+
   it('merging keeps a file byte for byte when nothing changed', () => {
     const value = { version: 1, name: 'demo', tasks: { prepare: { run: 'echo prepared > data.txt', outputs: ['data.txt'] }, use: { after: 'prepare', run: 'cat data.txt' } } };
     assert.equal(mergeIntoText('w.yaml', COMMENTED, value), COMMENTED);

@@ -3,7 +3,7 @@
  * pipeline by hand, save and reload it, run it, read a failure, open a terminal in the
  * failed task's folder, fix the command and resubmit what failed, to success.
  */
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { artifacts, expect, repo, test } from './fixtures.ts';
@@ -134,17 +134,82 @@ test('run it, read the failure, use the terminal, fix and resubmit what failed',
   await expect(page.getByLabel(/^stdout of attempt 1$/)).toContainText('(empty)');
 });
 
-test('web mode refuses a wrong token, a missing one and a foreign origin', async ({ page, core, request }) => {
-  const wrong = await request.get(`${core.origin}/?token=wrong`);
-  expect(wrong.status()).toBe(403);
-  const missing = await request.get(`${core.origin}/`);
-  expect(missing.status()).toBe(403);
+test('web mode refuses a wrong token, a missing one and a foreign origin, and never sets a cookie', async ({ page, core, request }) => {
   const foreign = await request.get(core.url, { headers: { Origin: 'http://evil.example' } });
   expect(foreign.status()).toBe(403);
-  // The page with a wrong token gets nothing of the app.
+  const shell = await request.get(core.url);
+  expect(shell.status()).toBe(200);
+  expect(shell.headers()['set-cookie']).toBeUndefined();
+  // The page with a wrong token loads the app's code, but the core refuses it everything.
   await page.goto(`${core.origin}/?token=${'x'.repeat(43)}`);
-  await expect(page.locator('body')).toContainText('forbidden');
-  await expect(page.locator('.topbar')).toHaveCount(0);
+  await expect(page.locator('.connection')).toHaveText('core unreachable — retrying');
+  await expect(page.getByRole('tab', { name: 'Runs' })).toBeVisible();
+  expect(await page.context().cookies()).toEqual([]);
+});
+
+test('the editor loses nothing: a broken file is read-only, edits survive views and reloads, undo brings edges back, Run asks', async ({ page, core }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  // A file with a syntax error: shown with its problem, and nothing here writes it.
+  const broken = path.join(core.dir, 'broken.yaml');
+  const brokenText = 'version: 1\ntasks:\n  a: { run: "echo a"\n  b: { run: echo b }\n';
+  writeFileSync(broken, brokenText);
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(broken)}`);
+  await expect(page.getByRole('status', { name: 'Validation' })).toHaveText('1 problem');
+  await expect(page.locator('.toolbar .file')).toContainText('read-only');
+  await expect(page.getByRole('button', { name: 'Save' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: '▶ Run' })).toBeDisabled();
+  await page.keyboard.press('Control+s');
+  await page.keyboard.press('Control+Enter');
+  await page.screenshot({ path: path.join(artifacts, 'editor-unparsable.png') });
+  expect(readFileSync(broken, 'utf8')).toBe(brokenText);
+
+  const file = path.join(core.dir, 'keep.yaml');
+  writeFileSync(file, 'version: 1\nname: keep\ntasks:\n  a: { run: echo a }\n  b: { run: echo b, after: a }\n  c: { run: echo c, after: b }\n');
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(2);
+  await setCommand(page, 'a', 'echo edited');
+  await expect(page.locator('.toolbar .file')).toContainText('unsaved');
+  // Away to the runs and back (the tab, then Alt+1), then a reload: the edit is still there.
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await page.getByRole('tab', { name: 'Editor' }).click();
+  await expect(node(page, 'a')).toContainText('echo edited');
+  await page.keyboard.press('Alt+2');
+  await page.keyboard.press('Alt+1');
+  await expect(node(page, 'a')).toContainText('echo edited');
+  await page.reload();
+  await expect(node(page, 'a')).toContainText('echo edited');
+  await expect(page.locator('.toolbar .file')).toContainText('unsaved');
+  // Its undo history came along: undo takes the edit back, redo brings it again.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(node(page, 'a')).toContainText('echo a');
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(node(page, 'a')).toContainText('echo edited');
+  // Delete c (it runs after b), undo: c and its edge are back.
+  await node(page, 'c').click();
+  await page.keyboard.press('Delete');
+  await expect(node(page, 'c')).toHaveCount(0);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(1);
+  await page.keyboard.press('Control+z');
+  await expect(node(page, 'c')).toHaveCount(1);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(2);
+  // Run with unsaved edits asks first; cancelled, nothing is saved and nothing runs.
+  page.once('dialog', (dialog) => void dialog.dismiss());
+  await page.getByRole('button', { name: '▶ Run' }).click();
+  await expect(page.locator('.toolbar .file')).toContainText('unsaved');
+  expect(readFileSync(file, 'utf8')).not.toContain('echo edited');
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: '▶ Run' }).click();
+  await expect(page).toHaveURL(/#\/runs\//);
+  const saved = readFileSync(file, 'utf8');
+  expect(saved).toContain('echo edited');
+  expect(saved).toMatch(/c: \{ run: echo c, after: b \}/);
+  // From the run, Edit workflow opens the file with a way back to the run.
+  const run = decodeURIComponent(/#\/runs\/([^?]+)/.exec(page.url())![1]!);
+  await page.getByRole('button', { name: 'Edit workflow' }).click();
+  await page.getByRole('button', { name: `← Run ${run}` }).click();
+  await expect(page).toHaveURL(new RegExp(`#/runs/${run}`));
+  expect(errors).toEqual([]);
 });
 
 test('the bundled MD sweep: groups and sweeps in the editor, a folded sweep in the monitor that expands', async ({ page, core }) => {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { applyNodeChanges, Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import type { Connection, Edge, Node, NodeChange, EdgeChange } from '@xyflow/react';
+import type { Connection, Edge, Node, NodeChange } from '@xyflow/react';
 import { request } from '../api.ts';
 import { useApi, useNotify } from '../common/context.ts';
 import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
@@ -11,6 +11,7 @@ import type { Mapping } from './model.ts';
 import { nodeTypes } from './nodes.tsx';
 import type { EditorNodeData } from './nodes.tsx';
 import { OpenDialog } from './OpenDialog.tsx';
+import { readDraft, useDraft } from './use-draft.ts';
 
 type Layout = Record<string, { x: number; y: number }>;
 interface Snapshot {
@@ -22,6 +23,8 @@ const EMPTY: Mapping = { version: 1, name: 'new-workflow', tasks: {} };
 
 export interface EditorProps {
   file: string | undefined;
+  /** The run this file was opened from, to go back to. */
+  from?: string | undefined;
   onFile: (file: string) => void;
   onRun: (run: string) => void;
 }
@@ -34,7 +37,7 @@ export function Editor(props: EditorProps) {
   );
 }
 
-function EditorInner({ file, onFile, onRun }: EditorProps) {
+function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   const api = useApi();
   const notify = useNotify();
   const flow = useReactFlow();
@@ -66,12 +69,15 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
     request<OpenedWorkflow>(api, 'workflows.open', { file })
       .then((result) => {
         if (!live) return;
-        setOpened({ file: result.file, version: result.version, ...(result.value ? {} : { unparsable: result.text }) });
-        setDoc({ value: result.value ?? EMPTY, layout: result.layout });
-        setFitOnOpen(buildGraph(result.value ?? EMPTY).nodes.length > 0);
-        setPast([]);
-        setFuture([]);
-        setDirty(false);
+        // Unsaved edits of this file from before a switch of views or a reload come back.
+        const draft = result.value ? readDraft<Snapshot>(result.file) : undefined;
+        setOpened({ file: result.file, version: draft ? draft.version : result.version, ...(result.value ? {} : { unparsable: result.text }) });
+        setDoc(draft?.doc ?? { value: result.value ?? EMPTY, layout: result.layout });
+        setFitOnOpen(buildGraph(draft?.doc.value ?? result.value ?? EMPTY).nodes.length > 0);
+        setPast(draft?.past ?? []);
+        setFuture(draft?.future ?? []);
+        setDirty(draft !== undefined);
+        if (draft && draft.version !== result.version) notify('error', `${result.file} changed on disk since your unsaved edits were made: they are kept, but saving them will be refused; reopen the file to start from what is on disk`);
         setIssues(result.issues);
         setSelected(null);
         setShowOpen(false);
@@ -88,6 +94,10 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
   }, [api, file, notify]);
 
   const graph = useMemo(() => buildGraph(doc.value), [doc.value]);
+  const draft = useMemo(() => ({ version: opened?.version ?? null, doc, past, future }), [opened?.version, doc, past, future]);
+  useDraft(opened?.unparsable === undefined ? opened?.file : undefined, dirty, draft);
+  /** A file that did not parse is shown, never written: nothing here was read from it. */
+  const readOnly = opened?.unparsable !== undefined;
 
   // Problems: checked by the core a moment after each edit.
   useEffect(() => {
@@ -228,34 +238,33 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
     return list;
   }, [graph, hiddenBy]);
 
-  const onNodesChange = useCallback(
-    (changes: NodeChange<Node<EditorNodeData>>[]) => {
-      const removed = changes.filter((c) => c.type === 'remove').map((c) => c.id);
-      if (removed.length > 0) {
-        // Outermost first; what they hold goes with them.
-        const roots = removed.filter((id) => !removed.some((other) => other !== id && within(id, other)));
-        edit((value) => roots.reduce((next, path) => removeNode(next, path), value));
-        setSelected(null);
-      }
-      for (const c of changes) if (c.type === 'select') setSelected((current) => (c.selected ? c.id : current === c.id ? null : current));
-      setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== 'remove' && c.type !== 'select'), current));
-    },
-    [edit],
-  );
-
-  const onEdgesChange = useCallback(
-    (changes: EdgeChange[]) => {
-      const removed = changes.filter((c) => c.type === 'remove');
-      if (removed.length === 0) return;
-      edit((value) =>
-        removed.reduce((next, c) => {
-          const edge = graph.edges.find((e) => e.id === c.id);
-          return edge ? disconnect(next, edge.target, edge.entry) : next;
-        }, value),
-      );
+  // A deletion is one edit, nodes and edges together (`onDelete`): as two, undo would bring a
+  // node back without the dependencies its removal took along.
+  const onDelete = useCallback(
+    ({ nodes: removedNodes, edges: removedEdges }: { nodes: Node[]; edges: Edge[] }) => {
+      const removed = removedNodes.map((n) => n.id);
+      // Outermost first; what they hold goes with them.
+      const roots = removed.filter((id) => !removed.some((other) => other !== id && within(id, other)));
+      const gone = (path: string) => roots.some((root) => root === path || within(path, root));
+      const edges = removedEdges.map((e) => graph.edges.find((edge) => edge.id === e.id)).filter((edge) => edge !== undefined && !gone(edge.source) && !gone(edge.target));
+      if (roots.length === 0 && edges.length === 0) return;
+      edit((value) => {
+        const disconnected = edges.reduce((next, edge) => disconnect(next, edge!.target, edge!.entry), value);
+        return roots.reduce((next, path) => removeNode(next, path), disconnected);
+      });
+      if (roots.length > 0) setSelected(null);
     },
     [edit, graph],
   );
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<Node<EditorNodeData>>[]) => {
+      for (const c of changes) if (c.type === 'select') setSelected((current) => (c.selected ? c.id : current === c.id ? null : current));
+      setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== 'remove' && c.type !== 'select'), current));
+    },
+    [],
+  );
+
 
   const onConnect = useCallback(
     (connection: Connection) => {
@@ -378,6 +387,10 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
       setShowOpen(true);
       return undefined;
     }
+    if (opened.unparsable !== undefined) {
+      notify('error', `${opened.file} cannot be read as YAML: fix it in a text editor (its problems say where); it is not saved from here`);
+      return undefined;
+    }
     setBusy(true);
     try {
       const result = await request<{ file: string; version: string; issues: WorkflowIssue[] }>(api, 'workflows.save', { file: opened.file, value: doc.value, version: opened.version, layout: doc.layout });
@@ -395,6 +408,12 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
   }, [api, doc, notify, opened]);
 
   const run = useCallback(async () => {
+    if (opened?.unparsable !== undefined) {
+      notify('error', `${opened?.file} cannot be read as YAML: fix it first`);
+      return;
+    }
+    // The file on disk is what runs: unsaved edits are saved first only when the user says so.
+    if (dirty && opened && !confirm(`${opened.file} has unsaved edits. Save them and run?`)) return;
     const saved = dirty || !opened ? await save() : opened.file;
     if (!saved) return;
     try {
@@ -459,10 +478,15 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
   return (
     <div className="editor">
       <div className="toolbar" role="toolbar" aria-label="Workflow">
+        {from && (
+          <button onClick={() => onRun(from)} title="Back to the run this file was opened from">
+            ← Run {from}
+          </button>
+        )}
         <button onClick={() => setShowOpen(true)} title="Ctrl+O">
           Open…
         </button>
-        <button onClick={() => void save()} disabled={busy || !opened} title="Ctrl+S">
+        <button onClick={() => void save()} disabled={busy || !opened || readOnly} title="Ctrl+S">
           Save
         </button>
         <button onClick={undo} disabled={past.length === 0} title="Ctrl+Z">
@@ -474,12 +498,13 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
         <button onClick={relayout} title="Ctrl+L">
           Arrange
         </button>
-        <button className="primary" onClick={() => void run()} disabled={busy || !opened} title="Ctrl+Enter">
+        <button className="primary" onClick={() => void run()} disabled={busy || !opened || readOnly} title="Ctrl+Enter">
           ▶ Run
         </button>
         <span className="file" title={opened?.file}>
           {opened ? opened.file : 'no file'}
           {dirty ? ' • unsaved' : ''}
+          {readOnly ? ' • read-only: does not parse' : ''}
         </span>
         <span className={`validity ${issues.length === 0 ? 'ok' : 'bad'}`} role="status" aria-label="Validation">
           {issues.length === 0 ? '✓ valid' : `${issues.length} problem${issues.length > 1 ? 's' : ''}`}
@@ -525,7 +550,7 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
             edges={edges}
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
-            onEdgesChange={onEdgesChange}
+            onDelete={onDelete}
             onConnect={onConnect}
             onNodeDrag={onNodeDrag}
             onNodeDragStop={onNodeDragStop}
@@ -575,8 +600,10 @@ function EditorInner({ file, onFile, onRun }: EditorProps) {
           current={opened?.file}
           onClose={() => setShowOpen(false)}
           onOpen={(path) => {
+            if (path === file) return setShowOpen(false);
+            // (The edits are kept for this file either way, and come back when it is opened again.)
+            if (dirty && opened && !confirm(`${opened.file} has unsaved edits. Open ${path} anyway? (the edits stay kept for ${opened.file} in this tab)`)) return;
             setShowOpen(false);
-            if (path === file) return;
             onFile(path);
           }}
           onCreate={async (path) => {

@@ -337,19 +337,28 @@ export class FlotillaService {
       const clusters = this.options.remote?.clusters;
       if (!clusters?.list().some((status) => status.destination === args.destination && status.state === 'online')) throw new CodedError('unreachable', `${args.destination} is not connected`);
       const connection = clusters.connection(args.destination);
-      // The user's jobs by state; a host without SLURM says so rather than failing.
-      const result = await connection.exec(`command -v squeue >/dev/null 2>&1 || { echo @no-slurm; exit 0; }; squeue -h -u "$(id -un)" -o '%T'`);
+      // The user's jobs now (squeue lists those not yet ended): by state, and the first ones
+      // each with its id, state, reason and name; a host without SLURM says so rather than failing.
+      const result = await connection.exec(`command -v squeue >/dev/null 2>&1 || { echo @no-slurm; exit 0; }; squeue -h -u "$(id -un)" -o '%i|%T|%r|%j'`);
       if (result.code !== 0) throw new CodedError('unreachable', `squeue on ${args.destination} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
-      const lines = result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-      if (lines[0] === '@no-slurm') return { slurm: false, jobs: {} };
+      const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
+      if (lines[0]?.trim() === '@no-slurm') return { slurm: false, jobs: {}, list: [] };
       const jobs: Record<string, number> = {};
-      for (const state of lines) jobs[state] = (jobs[state] ?? 0) + 1;
-      return { slurm: true, jobs };
+      const list: { id: string; state: string; reason: string; name: string }[] = [];
+      for (const line of lines) {
+        const [id = '', state = '', reason = '', ...name] = line.split('|');
+        jobs[state.trim()] = (jobs[state.trim()] ?? 0) + 1;
+        if (list.length < QUEUE_LIST) list.push({ id: id.trim(), state: state.trim(), reason: reason.trim(), name: name.join('|').trim() });
+      }
+      return { slurm: true, jobs, list };
     },
     'prompts.list': () => this.options.prompts?.pending() ?? [],
     'prompts.answer': (args) => ({ answered: this.options.prompts?.answer(args.id, args.answer) ?? false }),
   };
 }
+
+/** Jobs listed one by one in a cluster's queue (the counts cover all). */
+const QUEUE_LIST = 200;
 
 function readText(file: string): string | undefined {
   try {

@@ -4,13 +4,46 @@ import { useApi, useNotify } from './common/context.ts';
 import { ago } from './common/format.ts';
 import type { ClusterStatus } from './types.ts';
 
+/** The user's jobs on a cluster now, as `clusters.queue` answers. */
+interface Queue {
+  slurm: boolean;
+  jobs: Record<string, number>;
+  list: { id: string; state: string; reason: string; name: string }[];
+}
+
+/** The jobs themselves, folded under their count. */
+function JobList({ queue, destination }: { queue: Queue | string | undefined; destination: string }) {
+  if (queue === undefined || typeof queue === 'string' || queue.list.length === 0) return null;
+  const total = Object.values(queue.jobs).reduce((sum, n) => sum + n, 0);
+  return (
+    <details>
+      <summary>
+        {total} job{total === 1 ? '' : 's'}
+      </summary>
+      <table className="table" aria-label={`Jobs on ${destination}`}>
+        <tbody>
+          {queue.list.map((job) => (
+            <tr key={job.id}>
+              <td className="mono">{job.id}</td>
+              <td>{job.state.toLowerCase()}</td>
+              <td>{job.reason === 'None' ? '' : job.reason}</td>
+              <td className="mono">{job.name}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {total > queue.list.length && <p className="hint">and {total - queue.list.length} more</p>}
+    </details>
+  );
+}
+
 /** Every cluster this core talks to (or recent runs used): online or not, when last seen, connect. */
 export function ClustersView() {
   const api = useApi();
   const notify = useNotify();
   const [clusters, setClusters] = useState<ClusterStatus[]>([]);
   const [destination, setDestination] = useState('');
-  const [queues, setQueues] = useState<Record<string, { slurm: boolean; jobs: Record<string, number> } | string>>({});
+  const [queues, setQueues] = useState<Record<string, Queue | string>>({});
   const [, tick] = useState(0);
 
   const refresh = useCallback(() => {
@@ -31,23 +64,34 @@ export function ClustersView() {
     };
   }, [api, refresh]);
 
-  // Each online cluster's queue: the user's jobs by state, looked at every 30 s.
+  // Each online cluster's queue, kept live: looked at every 10 s, and a moment after any task
+  // of a run changes state (a job submitted or ended shows without waiting for the next look).
   const online = clusters.filter((c) => c.state === 'online').map((c) => c.destination).join('\n');
   useEffect(() => {
     if (!online) return;
     let live = true;
+    let soon: ReturnType<typeof setTimeout> | undefined;
     const look = () => {
       for (const name of online.split('\n')) {
-        request<{ slurm: boolean; jobs: Record<string, number> }>(api, 'clusters.queue', { destination: name })
+        request<Queue>(api, 'clusters.queue', { destination: name })
           .then((queue) => live && setQueues((all) => ({ ...all, [name]: queue })))
           .catch((error: Error) => live && setQueues((all) => ({ ...all, [name]: error.message })));
       }
     };
     look();
-    const timer = setInterval(look, 30_000);
+    const timer = setInterval(look, 10_000);
+    const off = api.onEvent((event) => {
+      if (event.type !== 'task' || soon !== undefined) return;
+      soon = setTimeout(() => {
+        soon = undefined;
+        look();
+      }, 1000);
+    });
     return () => {
       live = false;
+      off();
       clearInterval(timer);
+      clearTimeout(soon);
     };
   }, [api, online]);
 
@@ -111,7 +155,10 @@ export function ClustersView() {
                 </td>
                 <td>{ago(cluster.lastSeen)}</td>
                 <td aria-label={`Queue of ${cluster.destination}`}>{cluster.state === 'online' ? queueText(cluster.destination) : ''}</td>
-                <td>{cluster.detail ?? ''}</td>
+                <td>
+                  {cluster.detail ?? ''}
+                  {cluster.state === 'online' && <JobList queue={queues[cluster.destination]} destination={cluster.destination} />}
+                </td>
                 <td>
                   {cluster.state !== 'online' && (
                     <button className="small" onClick={() => connect(cluster.destination)}>

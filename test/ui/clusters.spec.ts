@@ -4,6 +4,7 @@
  * login is answered in two dialogs. One-time codes are used up as they are accepted, so
  * this runs after the node suites (see `npm test`).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { clusterFacts, nextOtp } from '../cluster.ts';
@@ -42,6 +43,22 @@ test('an unknown host key is asked in a dialog, with its fingerprint, and rememb
   expect(readFileSync(knownHosts, 'utf8')).toContain(facts.hostKey.split(' ')[1]!);
   // Its queue: the test user's jobs by state, from squeue on the cluster.
   await expect(page.getByLabel('Queue of hpc')).toHaveText(/^(no jobs|\d+ [a-z]+(, \d+ [a-z]+)*)$/);
+});
+
+test('the queue is live: a job submitted by hand shows with its id, and is gone once it ends', async ({ page }) => {
+  const ssh = (command: string) =>
+    execFileSync('ssh', ['-p', String(facts.port), '-i', facts.keyUser.key, '-o', `UserKnownHostsFile=${facts.knownHosts}`, '-o', 'BatchMode=yes', `${facts.keyUser.name}@${facts.host}`, command], { encoding: 'utf8' });
+  await page.goto(`${core.url}#/clusters`);
+  await expect(page.getByRole('row', { name: /hpc/ }).locator('.pill')).toHaveText('online');
+  const job = ssh("sbatch --parsable --job-name=by-hand --wrap 'sleep 120'").trim().split(';')[0]!;
+  try {
+    await page.getByRole('row', { name: /hpc/ }).locator('summary').click({ timeout: 20_000 });
+    await expect(page.getByRole('table', { name: 'Jobs on hpc' })).toContainText(job, { timeout: 20_000 });
+    await expect(page.getByRole('table', { name: 'Jobs on hpc' })).toContainText('by-hand');
+  } finally {
+    ssh(`scancel ${job}`);
+  }
+  await expect(page.getByLabel('Queue of hpc')).not.toContainText(/running|pending/, { timeout: 30_000 });
 });
 
 test('a password and a one-time code are asked in dialogs', async ({ page }) => {

@@ -80,11 +80,12 @@ ${CLUSTER}tasks:
     assert.ok(Math.abs(attempt!.endedAt! - marker('end')) < 50, `ended ${attempt!.endedAt} vs marker ${marker('end')}`);
   });
 
-  it('cancels a running job with scancel', async (t) => {
+  it('cancels a running job with scancel, and no process it started outlives it', async (t) => {
     const h = remoteHarness(t);
+    // A child that ignores TERM and whose parent ends at once: an orphan SLURM would not find.
     const run = h.start(`version: 1
 ${CLUSTER}tasks:
-  long: { run: sleep 300 }
+  long: { run: 'sh -c "trap \\"\\" TERM; exec sleep 306" & sleep 307' }
 `);
     await waitFor(() => h.states(run.runId).long === 'running', 'the job to run');
     run.runner.cancelTask('long');
@@ -93,7 +94,9 @@ ${CLUSTER}tasks:
     const [attempt] = h.store.attempts(run.runId);
     assert.equal(attempt!.state, 'cancelled');
     assert.equal(attempt!.schedulerState, 'CANCELLED');
-    assert.equal(h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim(), 'CANCELLED');
+    // (COMPLETING for a moment while SLURM cleans up.)
+    await waitFor(() => h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim() === 'CANCELLED', 'the job to be CANCELLED', 20_000);
+    await waitFor(() => h.onCluster(`pgrep -u $(id -un) -f 'sleep 30[67]' || true`).trim() === '', 'the job\'s processes to be gone', 20_000);
   });
 
   it('submits a sweep of 10 as one job array and fetches each instance\'s output', async (t) => {

@@ -50,15 +50,18 @@ ${HOST}tasks:
     const run = h.start(`version: 1
 ${HOST}tasks:
   cancel me: { run: 'sleep 300 & sleep 301; wait' }
-  limited: { run: sleep 300, resources: { time: 3s } }
+  stubborn: { run: 'sh -c "trap \\"\\" TERM; exec sleep 302" & sleep 303' }
+  limited: { run: 'sh -c "trap \\"\\" TERM; exec sleep 304" & sleep 305', resources: { time: 3s } }
 `);
-    await waitFor(() => h.states(run.runId)['cancel me'] === 'running', 'the attempt to run');
+    await waitFor(() => h.states(run.runId)['cancel me'] === 'running' && h.states(run.runId).stubborn === 'running', 'the attempts to run');
     run.runner.cancelTask('cancel me');
+    run.runner.cancelTask('stubborn');
     assert.equal(await run.done, 'failed');
-    assert.deepEqual(h.states(run.runId), { 'cancel me': 'cancelled', limited: 'failed' });
+    assert.deepEqual(h.states(run.runId), { 'cancel me': 'cancelled', stubborn: 'cancelled', limited: 'failed' });
     const limited = h.store.attempts(run.runId).find((attempt) => h.store.loadTasks(run.runId)[attempt.taskIdx]!.id === 'limited')!;
     assert.equal(limited.reason, 'timeout');
-    // Nothing the attempts started is left behind.
-    await waitFor(() => h.onCluster(`pgrep -u $(id -un) -f 'sleep 30[01]' || true`).trim() === '', 'the sleeps to be gone', 15_000);
+    // Nothing the attempts started is left behind, children that ignore TERM included: by the
+    // time an attempt's end is reported, its processes are gone.
+    assert.equal(h.onCluster(`pgrep -u $(id -un) -f 'sleep 30[0-5]' || true`).trim(), '');
   });
 });

@@ -97,7 +97,8 @@ tasks:
     assert.equal(await run.done, 'failed');
     assert.deepEqual(h.states(run.runId), { long: 'cancelled' });
     const [attempt] = h.store.attempts(run.runId);
-    assert.equal(h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim(), 'CANCELLED');
+    // (COMPLETING for a moment while SLURM cleans up.)
+    await waitFor(() => h.onCluster(`squeue -h -t all -j ${attempt!.jobId} -o %T`).trim() === 'CANCELLED', 'the job to be CANCELLED', 20_000);
   });
 
   it('a resume while the cluster cannot be reached does not wait for it; its jobs are adopted on return', { timeout: 120_000 }, async (t) => {

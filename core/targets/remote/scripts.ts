@@ -74,6 +74,9 @@ export function sbatchDirectives(resources: Resources): string[] {
   return lines;
 }
 
+/** Seconds a stopped task's processes have to end after TERM (INT, HUP) before KILL. */
+const STOP_GRACE_S = 10;
+
 export interface WrapperOptions {
   kind: 'ssh' | 'slurm';
   /**
@@ -107,18 +110,23 @@ export function wrapperScript(options: WrapperOptions): string {
   lines.push(
     // Times to the nanosecond where date(1) gives them (GNU): a 2 s task shows as 2 s.
     `echo "start $(date +%s.%N) $(hostname) ${job}" >> "$d/status"`,
-    `${options.shell} "$d/task.sh" < /dev/null > "$d/stdout" 2> "$d/stderr" &`,
+    // The task runs in a session of its own, whose id (its process group) it writes first: a
+    // stop reaches every process it started, and none can outlive it by ignoring TERM.
+    `setsid -w /bin/sh -c 'echo $$ > "$1/pgid"; exec "$2" "$1/task.sh"' sh "$d" ${q(options.shell)} < /dev/null > "$d/stdout" 2> "$d/stderr" &`,
     'child=$!',
     'sig=',
-    `trap 'sig=TERM; kill -TERM "$child" 2>/dev/null' TERM`,
-    `trap 'sig=INT; kill -INT "$child" 2>/dev/null' INT`,
-    `trap 'sig=HUP; kill -HUP "$child" 2>/dev/null' HUP`,
+    'killer=',
+    // A stop: the signal to the whole group, and KILL to what is left of it after the grace.
+    `stop() { sig=$1; p=$(cat "$d/pgid" 2>/dev/null); if [ -n "$p" ]; then kill -$1 -"$p" 2>/dev/null; ( sleep ${STOP_GRACE_S}; kill -KILL -"$p" ) >/dev/null 2>&1 & killer=$!; else kill -$1 "$child" 2>/dev/null; fi; }`,
+    `trap 'stop TERM' TERM`,
+    `trap 'stop INT' INT`,
+    `trap 'stop HUP' HUP`,
   );
   const limit = options.resources.timeSeconds;
   if (options.kind === 'ssh' && limit !== undefined) {
-    // The attempt is its own session (setsid): the watchdog stops all of it, itself excepted.
+    // On a plain host the wrapper keeps the time limit itself: a stop, as a cancel is.
     lines.push(
-      `( trap '' TERM; sleep ${limit}; if kill -0 "$child" 2>/dev/null; then echo "timeout $(date +%s)" >> "$d/status"; kill -TERM -$$; sleep 10; kill -0 "$child" 2>/dev/null && kill -KILL -$$; fi ) 2>/dev/null &`,
+      `( trap '' TERM; sleep ${limit}; if kill -0 "$child" 2>/dev/null; then echo "timeout $(date +%s)" >> "$d/status"; kill -TERM $$; fi ) >/dev/null 2>&1 &`,
       'watchdog=$!',
     );
   }
@@ -126,6 +134,9 @@ export function wrapperScript(options: WrapperOptions): string {
     'wait "$child"; rc=$?',
     // A trapped signal interrupts `wait`: wait again for the task's own status.
     'while [ -n "$sig" ] && kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done',
+    // Stopped: what the task left running (children that ignore the signal, now orphans) gets
+    // a moment, then KILL, before the end is written: the attempt's processes are gone by then.
+    'if [ -n "$sig" ]; then p=$(cat "$d/pgid" 2>/dev/null); n=0; while [ -n "$p" ] && kill -0 -"$p" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done; [ -n "$p" ] && kill -KILL -"$p" 2>/dev/null; [ -n "$killer" ] && kill "$killer" 2>/dev/null; fi',
   );
   // (It ignores TERM, so only KILL stops it.)
   if (options.kind === 'ssh' && limit !== undefined) lines.push('kill -KILL "$watchdog" 2>/dev/null');

@@ -97,7 +97,7 @@ tasks:
 `);
     const run = cli(['run', file], { home });
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stdout, /failed compute: exit 3/);
+    assert.match(run.stdout, /failed compute: exit 3 — stderr: no fix yet — flotilla logs /);
     assert.match(run.stdout, /flotilla resubmit .* --failed/);
     // The run ended without copying the store's log into the database; the next command reads it back.
     assert.ok(statSync(path.join(home, 'store.db-wal')).size > 0);

@@ -244,10 +244,28 @@ function printOutcome(store: Store, runId: string, state: RunState, elapsed: num
   const failed = counts.failed ?? 0;
   if (failed === 0) return;
   for (const task of store.tasksIn(runId, 'failed', LISTED_FAILURES)) {
-    process.stdout.write(`  failed ${task.id}: ${task.reason ?? ''} — flotilla logs ${runId} '${task.id}'\n`);
+    const said = lastErrorLine(store, runId, task.id);
+    process.stdout.write(`  failed ${task.id}: ${task.reason ?? ''}${said ? ` — stderr: ${said}` : ''} — flotilla logs ${runId} '${task.id}'\n`);
   }
   if (failed > LISTED_FAILURES) process.stdout.write(`  … and ${failed - LISTED_FAILURES} more failed tasks (flotilla status ${runId} lists them all)\n`);
   process.stdout.write(`  fix and rerun with: flotilla resubmit ${runId} --failed\n`);
+}
+
+/**
+ * The last line a failed task wrote to stderr (its latest attempt), for the summary: at most
+ * 200 characters, control characters shown as `?` (a task's output may hold terminal escapes).
+ */
+function lastErrorLine(store: Store, runId: string, taskId: string): string | undefined {
+  let file: string;
+  try {
+    file = findAttempt(store, runId, taskId).stderr;
+  } catch {
+    return undefined;
+  }
+  const size = readFrom(file, 0, 0)?.size ?? 0;
+  const tail = readFrom(file, Math.max(0, size - 4096));
+  const line = tail?.bytes.toString('utf8').split('\n').map((text) => text.trim()).filter(Boolean).at(-1);
+  return line === undefined ? undefined : line.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 200);
 }
 
 export function statusCommand(positionals: string[], values: CliOptions): number {

@@ -6,7 +6,7 @@ import { mergeIntoText, textVersion } from '../model/document.ts';
 import { WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { selectTasks, SelectionError } from '../model/select.ts';
-import { loadYaml, MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
+import { MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
 import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
 import { RunBusyError, Runner } from '../scheduler/runner.ts';
 import type { RunnerEvent } from '../scheduler/runner.ts';
@@ -170,7 +170,9 @@ export class FlotillaService {
       if (text === undefined) throw new CodedError('no-such-file', `${file}: no such file`);
       let value: unknown = null;
       try {
-        value = loadYaml(text);
+        // As a run reads it: aliases that stand for too much (or for themselves) are refused,
+        // not expanded into the answer.
+        value = parseText(file, text);
       } catch {
         // Unparsable: the issues say where; the editor shows the text only.
       }

@@ -89,7 +89,7 @@ export function parseText(file: string, text: string): unknown {
       throw new WorkflowError([{ file, path: [], message: `JSON syntax error: ${jsonReason((error as Error).message)}`, ...jsonPosition(text, (error as Error).message) }]);
     }
     if (!repeatsKey(text, data)) return data;
-    // A repeated key: the YAML parser reports it with its position.
+    // A repeated key: the YAML parser below reports it with its position.
   }
   let data: unknown;
   try {
@@ -234,9 +234,14 @@ const yaml = onDemand<typeof import('yaml')>('yaml');
 /** js-yaml, loaded when YAML is parsed: a run of a JSON workflow never needs it (start-up counts). */
 const jsYaml = onDemand<typeof import('js-yaml')>('js-yaml');
 
-/** Parses YAML (or JSON) text to plain data; throws js-yaml's error on bad syntax. */
-export function loadYaml(text: string): unknown {
-  return jsYaml().load(text);
+/**
+ * Parses YAML (or JSON) text to plain data; throws js-yaml's error on bad syntax, and a
+ * `WorkflowError` (named `source`) for aliases that stand for too much or for themselves.
+ */
+export function loadYaml(text: string, source = 'the value'): unknown {
+  const data = jsYaml().load(text);
+  if (text.includes('*')) checkExpansion(source, text, data);
+  return data;
 }
 
 class Locator {

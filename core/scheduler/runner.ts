@@ -4,6 +4,7 @@ import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/gra
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
 import { StoreLostDataError } from '../store/store.ts';
+import { RunInProgressError } from './runs.ts';
 import type { AttemptRecord, RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
@@ -227,6 +228,10 @@ export class Runner {
 
   /** Runs to the end (or until cancelled) and returns the run's final state. */
   async drive(): Promise<RunState> {
+    // Another run of the same workflow in the same folder, driven now: both would write the same files.
+    for (const other of this.store.runningRuns(this.run.file, this.run.root)) {
+      if (other.id !== this.runId && other.owner !== null && other.owner !== this.owner && !isOwnerGone(other.owner)) throw new RunInProgressError(this.run.file, other.id, other.owner);
+    }
     const claim = this.store.claimRun(this.runId, this.owner, isOwnerGone);
     if (!claim.ok) throw new RunBusyError(this.runId, claim.owner);
     const done = new Promise<RunState>((resolve, reject) => {

@@ -48,9 +48,17 @@ export interface KnownHostsSource {
  * /etc/ssh/ssh_known_hosts, /etc/ssh/ssh_known_hosts2), read afresh at each connection; a key
  * the user accepts is saved to the first user file, as OpenSSH saves it.
  */
-export const OPENSSH_KNOWN_HOSTS: KnownHostsSource = {
-  forHost: (host) => new KnownHosts([...host.userKnownHostsFiles, ...host.globalKnownHostsFiles], host.userKnownHostsFiles[0]),
-};
+export const OPENSSH_KNOWN_HOSTS: KnownHostsSource = openSshKnownHosts();
+
+/**
+ * OPENSSH_KNOWN_HOSTS, also reading `legacy` (where Flotilla 0.1 saved the keys its users
+ * accepted) for hosts that none of OpenSSH's files knows: a key there never outweighs them.
+ */
+export function openSshKnownHosts(legacy?: string): KnownHostsSource {
+  return {
+    forHost: (host) => new KnownHosts([...host.userKnownHostsFiles, ...host.globalKnownHostsFiles], host.userKnownHostsFiles[0], legacy === undefined ? [] : [legacy]),
+  };
+}
 
 /**
  * Known_hosts files as OpenSSH reads them (plain and hashed entries, wildcards, negations,
@@ -59,12 +67,22 @@ export const OPENSSH_KNOWN_HOSTS: KnownHostsSource = {
  */
 export class KnownHosts implements KnownHostsSource {
   private readonly entries: Entry[] = [];
+  private readonly fallbackEntries: Entry[] = [];
   private readonly saveTo: string | undefined;
 
-  /** `files`: read in order (missing ones are skipped); `saveTo`: where accepted keys go (also read). */
-  constructor(files: string[], saveTo: string | undefined) {
+  /**
+   * `files`: read in order (missing ones are skipped); `saveTo`: where accepted keys go (also
+   * read); `fallback`: files consulted only for a host that none of the others names.
+   */
+  constructor(files: string[], saveTo: string | undefined, fallback: string[] = []) {
     this.saveTo = saveTo;
-    for (const file of [...new Set([...files, ...(saveTo === undefined ? [] : [saveTo])])]) this.read(file);
+    for (const file of [...new Set([...files, ...(saveTo === undefined ? [] : [saveTo])])]) this.read(file, this.entries);
+    for (const file of fallback) this.read(file, this.fallbackEntries);
+  }
+
+  /** The entries that speak for a host: the main files', or the fallback's when those name it nowhere. */
+  private entriesFor(name: string): Entry[] {
+    return this.entries.some((entry) => entry.marker !== '@cert-authority' && matchesHost(entry.patterns, name)) ? this.entries : this.fallbackEntries;
   }
 
   forHost(): KnownHosts {
@@ -79,13 +97,15 @@ export class KnownHosts implements KnownHostsSource {
   /** Key types known for the host (to ask the server for one of those first). */
   knownTypes(host: string, port: number): string[] {
     const name = hostName(host, port);
-    return [...new Set(this.entries.filter((entry) => entry.marker === '' && matchesHost(entry.patterns, name)).map((entry) => entry.type))];
+    return [...new Set(this.entriesFor(name).filter((entry) => entry.marker === '' && matchesHost(entry.patterns, name)).map((entry) => entry.type))];
   }
 
   check(host: string, port: number, blob: Buffer): HostKeyVerdict {
     const name = hostName(host, port);
-    const matching = this.entries.filter((entry) => entry.marker !== '@cert-authority' && matchesHost(entry.patterns, name));
-    const revoked = this.entries.find((entry) => entry.marker === '@revoked' && entry.blob.equals(blob));
+    const entries = this.entriesFor(name);
+    const matching = entries.filter((entry) => entry.marker !== '@cert-authority' && matchesHost(entry.patterns, name));
+    // A key revoked in any file stays revoked.
+    const revoked = [...this.entries, ...this.fallbackEntries].find((entry) => entry.marker === '@revoked' && entry.blob.equals(blob));
     if (revoked) return { kind: 'revoked', file: revoked.file, line: revoked.line };
     const same = matching.find((entry) => entry.marker === '' && entry.blob.equals(blob));
     if (same) return { kind: 'known', file: same.file, line: same.line };
@@ -105,7 +125,7 @@ export class KnownHosts implements KnownHostsSource {
     this.entries.push({ file: this.saveTo, line: 0, marker: '', patterns: [pattern], type: keyType(blob), blob });
   }
 
-  private read(file: string): void {
+  private read(file: string, into: Entry[]): void {
     if (!existsSync(file)) return;
     readFileSync(file, 'utf8')
       .split('\n')
@@ -117,7 +137,7 @@ export class KnownHosts implements KnownHostsSource {
         if (!patterns || !type || !key) return;
         const blob = Buffer.from(key, 'base64');
         if (blob.length < 8) return;
-        this.entries.push({ file, line: index + 1, marker, patterns: patterns.split(','), type, blob });
+        into.push({ file, line: index + 1, marker, patterns: patterns.split(','), type, blob });
       });
   }
 }

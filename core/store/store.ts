@@ -145,8 +145,11 @@ export function diskProblem(error: unknown, home: string): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   const detail = (error as Error).message;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+  if (code === 'SQLITE_FULL') {
     return `the disk holding ${home} is full (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped; its tasks ran on). Nothing was recorded wrongly.`;
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return `a disk is full or over its quota (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;
   }
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'EROFS' || code === 'SQLITE_READONLY') {
     return `cannot write to ${home} (${code}: ${detail}): check the disk it is on, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;

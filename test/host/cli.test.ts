@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
@@ -247,5 +247,28 @@ tasks:
     assert.equal(readFileSync(path.join(dir, 'ledger'), 'utf8'), 'ran\nagain\n');
     // The killed run's task is still running on its own: stop it.
     assert.equal(cli(['cancel', runId], { home }).code, 0);
+  });
+
+  it('resuming a run of a workflow while another run of it is live in the same folder is refused too', async (t) => {
+    const { dir, home, file } = workspace(t, `version: 1
+tasks:
+  slow: { run: 'touch started.$$; sleep 60' }
+`);
+    const started = () => readdirSync(dir).filter((name) => name.startsWith('started.')).length;
+    const first = startCli(['run', file], { home });
+    await waitFor(() => started() === 1, 'the first run to start');
+    const firstId = (JSON.parse(cli(['status', '--json'], { home }).stdout) as Status).run.id;
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    assert.equal(cli(['cancel', firstId], { home }).code, 0);
+    const second = startCli(['run', file], { home });
+    t.after(() => second.kill('SIGKILL'));
+    await waitFor(() => started() === 2, 'the second run to start');
+    const secondId = (JSON.parse(cli(['status', '--json'], { home }).stdout) as Status).run.id;
+    const resubmit = cli(['resubmit', firstId, 'slow'], { home });
+    assert.equal(resubmit.code, 2, resubmit.stdout + resubmit.stderr);
+    assert.match(resubmit.stderr, new RegExp(`already running in this folder: run ${secondId}`));
+    assert.equal(started(), 2, 'nothing more ran');
+    assert.equal(cli(['cancel', secondId], { home }).code, 0);
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { escapeField, parsePoll, pollScript, unescapeField } from '../../core/targets/remote/protocol.ts';
@@ -59,6 +59,33 @@ describe('poll protocol', () => {
     // A forged `@a` inside a status file ends nothing and starts nothing.
     const k3 = answer.attempts.get('k3')!;
     assert.deepEqual(k3.end, { at: 1_700_000_002_000, status: 0, signal: null });
+  });
+
+  it('a marker file without a final newline cannot swallow the next attempt\'s record', (t) => {
+    const root = tempDir(t);
+    // k1's status, written to by its task, ends without a newline; k2 is running.
+    const hostile = attempt(root, 'hostile', 'start 1700000000 node1 4242\nx');
+    writeFileSync(path.join(hostile.dir, 'jobid'), '4242');
+    const running = attempt(root, 'running', 'start 1700000000 node1 4243\n');
+    const answer = runPoll([
+      { key: 'k1', dir: hostile.dir, cwd: hostile.cwd, outputRoots: [] },
+      { key: 'k2', dir: running.dir, cwd: running.cwd, outputRoots: [] },
+    ]);
+    assert.deepEqual([...answer.attempts.keys()], ['k1', 'k2']);
+    assert.equal(answer.attempts.get('k1')!.jobId, '4242');
+    assert.equal(answer.attempts.get('k2')!.jobId, '4242');
+    assert.deepEqual(answer.attempts.get('k2')!.start, { at: 1_700_000_000_000, host: 'node1' });
+  });
+
+  it('an output whose name begins with - is a path to list, never an option of find', (t) => {
+    const root = tempDir(t);
+    const done = attempt(root, 'done', 'start 1700000000 node1 1\nend 1700000001 0\n');
+    mkdirSync(path.join(done.cwd, '-delete'));
+    writeFileSync(path.join(done.cwd, '-delete', 'a.csv'), 'a');
+    writeFileSync(path.join(done.cwd, 'precious.txt'), 'keep');
+    const answer = runPoll([{ key: 'k1', dir: done.dir, cwd: done.cwd, outputRoots: ['-delete'] }]);
+    assert.deepEqual(answer.attempts.get('k1')!.files.map((file) => file.path), ['-delete/a.csv']);
+    assert.equal(readFileSync(path.join(done.cwd, 'precious.txt'), 'utf8'), 'keep');
   });
 
   it('lists no output through a symbolic link, and says which root it left out', (t) => {

@@ -117,4 +117,18 @@ describe('known_hosts', () => {
     known.save('new.example.org', 2222, blob(6));
     assert.equal(new KnownHosts([], path.join(dir, 'saved')).check('new.example.org', 2222, blob(6)).kind, 'known');
   });
+
+  it('keys saved by an older Flotilla count only for hosts that the user\'s files do not name', (t) => {
+    const dir = tempDir(t);
+    const user = path.join(dir, 'user_known_hosts');
+    const legacy = path.join(dir, 'legacy_known_hosts');
+    writeFileSync(user, `named.example.org ssh-ed25519 ${blob(1).toString('base64')}\n`);
+    writeFileSync(legacy, `named.example.org ssh-ed25519 ${blob(2).toString('base64')}\nold.example.org ssh-ed25519 ${blob(3).toString('base64')}\n`);
+    const known = new KnownHosts([user], user, [legacy]);
+    // The user's file names the host with another key: the legacy entry cannot outweigh it.
+    assert.equal(known.check('named.example.org', 22, blob(2)).kind, 'changed');
+    assert.equal(known.check('named.example.org', 22, blob(1)).kind, 'known');
+    assert.equal(known.check('old.example.org', 22, blob(3)).kind, 'known');
+    assert.equal(known.check('old.example.org', 22, blob(4)).kind, 'changed');
+  });
 });

@@ -207,6 +207,12 @@ test('the editor loses nothing: a broken file is read-only, edits survive views 
   // From the run, Edit workflow opens the file with a way back to the run.
   const run = decodeURIComponent(/#\/runs\/([^?]+)/.exec(page.url())![1]!);
   await page.getByRole('button', { name: 'Edit workflow' }).click();
+  // Unsaved edits can be dropped: the file as it is on disk comes back.
+  await setCommand(page, 'b', 'echo to be dropped');
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Discard edits' }).click();
+  await expect(node(page, 'b')).toContainText('echo b');
+  await expect(page.locator('.toolbar .file')).not.toContainText('unsaved');
   await page.getByRole('button', { name: `← Run ${run}` }).click();
   await expect(page).toHaveURL(new RegExp(`#/runs/${run}`));
   expect(errors).toEqual([]);

@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { SshConfig } from '../../ssh/config.ts';
-import { OPENSSH_KNOWN_HOSTS } from '../../ssh/known-hosts.ts';
+import { openSshKnownHosts } from '../../ssh/known-hosts.ts';
+import { flotillaHome } from '../../store/store.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../ssh/ports.ts';
 import type { HostKeyPolicy, Prompter } from '../../ssh/ports.ts';
 import { Clusters } from '../../targets/remote/clusters.ts';
@@ -76,7 +77,8 @@ const terminalPrompter: Prompter = {
 export function userClusters(env: NodeJS.ProcessEnv, policy: HostKeyPolicy, prompter?: Prompter): Clusters {
   return new Clusters({
     config: new SshConfig(env.FLOTILLA_SSH_CONFIG ?? path.join(homedir(), '.ssh', 'config')),
-    knownHosts: OPENSSH_KNOWN_HOSTS,
+    // (Keys accepted with Flotilla 0.1 were saved in its home: read for hosts OpenSSH's files do not name.)
+    knownHosts: openSshKnownHosts(path.join(flotillaHome(env), 'known_hosts')),
     hostKeyPolicy: policy,
     ...(prompter ? { prompter } : {}),
   });

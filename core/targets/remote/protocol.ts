@@ -77,8 +77,10 @@ export function unescapeField(text: string): string {
 function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
   return [
     `fl_probe() { printf '@a %s\\n' "$1"; d=$2; ` +
-      `if [ -s "$d/jobid" ]; then sed 's/^/job /' "$d/jobid"; elif [ -s "$d/array" ]; then sed 's/^/array /' "$d/array"; fi; ` +
-      `sed 's/^/m /' "$d/status" 2>/dev/null; ` +
+      // awk, not sed: it ends every line it prints, so a file whose last line has no newline
+      // cannot swallow the next record's first line.
+      `if [ -s "$d/jobid" ]; then awk '{ print "job " $0 }' "$d/jobid"; elif [ -s "$d/array" ]; then awk '{ print "array " $0 }' "$d/array"; fi; ` +
+      `awk '{ print "m " $0 }' "$d/status" 2>/dev/null; ` +
       `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
       (kind === 'slurm' ? `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; ` : `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `) +
       `return 0; }`,
@@ -103,16 +105,17 @@ export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]
   for (const stop of stops) {
     // A withdrawal only stops what has not started (its folder has no status yet).
     const guard = stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || ` : '';
-    if (kind === 'slurm') parts.push(`${guard}scancel ${q(stop.jobId)} 2>&1 | sed 's/^/@scancel /'`);
+    if (kind === 'slurm') parts.push(`${guard}scancel ${q(stop.jobId)} 2>&1 | awk '{ print "@scancel " $0 }'`);
     else if (/^\d+$/.test(stop.jobId)) parts.push(`${guard}kill -TERM -${stop.jobId} 2>/dev/null || ${guard}kill -TERM ${stop.jobId} 2>/dev/null`);
   }
   if (kind === 'slurm') {
-    parts.push('echo @squeue', `fl_q=$(squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1); fl_rc=$?`, `[ -n "$fl_q" ] && printf '%s\\n' "$fl_q" | sed 's/^/q /'`, 'echo "@squeue-rc $fl_rc"');
+    parts.push('echo @squeue', `fl_q=$(squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1); fl_rc=$?`, `[ -n "$fl_q" ] && printf '%s\\n' "$fl_q" | awk '{ print "q " $0 }'`, 'echo "@squeue-rc $fl_rc"');
   }
   if (probes.length > 0) parts.push(...probeFunctions(kind));
   for (const probe of probes) {
     parts.push(`fl_probe ${q(probe.key)} ${q(probe.dir)}`);
-    if (probe.outputRoots.length > 0) parts.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root)).join(' ')}`);
+    // Each root starts with `./` (or is `.`): one beginning with `-` is a path, never an option of find.
+    if (probe.outputRoots.length > 0) parts.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root === '.' || root.startsWith('./') ? root : `./${root}`)).join(' ')}`);
   }
   // The answer is whole only with this last line (a dropped connection cuts it short).
   parts.push('echo @end');
@@ -187,11 +190,11 @@ function readAttemptLine(current: AttemptMarkers, tag: string, rest: string): vo
       return;
     case 'file':
       if (words.length >= 3 && /^\d+$/.test(words[0]!) && /^\d+(\.\d+)?$/.test(words[1]!)) {
-        current.files.push({ size: Number(words[0]), mtime: Math.floor(Number(words[1])), path: unescapeField(words.slice(2).join(' ')).replace(/^\.\//, '') });
+        current.files.push({ size: Number(words[0]), mtime: Math.floor(Number(words[1])), path: unescapeField(words.slice(2).join(' ')).replace(/^(\.\/)+/, '') });
       }
       return;
     case 'refused':
-      current.refusedRoots.push(unescapeField(rest));
+      current.refusedRoots.push(unescapeField(rest).replace(/^(\.\/)+/, ''));
       return;
   }
 }

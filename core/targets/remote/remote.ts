@@ -11,7 +11,7 @@ import type { AttemptMarkers, PollAnswer, Probe } from './protocol.ts';
 import { arrayJobName, jobName, matchesPattern, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
 import type { Submission } from './scripts.ts';
 import { slurmState } from './slurm-states.ts';
-import { download, fetchLogs, inputFiles, StagingError, upload } from './staging.ts';
+import { download, fetchLogs, inputFiles, upload } from './staging.ts';
 import type { FilePair, TransferProgress } from './staging.ts';
 
 const posix = path.posix;
@@ -635,16 +635,16 @@ export class RemoteTarget implements Target {
         { remote: `${entry.dir}/stderr`, local: entry.stderr },
       ]);
     } catch (error) {
-      // Offline: the next poll after the reconnect tries again. Anything else (no SFTP on this
-      // host): the end is reported all the same, without the copies; the logs stay there.
-      if (error instanceof SshError || this.connection.state !== 'online') return;
+      // Offline: the next poll after the reconnect tries again. Online (the host refuses SFTP,
+      // say): the end is reported all the same, without the copies; the logs stay there.
+      if (this.connection.state !== 'online') return;
       this.lastError = error;
     }
     if (collect.files.length > 0) {
       try {
         await download(this.connection, entry.localCwd, collect.files, { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
       } catch (error) {
-        if (error instanceof SshError || (error instanceof StagingError && this.connection.state !== 'online')) return;
+        if (this.connection.state !== 'online') return;
         exit = { ...exit, exitCode: null, reason: `outputs could not be fetched: ${(error as Error).message}` };
       }
     }

@@ -11,7 +11,7 @@ import type { Mapping } from './model.ts';
 import { nodeTypes } from './nodes.tsx';
 import type { EditorNodeData } from './nodes.tsx';
 import { OpenDialog } from './OpenDialog.tsx';
-import { readDraft, useDraft } from './use-draft.ts';
+import { dropDraft, readDraft, useDraft } from './use-draft.ts';
 
 type Layout = Record<string, { x: number; y: number }>;
 interface Snapshot {
@@ -53,6 +53,8 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   const [busy, setBusy] = useState(false);
   /** Fit the view to a file's nodes when it opens (not when the first node of an empty file lands). */
   const [fitOnOpen, setFitOnOpen] = useState(false);
+  /** Bumped to read the file again from disk (after discarding edits). */
+  const [reloads, setReloads] = useState(0);
   const wrapper = useRef<HTMLDivElement>(null);
   const onFileRef = useRef(onFile);
   useEffect(() => {
@@ -77,7 +79,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
         setPast(draft?.past ?? []);
         setFuture(draft?.future ?? []);
         setDirty(draft !== undefined);
-        if (draft && draft.version !== result.version) notify('error', `${result.file} changed on disk since your unsaved edits were made: they are kept, but saving them will be refused; reopen the file to start from what is on disk`);
+        if (draft && draft.version !== result.version) notify('error', `${result.file} changed on disk since your unsaved edits were made: they are kept, but saving them will be refused; copy what you need, then Discard edits to start from what is on disk`);
         setIssues(result.issues);
         setSelected(null);
         setShowOpen(false);
@@ -91,7 +93,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     return () => {
       live = false;
     };
-  }, [api, file, notify]);
+  }, [api, file, notify, reloads]);
 
   const graph = useMemo(() => buildGraph(doc.value), [doc.value]);
   const draft = useMemo(() => ({ version: opened?.version ?? null, doc, past, future }), [opened?.version, doc, past, future]);
@@ -506,6 +508,20 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
           {dirty ? ' • unsaved' : ''}
           {readOnly ? ' • read-only: does not parse' : ''}
         </span>
+        {dirty && opened && !readOnly && (
+          <button
+            className="small"
+            title="Drop the unsaved edits and reload the file from disk"
+            onClick={() => {
+              if (!confirm(`Drop the unsaved edits of ${opened.file} and reload it from disk?`)) return;
+              dropDraft(opened.file);
+              setDirty(false);
+              setReloads((n) => n + 1);
+            }}
+          >
+            Discard edits
+          </button>
+        )}
         <span className={`validity ${issues.length === 0 ? 'ok' : 'bad'}`} role="status" aria-label="Validation">
           {issues.length === 0 ? '✓ valid' : `${issues.length} problem${issues.length > 1 ? 's' : ''}`}
         </span>

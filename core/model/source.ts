@@ -83,7 +83,8 @@ export function parseText(file: string, text: string): unknown {
     // which reports them with a position.
     let data: unknown;
     try {
-      data = JSON.parse(text);
+      // (A byte-order mark, which some editors write, is no part of the JSON.)
+      data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (error) {
       // Not JSON, even when it would be YAML (a trailing comma, a comment): said where.
       throw new WorkflowError([{ file, path: [], message: `JSON syntax error: ${jsonReason((error as Error).message)}`, ...jsonPosition(text, (error as Error).message) }]);

@@ -49,7 +49,7 @@ tasks:
     const good = writeWorkflow(dir, 'version: 1\nname: demo\ntasks:\n  a: { run: echo a }\n  b: { run: echo b, after: a }\n', 'good.yaml');
     const ok = cli(['validate', good], { home });
     assert.equal(ok.code, 0);
-    assert.match(ok.stdout, /ok — demo: 2 tasks, 1 dependencies/);
+    assert.match(ok.stdout, /ok — demo: 2 tasks, 1 dependency/);
     const bad = writeWorkflow(dir, 'version: 1\ntasks:\n  a: { run: touch ran, after: [zz] }\n', 'bad.yaml');
     for (const command of ['validate', 'run']) {
       const result = cli([command, bad], { home, cwd: dir });

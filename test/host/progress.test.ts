@@ -73,7 +73,7 @@ describe('progress view', () => {
     progress.onEvent(event('a', 'running', 'succeeded'));
     progress.end();
     assert.deepEqual(chunks, [
-      'run r1 of demo: 1 tasks\n',
+      'run r1 of demo: 1 task\n',
       `[${new Date(Date.UTC(2026, 0, 1, 12)).toTimeString().slice(0, 8)}] started a\n`,
       `[${new Date(Date.UTC(2026, 0, 1, 12)).toTimeString().slice(0, 8)}] retrying a: exit 1; retrying (1 of 1 retries)\n`,
       `[${new Date(Date.UTC(2026, 0, 1, 12)).toTimeString().slice(0, 8)}] succeeded a\n`,

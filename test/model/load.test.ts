@@ -439,6 +439,12 @@ describe('JSON workflow files', () => {
     }
   });
 
+  it('a JSON file that begins with a byte-order mark is read', (t) => {
+    const file = path.join(tempDir(t), 'bom.json');
+    writeFileSync(file, '\ufeff{ "version": 1, "tasks": { "a": { "run": "echo a" } } }\n');
+    assert.equal(loadWorkflow(file).tasks.length, 1);
+  });
+
   it('a JSON syntax error is reported with its position', (t) => {
     const dir = tempDir(t);
     const file = path.join(dir, 'flow.json');

@@ -165,7 +165,18 @@ tasks:
       if (released) batches[batches.length - 1]!++;
       inRow = released;
     }
-    assert.deepEqual(batches.slice(0, 6), [4, 8, 16, 32, 64, 64]);
+    // Commits that report nothing but releases follow each other with no other event between
+    // them (on a busy machine the launcher holds its reports back): their rows run together, so
+    // each row is one batch or several whole batches in turn.
+    // (The last batch is what was left to release, however many that was.)
+    const expected = [4, 8, 16, 32, ...Array<number>(10).fill(64)];
+    let next = 0;
+    batches.forEach((row, index) => {
+      let sum = 0;
+      while (sum < row) sum += expected[next++]!;
+      if (index < batches.length - 1) assert.equal(sum, row, `rows ${batches.join(', ')} are whole batches of ${expected.join(', ')}`);
+    });
+    assert.ok(batches.length >= 2 && batches[0] === 4, `rows ${batches.join(', ')}`);
     assert.deepEqual(new Set(Object.values(h.states(run.runId))), new Set(['succeeded']));
   });
 

@@ -69,7 +69,8 @@ export function validateCommand(positionals: string[], values: CliOptions): numb
   needs(positionals, 1, 'workflow FILE');
   const plan = loadWorkflow(positionals[0]!, { params: params(values), workdir: values.workdir });
   const edges = plan.tasks.reduce((sum, task) => sum + task.after.length, 0);
-  process.stdout.write(`${positionals[0]}: ok — ${plan.name}: ${plan.tasks.length} tasks, ${edges} dependencies, targets ${Object.keys(plan.targets).join(', ')}\n`);
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  process.stdout.write(`${positionals[0]}: ok — ${plan.name}: ${count(plan.tasks.length, 'task', 'tasks')}, ${count(edges, 'dependency', 'dependencies')}, targets ${Object.keys(plan.targets).join(', ')}\n`);
   return EXIT_OK;
 }
 

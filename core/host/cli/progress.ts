@@ -50,7 +50,7 @@ export class Progress {
       this.timer = setInterval(() => this.draw(), 100);
       this.draw();
     } else {
-      this.out.write(`run ${runId} of ${name}: ${tasks.length} tasks\n`);
+      this.out.write(`run ${runId} of ${name}: ${tasks.length} task${tasks.length === 1 ? '' : 's'}\n`);
     }
   }
 

@@ -821,7 +821,7 @@ export class Runner {
     } else {
       const outcome = describeExit(exit, spec);
       this.failures[i]!++;
-      if (this.failures[i]! <= spec.retries && !this.cancelledRun) {
+      if (this.failures[i]! <= spec.retries && !this.cancelledRun && !exit.final) {
         this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`, true);
         this.enqueue(i);
       } else {

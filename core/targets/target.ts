@@ -38,6 +38,8 @@ export interface AttemptExit {
    */
   startedAt?: number;
   endedAt?: number;
+  /** Another attempt cannot fare better (the host refused us, nobody can log in): no retry. */
+  final?: boolean;
 }
 
 /** A started attempt's identity, recorded before anything else happens. */

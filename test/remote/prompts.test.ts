@@ -72,7 +72,7 @@ describe('the CLI on a terminal (test cluster)', () => {
     const file = writeWorkflow(dir, `version: 1
 targets:
   box: { type: ssh, host: cluster, root: flotilla-tests/nottys, poll: 1 }
-defaults: { target: box, retries: 0 }
+defaults: { target: box, retries: 2 }
 tasks:
   hello: { run: echo hello }
 `);
@@ -87,5 +87,7 @@ tasks:
     assert.equal(result.status, 1, result.stderr);
     const said = result.stdout + result.stderr;
     assert.match(said, /presents an unknown host key \(SHA256:[^)]+\).*there is no terminal to ask on: run the command on a terminal to answer/);
+    // Another attempt could not fare better: none is made.
+    assert.doesNotMatch(said, /retrying/);
   });
 });

@@ -154,7 +154,7 @@ export class RemoteTarget implements Target {
     };
     if (this.refused) {
       const reason = this.refused;
-      queueMicrotask(() => events.onExit({ exitCode: null, signal: null, reason, schedulerState: null }));
+      queueMicrotask(() => events.onExit({ exitCode: null, signal: null, reason, schedulerState: null, final: true }));
       return;
     }
     for (const ref of entry.after) {
@@ -287,7 +287,7 @@ export class RemoteTarget implements Target {
     for (const entry of [...this.open.values()]) {
       if (entry.phase !== 'pending') continue;
       this.forget(entry);
-      entry.events.onExit({ exitCode: null, signal: null, reason: this.refused, schedulerState: null });
+      entry.events.onExit({ exitCode: null, signal: null, reason: this.refused, schedulerState: null, final: true });
     }
   }
 

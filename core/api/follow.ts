@@ -3,9 +3,17 @@
  * named) and reports what is new as it is written, from the start. When a newer attempt
  * appears (a retry, a resubmit) a follow of the latest moves to it and says so (`reset`).
  * Files are looked at every `intervalMs`; a follow ends when its owner unfollows or goes away.
+ *
+ * An attempt running on a cluster writes its logs there: while it runs, each look of a follow
+ * reads what is new from the host (`tail` from the follow's offset, one command at a time per
+ * follow, over the cluster's one connection, only while it is online). Once the attempt has
+ * ended, its logs have been copied here, and the follow goes on from the local copy.
  */
-import type { Store } from '../store/store.ts';
+import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
+import type { Clusters } from '../targets/remote/clusters.ts';
+import { remoteAttemptDir, remoteCwd, remoteRunRoot } from '../targets/remote/scripts.ts';
 import { readFrom } from '../util/files.ts';
+import { shellQuote } from '../util/shell.ts';
 
 export interface LogEvent {
   type: 'log';
@@ -32,6 +40,8 @@ interface Follow {
   attempt: number | undefined;
   current: number | undefined;
   offset: number;
+  /** A read from the host is on its way (the next look waits for it). */
+  reading?: boolean;
 }
 
 /** Most bytes one follow reports per look (a huge log arrives over several looks). */
@@ -44,10 +54,13 @@ export class LogFollower {
   private readonly emit: (event: LogEvent) => void;
   private readonly intervalMs: number;
 
-  constructor(store: Store, emit: (event: LogEvent) => void, intervalMs = 250) {
+  private readonly clusters: Clusters | undefined;
+
+  constructor(store: Store, emit: (event: LogEvent) => void, intervalMs = 250, clusters?: Clusters) {
     this.store = store;
     this.emit = emit;
     this.intervalMs = intervalMs;
+    this.clusters = clusters;
   }
 
   add(follow: Omit<Follow, 'current' | 'offset'>): void {
@@ -85,6 +98,7 @@ export class LogFollower {
   }
 
   private look(follow: Follow): void {
+    if (follow.reading) return;
     const attempts = this.store.attempts(follow.runId, follow.taskIdx);
     const attempt = follow.attempt === undefined ? attempts.at(-1) : attempts.find((a) => a.n === follow.attempt);
     if (!attempt) return;
@@ -94,6 +108,7 @@ export class LogFollower {
       follow.current = attempt.n;
       follow.offset = 0;
     }
+    if (attempt.state === 'running' && this.remotely(follow, attempt, reset)) return;
     const file = follow.stream === 'stdout' ? attempt.stdout : attempt.stderr;
     let chunk = readFrom(file, follow.offset, CHUNK);
     if (chunk && chunk.size < follow.offset) {
@@ -117,7 +132,53 @@ export class LogFollower {
     this.emit(this.event(follow, bytes.subarray(0, end).toString('utf8'), reset));
   }
 
+  /**
+   * Reads what is new of a running remote attempt's stream from its host; false when the
+   * attempt runs here (or its host is not connected: nothing new can be read then).
+   */
+  private remotely(follow: Follow, attempt: AttemptRecord, reset: boolean): boolean {
+    const run = this.store.getRun(follow.runId);
+    const target = run?.plan.targets[attempt.target];
+    if (!run || !target || target.type === 'local') return false;
+    const connection = this.clusters?.connection(target.host);
+    if (!connection || connection.state !== 'online') return true;
+    const file = `${remoteAttemptDir(remoteCwd(remoteRunRoot(target, run.id), taskCwd(run, follow.taskIdx, this.store)), run.id, follow.taskId, attempt.n)}/${follow.stream}`;
+    follow.reading = true;
+    // (A relative run root is relative to the home folder, where the command starts.)
+    void connection
+      .exec(`tail -c +${follow.offset + 1} -- ${shellQuote(file)} 2>/dev/null | head -c ${CHUNK}`)
+      .then((result) => {
+        if (!this.follows.has(follow.id) || follow.current !== attempt.n) return;
+        const bytes = result.stdoutBytes ?? Buffer.from(result.stdout);
+        if (bytes.length === 0 && !reset) return;
+        const end = wholeCharacters(bytes);
+        if (end === 0 && !reset) return;
+        follow.offset += end;
+        this.emit(this.event(follow, bytes.subarray(0, end).toString('utf8'), reset));
+      })
+      .catch(() => {
+        // The connection dropped: the next look (once it is back) reads on from the same offset.
+      })
+      .finally(() => (follow.reading = false));
+    return true;
+  }
+
   private event(follow: Follow, text: string, reset: boolean): LogEvent {
     return { type: 'log', follow: follow.id, session: follow.session, runId: follow.runId, taskId: follow.taskId, attempt: follow.current!, stream: follow.stream, text, reset };
   }
+}
+
+/** A task's working folder as the run recorded it (relative to the run's root). */
+function taskCwd(run: RunRecord, taskIdx: number, store: Store): string {
+  return store.taskSpec(run.id, taskIdx)?.cwd ?? '';
+}
+
+/** How many of `bytes` make whole UTF-8 characters (a character cut at the end waits for the next read). */
+function wholeCharacters(bytes: Buffer): number {
+  let start = bytes.length;
+  while (start > 0 && bytes.length - start < 4 && (bytes[start - 1]! & 0xc0) === 0x80) start--;
+  if (start === 0) return bytes.length;
+  const lead = bytes[start - 1]!;
+  const needed = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return start - 1 + needed <= bytes.length ? bytes.length : start - 1;
 }

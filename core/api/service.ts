@@ -73,7 +73,7 @@ export class FlotillaService {
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
     this.options = options;
-    this.follower = new LogFollower(store, (event) => this.emit(event));
+    this.follower = new LogFollower(store, (event) => this.emit(event), 250, options.remote?.clusters);
     const emit = (event: ServiceEvent) => this.emit(event);
     if (options.remote) this.unsubscribe.push(options.remote.clusters.watchAll((status) => emit({ type: 'cluster', status })));
     if (options.prompts) this.unsubscribe.push(options.prompts.onEvent(emit));

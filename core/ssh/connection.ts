@@ -61,6 +61,8 @@ export interface ExecResult {
   code: number | null;
   signal: string | null;
   stdout: string;
+  /** stdout as it came, for byte counts (a piece of a log may end inside a character). */
+  stdoutBytes?: Buffer;
   stderr: string;
 }
 
@@ -500,7 +502,8 @@ function collect(channel: ClientChannel, input?: string | Buffer): Promise<ExecR
     channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     channel.on('close', () => {
       const status = exits.get(channel) ?? { code: null, signal: null };
-      resolve({ code: status.code, signal: status.signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      const bytes = Buffer.concat(out);
+      resolve({ code: status.code, signal: status.signal, stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: Buffer.concat(err).toString('utf8') });
     });
     channel.end(input);
   });

@@ -131,7 +131,8 @@ describe('ssh against the test cluster', () => {
     assert.equal(ssh.state, 'online');
     const odd = `it's "odd" $(touch /tmp/flotilla-injected) ; échec`;
     const echoed = await ssh.exec(`printf '%s' ${shellQuote(odd)}`);
-    assert.deepEqual(echoed, { code: 0, signal: null, stdout: odd, stderr: '' });
+    assert.deepEqual({ ...echoed, stdoutBytes: undefined }, { code: 0, signal: null, stdout: odd, stdoutBytes: undefined, stderr: '' });
+    assert.equal(echoed.stdoutBytes?.toString('utf8'), odd);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => ssh.exec(`echo ${i}; sleep 0.1`)));
     assert.deepEqual(
       results.map((result) => result.stdout.trim()),

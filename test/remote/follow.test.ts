@@ -1,0 +1,43 @@
+/**
+ * Following a cluster task's log while it runs: the lines come from the host as they are
+ * written, and once the attempt has ended the follow goes on from the copy fetched here.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FlotillaService } from '../../core/api/service.ts';
+import type { ServiceEvent } from '../../core/api/service.ts';
+import { waitFor, writeWorkflow } from '../helpers.ts';
+import { remoteHarness } from './harness.ts';
+
+describe('following a remote log (test cluster)', () => {
+  it('shows what a SLURM job writes while it runs, whole characters only, and all of it at the end', async (t) => {
+    const h = remoteHarness(t);
+    const events: ServiceEvent[] = [];
+    const service = new FlotillaService(h.store, { remote: { clusters: h.clusters, interactive: false, pollMs: 1000 }, requestPollMs: 50 });
+    service.onEvent((event) => events.push(event));
+    t.after(async () => {
+      await service.idle();
+      service.close();
+    });
+    const file = writeWorkflow(h.dir, `version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ${h.root}, poll: 1 }
+defaults: { target: hpc, retries: 0 }
+tasks:
+  talk: { run: 'echo "line 1 ü"; sleep 4; echo "line 2 ✓"; sleep 2' }
+`);
+    const started = await service.call('runs.start', { file });
+    assert.ok(started.ok, JSON.stringify(started));
+    const run = (started.value as { run: string }).run;
+    const follow = await service.call('logs.follow', { run, task: 'talk', stream: 'stdout' }, { session: 's1' });
+    assert.ok(follow.ok, JSON.stringify(follow));
+    const text = () => events.flatMap((event) => (event.type === 'log' ? [event.text] : [])).join('');
+    const state = () => h.store.findTask(run, 'talk')?.state;
+    // The first line arrives while the job still runs (it sleeps 6 s more).
+    await waitFor(() => text().includes('line 1 ü\n'), 'the first line', 20_000);
+    assert.equal(state(), 'running', 'seen while the job runs');
+    await waitFor(() => state() === 'succeeded', 'the job to end', 30_000);
+    await waitFor(() => text() === 'line 1 ü\nline 2 ✓\n', `the whole log (so far: ${JSON.stringify(text())})`, 10_000);
+    assert.ok(!text().includes('\ufffd'), 'no character was cut');
+  });
+});

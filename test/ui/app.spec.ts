@@ -159,6 +159,11 @@ test('the editor loses nothing: a broken file is read-only, edits survive views 
   await expect(page.locator('.toolbar .file')).toContainText('read-only');
   await expect(page.getByRole('button', { name: 'Save' })).toBeDisabled();
   await expect(page.getByRole('button', { name: '▶ Run' })).toBeDisabled();
+  // The text as it is, the problem under its line.
+  const text = page.getByRole('region', { name: 'File text (read-only)' });
+  await expect(text.locator('li.bad')).toHaveCount(1);
+  await expect(text.locator('li').nth(3)).toContainText('b: { run: echo b }');
+  await expect(text.locator('li').nth(3).getByRole('note')).toContainText('syntax error');
   await page.keyboard.press('Control+s');
   await page.keyboard.press('Control+Enter');
   await page.screenshot({ path: path.join(artifacts, 'editor-unparsable.png') });

@@ -11,6 +11,7 @@ import type { Mapping } from './model.ts';
 import { nodeTypes } from './nodes.tsx';
 import type { EditorNodeData } from './nodes.tsx';
 import { OpenDialog } from './OpenDialog.tsx';
+import { UnparsableText } from './UnparsableText.tsx';
 import { dropDraft, readDraft, useDraft } from './use-draft.ts';
 
 type Layout = Record<string, { x: number; y: number }>;
@@ -559,7 +560,8 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
           )}
           {opened?.unparsable !== undefined && <p className="field-error">This file cannot be read as YAML: fix it in a text editor (the problems above say where).</p>}
         </div>
-        <div className="canvas" ref={wrapper} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
+        {opened?.unparsable !== undefined && <UnparsableText text={opened.unparsable} issues={issues} />}
+        <div className="canvas" hidden={opened?.unparsable !== undefined} ref={wrapper} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
           <ReactFlow
             key={opened?.file ?? ''}
             nodes={nodes}
@@ -582,7 +584,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
             <MiniMap pannable zoomable />
           </ReactFlow>
         </div>
-        {node ? (
+        {readOnly ? null : node ? (
           <Inspector
             key={node.path}
             node={node}

@@ -9,7 +9,7 @@
  * follow, over the cluster's one connection, only while it is online). Once the attempt has
  * ended, its logs have been copied here, and the follow goes on from the local copy.
  */
-import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
+import type { AttemptRecord, Store } from '../store/store.ts';
 import type { Clusters } from '../targets/remote/clusters.ts';
 import { remoteAttemptDir, remoteCwd, remoteRunRoot } from '../targets/remote/scripts.ts';
 import { readFrom } from '../util/files.ts';
@@ -42,6 +42,8 @@ interface Follow {
   offset: number;
   /** A read from the host is on its way (the next look waits for it). */
   reading?: boolean;
+  /** Where the followed attempt's stream is on its host (null: it runs here), worked out once per attempt. */
+  remote?: { n: number; place: { host: string; file: string } | null };
 }
 
 /** Most bytes one follow reports per look (a huge log arrives over several looks). */
@@ -123,11 +125,7 @@ export class LogFollower {
     }
     // Never split a UTF-8 character between two events.
     const { bytes } = chunk;
-    let end = bytes.length;
-    if (follow.offset + end < chunk.size) {
-      while (end > 0 && (bytes[end - 1]! & 0xc0) === 0x80) end--;
-      if (end > 0 && bytes[end - 1]! >= 0xc0) end--;
-    }
+    const end = follow.offset + bytes.length < chunk.size ? wholeCharacters(bytes) : bytes.length;
     follow.offset += end;
     this.emit(this.event(follow, bytes.subarray(0, end).toString('utf8'), reset));
   }
@@ -137,12 +135,12 @@ export class LogFollower {
    * attempt runs here (or its host is not connected: nothing new can be read then).
    */
   private remotely(follow: Follow, attempt: AttemptRecord, reset: boolean): boolean {
-    const run = this.store.getRun(follow.runId);
-    const target = run?.plan.targets[attempt.target];
-    if (!run || !target || target.type === 'local') return false;
-    const connection = this.clusters?.connection(target.host);
+    if (follow.remote?.n !== attempt.n) follow.remote = { n: attempt.n, place: this.remotePlace(follow, attempt) };
+    const place = follow.remote.place;
+    if (!place) return false;
+    const connection = this.clusters?.connection(place.host);
     if (!connection || connection.state !== 'online') return true;
-    const file = `${remoteAttemptDir(remoteCwd(remoteRunRoot(target, run.id), taskCwd(run, follow.taskIdx, this.store)), run.id, follow.taskId, attempt.n)}/${follow.stream}`;
+    const file = place.file;
     follow.reading = true;
     // (A relative run root is relative to the home folder, where the command starts.)
     void connection
@@ -163,14 +161,18 @@ export class LogFollower {
     return true;
   }
 
+  /** The host and path of a remote attempt's followed stream; null when it runs here. */
+  private remotePlace(follow: Follow, attempt: AttemptRecord): { host: string; file: string } | null {
+    const run = this.store.getRun(follow.runId);
+    const target = run?.plan.targets[attempt.target];
+    if (!run || !target || target.type === 'local') return null;
+    const cwd = remoteCwd(remoteRunRoot(target, run.id), this.store.taskSpec(run.id, follow.taskIdx)?.cwd ?? '');
+    return { host: target.host, file: `${remoteAttemptDir(cwd, run.id, follow.taskId, attempt.n)}/${follow.stream}` };
+  }
+
   private event(follow: Follow, text: string, reset: boolean): LogEvent {
     return { type: 'log', follow: follow.id, session: follow.session, runId: follow.runId, taskId: follow.taskId, attempt: follow.current!, stream: follow.stream, text, reset };
   }
-}
-
-/** A task's working folder as the run recorded it (relative to the run's root). */
-function taskCwd(run: RunRecord, taskIdx: number, store: Store): string {
-  return store.taskSpec(run.id, taskIdx)?.cwd ?? '';
 }
 
 /** How many of `bytes` make whole UTF-8 characters (a character cut at the end waits for the next read). */

@@ -74,8 +74,8 @@ function newDocument(value: unknown): Document {
   return document;
 }
 
-function stringify(document: Document, padded = false): string {
-  return document.toString({ lineWidth: 0, flowCollectionPadding: padded });
+function stringify(document: Document): string {
+  return document.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -6,6 +6,7 @@
  */
 import { globSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { leavesFolder } from '../util/files.ts';
 
 /** Why an output pattern cannot be fetched safely, or undefined when it can. */
 export function outputProblem(pattern: string): string | undefined {
@@ -40,7 +41,7 @@ export function inputEscape(root: string, pattern: string): { file: string; targ
       return undefined; // missing, or a dangling link: staging reports it
     }
     const relative = path.relative(realRoot, real);
-    if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return { file: path.relative(root, file), target: real };
+    if (leavesFolder(relative)) return { file: path.relative(root, file), target: real };
     return undefined;
   };
   const visit = (file: string): { file: string; target: string } | undefined => {

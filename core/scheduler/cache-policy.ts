@@ -49,12 +49,11 @@ export class CachePolicy {
 
   /** Why a cached result's outputs no longer stand for it, or undefined when they do. */
   private outputsChanged(spec: TaskSpec, found: CacheRecord): string | undefined {
-    const missing = this.fingerprints.missingOutputs(spec);
-    if (missing.length > 0) return `output ${missing.join(', ')} missing`;
     if (spec.outputs.length === 0) return undefined;
+    const { files: now, missing } = this.fingerprints.outputState(spec);
+    if (missing.length > 0) return `output ${missing.join(', ')} missing`;
     if (found.outputs === null) return `run ${found.runId} recorded no state of its outputs`;
     const before = JSON.parse(found.outputs) as Record<string, string>;
-    const now = this.fingerprints.outputState(spec);
     for (const file of new Set([...Object.keys(before), ...Object.keys(now)])) {
       if (before[file] === now[file]) continue;
       if (now[file] === undefined) return `output ${file} missing since run ${found.runId}`;
@@ -70,7 +69,7 @@ export class CachePolicy {
     const parts = this.parts.get(spec.id) ?? this.fingerprints.taskHash(this.run.file, spec, upstream()).text;
     this.parts.delete(spec.id);
     if (!spec.cache || hash === null) return;
-    const outputs = JSON.stringify(this.fingerprints.outputState(spec));
+    const outputs = JSON.stringify(this.fingerprints.outputState(spec).files);
     this.store.putCache({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts, outputs, at });
   }
 

@@ -64,35 +64,32 @@ export class Fingerprinter {
     return { hash: sha256Text(text), parts, text };
   }
 
-  /** Outputs (relative to the task's cwd) that do not exist: a cached result needs none missing. */
-  missingOutputs(task: TaskSpec): string[] {
-    const cwd = this.folder(task.cwd);
-    return task.outputs.filter((pattern) => (GLOB.test(pattern) ? globSync(pattern, { cwd }).length === 0 : !exists(path.resolve(cwd, pattern))));
-  }
-
   /**
-   * The files of a task's outputs as they are now, each as "size mtime-ns" by its path relative
-   * to the task's cwd (folders walked). Recorded with a result; a later run reuses the result
-   * only while this is unchanged (a file rewritten, truncated or replaced shows here).
+   * A task's outputs as they are now, in one pass: each file as "size mtime-ns" by its path
+   * relative to the task's cwd (folders walked), and the patterns that match nothing. Recorded
+   * with a result; a later run reuses the result only while none is missing and the files are
+   * unchanged (a file rewritten, truncated or replaced shows here).
    */
-  outputState(task: TaskSpec): Record<string, string> {
+  outputState(task: TaskSpec): { files: Record<string, string>; missing: string[] } {
     const cwd = this.folder(task.cwd);
-    const state: Record<string, string> = {};
-    const visit = (relative: string) => {
+    const files: Record<string, string> = {};
+    const missing: string[] = [];
+    const visit = (relative: string): boolean => {
       let stats: BigIntStats;
       try {
         stats = lstatSync(path.join(cwd, relative), { bigint: true });
       } catch {
-        return;
+        return false; // absent (or unreadable, which for an output is the same thing)
       }
       if (stats.isDirectory()) for (const entry of readdirSync(path.join(cwd, relative)).sort()) visit(path.join(relative, entry));
-      else state[relative] = `${stats.size} ${stats.mtimeNs}`;
+      else files[relative] = `${stats.size} ${stats.mtimeNs}`;
+      return true;
     };
     for (const pattern of task.outputs) {
-      if (GLOB.test(pattern)) for (const match of globSync(pattern, { cwd }).sort()) visit(match);
-      else visit(path.normalize(pattern));
+      const found = GLOB.test(pattern) ? globSync(pattern, { cwd }).sort().filter(visit).length > 0 : visit(path.normalize(pattern));
+      if (!found) missing.push(pattern);
     }
-    return state;
+    return { files, missing };
   }
 
   private expand(pattern: string): string[] {
@@ -123,16 +120,6 @@ export class Fingerprinter {
     const hash = sha256File(file);
     this.store.putFileHash(file, size, mtimeNs, hash);
     return hash;
-  }
-}
-
-function exists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch {
-    // Absent (or unreadable, which for an output is the same thing).
-    return false;
   }
 }
 

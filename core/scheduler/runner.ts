@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
 import { StoreLostDataError } from '../store/store.ts';
-import { RunInProgressError } from './runs.ts';
+import { refuseIfRunning } from './runs.ts';
 import type { AttemptRecord, RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
@@ -229,9 +229,7 @@ export class Runner {
   /** Runs to the end (or until cancelled) and returns the run's final state. */
   async drive(): Promise<RunState> {
     // Another run of the same workflow in the same folder, driven now: both would write the same files.
-    for (const other of this.store.runningRuns(this.run.file, this.run.root)) {
-      if (other.id !== this.runId && other.owner !== null && other.owner !== this.owner && !isOwnerGone(other.owner)) throw new RunInProgressError(this.run.file, other.id, other.owner);
-    }
+    refuseIfRunning(this.store, this.run.file, this.run.root, this.runId, this.owner);
     const claim = this.store.claimRun(this.runId, this.owner, isOwnerGone);
     if (!claim.ok) throw new RunBusyError(this.runId, claim.owner);
     const done = new Promise<RunState>((resolve, reject) => {
@@ -276,10 +274,17 @@ export class Runner {
    * done work again, and write over its files. Checked once per drive of a run that has files.
    */
   private refuseLostAttempts(): void {
-    if (!existsSync(this.runDir)) return;
+    let names: Set<string>;
+    try {
+      // One listing, not a look per task (a resumed sweep has many).
+      names = new Set(readdirSync(this.runDir));
+    } catch {
+      return; // no files yet
+    }
+    if (names.size === 0) return;
     for (let i = 0; i < this.ids.length; i++) {
       const next = this.attemptFiles(i, this.attempts[i]! + 1);
-      if (!existsSync(next.marker) && !existsSync(next.stdout)) continue;
+      if (!names.has(path.basename(next.marker)) && !names.has(path.basename(next.stdout))) continue;
       throw new StoreLostDataError(
         `the store ${path.join(this.store.home, 'store.db')} records ${this.attempts[i]} attempt${this.attempts[i] === 1 ? '' : 's'} of task '${this.ids[i]}' of run ${this.runId}, but the files of attempt ${this.attempts[i]! + 1} are in ${this.runDir}: ` +
           `the store lost data (its log store.db-wal deleted, or an older copy put back). Nothing was run. Restore the store from a backup, or start a new run of the workflow.`,

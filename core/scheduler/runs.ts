@@ -25,6 +25,17 @@ export class RunInProgressError extends Error {
 }
 
 /**
+ * Throws `RunInProgressError` when a run of the workflow `file` in `root` other than `runId` is
+ * driven by a live process (this one included): for a new run, and for driving an older one.
+ */
+export function refuseIfRunning(store: Store, file: string, root: string, runId: string, owner?: string): void {
+  for (const other of store.runningRuns(file, root)) {
+    if (other.id === runId || other.owner === null || other.owner === owner || isOwnerGone(other.owner)) continue;
+    throw new RunInProgressError(file, other.id, other.owner);
+  }
+}
+
+/**
  * Records a new run of a plan, every task waiting, owned by this process (which is about to
  * drive it); returns its id. Nothing runs yet. A run of the same workflow file in the same run
  * root that a live process still drives refuses it: both would run every task into the same
@@ -35,9 +46,7 @@ export function createRun(store: Store, plan: Plan, options: RunOptions, runId =
   const { tasks, ...header } = plan;
   const owner = selfOwner();
   store.transaction(() => {
-    for (const other of store.runningRuns(plan.file, plan.root)) {
-      if (other.owner !== null && !isOwnerGone(other.owner)) throw new RunInProgressError(plan.file, other.id, other.owner);
-    }
+    refuseIfRunning(store, plan.file, plan.root, runId);
     const at = Date.now();
     store.createRun({ id: runId, name: plan.name, file: plan.file, root: plan.root, state: 'running', createdAt: at, endedAt: null, plan: header, options, owner }, tasks, at);
   });

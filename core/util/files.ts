@@ -60,6 +60,11 @@ export function readTextFile(file: string, limit: number): string {
   }
 }
 
+/** Whether a path relative to a folder (as `path.relative` gives it) leads out of that folder. */
+export function leavesFolder(relative: string): boolean {
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+}
+
 /**
  * `path.resolve(root, relative)`, remembered per relative path: a run resolves the same few
  * working folders again for every task it hashes and submits.

@@ -49,15 +49,20 @@ function connect(url: string, headers: Record<string, string> = {}, onEvent: (ev
   });
 }
 
+/** Web mode over a store in `home`, closed when the test ends. */
+async function served(t: Parameters<typeof tempDir>[0] & { after: (fn: () => Promise<void> | void) => void }, home: string) {
+  const store = Store.open(home);
+  const host = await serveWeb({ service: new FlotillaService(store) });
+  t.after(async () => {
+    await host.close();
+    store.close();
+  });
+  return host;
+}
+
 describe('web mode', () => {
   it('listens on 127.0.0.1 only and refuses a missing or wrong token, a foreign Host or Origin', async (t) => {
-    const dir = tempDir(t);
-    const store = Store.open(path.join(dir, 'home'));
-    const host = await serveWeb({ service: new FlotillaService(store) });
-    t.after(async () => {
-      await host.close();
-      store.close();
-    });
+    const host = await served(t, path.join(tempDir(t), 'home'));
     assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
     const own = `127.0.0.1:${host.port}`;
     const page = await get(host.port, `/?token=${host.token}`, { host: own });
@@ -81,13 +86,7 @@ describe('web mode', () => {
   });
 
   it('a token holder\'s message that is no call, too big or a broken frame costs that socket at most; the server goes on', async (t) => {
-    const dir = tempDir(t);
-    const store = Store.open(path.join(dir, 'home'));
-    const host = await serveWeb({ service: new FlotillaService(store) });
-    t.after(async () => {
-      await host.close();
-      store.close();
-    });
+    const host = await served(t, path.join(tempDir(t), 'home'));
     const url = `ws://127.0.0.1:${host.port}/api?token=${host.token}`;
     const raw = (): Promise<WebSocket> =>
       new Promise((resolve, reject) => {
@@ -122,12 +121,7 @@ describe('web mode', () => {
   it('answers contract calls over the socket: runs, status, attempts, logs, validation with places', async (t) => {
     const { dir, home, file } = workspace(t, 'version: 1\ntasks:\n  hello: { run: echo hello from flotilla }\n');
     assert.equal(cli(['run', file, '-q'], { home }).code, 0);
-    const store = Store.open(home);
-    const host = await serveWeb({ service: new FlotillaService(store) });
-    t.after(async () => {
-      await host.close();
-      store.close();
-    });
+    const host = await served(t, home);
     const api = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`);
     t.after(() => api.close());
     const runs = (await api.call('runs.list', { limit: 5 })).value as { id: string; state: string }[];

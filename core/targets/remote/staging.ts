@@ -10,6 +10,7 @@ import { createWriteStream, globSync, lstatSync, mkdirSync, realpathSync, rename
 import path from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { SshConnection } from '../../ssh/connection.ts';
+import { leavesFolder } from '../../util/files.ts';
 import { sha256File } from '../../util/hash.ts';
 import { shellQuote } from '../../util/shell.ts';
 
@@ -72,7 +73,7 @@ export function inputFiles(root: string, patterns: string[], remoteRoot: string)
         const relative = path.relative(root, file);
         // Judged by where it really leads: a link inside the folder may point anywhere.
         const real = path.relative(realRoot, realpathSync(file));
-        if (escapes(relative) || escapes(real)) throw new StagingError(`input '${pattern}' reaches outside the workflow folder (${file}); stage only files below ${root}`);
+        if (leavesFolder(relative) || leavesFolder(real)) throw new StagingError(`input '${pattern}' reaches outside the workflow folder (${file}); stage only files below ${root}`);
         files.set(file, { local: file, remote: posix.join(remoteRoot, relative.split(path.sep).join('/')) });
         found++;
       }
@@ -82,17 +83,13 @@ export function inputFiles(root: string, patterns: string[], remoteRoot: string)
   return [...files.values()];
 }
 
-function escapes(relative: string): boolean {
-  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
-}
-
 /**
  * Makes the folders of a download's local path below `root`, refusing to go through a symbolic
  * link (a task's folder may hold one that leads anywhere) or out of `root`.
  */
 export function prepareLocalPath(root: string, file: string): void {
   const relative = path.relative(root, file);
-  if (escapes(relative) || relative === '') throw new StagingError(`output ${file} is not below the task's folder ${root}`);
+  if (leavesFolder(relative) || relative === '') throw new StagingError(`output ${file} is not below the task's folder ${root}`);
   mkdirSync(root, { recursive: true });
   let folder = root;
   for (const part of relative.split(path.sep).slice(0, -1)) {

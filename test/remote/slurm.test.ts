@@ -257,4 +257,38 @@ ${CLUSTER}tasks:
     assert.ok(task!.reason!.includes(expected), `the expected fingerprint is shown: ${task!.reason}`);
     assert.equal(h.onCluster(`test -e ${h.root} && echo exists || echo absent`).trim(), 'absent', 'nothing reached the cluster');
   });
+
+  it('--dry-run prints the submission a run sends, with the remote home asked first; sent as printed, it submits', async (t) => {
+    const h = remoteHarness(t);
+    const file = path.join(h.dir, 'dry.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ${h.root} }
+  away: { type: ssh, host: nobody@cluster.invalid, root: ${h.root}/away }
+tasks:
+  a: { target: hpc, run: echo a > a.txt }
+  b: { target: away, run: echo b > b.txt }
+`,
+    );
+    const env = h.cliEnv();
+    const result = cli(['run', file, '--dry-run'], { home: env.FLOTILLA_HOME!, env });
+    assert.equal(result.code, 0, result.stderr);
+    const runId = /as run (\S+): nothing is submitted/.exec(result.stdout)![1]!;
+    const script = (target: string) => result.stdout.split(/^## /m).find((part) => part.startsWith(`target ${target} `))!.replace(/^.*\n/, '');
+    const home = facts.keyUser.home;
+    assert.ok(script('hpc').startsWith(`set -u\n`), script('hpc'));
+    assert.match(script('hpc'), new RegExp(`^mkdir -p -- '${home}/${h.root}/${runId}/\\.flotilla/${runId}/a\\.1' `, 'm'), 'the home as the host answered');
+    assert.doesNotMatch(script('hpc'), /~|\$HOME/);
+    assert.match(script('away'), /^# nobody@cluster\.invalid was not asked for its home folder \(cannot connect to cluster\.invalid.*\): paths below are shown from "\$HOME"/m);
+    assert.match(script('away'), /^mkdir -p -- "\$HOME"'\//m);
+    // Each script, sent as a run sends it, does what it says (the second starting from "$HOME").
+    for (const target of ['hpc', 'away']) {
+      const answer = execFileSync('ssh', ['-F', env.FLOTILLA_SSH_CONFIG!, '-o', 'BatchMode=yes', 'cluster', '/bin/sh -s'], { input: script(target), encoding: 'utf8' });
+      assert.match(answer, /^submitted k1 \d+\n@end\n$/, `${target}: ${answer}`);
+    }
+    await waitFor(() => h.onCluster(`cat ${h.root}/${runId}/a.txt ${h.root}/away/${runId}/b.txt 2>/dev/null || true`) === 'a\nb\n', 'both tasks ran');
+    assert.equal(cli(['history', '--json'], { home: env.FLOTILLA_HOME! }).stdout.trim(), '[]', 'the dry run recorded nothing');
+  });
 });

@@ -18,7 +18,7 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
 import { dryRun } from './dry-run.ts';
-import { cliClusters } from './remote.ts';
+import { cliClusters, remoteHomes } from './remote.ts';
 
 /**
  * Runs a command with the store open. The store is left open when the command ends: the
@@ -84,7 +84,7 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
   const loaded = loadPlan(positionals[0]!, { runId, params: params(values), workdir: values.workdir }, cache);
   const plan = selectTasks(loaded.plan, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
   if (values['dry-run']) {
-    process.stdout.write(dryRun(plan, runId));
+    process.stdout.write(dryRun(plan, runId, await remoteHomes(plan)));
     return EXIT_OK;
   }
   return withStore(async (store) => {

@@ -3,14 +3,32 @@ import type { Plan } from '../../model/types.ts';
 import { remoteAttemptDir, remoteCwd, remoteRunRoot, submitScript } from '../../targets/remote/scripts.ts';
 import type { Submission } from '../../targets/remote/scripts.ts';
 
+/** Stands for a remote home folder that could not be learnt, until the script is written out. */
+const HOME = '/\u0000home';
+
+/**
+ * A script whose paths start at a home folder not known here: each such path in single quotes
+ * becomes `"$HOME"'/rest'`, which the remote shell expands to the folder a run resolves.
+ */
+function atRemoteHome(script: string): string {
+  return script.replaceAll(HOME, `'"$HOME"'`).replace(/(^|[\s=])''"\$HOME"/gm, '$1"$HOME"');
+}
+
+/**
+ * A remote target's home folder as the run would resolve it (`pwd` at login), or why it
+ * could not be learnt.
+ */
+export type RemoteHome = { home: string } | { unknown: string };
+
 /**
  * What `flotilla run --dry-run` prints: each local task's command and folder, and for each
  * remote target the exact script of the one command that would submit its tasks (with the
- * job scripts inside). Nothing is run and no connection is made, so the remote home is shown
- * as `~` (a real run resolves it first). Tasks that wait for another target's tasks are
- * submitted once those succeed; they are listed, not scripted.
+ * job scripts inside). Nothing is run or submitted. A remote root relative to the home folder
+ * is resolved with the home `homes` gives (the caller asks the host, as a run does first); one
+ * that could not be asked is shown as `"$HOME"`, and the listing says so. Tasks that wait for
+ * another target's tasks are submitted once those succeed; they are listed, not scripted.
  */
-export function dryRun(plan: Plan, runId: string): string {
+export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, RemoteHome> = new Map()): string {
   const out: string[] = [`# dry run of ${plan.name} (${plan.tasks.length} tasks) as run ${runId}: nothing is submitted`];
   for (const target of Object.values(plan.targets)) {
     const tasks = plan.tasks.filter((task) => task.target === target.name);
@@ -21,8 +39,12 @@ export function dryRun(plan: Plan, runId: string): string {
       continue;
     }
     const root = remoteRunRoot(target, runId);
-    const runRoot = path.posix.isAbsolute(root) ? root : `~/${root}`;
+    const home = homes.get(target.name);
+    const runRoot = path.posix.isAbsolute(root) ? root : path.posix.join(home && 'home' in home ? home.home : HOME, root);
     out.push('', `## target ${target.name} (${target.type} on ${target.host}): sent as one command, \`/bin/sh -s\` with this input`);
+    if (!path.posix.isAbsolute(root) && !(home && 'home' in home)) {
+      out.push(`# ${target.host} was not asked for its home folder (${home?.unknown ?? 'not tried'}): paths below are shown from "$HOME"; a run asks first and sends them resolved`);
+    }
     const byId = new Map<string, Submission>();
     const later: string[] = [];
     const submissions: Submission[] = [];
@@ -44,7 +66,7 @@ export function dryRun(plan: Plan, runId: string): string {
       submissions.push(submission);
       if (task.inputs.length > 0) out.push(`# ${task.id}: first staged up (SFTP): ${task.inputs.join(', ')}`);
     }
-    if (submissions.length > 0) out.push(submitScript(submissions, { kind: target.type, runRoot, arrayLimit: target.arrayLimit ?? target.maxParallel }).trimEnd());
+    if (submissions.length > 0) out.push(atRemoteHome(submitScript(submissions, { kind: target.type, runRoot, arrayLimit: target.arrayLimit ?? target.maxParallel }).trimEnd()));
     out.push(...later);
   }
   return `${out.join('\n')}\n`;

@@ -7,12 +7,15 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { Plan, RemoteTargetSpec } from '../../model/types.ts';
 import { SshConfig } from '../../ssh/config.ts';
+import { SshError } from '../../ssh/connection.ts';
 import { openSshKnownHosts } from '../../ssh/known-hosts.ts';
 import { flotillaHome } from '../../store/store.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../ssh/ports.ts';
 import type { HostKeyPolicy, Prompter } from '../../ssh/ports.ts';
 import { Clusters } from '../../targets/remote/clusters.ts';
+import type { RemoteHome } from './dry-run.ts';
 import { whileAsking } from './questions.ts';
 
 /**
@@ -88,4 +91,39 @@ export function userClusters(env: NodeJS.ProcessEnv, policy: HostKeyPolicy, prom
 export function cliClusters(env: NodeJS.ProcessEnv = process.env): { clusters: Clusters; interactive: boolean } {
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   return { clusters: userClusters(env, interactive ? terminalPolicy : REJECT_UNKNOWN_HOSTS, interactive ? terminalPrompter : undefined), interactive };
+}
+
+/**
+ * For `--dry-run`: the home folder of each remote target whose root is relative to it, asked
+ * as a run asks first (`pwd` after login; prompts only on a terminal), so the printed script
+ * is the one a run sends. A host that cannot be asked gets the reason instead.
+ */
+export async function remoteHomes(plan: Plan, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, RemoteHome>> {
+  const homes = new Map<string, RemoteHome>();
+  const wanted = Object.values(plan.targets).filter(
+    (target): target is RemoteTargetSpec => target.type !== 'local' && !path.posix.isAbsolute(target.root) && plan.tasks.some((task) => task.target === target.name),
+  );
+  if (wanted.length === 0) return homes;
+  const { clusters, interactive } = cliClusters(env);
+  const asked = new Map<string, Promise<RemoteHome>>();
+  const ask = async (host: string): Promise<RemoteHome> => {
+    try {
+      const connection = clusters.connection(host);
+      await connection.connect(interactive);
+      const home = (await connection.exec('pwd')).stdout.trim();
+      return path.posix.isAbsolute(home) ? { home } : { unknown: `its pwd answered ${JSON.stringify(home.slice(0, 200))}` };
+    } catch (error) {
+      if (!(error instanceof SshError)) throw error;
+      return { unknown: error.message.split('\n')[0]! };
+    }
+  };
+  try {
+    for (const target of wanted) {
+      if (!asked.has(target.host)) asked.set(target.host, ask(target.host));
+      homes.set(target.name, await asked.get(target.host)!);
+    }
+  } finally {
+    clusters.close();
+  }
+  return homes;
 }

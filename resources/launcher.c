@@ -26,9 +26,12 @@
  *                          least BELOW attempts and (READY 1) no slot idles (see flush_due)
  *        bye               the core is shutting down cleanly; every end reported was recorded
  *   out: started ID PID | exit ID CODE SIGNAL MS | failed ID MESSAGE | withdrawn ID
+ *        | lost ID STREAM BYTES MESSAGE
  * For an attempt it creates the folders, then runs SHELL -c SCRIPT flotilla MARKER in its
  * own process group. CODE is -1 when the attempt was killed by signal number SIGNAL; MS is
- * how long it ran, in milliseconds.
+ * how long it ran, in milliseconds. `lost` comes just before an `exit` when BYTES of the
+ * attempt's output (STREAM: stdout or stderr) could not be written to its log file, with the
+ * first error; such an attempt counts as failed for those that wait for it.
  * An attempt sent with `<ID,ID...` waits until those attempts (sent earlier) have exited 0,
  * like SLURM's afterok: a chain of tasks then advances without a round trip to the core.
  * When one of them fails, is killed or is unknown, it never starts and is reported withdrawn.
@@ -52,11 +55,15 @@ extern char **environ;
 
 #define MAX_FIELDS 64
 
-/* One stream of an attempt: a pipe, and the log file it goes to (created on first output). */
+/* One stream of an attempt: a pipe, and the log file it goes to (created on first output).
+   Output that cannot be written there (the file cannot be created, a full disk) is counted
+   in `lost`, with the first error, and reported with the attempt's end. */
 struct stream {
   int pipe;
   int file;
   char *path;
+  long long lost;
+  int error;
 };
 
 struct attempt {
@@ -122,6 +129,7 @@ static int core_has_ready; /* the core holds attempts that could start now */
 
 static void core_went_away(void);
 static long long now_ms(void);
+static void pump(struct stream *stream);
 
 /* Queues a line for the core (newlines in it become spaces). */
 static void report(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -444,8 +452,8 @@ static void launch(long id, char *line) {
   attempt->marker = strdup(fields[3]);
   attempt->pid = pid;
   attempt->running = 1;
-  attempt->out = (struct stream){out[0], -1, strdup(fields[4])};
-  attempt->err = (struct stream){err[0], -1, strdup(fields[5])};
+  attempt->out = (struct stream){out[0], -1, strdup(fields[4]), 0, 0};
+  attempt->err = (struct stream){err[0], -1, strdup(fields[5]), 0, 0};
   attempt->next = attempts;
   attempts = attempt;
   attempt->since = now_ms();
@@ -460,7 +468,7 @@ static int after_state(const struct queued *item) {
   for (int i = 0; i < item->count; i++) {
     const struct known *ref = &known[item->after[i]];
     const struct attempt *found = ref->attempt;
-    if (found && !found->running && !(WIFEXITED(found->status) && WEXITSTATUS(found->status) == 0)) return -1;
+    if (found && !found->running && (!(WIFEXITED(found->status) && WEXITSTATUS(found->status) == 0) || found->out.lost || found->err.lost)) return -1;
     if (!found && !ref->queued) return -1;
     if (!found || found->running) state = 0;
   }
@@ -601,9 +609,18 @@ static void reap(void) {
       attempt->running = 0;
       attempt->status = status;
       running--;
-      /* The next attempt first: the end is reported right after. */
-      drain_queue();
+      /* The next attempt first, unless it waits for this one. Then what this one wrote (in
+         its pipes by now) is read before its end is reported or a follower released, so
+         output that could not be saved is known by then. */
+      int followed = known[attempt->id].waiters > 0;
+      if (!followed) drain_queue();
+      pump(&attempt->out);
+      pump(&attempt->err);
+      if (followed) drain_queue();
       announce(attempt);
+      struct stream *pair[2] = {&attempt->out, &attempt->err};
+      for (int i = 0; i < 2; i++)
+        if (pair[i]->lost) report_now("lost %ld %s %lld %s", attempt->id, i == 0 ? "stdout" : "stderr", pair[i]->lost, strerror(pair[i]->error));
       long long took = now_ms() - attempt->since;
       if (WIFSIGNALED(status)) report("exit %ld -1 %d %lld", attempt->id, WTERMSIG(status), took);
       else report("exit %ld %d 0 %lld", attempt->id, WEXITSTATUS(status), took);
@@ -614,10 +631,11 @@ static void reap(void) {
   }
 }
 
-/* Copies what a stream's pipe holds to its log file, creating the file on first output. */
+/* Copies what a stream's pipe holds to its log file, creating the file on first output;
+   what cannot be written is counted as lost. */
 static void pump(struct stream *stream) {
   char buffer[65536];
-  for (;;) {
+  while (stream->pipe >= 0) {
     ssize_t got = read(stream->pipe, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0 && errno == EAGAIN) return;
@@ -628,14 +646,22 @@ static void pump(struct stream *stream) {
       stream->file = -1;
       return;
     }
-    if (stream->file < 0) stream->file = open(stream->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (stream->file < 0) {
+      stream->file = open(stream->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+      if (stream->file < 0 && !stream->error) stream->error = errno;
+    }
     for (char *rest = buffer; got > 0 && stream->file >= 0;) {
       ssize_t written = write(stream->file, rest, (size_t)got);
       if (written < 0 && errno == EINTR) continue;
-      if (written < 0) break; /* a full disk: the output is lost, the attempt goes on */
+      if (written < 0) {
+        /* A full disk: the attempt goes on, and its end says what was lost. */
+        if (!stream->error) stream->error = errno;
+        break;
+      }
       rest += written;
       got -= written;
     }
+    stream->lost += got;
   }
 }
 

@@ -32,8 +32,12 @@ export interface LaunchHandle {
 
 export interface LaunchCallbacks {
   onStarted(pid: number): void;
-  /** `code` is null when killed by `signal`; `ranMs`, when the launcher measures it, is how long it ran. */
-  onExit(code: number | null, signal: NodeJS.Signals | null, ranMs?: number): void;
+  /**
+   * `code` is null when killed by `signal`; `ranMs`, when the launcher measures it, is how
+   * long it ran; `lost`, from a launcher that `capturesOutput`, says what output could not
+   * be written to the log files (a full disk…).
+   */
+  onExit(code: number | null, signal: NodeJS.Signals | null, ranMs?: number, lost?: string): void;
   /** It could not be started at all. */
   onFailed(message: string): void;
   /** It will never start: it was dropped, or a launch in its `after` did not exit 0. */
@@ -137,6 +141,8 @@ export class HelperLauncher implements Launcher {
   readonly followsEdges: boolean;
   /** Ends reported but not yet acknowledged to the helper as committed. */
   private unacknowledged: number[] = [];
+  /** Output a launch could not save, reported just before its end. */
+  private readonly lost = new Map<number, string>();
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, LaunchCallbacks>();
   private readonly command: string;
@@ -249,7 +255,15 @@ export class HelperLauncher implements Launcher {
       this.unacknowledged.push(id);
       const code = Number(rest[0]);
       const signal = Number(rest[1]);
-      callbacks.onExit(code >= 0 ? code : null, signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null, rest[2] === undefined ? undefined : Number(rest[2]));
+      const lost = this.lost.get(id);
+      this.lost.delete(id);
+      callbacks.onExit(code >= 0 ? code : null, signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null, rest[2] === undefined ? undefined : Number(rest[2]), lost);
+    } else if (kind === 'lost') {
+      // `lost ID STREAM BYTES MESSAGE`
+      const [stream, bytes, ...message] = rest;
+      const text = `${Number(bytes).toLocaleString('en')} bytes of its ${stream} could not be written to the log file (${message.join(' ')})`;
+      const earlier = this.lost.get(id);
+      this.lost.set(id, earlier ? `${earlier}; ${text}` : text);
     } else if (kind === 'failed') {
       this.pending.delete(id);
       callbacks.onFailed(rest.join(' '));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants, hostname } from 'node:os';
 import type { TargetSpec, TaskSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
@@ -29,6 +29,24 @@ export function attemptScript(request: AttemptRequest, launcherCaptures: boolean
     `trap 'echo "exit $?" >> "$FLOTILLA_STATUS_FILE"' EXIT; ` +
     request.task.run
   );
+}
+
+/**
+ * Why a log file that the attempt's shell should have opened first is not there (the
+ * redirection failed: the shell exited 2, its message went nowhere); null when both are.
+ * Asked only of attempts that failed, and only when the launcher leaves logs to the script.
+ */
+function uncreatedLogs(request: AttemptRequest): string | null {
+  for (const [name, file] of [['stdout', request.stdout], ['stderr', request.stderr]] as const) {
+    if (statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
+    try {
+      closeSync(openSync(file, 'a'));
+      return `its ${name} log file was not created when it started`;
+    } catch (error) {
+      return `its ${name} log file could not be created (${(error as Error).message.split(',')[0]})`;
+    }
+  }
+  return null;
 }
 
 /** `NAME='value' ` for each variable of a task's env, made once per task. */
@@ -174,10 +192,14 @@ export class LocalTarget implements Target {
           // A cancel that came before the pid did is carried out now.
           if (entry.ending) this.signal(entry);
         },
-        onExit: (code, signal, ranMs) => {
+        onExit: (code, signal, ranMs, lost) => {
           this.finish(key, entry);
           this.pace(ranMs);
-          events.onExit({ exitCode: code, signal, reason: entry.ending ?? null, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null, ...(ranMs === undefined ? {} : { ranMs }) });
+          // Output that was not saved fails the attempt, whatever its exit status: a result
+          // whose log is incomplete is not one to build on.
+          const unsaved = lost ?? (code !== 0 && !this.launcher.capturesOutput ? uncreatedLogs(request) : null);
+          const reason = entry.ending ?? (unsaved ? `output lost: ${unsaved}` : null);
+          events.onExit({ exitCode: code, signal, reason, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null, ...(ranMs === undefined ? {} : { ranMs }) });
         },
         onFailed: (message) => {
           this.finish(key, entry);

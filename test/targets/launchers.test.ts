@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadWorkflow } from '../../core/model/load.ts';
@@ -23,12 +23,13 @@ tasks:
 `;
 
 /** Runs a workflow (FLOW unless given) on a local target whose processes start through the given launcher. */
-async function runWith(kind: LauncherKind, t: Parameters<typeof tempDir>[0], flow = FLOW) {
+async function runWith(kind: LauncherKind, t: Parameters<typeof tempDir>[0], flow = FLOW, before?: (store: Store, runId: string) => void) {
   const dir = tempDir(t);
   const store = Store.open(path.join(dir, 'home'));
   t.after(() => store.close());
   const plan = loadWorkflow(writeWorkflow(dir, flow));
   const runId = createRun(store, plan, {});
+  before?.(store, runId);
   const target = new LocalTarget(plan.targets.local!, { launcher: createLauncher(1, { ...process.env, FLOTILLA_LAUNCHER: kind }) });
   const state = await new Runner(store, runId, { targets: { local: target } }).drive();
   return { dir, store, runId, state };
@@ -74,6 +75,32 @@ tasks:
       assert.equal(readFileSync(second!.stdout, 'utf8'), 'second\n');
       assert.notEqual(path.basename(first!.stdout), path.basename(second!.stdout));
       assert.ok(Buffer.byteLength(path.basename(first!.marker)) < 200);
+    });
+
+    it(`the ${kind} launcher: output that cannot be saved to its log fails the attempt, which says why`, async (t) => {
+      const { dir, store, runId, state } = await runWith(
+        kind,
+        t,
+        `version: 1
+tasks:
+  t: { run: 'echo out; echo err >&2', retries: 0 }
+  next: { run: touch next.txt, after: t }
+`,
+        // A folder is where its stderr log goes (as on a full disk, it cannot be written).
+        (store, id) => mkdirSync(path.join(store.home, 'runs', id, 't.1.err'), { recursive: true }),
+      );
+      assert.equal(state, 'failed');
+      const [attempt, ...rest] = store.attempts(runId);
+      assert.equal(attempt!.state, 'failed');
+      assert.match(attempt!.reason ?? '', kind === 'c' ? /^output lost: 4 bytes of its stderr could not be written to the log file \(Is a directory\)$/ : /^output lost: its stderr log file could not be created \(EISDIR: illegal operation on a directory\)$/);
+      // The C launcher ran the task (exit 0, stdout kept); a shell that cannot open its log runs nothing.
+      if (kind === 'c') {
+        assert.equal(attempt!.exitCode, 0);
+        assert.equal(readFileSync(attempt!.stdout, 'utf8'), 'out\n');
+      } else assert.equal(attempt!.exitCode, 2);
+      assert.deepEqual(rest.map((a) => a.state), kind === 'c' && rest.length > 0 ? ['withdrawn'] : [], 'what waits for it never starts');
+      assert.equal(store.findTask(runId, 'next')!.state, 'blocked');
+      assert.ok(!existsSync(path.join(dir, 'next.txt')));
     });
 
     it(`the ${kind} launcher starts an attempt in a process group of its own, with no signal blocked or ignored`, async (t) => {

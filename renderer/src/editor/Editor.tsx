@@ -1,24 +1,21 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { applyNodeChanges, Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useStore } from 'zustand';
 import type { Connection, Edge, Node, NodeChange } from '@xyflow/react';
 import { request } from '../api.ts';
 import { useApi, useNotify } from '../common/context.ts';
 import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import type { OpenedWorkflow, WorkflowIssue } from '../types.ts';
+import { createDocumentStore } from './history.ts';
+import type { Layout, Snapshot } from './history.ts';
 import { Inspector, WorkflowInspector } from './Inspector.tsx';
-import { addNode, afterList, buildGraph, checkConnection, connect, disconnect, isMapping, moveNode, nameProblem, nodeOfIssue, parentOf, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
+import { addNode, afterList, buildGraph, checkConnection, connect, deleteElements, disconnect, isMapping, moveNode, nameProblem, nodeOfIssue, parentOf, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
 import type { Mapping } from './model.ts';
 import { nodeTypes } from './nodes.tsx';
 import type { EditorNodeData } from './nodes.tsx';
 import { OpenDialog } from './OpenDialog.tsx';
 import { UnparsableText } from './UnparsableText.tsx';
 import { dropDraft, readDraft, useDraft } from './use-draft.ts';
-
-type Layout = Record<string, { x: number; y: number }>;
-interface Snapshot {
-  value: Mapping;
-  layout: Layout;
-}
 
 const EMPTY: Mapping = { version: 1, name: 'new-workflow', tasks: {} };
 
@@ -42,11 +39,14 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   const api = useApi();
   const notify = useNotify();
   const flow = useReactFlow();
-  const [doc, setDoc] = useState<Snapshot>({ value: EMPTY, layout: {} });
-  const [past, setPast] = useState<Snapshot[]>([]);
-  const [future, setFuture] = useState<Snapshot[]>([]);
+  // The document and its undo history (history.ts); its actions never change.
+  const [store] = useState(() => createDocumentStore({ value: EMPTY, layout: {} }));
+  const doc = useStore(store, (state) => state.doc);
+  const past = useStore(store, (state) => state.past);
+  const future = useStore(store, (state) => state.future);
+  const dirty = useStore(store, (state) => state.dirty);
+  const { change, edit, undo, redo } = store.getState();
   const [opened, setOpened] = useState<{ file: string; version: string | null; unparsable?: string } | null>(null);
-  const [dirty, setDirty] = useState(false);
   const [issues, setIssues] = useState<WorkflowIssue[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
@@ -75,11 +75,8 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
         // Unsaved edits of this file from before a switch of views or a reload come back.
         const draft = result.value ? readDraft<Snapshot>(result.file) : undefined;
         setOpened({ file: result.file, version: draft ? draft.version : result.version, ...(result.value ? {} : { unparsable: result.text }) });
-        setDoc(draft?.doc ?? { value: result.value ?? EMPTY, layout: result.layout });
+        store.getState().load(draft?.doc ?? { value: result.value ?? EMPTY, layout: result.layout }, draft ? { past: draft.past, future: draft.future, dirty: true } : undefined);
         setFitOnOpen(buildGraph(draft?.doc.value ?? result.value ?? EMPTY).nodes.length > 0);
-        setPast(draft?.past ?? []);
-        setFuture(draft?.future ?? []);
-        setDirty(draft !== undefined);
         if (draft && draft.version !== result.version) notify('error', `${result.file} changed on disk since your unsaved edits were made: they are kept, but saving them will be refused; copy what you need, then Discard edits to start from what is on disk`);
         setIssues(result.issues);
         setSelected(null);
@@ -94,7 +91,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     return () => {
       live = false;
     };
-  }, [api, file, notify, reloads]);
+  }, [api, file, notify, reloads, store]);
 
   const graph = useMemo(() => buildGraph(doc.value), [doc.value]);
   const draft = useMemo(() => ({ version: opened?.version ?? null, doc, past, future }), [opened?.version, doc, past, future]);
@@ -123,31 +120,6 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     for (const issue of issues) add(nodeOfIssue(issue.path), issue.line ? `line ${issue.line}: ${issue.message}` : issue.message);
     return { byNode, general };
   }, [graph, issues]);
-
-  const change = useCallback((next: Snapshot) => {
-    setDoc((current) => {
-      setPast((list) => [...list.slice(-199), current]);
-      return next;
-    });
-    setFuture([]);
-    setDirty(true);
-  }, []);
-  const edit = useCallback((fn: (value: Mapping) => Mapping, layout?: (layout: Layout) => Layout) => change({ value: fn(doc.value), layout: layout ? layout(doc.layout) : doc.layout }), [change, doc]);
-
-  const undo = useCallback(() => {
-    if (past.length === 0) return;
-    setFuture((list) => [doc, ...list]);
-    setDoc(past.at(-1)!);
-    setPast((list) => list.slice(0, -1));
-    setDirty(true);
-  }, [doc, past]);
-  const redo = useCallback(() => {
-    if (future.length === 0) return;
-    setPast((list) => [...list, doc]);
-    setDoc(future[0]!);
-    setFuture((list) => list.slice(1));
-    setDirty(true);
-  }, [doc, future]);
 
   // Node boxes: automatic layout, with what the user placed by hand kept.
   const boxes = useMemo(() => {
@@ -245,19 +217,12 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   // node back without the dependencies its removal took along.
   const onDelete = useCallback(
     ({ nodes: removedNodes, edges: removedEdges }: { nodes: Node[]; edges: Edge[] }) => {
-      const removed = removedNodes.map((n) => n.id);
-      // Outermost first; what they hold goes with them.
-      const roots = removed.filter((id) => !removed.some((other) => other !== id && within(id, other)));
-      const gone = (path: string) => roots.some((root) => root === path || within(path, root));
-      const edges = removedEdges.map((e) => graph.edges.find((edge) => edge.id === e.id)).filter((edge) => edge !== undefined && !gone(edge.source) && !gone(edge.target));
-      if (roots.length === 0 && edges.length === 0) return;
-      edit((value) => {
-        const disconnected = edges.reduce((next, edge) => disconnect(next, edge!.target, edge!.entry), value);
-        return roots.reduce((next, path) => removeNode(next, path), disconnected);
-      });
-      if (roots.length > 0) setSelected(null);
+      const next = deleteElements(doc.value, graph, removedNodes.map((node) => node.id), removedEdges.map((edge) => edge.id));
+      if (next === undefined) return;
+      change({ value: next, layout: doc.layout });
+      if (removedNodes.length > 0) setSelected(null);
     },
-    [edit, graph],
+    [change, doc, graph],
   );
 
   const onNodesChange = useCallback(
@@ -399,7 +364,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
       const result = await request<{ file: string; version: string; issues: WorkflowIssue[] }>(api, 'workflows.save', { file: opened.file, value: doc.value, version: opened.version, layout: doc.layout });
       setOpened({ file: result.file, version: result.version });
       setIssues(result.issues);
-      setDirty(false);
+      store.getState().saved();
       notify('info', `Saved ${result.file}${result.issues.length > 0 ? ` (${result.issues.length} problem${result.issues.length > 1 ? 's' : ''} left)` : ''}`);
       return result.file;
     } catch (error) {
@@ -408,7 +373,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     } finally {
       setBusy(false);
     }
-  }, [api, doc, notify, opened]);
+  }, [api, doc, notify, opened, store]);
 
   const run = useCallback(async () => {
     if (opened?.unparsable !== undefined) {
@@ -516,7 +481,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
             onClick={() => {
               if (!confirm(`Drop the unsaved edits of ${opened.file} and reload it from disk?`)) return;
               dropDraft(opened.file);
-              setDirty(false);
+              store.getState().saved();
               setReloads((n) => n + 1);
             }}
           >

@@ -266,6 +266,21 @@ export function removeNode(value: Mapping, path: string): Mapping {
   });
 }
 
+/**
+ * Deletes nodes and edges as one edit: the nodes outermost first (what they hold goes with
+ * them, with every `after` entry that named any of it), then the edges (by id) that did not go
+ * with a node. As one edit, an undo brings a node back with the dependencies it took along.
+ * Undefined when nothing is deleted.
+ */
+export function deleteElements(value: Mapping, graph: Graph, nodeIds: string[], edgeIds: string[]): Mapping | undefined {
+  const roots = nodeIds.filter((id) => graph.byPath.has(id) && !nodeIds.some((other) => other !== id && within(id, other)));
+  const gone = (path: string) => roots.some((root) => within(path, root));
+  const edges = edgeIds.map((id) => graph.edges.find((edge) => edge.id === id)).filter((edge) => edge !== undefined && !gone(edge.source) && !gone(edge.target));
+  if (roots.length === 0 && edges.length === 0) return undefined;
+  const disconnected = edges.reduce((next, edge) => disconnect(next, edge!.target, edge!.entry), value);
+  return roots.reduce((next, path) => removeNode(next, path), disconnected);
+}
+
 /** Renames a node in place (its key keeps its position) and every `after` entry that named it or something in it. */
 export function renameNode(value: Mapping, path: string, name: string): Mapping {
   const parent = parentOf(path);

@@ -46,6 +46,21 @@ export function cli(args: string[], options: { home: string; cwd?: string; env?:
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Runs `flotilla` as `cli` does, without blocking this process (a runner here goes on meanwhile). */
+export function cliAsync(args: string[], options: { home: string; cwd?: string; env?: Record<string, string> }): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, FLOTILLA_HOME: options.home, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
 /** Starts `flotilla` without waiting for it. */
 export function startCli(args: string[], options: { home: string; cwd?: string }): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {

@@ -10,6 +10,7 @@
  * ended, its logs have been copied here, and the follow goes on from the local copy.
  */
 import type { AttemptRecord, Store } from '../store/store.ts';
+import type { SshConnection } from '../ssh/connection.ts';
 import type { Clusters } from '../targets/remote/clusters.ts';
 import { remoteAttemptDir, remoteCwd, remoteRunRoot } from '../targets/remote/scripts.ts';
 import { readFrom } from '../util/files.ts';
@@ -135,24 +136,18 @@ export class LogFollower {
    * attempt runs here (or its host is not connected: nothing new can be read then).
    */
   private remotely(follow: Follow, attempt: AttemptRecord, reset: boolean): boolean {
-    if (follow.remote?.n !== attempt.n) follow.remote = { n: attempt.n, place: this.remotePlace(follow, attempt) };
+    if (follow.remote?.n !== attempt.n) follow.remote = { n: attempt.n, place: remoteLogPlace(this.store, follow.runId, follow.taskIdx, attempt, follow.stream) };
     const place = follow.remote.place;
     if (!place) return false;
     const connection = this.clusters?.connection(place.host);
     if (!connection || connection.state !== 'online') return true;
-    const file = place.file;
     follow.reading = true;
-    // (A relative run root is relative to the home folder, where the command starts.)
-    void connection
-      .exec(`tail -c +${follow.offset + 1} -- ${shellQuote(file)} 2>/dev/null | head -c ${CHUNK}`)
-      .then((result) => {
+    void readRemoteLog(connection, place.file, follow.offset)
+      .then((bytes) => {
         if (!this.follows.has(follow.id) || follow.current !== attempt.n) return;
-        const bytes = result.stdoutBytes ?? Buffer.from(result.stdout);
         if (bytes.length === 0 && !reset) return;
-        const end = wholeCharacters(bytes);
-        if (end === 0 && !reset) return;
-        follow.offset += end;
-        this.emit(this.event(follow, bytes.subarray(0, end).toString('utf8'), reset));
+        follow.offset += bytes.length;
+        this.emit(this.event(follow, bytes.toString('utf8'), reset));
       })
       .catch(() => {
         // The connection dropped: the next look (once it is back) reads on from the same offset.
@@ -161,18 +156,30 @@ export class LogFollower {
     return true;
   }
 
-  /** The host and path of a remote attempt's followed stream; null when it runs here. */
-  private remotePlace(follow: Follow, attempt: AttemptRecord): { host: string; file: string } | null {
-    const run = this.store.getRun(follow.runId);
-    const target = run?.plan.targets[attempt.target];
-    if (!run || !target || target.type === 'local') return null;
-    const cwd = remoteCwd(remoteRunRoot(target, run.id), this.store.taskSpec(run.id, follow.taskIdx)?.cwd ?? '');
-    return { host: target.host, file: `${remoteAttemptDir(cwd, run.id, follow.taskId, attempt.n)}/${follow.stream}` };
-  }
-
   private event(follow: Follow, text: string, reset: boolean): LogEvent {
     return { type: 'log', follow: follow.id, session: follow.session, runId: follow.runId, taskId: follow.taskId, attempt: follow.current!, stream: follow.stream, text, reset };
   }
+}
+
+/** The host and path of a remote attempt's stream; null when it runs here. */
+export function remoteLogPlace(store: Store, runId: string, taskIdx: number, attempt: AttemptRecord, stream: 'stdout' | 'stderr'): { host: string; file: string } | null {
+  const run = store.getRun(runId);
+  const target = run?.plan.targets[attempt.target];
+  const spec = store.taskSpec(runId, taskIdx);
+  if (!run || !target || target.type === 'local' || !spec) return null;
+  const cwd = remoteCwd(remoteRunRoot(target, run.id), spec.cwd);
+  return { host: target.host, file: `${remoteAttemptDir(cwd, run.id, spec.id, attempt.n)}/${stream}` };
+}
+
+/**
+ * What a remote log file holds from `offset` (at most one chunk, cut at whole UTF-8
+ * characters), read on its host with one command. Rejects when the connection drops.
+ */
+export async function readRemoteLog(connection: SshConnection, file: string, offset: number): Promise<Buffer> {
+  // (A relative run root is relative to the home folder, where the command starts.)
+  const result = await connection.exec(`tail -c +${offset + 1} -- ${shellQuote(file)} 2>/dev/null | head -c ${CHUNK}`);
+  const bytes = result.stdoutBytes ?? Buffer.from(result.stdout);
+  return bytes.subarray(0, wholeCharacters(bytes));
 }
 
 /** How many of `bytes` make whole UTF-8 characters (a character cut at the end waits for the next read). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FlotillaService } from '../../core/api/service.ts';
 import type { ServiceEvent } from '../../core/api/service.ts';
-import { waitFor, writeWorkflow } from '../helpers.ts';
+import { cli, cliAsync, waitFor, writeWorkflow } from '../helpers.ts';
 import { remoteHarness } from './harness.ts';
 
 describe('following a remote log (test cluster)', () => {
@@ -39,5 +39,32 @@ tasks:
     await waitFor(() => state() === 'succeeded', 'the job to end', 30_000);
     await waitFor(() => text() === 'line 1 ü\nline 2 ✓\n', `the whole log (so far: ${JSON.stringify(text())})`, 10_000);
     assert.ok(!text().includes('\ufffd'), 'no character was cut');
+  });
+
+  it('flotilla logs reads a running cluster task from its host; --follow goes on to its end', async (t) => {
+    const h = remoteHarness(t);
+    const run = h.start(`version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ${h.root}, poll: 1 }
+defaults: { target: hpc, retries: 0 }
+tasks:
+  talk: { run: 'echo "line 1 ü"; echo "err 1" >&2; sleep 5; echo "line 2 ✓"; sleep 1' }
+`);
+    const env = h.cliEnv();
+    const state = () => h.store.findTask(run.runId, 'talk')?.state;
+    await waitFor(() => state() === 'running', 'the job to start', 30_000);
+    // Without --follow: what the host holds now, and no wait.
+    const now = await waitFor(() => {
+      const result = cli(['logs', run.runId, 'talk'], { home: env.FLOTILLA_HOME!, env });
+      return result.stdout.includes('line 1') ? result : undefined;
+    }, 'the first line from the host', 20_000);
+    assert.equal(now.code, 0, now.stderr);
+    assert.equal(now.stdout, 'line 1 ü\n');
+    assert.equal(now.stderr, 'err 1\n');
+    assert.equal(state(), 'running', 'read while the job runs');
+    const followed = await cliAsync(['logs', run.runId, 'talk', '--stdout', '--follow'], { home: env.FLOTILLA_HOME!, env });
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, 'line 1 ü\nline 2 ✓\n', 'each line once, the last one after the job ended');
+    assert.equal(await run.done, 'succeeded');
   });
 });

@@ -19,6 +19,8 @@ import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
 import { dryRun } from './dry-run.ts';
 import { cliClusters, remoteHomes } from './remote.ts';
+import { readRemoteLog, remoteLogPlace } from '../../api/follow.ts';
+import { SshError } from '../../ssh/connection.ts';
 
 /**
  * Runs a command with the store open. The store is left open when the command ends: the
@@ -331,14 +333,45 @@ export async function logsCommand(positionals: string[], values: CliOptions): Pr
     let attempt = findAttempt(store, run.id, positionals[1]!, n);
     const streams: ('stdout' | 'stderr')[] = values.stderr ? ['stderr'] : values.stdout ? ['stdout'] : ['stdout', 'stderr'];
     const offsets = { stdout: 0, stderr: 0 };
-    const pump = () => {
-      for (const stream of streams) offsets[stream] = copyFrom(attempt[stream], offsets[stream], stream === 'stdout' ? process.stdout : process.stderr);
+    const out = (stream: 'stdout' | 'stderr') => (stream === 'stdout' ? process.stdout : process.stderr);
+    // A cluster attempt that is still running writes its logs on its host: they are read
+    // there (once it ended they were copied here, and reading goes on from the copy).
+    let clusters: ReturnType<typeof cliClusters> | undefined;
+    const unreadable = new Set<string>();
+    const pump = async (): Promise<boolean> => {
+      let more = false;
+      for (const stream of streams) {
+        const place = attempt.state === 'running' ? remoteLogPlace(store, run.id, attempt.taskIdx, attempt, stream) : null;
+        if (!place) {
+          const before = offsets[stream];
+          offsets[stream] = copyFrom(attempt[stream], before, out(stream));
+          continue;
+        }
+        clusters ??= cliClusters();
+        const connection = clusters.clusters.connection(place.host);
+        try {
+          if (connection.state !== 'online') await connection.connect(clusters.interactive);
+          const bytes = await readRemoteLog(connection, place.file, offsets[stream]);
+          out(stream).write(bytes);
+          offsets[stream] += bytes.length;
+          more ||= bytes.length > 0;
+        } catch (error) {
+          if (!(error instanceof SshError)) throw error;
+          if (!unreadable.has(place.host)) process.stderr.write(`flotilla: the ${stream} of this running attempt is on ${place.host}, which cannot be read now (${error.message.split('\n')[0]}); it is copied here when the attempt ends\n`);
+          unreadable.add(place.host);
+        }
+      }
+      return more;
     };
-    pump();
-    while (values.follow && (attempt.state === 'submitted' || attempt.state === 'running')) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      attempt = findAttempt(store, run.id, positionals[1]!, attempt.n);
-      pump();
+    try {
+      while ((await pump()) && !values.follow);
+      while (values.follow && (attempt.state === 'submitted' || attempt.state === 'running')) {
+        await new Promise((resolve) => setTimeout(resolve, clusters ? 1000 : 200));
+        attempt = findAttempt(store, run.id, positionals[1]!, attempt.n);
+        while (await pump());
+      }
+    } finally {
+      clusters?.clusters.close();
     }
     return EXIT_OK;
   });

@@ -9,6 +9,17 @@ import type { ServiceEvent } from '../../core/api/service.ts';
 import { cli, cliAsync, waitFor, writeWorkflow } from '../helpers.ts';
 import { remoteHarness } from './harness.ts';
 
+/** A workflow of one SLURM task, `talk`, that runs `script`. */
+function talking(root: string, script: string): string {
+  return `version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ${root}, poll: 1 }
+defaults: { target: hpc, retries: 0 }
+tasks:
+  talk: { run: '${script}' }
+`;
+}
+
 describe('following a remote log (test cluster)', () => {
   it('shows what a SLURM job writes while it runs, whole characters only, and all of it at the end', async (t) => {
     const h = remoteHarness(t);
@@ -19,13 +30,7 @@ describe('following a remote log (test cluster)', () => {
       await service.idle();
       service.close();
     });
-    const file = writeWorkflow(h.dir, `version: 1
-targets:
-  hpc: { type: slurm, host: cluster, root: ${h.root}, poll: 1 }
-defaults: { target: hpc, retries: 0 }
-tasks:
-  talk: { run: 'echo "line 1 ü"; sleep 4; echo "line 2 ✓"; sleep 2' }
-`);
+    const file = writeWorkflow(h.dir, talking(h.root, 'echo "line 1 ü"; sleep 4; echo "line 2 ✓"; sleep 2'));
     const started = await service.call('runs.start', { file });
     assert.ok(started.ok, JSON.stringify(started));
     const run = (started.value as { run: string }).run;
@@ -43,13 +48,7 @@ tasks:
 
   it('flotilla logs reads a running cluster task from its host; --follow goes on to its end', async (t) => {
     const h = remoteHarness(t);
-    const run = h.start(`version: 1
-targets:
-  hpc: { type: slurm, host: cluster, root: ${h.root}, poll: 1 }
-defaults: { target: hpc, retries: 0 }
-tasks:
-  talk: { run: 'echo "line 1 ü"; echo "err 1" >&2; sleep 5; echo "line 2 ✓"; sleep 1' }
-`);
+    const run = h.start(talking(h.root, 'echo "line 1 ü"; echo "err 1" >&2; sleep 5; echo "line 2 ✓"; sleep 1'));
     const env = h.cliEnv();
     const state = () => h.store.findTask(run.runId, 'talk')?.state;
     await waitFor(() => state() === 'running', 'the job to start', 30_000);

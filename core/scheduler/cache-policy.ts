@@ -9,6 +9,8 @@ export interface CacheDecision {
   cached: boolean;
   /** `cached: result of run …` with why, or why it runs (`command changed since run …`). */
   reason: string;
+  /** A cached result: the attempt that made it (`run:attempt`). */
+  from?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export class CachePolicy {
     else if (!(found = this.store.findCache(hash))) runs = this.explainMiss(spec, parts);
     else runs = this.outputsChanged(spec, found);
     if (runs !== undefined) return { hash, cached: false, reason: `runs: ${runs}` };
-    return { hash, cached: true, reason: `cached: result of run ${found!.runId} (attempt ${found!.attempt}): same command, inputs and upstream results, outputs as it left them` };
+    return { hash, cached: true, from: `${found!.runId}:${found!.attempt}`, reason: `cached: result of run ${found!.runId} (attempt ${found!.attempt}): same command, inputs and upstream results, outputs as it left them` };
   }
 
   /** Why a cached result's outputs no longer stand for it, or undefined when they do. */

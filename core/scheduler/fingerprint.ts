@@ -141,7 +141,12 @@ export function describeChanges(now: HashParts, before: HashParts): string[] {
     if (a !== b) changes.push(a === undefined ? `input ${file} removed` : b === undefined ? `input ${file} added` : a === 'missing' ? `input ${file} is missing` : `input ${file} changed`);
   }
   for (const id of new Set([...Object.keys(now.upstream), ...Object.keys(before.upstream)])) {
-    if (now.upstream[id] !== before.upstream[id]) changes.push(`upstream ${id} changed`);
+    const [hashNow, madeNow] = (now.upstream[id] ?? '').split(' ');
+    const [hashBefore] = (before.upstream[id] ?? '').split(' ');
+    if (now.upstream[id] === before.upstream[id]) continue;
+    // (Each is `HASH RUN:ATTEMPT`: the same hash, made by another attempt, is a task that ran again.)
+    if (hashNow === hashBefore && madeNow) changes.push(`upstream ${id} ran again (run ${madeNow.replace(':', ', attempt ')})`);
+    else changes.push(`upstream ${id} changed`);
   }
   return changes;
 }

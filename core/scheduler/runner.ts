@@ -15,6 +15,7 @@ import type { Adoption, AttemptEvents, AttemptExit, StartedAttempt, Target } fro
 import { attemptStem, folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
+import type { CacheDecision } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
 import { ACTIVE_STATES, applyTransition, DONE_STATES, NEVER_DONE_STATES, resubmitWalk, TERMINAL_STATES } from './states.ts';
 import type { TaskState, TransitionName } from './states.ts';
@@ -114,6 +115,8 @@ export class Runner {
   private readonly graph: TaskGraph;
   private readonly state: TaskState[];
   private readonly hash: (string | null)[];
+  /** For tasks whose cached result stands in: the attempt that made it (`run:attempt`). */
+  private readonly reusedFrom = new Map<number, string>();
   private readonly attempts: number[];
   private readonly failures: number[];
   private readonly force: boolean[];
@@ -491,15 +494,34 @@ export class Runner {
   }
 
   /** Keeps a task's content hash; the task's next move (it follows at once) stores it. */
-  private keepDecision(i: number, decision: { hash: string; cached: boolean; reason: string }): void {
+  private keepDecision(i: number, decision: CacheDecision): void {
     this.hash[i] = decision.hash;
+    if (decision.from) this.reusedFrom.set(i, decision.from);
     if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: !decision.cached, reason: decision.reason });
   }
 
+  /**
+   * What each dependency adds to a task's hash: its own hash, and the attempt that made its
+   * result (`run:attempt`; for a reused result, the attempt that made it). So a task whose
+   * upstream ran again runs again too, even when the upstream's hash is the same: what it
+   * reads may have changed (as make rebuilds what depends on a rebuilt target).
+   */
   private upstreamHashes(i: number): Record<string, string> {
     const upstream: Record<string, string> = {};
-    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = this.hash[dep] ?? '';
+    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = `${this.hash[dep] ?? ''} ${this.madeBy(dep)}`;
     return upstream;
+  }
+
+  private madeBy(dep: number): string {
+    if (this.state[dep] !== 'cached') return `${this.runId}:${this.attempts[dep]}`;
+    let from = this.reusedFrom.get(dep);
+    if (from === undefined) {
+      // Reused by an earlier process of this run (this is a resume): its cache entry says.
+      const found = this.hash[dep] ? this.store.findCache(this.hash[dep]) : undefined;
+      from = found ? `${found.runId}:${found.attempt}` : 'cached';
+      this.reusedFrom.set(dep, from);
+    }
+    return from;
   }
 
   private enqueue(i: number): void {

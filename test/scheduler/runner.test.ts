@@ -508,6 +508,27 @@ tasks:
     assert.equal(readFileSync(path.join(h.dir, 'use.out'), 'utf8'), 'two!');
   });
 
+  it('a task whose upstream ran again runs again too, though the upstream’s hash is the same', async (t) => {
+    const h = harness(t);
+    writeFileSync(path.join(h.dir, 'data.txt'), 'one');
+    // `prep` writes what it read and when: run again, it gives `use` something new.
+    const stamped = flow.replace('cat data.txt > prep.out', 'cat data.txt > prep.out; date +%N >> prep.out');
+    const first = h.start(stamped);
+    assert.equal(await first.done, 'succeeded');
+    rmSync(path.join(h.dir, 'prep.out'));
+    const second = h.start(stamped, { runner: { explain: true } });
+    assert.equal(await second.done, 'succeeded');
+    assert.deepEqual(h.states(second.runId), { prep: 'succeeded', use: 'succeeded', volatile: 'succeeded' });
+    const explained = Object.fromEntries(second.events.flatMap((event) => (event.type === 'explain' ? [[event.taskId, event.reason]] : [])));
+    assert.equal(explained.prep, 'runs: output prep.out missing');
+    assert.equal(explained.use, `runs: upstream prep ran again (run ${second.runId}, attempt 1) since run ${first.runId}`);
+    assert.equal(readFileSync(path.join(h.dir, 'use.out'), 'utf8'), readFileSync(path.join(h.dir, 'prep.out'), 'utf8'), 'use read the new prep.out');
+    // Nothing ran again since: both are reused.
+    const third = h.start(stamped);
+    assert.equal(await third.done, 'succeeded');
+    assert.deepEqual(h.states(third.runId), { prep: 'cached', use: 'cached', volatile: 'succeeded' });
+  });
+
   it('a changed command or a missing output reruns; --fresh ignores the cache', async (t) => {
     const h = harness(t);
     writeFileSync(path.join(h.dir, 'data.txt'), 'one');

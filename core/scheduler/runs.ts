@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import type { Plan } from '../model/types.ts';
 import type { RunOptions, Store } from '../store/store.ts';
+import { stillRunsHere } from '../targets/local.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 
 /** A run id: local start time and a random suffix, e.g. `20261121-153012-a1b2`. Sorts by time. */
@@ -16,9 +18,13 @@ export class RunInProgressError extends Error {
   readonly runId: string;
   readonly owner: string;
 
-  constructor(file: string, runId: string, owner: string) {
+  constructor(file: string, runId: string, owner: string, orphan?: { task: string; pid: number }) {
     const [pid = '?', host = '?'] = [/^(\d+)/.exec(owner)?.[1], owner.split('@')[1]];
-    super(`${file} is already running in this folder: run ${runId}, driven by process ${pid} on ${host}; wait for it, or stop it with 'flotilla cancel ${runId}'`);
+    super(
+      orphan
+        ? `${file} is still running in this folder: run ${runId} lost its process, but its task '${orphan.task}' still runs here (process ${orphan.pid}); 'flotilla resume ${runId}' watches it to the end, 'flotilla cancel ${runId}' stops it`
+        : `${file} is already running in this folder: run ${runId}, driven by process ${pid} on ${host}; wait for it, or stop it with 'flotilla cancel ${runId}'`,
+    );
     this.runId = runId;
     this.owner = owner;
   }
@@ -26,13 +32,38 @@ export class RunInProgressError extends Error {
 
 /**
  * Throws `RunInProgressError` when a run of the workflow `file` in `root` other than `runId` is
- * driven by a live process (this one included): for a new run, and for driving an older one.
+ * driven by a live process (this one included), or lost its process while tasks it started
+ * here still run: for a new run, and for driving an older one. A killed run whose tasks
+ * have ended holds nothing up.
  */
 export function refuseIfRunning(store: Store, file: string, root: string, runId: string, owner?: string): void {
-  for (const other of store.runningRuns(file, root)) {
-    if (other.id === runId || other.owner === null || other.owner === owner || isOwnerGone(other.owner)) continue;
-    throw new RunInProgressError(file, other.id, other.owner);
+  const same = samePlace(file, root);
+  for (const other of store.runningRuns()) {
+    if (other.id === runId || other.owner === null || other.owner === owner || !same(other.file, other.root)) continue;
+    if (!isOwnerGone(other.owner)) throw new RunInProgressError(file, other.id, other.owner);
+    // Its process was killed; tasks it started here may still run (they outlive it), writing
+    // the files a new run would write.
+    for (const attempt of store.openAttempts(other.id)) {
+      const pid = stillRunsHere(attempt);
+      if (pid !== null) throw new RunInProgressError(file, other.id, other.owner, { task: store.taskSpec(other.id, attempt.taskIdx)?.id ?? `#${attempt.taskIdx}`, pid });
+    }
   }
+}
+
+/**
+ * Whether a workflow file and run root are these, by where they lead (a path through a
+ * symbolic link names the same workflow as the real one).
+ */
+function samePlace(file: string, root: string): (otherFile: string, otherRoot: string) => boolean {
+  const real = (at: string) => {
+    try {
+      return realpathSync(at);
+    } catch {
+      return at; // gone: as given
+    }
+  };
+  const here = [real(file), real(root)];
+  return (otherFile, otherRoot) => (otherFile === file && otherRoot === root) || (real(otherFile) === here[0] && real(otherRoot) === here[1]);
 }
 
 /**

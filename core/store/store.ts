@@ -349,8 +349,9 @@ export class Store {
   }
 
   /** Runs of a workflow file in a run root that have not ended (driven now, or interrupted). */
-  runningRuns(file: string, root: string): { id: string; owner: string | null }[] {
-    return this.statement("SELECT id, owner FROM runs WHERE file = ? AND root = ? AND state = 'running'").all(file, root) as { id: string; owner: string | null }[];
+  /** Runs not ended, with their workflow file and run root (as given when they started). */
+  runningRuns(): { id: string; file: string; root: string; owner: string | null }[] {
+    return this.statement("SELECT id, file, root, owner FROM runs WHERE state = 'running'").all() as { id: string; file: string; root: string; owner: string | null }[];
   }
 
   getRun(id: string): RunRecord | undefined {

@@ -315,6 +315,17 @@ function shellPath(shell: string): string {
  * attempt's marker is among its arguments (the shell) or in its environment (a program the
  * shell exec'd, which inherits the exported FLOTILLA_STATUS_FILE). Without /proc, trust it.
  */
+/**
+ * The process of an attempt an earlier process started here, when it still runs (by the pid
+ * recorded or written in its marker, and the marker among its arguments or environment).
+ */
+export function stillRunsHere(record: AttemptRecord): number | null {
+  const status = record.pid === null ? readStatus(record.marker) : undefined;
+  const pid = record.pid ?? status?.pid ?? null;
+  if (pid === null || status?.exit) return null;
+  return isProcessAlive(pid, record.pidStart) && runsAttempt(pid, record.marker) ? pid : null;
+}
+
 function runsAttempt(pid: number, marker: string): boolean {
   try {
     if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker)) return true;

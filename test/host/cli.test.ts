@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
@@ -238,15 +238,34 @@ tasks:
     const runId = (JSON.parse(cli(['status', '--json'], { home }).stdout) as Status).run.id;
     assert.match(second.stderr, new RegExp(`is already running in this folder: run ${runId}, driven by process ${first.pid} on `));
     assert.equal(readFileSync(path.join(dir, 'ledger'), 'utf8'), 'ran\n', 'the task ran once');
-    // Killed: its run is interrupted, and a new run may start.
+    // Killed: its task goes on, so a new run is refused still, naming the task; once it is
+    // stopped, a new run may start.
     first.kill('SIGKILL');
     await exited;
     writeFileSync(file, "version: 1\ntasks:\n  slow: { run: 'echo again >> ledger' }\n");
+    const orphaned = cli(['run', file], { home });
+    assert.equal(orphaned.code, 2, orphaned.stderr);
+    assert.match(orphaned.stderr, new RegExp(`is still running in this folder: run ${runId} lost its process, but its task 'slow' still runs here \\(process \\d+\\); 'flotilla resume ${runId}' watches it to the end, 'flotilla cancel ${runId}' stops it`));
+    assert.equal(cli(['cancel', runId], { home }).code, 0);
     const third = cli(['run', file], { home });
     assert.equal(third.code, 0, third.stderr);
     assert.equal(readFileSync(path.join(dir, 'ledger'), 'utf8'), 'ran\nagain\n');
-    // The killed run's task is still running on its own: stop it.
-    assert.equal(cli(['cancel', runId], { home }).code, 0);
+  });
+
+  it('the same workflow reached through a symbolic link is the same workflow: its second run is refused', async (t) => {
+    const { dir, home, file } = workspace(t, `version: 1
+tasks:
+  slow: { run: 'touch slow.started; sleep 60' }
+`);
+    const link = path.join(path.dirname(dir), `${path.basename(dir)}-link`);
+    symlinkSync(dir, link);
+    t.after(() => rmSync(link));
+    const first = startCli(['run', file], { home });
+    t.after(() => void cli(['cancel', 'last'], { home }));
+    await waitFor(() => existsSync(path.join(dir, 'slow.started')), 'the first run to start its task');
+    const second = cli(['run', path.join(link, path.basename(file))], { home });
+    assert.equal(second.code, 2, second.stderr);
+    assert.match(second.stderr, new RegExp(`is already running in this folder: run \\S+, driven by process ${first.pid} on `));
   });
 
   it('resuming a run of a workflow while another run of it is live in the same folder is refused too', async (t) => {

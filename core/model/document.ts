@@ -95,6 +95,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** `node` updated to hold `value`: the same node where the kinds agree, a new one (keeping comments) where not. */
 function merge(document: Document, node: YamlNode | null, value: unknown): YamlNode {
+  // An alias (`*common`) that still stands for the value stays an alias.
+  if (yaml().isAlias(node) && sameValue(node.resolve(document)?.toJS(document), value)) return node;
   if (isPlainObject(value) && yaml().isMap(node)) {
     // An empty `{}` that gains keys is a placeholder, not a chosen style: it grows as a block.
     if (node.items.length === 0 && Object.keys(value).length > 0) node.flow = false;

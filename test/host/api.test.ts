@@ -127,6 +127,18 @@ describe('editing workflows through the contract', () => {
     assert.equal(readFileSync(file, 'utf8'), text.replace('echo b', 'echo B'));
   });
 
+  it('an edit keeps aliases that still stand for their anchor’s value', async (t) => {
+    const s = service(t);
+    const text = 'version: 1\nx-env: &env { OMP_NUM_THREADS: "4" }\ntasks:\n  a:\n    env: *env\n    run: echo a\n  b: { env: *env, run: echo b }\n';
+    const file = writeWorkflow(s.dir, text);
+    const opened = await s.value<{ value: { tasks: Record<string, Record<string, unknown>> }; version: string }>('workflows.open', { file });
+    const edited = structuredClone(opened.value);
+    edited.tasks.a!.run = 'echo A';
+    edited.tasks.b!.env = { OMP_NUM_THREADS: '8' };
+    await s.value('workflows.save', { file, value: edited, version: opened.version });
+    assert.equal(readFileSync(file, 'utf8'), text.replace('echo a', 'echo A').replace('env: *env, run: echo b', 'env: { OMP_NUM_THREADS: "8" }, run: echo b'));
+  });
+
   it('merging keeps a file byte for byte when nothing changed', () => {
     const value = { version: 1, name: 'demo', tasks: { prepare: { run: 'echo prepared > data.txt', outputs: ['data.txt'] }, use: { after: 'prepare', run: 'cat data.txt' } } };
     assert.equal(mergeIntoText('w.yaml', COMMENTED, value), COMMENTED);

@@ -297,7 +297,9 @@ export class SshConnection {
     };
     return new Promise<Client>((resolve, reject) => {
       client.once('ready', () => resolve(client));
-      client.once('error', (error) => {
+      // `on`, not `once`: a handshake that times out can be followed by a second error (the
+      // connection lost before the handshake), and an error nobody listens for kills the process.
+      client.on('error', (error) => {
         client.end();
         reject(failure ?? new SshError('connect-failed', `cannot connect to ${settings.alias} (${settings.hostName}:${settings.port}): ${error.message}`));
       });

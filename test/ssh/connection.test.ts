@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { SshConfig } from '../../core/ssh/config.ts';
@@ -105,6 +106,25 @@ async function assertNoLogin(ports: number[], since: number): Promise<void> {
 }
 
 describe('ssh against the test cluster', () => {
+  it('a host that accepts and never answers fails the connect after ConnectTimeout, and nothing else', async (t) => {
+    // (ssh2 reports such a handshake twice: the timeout, then the connection lost.)
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => silent.close());
+    const dir = tempDir(t);
+    const file = path.join(dir, 'config');
+    writeFileSync(file, `Host silent\n  HostName 127.0.0.1\n  Port ${(silent.address() as net.AddressInfo).port}\n  ConnectTimeout 1\n`);
+    const ssh = new SshConnection('silent', { config: new SshConfig(file), knownHosts: new KnownHosts([], path.join(dir, 'known_hosts')), hostKeyPolicy: policy('reject'), agent: '' });
+    t.after(() => ssh.close());
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    t.after(() => process.off('uncaughtException', record));
+    await assert.rejects(ssh.connect(false), (error: unknown) => error instanceof SshError && error.code === 'connect-failed' && /Timed out while waiting for handshake/.test(error.message));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(uncaught, []);
+  });
+
   it('logs in through ssh-agent: no key file given, nothing asked', async (t) => {
     const dir = tempDir(t);
     const socket = path.join(dir, 'agent.sock');

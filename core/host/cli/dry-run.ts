@@ -3,15 +3,25 @@ import type { Plan } from '../../model/types.ts';
 import { remoteAttemptDir, remoteCwd, remoteRunRoot, submitScript } from '../../targets/remote/scripts.ts';
 import type { Submission } from '../../targets/remote/scripts.ts';
 
-/** Stands for a remote home folder that could not be learnt, until the script is written out. */
-const HOME = '/\u0000home';
+/**
+ * Stands for a remote home folder that could not be learnt, until the script is written out:
+ * a folder DEPTH levels deep (named by NUL and a number: no path a user writes holds them),
+ * so a root or `cwd` that climbs out of the home with `..` keeps what is left of it in view.
+ */
+const DEPTH = 16;
+const HOME = Array.from({ length: DEPTH }, (_, level) => `/\u0000${level}`).join('');
+const AT_HOME = /(')?((?:\/\u0000\d+)+)/g;
 
 /**
- * A script whose paths start at a home folder not known here: each such path in single quotes
- * becomes `"$HOME"'/rest'`, which the remote shell expands to the folder a run resolves.
+ * A script whose paths start at a home folder not known here: each such path, in its single
+ * quotes, starts with `"$HOME"` (and `/..` for each level it climbed above it), which the
+ * remote shell expands to the folder a run resolves. Nothing else in the script changes.
  */
 function atRemoteHome(script: string): string {
-  return script.replaceAll(HOME, `'"$HOME"'`).replace(/(^|[\s=])''"\$HOME"/gm, '$1"$HOME"');
+  return script.replace(AT_HOME, (_match, quote: string | undefined, levels: string) => {
+    const home = `"$HOME"${'/..'.repeat(DEPTH - levels.split('/').length + 1)}`;
+    return quote ? `${home}'` : `'${home}'`;
+  });
 }
 
 /**
@@ -40,9 +50,10 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
     }
     const root = remoteRunRoot(target, runId);
     const home = homes.get(target.name);
+    const unknownHome = !path.posix.isAbsolute(root) && !(home && 'home' in home);
     const runRoot = path.posix.isAbsolute(root) ? root : path.posix.join(home && 'home' in home ? home.home : HOME, root);
     out.push('', `## target ${target.name} (${target.type} on ${target.host}): sent as one command, \`/bin/sh -s\` with this input`);
-    if (!path.posix.isAbsolute(root) && !(home && 'home' in home)) {
+    if (unknownHome) {
       out.push(`# ${target.host} was not asked for its home folder (${home?.unknown ?? 'not tried'}): paths below are shown from "$HOME"; a run asks first and sends them resolved`);
     }
     const byId = new Map<string, Submission>();
@@ -66,7 +77,10 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
       submissions.push(submission);
       if (task.inputs.length > 0) out.push(`# ${task.id}: first staged up (SFTP): ${task.inputs.join(', ')}`);
     }
-    if (submissions.length > 0) out.push(atRemoteHome(submitScript(submissions, { kind: target.type, runRoot, arrayLimit: target.arrayLimit ?? target.maxParallel }).trimEnd()));
+    if (submissions.length > 0) {
+      const script = submitScript(submissions, { kind: target.type, runRoot, arrayLimit: target.arrayLimit ?? target.maxParallel }).trimEnd();
+      out.push(unknownHome ? atRemoteHome(script) : script);
+    }
     out.push(...later);
   }
   return `${out.join('\n')}\n`;

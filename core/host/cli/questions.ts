@@ -14,12 +14,22 @@ export function onQuestion(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Runs `ask` with the screen held for it. */
-export async function whileAsking<T>(ask: () => Promise<T>): Promise<T> {
-  if (open++ === 0) for (const listener of listeners) listener(true);
-  try {
-    return await ask();
-  } finally {
-    if (--open === 0) for (const listener of listeners) listener(false);
-  }
+/** The questions asked or waiting: one at a time (two hosts asking at once would mix their lines). */
+let turn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `ask` with the screen held for it, once the questions before it are answered. Not
+ * re-entrant: `ask` must not call it again (it would wait for itself).
+ */
+export function whileAsking<T>(ask: () => Promise<T>): Promise<T> {
+  const mine = turn.then(async () => {
+    if (open++ === 0) for (const listener of listeners) listener(true);
+    try {
+      return await ask();
+    } finally {
+      if (--open === 0) for (const listener of listeners) listener(false);
+    }
+  });
+  turn = mine.catch(() => undefined);
+  return mine;
 }

@@ -26,6 +26,7 @@ function ask(question: string, hidden: boolean): Promise<string | undefined> {
   return whileAsking(() => askNow(question, hidden));
 }
 
+/** `ask` for a question that already holds the screen (inside `whileAsking`, which does not nest). */
 function askNow(question: string, hidden: boolean): Promise<string | undefined> {
   const { createInterface } = process.getBuiltinModule('node:readline');
   let muted = false;
@@ -54,7 +55,7 @@ const terminalPolicy: HostKeyPolicy = {
   async unknownHost(key) {
     const answer = await whileAsking(() => {
       process.stderr.write(`The host ${key.host} is not known.\n${key.type} key fingerprint is ${key.fingerprint}.\n`);
-      return ask('Trust it? [y]es and remember / [o]nce / [N]o: ', false);
+      return askNow('Trust it? [y]es and remember / [o]nce / [N]o: ', false);
     });
     const word = answer?.trim().toLowerCase();
     return word === 'y' || word === 'yes' ? 'accept-and-save' : word === 'o' || word === 'once' ? 'accept-once' : 'reject';
@@ -67,7 +68,7 @@ const terminalPrompter: Prompter = {
       if (request.instructions) process.stderr.write(`${request.instructions}\n`);
       const answers: string[] = [];
       for (const prompt of request.prompts) {
-        const answer = await ask(`${request.user}@${request.host} ${prompt.prompt.trim()} `, !prompt.echo);
+        const answer = await askNow(`${request.user}@${request.host} ${prompt.prompt.trim()} `, !prompt.echo);
         if (answer === undefined) return undefined;
         answers.push(answer);
       }
@@ -118,10 +119,9 @@ export async function remoteHomes(plan: Plan, env: NodeJS.ProcessEnv = process.e
     }
   };
   try {
-    for (const target of wanted) {
-      if (!asked.has(target.host)) asked.set(target.host, ask(target.host));
-      homes.set(target.name, await asked.get(target.host)!);
-    }
+    // Every host at once: one that does not answer costs its ConnectTimeout, not each one's.
+    for (const target of wanted) if (!asked.has(target.host)) asked.set(target.host, ask(target.host));
+    for (const target of wanted) homes.set(target.name, await asked.get(target.host)!);
   } finally {
     clusters.close();
   }

@@ -240,16 +240,21 @@ static int make_folder(char *folder) {
   return mkdir(folder, 0777) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* Appends the attempt's pid (and its end, if it ended) to its status marker. */
+/* Appends the attempt's pid (and its end, if it ended, with what output it lost) to its
+   status marker. */
 static void write_marker(struct attempt *attempt) {
   int fd = open(attempt->marker, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   if (fd < 0) return;
-  char text[64];
+  char text[512];
   int length = snprintf(text, sizeof text, "pid %ld\n", (long)attempt->pid);
   if (!attempt->running) {
+    struct stream *pair[2] = {&attempt->out, &attempt->err};
+    for (int i = 0; i < 2; i++)
+      if (pair[i]->lost) length += snprintf(text + length, sizeof text - (size_t)length, "lost %s %lld %s\n", i == 0 ? "stdout" : "stderr", pair[i]->lost, strerror(pair[i]->error));
     if (WIFSIGNALED(attempt->status)) length += snprintf(text + length, sizeof text - (size_t)length, "signal %d\n", WTERMSIG(attempt->status));
     else length += snprintf(text + length, sizeof text - (size_t)length, "exit %d\n", WEXITSTATUS(attempt->status));
   }
+  if (length > (int)sizeof text - 1) length = (int)sizeof text - 1;
   ssize_t ignored = write(fd, text, (size_t)length);
   (void)ignored;
   close(fd);

@@ -62,10 +62,10 @@ export function cliAsync(args: string[], options: { home: string; cwd?: string; 
 }
 
 /** Starts `flotilla` without waiting for it. */
-export function startCli(args: string[], options: { home: string; cwd?: string }): ChildProcess {
+export function startCli(args: string[], options: { home: string; cwd?: string; env?: Record<string, string> }): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, FLOTILLA_HOME: options.home },
+    env: { ...process.env, FLOTILLA_HOME: options.home, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -87,6 +87,11 @@ export function protocolField(text: string): string {
   return SEPARATORS.test(text) ? text.replace(EVERY_SEPARATOR, (c) => ESCAPED[c]!) : text;
 }
 
+/** What a launcher's `lost STREAM BYTES MESSAGE` report (or marker line) says, in words. */
+export function lostOutput(stream: string, bytes: number, message: string): string {
+  return `${bytes.toLocaleString('en')} bytes of its ${stream} could not be written to the log file (${message})`;
+}
+
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
 /** Which launcher starts local attempts. */
@@ -261,7 +266,7 @@ export class HelperLauncher implements Launcher {
     } else if (kind === 'lost') {
       // `lost ID STREAM BYTES MESSAGE`
       const [stream, bytes, ...message] = rest;
-      const text = `${Number(bytes).toLocaleString('en')} bytes of its ${stream} could not be written to the log file (${message.join(' ')})`;
+      const text = lostOutput(stream!, Number(bytes), message.join(' '));
       const earlier = this.lost.get(id);
       this.lost.set(id, earlier ? `${earlier}; ${text}` : text);
     } else if (kind === 'failed') {

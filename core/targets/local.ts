@@ -4,7 +4,7 @@ import type { TargetSpec, TaskSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 import { isProcessAlive, processStartTime, signalGroup } from '../util/process.ts';
 import { shellQuote } from '../util/shell.ts';
-import { createLauncher } from './launcher.ts';
+import { createLauncher, lostOutput } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
 import { refillBelow } from './target.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } from './target.ts';
@@ -379,12 +379,15 @@ function readStatus(marker: string): { pid: number | null; exit: AttemptExit | u
   const code = /^exit (\d+)$/m.exec(text);
   const signal = /^signal (\d+)$/m.exec(text);
   const signalName = signal ? (Object.entries(osConstants.signals).find(([, number]) => number === Number(signal[1]))?.[0] as NodeJS.Signals | undefined) : undefined;
+  // Output the C launcher could not save, written with the end when the core was not there to hear it.
+  const lost = [...text.matchAll(/^lost (stdout|stderr) (\d+) (.*)$/gm)].map((line) => lostOutput(line[1]!, Number(line[2]), line[3]!));
+  const reason = lost.length > 0 ? `output lost: ${lost.join('; ')}` : null;
   return {
     pid: pid ? Number(pid[1]) : null,
     exit: code
-      ? { exitCode: Number(code[1]), signal: null, reason: null, schedulerState: null }
+      ? { exitCode: Number(code[1]), signal: null, reason, schedulerState: null }
       : signal
-        ? { exitCode: null, signal: signalName ?? `SIG${signal[1]}`, reason: null, schedulerState: null }
+        ? { exitCode: null, signal: signalName ?? `SIG${signal[1]}`, reason, schedulerState: null }
         : undefined,
   };
 }

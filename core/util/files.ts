@@ -4,12 +4,16 @@ import path from 'node:path';
 
 /**
  * Up to `limit` bytes of a file from `offset` (a log being written: what is new since the
- * last read), and the file's size then. Undefined when the file does not exist yet.
+ * last read), and the file's size then. Undefined when the file does not exist yet (or is no
+ * regular file).
  */
 export function readFrom(file: string, offset: number, limit = Number.POSITIVE_INFINITY): { bytes: Buffer; size: number } | undefined {
   let size: number;
   try {
-    size = statSync(file).size;
+    const stats = statSync(file);
+    // A log is a regular file; anything else in its place (a folder a task made, a FIFO) has none.
+    if (!stats.isFile()) return undefined;
+    size = stats.size;
   } catch {
     return undefined;
   }

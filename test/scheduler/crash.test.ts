@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { cli, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
@@ -86,4 +86,27 @@ tasks:
   assert.equal(readFileSync(ledgerFile, 'utf8'), 'long\n');
   const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { state: string; attempts: number }[] };
   assert.deepEqual(status.tasks.map((task) => [task.state, task.attempts]), [['succeeded', 1]]);
+});
+
+it('output the C launcher could not save while the core was gone fails the attempt on resume, and its downstream never runs', async (t) => {
+  const dir = tempDir(t);
+  const home = path.join(dir, 'home');
+  // A folder where its stderr log goes: what it writes there cannot be saved.
+  const file = writeWorkflow(dir, `version: 1
+tasks:
+  t: { run: 'mkdir "\${FLOTILLA_STATUS_FILE%.status}.err"; touch t.started; sleep 1; echo oops >&2', retries: 0 }
+  next: { run: touch next.ran, after: t }
+`);
+  const env = { FLOTILLA_LAUNCHER: 'c' };
+  const first = startCli(['run', file], { home, env });
+  await waitFor(() => existsSync(path.join(dir, 't.started')), 't to start');
+  await killHard(first);
+  const marker = () => readdirSync(path.join(home, 'runs')).flatMap((run) => readdirSync(path.join(home, 'runs', run)).map((name) => path.join(home, 'runs', run, name))).find((name) => name.endsWith('t.1.status'));
+  await waitFor(() => marker() && /^exit 0$/m.test(readFileSync(marker()!, 'utf8')), 'the launcher to record the end');
+  const resumed = cli(['resume', 'last'], { home, env });
+  assert.equal(resumed.code, 1, resumed.stdout + resumed.stderr);
+  const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; state: string; reason: string | null }[] };
+  assert.deepEqual(status.tasks.map((task) => [task.id, task.state]), [['t', 'failed'], ['next', 'blocked']]);
+  assert.match(status.tasks[0]!.reason ?? '', /^output lost: 5 bytes of its stderr could not be written to the log file \(Is a directory\)/);
+  assert.ok(!existsSync(path.join(dir, 'next.ran')));
 });

@@ -4,7 +4,7 @@ import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/gra
 import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
 import { StoreLostDataError } from '../store/store.ts';
-import { refuseIfRunning } from './runs.ts';
+import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
 import type { AttemptRecord, RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
@@ -233,6 +233,7 @@ export class Runner {
   async drive(): Promise<RunState> {
     // Another run of the same workflow in the same folder, driven now: both would write the same files.
     refuseIfRunning(this.store, this.run.file, this.run.root, this.runId, this.owner);
+    refuseIfLeftRunning(this.store, this.run.file, this.run.root, this.runId);
     const claim = this.store.claimRun(this.runId, this.owner, isOwnerGone);
     if (!claim.ok) throw new RunBusyError(this.runId, claim.owner);
     const done = new Promise<RunState>((resolve, reject) => {

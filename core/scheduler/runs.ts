@@ -32,18 +32,31 @@ export class RunInProgressError extends Error {
 
 /**
  * Throws `RunInProgressError` when a run of the workflow `file` in `root` other than `runId` is
- * driven by a live process (this one included), or lost its process while tasks it started
- * here still run: for a new run, and for driving an older one. A killed run whose tasks
- * have ended holds nothing up.
+ * driven by a live process (this one included): for a new run, and for driving an older one.
+ * A killed run holds nothing up here (but see `refuseIfLeftRunning`).
  */
 export function refuseIfRunning(store: Store, file: string, root: string, runId: string, owner?: string): void {
   const same = samePlace(file, root);
   for (const other of store.runningRuns()) {
     if (other.id === runId || other.owner === null || other.owner === owner || !same(other.file, other.root)) continue;
     if (!isOwnerGone(other.owner)) throw new RunInProgressError(file, other.id, other.owner);
-    // Its process was killed; tasks it started here may still run (they outlive it), writing
-    // the files a new run would write.
+  }
+}
+
+/**
+ * Throws `RunInProgressError` when a run of the workflow `file` in `root` other than `runId`
+ * lost its process while local tasks it started still run: they outlive it, writing the files
+ * a new run would write. (Attempts it left on a cluster are not looked at: that takes a
+ * connection; `resume` or `cancel` of that run does.) Checked before the write transaction
+ * of a new run: it reads each open attempt's marker, and no new orphan can appear meanwhile.
+ */
+export function refuseIfLeftRunning(store: Store, file: string, root: string, runId: string): void {
+  const same = samePlace(file, root);
+  for (const other of store.runningRuns()) {
+    if (other.id === runId || other.owner === null || !same(other.file, other.root) || !isOwnerGone(other.owner)) continue;
+    const targets = store.getRun(other.id)?.plan.targets ?? {};
     for (const attempt of store.openAttempts(other.id)) {
+      if (targets[attempt.target]?.type !== 'local') continue;
       const pid = stillRunsHere(attempt);
       if (pid !== null) throw new RunInProgressError(file, other.id, other.owner, { task: store.taskSpec(other.id, attempt.taskIdx)?.id ?? `#${attempt.taskIdx}`, pid });
     }
@@ -76,6 +89,7 @@ function samePlace(file: string, root: string): (otherFile: string, otherRoot: s
 export function createRun(store: Store, plan: Plan, options: RunOptions, runId = newRunId()): string {
   const { tasks, ...header } = plan;
   const owner = selfOwner();
+  refuseIfLeftRunning(store, plan.file, plan.root, runId);
   store.transaction(() => {
     refuseIfRunning(store, plan.file, plan.root, runId);
     const at = Date.now();

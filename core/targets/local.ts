@@ -322,7 +322,7 @@ function shellPath(shell: string): string {
 export function stillRunsHere(record: AttemptRecord): number | null {
   const status = record.pid === null ? readStatus(record.marker) : undefined;
   const pid = record.pid ?? status?.pid ?? null;
-  if (pid === null || status?.exit) return null;
+  if (pid === null || pid <= 0 || status?.exit) return null;
   return isProcessAlive(pid, record.pidStart) && runsAttempt(pid, record.marker) ? pid : null;
 }
 

@@ -46,8 +46,11 @@ function random(seed: number): () => number {
 
 type Edit = (value: Mapping) => Mapping | undefined;
 
-/** One of the editor's edits, picked at random among those that apply to `value`. */
-function randomEdit(value: Mapping, next: () => number, step: number): { name: string; value?: Edit; layout?: boolean } {
+/**
+ * One of the editor's edits, picked at random among those that apply to `value`: every random
+ * choice is made here, so the edit gives the same result each time it is applied.
+ */
+function randomEdit(value: Mapping, next: () => number, step: number): { name: string; value?: Edit; layout?: boolean; deleted?: { nodes: string[]; edges: string[] } } {
   const pick = <T,>(list: readonly T[]): T | undefined => (list.length === 0 ? undefined : list[Math.floor(next() * list.length)]);
   const graph = buildGraph(value);
   const paths = graph.nodes.map((node) => node.path);
@@ -55,8 +58,11 @@ function randomEdit(value: Mapping, next: () => number, step: number): { name: s
   const path = pick(paths);
   const kind = Math.floor(next() * 9);
   switch (kind) {
-    case 0:
-      return { name: 'add', value: (v) => addNode(v, pick([null, ...groups]) ?? null, next() < 0.7 ? 'task' : 'group').value };
+    case 0: {
+      const parent = pick([null, ...groups]) ?? null;
+      const kind = next() < 0.7 ? 'task' : 'group';
+      return { name: 'add', value: (v) => addNode(v, parent, kind).value };
+    }
     case 1:
       return { name: 'remove', value: (v) => (path === undefined ? undefined : removeNode(v, path)) };
     case 2: {
@@ -90,11 +96,28 @@ function randomEdit(value: Mapping, next: () => number, step: number): { name: s
       // A selection deleted with the Delete key: some nodes and some edges, as one edit.
       const nodes = paths.filter(() => next() < 0.15);
       const edges = graph.edges.filter(() => next() < 0.2).map((edge) => edge.id);
-      return { name: 'delete', value: (v) => deleteElements(v, graph, nodes, edges) };
+      return { name: 'delete', value: (v) => deleteElements(v, graph, nodes, edges), deleted: { nodes, edges } };
     }
     default:
       return { name: 'place', layout: path !== undefined };
   }
+}
+
+/**
+ * What a deletion must do: the selected nodes (with what they hold) and edges are gone, every
+ * other node stays, and no dependency is left naming what went.
+ */
+function checkDeletion(before: Mapping, after: Mapping, deleted: { nodes: string[]; edges: string[] }, where: string): void {
+  const was = buildGraph(before);
+  const now = buildGraph(after);
+  const gone = (path: string) => deleted.nodes.some((node) => path === node || path.startsWith(`${node}/`));
+  for (const node of was.nodes) assert.equal(now.byPath.has(node.path), !gone(node.path), `${where}: node ${node.path}`);
+  for (const id of deleted.edges) assert.ok(!now.edges.some((edge) => edge.id === id), `${where}: edge ${id} is gone`);
+  for (const edge of was.edges) {
+    if (gone(edge.source) || gone(edge.target) || deleted.edges.includes(edge.id)) continue;
+    assert.ok(now.edges.some((kept) => kept.id === edge.id), `${where}: edge ${edge.id} stays`);
+  }
+  assert.ok(now.dangling.length <= was.dangling.length, `${where}: no dependency names a deleted node`);
 }
 
 /** The document as compared: every key, in order. */
@@ -105,9 +128,10 @@ describe('editor history', () => {
     for (let seed = 1; seed <= 25; seed++) {
       const next = random(seed);
       let store: DocumentStore = createDocumentStore({ value: structuredClone(START), layout: {} });
-      // The model: every snapshot, and which one is current.
-      const timeline = [text(store.getState().doc)];
+      // The model: every snapshot (its own copies, made by the same edits on them), and which one is current.
+      const timeline: string[] = [text({ value: START, layout: {} })];
       let at = 0;
+      let dirty = false;
       let edits = 0;
       let limited = false;
       const log: string[] = [];
@@ -116,28 +140,43 @@ describe('editor history', () => {
       for (let step = 0; step < 500; step++) {
         const roll = next();
         const state = store.getState();
+        const where = () => `seed ${seed}, step ${step}, after ${log.slice(-6).join(', ')}`;
         if (roll < undos) {
           log.push('undo');
           state.undo();
-          if (at > 0) at--;
+          if (at > 0) {
+            at--;
+            dirty = true;
+          }
         } else if (roll < undos * 1.5) {
           log.push('redo');
           state.redo();
-          if (at < timeline.length - 1) at++;
+          if (at < timeline.length - 1) {
+            at++;
+            dirty = true;
+          }
         } else {
           const edit = randomEdit(state.doc.value, next, step);
-          const value = edit.value?.(state.doc.value);
+          const current = JSON.parse(timeline[at]!) as Snapshot;
+          let expected: Snapshot;
           if (edit.layout) {
             const path = buildGraph(state.doc.value).nodes[0]!.path;
-            state.edit(
-              (v) => v,
-              (layout) => ({ ...layout, [path]: { x: step, y: -step } }),
-            );
-          } else if (value !== undefined) state.change({ value, layout: state.doc.layout });
-          else continue;
+            const place = (layout: Snapshot['layout']) => ({ ...layout, [path]: { x: step, y: -step } });
+            state.edit((v) => v, place);
+            expected = { value: current.value, layout: place(current.layout) };
+          } else {
+            const value = edit.value?.(state.doc.value);
+            if (value === undefined) continue;
+            // The editor makes edits both ways: a whole snapshot, or a function of the value.
+            if (step % 2 === 0) state.change({ value, layout: state.doc.layout });
+            else state.edit((v) => edit.value!(v)!);
+            expected = { value: edit.value!(current.value)!, layout: current.layout };
+            if (edit.name === 'delete') checkDeletion(current.value, expected.value, edit.deleted!, where());
+          }
           log.push(edit.name);
           edits++;
-          timeline.splice(at + 1, timeline.length, text(store.getState().doc));
+          dirty = true;
+          timeline.splice(at + 1, timeline.length, text(expected));
           at++;
           // The oldest step goes beyond the limit.
           if (at > HISTORY_LIMIT) {
@@ -147,15 +186,15 @@ describe('editor history', () => {
           }
         }
         const now = store.getState();
-        const where = `seed ${seed}, step ${step}, after ${log.slice(-6).join(', ')}`;
-        assert.equal(text(now.doc), timeline[at], where);
-        assert.equal(now.past.length, at, where);
-        assert.equal(now.future.length, timeline.length - 1 - at, where);
+        assert.equal(text(now.doc), timeline[at], where());
+        assert.equal(now.past.length, at, where());
+        assert.equal(now.future.length, timeline.length - 1 - at, where());
+        assert.equal(now.dirty, dirty, where());
         // Every 50 steps the history goes through JSON and into a new store, as a reload does.
         if (step % 50 === 49) {
           const kept = JSON.parse(JSON.stringify({ doc: now.doc, past: now.past, future: now.future })) as { doc: Snapshot; past: Snapshot[]; future: Snapshot[] };
           store = createDocumentStore({ value: {}, layout: {} });
-          store.getState().load(kept.doc, { past: kept.past, future: kept.future, dirty: true });
+          store.getState().load(kept.doc, { past: kept.past, future: kept.future, dirty: now.dirty });
         }
       }
       // Undo to the first kept step and redo to the last: each step exactly as it was.

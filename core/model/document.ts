@@ -27,9 +27,17 @@ export function mergeIntoText(file: string, base: string, value: unknown): strin
     return stringify(newDocument(value));
   }
   // Nothing changed: the file stays byte for byte (re-printing would normalize its spacing).
-  if (sameValue(document.toJS(), value)) return base;
+  if (sameValue(document.toJS({ maxAliasCount: -1 }), value)) return base;
   const habit = flowHabit(document, base);
-  document.contents = merge(document, document.contents as YamlNode | null, value) as typeof document.contents;
+  document.contents = merge(document, document.contents as YamlNode | null, value, true) as typeof document.contents;
+  if (!sameValue(document.toJS({ maxAliasCount: -1 }), value)) {
+    // An alias kept while its anchor's value changed elsewhere in the same save: merged again
+    // with every alias written out, the file says exactly the value.
+    const again = yaml().parseDocument(base, { keepSourceTokens: false });
+    again.contents = merge(again, again.contents as YamlNode | null, value, false) as typeof again.contents;
+    keepFlowPadding(again, base, habit);
+    return stringify(again);
+  }
   keepFlowPadding(document, base, habit);
   return stringify(document);
 }
@@ -94,9 +102,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** `node` updated to hold `value`: the same node where the kinds agree, a new one (keeping comments) where not. */
-function merge(document: Document, node: YamlNode | null, value: unknown): YamlNode {
-  // An alias (`*common`) that still stands for the value stays an alias.
-  if (yaml().isAlias(node) && sameValue(node.resolve(document)?.toJS(document), value)) return node;
+function merge(document: Document, node: YamlNode | null, value: unknown, aliases: boolean): YamlNode {
+  // An alias (`*common`) that still stands for the value stays an alias (`aliases`).
+  if (aliases && yaml().isAlias(node) && sameValue(node.resolve(document)?.toJS(document), value)) return node;
   if (isPlainObject(value) && yaml().isMap(node)) {
     // An empty `{}` that gains keys is a placeholder, not a chosen style: it grows as a block.
     if (node.items.length === 0 && Object.keys(value).length > 0) node.flow = false;
@@ -104,7 +112,7 @@ function merge(document: Document, node: YamlNode | null, value: unknown): YamlN
     node.items = node.items.filter((pair) => wanted.has(String(yaml().isScalar(pair.key) ? pair.key.value : pair.key)));
     for (const [key, child] of Object.entries(value)) {
       const pair = node.items.find((item) => String(yaml().isScalar(item.key) ? item.key.value : item.key) === key);
-      if (pair) pair.value = merge(document, pair.value as YamlNode | null, child);
+      if (pair) pair.value = merge(document, pair.value as YamlNode | null, child, aliases);
       else node.items.push(document.createPair(key, child));
     }
     return node;
@@ -113,7 +121,7 @@ function merge(document: Document, node: YamlNode | null, value: unknown): YamlN
     if (node.items.length === 0 && value.length > 0) node.flow = false;
     node.items = node.items.slice(0, value.length);
     value.forEach((child, index) => {
-      node.items[index] = index < node.items.length ? merge(document, node.items[index] as YamlNode | null, child) : document.createNode(child);
+      node.items[index] = index < node.items.length ? merge(document, node.items[index] as YamlNode | null, child, aliases) : document.createNode(child);
     });
     return node;
   }

@@ -12,6 +12,7 @@ import { FlotillaService } from '../../core/api/service.ts';
 import type { ServiceEvent } from '../../core/api/service.ts';
 import { serveWeb } from '../../core/host/web.ts';
 import { mergeIntoText } from '../../core/model/document.ts';
+import { loadYaml } from '../../core/model/source.ts';
 import { Store } from '../../core/store/store.ts';
 import { cli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
@@ -137,6 +138,14 @@ describe('editing workflows through the contract', () => {
     edited.tasks.b!.env = { OMP_NUM_THREADS: '8' };
     await s.value('workflows.save', { file, value: edited, version: opened.version });
     assert.equal(readFileSync(file, 'utf8'), text.replace('echo a', 'echo A').replace('env: *env, run: echo b', 'env: { OMP_NUM_THREADS: "8" }, run: echo b'));
+  });
+
+  it('an alias whose anchor changes in the same save is written out: the file says exactly the saved value', () => {
+    const text = 'version: 1\ntasks:\n  a: { env: &env { OMP: "4" }, run: echo a }\n  b: { env: *env, run: echo b }\n';
+    // (Keys in another order than the file's: `b` is merged before the anchor in `a` changes.)
+    const value = { version: 1, tasks: { b: { env: { OMP: '4' }, run: 'echo b' }, a: { env: { OMP: '8' }, run: 'echo a' } } };
+    const merged = mergeIntoText('w.yaml', text, value);
+    assert.deepEqual(loadYaml(merged), { version: 1, tasks: { a: { env: { OMP: '8' }, run: 'echo a' }, b: { env: { OMP: '4' }, run: 'echo b' } } });
   });
 
   it('merging keeps a file byte for byte when nothing changed', () => {

@@ -24,11 +24,12 @@ try {
     // Its own download, quietly: on a machine that cannot reach GitHub it fails, and one line
     // says so rather than the downloader's stack trace.
     process.stderr.write('flotilla: downloading Electron (once)…\n');
-    // (A network that drops packets instead of refusing would hang it: five minutes at most.)
-    const download = spawnSync(process.execPath, [path.join(dir, 'install.js')], { encoding: 'utf8', timeout: 300_000 });
+    // (A network that drops packets instead of refusing would hang it: ten minutes at most,
+    // enough for its ~100 MB on a slow line.)
+    const download = spawnSync(process.execPath, [path.join(dir, 'install.js')], { encoding: 'utf8', timeout: 600_000 });
     if (download.status !== 0 || !installed(dir)) {
       const timedOut = download.error?.code === 'ETIMEDOUT';
-      const why = timedOut ? 'no answer within 5 minutes' : (`${download.stderr ?? ''}`.split('\n').find((line) => /error|failed/i.test(line))?.trim() ?? `exit ${download.status}`);
+      const why = timedOut ? 'not done within 10 minutes' : (`${download.stderr ?? ''}`.split('\n').find((line) => /error|failed/i.test(line))?.trim() ?? `exit ${download.status}`);
       throw new Error(`Electron's binary could not be downloaded (${why})`);
     }
   }

@@ -142,10 +142,12 @@ export function describeChanges(now: HashParts, before: HashParts): string[] {
   }
   for (const id of new Set([...Object.keys(now.upstream), ...Object.keys(before.upstream)])) {
     const [hashNow, madeNow] = (now.upstream[id] ?? '').split(' ');
-    const [hashBefore] = (before.upstream[id] ?? '').split(' ');
+    const [hashBefore, madeBefore] = (before.upstream[id] ?? '').split(' ');
     if (now.upstream[id] === before.upstream[id]) continue;
-    // (Each is `HASH RUN:ATTEMPT`: the same hash, made by another attempt, is a task that ran again.)
-    if (hashNow === hashBefore && madeNow) changes.push(`upstream ${id} ran again (run ${madeNow.replace(':', ', attempt ')})`);
+    // (Each is `HASH RUN:ATTEMPT`: the same hash, made by another attempt, is a task that ran
+    // again. A result recorded before Flotilla noted the attempt has the hash alone.)
+    if (hashNow === hashBefore && madeNow && madeBefore) changes.push(`upstream ${id} ran again (run ${madeNow.replace(':', ', attempt ')})`);
+    else if (hashNow === hashBefore && madeBefore === undefined) changes.push(`upstream ${id}: its result was recorded by an older Flotilla, which did not note the attempt that made it`);
     else changes.push(`upstream ${id} changed`);
   }
   return changes;

@@ -9,6 +9,8 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, net, pro
 import type { IpcMainEvent, IpcMainInvokeEvent, MenuItemConstructorOptions, WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CHANNELS } from '../core/api/channels.ts';
+import type { MenuAction } from '../core/api/channels.ts';
 import { PromptBroker } from '../core/api/prompts.ts';
 import { FlotillaService } from '../core/api/service.ts';
 import { userClusters } from '../core/host/cli/remote.ts';
@@ -61,7 +63,7 @@ async function start(): Promise<void> {
     if (!isOurs(event.sender, event.senderFrame?.url)) throw new Error('refused: not the Flotilla window');
   };
 
-  ipcMain.handle('flotilla:call', async (event, method: unknown, args: unknown) => {
+  ipcMain.handle(CHANNELS.call, async (event, method: unknown, args: unknown) => {
     checkSender(event);
     // `call` validates the method name and the arguments against the contract's schemas.
     const result = await service.call(method, args, { session: `window-${event.sender.id}` });
@@ -80,11 +82,11 @@ async function start(): Promise<void> {
     const chosen = await dialog.showOpenDialog(window, { filters, properties: ['openFile'] });
     return chosen.canceled ? undefined : chosen.filePaths[0];
   };
-  ipcMain.handle('flotilla:pick-file', (event, mode: unknown) => {
+  ipcMain.handle(CHANNELS.pickFile, (event, mode: unknown) => {
     checkSender(event);
     return chooseWorkflow(mode === 'save' ? 'save' : 'open');
   });
-  ipcMain.on('flotilla:terminal', (event, id: unknown) => {
+  ipcMain.on(CHANNELS.terminal, (event, id: unknown) => {
     // A listener (not a handler): a refusal is a silent drop, since throwing here would be the main process's own error.
     if (!isOurs(event.sender, event.senderFrame?.url)) return;
     const terminal = typeof id === 'string' ? service.attachTerminal(id) : undefined;
@@ -98,11 +100,11 @@ async function start(): Promise<void> {
       port1.on('close', () => bridge.close());
       port1.start();
     }
-    event.sender.postMessage('flotilla:terminal-port', id, [port2]);
+    event.sender.postMessage(CHANNELS.terminalPort, id, [port2]);
   });
   service.onEvent((event) => {
     if (event.type === 'log' && (!window || event.session !== `window-${window.webContents.id}`)) return;
-    window?.webContents.send('flotilla:event', event);
+    window?.webContents.send(CHANNELS.event, event);
   });
 
   let window: BrowserWindow | undefined;
@@ -154,7 +156,7 @@ async function start(): Promise<void> {
     });
   });
 
-  const menuAction = (action: string, file?: string) => window?.webContents.send('flotilla:menu', { action, ...(file ? { file } : {}) });
+  const menuAction = (action: MenuAction) => window?.webContents.send(CHANNELS.menu, action);
   function buildMenu(): void {
     const recent = (store.setting<{ file: string }[]>('recent') ?? []).map((entry) => entry.file);
     if (recent[0]) app.addRecentDocument(recent[0]);
@@ -168,13 +170,13 @@ async function start(): Promise<void> {
             accelerator: 'CmdOrCtrl+O',
             click: async () => {
               const file = await chooseWorkflow('open');
-              if (file) menuAction('open', file);
+              if (file) menuAction({ action: 'open', file });
             },
           },
-          { label: 'Open Recent', submenu: recent.length > 0 ? recent.map((file) => ({ label: file, click: () => menuAction('open', file) })) : [{ label: 'None', enabled: false }] },
-          { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => menuAction('save') },
+          { label: 'Open Recent', submenu: recent.length > 0 ? recent.map((file) => ({ label: file, click: () => menuAction({ action: 'open', file }) })) : [{ label: 'None', enabled: false }] },
+          { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => menuAction({ action: 'save' }) },
           { type: 'separator' },
-          { label: 'Run', accelerator: 'CmdOrCtrl+Enter', click: () => menuAction('run') },
+          { label: 'Run', accelerator: 'CmdOrCtrl+Enter', click: () => menuAction({ action: 'run' }) },
           { type: 'separator' },
           { role: process.platform === 'darwin' ? 'close' : 'quit' },
         ],

@@ -5,6 +5,7 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
+import { CHANNELS } from '../core/api/channels.ts';
 
 function subscribe(channel: string, listener: (value: unknown) => void): () => void {
   const handler = (_event: IpcRendererEvent, value: unknown) => listener(value);
@@ -13,10 +14,10 @@ function subscribe(channel: string, listener: (value: unknown) => void): () => v
 }
 
 contextBridge.exposeInMainWorld('flotilla', {
-  call: (method: string, args: unknown) => ipcRenderer.invoke('flotilla:call', String(method), args),
-  onEvent: (listener: (event: unknown) => void) => subscribe('flotilla:event', listener),
-  onMenu: (listener: (action: unknown) => void) => subscribe('flotilla:menu', listener),
-  pickFile: (mode: 'open' | 'save') => ipcRenderer.invoke('flotilla:pick-file', mode === 'save' ? 'save' : 'open'),
+  call: (method: string, args: unknown) => ipcRenderer.invoke(CHANNELS.call, String(method), args),
+  onEvent: (listener: (event: unknown) => void) => subscribe(CHANNELS.event, listener),
+  onMenu: (listener: (action: unknown) => void) => subscribe(CHANNELS.menu, listener),
+  pickFile: (mode: 'open' | 'save') => ipcRenderer.invoke(CHANNELS.pickFile, mode === 'save' ? 'save' : 'open'),
   terminal: (id: string) => {
     const messages: ((message: string) => void)[] = [];
     const closes: (() => void)[] = [];
@@ -24,7 +25,7 @@ contextBridge.exposeInMainWorld('flotilla', {
     let port: MessagePort | undefined;
     const onPort = (event: IpcRendererEvent, forId: unknown) => {
       if (forId !== id) return;
-      ipcRenderer.removeListener('flotilla:terminal-port', onPort);
+      ipcRenderer.removeListener(CHANNELS.terminalPort, onPort);
       port = event.ports[0];
       if (!port) return;
       port.onmessage = (message) => messages.forEach((listener) => listener(String(message.data)));
@@ -32,8 +33,8 @@ contextBridge.exposeInMainWorld('flotilla', {
       port.start();
       for (const message of queue.splice(0)) port.postMessage(message);
     };
-    ipcRenderer.on('flotilla:terminal-port', onPort);
-    ipcRenderer.send('flotilla:terminal', String(id));
+    ipcRenderer.on(CHANNELS.terminalPort, onPort);
+    ipcRenderer.send(CHANNELS.terminal, String(id));
     return {
       send: (message: string) => (port ? port.postMessage(String(message)) : queue.push(String(message))),
       onMessage: (listener: (message: string) => void) => messages.push(listener),

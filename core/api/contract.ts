@@ -1,8 +1,9 @@
 /**
  * The one contract between Flotilla's core and every front end (the CLI, web mode, the
- * desktop app): each operation by name, with a schema for its arguments, and results as
- * `Result` values whose errors carry a string code. Hosts validate arguments against these
- * schemas before anything runs.
+ * desktop app): each operation by name, with a schema for its arguments; what each answers
+ * and every event are core/api/types.ts. Results are `Result` values whose errors carry a
+ * code of core/model/errors.ts. Hosts validate arguments against these schemas before
+ * anything runs.
  *
  * Hosts also push events (`ServiceEvent`): task state changes and the runner's other events,
  * cluster status changes, questions (host keys, logins) that `prompts.answer` answers, and the
@@ -11,30 +12,9 @@
  * channel for it (a WebSocket, a MessagePort), with flow control (core/terminals/port.ts).
  */
 import { z } from 'zod';
+import type { MethodResults, Result } from './types.ts';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
-
-export interface ApiError {
-  /**
-   * Stable, for programs: `bad-arguments`, `invalid-workflow`, `no-such-run`, `no-such-task`,
-   * `bad-selection`, `run-busy`, `conflict` (the file changed since it was opened),
-   * `unparsable` (a save over a file that does not parse: never written), `cannot-save`, `cannot-read`,
-   * `no-such-file`, `plan-changed` (a resubmit with reload whose tasks or dependencies changed), `unreachable` (a cluster), `unknown-method`, `internal`.
-   */
-  code: string;
-  message: string;
-  /** For `invalid-workflow`: each problem with its place. */
-  issues?: WorkflowIssue[];
-}
-
-/** A problem in a workflow file: where (`path` into the parsed file, and line/column), and what. */
-export interface WorkflowIssue {
-  file: string;
-  path: (string | number)[];
-  line?: number;
-  column?: number;
-  message: string;
-}
+export type { ApiError, Result, WorkflowIssue } from './types.ts';
 
 const file = z.string().min(1).max(4096);
 const taskId = z.string().min(1).max(4096);
@@ -92,6 +72,8 @@ export const METHODS = {
 
 export type MethodName = keyof typeof METHODS;
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>;
+/** What a method answers (core/api/types.ts; a method without an entry there does not compile). */
+export type MethodResult<M extends MethodName> = MethodResults[M];
 
 export function isMethod(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.hasOwn(METHODS, name);

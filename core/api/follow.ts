@@ -16,19 +16,7 @@ import { remoteAttemptDir, remoteCwd, remoteRunRoot } from '../targets/remote/sc
 import { readFrom } from '../util/files.ts';
 import { shellQuote } from '../util/shell.ts';
 
-export interface LogEvent {
-  type: 'log';
-  follow: string;
-  /** The host connection (web socket, window) that asked for it. */
-  session: string;
-  runId: string;
-  taskId: string;
-  attempt: number;
-  stream: 'stdout' | 'stderr';
-  text: string;
-  /** The text starts a new attempt's output: drop what was shown before. */
-  reset: boolean;
-}
+import type { LogEvent } from './types.ts';
 
 interface Follow {
   id: string;

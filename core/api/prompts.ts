@@ -5,14 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HostKeyDecision, HostKeyPolicy, LoginPrompt, Prompter } from '../ssh/ports.ts';
-
-export type Prompt =
-  | { id: string; kind: 'host-key'; host: string; port: number; keyType: string; fingerprint: string; at: number }
-  | { id: string; kind: 'login'; host: string; user: string; name: string; instructions: string; prompts: LoginPrompt[]; at: number }
-  | { id: string; kind: 'passphrase'; host: string; user: string; keyFile: string; at: number };
-
-/** What answers each kind: a decision for a host key, strings for the others (none: cancelled). */
-export type PromptAnswer = { decision: HostKeyDecision } | { answers: string[] } | { cancel: true };
+import type { Prompt, PromptAnswer } from './types.ts';
 
 type PromptBody = Prompt extends infer P ? (P extends Prompt ? Omit<P, 'id' | 'at'> : never) : never;
 

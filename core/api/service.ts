@@ -3,30 +3,27 @@ import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readTextFile } from '../util/files.ts';
 import path from 'node:path';
 import { mergeIntoText, textVersion } from '../model/document.ts';
-import { WorkflowError } from '../model/errors.ts';
+import { CodedError, WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
-import { selectTasks, SelectionError } from '../model/select.ts';
+import { selectTasks } from '../model/select.ts';
 import { MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
-import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, RunNotFoundError, taskStatuses } from '../scheduler/control.ts';
-import { RunBusyError, Runner } from '../scheduler/runner.ts';
-import type { RunnerEvent } from '../scheduler/runner.ts';
-import { createRun, newRunId, RunInProgressError } from '../scheduler/runs.ts';
-import { TERMINAL_STATES } from '../scheduler/states.ts';
+import { countStates, failedTasks, findAttempt, isDriven, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../scheduler/control.ts';
+import { Runner } from '../scheduler/runner.ts';
+import { createRun, newRunId } from '../scheduler/runs.ts';
+import { TERMINAL_STATES } from '../model/task-states.ts';
 import { SshError } from '../ssh/connection.ts';
-import type { RunState, Store, TaskRecord } from '../store/store.ts';
+import type { RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import type { TargetContext } from '../targets/create.ts';
-import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { openTaskTerminal } from '../terminals/task.ts';
 import type { TerminalSession } from '../terminals/terminals.ts';
 import { readFrom } from '../util/files.ts';
 import { isMethod, parseArgs } from './contract.ts';
-import type { MethodArgs, MethodName, Result, WorkflowIssue } from './contract.ts';
+import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
 import { LogFollower } from './follow.ts';
-import type { LogEvent } from './follow.ts';
-import type { Prompt, PromptBroker } from './prompts.ts';
+import type { PromptBroker } from './prompts.ts';
+import type { Result, ServiceEvent, ShownRunState, WorkflowIssue } from './types.ts';
 
-/** What hosts push to their interfaces. */
-export type ServiceEvent = RunnerEvent | { type: 'cluster'; status: ClusterStatus } | { type: 'prompt'; prompt: Prompt } | { type: 'prompt-closed'; id: string } | LogEvent;
+export type { ServiceEvent } from './types.ts';
 
 /** Who calls: hosts name each connection (a socket, a window) so what it follows ends with it. */
 export interface CallContext {
@@ -37,15 +34,6 @@ export interface CallContext {
 const RECENT_FILES = 12;
 /** How long an opened terminal waits for its host to attach a channel. */
 const TERMINAL_ATTACH_MS = 30_000;
-
-/** An error the contract reports with its own code. */
-class CodedError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 export interface ServiceOptions {
   /** How runs reach remote targets (without it, a run with one fails to start). */
@@ -128,7 +116,22 @@ export class FlotillaService {
     });
     const done = runner.drive().finally(() => this.driving.delete(runId));
     this.driving.set(runId, done);
-    done.catch(() => {});
+    // A drive that stops on an error (the store's disk, a bug) leaves the run interrupted:
+    // the error is recorded on it (`runs.status` shows it) and told to every interface.
+    done.catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      try {
+        this.store.event(runId, null, Date.now(), 'stopped', null, null, null, message);
+      } catch {
+        // The store itself failed: the event below still says why.
+      }
+      this.emit({ type: 'run-stopped', runId, message });
+    });
+  }
+
+  /** A run's state as shown: one left running that no live process drives is interrupted. */
+  private shownState(run: RunRecord): ShownRunState {
+    return run.state === 'running' && !isDriven(run) && !this.driving.has(run.id) ? 'interrupted' : run.state;
   }
 
   /** A task of a run, or the contract's `no-such-task`. */
@@ -152,18 +155,16 @@ export class FlotillaService {
     try {
       return { ok: true, value: await this.handlers[method](parsed.value as never, context) };
     } catch (error) {
-      if (error instanceof WorkflowError) return { ok: false, error: { code: 'invalid-workflow', message: error.message, issues: toIssues(error) } };
-      if (error instanceof RunNotFoundError) return { ok: false, error: { code: 'no-such-run', message: error.message } };
-      if (error instanceof SelectionError) return { ok: false, error: { code: 'bad-selection', message: error.message } };
-      if (error instanceof RunBusyError || error instanceof RunInProgressError) return { ok: false, error: { code: 'run-busy', message: error.message } };
-      if (error instanceof PlanChangedError) return { ok: false, error: { code: 'plan-changed', message: error.message } };
+      // Each coded error keeps its code (core/model/errors.ts lists them); an SSH failure is
+      // a cluster that cannot be reached, whatever its own code.
+      if (error instanceof WorkflowError) return { ok: false, error: { code: error.code, message: error.message, issues: toIssues(error) } };
       if (error instanceof CodedError) return { ok: false, error: { code: error.code, message: error.message } };
       if (error instanceof SshError) return { ok: false, error: { code: 'unreachable', message: error.message } };
       return { ok: false, error: { code: 'internal', message: (error as Error).message } };
     }
   }
 
-  private readonly handlers: { [M in MethodName]: (args: MethodArgs<M>, context: CallContext) => unknown } = {
+  private readonly handlers: { [M in MethodName]: (args: MethodArgs<M>, context: CallContext) => MethodResult<M> | Promise<MethodResult<M>> } = {
     'workflows.open': (args) => {
       const file = path.resolve(args.file);
       const text = readText(file);
@@ -228,7 +229,7 @@ export class FlotillaService {
         id: run.id,
         name: run.name,
         file: run.file,
-        state: run.state === 'running' && !isDriven(run) && !this.driving.has(run.id) ? 'interrupted' : run.state,
+        state: this.shownState(run),
         createdAt: run.createdAt,
         endedAt: run.endedAt,
         counts: this.store.stateCounts(run.id),
@@ -244,12 +245,14 @@ export class FlotillaService {
     'runs.status': (args) => {
       const run = resolveRun(this.store, args.run);
       const tasks = taskStatuses(this.store, run.id);
-      return { run: { id: run.id, name: run.name, file: run.file, state: run.state, createdAt: run.createdAt, endedAt: run.endedAt }, counts: countStates(tasks), clusters: this.store.clusterStatuses(run.id), tasks };
+      const state = this.shownState(run);
+      const stopped = state === 'interrupted' ? this.store.stoppedOn(run.id) : null;
+      return { run: { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, stopped }, counts: countStates(tasks), clusters: this.store.clusterStatuses(run.id), tasks };
     },
     'runs.attempts': (args) => {
       const run = resolveRun(this.store, args.run);
       const ids = this.store.taskStates(run.id).map((task) => task.id);
-      return this.store.attempts(run.id).map((attempt) => ({ task: ids[attempt.taskIdx], n: attempt.n, state: attempt.state, target: attempt.target, host: attempt.host, jobId: attempt.jobId, submittedAt: attempt.submittedAt, startedAt: attempt.startedAt, endedAt: attempt.endedAt, exitCode: attempt.exitCode }));
+      return this.store.attempts(run.id).map((attempt) => ({ task: ids[attempt.taskIdx] ?? `#${attempt.taskIdx}`, n: attempt.n, state: attempt.state, target: attempt.target, host: attempt.host, jobId: attempt.jobId, submittedAt: attempt.submittedAt, startedAt: attempt.startedAt, endedAt: attempt.endedAt, exitCode: attempt.exitCode }));
     },
     'runs.start': (args) => {
       const runId = newRunId();
@@ -277,7 +280,7 @@ export class FlotillaService {
       for (const id of args.tasks ?? []) this.task(run.id, id);
       const tasks = args.failed ? failedTasks(this.store, run.id) : args.tasks!;
       const reruns = rerunsOf(this.store, run.id, tasks, args.downstream === true);
-      if (args.preview) return { run: run.id, tasks, reruns };
+      if (args.preview) return { run: run.id, tasks, reruns, updated: [] };
       const updated = args.reload ? reloadSpecs(this.store, run, reruns) : [];
       if (tasks.length > 0) {
         this.store.addRequest(run.id, 'resubmit', { tasks, downstream: args.downstream === true }, Date.now());

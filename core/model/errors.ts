@@ -17,13 +17,52 @@ export interface Issue {
   col?: number;
 }
 
+/**
+ * Every error code a caller can get, with what it means: the contract (core/api) passes each
+ * on as it is, and the CLI maps them to exit codes. One list, here at the bottom, so that
+ * each layer throws the code callers see.
+ */
+export const ERROR_CODES = {
+  'bad-arguments': "a call's arguments do not fit its schema (the message names the field)",
+  'unknown-method': 'no such method',
+  'invalid-workflow': 'the workflow file has problems (each in `issues`, with its place); nothing ran',
+  'no-such-file': 'the file does not exist',
+  'cannot-read': 'the file cannot be read',
+  'cannot-save': 'the file (or its folder) cannot be written',
+  conflict: 'the file changed on disk since it was opened',
+  unparsable: 'a save over a file that does not parse: never written',
+  'no-such-run': 'a run reference matches no run, or several; or an attempt that is not there',
+  'no-such-task': 'the run has no such task',
+  'bad-selection': 'a selection (`only`) names nothing in the workflow',
+  'run-busy': 'another live process drives the run, or a run of the same workflow in the same folder',
+  'plan-changed': "a resubmit with reload whose tasks' dependencies or targets changed",
+  unreachable: 'a cluster cannot be reached, or this process reaches none',
+  'ssh-config': 'an ssh_config file cannot be read',
+  'target-setup': 'a run has a remote target and this process has no way to reach it',
+  'store-incompatible': 'the store was made by another version of Flotilla',
+  'store-damaged': 'the store lost data (what to do is in the message)',
+  internal: 'anything else: a defect',
+  disconnected: 'the interface lost its connection to the core (web mode); it reconnects by itself',
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error whose code callers see (the contract passes it on). */
+export class CodedError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 /** Thrown by `loadWorkflow` when a workflow file is invalid; nothing has run. */
-export class WorkflowError extends Error {
-  readonly code = 'invalid-workflow';
+export class WorkflowError extends CodedError {
   readonly issues: Issue[];
 
   constructor(issues: Issue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super('invalid-workflow', issues.map(formatIssue).join('\n'));
     this.name = 'WorkflowError';
     this.issues = issues;
   }

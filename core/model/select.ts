@@ -1,6 +1,7 @@
 import { didYouMean } from './errors.ts';
 import { buildGraph } from './graph.ts';
 import type { Plan } from './types.ts';
+import { CodedError } from './errors.ts';
 
 /** Which part of a plan to run: `flotilla run --only … [--upstream] [--downstream]`. */
 export interface Selection {
@@ -11,8 +12,10 @@ export interface Selection {
 }
 
 /** Thrown when `--only` names nothing in the plan. */
-export class SelectionError extends Error {
-  readonly code = 'invalid-selection';
+export class SelectionError extends CodedError {
+  constructor(message: string) {
+    super('bad-selection', message);
+  }
 }
 
 /** Whether a task id (or its declared path) falls under a selector. */

@@ -2,12 +2,17 @@ import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { loadWorkflow } from '../model/load.ts';
 import type { TaskSpec } from '../model/types.ts';
-import { resubmitWalk, TASK_STATES } from './states.ts';
-import type { TaskState } from './states.ts';
+import { TASK_STATES } from '../model/task-states.ts';
+import { resubmitWalk } from './states.ts';
+import type { TaskState } from '../model/task-states.ts';
+import { CodedError } from '../model/errors.ts';
+import type { TaskStatus } from '../store/records.ts';
 
 /** Thrown when a run reference matches no run, or several. */
-export class RunNotFoundError extends Error {
-  readonly code = 'run-not-found';
+export class RunNotFoundError extends CodedError {
+  constructor(message: string) {
+    super('no-such-run', message);
+  }
 }
 
 /** Finds a run by id, unique id prefix, or `last` (also when omitted). */
@@ -35,14 +40,7 @@ export function countStates(states: readonly { state: TaskState }[]): Record<Tas
   return counts;
 }
 
-/** A task with its latest attempt, for status views. */
-export interface TaskStatus {
-  id: string;
-  state: TaskState;
-  attempts: number;
-  reason: string | null;
-  last: AttemptRecord | undefined;
-}
+export type { TaskStatus } from '../store/records.ts';
 
 /** Every task of a run with its latest attempt. */
 export function taskStatuses(store: Store, runId: string): TaskStatus[] {
@@ -65,8 +63,10 @@ export function findAttempt(store: Store, runId: string, taskId: string, n?: num
 }
 
 /** A resubmit that would take the edited workflow file, whose tasks or dependencies changed. */
-export class PlanChangedError extends Error {
-  readonly code = 'plan-changed';
+export class PlanChangedError extends CodedError {
+  constructor(message: string) {
+    super('plan-changed', message);
+  }
 }
 
 /**

@@ -17,16 +17,15 @@ import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import type { CacheDecision } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
-import { ACTIVE_STATES, applyTransition, DONE_STATES, NEVER_DONE_STATES, resubmitWalk, TERMINAL_STATES } from './states.ts';
-import type { TaskState, TransitionName } from './states.ts';
+import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
+import { applyTransition, resubmitWalk } from './states.ts';
+import type { TaskState } from '../model/task-states.ts';
+import type { TransitionName } from './states.ts';
 
-/** What a runner reports as it goes; every event is already committed to the store. */
-export type RunnerEvent =
-  | { type: 'task'; runId: string; taskId: string; from: TaskState; to: TaskState; attempt: number | null; detail: string | null; at: number }
-  | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string; jobId?: string }
-  | { type: 'job'; runId: string; taskId: string; attempt: number; jobId: string }
-  | { type: 'explain'; runId: string; taskId: string; runs: boolean; reason: string }
-  | { type: 'run'; runId: string; state: RunState };
+import type { RunnerEvent } from './events.ts';
+import { CodedError } from '../model/errors.ts';
+
+export type { RunnerEvent } from './events.ts';
 
 export interface RunnerOptions {
   /** Targets by name; by default built from the plan (local ones). */
@@ -91,10 +90,9 @@ type InboxMessage =
   | { kind: 'submitted'; task: number; n: number; jobId: string };
 
 /** Thrown when another live process already drives the run. */
-export class RunBusyError extends Error {
-  readonly code = 'run-busy';
+export class RunBusyError extends CodedError {
   constructor(runId: string, owner: string) {
-    super(`run ${runId} is being driven by another Flotilla process (${owner}); use 'flotilla cancel' or 'flotilla resubmit', which it will pick up`);
+    super('run-busy', `run ${runId} is being driven by another Flotilla process (${owner}); use 'flotilla cancel' or 'flotilla resubmit', which it will pick up`);
   }
 }
 

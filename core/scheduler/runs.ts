@@ -4,6 +4,7 @@ import type { Plan } from '../model/types.ts';
 import type { RunOptions, Store } from '../store/store.ts';
 import { stillRunsHere } from '../targets/local.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
+import { CodedError } from '../model/errors.ts';
 
 /** A run id: local start time and a random suffix, e.g. `20261121-153012-a1b2`. Sorts by time. */
 export function newRunId(now = new Date()): string {
@@ -13,14 +14,14 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Thrown when the same workflow already runs in the same folder, driven by a live process. */
-export class RunInProgressError extends Error {
-  readonly code = 'run-busy';
+export class RunInProgressError extends CodedError {
   readonly runId: string;
   readonly owner: string;
 
   constructor(file: string, runId: string, owner: string, orphan?: { task: string; pid: number }) {
     const [pid = '?', host = '?'] = [/^(\d+)/.exec(owner)?.[1], owner.split('@')[1]];
     super(
+      'run-busy',
       orphan
         ? `${file} is still running in this folder: run ${runId} lost its process, but its task '${orphan.task}' still runs here (process ${orphan.pid}); 'flotilla resume ${runId}' watches it to the end, 'flotilla cancel ${runId}' stops it`
         : `${file} is already running in this folder: run ${runId}, driven by process ${pid} on ${host}; wait for it, or stop it with 'flotilla cancel ${runId}'`,

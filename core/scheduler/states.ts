@@ -1,46 +1,9 @@
 /**
- * The life of a task instance within a run: one union of states, one table of the
- * transitions between them. Every state change goes through `checkTransition`.
+ * The life of a task instance within a run: one table of the transitions between its states
+ * (core/model/task-states.ts). Every state change goes through `checkTransition`.
  */
-export type TaskState =
-  /** Some dependency has not succeeded yet. */
-  | 'waiting'
-  /** Every dependency succeeded (or was cached); queued for a slot on its target. */
-  | 'ready'
-  /**
-   * An attempt was committed and handed to the target; the process or job may not exist yet.
-   * A target that follows edges (SLURM's afterok, the C launcher) may hold it until the
-   * dependencies it was handed with have succeeded.
-   */
-  | 'submitted'
-  /** The attempt's process or job is known to be running. */
-  | 'running'
-  /** The last attempt exited 0. Terminal. */
-  | 'succeeded'
-  /** A previous successful attempt with the same content hash stands in; nothing ran. Terminal. */
-  | 'cached'
-  /** Every attempt failed and no retries are left. Terminal. */
-  | 'failed'
-  /** A dependency failed, was cancelled or is blocked; this task will not run. Terminal. */
-  | 'blocked'
-  /** Cancelled by the user before it could finish. Terminal. */
-  | 'cancelled';
-
-/** Every state, in display order. */
-export const TASK_STATES: readonly TaskState[] = ['waiting', 'ready', 'submitted', 'running', 'succeeded', 'cached', 'failed', 'blocked', 'cancelled'];
-
-/** States a task never leaves on its own (only a resubmit moves it). */
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached', 'failed', 'blocked', 'cancelled']);
-
-/** States whose dependents may start. */
-export const DONE_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached']);
-
-/** States from which a task will not succeed without a resubmit. */
-export const NEVER_DONE_STATES: ReadonlySet<TaskState> = new Set(['failed', 'blocked', 'cancelled']);
-
-/** States in which an attempt is out there (a process or a job). */
-export const ACTIVE_STATES: ReadonlySet<TaskState> = new Set(['submitted', 'running']);
-
+import { ACTIVE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
+import type { TaskState } from '../model/task-states.ts';
 /** The named transitions and the states each may start from. */
 export const TRANSITIONS = {
   /** Dependencies are done. */

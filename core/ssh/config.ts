@@ -2,6 +2,7 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import path from 'node:path';
 import { wildcard } from './known-hosts.ts';
+import { CodedError } from '../model/errors.ts';
 
 /** What ~/.ssh/config says about one host, with OpenSSH's defaults filled in. */
 export interface HostSettings {
@@ -35,8 +36,10 @@ interface Line {
 }
 
 /** A config file that cannot be read as ssh_config. */
-export class SshConfigError extends Error {
-  readonly code = 'ssh-config';
+export class SshConfigError extends CodedError {
+  constructor(message: string) {
+    super('ssh-config', message);
+  }
 }
 
 const MULTI = new Set(['identityfile']);

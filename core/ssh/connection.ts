@@ -20,8 +20,9 @@ function ssh2(): typeof Ssh2 {
   return (loaded ??= createRequire(import.meta.url)('ssh2') as typeof Ssh2);
 }
 
-/** Where a connection stands. `needs-login`: it can only come back with the user (a prompt). */
-export type ConnectionState = 'offline' | 'connecting' | 'online' | 'needs-login' | 'closed';
+import type { ConnectionState } from './status.ts';
+
+export type { ConnectionState } from './status.ts';
 
 export type SshErrorCode = 'host-key-changed' | 'host-key-revoked' | 'host-key-rejected' | 'auth-failed' | 'auth-cancelled' | 'needs-login' | 'connect-failed' | 'offline' | 'closed';
 
@@ -442,7 +443,9 @@ export class SshConnection {
     this.reconnectDelay = Math.min(delay * 2, max);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (this.stateValue === 'offline') this.connect(false).catch(() => {});
+      // A failure is not lost: `connect` makes it the state (offline or needs-login, with the
+      // reason, which the app shows) and schedules the next try.
+      if (this.stateValue === 'offline') this.connect(false).catch(() => undefined);
     }, delay);
     this.reconnectTimer.unref();
   }

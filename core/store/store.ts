@@ -3,113 +3,16 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import type { Plan, TaskSpec } from '../model/types.ts';
+import type { TaskSpec } from '../model/types.ts';
 import { inBundle } from '../util/bundle.ts';
 import { findAbove } from '../util/resources.ts';
-import type { TaskState } from '../scheduler/states.ts';
+import type { TaskState } from '../model/task-states.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
-/** A run as a whole. `running` with no live owner means interrupted (resume it). */
-export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord } from './records.ts';
+import { CodedError } from '../model/errors.ts';
 
-/** Options a run was started with, kept so `resume` continues the same way. */
-export interface RunOptions {
-  maxParallel?: number;
-  fresh?: boolean;
-}
-
-/** The plan's header: everything but the tasks, which live in their own table. */
-export type PlanHeader = Omit<Plan, 'tasks'>;
-
-export interface RunRecord {
-  id: string;
-  name: string;
-  file: string;
-  root: string;
-  state: RunState;
-  createdAt: number;
-  endedAt: number | null;
-  plan: PlanHeader;
-  options: RunOptions;
-  /** `pid:start@host` of the process driving the run, if any. */
-  owner: string | null;
-}
-
-export interface TaskRecord {
-  idx: number;
-  id: string;
-  state: TaskState;
-  spec: TaskSpec;
-  hash: string | null;
-  attempts: number;
-  failures: number;
-  reason: string | null;
-}
-
-/**
- * Where an attempt ended up. `lost`: it never started (the core died first); `withdrawn`: it
- * never started (handed over chained, a dependency did not succeed, or it was dropped).
- */
-export type AttemptState = 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'withdrawn';
-
-export interface AttemptRecord {
-  runId: string;
-  taskIdx: number;
-  n: number;
-  state: AttemptState;
-  target: string;
-  host: string;
-  command: string;
-  cwd: string;
-  /** Folder of the attempt's files. */
-  dir: string;
-  /** The attempt's status marker: its pid, then (once it exits) its exit status. */
-  marker: string;
-  stdout: string;
-  stderr: string;
-  hash: string | null;
-  pid: number | null;
-  pidStart: string | null;
-  jobId: string | null;
-  schedulerState: string | null;
-  submittedAt: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  reason: string | null;
-}
-
-export interface EventRecord {
-  seq: number;
-  runId: string;
-  taskIdx: number | null;
-  at: number;
-  kind: string;
-  fromState: string | null;
-  toState: string | null;
-  attempt: number | null;
-  detail: string | null;
-}
-
-export interface CacheRecord {
-  hash: string;
-  file: string;
-  taskId: string;
-  runId: string;
-  attempt: number;
-  parts: string;
-  /** Its outputs as it left them (JSON: path relative to its cwd → "size mtime-ns"); null in rows of older versions. */
-  outputs: string | null;
-  at: number;
-}
-
-export interface RequestRecord {
-  seq: number;
-  runId: string;
-  kind: 'cancel' | 'resubmit';
-  payload: string;
-}
+export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord } from './records.ts';
 
 /**
  * Where the CLI's bundle finds better-sqlite3's addon. The bundle carries the package's
@@ -132,8 +35,10 @@ function addonOptions(): { nativeBinding?: string } {
 }
 
 /** A store this version cannot use (made by a newer or an incompatible version). */
-export class StoreError extends Error {
-  readonly code = 'store-incompatible';
+export class StoreError extends CodedError {
+  constructor(message: string) {
+    super('store-incompatible', message);
+  }
 }
 
 /**
@@ -161,8 +66,10 @@ export function diskProblem(error: unknown, home: string): string | undefined {
  * The store lost what it had recorded: emptied or replaced, or its write-ahead log deleted
  * before it was copied in. Nothing may start afresh over it (that would run done work again).
  */
-export class StoreLostDataError extends Error {
-  readonly code = 'store-damaged';
+export class StoreLostDataError extends CodedError {
+  constructor(message: string) {
+    super('store-damaged', message);
+  }
 }
 
 /** `$FLOTILLA_HOME`, or `~/.flotilla`. */
@@ -548,10 +455,21 @@ export class Store {
     this.statement('INSERT INTO events (run_id, task_idx, at, kind, from_state, to_state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, taskIdx, at, kind, from, to, attempt, detail);
   }
 
+  /**
+   * The error a run's last drive stopped on (a `stopped` event), unless something happened
+   * to its tasks since (a later drive, which may have been killed instead).
+   */
+  stoppedOn(runId: string): string | null {
+    const row = this.statement(
+      "SELECT detail FROM events WHERE run_id = ? AND kind = 'stopped' AND seq > COALESCE((SELECT max(seq) FROM events WHERE run_id = ? AND kind NOT IN ('stopped', 'cluster')), 0) ORDER BY seq DESC LIMIT 1",
+    ).get(runId, runId) as { detail: string | null } | undefined;
+    return row?.detail ?? null;
+  }
+
   /** The last recorded status of each cluster a run used (destination → state, last seen). */
-  clusterStatuses(runId: string): { destination: string; state: string; lastSeen: number | null; detail: string | null; at: number }[] {
+  clusterStatuses(runId: string): ClusterRecord[] {
     const rows = this.statement("SELECT at, to_state, detail FROM events WHERE run_id = ? AND kind = 'cluster' ORDER BY seq").all(runId) as { at: number; to_state: string; detail: string }[];
-    const latest = new Map<string, { destination: string; state: string; lastSeen: number | null; detail: string | null; at: number }>();
+    const latest = new Map<string, ClusterRecord>();
     for (const row of rows) {
       const data = JSON.parse(row.detail) as { destination: string; lastSeen: number | null; detail: string | null };
       latest.set(data.destination, { destination: data.destination, state: row.to_state, lastSeen: data.lastSeen, detail: data.detail, at: row.at });

@@ -4,6 +4,7 @@ import type { LocalTargetOptions } from './local.ts';
 import { RemoteTarget } from './remote/remote.ts';
 import type { RemoteTargetOptions } from './remote/remote.ts';
 import type { Target } from './target.ts';
+import { CodedError } from '../model/errors.ts';
 
 /** What building a run's targets needs: remote ones need the process's clusters. */
 export interface TargetContext {
@@ -16,8 +17,10 @@ export interface TargetContext {
 }
 
 /** Thrown when a plan has a remote target but no way to reach it was given. */
-export class TargetSetupError extends Error {
-  readonly code = 'target-setup';
+export class TargetSetupError extends CodedError {
+  constructor(message: string) {
+    super('target-setup', message);
+  }
 }
 
 /** One target per declared target of a plan. */

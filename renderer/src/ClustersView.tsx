@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { request } from './api.ts';
 import { useApi, useNotify } from './common/context.ts';
 import { ago } from './common/format.ts';
-import type { ClusterStatus } from './types.ts';
+import type { ClusterStatus } from '../../core/api/types.ts';
 
 /** The user's jobs on a cluster now, as `clusters.queue` answers. */
 interface Queue {
@@ -47,7 +47,7 @@ export function ClustersView() {
   const [, tick] = useState(0);
 
   const refresh = useCallback(() => {
-    request<ClusterStatus[]>(api, 'clusters.list', {})
+    request(api, 'clusters.list', {})
       .then(setClusters)
       .catch((error: Error) => notify('error', error.message));
   }, [api, notify]);
@@ -73,7 +73,7 @@ export function ClustersView() {
     let soon: ReturnType<typeof setTimeout> | undefined;
     const look = () => {
       for (const name of online.split('\n')) {
-        request<Queue>(api, 'clusters.queue', { destination: name })
+        request(api, 'clusters.queue', { destination: name })
           .then((queue) => live && setQueues((all) => ({ ...all, [name]: queue })))
           .catch((error: Error) => live && setQueues((all) => ({ ...all, [name]: error.message })));
       }
@@ -105,7 +105,7 @@ export function ClustersView() {
   };
 
   const connect = (target: string) => {
-    request<ClusterStatus>(api, 'clusters.connect', { destination: target })
+    request(api, 'clusters.connect', { destination: target })
       .then((status) => {
         setClusters((list) => [...list.filter((c) => c.destination !== status.destination), status].sort((a, b) => a.destination.localeCompare(b.destination)));
         notify('info', `${target}: ${status.state}`);

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 import { request } from './api.ts';
-import { useApi, useNotify } from './common/context.ts';
-import type { Prompt } from './types.ts';
+import { useApi, useNotify, useReportFailure } from './common/context.ts';
+import type { Prompt, PromptAnswer } from '../../core/api/types.ts';
 
 /** Questions from SSH (an unknown host key, a password or one-time code), one dialog at a time. */
 export function PromptDialog() {
   const api = useApi();
+  const report = useReportFailure();
   const notify = useNotify();
   const [prompts, setPrompts] = useState<Prompt[]>([]);
   const [answers, setAnswers] = useState<string[]>([]);
@@ -16,19 +17,19 @@ export function PromptDialog() {
       else if (event.type === 'prompt-closed') setPrompts((list) => list.filter((p) => p.id !== event.id));
     });
     // Questions asked before this page connected.
-    request<Prompt[]>(api, 'prompts.list', {})
+    request(api, 'prompts.list', {})
       .then((pending) => setPrompts((list) => [...list, ...pending.filter((p) => !list.some((q) => q.id === p.id))]))
-      .catch(() => {});
+      .catch(report('The open questions could not be listed'));
     return off;
-  }, [api]);
+  }, [api, report]);
 
   const prompt = prompts[0];
   useEffect(() => setAnswers([]), [prompt?.id]);
   if (!prompt) return null;
 
-  const answer = (value: object) => {
+  const answer = (value: PromptAnswer) => {
     setPrompts((list) => list.filter((p) => p.id !== prompt.id));
-    request<{ answered: boolean }>(api, 'prompts.answer', { id: prompt.id, answer: value })
+    request(api, 'prompts.answer', { id: prompt.id, answer: value })
       .then((result) => {
         if (!result.answered) notify('error', 'That question had already closed (it timed out or was answered elsewhere).');
       })

@@ -2,8 +2,9 @@
  * The renderer's one door to the core: the contract of core/api/contract.ts, over the
  * desktop app's preload bridge when there is one, else over web mode's WebSocket.
  */
-import type { ApiError, MethodArgs, MethodName, Result } from '../../core/api/contract.ts';
-import type { ServiceEvent } from './types.ts';
+import type { MethodArgs, MethodName, MethodResult } from '../../core/api/contract.ts';
+import type { ApiError, Result, ServiceEvent } from '../../core/api/types.ts';
+import type { MenuAction } from '../../core/api/channels.ts';
 
 export type { ApiError };
 
@@ -17,7 +18,7 @@ export interface TerminalChannel {
 
 export interface FlotillaApi {
   readonly mode: 'desktop' | 'web';
-  call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<Result<unknown>>;
+  call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<Result<MethodResult<M>>>;
   onEvent(listener: (event: ServiceEvent) => void): () => void;
   /** Whether the core is reachable (web mode: the socket is open). */
   onConnection(listener: (connected: boolean) => void): () => void;
@@ -28,7 +29,6 @@ export interface FlotillaApi {
   pickFile?: (mode: 'open' | 'save') => Promise<string | undefined>;
 }
 
-export type MenuAction = { action: 'open'; file: string } | { action: 'save' } | { action: 'run' };
 
 /** What electron/preload exposes on `window.flotilla`. */
 export interface DesktopBridge {
@@ -46,16 +46,17 @@ declare global {
 }
 
 /** Calls a method and returns its value, or throws an error carrying the contract's code. */
-export async function request<T>(api: FlotillaApi, method: MethodName, args: object): Promise<T> {
-  const result = await api.call(method, args as never);
+export async function request<M extends MethodName>(api: FlotillaApi, method: M, args: MethodArgs<M>): Promise<MethodResult<M>> {
+  const result = await api.call(method, args);
   if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code, issues: result.error.issues });
-  return result.value as T;
+  return result.value;
 }
 
 function desktopApi(bridge: DesktopBridge): FlotillaApi {
   return {
     mode: 'desktop',
-    call: (method, args) => bridge.call(method, args),
+    // (The wire carries what the core's handlers answer, which are checked against the contract's types.)
+    call: <M extends MethodName>(method: M, args: MethodArgs<M>) => bridge.call(method, args) as Promise<Result<MethodResult<M>>>,
     onEvent: (listener) => bridge.onEvent((event) => listener(event as ServiceEvent)),
     onConnection: (listener) => {
       listener(true);
@@ -124,11 +125,11 @@ function webApi(): FlotillaApi {
 
   return {
     mode: 'web',
-    async call(method, args) {
+    async call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<Result<MethodResult<M>>> {
       const ws = socket ?? (await connect());
       const id = nextId++;
       return new Promise((resolve) => {
-        pending.set(id, resolve);
+        pending.set(id, resolve as (result: Result<unknown>) => void);
         ws.send(JSON.stringify({ id, method, args }));
       });
     },

@@ -3,7 +3,7 @@
  * (the interface's own tests in test/ui drive the same methods from Chromium).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
@@ -14,7 +14,10 @@ import { serveWeb } from '../../core/host/web.ts';
 import { mergeIntoText } from '../../core/model/document.ts';
 import { loadYaml } from '../../core/model/source.ts';
 import { Store } from '../../core/store/store.ts';
-import { cli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { loadWorkflow } from '../../core/model/load.ts';
+import { createRun } from '../../core/scheduler/runs.ts';
+import { selfOwner } from '../../core/util/process.ts';
+import { cli, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
 type Value<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; issues?: { path: (string | number)[]; line?: number }[] } };
 
@@ -155,6 +158,27 @@ describe('editing workflows through the contract', () => {
   });
 });
 
+describe('a run the service drives', () => {
+  it('stopping on an error is recorded on the run (status says why) and told to the interfaces', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, "version: 1\ntasks:\n  slow: { run: 'touch started.$$; sleep 30' }\n");
+    // An earlier run of the workflow, interrupted (no process drives it)…
+    const earlier = createRun(s.store, loadWorkflow(file), {});
+    s.store.releaseRun(earlier, selfOwner());
+    // …and a live one in another process: resuming the earlier one here is refused once it starts.
+    const live = startCli(['run', file], { home: s.store.home });
+    t.after(() => void cli(['cancel', 'last'], { home: s.store.home }));
+    await waitFor(() => readdirSync(s.dir).some((name) => name.startsWith('started.')), 'the live run to start');
+    assert.deepEqual(await s.value('runs.resume', { run: earlier }), { run: earlier });
+    await waitFor(() => s.events.find((event) => event.type === 'run-stopped'), 'the stop to be told');
+    const told = s.events.find((event) => event.type === 'run-stopped');
+    assert.ok(told?.type === 'run-stopped' && told.runId === earlier && /is already running in this folder/.test(told.message), JSON.stringify(told));
+    const status = await s.value<{ run: { state: string; stopped: string | null } }>('runs.status', { run: earlier });
+    assert.equal(status.run.state, 'interrupted');
+    assert.match(status.run.stopped ?? '', new RegExp(`is already running in this folder: run \\S+, driven by process ${live.pid} `));
+  });
+});
+
 describe('resubmitting through the contract', () => {
   it('previews what would run again, and with reload runs the fixed command from the edited file', async (t) => {
     const s = service(t);
@@ -165,7 +189,7 @@ describe('resubmitting through the contract', () => {
     // Every task with its dependencies, in the plan's order (each after what it depends on).
     assert.deepEqual(graph.tasks.map((task) => [task.id, task.after]), [['a', []], ['b', ['a']], ['d', ['a']], ['c', ['b']]]);
     const preview = await s.value<{ tasks: string[]; reruns: string[] }>('runs.resubmit', { run: started.run, failed: true, preview: true });
-    assert.deepEqual(preview, { run: started.run, tasks: ['b'], reruns: ['b', 'c'] });
+    assert.deepEqual(preview, { run: started.run, tasks: ['b'], reruns: ['b', 'c'], updated: [] });
     const withDownstream = await s.value<{ reruns: string[] }>('runs.resubmit', { run: started.run, tasks: ['a'], downstream: true, preview: true });
     assert.deepEqual(new Set(withDownstream.reruns), new Set(['a', 'b', 'c', 'd']));
     // A changed dependency cannot be taken into a run that exists: refused, nothing queued.

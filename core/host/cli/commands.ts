@@ -8,7 +8,7 @@ import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, relo
 import { Runner } from '../../scheduler/runner.ts';
 import type { RunnerEvent } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
-import { TASK_STATES, TERMINAL_STATES } from '../../scheduler/states.ts';
+import { TASK_STATES, TERMINAL_STATES } from '../../model/task-states.ts';
 import { flotillaHome, Store } from '../../store/store.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
 import type { ClusterStatus } from '../../targets/remote/clusters.ts';

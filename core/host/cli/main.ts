@@ -1,12 +1,12 @@
-import { WorkflowError } from '../../model/errors.ts';
-import { SelectionError } from '../../model/select.ts';
-import { RunNotFoundError } from '../../scheduler/control.ts';
-import { RunBusyError } from '../../scheduler/runner.ts';
-import { RunInProgressError } from '../../scheduler/runs.ts';
-import { diskProblem, flotillaHome, StoreError, StoreLostDataError } from '../../store/store.ts';
+import { CodedError, WorkflowError } from '../../model/errors.ts';
+import type { ErrorCode } from '../../model/errors.ts';
+import { diskProblem, flotillaHome, StoreLostDataError } from '../../store/store.ts';
 import { flotillaVersion } from '../../util/resources.ts';
 import { EXIT_CANNOT_WORK, EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
+
+/** Errors of what the user asked (exit 2), by code; the rest are Flotilla's own (exit 70). */
+const BAD_INPUT: ReadonlySet<ErrorCode> = new Set(['no-such-run', 'no-such-task', 'bad-selection', 'run-busy', 'plan-changed', 'store-incompatible']);
 
 const USAGE = `usage: flotilla <command> [options]
 
@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`flotilla: ${disk ?? (error as Error).message}\n`);
       return EXIT_CANNOT_WORK;
     }
-    if (error instanceof RunNotFoundError || error instanceof SelectionError || error instanceof RunBusyError || error instanceof RunInProgressError || error instanceof StoreError) {
+    if (error instanceof CodedError && BAD_INPUT.has(error.code)) {
       process.stderr.write(`flotilla: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,7 +1,7 @@
 import { onQuestion } from './questions.ts';
 import type { RunnerEvent } from '../../scheduler/runner.ts';
-import { TASK_STATES } from '../../scheduler/states.ts';
-import type { TaskState } from '../../scheduler/states.ts';
+import { TASK_STATES } from '../../model/task-states.ts';
+import type { TaskState } from '../../model/task-states.ts';
 
 /** Where progress goes: a terminal gets a live view, anything else plain lines. */
 export interface ProgressOutput {

@@ -1,14 +1,8 @@
 import { SshConnection } from '../../ssh/connection.ts';
-import type { ConnectionState, SshConnectionOptions } from '../../ssh/connection.ts';
+import type { SshConnectionOptions } from '../../ssh/connection.ts';
+import type { ClusterStatus } from '../../ssh/status.ts';
 
-/** A cluster's connection state as users see it. */
-export interface ClusterStatus {
-  destination: string;
-  state: ConnectionState;
-  detail: string | null;
-  /** When the host last answered (ms since the epoch). */
-  lastSeen: number | null;
-}
+export type { ClusterStatus } from '../../ssh/status.ts';
 
 /**
  * The SSH connections of this process: one per destination, shared by every target, run,

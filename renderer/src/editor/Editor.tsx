@@ -3,9 +3,9 @@ import { applyNodeChanges, Background, Controls, MiniMap, ReactFlow, ReactFlowPr
 import { useStore } from 'zustand';
 import type { Connection, Edge, Node, NodeChange } from '@xyflow/react';
 import { request } from '../api.ts';
-import { useApi, useNotify } from '../common/context.ts';
+import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
-import type { OpenedWorkflow, WorkflowIssue } from '../types.ts';
+import type { WorkflowIssue } from '../../../core/api/types.ts';
 import { createDocumentStore } from './history.ts';
 import type { Layout, Snapshot } from './history.ts';
 import { Inspector, WorkflowInspector } from './Inspector.tsx';
@@ -37,6 +37,7 @@ export function Editor(props: EditorProps) {
 
 function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   const api = useApi();
+  const report = useReportFailure();
   const notify = useNotify();
   const flow = useReactFlow();
   // The document and its undo history (history.ts); its actions never change.
@@ -69,7 +70,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
       return;
     }
     let live = true;
-    request<OpenedWorkflow>(api, 'workflows.open', { file })
+    request(api, 'workflows.open', { file })
       .then((result) => {
         if (!live) return;
         // Unsaved edits of this file from before a switch of views or a reload come back.
@@ -103,12 +104,12 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   useEffect(() => {
     if (!opened || !dirty) return;
     const timer = setTimeout(() => {
-      request<{ issues: WorkflowIssue[] }>(api, 'workflows.check', { file: opened.file, value: doc.value })
+      request(api, 'workflows.check', { file: opened.file, value: doc.value })
         .then((result) => setIssues(result.issues))
-        .catch(() => {});
+        .catch(report('The edits could not be checked'));
     }, 350);
     return () => clearTimeout(timer);
-  }, [api, doc.value, dirty, opened]);
+  }, [api, doc.value, dirty, opened, report]);
 
   const problems = useMemo(() => {
     const byNode = new Map<string, string[]>();
@@ -361,7 +362,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     }
     setBusy(true);
     try {
-      const result = await request<{ file: string; version: string; issues: WorkflowIssue[] }>(api, 'workflows.save', { file: opened.file, value: doc.value, version: opened.version, layout: doc.layout });
+      const result = await request(api, 'workflows.save', { file: opened.file, value: doc.value, version: opened.version, layout: doc.layout });
       setOpened({ file: result.file, version: result.version });
       setIssues(result.issues);
       store.getState().saved();
@@ -385,7 +386,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     const saved = dirty || !opened ? await save() : opened.file;
     if (!saved) return;
     try {
-      const started = await request<{ run: string; tasks: number }>(api, 'runs.start', { file: saved });
+      const started = await request(api, 'runs.start', { file: saved });
       notify('info', `Run ${started.run} started: ${started.tasks} task${started.tasks === 1 ? '' : 's'}`);
       onRun(started.run);
     } catch (error) {
@@ -591,7 +592,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
           }}
           onCreate={async (path) => {
             try {
-              const result = await request<{ file: string }>(api, 'workflows.save', { file: path, value: { ...EMPTY, name: path.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '') }, version: null });
+              const result = await request(api, 'workflows.save', { file: path, value: { ...EMPTY, name: path.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '') }, version: null });
               setShowOpen(false);
               onFile(result.file);
             } catch (error) {

@@ -1,20 +1,21 @@
 import { useEffect, useRef, useState } from 'react';
 import { request } from '../api.ts';
-import { useApi } from '../common/context.ts';
+import { useApi, useReportFailure } from '../common/context.ts';
 import { when } from '../common/format.ts';
 
 /** Open a workflow file by path (recent ones a click away), or create a new one. */
 export function OpenDialog({ current, onOpen, onCreate, onClose }: { current: string | undefined; onOpen: (file: string) => void; onCreate: (file: string) => void; onClose: () => void }) {
   const api = useApi();
+  const report = useReportFailure();
   const [path, setPath] = useState(current ?? '');
   const [recent, setRecent] = useState<{ file: string; at: number }[]>([]);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     input.current?.focus();
-    request<{ file: string; at: number }[]>(api, 'workflows.recent', {})
+    request(api, 'workflows.recent', {})
       .then(setRecent)
-      .catch(() => {});
-  }, [api]);
+      .catch(report('The recent files could not be listed'));
+  }, [api, report]);
   return (
     <div className="modal-backdrop" onKeyDown={(event) => event.key === 'Escape' && onClose()}>
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby="open-title">

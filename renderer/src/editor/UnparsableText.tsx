@@ -1,4 +1,4 @@
-import type { WorkflowIssue } from '../types.ts';
+import type { WorkflowIssue } from '../../../core/api/types.ts';
 
 /**
  * A workflow file that does not parse, shown as it is, read-only: numbered lines, each problem

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import { request } from '../api.ts';
 import { useApi, useNotify } from '../common/context.ts';
 import { duration, when } from '../common/format.ts';
-import { TASK_STATES } from '../types.ts';
-import type { RunSummary } from '../types.ts';
+import { TASK_STATES } from '../../../core/model/task-states.ts';
+import type { RunSummary } from '../../../core/api/types.ts';
 
 /** Past and current runs, newest first: how long, how they ended; open one to see it. */
 export function History({ onOpen }: { onOpen: (run: string) => void }) {
@@ -15,7 +15,7 @@ export function History({ onOpen }: { onOpen: (run: string) => void }) {
   useEffect(() => {
     let live = true;
     const load = () =>
-      request<RunSummary[]>(api, 'runs.list', { limit: 200 })
+      request(api, 'runs.list', { limit: 200 })
         .then((list) => live && setRuns(list))
         .catch((error: Error) => notify('error', error.message));
     void load();

@@ -2,11 +2,11 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, Handle, MiniMap, Position, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
 import { request } from '../api.ts';
-import { useApi, useNotify } from '../common/context.ts';
+import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { duration } from '../common/format.ts';
 import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
-import { TASK_STATES } from '../types.ts';
-import type { RunGraph, RunStatus, TaskState } from '../types.ts';
+import { TASK_STATES } from '../../../core/model/task-states.ts';
+import type { RunGraph, RunStatus, TaskState } from '../../../core/api/types.ts';
 import { ACTIVE, counts, dominant, ENDED, shape } from './model.ts';
 import type { MonitorNode } from './model.ts';
 import { TaskPanel } from './TaskPanel.tsx';
@@ -56,6 +56,7 @@ export function Monitor(props: { run: string; onBack: () => void; onEdit: (file:
 
 function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void; onEdit: (file: string) => void }) {
   const api = useApi();
+  const report = useReportFailure();
   const notify = useNotify();
   const [graph, setGraph] = useState<RunGraph | null>(null);
   const [info, setInfo] = useState<RunStatus['run'] | null>(null);
@@ -82,7 +83,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
   }, []);
 
   const refresh = useCallback(async () => {
-    const status = await request<RunStatus>(api, 'runs.status', { run });
+    const status = await request(api, 'runs.status', { run });
     setInfo(status.run);
     for (const task of status.tasks) {
       states.current.set(task.id, task.state);
@@ -98,7 +99,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
     setSelected(null);
     states.current = new Map();
     runId.current = run;
-    request<RunGraph>(api, 'runs.graph', { run })
+    request(api, 'runs.graph', { run })
       .then((result) => {
         if (!live) return;
         runId.current = result.run;
@@ -114,18 +115,21 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
         bump();
       } else if (event.type === 'run' && event.runId === runId.current) {
         void refresh();
+      } else if (event.type === 'run-stopped' && event.runId === runId.current) {
+        notify('error', `Run ${event.runId} stopped: ${event.message}`);
+        void refresh();
       }
     });
     // A run driven by another process (the CLI) sends no events here: look every 2 s.
     const timer = setInterval(() => {
-      if (Date.now() - lastEvent.current > 2000) void refresh().catch(() => {});
+      if (Date.now() - lastEvent.current > 2000) void refresh().catch(report('The run could not be refreshed'));
     }, 2000);
     return () => {
       live = false;
       off();
       clearInterval(timer);
     };
-  }, [api, run, bump, refresh]);
+  }, [api, run, bump, notify, refresh, report]);
 
   const structure = useMemo(() => (graph ? shape(graph.tasks, expanded) : null), [graph, expanded]);
   const boxes = useMemo(
@@ -164,18 +168,18 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
       return;
     }
     let live = true;
-    request<{ reruns: string[]; tasks: string[] }>(api, 'runs.resubmit', { run, failed: true, preview: true })
+    request(api, 'runs.resubmit', { run, failed: true, preview: true })
       .then((result) => live && setPreview(result))
-      .catch(() => {});
+      .catch(report('What a resubmit would run could not be worked out'));
     return () => {
       live = false;
     };
-  }, [api, run, failed, rerunKey]);
+  }, [api, run, failed, report, rerunKey]);
 
   const resubmitFailed = async () => {
     try {
       // The workflow file as it is now: a command fixed in the editor is what runs.
-      const result = await request<{ reruns: string[]; updated: string[] }>(api, 'runs.resubmit', { run, failed: true, reload: true });
+      const result = await request(api, 'runs.resubmit', { run, failed: true, reload: true });
       notify('info', `Resubmitted ${result.reruns.length} task${result.reruns.length === 1 ? '' : 's'}${result.updated.length > 0 ? ` (${result.updated.length} with changed commands)` : ''}`);
     } catch (caught) {
       notify('error', (caught as Error).message);
@@ -221,6 +225,11 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
               {info.state}
             </span>
             <span className="hint">{duration((info.endedAt ?? Date.now()) - info.createdAt)}</span>
+            {info.stopped && (
+              <span className="field-error" role="status" aria-label="Why the run stopped">
+                stopped: {info.stopped}
+              </span>
+            )}
           </>
         )}
         <span className="counts" aria-label="Task counts">
@@ -258,7 +267,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
             Cancel run
           </button>
         )}
-        {info?.state === 'interrupted' || (info?.state === 'running' && !finished && Date.now() - lastEvent.current > 10_000) ? (
+        {info?.state === 'interrupted' ? (
           <button onClick={() => void request(api, 'runs.resume', { run }).catch((caught: Error) => notify('error', caught.message))}>Resume</button>
         ) : null}
         {info && <button onClick={() => onEdit(info.file)}>Edit workflow</button>}

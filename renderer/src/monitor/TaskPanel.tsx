@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { request } from '../api.ts';
-import { useApi, useNotify } from '../common/context.ts';
+import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { duration, when } from '../common/format.ts';
-import type { AttemptInfo, TaskState } from '../types.ts';
+import type { MethodArgs } from '../../../core/api/contract.ts';
+import type { AttemptRecord, TaskState } from '../../../core/api/types.ts';
 import { ACTIVE } from './model.ts';
 import { TaskTerminal } from './Terminal.tsx';
 
@@ -11,6 +12,7 @@ type Tab = 'overview' | 'stdout' | 'stderr' | 'terminal';
 /** One stream of an attempt as it is written: the core pushes what is new (`logs.follow`). */
 function Log({ run, task, attempt, stream }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr' }) {
   const api = useApi();
+  const report = useReportFailure();
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
   const pre = useRef<HTMLPreElement>(null);
@@ -27,9 +29,10 @@ function Log({ run, task, attempt, stream }: { run: string; task: string; attemp
       if (follow === undefined) early.push(event);
       else if (event.follow === follow) apply(event);
     });
-    request<{ follow: string }>(api, 'logs.follow', { run, task, stream, attempt })
+    request(api, 'logs.follow', { run, task, stream, attempt })
       .then((result) => {
-        if (!live) return void request(api, 'logs.unfollow', { follow: result.follow }).catch(() => {});
+        // (An unfollow that does not arrive ends with the connection: the core drops a closed session's follows.)
+        if (!live) return void request(api, 'logs.unfollow', { follow: result.follow }).catch(report('The log could not be unfollowed'));
         follow = result.follow;
         // Lines can arrive before the answer that names the follow.
         for (const event of early.splice(0)) if (event.follow === follow) apply(event);
@@ -38,9 +41,9 @@ function Log({ run, task, attempt, stream }: { run: string; task: string; attemp
     return () => {
       live = false;
       off();
-      if (follow) void request(api, 'logs.unfollow', { follow }).catch(() => {});
+      if (follow) void request(api, 'logs.unfollow', { follow }).catch(report('The log could not be unfollowed'));
     };
-  }, [api, run, task, attempt, stream]);
+  }, [api, run, task, attempt, stream, report]);
   useEffect(() => {
     const element = pre.current;
     if (element) element.scrollTop = element.scrollHeight;
@@ -56,27 +59,28 @@ function Log({ run, task, attempt, stream }: { run: string; task: string; attemp
 
 export function TaskPanel({ run, task, state, reason, version, onClose }: { run: string; task: string; state: TaskState; reason: string | null; version: number; onClose: () => void }) {
   const api = useApi();
+  const report = useReportFailure();
   const notify = useNotify();
   const [tab, setTab] = useState<Tab>('overview');
-  const [attempts, setAttempts] = useState<AttemptInfo[]>([]);
+  const [attempts, setAttempts] = useState<AttemptRecord[]>([]);
   const [chosen, setChosen] = useState<number | undefined>();
 
   useEffect(() => {
     let live = true;
-    request<AttemptInfo[]>(api, 'tasks.attempts', { run, task })
+    request(api, 'tasks.attempts', { run, task })
       .then((list) => live && setAttempts(list))
-      .catch(() => {});
+      .catch(report(`The attempts of ${task} could not be read`));
     return () => {
       live = false;
     };
-  }, [api, run, task, version]);
+  }, [api, run, task, version, report]);
   useEffect(() => setChosen(undefined), [task]);
 
   const attempt = chosen ?? attempts.at(-1)?.n;
   const active = ACTIVE.has(state) || state === 'ready' || state === 'waiting';
 
-  const act = (label: string, method: 'runs.resubmit' | 'runs.cancel', args: object) =>
-    request<unknown>(api, method, args)
+  const act = <M extends 'runs.resubmit' | 'runs.cancel'>(label: string, method: M, args: MethodArgs<M>) =>
+    request(api, method, args)
       .then(() => notify('info', `${label}: ${task}`))
       .catch((error: Error) => notify('error', error.message));
 

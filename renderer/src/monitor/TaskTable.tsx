@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
-import { TASK_STATES } from '../types.ts';
-import type { GraphTask, TaskState } from '../types.ts';
+import { TASK_STATES } from '../../../core/model/task-states.ts';
+import type { GraphTask, TaskState } from '../../../core/api/types.ts';
 
 const ROW = 28;
 

@@ -23,7 +23,7 @@ export function TaskTerminal({ run, task }: { run: string; task: string }) {
     fit.fit();
     let channel: ReturnType<typeof api.terminal> | undefined;
     let closed = false;
-    request<{ terminal: string; notices: string[] }>(api, 'terminals.open', { run, task, cols: term.cols, rows: term.rows })
+    request(api, 'terminals.open', { run, task, cols: term.cols, rows: term.rows })
       .then(({ terminal, notices }) => {
         if (closed) return;
         for (const notice of notices) term.writeln(`\x1b[33mflotilla: ${notice}\x1b[0m`);

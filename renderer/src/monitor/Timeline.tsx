@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { request } from '../api.ts';
-import { useApi } from '../common/context.ts';
+import { useApi, useReportFailure } from '../common/context.ts';
 import { duration } from '../common/format.ts';
 
 interface Bar {
@@ -19,24 +19,25 @@ const LABEL = 220;
 /** Every attempt on one time axis: queued (submitted → started) pale, running solid. */
 export function Timeline({ run, version, onSelect }: { run: string; version: number; onSelect: (task: string) => void }) {
   const api = useApi();
+  const report = useReportFailure();
   const [bars, setBars] = useState<Bar[]>([]);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     let live = true;
     const timer = setTimeout(() => {
-      request<Bar[]>(api, 'runs.attempts', { run })
+      request(api, 'runs.attempts', { run })
         .then((list) => {
           if (!live) return;
           setBars(list);
           setNow(Date.now());
         })
-        .catch(() => {});
+        .catch(report('The attempts could not be read'));
     }, 300);
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [api, run, version]);
+  }, [api, run, version, report]);
   const shown = useMemo(() => bars.filter((bar) => bar.submittedAt ?? bar.startedAt).slice(0, 5000), [bars]);
   if (shown.length === 0) return <p className="hint page">No attempt has started yet.</p>;
   const start = Math.min(...shown.map((bar) => bar.submittedAt ?? bar.startedAt!));

@@ -3,7 +3,7 @@
  * into one node (with counts per state) until the user expands it, so a 10,000-task run
  * draws as a handful of nodes. No React here.
  */
-import type { GraphTask, TaskState } from '../types.ts';
+import type { GraphTask, TaskState } from '../../../core/api/types.ts';
 
 export interface MonitorNode {
   key: string;

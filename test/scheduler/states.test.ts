@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyTransition, checkTransition, IllegalTransitionError, isAllowed, TASK_STATES, TRANSITIONS } from '../../core/scheduler/states.ts';
-import type { TaskState } from '../../core/scheduler/states.ts';
+import { TASK_STATES } from '../../core/model/task-states.ts';
+import type { TaskState } from '../../core/model/task-states.ts';
+import { applyTransition, checkTransition, IllegalTransitionError, isAllowed, TRANSITIONS } from '../../core/scheduler/states.ts';
 
 /** The whole table, written out independently of the code: from → the states it may go to. */
 const EXPECTED: Record<TaskState, TaskState[]> = {

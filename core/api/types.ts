@@ -1,0 +1,185 @@
+/**
+ * What the contract's methods answer and what hosts push, declared once: the core's handlers
+ * are checked against these types (core/api/service.ts), and the interfaces (the renderer, the
+ * desktop app) import them as types. Plain types over plain types only (no Node modules), so a
+ * browser build can read them.
+ */
+import type { ErrorCode } from '../model/errors.ts';
+import type { TaskState } from '../model/task-states.ts';
+import type { TargetSpec } from '../model/types.ts';
+import type { RunnerEvent } from '../scheduler/events.ts';
+import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
+import type { ClusterStatus } from '../ssh/status.ts';
+import type { AttemptRecord, ClusterRecord, RunState, TaskStatus } from '../store/records.ts';
+
+export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, RunnerEvent, RunState, TaskState, TaskStatus };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface ApiError {
+  /** Stable, for programs: one of core/model/errors.ts's `ERROR_CODES`, which says what each means. */
+  code: ErrorCode;
+  message: string;
+  /** For `invalid-workflow`: each problem with its place. */
+  issues?: WorkflowIssue[];
+}
+
+/** A problem in a workflow file: where (`path` into the parsed file, and line/column), and what. */
+export interface WorkflowIssue {
+  file: string;
+  path: (string | number)[];
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** Node positions on the editor's canvas, by node path. */
+export type Layout = Record<string, { x: number; y: number }>;
+
+/**
+ * A run's state as shown: `interrupted` is a run left `running` that no live process drives
+ * (resume it).
+ */
+export type ShownRunState = RunState | 'interrupted';
+
+export interface OpenedWorkflow {
+  /** Absolute. */
+  file: string;
+  text: string;
+  /** What a save names as the version it was made from. */
+  version: string;
+  /** The file's data; null when it does not parse (then `text` and `issues` say why). */
+  value: Record<string, unknown> | null;
+  issues: WorkflowIssue[];
+  layout: Layout;
+}
+
+export interface SavedWorkflow {
+  file: string;
+  text: string;
+  version: string;
+  issues: WorkflowIssue[];
+}
+
+export interface RecentFile {
+  file: string;
+  at: number;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  file: string;
+  state: ShownRunState;
+  createdAt: number;
+  endedAt: number | null;
+  counts: Partial<Record<TaskState, number>>;
+}
+
+export interface GraphTask {
+  id: string;
+  /** Where it was declared (`windows/production`), shared by a sweep's instances. */
+  path: string;
+  after: string[];
+  target: string;
+  vars: Record<string, unknown>;
+  description?: string;
+}
+
+export interface RunGraph {
+  run: string;
+  targets: Record<string, TargetSpec>;
+  tasks: GraphTask[];
+}
+
+export interface RunStatus {
+  /** `stopped`: for an interrupted run, the error its last drive here stopped on (if it stopped on one). */
+  run: { id: string; name: string; file: string; state: ShownRunState; createdAt: number; endedAt: number | null; stopped: string | null };
+  counts: Record<TaskState, number>;
+  clusters: ClusterRecord[];
+  tasks: TaskStatus[];
+}
+
+/** An attempt in a run's list of them (`runs.attempts`). */
+export interface RunAttempt {
+  task: string;
+  n: number;
+  state: AttemptRecord['state'];
+  target: string;
+  host: string;
+  jobId: string | null;
+  submittedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+}
+
+export interface ClusterQueue {
+  /** Whether the host has SLURM (`squeue`) at all. */
+  slurm: boolean;
+  /** The user's jobs by state. */
+  jobs: Record<string, number>;
+  /** The first of them, one by one. */
+  list: { id: string; state: string; reason: string; name: string }[];
+}
+
+export type Prompt =
+  | { id: string; kind: 'host-key'; host: string; port: number; keyType: string; fingerprint: string; at: number }
+  | { id: string; kind: 'login'; host: string; user: string; name: string; instructions: string; prompts: LoginPrompt[]; at: number }
+  | { id: string; kind: 'passphrase'; host: string; user: string; keyFile: string; at: number };
+
+/** What answers each kind: a decision for a host key, strings for the others (none: cancelled). */
+export type PromptAnswer = { decision: HostKeyDecision } | { answers: string[] } | { cancel: true };
+
+/** New text of a followed log (`logs.follow`), to the connection that follows it only. */
+export interface LogEvent {
+  type: 'log';
+  follow: string;
+  /** The host connection (web socket, window) that asked for it. */
+  session: string;
+  runId: string;
+  taskId: string;
+  attempt: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+  /** The text starts a new attempt's output: drop what was shown before. */
+  reset: boolean;
+}
+
+/** What hosts push to their interfaces. */
+export type ServiceEvent =
+  | RunnerEvent
+  /** A run this process drove stopped on an error (the run is left interrupted). */
+  | { type: 'run-stopped'; runId: string; message: string }
+  | { type: 'cluster'; status: ClusterStatus }
+  | { type: 'prompt'; prompt: Prompt }
+  | { type: 'prompt-closed'; id: string }
+  | LogEvent;
+
+/** Each method's answer, by name (the arguments are core/api/contract.ts's schemas). */
+export interface MethodResults {
+  'workflows.open': OpenedWorkflow;
+  'workflows.save': SavedWorkflow;
+  'workflows.check': { issues: WorkflowIssue[] };
+  'workflows.recent': RecentFile[];
+  'workflows.validate': { name: string; tasks: number; edges: number; targets: string[] };
+  'runs.list': RunSummary[];
+  'runs.status': RunStatus;
+  'runs.graph': RunGraph;
+  'runs.attempts': RunAttempt[];
+  'tasks.attempts': AttemptRecord[];
+  'runs.start': { run: string; tasks: number };
+  'runs.cancel': { run: string; ended: boolean };
+  'runs.resume': { run: string };
+  /** `tasks`: those named (or the failed ones); `reruns`: all that run again; `updated`: those whose spec was reloaded. */
+  'runs.resubmit': { run: string; tasks: string[]; reruns: string[]; updated: string[] };
+  'tasks.logs': { text: string; offset: number; size: number };
+  'logs.follow': { follow: string };
+  'logs.unfollow': { stopped: boolean };
+  'terminals.open': { terminal: string; notices: string[] };
+  'clusters.list': ClusterStatus[];
+  'clusters.connect': ClusterStatus;
+  'clusters.queue': ClusterQueue;
+  'prompts.list': Prompt[];
+  'prompts.answer': { answered: boolean };
+}

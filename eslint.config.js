@@ -24,20 +24,46 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  ...coreLayers(),
   {
-    // core/ runs in plain Node: no Electron, React, xyflow, xterm, or DOM.
-    files: ['core/**/*.ts', 'core/**/*.js', 'core/**/*.cjs'],
+    // The desktop app's main process talks to the core through the contract and the hosts' adapters only.
+    files: ['electron/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['electron', 'electron/*', 'electron-store'], message: 'core/ runs in plain Node; Electron belongs in electron/.' },
-            { group: ['react', 'react-dom', 'react/*', 'react-dom/*', '@xyflow/*', 'xterm', '@xterm/*'], message: 'core/ runs in plain Node; UI code belongs in renderer/.' },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage'],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+core/(?!api/|host/)', message: 'electron/ imports only core/api (the contract) and core/host (the hosts\' adapters).' }] }],
+    },
+  },
+  {
+    // The interface reads the contract's types and the model's plain rules; the rest of the core is not its to import.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['renderer/vite.config.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+core/(?!api/|model/)', message: 'renderer/ imports only core/api (the contract\'s types) and core/model (plain rules shared with the core).' }] }],
     },
   },
 );
+
+/**
+ * The core's layers, lowest first: a module imports only from its own layer and those below
+ * (as VS Code's layering check does), so the model knows nothing of the store, the store
+ * nothing of the scheduler, and only the hosts see everything.
+ */
+function coreLayers() {
+  const layers = [['util'], ['model'], ['store', 'ssh'], ['targets', 'terminals'], ['scheduler'], ['api'], ['host']];
+  // core/ runs in plain Node: no Electron, React, xyflow, xterm, or DOM.
+  const plainNode = [
+    { group: ['electron', 'electron/*', 'electron-store'], message: 'core/ runs in plain Node; Electron belongs in electron/.' },
+    { group: ['react', 'react-dom', 'react/*', 'react-dom/*', '@xyflow/*', 'xterm', '@xterm/*'], message: 'core/ runs in plain Node; UI code belongs in renderer/.' },
+  ];
+  return layers.map((layer, index) => {
+    const below = layers.slice(0, index + 1).flat();
+    const above = layers.slice(index + 1).flat();
+    const upward = above.length === 0 ? [] : [{ regex: `^(\\.\\./)+(${above.join('|')})/`, message: `core/${layer.join(', core/')} may import only from core/${below.join(', core/')} (the layers util < model < store, ssh < targets, terminals < scheduler < api < host).` }];
+    return {
+      files: layer.flatMap((name) => [`core/${name}/**/*.ts`, `core/${name}/**/*.js`, `core/${name}/**/*.cjs`]),
+      rules: {
+        'no-restricted-imports': ['error', { patterns: [...plainNode, ...upward] }],
+        'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage'],
+      },
+    };
+  });
+}

@@ -11,12 +11,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CHANNELS } from '../core/api/channels.ts';
 import type { MenuAction } from '../core/api/channels.ts';
-import { PromptBroker } from '../core/api/prompts.ts';
-import { FlotillaService } from '../core/api/service.ts';
-import { userClusters } from '../core/host/cli/remote.ts';
+import type { RecentFile } from '../core/api/types.ts';
+import { openInteractiveCore } from '../core/host/app-core.ts';
 import { contentSecurityPolicy } from '../core/host/csp.ts';
-import { Store } from '../core/store/store.ts';
-import { bridgeTerminal } from '../core/terminals/port.ts';
+import { bridgeTerminal } from '../core/api/terminal-port.ts';
 import { Preferences } from './preferences.ts';
 
 /** This bundle's folder: out/electron (beside out/renderer). */
@@ -38,10 +36,8 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   await app.whenReady();
   const preferences = new Preferences();
-  const store = Store.open();
-  const prompts = new PromptBroker();
-  const clusters = userClusters(process.env, prompts, prompts);
-  const service = new FlotillaService(store, { remote: { clusters, interactive: true }, prompts });
+  const core = openInteractiveCore();
+  const { service } = core;
 
   protocol.handle('app', async (request) => {
     const url = new URL(request.url);
@@ -68,7 +64,7 @@ async function start(): Promise<void> {
     // `call` validates the method name and the arguments against the contract's schemas.
     const result = await service.call(method, args, { session: `window-${event.sender.id}` });
     // The core keeps the recent files (workflows.recent); the menu shows the same list.
-    if (result.ok && (method === 'workflows.open' || method === 'workflows.save')) buildMenu();
+    if (result.ok && (method === 'workflows.open' || method === 'workflows.save')) void buildMenu();
     return result;
   });
   /** A workflow file chosen in the system's dialog, or undefined. */
@@ -157,8 +153,9 @@ async function start(): Promise<void> {
   });
 
   const menuAction = (action: MenuAction) => window?.webContents.send(CHANNELS.menu, action);
-  function buildMenu(): void {
-    const recent = (store.setting<{ file: string }[]>('recent') ?? []).map((entry) => entry.file);
+  async function buildMenu(): Promise<void> {
+    const listed = await service.call('workflows.recent', {});
+    const recent = listed.ok ? (listed.value as RecentFile[]).map((entry) => entry.file) : [];
     if (recent[0]) app.addRecentDocument(recent[0]);
     const template: MenuItemConstructorOptions[] = [
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
@@ -187,7 +184,7 @@ async function start(): Promise<void> {
     ];
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   }
-  buildMenu();
+  void buildMenu();
   open();
 
   app.on('second-instance', () => {
@@ -201,9 +198,5 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
-    prompts.close();
-    service.close();
-    clusters.close();
-  });
+  app.on('will-quit', () => core.close());
 }

@@ -14,7 +14,7 @@ export const CHANNELS = {
   pickFile: 'flotilla:pick-file',
   /** Window → main: the id of a terminal `terminals.open` opened, to be handed its port. */
   terminal: 'flotilla:terminal',
-  /** Main → window: the id and, as a transferred port, the terminal's byte channel (core/terminals/port.ts). */
+  /** Main → window: the id and, as a transferred port, the terminal's byte channel (core/api/terminal-port.ts). */
   terminalPort: 'flotilla:terminal-port',
 } as const;
 

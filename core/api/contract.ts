@@ -9,7 +9,7 @@
  * cluster status changes, questions (host keys, logins) that `prompts.answer` answers, and the
  * log lines of what `logs.follow` follows (to the connection that follows only).
  * A terminal is opened with `terminals.open`; its bytes then go through the host's own
- * channel for it (a WebSocket, a MessagePort), with flow control (core/terminals/port.ts).
+ * channel for it (a WebSocket, a MessagePort), with flow control (core/api/terminal-port.ts).
  */
 import { z } from 'zod';
 import type { MethodResults, Result } from './types.ts';

@@ -4,7 +4,7 @@
  * Origin (no other site's page); anything else is refused before it can do anything.
  * Calls on the socket are JSON: `{ id, method, args }` in, `{ id, result }` out, where
  * `result` is the contract's `Result`; events come as `{ event }`. A terminal opened with
- * `terminals.open` is carried by its own socket, `/terminal?id=…` (core/terminals/port.ts).
+ * `terminals.open` is carried by its own socket, `/terminal?id=…` (core/api/terminal-port.ts).
  *
  * The built renderer (out/renderer) is served at `/`: the app's own code, which any local
  * request with the right Host and Origin may load (it holds no secret, and a reload must work
@@ -25,7 +25,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { FlotillaService } from '../api/service.ts';
-import { bridgeTerminal } from '../terminals/port.ts';
+import { bridgeTerminal } from '../api/terminal-port.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { findAbove } from '../util/resources.ts';
 

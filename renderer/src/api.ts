@@ -8,7 +8,7 @@ import type { MenuAction } from '../../core/api/channels.ts';
 
 export type { ApiError };
 
-/** A terminal's byte channel (messages of core/terminals/port.ts). */
+/** A terminal's byte channel (messages of core/api/terminal-port.ts). */
 export interface TerminalChannel {
   send(message: string): void;
   onMessage(listener: (message: string) => void): void;

@@ -1,8 +1,5 @@
-import { PromptBroker } from '../../api/prompts.ts';
-import { FlotillaService } from '../../api/service.ts';
-import { Store } from '../../store/store.ts';
+import { openInteractiveCore } from '../app-core.ts';
 import { serveWeb } from '../web.ts';
-import { userClusters } from './remote.ts';
 import { EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 
@@ -13,20 +10,14 @@ import type { CliOptions } from './options.ts';
 export async function serveCommand(values: CliOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not '${values.port}'`);
-  const store = Store.open();
-  const prompts = new PromptBroker();
-  const clusters = userClusters(env, prompts, prompts);
-  const service = new FlotillaService(store, { remote: { clusters, interactive: true }, prompts });
-  const host = await serveWeb({ service, port });
+  const core = openInteractiveCore(env);
+  const host = await serveWeb({ service: core.service, port });
   process.stdout.write(`Flotilla web mode (this machine only): ${host.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await host.close();
-  prompts.close();
-  service.close();
-  clusters.close();
-  store.close();
+  core.close();
   return EXIT_OK;
 }

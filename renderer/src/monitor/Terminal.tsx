@@ -7,7 +7,7 @@ import { useApi } from '../common/context.ts';
 /**
  * A shell in the task's folder (a local pty, or over SSH on the task's cluster) in xterm.js.
  * Flow control: every chunk drawn is acknowledged, so the core pauses the shell while the
- * view is behind (core/terminals/port.ts).
+ * view is behind (core/api/terminal-port.ts).
  */
 export function TaskTerminal({ run, task }: { run: string; task: string }) {
   const api = useApi();

@@ -7,7 +7,7 @@
  * Messages from the viewer (JSON): `{ input }`, `{ resize: [cols, rows] }`, `{ ack: n }`.
  * To the viewer: `{ output }` and, once, `{ exit: { code, signal } }`.
  */
-import type { TerminalSession } from './terminals.ts';
+import type { TerminalSession } from '../terminals/terminals.ts';
 
 export interface TerminalPortOptions {
   /** Unacknowledged characters at which the shell is paused. */

@@ -61,7 +61,7 @@ describe('examples', () => {
 
 describe('examples on the test cluster', () => {
   it('md-gromacs: solvate and grompp here, replicas through SLURM with gmx mdrun, energies back into a CSV', { timeout: 180_000 }, async (t) => {
-    const { remoteHarness } = await import('./remote/harness.ts');
+    const { remoteHarness } = await import('./targets/remote/harness.ts');
     const h = remoteHarness(t);
     const env = h.cliEnv();
     const { dir } = copyExamples(t);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
 import { waitFor } from '../helpers.ts';
-import { remoteHarness } from '../remote/harness.ts';
+import { remoteHarness } from '../targets/remote/harness.ts';
 
 const outage = path.join(import.meta.dirname, '..', 'cluster', 'outage.sh');
 

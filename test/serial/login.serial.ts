@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Prompter } from '../../core/ssh/ports.ts';
 import { nextOtp } from '../cluster.ts';
-import { facts, remoteHarness } from '../remote/harness.ts';
+import { facts, remoteHarness } from '../targets/remote/harness.ts';
 
 const CLUSTER = `targets:
   hpc: { type: slurm, host: cluster, root: ROOT, poll: 1 }

@@ -5,22 +5,22 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadWorkflow } from '../../core/model/load.ts';
-import { selectTasks } from '../../core/model/select.ts';
-import { Runner } from '../../core/scheduler/runner.ts';
-import type { RunnerEvent, RunnerOptions } from '../../core/scheduler/runner.ts';
-import { createRun } from '../../core/scheduler/runs.ts';
-import { SshConfig } from '../../core/ssh/config.ts';
-import { KnownHosts } from '../../core/ssh/known-hosts.ts';
-import { REJECT_UNKNOWN_HOSTS } from '../../core/ssh/ports.ts';
-import type { Prompter } from '../../core/ssh/ports.ts';
-import { Store } from '../../core/store/store.ts';
-import { createTargets } from '../../core/targets/create.ts';
-import { Clusters } from '../../core/targets/remote/clusters.ts';
-import type { ClusterStatus } from '../../core/targets/remote/clusters.ts';
-import type { Target } from '../../core/targets/target.ts';
-import { clusterFacts } from '../cluster.ts';
-import { tempDir, writeWorkflow } from '../helpers.ts';
+import { loadWorkflow } from '../../../core/model/load.ts';
+import { selectTasks } from '../../../core/model/select.ts';
+import { Runner } from '../../../core/scheduler/runner.ts';
+import type { RunnerEvent, RunnerOptions } from '../../../core/scheduler/runner.ts';
+import { createRun } from '../../../core/scheduler/runs.ts';
+import { SshConfig } from '../../../core/ssh/config.ts';
+import { KnownHosts } from '../../../core/ssh/known-hosts.ts';
+import { REJECT_UNKNOWN_HOSTS } from '../../../core/ssh/ports.ts';
+import type { Prompter } from '../../../core/ssh/ports.ts';
+import { Store } from '../../../core/store/store.ts';
+import { createTargets } from '../../../core/targets/create.ts';
+import { Clusters } from '../../../core/targets/remote/clusters.ts';
+import type { ClusterStatus } from '../../../core/targets/remote/clusters.ts';
+import type { Target } from '../../../core/targets/target.ts';
+import { clusterFacts } from '../../cluster.ts';
+import { tempDir, writeWorkflow } from '../../helpers.ts';
 
 export const facts = clusterFacts();
 

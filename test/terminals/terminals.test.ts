@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Store } from '../core/store/store.ts';
-import { openLocalTerminal } from '../core/terminals/terminals.ts';
-import { CLI, REPO, cli, tempDir, writeWorkflow } from './helpers.ts';
-import { remoteHarness } from './remote/harness.ts';
+import { Store } from '../../core/store/store.ts';
+import { openLocalTerminal } from '../../core/terminals/terminals.ts';
+import { CLI, REPO, cli, tempDir, writeWorkflow } from '../helpers.ts';
+import { remoteHarness } from '../targets/remote/harness.ts';
 
 /** Runs `flotilla shell` with `input` on its stdin; resolves with its output and exit code. */
 function shell(args: string[], env: Record<string, string>, input: string): Promise<{ code: number | null; output: string }> {

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Store } from '../../core/store/store.ts';
-import { jobName } from '../../core/targets/remote/scripts.ts';
-import { CLI, REPO, cli, waitFor, writeWorkflow } from '../helpers.ts';
+import { Store } from '../../../core/store/store.ts';
+import { jobName } from '../../../core/targets/remote/scripts.ts';
+import { CLI, REPO, cli, waitFor, writeWorkflow } from '../../helpers.ts';
 import { remoteHarness } from './harness.ts';
 
 function workflow(root: string, tasks: string): string {

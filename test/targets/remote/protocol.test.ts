@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { escapeField, parsePoll, pollScript, unescapeField } from '../../core/targets/remote/protocol.ts';
-import type { Probe } from '../../core/targets/remote/protocol.ts';
-import { tempDir } from '../helpers.ts';
+import { escapeField, parsePoll, pollScript, unescapeField } from '../../../core/targets/remote/protocol.ts';
+import type { Probe } from '../../../core/targets/remote/protocol.ts';
+import { tempDir } from '../../helpers.ts';
 
 function runPoll(probes: Probe[]): ReturnType<typeof parsePoll> {
   const result = spawnSync('/bin/sh', ['-s'], { input: pollScript('ssh', probes, []), encoding: 'utf8' });

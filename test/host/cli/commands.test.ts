@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
+import { cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../../helpers.ts';
 
 interface Status {
   run: { id: string; state: string };

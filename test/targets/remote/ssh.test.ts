@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { waitFor } from '../helpers.ts';
+import { waitFor } from '../../helpers.ts';
 import { remoteHarness } from './harness.ts';
 
 const HOST = `targets:

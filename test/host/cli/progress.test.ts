@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDuration, Progress } from '../../core/host/cli/progress.ts';
-import { whileAsking } from '../../core/host/cli/questions.ts';
-import type { RunnerEvent } from '../../core/scheduler/runner.ts';
+import { formatDuration, Progress } from '../../../core/host/cli/progress.ts';
+import { whileAsking } from '../../../core/host/cli/questions.ts';
+import type { RunnerEvent } from '../../../core/scheduler/runner.ts';
 
 function output(isTTY: boolean) {
   const chunks: string[] = [];

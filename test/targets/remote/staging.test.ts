@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { download, inputFiles, prepareLocalPath, StagingError, upload } from '../../core/targets/remote/staging.ts';
-import { tempDir } from '../helpers.ts';
-import type { TransferProgress } from '../../core/targets/remote/staging.ts';
+import { download, inputFiles, prepareLocalPath, StagingError, upload } from '../../../core/targets/remote/staging.ts';
+import { tempDir } from '../../helpers.ts';
+import type { TransferProgress } from '../../../core/targets/remote/staging.ts';
 import { remoteHarness } from './harness.ts';
 
 describe('staging over SFTP (test cluster)', () => {

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TaskSpec } from '../../core/model/types.ts';
-import type { ExecResult } from '../../core/ssh/connection.ts';
-import type { Clusters } from '../../core/targets/remote/clusters.ts';
-import { RemoteTarget } from '../../core/targets/remote/remote.ts';
-import type { AttemptExit } from '../../core/targets/target.ts';
+import type { TaskSpec } from '../../../core/model/types.ts';
+import type { ExecResult } from '../../../core/ssh/connection.ts';
+import type { Clusters } from '../../../core/targets/remote/clusters.ts';
+import { RemoteTarget } from '../../../core/targets/remote/remote.ts';
+import type { AttemptExit } from '../../../core/targets/target.ts';
 
 /** A connection that answers each command through `answer`, and records them. */
 function fakeClusters(answer: (command: string) => string): { clusters: Clusters; commands: string[] } {

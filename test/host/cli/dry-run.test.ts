@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { dryRun } from '../../core/host/cli/dry-run.ts';
-import { loadWorkflow } from '../../core/model/load.ts';
-import { tempDir, writeWorkflow } from '../helpers.ts';
+import { dryRun } from '../../../core/host/cli/dry-run.ts';
+import { loadWorkflow } from '../../../core/model/load.ts';
+import { tempDir, writeWorkflow } from '../../helpers.ts';
 
 const FLOW = `version: 1
 targets:

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { logLength, sshdLogSince } from '../cluster.ts';
-import { cli, tempDir, waitFor } from '../helpers.ts';
-import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
-import { jobName } from '../../core/targets/remote/scripts.ts';
+import { logLength, sshdLogSince } from '../../cluster.ts';
+import { cli, tempDir, waitFor } from '../../helpers.ts';
+import type { RemoteTarget } from '../../../core/targets/remote/remote.ts';
+import { jobName } from '../../../core/targets/remote/scripts.ts';
 import { facts, remoteHarness } from './harness.ts';
 
 const CLUSTER = `targets:

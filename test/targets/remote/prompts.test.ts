@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import pty from 'node-pty';
-import { clusterFacts } from '../cluster.ts';
-import { CLI, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { clusterFacts } from '../../cluster.ts';
+import { CLI, tempDir, waitFor, writeWorkflow } from '../../helpers.ts';
 
 const facts = clusterFacts();
 

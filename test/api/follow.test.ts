@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { FlotillaService } from '../../core/api/service.ts';
 import type { ServiceEvent } from '../../core/api/service.ts';
 import { cli, cliAsync, waitFor, writeWorkflow } from '../helpers.ts';
-import { remoteHarness } from './harness.ts';
+import { remoteHarness } from '../targets/remote/harness.ts';
 
 /** A workflow of one SLURM task, `talk`, that runs `script`. */
 function talking(root: string, script: string): string {

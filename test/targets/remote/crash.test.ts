@@ -90,4 +90,25 @@ describe('exactly once on the cluster (core killed)', () => {
     assert.deepEqual(named, [after.jobs.once], 'exactly one job with that name, the one adopted');
     assert.equal(readFileSync(path.join(h.dir, 'ran.txt'), 'utf8'), 'ran\n');
   });
+
+  it('a job whose id was never recorded, and whose jobid file is gone, is found by its name in the queue', async (t) => {
+    const h = remoteHarness(t);
+    const env = h.cliEnv();
+    const file = writeWorkflow(h.dir, workflow(h.root, `  once: { run: sleep 4; echo ran >> ran.txt, outputs: [ran.txt] }\n`));
+    const crashed = cli(['run', file], { home: env.FLOTILLA_HOME!, env: { ...env, FLOTILLA_FAILPOINT: 'after-submit' } });
+    assert.equal(crashed.signal ?? crashed.code, 'SIGKILL', crashed.stderr);
+    const before = stored(env.FLOTILLA_HOME!);
+    assert.equal(before.jobs.once, null, 'the store never learnt the job id');
+    // Nor can the attempt's folder tell it: only the queue, by the job's name, can.
+    const jobIdFile = `${h.root}/${before.runId}/.flotilla/${before.runId}/once.1/jobid`;
+    const submitted = h.onCluster(`cat ${jobIdFile} && rm ${jobIdFile}`).trim();
+    assert.match(submitted, /^\d+$/);
+    assert.equal(h.onCluster(`squeue -h -j ${submitted} -o %j`).trim(), jobName(before.runId, 'once', 1), 'the job is still in the queue, under its name');
+    const resumed = cli(['resume', before.runId], { home: env.FLOTILLA_HOME!, env });
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    const after = stored(env.FLOTILLA_HOME!);
+    assert.equal(after.jobs.once, submitted, 'the job found by its name was adopted');
+    assert.deepEqual(after.states, { once: 'succeeded' });
+    assert.equal(readFileSync(path.join(h.dir, 'ran.txt'), 'utf8'), 'ran\n', 'it ran once');
+  });
 });

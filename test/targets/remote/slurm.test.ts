@@ -7,7 +7,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { logLength, sshdLogSince } from '../../cluster.ts';
 import { cli, tempDir, waitFor } from '../../helpers.ts';
 import type { RemoteTarget } from '../../../core/targets/remote/remote.ts';
-import { jobName } from '../../../core/targets/remote/scripts.ts';
 import { facts, remoteHarness } from './harness.ts';
 
 const CLUSTER = `targets:
@@ -209,11 +208,6 @@ tasks:
     assert.equal(lines[1], `we'ird "task" $(x); ü`);
     assert.equal(existsSync(canary), false, 'nothing was executed from the values');
     assert.equal(h.onCluster(`test -e ${canary} && echo yes || echo no`).trim(), 'no');
-  });
-
-  it('names jobs so a job whose id was never recorded can be found', () => {
-    assert.match(jobName('20261121-101010-abcd', "we'ird / task", 2), /^flotilla\.20261121-101010-abcd\.[0-9a-f]{10}\.2$/);
-    void facts;
   });
 
   it('uses one TCP connection and one remote command per poll for all its jobs', async (t) => {

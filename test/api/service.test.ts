@@ -242,10 +242,19 @@ describe('prompts and terminals through the contract', () => {
       if (message.output) output += message.output;
     });
     await new Promise((resolve) => ws.once('open', resolve));
-    // Never acknowledged: a flood stops near the high-water mark (256 KiB) instead of filling memory.
+    // Never acknowledged: a flood stops near the high-water mark (256 KiB) instead of filling
+    // memory, and stays stopped however long one waits (unpaused, all 3 MB would be here in
+    // well under the ten seconds this allows).
     ws.send(JSON.stringify({ input: 'pwd; ls; yes flotilla-terminal-flood | head -c 3000000\n' }));
     await waitFor(() => output.includes('marker.txt') && output.length > 256 * 1024, 'output up to the mark');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Two quiet seconds in a row, within ten.
+    let quiet = 0;
+    for (let waited = 0, last = output.length; quiet < 2 && waited < 10; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      quiet = output.length === last ? quiet + 1 : 0;
+      last = output.length;
+    }
+    assert.equal(quiet, 2, 'the output stopped');
     const paused = output.length;
     assert.ok(paused < 700 * 1024, `paused after ${paused} characters`);
     assert.match(output, new RegExp(`${path.join(s.dir, 'here').replace(/[/]/g, '\\/')}`));

@@ -9,6 +9,7 @@ import type { ExecResult } from '../../../core/ssh/connection.ts';
 import type { Clusters } from '../../../core/targets/remote/clusters.ts';
 import { RemoteTarget } from '../../../core/targets/remote/remote.ts';
 import type { AttemptExit } from '../../../core/targets/target.ts';
+import { waitFor } from '../../helpers.ts';
 
 /** A connection that answers each command through `answer`, and records them. */
 function fakeClusters(answer: (command: string) => string): { clusters: Clusters; commands: string[] } {
@@ -52,7 +53,7 @@ describe('slurm polling manners', () => {
     assert.ok(failedPolls >= 3 && failedPolls <= 8, `polls while squeue failed: ${failedPolls}`);
     assert.equal(exit, undefined, 'a failing squeue decides nothing');
     failing = false;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await waitFor(() => exit, 'the end once squeue answers', 5_000);
     assert.deepEqual(exit, { exitCode: 0, signal: null, reason: null, schedulerState: 'COMPLETED', startedAt: 1000, endedAt: 2000 }, 'with the times of its markers');
     // Every command was a whole poll or the one submission: never one command per job.
     assert.ok(commands.every((command) => command === 'pwd' || command.includes('sbatch') || command.includes('@squeue')));
@@ -80,7 +81,7 @@ describe('slurm polling manners', () => {
         { onStarted: () => {}, onExit: (value) => (exits[id] = value), onWithdrawn: () => {} },
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await waitFor(() => exits.done && exits.vanished, 'both ends', 5_000);
     target.dispose();
     assert.deepEqual(exits.done, { exitCode: 3, signal: null, reason: null, schedulerState: 'FAILED', startedAt: 1000, endedAt: 2000 });
     // Started, never ended, gone from the queue: killed without a trace (a node lost, SIGKILL).
@@ -106,7 +107,7 @@ describe('slurm polling manners', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     assert.equal(exits.length, 0, 'half an answer is no evidence that the job left the queue');
     cut = false;
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await waitFor(() => exits.length > 0, 'the end from a whole answer', 5_000);
     target.dispose();
     assert.deepEqual(exits.map((exit) => exit.exitCode), [0]);
   });

@@ -147,6 +147,11 @@ export class FlotillaService {
     this.store.setSetting('recent', [{ file, at: Date.now() }, ...recent].slice(0, RECENT_FILES));
   }
 
+  /** `call` for a caller in this process, typed by the contract (the arguments are still checked). */
+  invoke<M extends MethodName>(method: M, args: MethodArgs<M>, context?: CallContext): Promise<Result<MethodResult<M>>> {
+    return this.call(method, args, context) as Promise<Result<MethodResult<M>>>;
+  }
+
   /** One call by name with unchecked arguments (as they come off a socket or an IPC channel). */
   async call(method: unknown, args: unknown, context: CallContext = { session: 'default' }): Promise<Result<unknown>> {
     if (!isMethod(method)) return { ok: false, error: { code: 'unknown-method', message: `unknown method ${JSON.stringify(method)}` } };

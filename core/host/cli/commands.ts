@@ -4,7 +4,7 @@ import { loadWorkflow } from '../../model/load.ts';
 import { loadPlan } from '../../model/plan-cache.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
-import { countStates, failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun, taskStatuses } from '../../scheduler/control.ts';
+import { failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun } from '../../scheduler/control.ts';
 import { Runner } from '../../scheduler/runner.ts';
 import type { RunnerEvent } from '../../scheduler/runner.ts';
 import { createRun, newRunId } from '../../scheduler/runs.ts';
@@ -21,6 +21,8 @@ import { dryRun } from './dry-run.ts';
 import { cliClusters, remoteHomes } from './remote.ts';
 import { readRemoteLog, remoteLogPlace } from '../../api/follow.ts';
 import { SshError } from '../../ssh/connection.ts';
+import type { FlotillaService } from '../../api/service.ts';
+import { ask, openCommandCore } from '../app-core.ts';
 
 /**
  * Runs a command with the store open. The store is left open when the command ends: the
@@ -36,6 +38,16 @@ function withStore<T>(fn: (store: Store) => T): T {
   if (result instanceof Promise) return result.finally(() => store.rescueLog()) as T;
   store.rescueLog();
   return result;
+}
+
+/** Runs a command that asks the service and prints. */
+async function withService<T>(fn: (service: FlotillaService) => Promise<T>): Promise<T> {
+  const core = openCommandCore();
+  try {
+    return await fn(core.service);
+  } finally {
+    core.finish();
+  }
 }
 
 function needs(positionals: string[], count: number, what: string): void {
@@ -271,24 +283,24 @@ function lastErrorLine(store: Store, runId: string, taskId: string): string | un
   return line === undefined ? undefined : line.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 200);
 }
 
-export function statusCommand(positionals: string[], values: CliOptions): number {
-  return withStore((store) => {
-    const run = resolveRun(store, positionals[0]);
-    const tasks = taskStatuses(store, run.id);
-    const counts = countStates(tasks);
-    const live = run.state === 'running' ? (isDriven(run) ? 'running' : 'interrupted (resume it)') : run.state;
+export async function statusCommand(positionals: string[], values: CliOptions): Promise<number> {
+  return withService(async (service) => {
+    const status = await ask(service, 'runs.status', { run: positionals[0] ?? 'last' });
+    const { run, counts, tasks, clusters } = status;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run: { ...run, state: live, owner: undefined, plan: undefined }, counts, clusters: store.clusterStatuses(run.id), tasks }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       return EXIT_OK;
     }
+    const shown = run.state === 'interrupted' ? 'interrupted (resume it)' : run.state;
     const duration = (run.endedAt ?? Date.now()) - run.createdAt;
-    process.stdout.write(`run ${run.id}  ${run.name}  ${live}  ${formatDuration(duration)}\n`);
+    process.stdout.write(`run ${run.id}  ${run.name}  ${shown}  ${formatDuration(duration)}\n`);
     process.stdout.write(`file ${run.file}\n`);
+    if (run.stopped) process.stdout.write(`stopped: ${run.stopped}\n`);
     process.stdout.write(`${Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(' · ')}\n`);
-    for (const cluster of store.clusterStatuses(run.id)) {
-      const shown = live === 'running' ? cluster.state : 'not connected';
+    for (const cluster of clusters) {
+      const state = run.state === 'running' ? cluster.state : 'not connected';
       const seen = cluster.lastSeen ? `, last seen ${new Date(cluster.lastSeen).toLocaleString()}` : '';
-      process.stdout.write(`cluster ${cluster.destination}: ${shown}${cluster.detail && shown !== 'online' ? ` (${cluster.detail})` : ''}${seen}\n`);
+      process.stdout.write(`cluster ${cluster.destination}: ${state}${cluster.detail && state !== 'online' ? ` (${cluster.detail})` : ''}${seen}\n`);
     }
     process.stdout.write('\n');
     const width = Math.min(48, Math.max(4, ...tasks.map((t) => t.id.length)));
@@ -303,19 +315,15 @@ export function statusCommand(positionals: string[], values: CliOptions): number
   });
 }
 
-export function historyCommand(_positionals: string[], values: CliOptions): number {
-  return withStore((store) => {
-    const runs = store.listRuns(integer(values.limit, '--limit') ?? 20);
-    const rows = runs.map((run) => {
-      const counts = countStates(store.taskStates(run.id));
-      const state = run.state === 'running' && !isDriven(run) ? 'interrupted' : run.state;
-      return { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt, counts };
-    });
+export async function historyCommand(_positionals: string[], values: CliOptions): Promise<number> {
+  return withService(async (service) => {
+    const runs = await ask(service, 'runs.list', { limit: integer(values.limit, '--limit') ?? 20 });
+    const rows = runs.map((run) => ({ ...run, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt, counts: { ...Object.fromEntries(TASK_STATES.map((state) => [state, 0])), ...run.counts } }));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return EXIT_OK;
     }
-    if (rows.length === 0) process.stdout.write(`no runs yet in ${store.home}\n`);
+    if (rows.length === 0) process.stdout.write(`no runs yet in ${flotillaHome()}\n`);
     for (const row of rows) {
       const when = new Date(row.createdAt).toISOString().replace('T', ' ').slice(0, 19);
       const tally = Object.entries(row.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ');

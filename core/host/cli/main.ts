@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await runCommand(positionals, values);
       case 'status':
-        return statusCommand(positionals, values);
+        return await statusCommand(positionals, values);
       case 'logs':
         return await logsCommand(positionals, values);
       case 'resume':
@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'cancel':
         return await cancelCommand(positionals, values);
       case 'history':
-        return historyCommand(positionals, values);
+        return await historyCommand(positionals, values);
       case 'shell':
         return await (await import('./shell.ts')).shellCommand(positionals);
       case 'serve':

@@ -17,6 +17,8 @@ import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import type { CacheDecision } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
+import { endOutcome } from './retry-policy.ts';
+import { CHAIN_BATCH, CHECKPOINT_COMMITS, END_COMMIT_MS, FIRST_CHAIN_BATCH, FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH, START_COMMIT_MS } from './tuning.ts';
 import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import { applyTransition, resubmitWalk } from './states.ts';
 import type { TaskState } from '../model/task-states.ts';
@@ -43,44 +45,6 @@ export interface RunnerOptions {
   /** The specs of the run's tasks in order, when the caller holds them (it just created the run): they are not read back. */
   specs?: readonly TaskSpec[];
 }
-
-/** Longest time a reported start waits to be committed with other changes. */
-const START_COMMIT_MS = 100;
-/** Longest time a reported end waits when nothing waits for it (see `receive`). */
-const END_COMMIT_MS = 20;
-/**
- * Most tasks one commit releases to the queues. An end that releases thousands (a sweep
- * after its setup) leaves the rest to the commits that follow at once, so the first of
- * them start without waiting for all to be hashed and recorded. Cached ones do not count.
- */
-const RELEASE_BATCH = 64;
-/**
- * What the first commit that releases up to its limit may release: few, so they reach the
- * target soon, as a sweep's first tasks should when the task before the sweep ends (in code
- * not yet optimized, releasing and submitting 64 took 6 ms, while both slots idled). Each
- * such commit may release twice as many, up to RELEASE_BATCH.
- */
-const FIRST_RELEASE_BATCH = 4;
-/**
- * Most attempts one commit chains behind others. The rest follow in the commits after, so the
- * first reach the target before the attempt they wait for ends (a short one ends within a
- * millisecond, sooner than a commit of hundreds is recorded).
- */
-const CHAIN_BATCH = 16;
-/**
- * What the run's first commit that chains may chain: few, so they are recorded and reach the
- * target while the first attempt still runs (at start the code is not yet optimized: 16 took
- * 4-9 ms, more than a short task). Each commit that chains may chain twice as many, up to
- * CHAIN_BATCH.
- */
-const FIRST_CHAIN_BATCH = 2;
-/**
- * Commits after which the store's log is copied into the database (see `Store.checkpoint`),
- * in a turn of the event loop of its own, after what the commit handed over has gone out:
- * whoever closes or next opens the store then has little left to copy (SQLite would copy
- * inside a commit, every thousand pages).
- */
-const CHECKPOINT_COMMITS = 8;
 
 /** What targets report, queued until the next group commit. */
 type InboxMessage =
@@ -825,33 +789,29 @@ export class Runner {
     this.active--;
     this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
     if (this.adopted.delete(i)) this.adoptedOn.set(spec.target, this.adoptedOn.get(spec.target)! - 1);
-    const cancelling = this.cancelling.delete(i);
-    // An attempt that ended well before a cancel reached it succeeded all the same.
-    const succeeded = exit.exitCode === 0 && exit.signal === null && exit.reason === null;
-    const cancelled = !succeeded && (cancelling || exit.reason === 'cancelled');
+    const outcome = endOutcome(exit, spec, this.failures[i]! + 1, { cancelling: this.cancelling.delete(i), runCancelled: this.cancelledRun });
     const startedAt = exit.startedAt ?? (exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs));
     this.store.endAttempt(
       this.runId, i, n,
-      { state: cancelled ? 'cancelled' : succeeded ? 'succeeded' : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt },
+      { state: outcome.kind === 'succeeded' || outcome.kind === 'cancelled' ? outcome.kind : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt },
       start?.started,
     );
-    if (cancelled) {
+    if (outcome.kind === 'cancelled') {
       this.move(i, 'cancel', n, 'cancelled by user');
       this.blockDownstream(i);
-    } else if (succeeded) {
+    } else if (outcome.kind === 'succeeded') {
       this.move(i, 'succeed', n, null);
       this.cache.remember(spec, this.hash[i] ?? null, () => this.upstreamHashes(i), n, at);
       const released: number[] = [];
       for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) released.push(dependent);
       this.settle(released);
     } else {
-      const outcome = describeExit(exit, spec);
       this.failures[i]!++;
-      if (this.failures[i]! <= spec.retries && !this.cancelledRun && !exit.final) {
-        this.move(i, 'retry', n, `${outcome}; retrying (${this.failures[i]} of ${spec.retries} retries)`, true);
+      if (outcome.kind === 'retry') {
+        this.move(i, 'retry', n, outcome.detail, true);
         this.enqueue(i);
       } else {
-        this.move(i, 'fail', n, outcome, true);
+        this.move(i, 'fail', n, outcome.detail, true);
         this.blockDownstream(i);
       }
     }
@@ -945,30 +905,4 @@ export class Runner {
     this.failed = undefined;
     resolve(state);
   }
-}
-
-/**
- * A batch size that starts small and doubles, up to a most, each time a commit used it: the
- * first commits of a run, in code not yet optimized, stay short.
- */
-class Ramp {
-  size: number;
-  private readonly most: number;
-
-  constructor(first: number, most: number) {
-    this.size = first;
-    this.most = most;
-  }
-
-  grow(): void {
-    this.size = Math.min(this.most, this.size * 2);
-  }
-}
-
-/** A short account of a failed attempt: `exit 3`, `killed by SIGKILL`, `timed out after 60s`. */
-export function describeExit(exit: AttemptExit, spec: TaskSpec): string {
-  if (exit.reason === 'timeout') return `timed out after ${spec.resources.timeSeconds}s`;
-  if (exit.reason && exit.reason !== 'cancelled') return exit.reason;
-  if (exit.signal) return `killed by ${exit.signal}`;
-  return `exit ${exit.exitCode}`;
 }

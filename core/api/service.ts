@@ -121,7 +121,7 @@ export class FlotillaService {
     done.catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       try {
-        this.store.event(runId, null, Date.now(), 'stopped', null, null, null, message);
+        this.store.event({ runId, at: Date.now(), kind: 'stopped', detail: message });
       } catch {
         // The store itself failed: the event below still says why.
       }

@@ -175,7 +175,7 @@ export class Runner {
       ...options.remote,
       // Kept in the store, so `flotilla status` in another process can say when it was last seen.
       onCluster: (status: ClusterStatus) => {
-        store.event(runId, null, Date.now(), 'cluster', null, status.state, null, JSON.stringify({ destination: status.destination, lastSeen: status.lastSeen, detail: status.detail }));
+        store.event({ runId, at: Date.now(), kind: 'cluster', to: status.state, detail: JSON.stringify({ destination: status.destination, lastSeen: status.lastSeen, detail: status.detail }) });
         options.remote?.onCluster?.(status);
       },
     };
@@ -421,7 +421,7 @@ export class Runner {
     const from = this.state[i]!;
     const to = applyTransition(this.ids[i]!, from, name);
     const at = Date.now();
-    this.store.transition(this.runId, i, from, to, at, attempt, detail, failedAttempt, this.hash[i]);
+    this.store.transition({ runId: this.runId, task: i, from, to, at, attempt, detail, failedAttempt, hash: this.hash[i] });
     this.state[i] = to;
     if (this.options.onEvent) this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
   }

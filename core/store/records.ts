@@ -126,3 +126,31 @@ export interface TaskStatus {
   reason: string | null;
   last: AttemptRecord | undefined;
 }
+
+/** A task's move from one state to another, as `Store.transition` records it. */
+export interface TransitionRecord {
+  runId: string;
+  /** The task's index in the run. */
+  task: number;
+  from: TaskState;
+  to: TaskState;
+  at: number;
+  attempt?: number | null;
+  detail?: string | null;
+  /** The move counts a failed attempt against the task's retries. */
+  failedAttempt?: boolean;
+  /** The task's content hash as decided now (recorded with the move). */
+  hash?: string | null;
+}
+
+/** An event for a run's log (`Store.event`): a task's (`task`) or the run's own. */
+export interface NewEvent {
+  runId: string;
+  task?: number | null;
+  at: number;
+  kind: string;
+  from?: string | null;
+  to?: string | null;
+  attempt?: number | null;
+  detail?: string | null;
+}

@@ -9,10 +9,10 @@ import { findAbove } from '../util/resources.ts';
 import type { TaskState } from '../model/task-states.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
-import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord } from './records.ts';
+import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 import { CodedError } from '../model/errors.ts';
 
-export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord } from './records.ts';
+export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
 /**
  * Where the CLI's bundle finds better-sqlite3's addon. The bundle carries the package's
@@ -251,7 +251,7 @@ export class Store {
       ).run(run.id, run.name, run.file, run.root, run.state, run.createdAt, JSON.stringify(run.plan), JSON.stringify(run.options), run.owner);
       const insert = this.statement("INSERT INTO tasks (run_id, idx, id, state, spec, updated_at) VALUES (?, ?, ?, 'waiting', ?, ?)");
       tasks.forEach((task, idx) => insert.run(run.id, idx, task.id, JSON.stringify(task), at));
-      this.event(run.id, null, at, 'run-created', null, null, null, `${tasks.length} tasks`);
+      this.event({ runId: run.id, at, kind: 'run-created', detail: `${tasks.length} tasks` });
     });
   }
 
@@ -281,7 +281,7 @@ export class Store {
 
   setRunState(id: string, state: RunState, at: number): void {
     this.statement('UPDATE runs SET state = ?, ended_at = ? WHERE id = ?').run(state, state === 'running' ? null : at, id);
-    this.event(id, null, at, `run-${state}`, null, null, null, null);
+    this.event({ runId: id, at, kind: `run-${state}` });
   }
 
   /** Makes `owner` the run's driver if it has none or `isStale(current)` says the old one is gone. */
@@ -344,16 +344,17 @@ export class Store {
    * Moves a task from `from` to `to` and appends the event, failing if the stored state is
    * not `from` (someone else moved it). Call inside `transaction`.
    */
-  transition(runId: string, idx: number, from: TaskState, to: TaskState, at: number, attempt: number | null = null, detail: string | null = null, failedAttempt = false, hash: string | null = null): void {
+  transition(move: TransitionRecord): void {
+    const { runId, task, from, to, at, attempt = null, detail = null, failedAttempt = false, hash = null } = move;
     // Submitting starts an attempt; `failedAttempt` counts one against the task's retries;
     // `hash`, when given, is the task's content hash as decided now (one write, not two).
     const attempts = to === 'submitted' ? 1 : 0;
     const failures = failedAttempt ? 1 : 0;
     const changed = this.statement(
       'UPDATE tasks SET state = ?, updated_at = ?, reason = ?, attempts = attempts + ?, failures = failures + ?, hash = coalesce(?, hash) WHERE run_id = ? AND idx = ? AND state = ?',
-    ).run(to, at, detail, attempts, failures, hash, runId, idx, from).changes;
-    if (changed !== 1) throw new Error(`task #${idx} of run ${runId} is no longer ${from}; not moving it to ${to}`);
-    this.event(runId, idx, at, 'state', from, to, attempt, detail);
+    ).run(to, at, detail, attempts, failures, hash, runId, task, from).changes;
+    if (changed !== 1) throw new Error(`task #${task} of run ${runId} is no longer ${from}; not moving it to ${to}`);
+    this.event({ runId, task, at, kind: 'state', from, to, attempt, detail });
   }
 
   /** A resubmitted task starts its retry budget afresh and bypasses the cache. */
@@ -451,8 +452,10 @@ export class Store {
 
   // Events
 
-  event(runId: string, taskIdx: number | null, at: number, kind: string, from: string | null, to: string | null, attempt: number | null, detail: string | null): void {
-    this.statement('INSERT INTO events (run_id, task_idx, at, kind, from_state, to_state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, taskIdx, at, kind, from, to, attempt, detail);
+  /** Appends an event to a run's log (a task's, or the run's own when `task` is null). */
+  event(event: NewEvent): void {
+    const { runId, task = null, at, kind, from = null, to = null, attempt = null, detail = null } = event;
+    this.statement('INSERT INTO events (run_id, task_idx, at, kind, from_state, to_state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, task, at, kind, from, to, attempt, detail);
   }
 
   /**

@@ -55,12 +55,8 @@ export function sweepRows(
   }
   if (zip !== undefined) {
     const columns = readColumns('zip', zip, vars, outer, problems);
-    const lengths = new Set(columns.map(([, values]) => values.length));
-    if (lengths.size > 1) {
-      const shown = columns.map(([name, values]) => `${name}: ${values.length}`).join(', ');
-      problems.push({ path: ['zip'], message: `zip lists must have the same length (${shown})` });
-    } else if (columns.length > 0) {
-      const length = columns[0]![1].length;
+    const length = zipLength(columns, problems);
+    if (length !== undefined) {
       if (length * rows.length > MAX_TASKS) {
         problems.push({ path: ['zip'], message: `this sweep gives ${count(length * rows.length)} instances; a workflow has at most ${count(MAX_TASKS)} tasks` });
         return { rows: [], problems };
@@ -77,6 +73,32 @@ export function sweepRows(
     }
   }
   return { rows: problems.length > 0 ? [] : rows, problems };
+}
+
+/**
+ * How many instances a node's sweep makes, by `sweepRows`'s rules without making them (the
+ * editor shows the count on a sweep's node as it is edited). `count` is undefined when the
+ * node is not swept, or when the sweep has problems (then `problems` says which).
+ */
+export function sweepCount(foreach: unknown, zip: unknown, vars: TemplateVars, outer: ReadonlySet<string>): { count?: number; problems: SweepProblem[] } {
+  const problems: SweepProblem[] = [];
+  if (foreach === undefined && zip === undefined) return { problems };
+  let total = 1;
+  if (foreach !== undefined) total *= readColumns('foreach', foreach, vars, outer, problems).reduce((product, [, values]) => product * values.length, 1);
+  if (zip !== undefined) total *= zipLength(readColumns('zip', zip, vars, outer, problems), problems) ?? 1;
+  if (total > MAX_TASKS) problems.push({ path: [foreach !== undefined ? 'foreach' : 'zip'], message: `this sweep gives ${count(total)} instances; a workflow has at most ${count(MAX_TASKS)} tasks` });
+  return problems.length > 0 ? { problems } : { count: total, problems };
+}
+
+/** The length of the lists `zip` pairs (they must all have it); undefined with none or a problem. */
+function zipLength(columns: [string, unknown[]][], problems: SweepProblem[]): number | undefined {
+  const lengths = new Set(columns.map(([, values]) => values.length));
+  if (lengths.size > 1) {
+    const shown = columns.map(([name, values]) => `${name}: ${values.length}`).join(', ');
+    problems.push({ path: ['zip'], message: `zip lists must have the same length (${shown})` });
+    return undefined;
+  }
+  return columns.length > 0 ? columns[0]![1].length : undefined;
 }
 
 function readColumns(

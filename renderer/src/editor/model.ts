@@ -7,6 +7,7 @@
  *
  * No React here: these functions are tested on their own (test/renderer/model.test.ts).
  */
+import { sweepCount } from '../../../core/model/sweep.ts';
 
 export type Mapping = Record<string, unknown>;
 export type NodeKind = 'task' | 'group' | 'include';
@@ -48,27 +49,14 @@ function kindOf(raw: Mapping): NodeKind {
   return 'tasks' in raw ? 'group' : 'task';
 }
 
-/** How many numbers `{ range: [stop] | [start, stop] | [start, stop, step] }` gives (stop excluded), as the core counts them. */
-function rangeSize(range: unknown[]): number | undefined {
-  if (range.length < 1 || range.length > 3 || !range.every((n) => Number.isInteger(n))) return undefined;
-  const [start, stop, step] = (range.length === 1 ? [0, range[0], 1] : [range[0], range[1], range[2] ?? 1]) as number[];
-  if (step === 0) return undefined;
-  return Math.max(0, Math.ceil((stop! - start!) / step!));
-}
-
-/** How many instances a sweep makes: literal lists, ranges and lists named by `{{ params.x }}` are counted. */
+/**
+ * How many instances a sweep makes, counted by the core's own rules (core/model/sweep.ts)
+ * with the file's params: `null` when it is not a sweep, `'?'` when only a run can say (its
+ * values come from another template) or the sweep has a problem (shown on the node).
+ */
 function sweepSize(raw: Mapping, params: Mapping): number | '?' | null {
-  const sweep = isMapping(raw.foreach) ? raw.foreach : isMapping(raw.zip) ? raw.zip : undefined;
-  if (!sweep) return null;
-  const sizes = Object.values(sweep).map((values) => {
-    if (isMapping(values) && Array.isArray(values.range)) return rangeSize(values.range);
-    const named = typeof values === 'string' ? /^\{\{\s*params\.([\w-]+)\s*\}\}$/.exec(values.trim()) : null;
-    const list = named ? params[named[1]!] : values;
-    return Array.isArray(list) ? list.length : undefined;
-  });
-  if (sizes.some((size) => size === undefined)) return '?';
-  if (isMapping(raw.zip)) return Math.min(...(sizes as number[]));
-  return (sizes as number[]).reduce((product, size) => product * size, 1);
+  if (raw.foreach === undefined && raw.zip === undefined) return null;
+  return sweepCount(raw.foreach, raw.zip, { params }, new Set()).count ?? '?';
 }
 
 export function afterList(raw: Mapping): string[] {

@@ -1,7 +1,6 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
-import type { TaskGraph } from '../model/graph.ts';
 import type { TaskSpec } from '../model/types.ts';
 import { StoreLostDataError } from '../store/store.ts';
 import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
@@ -17,12 +16,11 @@ import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import type { CacheDecision } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
+import { RunTables } from './run-tables.ts';
 import { endOutcome } from './retry-policy.ts';
 import { CHAIN_BATCH, CHECKPOINT_COMMITS, END_COMMIT_MS, FIRST_CHAIN_BATCH, FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH, START_COMMIT_MS } from './tuning.ts';
 import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
-import { applyTransition, resubmitWalk } from './states.ts';
-import type { TaskState } from '../model/task-states.ts';
-import type { TransitionName } from './states.ts';
+import { resubmitWalk } from './states.ts';
 
 import type { RunnerEvent } from './events.ts';
 import { CodedError } from '../model/errors.ts';
@@ -68,29 +66,13 @@ export class RunBusyError extends CodedError {
  */
 export class Runner {
   readonly runId: string;
+  /** The run's tasks: their tables, and the moves between states (run-tables.ts). */
+  private readonly t: RunTables;
   private readonly store: Store;
   private readonly options: RunnerOptions;
   private readonly run: RunRecord;
-  /** Re-read from the store when a task is resubmitted. */
-  private readonly specs: TaskSpec[];
-  private readonly ids: string[];
-  private readonly graph: TaskGraph;
-  private readonly state: TaskState[];
-  private readonly hash: (string | null)[];
   /** For tasks whose cached result stands in: the attempt that made it (`run:attempt`). */
   private readonly reusedFrom = new Map<number, string>();
-  private readonly attempts: number[];
-  private readonly failures: number[];
-  private readonly force: boolean[];
-  private readonly remaining: number[];
-  /** Tasks whose running attempt the user cancelled (also kept in the store). */
-  private readonly cancelling: Set<number>;
-  /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
-  private readonly resubmitWhenDone = new Set<number>();
-  /** Attempts adopted from an earlier process, and how many run on each target. */
-  private readonly adopted = new Set<number>();
-  private readonly adoptedOn = new Map<string, number>();
-  private readonly queued: Uint8Array;
   /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn; `dep` is the task waited for. */
   private readonly chainedAfter = new Map<number, { taskId: string; n: number; dep: number }[]>();
   /** Where the attempts submitted in this commit run and write, until they are handed to their targets. */
@@ -102,8 +84,6 @@ export class Runner {
   /** How many tasks the next commit may chain, and release. */
   private readonly chainBatch = new Ramp(FIRST_CHAIN_BATCH, CHAIN_BATCH);
   private readonly releaseBatch = new Ramp(FIRST_RELEASE_BATCH, RELEASE_BATCH);
-  private readonly queues = new Map<string, PriorityQueue>();
-  private readonly runningOn = new Map<string, number>();
   private readonly targets: Record<string, Target>;
   private readonly cache: CachePolicy;
   /** Folder of this run's attempt files. */
@@ -113,7 +93,6 @@ export class Runner {
   private readonly owner = selfOwner();
   /** Whether the run's end already gave up the claim (in the commit that recorded the end). */
   private released = false;
-  private readonly pendingEvents: RunnerEvent[] = [];
   private readonly inbox: InboxMessage[] = [];
   private flushing = false;
   /** The commit due for reports that may wait (see `receive`), and when it is due (ms, monotonic). */
@@ -126,10 +105,8 @@ export class Runner {
   private readonly unsettled: PriorityQueue;
   /** How many tasks this commit released. */
   private releasedNow = 0;
-  private active = 0;
   private starting = true;
   private adopting = 0;
-  private cancelledRun = false;
   private finished: ((state: RunState) => void) | undefined;
   /** Ends `drive` with an error: the store could not be written (see `guarded`). */
   private failed: ((error: unknown) => void) | undefined;
@@ -148,28 +125,37 @@ export class Runner {
     this.run = run;
     this.options = options;
     let tasks: Omit<TaskRecord, 'spec'>[];
+    let specs: TaskSpec[];
     if (options.specs) {
       tasks = store.taskRecords(runId);
       if (options.specs.length !== tasks.length) throw new Error(`run '${runId}' has ${tasks.length} tasks, not ${options.specs.length}`);
-      this.specs = [...options.specs];
+      specs = [...options.specs];
     } else {
       const loaded = store.loadTasks(runId);
       tasks = loaded;
-      this.specs = loaded.map((task) => task.spec);
+      specs = loaded.map((task) => task.spec);
     }
-    this.ids = tasks.map((task) => task.id);
-    this.state = tasks.map((task) => task.state);
-    this.hash = tasks.map((task) => task.hash);
-    this.attempts = tasks.map((task) => task.attempts);
-    this.failures = tasks.map((task) => task.failures);
+    const ids = tasks.map((task) => task.id);
+    const state = tasks.map((task) => task.state);
     const forced = new Set(store.forcedTasks(runId));
-    this.cancelling = new Set(store.cancelRequested(runId));
-    this.force = tasks.map((task) => forced.has(task.idx) || run.options.fresh === true);
-    this.queued = new Uint8Array(tasks.length);
-    this.graph = buildGraph(this.ids, this.specs.map((spec) => spec.after));
-    this.remaining = this.graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
-    const sorted = topologicalOrder(this.graph);
-    const priority = 'order' in sorted ? remainingPathLengths(this.graph, sorted.order) : this.ids.map(() => 1);
+    const graph = buildGraph(ids, specs.map((spec) => spec.after));
+    this.t = new RunTables({
+      runId,
+      store,
+      reporting: options.onEvent !== undefined,
+      specs,
+      ids,
+      graph,
+      state,
+      hash: tasks.map((task) => task.hash),
+      attempts: tasks.map((task) => task.attempts),
+      failures: tasks.map((task) => task.failures),
+      force: tasks.map((task) => forced.has(task.idx) || run.options.fresh === true),
+      remaining: graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(state[dep]!)).length),
+      cancelling: new Set(store.cancelRequested(runId)),
+    });
+    const sorted = topologicalOrder(this.t.graph);
+    const priority = 'order' in sorted ? remainingPathLengths(this.t.graph, sorted.order) : this.t.ids.map(() => 1);
     this.unsettled = new PriorityQueue(priority);
     const remote = options.remote && {
       ...options.remote,
@@ -183,8 +169,8 @@ export class Runner {
       options.targets ??
       createTargets(run.plan.targets, { runId, root: run.root, runTimes: store.recentRunTimes(run.file, runId), ...(options.localOptions ? { local: options.localOptions } : {}), ...(remote ? { remote } : {}) });
     for (const name of Object.keys(this.targets)) {
-      this.queues.set(name, new PriorityQueue(priority));
-      this.runningOn.set(name, 0);
+      this.t.queues.set(name, new PriorityQueue(priority));
+      this.t.runningOn.set(name, 0);
     }
     this.cache = new CachePolicy(store, run, options.explain === true);
     this.runDir = path.join(store.home, 'runs', runId);
@@ -207,8 +193,8 @@ export class Runner {
       this.refuseLostAttempts();
       mkdirSync(this.runDir, { recursive: true });
       // Tasks left ready by an earlier process are queued before adoption may release more.
-      this.state.forEach((state, i) => {
-        if (state === 'ready') this.enqueue(i);
+      this.t.state.forEach((state, i) => {
+        if (state === 'ready') this.t.enqueue(i);
       });
       await this.adoptOpenAttempts();
       // What adoption found is recorded before any request (a cancel must not turn an
@@ -216,9 +202,9 @@ export class Runner {
       // Only what fills the slots is released now: those start at once, the rest follows.
       this.write(() => {
         this.processInbox();
-        this.settle(this.ids.map((_, i) => i), Object.values(this.targets).reduce((slots, target) => slots + target.maxParallel, 0));
+        this.settle(this.t.ids.map((_, i) => i), Object.values(this.targets).reduce((slots, target) => slots + target.maxParallel, 0));
       });
-      for (const i of this.cancelling) this.targets[this.specs[i]!.target]?.cancel(this.runId, this.ids[i]!, this.attempts[i]!);
+      for (const i of this.t.cancelling) this.targets[this.t.specs[i]!.target]?.cancel(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
       // A cancel or resubmit queued while nobody drove the run applies before anything starts.
       this.applyRequests();
       this.starting = false;
@@ -248,11 +234,11 @@ export class Runner {
       return; // no files yet
     }
     if (names.size === 0) return;
-    for (let i = 0; i < this.ids.length; i++) {
-      const next = this.attemptFiles(i, this.attempts[i]! + 1);
+    for (let i = 0; i < this.t.ids.length; i++) {
+      const next = this.attemptFiles(i, this.t.attempts[i]! + 1);
       if (!names.has(path.basename(next.marker)) && !names.has(path.basename(next.stdout))) continue;
       throw new StoreLostDataError(
-        `the store ${path.join(this.store.home, 'store.db')} records ${this.attempts[i]} attempt${this.attempts[i] === 1 ? '' : 's'} of task '${this.ids[i]}' of run ${this.runId}, but the files of attempt ${this.attempts[i]! + 1} are in ${this.runDir}: ` +
+        `the store ${path.join(this.store.home, 'store.db')} records ${this.t.attempts[i]} attempt${this.t.attempts[i] === 1 ? '' : 's'} of task '${this.t.ids[i]}' of run ${this.runId}, but the files of attempt ${this.t.attempts[i]! + 1} are in ${this.runDir}: ` +
           `the store lost data (its log store.db-wal deleted, or an older copy put back). Nothing was run. Restore the store from a backup, or start a new run of the workflow.`,
       );
     }
@@ -292,17 +278,17 @@ export class Runner {
 
   /** Cancels every unfinished task; running attempts are killed (their whole process group). */
   cancelRun(): void {
-    this.cancelledRun = true;
+    this.t.cancelledRun = true;
     this.write(() => {
-      for (let i = 0; i < this.ids.length; i++) this.cancelTaskNow(i);
+      for (let i = 0; i < this.t.ids.length; i++) this.cancelTaskNow(i);
     });
     this.kick();
   }
 
   /** Cancels one task; its downstream is blocked. */
   cancelTask(taskId: string): boolean {
-    const i = this.ids.indexOf(taskId);
-    if (i < 0 || TERMINAL_STATES.has(this.state[i]!)) return false;
+    const i = this.t.ids.indexOf(taskId);
+    if (i < 0 || TERMINAL_STATES.has(this.t.state[i]!)) return false;
     this.write(() => this.cancelTaskNow(i));
     this.kick();
     return true;
@@ -315,9 +301,9 @@ export class Runner {
    */
   resubmit(taskIds: string[], downstream: boolean): string[] {
     let reset: number[] = [];
-    this.write(() => (reset = this.resetTasks(taskIds.map((id) => this.ids.indexOf(id)).filter((i) => i >= 0), downstream)));
+    this.write(() => (reset = this.resetTasks(taskIds.map((id) => this.t.ids.indexOf(id)).filter((i) => i >= 0), downstream)));
     this.kick();
-    return reset.map((i) => this.ids[i]!);
+    return reset.map((i) => this.t.ids[i]!);
   }
 
   /**
@@ -328,59 +314,59 @@ export class Runner {
    */
   private resetTasks(named: number[], downstream: boolean): number[] {
     const reset: number[] = [];
-    for (const { task: i, active } of resubmitWalk(named, downstream, (task) => this.state[task]!, (task) => this.graph.dependents[task]!)) {
+    for (const { task: i, active } of resubmitWalk(named, downstream, (task) => this.t.state[task]!, (task) => this.t.graph.dependents[task]!)) {
       if (active) {
-        this.resubmitWhenDone.add(i);
+        this.t.resubmitWhenDone.add(i);
         // What was chained behind the attempt that runs again must not start after the old one.
         this.withdrawChained(i);
-        for (const dependent of this.graph.dependents[i]!) this.withdrawChained(dependent);
+        for (const dependent of this.t.graph.dependents[i]!) this.withdrawChained(dependent);
         continue;
       }
-      const wasDone = DONE_STATES.has(this.state[i]!);
-      this.move(i, 'resubmit', null, 'resubmitted');
+      const wasDone = DONE_STATES.has(this.t.state[i]!);
+      this.t.move(i, 'resubmit', null, 'resubmitted');
       // The spec may have been replaced with the edited workflow's (see `runs.resubmit` with reload).
-      this.specs[i] = this.store.taskSpec(this.runId, i) ?? this.specs[i]!;
-      this.failures[i] = 0;
-      this.force[i] = true;
+      this.t.specs[i] = this.store.taskSpec(this.runId, i) ?? this.t.specs[i]!;
+      this.t.failures[i] = 0;
+      this.t.force[i] = true;
       this.store.markResubmitted(this.runId, i);
-      if (wasDone) for (const dependent of this.graph.dependents[i]!) this.remaining[dependent]!++;
+      if (wasDone) for (const dependent of this.t.graph.dependents[i]!) this.t.remaining[dependent]!++;
       reset.push(i);
     }
     for (const i of reset) {
-      for (const dependent of this.graph.dependents[i]!) {
-        if (this.state[dependent] !== 'ready') continue;
-        this.dequeue(dependent);
-        this.move(dependent, 'hold', null, `waits for resubmitted ${this.ids[i]}`);
+      for (const dependent of this.t.graph.dependents[i]!) {
+        if (this.t.state[dependent] !== 'ready') continue;
+        this.t.dequeue(dependent);
+        this.t.move(dependent, 'hold', null, `waits for resubmitted ${this.t.ids[i]}`);
       }
     }
     for (const i of reset) {
-      if (this.state[i] !== 'waiting') continue;
-      const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.state[dep]!));
+      if (this.t.state[i] !== 'waiting') continue;
+      const stuck = this.t.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.t.state[dep]!));
       if (stuck === undefined) continue;
-      this.move(i, 'block', null, `upstream ${this.ids[stuck]} ${this.state[stuck]}`);
-      this.blockDownstream(i);
+      this.t.move(i, 'block', null, `upstream ${this.t.ids[stuck]} ${this.t.state[stuck]}`);
+      this.t.blockDownstream(i);
     }
-    this.cancelledRun = false;
+    this.t.cancelledRun = false;
     this.settle(reset);
     return reset;
   }
 
   /** Drops a chained attempt of the task that has not started (the target may have started it). */
   private withdrawChained(i: number): void {
-    if (this.chainedAfter.has(i)) this.targets[this.specs[i]!.target]?.withdraw(this.runId, this.ids[i]!, this.attempts[i]!);
+    if (this.chainedAfter.has(i)) this.targets[this.t.specs[i]!.target]?.withdraw(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
   }
 
   private cancelTaskNow(i: number): void {
-    const state = this.state[i]!;
+    const state = this.t.state[i]!;
     if (state === 'waiting' || state === 'ready') {
-      if (state === 'ready') this.dequeue(i);
-      this.move(i, 'cancel', null, 'cancelled by user');
-      this.blockDownstream(i);
-    } else if (ACTIVE_STATES.has(state) && !this.cancelling.has(i)) {
-      this.cancelling.add(i);
+      if (state === 'ready') this.t.dequeue(i);
+      this.t.move(i, 'cancel', null, 'cancelled by user');
+      this.t.blockDownstream(i);
+    } else if (ACTIVE_STATES.has(state) && !this.t.cancelling.has(i)) {
+      this.t.cancelling.add(i);
       // Kept in the store: a core that dies before the attempt ends still honours it on resume.
       this.store.markCancelRequested(this.runId, i);
-      this.targets[this.specs[i]!.target]?.cancel(this.runId, this.ids[i]!, this.attempts[i]!);
+      this.targets[this.t.specs[i]!.target]?.cancel(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
     }
   }
 
@@ -404,12 +390,12 @@ export class Runner {
       this.store.transaction(fn);
     } catch (error) {
       // Rolled back: what it would have reported (or handed over) never happened.
-      this.pendingEvents.length = 0;
+      this.t.pendingEvents.length = 0;
       this.handing.clear();
       throw error;
     }
     if (this.releasedNow >= this.releaseBatch.size) this.releaseBatch.grow();
-    const events = this.pendingEvents.splice(0);
+    const events = this.t.pendingEvents.splice(0);
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
     if (++this.commits % CHECKPOINT_COMMITS === 0) this.checkpointer ??= setImmediate(() => {
       this.checkpointer = undefined;
@@ -417,14 +403,7 @@ export class Runner {
     });
   }
 
-  private move(i: number, name: TransitionName, attempt: number | null, detail: string | null, failedAttempt = false): void {
-    const from = this.state[i]!;
-    const to = applyTransition(this.ids[i]!, from, name);
-    const at = Date.now();
-    this.store.transition({ runId: this.runId, task: i, from, to, at, attempt, detail, failedAttempt, hash: this.hash[i] });
-    this.state[i] = to;
-    if (this.options.onEvent) this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
-  }
+
 
   /**
    * Releases every waiting task among `candidates` (and those left by earlier commits) whose
@@ -436,14 +415,14 @@ export class Runner {
     for (const i of candidates) this.unsettled.push(i);
     while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
-      if (this.state[i] !== 'waiting' || this.remaining[i]! > 0) continue;
+      if (this.t.state[i] !== 'waiting' || this.t.remaining[i]! > 0) continue;
       const decision = this.decide(i);
       if (decision.cached) {
-        this.move(i, 'reuse', null, decision.reason);
-        for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) this.unsettled.push(dependent);
+        this.t.move(i, 'reuse', null, decision.reason);
+        for (const dependent of this.t.graph.dependents[i]!) if (--this.t.remaining[dependent]! === 0) this.unsettled.push(dependent);
       } else {
-        this.move(i, 'release', null, null);
-        this.enqueue(i);
+        this.t.move(i, 'release', null, null);
+        this.t.enqueue(i);
         this.releasedNow++;
       }
     }
@@ -451,16 +430,16 @@ export class Runner {
 
   /** Computes a released task's content hash and whether a cached result stands in. */
   private decide(i: number): { cached: boolean; reason: string } {
-    const decision = this.cache.decide(this.specs[i]!, this.upstreamHashes(i), this.force[i]!);
+    const decision = this.cache.decide(this.t.specs[i]!, this.upstreamHashes(i), this.t.force[i]!);
     this.keepDecision(i, decision);
     return decision;
   }
 
   /** Keeps a task's content hash; the task's next move (it follows at once) stores it. */
   private keepDecision(i: number, decision: CacheDecision): void {
-    this.hash[i] = decision.hash;
+    this.t.hash[i] = decision.hash;
     if (decision.from) this.reusedFrom.set(i, decision.from);
-    if (this.options.explain) this.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.ids[i]!, runs: !decision.cached, reason: decision.reason });
+    if (this.options.explain) this.t.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.t.ids[i]!, runs: !decision.cached, reason: decision.reason });
   }
 
   /**
@@ -471,31 +450,25 @@ export class Runner {
    */
   private upstreamHashes(i: number): Record<string, string> {
     const upstream: Record<string, string> = {};
-    for (const dep of this.graph.deps[i]!) upstream[this.ids[dep]!] = `${this.hash[dep] ?? ''} ${this.madeBy(dep)}`;
+    for (const dep of this.t.graph.deps[i]!) upstream[this.t.ids[dep]!] = `${this.t.hash[dep] ?? ''} ${this.madeBy(dep)}`;
     return upstream;
   }
 
   private madeBy(dep: number): string {
-    if (this.state[dep] !== 'cached') return `${this.runId}:${this.attempts[dep]}`;
+    if (this.t.state[dep] !== 'cached') return `${this.runId}:${this.t.attempts[dep]}`;
     let from = this.reusedFrom.get(dep);
     if (from === undefined) {
       // Reused by an earlier process of this run (this is a resume): its cache entry says.
-      const found = this.hash[dep] ? this.store.findCache(this.hash[dep]) : undefined;
+      const found = this.t.hash[dep] ? this.store.findCache(this.t.hash[dep]) : undefined;
       from = found ? `${found.runId}:${found.attempt}` : 'cached';
       this.reusedFrom.set(dep, from);
     }
     return from;
   }
 
-  private enqueue(i: number): void {
-    if (this.queued[i]) return;
-    this.queued[i] = 1;
-    this.queues.get(this.specs[i]!.target)!.push(i);
-  }
 
-  private dequeue(i: number): void {
-    if (this.queued[i] && this.queues.get(this.specs[i]!.target)!.remove(i)) this.queued[i] = 0;
-  }
+
+
 
   /** Asks for a flush soon: started/exited attempts and free slots are handled in one commit. */
   private kick(): void {
@@ -535,7 +508,7 @@ export class Runner {
     if (ended !== undefined) this.store.rescueLog();
     for (const i of launches) this.launch(i);
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
-    for (const [name, queue] of this.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
+    for (const [name, queue] of this.t.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
     if (ended !== undefined) return this.finish(ended);
     if (idleFilled || this.unsettled.size > 0 || !this.chainedFully) this.kick();
   }
@@ -554,9 +527,9 @@ export class Runner {
         this.withdraw(message.task, message.n, message.reason);
       } else if (message.kind === 'submitted') {
         this.store.updateAttempt(this.runId, message.task, message.n, { jobId: message.jobId });
-        this.pendingEvents.push({ type: 'job', runId: this.runId, taskId: this.ids[message.task]!, attempt: message.n, jobId: message.jobId });
+        this.t.pendingEvents.push({ type: 'job', runId: this.runId, taskId: this.t.ids[message.task]!, attempt: message.n, jobId: message.jobId });
       } else if (message.kind === 'started') {
-        if (ended.has(message.task) && this.state[message.task] === 'submitted') ended.set(message.task, message);
+        if (ended.has(message.task) && this.t.state[message.task] === 'submitted') ended.set(message.task, message);
         else this.recordStart(message.task, message.n, message.started, message.at);
       } else {
         this.recordExit(message.task, message.n, message.exit, message.at, ended.get(message.task));
@@ -573,7 +546,7 @@ export class Runner {
    */
   private fillIdleSlots(launches: number[]): boolean {
     this.submitQueued(launches, true);
-    for (const i of launches) for (const dependent of this.graph.dependents[i]!) this.chainLater.add(dependent);
+    for (const i of launches) for (const dependent of this.t.graph.dependents[i]!) this.chainLater.add(dependent);
     return launches.length > 0;
   }
 
@@ -592,7 +565,7 @@ export class Runner {
       } else if (this.chain(i, launches)) budget--;
     };
     for (const i of later) chain(i);
-    for (let k = 0; k < launches.length; k++) for (const dependent of this.graph.dependents[launches[k]!]!) chain(dependent);
+    for (let k = 0; k < launches.length; k++) for (const dependent of this.t.graph.dependents[launches[k]!]!) chain(dependent);
     if (budget < this.chainBatch.size) this.chainBatch.grow();
   }
 
@@ -603,16 +576,16 @@ export class Runner {
    */
   private submitQueued(launches: number[], idleOnly: boolean): void {
     const cap = this.options.maxParallel ?? Infinity;
-    for (const [name, queue] of this.queues) {
+    for (const [name, queue] of this.t.queues) {
       const target = this.targets[name]!;
       // A global cap counts attempts handed out, so nothing may wait in a target's own queue;
       // nor while attempts adopted from an earlier process run there outside its launcher.
-      const queuesAhead = cap === Infinity && !this.adoptedOn.get(name) && target.capacity > target.maxParallel;
+      const queuesAhead = cap === Infinity && !this.t.adoptedOn.get(name) && target.capacity > target.maxParallel;
       if (idleOnly && !queuesAhead) continue;
       const limit = queuesAhead && !idleOnly ? target.capacity : target.maxParallel;
-      while (queue.size > 0 && this.runningOn.get(name)! < limit && this.active < cap) {
+      while (queue.size > 0 && this.t.runningOn.get(name)! < limit && this.t.active < cap) {
         const i = queue.pop()!;
-        this.queued[i] = 0;
+        this.t.queued[i] = 0;
         this.submit(i, 'submit');
         launches.push(i);
       }
@@ -639,22 +612,22 @@ export class Runner {
    * is missing. In a transaction.
    */
   private chainable(i: number): { taskId: string; n: number; dep: number }[] | 'full' | undefined {
-    const spec = this.specs[i]!;
+    const spec = this.t.specs[i]!;
     const target = this.targets[spec.target];
-    if (this.state[i] !== 'waiting' || this.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
+    if (this.t.state[i] !== 'waiting' || this.t.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
     // Every dependency not done must be an attempt out now: a task after more than that (a
     // sweep's reduction) is turned down at once, not by a walk through thousands of them.
-    if (this.remaining[i]! > this.active) return undefined;
-    if (this.cancelledRun || this.cancelling.has(i) || this.options.maxParallel !== undefined || this.adoptedOn.get(spec.target)) return undefined;
+    if (this.t.remaining[i]! > this.t.active) return undefined;
+    if (this.t.cancelledRun || this.t.cancelling.has(i) || this.options.maxParallel !== undefined || this.t.adoptedOn.get(spec.target)) return undefined;
     const after: { taskId: string; n: number; dep: number }[] = [];
-    for (const dep of this.graph.deps[i]!) {
-      const state = this.state[dep]!;
+    for (const dep of this.t.graph.deps[i]!) {
+      const state = this.t.state[dep]!;
       if (DONE_STATES.has(state)) continue;
-      if (!ACTIVE_STATES.has(state) || this.specs[dep]!.target !== spec.target || this.cancelling.has(dep) || this.resubmitWhenDone.has(dep)) return undefined;
-      after.push({ taskId: this.ids[dep]!, n: this.attempts[dep]!, dep });
+      if (!ACTIVE_STATES.has(state) || this.t.specs[dep]!.target !== spec.target || this.t.cancelling.has(dep) || this.t.resubmitWhenDone.has(dep)) return undefined;
+      after.push({ taskId: this.t.ids[dep]!, n: this.t.attempts[dep]!, dep });
     }
-    if (this.runningOn.get(spec.target)! >= target.capacity) return 'full';
-    const decision = this.cache.decide(spec, this.upstreamHashes(i), this.force[i]!);
+    if (this.t.runningOn.get(spec.target)! >= target.capacity) return 'full';
+    const decision = this.cache.decide(spec, this.upstreamHashes(i), this.t.force[i]!);
     if (decision.cached) return undefined;
     this.keepDecision(i, decision);
     return after;
@@ -662,18 +635,17 @@ export class Runner {
 
   /** Commits the intent to run an attempt: the task is submitted before anything starts. */
   private submit(i: number, how: 'submit' | 'chain'): void {
-    const spec = this.specs[i]!;
-    const n = ++this.attempts[i]!;
-    this.move(i, how, n, how === 'chain' ? `after ${this.graph.deps[i]!.filter((dep) => !DONE_STATES.has(this.state[dep]!)).map((dep) => this.ids[dep]).join(', ')}` : null);
+    const spec = this.t.specs[i]!;
+    const n = ++this.t.attempts[i]!;
+    this.t.move(i, how, n, how === 'chain' ? `after ${this.t.graph.deps[i]!.filter((dep) => !DONE_STATES.has(this.t.state[dep]!)).map((dep) => this.t.ids[dep]).join(', ')}` : null);
     const place = { cwd: this.folder(spec.cwd), ...this.attemptFiles(i, n) };
     this.handing.set(i, place);
     this.store.insertAttempt({
       runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, ...place,
-      hash: this.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
+      hash: this.t.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
       schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null,
     });
-    this.active++;
-    this.runningOn.set(spec.target, this.runningOn.get(spec.target)! + 1);
+    this.t.attemptOut(i);
   }
 
   /**
@@ -683,14 +655,14 @@ export class Runner {
    */
   private attemptFiles(i: number, n: number): { dir: string; stdout: string; stderr: string; marker: string } {
     // The name holds no slash, so plain concatenation is the join.
-    const base = `${this.runDir}${path.sep}${attemptStem(this.ids[i]!)}.${n}`;
+    const base = `${this.runDir}${path.sep}${attemptStem(this.t.ids[i]!)}.${n}`;
     return { dir: this.runDir, stdout: `${base}.out`, stderr: `${base}.err`, marker: `${base}.status` };
   }
 
   /** Hands a submitted attempt to its target. */
   private launch(i: number): void {
-    const spec = this.specs[i]!;
-    const n = this.attempts[i]!;
+    const spec = this.t.specs[i]!;
+    const n = this.t.attempts[i]!;
     const after = this.chainedAfter.get(i);
     const place = this.handing.get(i)!;
     this.handing.delete(i);
@@ -716,7 +688,7 @@ export class Runner {
     this.inbox.push(message);
     if (message.kind === 'withdrawn') this.kick();
     else if (message.kind === 'exit') {
-      const name = this.specs[message.task]!.target;
+      const name = this.t.specs[message.task]!.target;
       const ended = (this.endedOn.get(name) ?? 0) + 1;
       this.endedOn.set(name, ended);
       this.endingNow.add(message.task);
@@ -726,9 +698,9 @@ export class Runner {
       // attempts to chain). Else it waits a little and shares its commit with the next ones.
       // (A chained attempt counts as work the target holds once everything it waits for has
       // ended: it starts it itself.)
-      const held = this.runningOn.get(name)! - ended;
-      const work = (this.queues.get(name)?.size ?? 0) > 0 || this.graph.dependents[message.task]!.some((j) => this.state[j] === 'waiting');
-      const last = this.active <= this.endingNow.size;
+      const held = this.t.runningOn.get(name)! - ended;
+      const work = (this.t.queues.get(name)?.size ?? 0) > 0 || this.t.graph.dependents[message.task]!.some((j) => this.t.state[j] === 'waiting');
+      const last = this.t.active <= this.endingNow.size;
       // Cheapest first: counting chained attempts that still wait walks them all.
       if (last || (held < refillBelow(this.targets[name]!) && (work || this.chainsLater(name))) || (work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
       else this.commitWithin(END_COMMIT_MS);
@@ -753,7 +725,7 @@ export class Runner {
 
   /** Whether a task waits to be chained on this target once it has room. */
   private chainsLater(target: string): boolean {
-    for (const i of this.chainLater) if (this.specs[i]!.target === target) return true;
+    for (const i of this.chainLater) if (this.t.specs[i]!.target === target) return true;
     return false;
   }
 
@@ -761,22 +733,22 @@ export class Runner {
   private chainedWaiting(target: string): number {
     let waiting = 0;
     for (const [i, after] of this.chainedAfter) {
-      if (this.specs[i]!.target === target && after.some((ref) => !DONE_STATES.has(this.state[ref.dep]!) && !this.endingNow.has(ref.dep))) waiting++;
+      if (this.t.specs[i]!.target === target && after.some((ref) => !DONE_STATES.has(this.t.state[ref.dep]!) && !this.endingNow.has(ref.dep))) waiting++;
     }
     return waiting;
   }
 
   private withdraw(i: number, n: number, reason: string): void {
-    if (this.state[i] !== 'submitted' || this.attempts[i] !== n) return;
-    const why = this.cancelling.has(i) ? 'cancelled before it started' : this.resubmitWhenDone.has(i) ? 'dropped before it started: a dependency runs again' : reason;
+    if (this.t.state[i] !== 'submitted' || this.t.attempts[i] !== n) return;
+    const why = this.t.cancelling.has(i) ? 'cancelled before it started' : this.t.resubmitWhenDone.has(i) ? 'dropped before it started: a dependency runs again' : reason;
     this.notStarted(i, n, 'withdrawn', why);
   }
 
   private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
     this.chainedAfter.delete(i);
     this.store.startAttempt(this.runId, i, n, started, at);
-    if (this.state[i] === 'submitted' && this.attempts[i] === n) this.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
-    if (this.options.onEvent) this.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
+    if (this.t.state[i] === 'submitted' && this.t.attempts[i] === n) this.t.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
+    if (this.options.onEvent) this.t.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.t.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
   }
 
   /**
@@ -784,12 +756,10 @@ export class Runner {
    * others). Where the target measured how long the attempt ran, its start follows from that.
    */
   private recordExit(i: number, n: number, exit: AttemptExit, at: number, start?: Extract<InboxMessage, { kind: 'started' }>): void {
-    const spec = this.specs[i]!;
+    const spec = this.t.specs[i]!;
     this.chainedAfter.delete(i);
-    this.active--;
-    this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
-    if (this.adopted.delete(i)) this.adoptedOn.set(spec.target, this.adoptedOn.get(spec.target)! - 1);
-    const outcome = endOutcome(exit, spec, this.failures[i]! + 1, { cancelling: this.cancelling.delete(i), runCancelled: this.cancelledRun });
+    this.t.attemptBack(i);
+    const outcome = endOutcome(exit, spec, this.t.failures[i]! + 1, { cancelling: this.t.cancelling.delete(i), runCancelled: this.t.cancelledRun });
     const startedAt = exit.startedAt ?? (exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs));
     this.store.endAttempt(
       this.runId, i, n,
@@ -797,38 +767,28 @@ export class Runner {
       start?.started,
     );
     if (outcome.kind === 'cancelled') {
-      this.move(i, 'cancel', n, 'cancelled by user');
-      this.blockDownstream(i);
+      this.t.move(i, 'cancel', n, 'cancelled by user');
+      this.t.blockDownstream(i);
     } else if (outcome.kind === 'succeeded') {
-      this.move(i, 'succeed', n, null);
-      this.cache.remember(spec, this.hash[i] ?? null, () => this.upstreamHashes(i), n, at);
+      this.t.move(i, 'succeed', n, null);
+      this.cache.remember(spec, this.t.hash[i] ?? null, () => this.upstreamHashes(i), n, at);
       const released: number[] = [];
-      for (const dependent of this.graph.dependents[i]!) if (--this.remaining[dependent]! === 0) released.push(dependent);
+      for (const dependent of this.t.graph.dependents[i]!) if (--this.t.remaining[dependent]! === 0) released.push(dependent);
       this.settle(released);
     } else {
-      this.failures[i]!++;
+      this.t.failures[i]!++;
       if (outcome.kind === 'retry') {
-        this.move(i, 'retry', n, outcome.detail, true);
-        this.enqueue(i);
+        this.t.move(i, 'retry', n, outcome.detail, true);
+        this.t.enqueue(i);
       } else {
-        this.move(i, 'fail', n, outcome.detail, true);
-        this.blockDownstream(i);
+        this.t.move(i, 'fail', n, outcome.detail, true);
+        this.t.blockDownstream(i);
       }
     }
-    if (this.resubmitWhenDone.delete(i)) this.resetTasks([i], true);
+    if (this.t.resubmitWhenDone.delete(i)) this.resetTasks([i], true);
   }
 
-  private blockDownstream(i: number): void {
-    const stack = [...this.graph.dependents[i]!];
-    while (stack.length > 0) {
-      const j = stack.pop()!;
-      const state = this.state[j]!;
-      if (state !== 'waiting' && state !== 'ready') continue;
-      if (state === 'ready') this.dequeue(j);
-      this.move(j, 'block', null, `upstream ${this.ids[i]} ${this.state[i]}`);
-      for (const dependent of this.graph.dependents[j]!) stack.push(dependent);
-    }
-  }
+
 
   /** Re-attaches to attempts an earlier process left open (after a crash or kill). */
   private async adoptOpenAttempts(): Promise<void> {
@@ -838,12 +798,12 @@ export class Runner {
         const i = record.taskIdx;
         const target = this.targets[record.target];
         this.adopting++;
-        this.active++;
-        this.runningOn.set(record.target, (this.runningOn.get(record.target) ?? 0) + 1);
-        this.adopted.add(i);
-        this.adoptedOn.set(record.target, (this.adoptedOn.get(record.target) ?? 0) + 1);
+        this.t.active++;
+        this.t.runningOn.set(record.target, (this.t.runningOn.get(record.target) ?? 0) + 1);
+        this.t.adopted.add(i);
+        this.t.adoptedOn.set(record.target, (this.t.adoptedOn.get(record.target) ?? 0) + 1);
         const adoption: Adoption = target
-          ? await target.adopt(record, this.specs[i]!, this.attemptEvents(i, record.n))
+          ? await target.adopt(record, this.t.specs[i]!, this.attemptEvents(i, record.n))
           : { kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } };
         this.adopting--;
         if (adoption.kind === 'queued') return;
@@ -856,8 +816,8 @@ export class Runner {
 
   /** An attempt that never started: not a failure, just try again. */
   private forgetAttempt(i: number, record: AttemptRecord): void {
-    this.adopted.delete(i);
-    this.adoptedOn.set(record.target, this.adoptedOn.get(record.target)! - 1);
+    this.t.adopted.delete(i);
+    this.t.adoptedOn.set(record.target, this.t.adoptedOn.get(record.target)! - 1);
     this.write(() => this.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began'));
   }
 
@@ -867,33 +827,31 @@ export class Runner {
    * are done (at once if they are), or is blocked if one never will be. In a transaction.
    */
   private notStarted(i: number, n: number, state: 'lost' | 'withdrawn', reason: string): void {
-    const spec = this.specs[i]!;
     this.chainedAfter.delete(i);
-    this.active--;
-    this.runningOn.set(spec.target, this.runningOn.get(spec.target)! - 1);
+    this.t.attemptBack(i);
     this.store.updateAttempt(this.runId, i, n, { state, endedAt: Date.now(), reason });
-    if (this.remaining[i] === 0) {
-      this.move(i, 'retry', n, `${reason}; starting again`);
-      this.enqueue(i);
+    if (this.t.remaining[i] === 0) {
+      this.t.move(i, 'retry', n, `${reason}; starting again`);
+      this.t.enqueue(i);
     } else {
-      this.move(i, 'withdraw', n, reason);
-      const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.state[dep]!));
+      this.t.move(i, 'withdraw', n, reason);
+      const stuck = this.t.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.t.state[dep]!));
       if (stuck !== undefined) {
-        this.move(i, 'block', null, `upstream ${this.ids[stuck]} ${this.state[stuck]}`);
-        this.blockDownstream(i);
+        this.t.move(i, 'block', null, `upstream ${this.t.ids[stuck]} ${this.t.state[stuck]}`);
+        this.t.blockDownstream(i);
       }
     }
-    if (this.resubmitWhenDone.delete(i)) this.force[i] = true;
+    if (this.t.resubmitWhenDone.delete(i)) this.t.force[i] = true;
     // A cancel that came meanwhile still holds.
-    if (this.cancelledRun || this.cancelling.delete(i)) this.cancelTaskNow(i);
+    if (this.t.cancelledRun || this.t.cancelling.delete(i)) this.cancelTaskNow(i);
   }
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
   private endState(): RunState | undefined {
-    if (!this.finished || this.starting || this.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.size > 0) return undefined;
-    for (const queue of this.queues.values()) if (queue.size > 0) return undefined;
-    if (this.state.some((s) => !TERMINAL_STATES.has(s))) return undefined;
-    return this.cancelledRun ? 'cancelled' : this.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';
+    if (!this.finished || this.starting || this.t.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.size > 0) return undefined;
+    for (const queue of this.t.queues.values()) if (queue.size > 0) return undefined;
+    if (this.t.state.some((s) => !TERMINAL_STATES.has(s))) return undefined;
+    return this.t.cancelledRun ? 'cancelled' : this.t.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';
   }
 
   /** Reports the run's end, recorded with its claim released, and ends `drive`. */

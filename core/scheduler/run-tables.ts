@@ -1,0 +1,115 @@
+/**
+ * A driven run's tasks as the runner and its parts see them: one entry per task (by index, in
+ * the plan's order) in each table — spec, state, hash, attempts, failures, dependencies not
+ * yet done — the queues per target, the attempts out now, and the moves that change them.
+ * Every move is written to the store (in the caller's transaction) before it is reported.
+ */
+import type { TaskGraph } from '../model/graph.ts';
+import type { TaskState } from '../model/task-states.ts';
+import type { TaskSpec } from '../model/types.ts';
+import type { Store } from '../store/store.ts';
+import type { RunnerEvent } from './events.ts';
+import type { PriorityQueue } from './heap.ts';
+import { applyTransition } from './states.ts';
+import type { TransitionName } from './states.ts';
+
+export class RunTables {
+  readonly runId: string;
+  readonly store: Store;
+  /** Whether events are made (someone listens). */
+  readonly reporting: boolean;
+  /** Re-read from the store when a task is resubmitted. */
+  readonly specs: TaskSpec[];
+  readonly ids: string[];
+  readonly graph: TaskGraph;
+  readonly state: TaskState[];
+  readonly hash: (string | null)[];
+  readonly attempts: number[];
+  readonly failures: number[];
+  /** Tasks that must not reuse a cached result (resubmitted, or the run is `--fresh`). */
+  readonly force: boolean[];
+  /** Dependencies of each task not done yet. */
+  readonly remaining: number[];
+  /** Tasks whose running attempt the user cancelled (also kept in the store). */
+  readonly cancelling: Set<number>;
+  /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
+  readonly resubmitWhenDone = new Set<number>();
+  /** Whether each task is in its target's queue, and the queues by target, highest priority first. */
+  readonly queued: Uint8Array;
+  readonly queues = new Map<string, PriorityQueue>();
+  /** Attempts out now (submitted or running), in all and per target. */
+  active = 0;
+  readonly runningOn = new Map<string, number>();
+  /** Attempts adopted from an earlier process, and how many run on each target. */
+  readonly adopted = new Set<number>();
+  readonly adoptedOn = new Map<string, number>();
+  /** The user cancelled the whole run (a resubmit lifts it). */
+  cancelledRun = false;
+  /** Events of the commit under way, reported once it is committed. */
+  readonly pendingEvents: RunnerEvent[] = [];
+
+  constructor(fields: Pick<RunTables, 'runId' | 'store' | 'reporting' | 'specs' | 'ids' | 'graph' | 'state' | 'hash' | 'attempts' | 'failures' | 'force' | 'remaining' | 'cancelling'>) {
+    this.runId = fields.runId;
+    this.store = fields.store;
+    this.reporting = fields.reporting;
+    this.specs = fields.specs;
+    this.ids = fields.ids;
+    this.graph = fields.graph;
+    this.state = fields.state;
+    this.hash = fields.hash;
+    this.attempts = fields.attempts;
+    this.failures = fields.failures;
+    this.force = fields.force;
+    this.remaining = fields.remaining;
+    this.cancelling = fields.cancelling;
+    this.queued = new Uint8Array(fields.ids.length);
+  }
+
+  /** Moves a task by a named transition (core/scheduler/states.ts), recorded in the store. In a transaction. */
+  move(i: number, name: TransitionName, attempt: number | null, detail: string | null, failedAttempt = false): void {
+    const from = this.state[i]!;
+    const to = applyTransition(this.ids[i]!, from, name);
+    const at = Date.now();
+    this.store.transition({ runId: this.runId, task: i, from, to, at, attempt, detail, failedAttempt, hash: this.hash[i] });
+    this.state[i] = to;
+    if (this.reporting) this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
+  }
+
+  enqueue(i: number): void {
+    if (this.queued[i]) return;
+    this.queued[i] = 1;
+    this.queues.get(this.specs[i]!.target)!.push(i);
+  }
+
+  dequeue(i: number): void {
+    if (this.queued[i] && this.queues.get(this.specs[i]!.target)!.remove(i)) this.queued[i] = 0;
+  }
+
+  /** Blocks every waiting or ready task downstream of `i` (which will not succeed). In a transaction. */
+  blockDownstream(i: number): void {
+    const stack = [...this.graph.dependents[i]!];
+    while (stack.length > 0) {
+      const j = stack.pop()!;
+      const state = this.state[j]!;
+      if (state !== 'waiting' && state !== 'ready') continue;
+      if (state === 'ready') this.dequeue(j);
+      this.move(j, 'block', null, `upstream ${this.ids[i]} ${this.state[i]}`);
+      for (const dependent of this.graph.dependents[j]!) stack.push(dependent);
+    }
+  }
+
+  /** An attempt is out: counted against its target's slots. */
+  attemptOut(i: number): void {
+    this.active++;
+    const target = this.specs[i]!.target;
+    this.runningOn.set(target, this.runningOn.get(target)! + 1);
+  }
+
+  /** An attempt is no longer out (it ended, or will never start). */
+  attemptBack(i: number): void {
+    this.active--;
+    const target = this.specs[i]!.target;
+    this.runningOn.set(target, this.runningOn.get(target)! - 1);
+    if (this.adopted.delete(i)) this.adoptedOn.set(target, this.adoptedOn.get(target)! - 1);
+  }
+}

@@ -14,11 +14,11 @@ import type { Adoption, AttemptEvents, AttemptExit, StartedAttempt, Target } fro
 import { attemptStem, folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
-import type { CacheDecision } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
+import { Releaser } from './release.ts';
 import { RunTables } from './run-tables.ts';
 import { endOutcome } from './retry-policy.ts';
-import { CHAIN_BATCH, CHECKPOINT_COMMITS, END_COMMIT_MS, FIRST_CHAIN_BATCH, FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH, START_COMMIT_MS } from './tuning.ts';
+import { CHAIN_BATCH, CHECKPOINT_COMMITS, END_COMMIT_MS, FIRST_CHAIN_BATCH, Ramp, START_COMMIT_MS } from './tuning.ts';
 import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import { resubmitWalk } from './states.ts';
 
@@ -71,8 +71,6 @@ export class Runner {
   private readonly store: Store;
   private readonly options: RunnerOptions;
   private readonly run: RunRecord;
-  /** For tasks whose cached result stands in: the attempt that made it (`run:attempt`). */
-  private readonly reusedFrom = new Map<number, string>();
   /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn; `dep` is the task waited for. */
   private readonly chainedAfter = new Map<number, { taskId: string; n: number; dep: number }[]>();
   /** Where the attempts submitted in this commit run and write, until they are handed to their targets. */
@@ -83,9 +81,7 @@ export class Runner {
   private chainedFully = true;
   /** How many tasks the next commit may chain, and release. */
   private readonly chainBatch = new Ramp(FIRST_CHAIN_BATCH, CHAIN_BATCH);
-  private readonly releaseBatch = new Ramp(FIRST_RELEASE_BATCH, RELEASE_BATCH);
   private readonly targets: Record<string, Target>;
-  private readonly cache: CachePolicy;
   /** Folder of this run's attempt files. */
   private readonly runDir: string;
   /** A task's working folder from its `cwd` (relative to the run's root). */
@@ -101,10 +97,8 @@ export class Runner {
   /** Ends reported but not yet committed, per target, and the tasks that ended. */
   private readonly endedOn = new Map<string, number>();
   private readonly endingNow = new Set<number>();
-  /** Tasks to settle (their dependencies are done), highest priority first; what one commit leaves goes to the next (see RELEASE_BATCH). */
-  private readonly unsettled: PriorityQueue;
-  /** How many tasks this commit released. */
-  private releasedNow = 0;
+  /** Releases tasks whose dependencies are done, or reuses their cached results (release.ts). */
+  private readonly releaser: Releaser;
   private starting = true;
   private adopting = 0;
   private finished: ((state: RunState) => void) | undefined;
@@ -156,7 +150,6 @@ export class Runner {
     });
     const sorted = topologicalOrder(this.t.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.t.graph, sorted.order) : this.t.ids.map(() => 1);
-    this.unsettled = new PriorityQueue(priority);
     const remote = options.remote && {
       ...options.remote,
       // Kept in the store, so `flotilla status` in another process can say when it was last seen.
@@ -172,7 +165,7 @@ export class Runner {
       this.t.queues.set(name, new PriorityQueue(priority));
       this.t.runningOn.set(name, 0);
     }
-    this.cache = new CachePolicy(store, run, options.explain === true);
+    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), options.explain === true, priority);
     this.runDir = path.join(store.home, 'runs', runId);
     this.folder = folderResolver(run.root);
   }
@@ -202,7 +195,7 @@ export class Runner {
       // Only what fills the slots is released now: those start at once, the rest follows.
       this.write(() => {
         this.processInbox();
-        this.settle(this.t.ids.map((_, i) => i), Object.values(this.targets).reduce((slots, target) => slots + target.maxParallel, 0));
+        this.releaser.settle(this.t.ids.map((_, i) => i), Object.values(this.targets).reduce((slots, target) => slots + target.maxParallel, 0));
       });
       for (const i of this.t.cancelling) this.targets[this.t.specs[i]!.target]?.cancel(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
       // A cancel or resubmit queued while nobody drove the run applies before anything starts.
@@ -347,7 +340,7 @@ export class Runner {
       this.t.blockDownstream(i);
     }
     this.t.cancelledRun = false;
-    this.settle(reset);
+    this.releaser.settle(reset);
     return reset;
   }
 
@@ -385,7 +378,7 @@ export class Runner {
 
   /** Commits `fn`'s store writes in one transaction, then reports its events. */
   private write(fn: () => void): void {
-    this.releasedNow = 0;
+    this.releaser.beginCommit();
     try {
       this.store.transaction(fn);
     } catch (error) {
@@ -394,7 +387,7 @@ export class Runner {
       this.handing.clear();
       throw error;
     }
-    if (this.releasedNow >= this.releaseBatch.size) this.releaseBatch.grow();
+    this.releaser.commitDone();
     const events = this.t.pendingEvents.splice(0);
     if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
     if (++this.commits % CHECKPOINT_COMMITS === 0) this.checkpointer ??= setImmediate(() => {
@@ -402,71 +395,6 @@ export class Runner {
       this.guarded(() => this.store.checkpoint());
     });
   }
-
-
-
-  /**
-   * Releases every waiting task among `candidates` (and those left by earlier commits) whose
-   * dependencies are all done, or reuses its cached result, following cached ones
-   * downstream, highest priority first; beyond `limit` released in this commit, leaves the
-   * rest to the next one. Inside a transaction.
-   */
-  private settle(candidates: readonly number[], limit = this.releaseBatch.size): void {
-    for (const i of candidates) this.unsettled.push(i);
-    while (this.unsettled.size > 0 && this.releasedNow < limit) {
-      const i = this.unsettled.pop()!;
-      if (this.t.state[i] !== 'waiting' || this.t.remaining[i]! > 0) continue;
-      const decision = this.decide(i);
-      if (decision.cached) {
-        this.t.move(i, 'reuse', null, decision.reason);
-        for (const dependent of this.t.graph.dependents[i]!) if (--this.t.remaining[dependent]! === 0) this.unsettled.push(dependent);
-      } else {
-        this.t.move(i, 'release', null, null);
-        this.t.enqueue(i);
-        this.releasedNow++;
-      }
-    }
-  }
-
-  /** Computes a released task's content hash and whether a cached result stands in. */
-  private decide(i: number): { cached: boolean; reason: string } {
-    const decision = this.cache.decide(this.t.specs[i]!, this.upstreamHashes(i), this.t.force[i]!);
-    this.keepDecision(i, decision);
-    return decision;
-  }
-
-  /** Keeps a task's content hash; the task's next move (it follows at once) stores it. */
-  private keepDecision(i: number, decision: CacheDecision): void {
-    this.t.hash[i] = decision.hash;
-    if (decision.from) this.reusedFrom.set(i, decision.from);
-    if (this.options.explain) this.t.pendingEvents.push({ type: 'explain', runId: this.runId, taskId: this.t.ids[i]!, runs: !decision.cached, reason: decision.reason });
-  }
-
-  /**
-   * What each dependency adds to a task's hash: its own hash, and the attempt that made its
-   * result (`run:attempt`; for a reused result, the attempt that made it). So a task whose
-   * upstream ran again runs again too, even when the upstream's hash is the same: what it
-   * reads may have changed (as make rebuilds what depends on a rebuilt target).
-   */
-  private upstreamHashes(i: number): Record<string, string> {
-    const upstream: Record<string, string> = {};
-    for (const dep of this.t.graph.deps[i]!) upstream[this.t.ids[dep]!] = `${this.t.hash[dep] ?? ''} ${this.madeBy(dep)}`;
-    return upstream;
-  }
-
-  private madeBy(dep: number): string {
-    if (this.t.state[dep] !== 'cached') return `${this.runId}:${this.t.attempts[dep]}`;
-    let from = this.reusedFrom.get(dep);
-    if (from === undefined) {
-      // Reused by an earlier process of this run (this is a resume): its cache entry says.
-      const found = this.t.hash[dep] ? this.store.findCache(this.t.hash[dep]) : undefined;
-      from = found ? `${found.runId}:${found.attempt}` : 'cached';
-      this.reusedFrom.set(dep, from);
-    }
-    return from;
-  }
-
-
 
 
 
@@ -497,7 +425,7 @@ export class Runner {
       recorded = this.processInbox();
       idleFilled = this.fillIdleSlots(launches);
       if (idleFilled) return;
-      if (this.unsettled.size > 0) this.settle([]);
+      if (this.releaser.pending > 0) this.releaser.settle([]);
       this.fillSlots(launches);
       ended = this.endState();
       if (ended === undefined) return;
@@ -510,7 +438,7 @@ export class Runner {
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.t.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
     if (ended !== undefined) return this.finish(ended);
-    if (idleFilled || this.unsettled.size > 0 || !this.chainedFully) this.kick();
+    if (idleFilled || this.releaser.pending > 0 || !this.chainedFully) this.kick();
   }
 
   /** Records the starts and ends targets reported since the last commit. In a transaction. */
@@ -627,9 +555,10 @@ export class Runner {
       after.push({ taskId: this.t.ids[dep]!, n: this.t.attempts[dep]!, dep });
     }
     if (this.t.runningOn.get(spec.target)! >= target.capacity) return 'full';
-    const decision = this.cache.decide(spec, this.upstreamHashes(i), this.t.force[i]!);
+    // A task with a cached result is not chained: its release reuses the result.
+    const decision = this.releaser.consider(i);
     if (decision.cached) return undefined;
-    this.keepDecision(i, decision);
+    this.releaser.keep(i, decision);
     return after;
   }
 
@@ -771,10 +700,10 @@ export class Runner {
       this.t.blockDownstream(i);
     } else if (outcome.kind === 'succeeded') {
       this.t.move(i, 'succeed', n, null);
-      this.cache.remember(spec, this.t.hash[i] ?? null, () => this.upstreamHashes(i), n, at);
+      this.releaser.remember(i, n, at);
       const released: number[] = [];
       for (const dependent of this.t.graph.dependents[i]!) if (--this.t.remaining[dependent]! === 0) released.push(dependent);
-      this.settle(released);
+      this.releaser.settle(released);
     } else {
       this.t.failures[i]!++;
       if (outcome.kind === 'retry') {
@@ -848,7 +777,7 @@ export class Runner {
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
   private endState(): RunState | undefined {
-    if (!this.finished || this.starting || this.t.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.unsettled.size > 0) return undefined;
+    if (!this.finished || this.starting || this.t.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.releaser.pending > 0) return undefined;
     for (const queue of this.t.queues.values()) if (queue.size > 0) return undefined;
     if (this.t.state.some((s) => !TERMINAL_STATES.has(s))) return undefined;
     return this.t.cancelledRun ? 'cancelled' : this.t.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';

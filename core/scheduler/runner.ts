@@ -16,9 +16,10 @@ import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
 import { Releaser } from './release.ts';
+import { Chainer } from './chaining.ts';
 import { RunTables } from './run-tables.ts';
 import { endOutcome } from './retry-policy.ts';
-import { CHAIN_BATCH, CHECKPOINT_COMMITS, END_COMMIT_MS, FIRST_CHAIN_BATCH, Ramp, START_COMMIT_MS } from './tuning.ts';
+import { CHECKPOINT_COMMITS, END_COMMIT_MS, START_COMMIT_MS } from './tuning.ts';
 import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import { resubmitWalk } from './states.ts';
 
@@ -71,16 +72,8 @@ export class Runner {
   private readonly store: Store;
   private readonly options: RunnerOptions;
   private readonly run: RunRecord;
-  /** Attempts handed over with `after` (chained), by task, until they start or are withdrawn; `dep` is the task waited for. */
-  private readonly chainedAfter = new Map<number, { taskId: string; n: number; dep: number }[]>();
   /** Where the attempts submitted in this commit run and write, until they are handed to their targets. */
   private readonly handing = new Map<number, { cwd: string; dir: string; stdout: string; stderr: string; marker: string }>();
-  /** Tasks that could have been chained but found their target full, or the commit's CHAIN_BATCH used up. */
-  private readonly chainLater = new Set<number>();
-  /** Whether this commit left tasks to chain for want of CHAIN_BATCH (the next commit follows at once). */
-  private chainedFully = true;
-  /** How many tasks the next commit may chain, and release. */
-  private readonly chainBatch = new Ramp(FIRST_CHAIN_BATCH, CHAIN_BATCH);
   private readonly targets: Record<string, Target>;
   /** Folder of this run's attempt files. */
   private readonly runDir: string;
@@ -99,6 +92,8 @@ export class Runner {
   private readonly endingNow = new Set<number>();
   /** Releases tasks whose dependencies are done, or reuses their cached results (release.ts). */
   private readonly releaser: Releaser;
+  /** Hands tasks over ahead, behind the attempts they wait for (chaining.ts). */
+  private readonly chainer: Chainer;
   private starting = true;
   private adopting = 0;
   private finished: ((state: RunState) => void) | undefined;
@@ -166,6 +161,7 @@ export class Runner {
       this.t.runningOn.set(name, 0);
     }
     this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), options.explain === true, priority);
+    this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.runDir = path.join(store.home, 'runs', runId);
     this.folder = folderResolver(run.root);
   }
@@ -311,8 +307,8 @@ export class Runner {
       if (active) {
         this.t.resubmitWhenDone.add(i);
         // What was chained behind the attempt that runs again must not start after the old one.
-        this.withdrawChained(i);
-        for (const dependent of this.t.graph.dependents[i]!) this.withdrawChained(dependent);
+        this.chainer.withdraw(i);
+        for (const dependent of this.t.graph.dependents[i]!) this.chainer.withdraw(dependent);
         continue;
       }
       const wasDone = DONE_STATES.has(this.t.state[i]!);
@@ -344,10 +340,7 @@ export class Runner {
     return reset;
   }
 
-  /** Drops a chained attempt of the task that has not started (the target may have started it). */
-  private withdrawChained(i: number): void {
-    if (this.chainedAfter.has(i)) this.targets[this.t.specs[i]!.target]?.withdraw(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
-  }
+
 
   private cancelTaskNow(i: number): void {
     const state = this.t.state[i]!;
@@ -420,7 +413,6 @@ export class Runner {
     let recorded = 0;
     let idleFilled = false;
     let ended: RunState | undefined;
-    this.chainedFully = true;
     this.write(() => {
       recorded = this.processInbox();
       idleFilled = this.fillIdleSlots(launches);
@@ -438,7 +430,7 @@ export class Runner {
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.t.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
     if (ended !== undefined) return this.finish(ended);
-    if (idleFilled || this.releaser.pending > 0 || !this.chainedFully) this.kick();
+    if (idleFilled || this.releaser.pending > 0 || !this.chainer.chainedFully) this.kick();
   }
 
   /** Records the starts and ends targets reported since the last commit. In a transaction. */
@@ -474,27 +466,15 @@ export class Runner {
    */
   private fillIdleSlots(launches: number[]): boolean {
     this.submitQueued(launches, true);
-    for (const i of launches) for (const dependent of this.t.graph.dependents[i]!) this.chainLater.add(dependent);
+    this.chainer.considerLater(launches);
     return launches.length > 0;
   }
 
   /** Submits queued tasks while their targets (and the global cap) have room. In a transaction. */
   private fillSlots(launches: number[]): void {
     this.submitQueued(launches, false);
-    // Dependents of what was handed over may follow it, on targets that follow edges: first
-    // those that found no room before, then those of the attempts just handed over.
-    const later = [...this.chainLater];
-    this.chainLater.clear();
-    let budget = this.chainBatch.size;
-    const chain = (i: number) => {
-      if (budget === 0) {
-        this.chainLater.add(i);
-        this.chainedFully = false;
-      } else if (this.chain(i, launches)) budget--;
-    };
-    for (const i of later) chain(i);
-    for (let k = 0; k < launches.length; k++) for (const dependent of this.t.graph.dependents[launches[k]!]!) chain(dependent);
-    if (budget < this.chainBatch.size) this.chainBatch.grow();
+    // Dependents of what was handed over may follow it, on targets that follow edges (chaining.ts).
+    this.chainer.chainAfter(launches, (i) => this.submit(i, 'chain'));
   }
 
   /**
@@ -520,47 +500,9 @@ export class Runner {
     }
   }
 
-  /** Chains the task if it can be; whether it was. */
-  private chain(i: number, launches: number[]): boolean {
-    const after = this.chainable(i);
-    if (after === 'full') this.chainLater.add(i);
-    if (!Array.isArray(after)) return false;
-    this.submit(i, 'chain');
-    this.chainedAfter.set(i, after);
-    launches.push(i);
-    return true;
-  }
 
-  /**
-   * Whether a waiting task can be handed to its target now, to start there once its
-   * unfinished dependencies succeed (as SLURM's afterok does): its target follows edges and
-   * has room, every unfinished dependency is an attempt this process handed to that same
-   * target, and the task would run (it declares no inputs, whose hashes could still change,
-   * and has no cached result). Returns the attempts it waits for, or `full` when only room
-   * is missing. In a transaction.
-   */
-  private chainable(i: number): { taskId: string; n: number; dep: number }[] | 'full' | undefined {
-    const spec = this.t.specs[i]!;
-    const target = this.targets[spec.target];
-    if (this.t.state[i] !== 'waiting' || this.t.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
-    // Every dependency not done must be an attempt out now: a task after more than that (a
-    // sweep's reduction) is turned down at once, not by a walk through thousands of them.
-    if (this.t.remaining[i]! > this.t.active) return undefined;
-    if (this.t.cancelledRun || this.t.cancelling.has(i) || this.options.maxParallel !== undefined || this.t.adoptedOn.get(spec.target)) return undefined;
-    const after: { taskId: string; n: number; dep: number }[] = [];
-    for (const dep of this.t.graph.deps[i]!) {
-      const state = this.t.state[dep]!;
-      if (DONE_STATES.has(state)) continue;
-      if (!ACTIVE_STATES.has(state) || this.t.specs[dep]!.target !== spec.target || this.t.cancelling.has(dep) || this.t.resubmitWhenDone.has(dep)) return undefined;
-      after.push({ taskId: this.t.ids[dep]!, n: this.t.attempts[dep]!, dep });
-    }
-    if (this.t.runningOn.get(spec.target)! >= target.capacity) return 'full';
-    // A task with a cached result is not chained: its release reuses the result.
-    const decision = this.releaser.consider(i);
-    if (decision.cached) return undefined;
-    this.releaser.keep(i, decision);
-    return after;
-  }
+
+
 
   /** Commits the intent to run an attempt: the task is submitted before anything starts. */
   private submit(i: number, how: 'submit' | 'chain'): void {
@@ -592,7 +534,7 @@ export class Runner {
   private launch(i: number): void {
     const spec = this.t.specs[i]!;
     const n = this.t.attempts[i]!;
-    const after = this.chainedAfter.get(i);
+    const after = this.chainer.waitsFor(i);
     const place = this.handing.get(i)!;
     this.handing.delete(i);
     this.targets[spec.target]!.start({ runId: this.runId, task: spec, n, ...place, ...(after ? { after } : {}) }, this.attemptEvents(i, n));
@@ -631,7 +573,7 @@ export class Runner {
       const work = (this.t.queues.get(name)?.size ?? 0) > 0 || this.t.graph.dependents[message.task]!.some((j) => this.t.state[j] === 'waiting');
       const last = this.t.active <= this.endingNow.size;
       // Cheapest first: counting chained attempts that still wait walks them all.
-      if (last || (held < refillBelow(this.targets[name]!) && (work || this.chainsLater(name))) || (work && held - this.chainedWaiting(name) < this.targets[name]!.maxParallel)) this.kick();
+      if (last || (held < refillBelow(this.targets[name]!) && (work || this.chainer.waitsOn(name))) || (work && held - this.chainer.waitingOn(name, this.endingNow) < this.targets[name]!.maxParallel)) this.kick();
       else this.commitWithin(END_COMMIT_MS);
     } else this.commitWithin(START_COMMIT_MS);
   }
@@ -652,20 +594,9 @@ export class Runner {
     }, ms);
   }
 
-  /** Whether a task waits to be chained on this target once it has room. */
-  private chainsLater(target: string): boolean {
-    for (const i of this.chainLater) if (this.t.specs[i]!.target === target) return true;
-    return false;
-  }
 
-  /** Chained attempts on a target that still wait for an attempt that has not ended. */
-  private chainedWaiting(target: string): number {
-    let waiting = 0;
-    for (const [i, after] of this.chainedAfter) {
-      if (this.t.specs[i]!.target === target && after.some((ref) => !DONE_STATES.has(this.t.state[ref.dep]!) && !this.endingNow.has(ref.dep))) waiting++;
-    }
-    return waiting;
-  }
+
+
 
   private withdraw(i: number, n: number, reason: string): void {
     if (this.t.state[i] !== 'submitted' || this.t.attempts[i] !== n) return;
@@ -674,7 +605,7 @@ export class Runner {
   }
 
   private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
-    this.chainedAfter.delete(i);
+    this.chainer.forget(i);
     this.store.startAttempt(this.runId, i, n, started, at);
     if (this.t.state[i] === 'submitted' && this.t.attempts[i] === n) this.t.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
     if (this.options.onEvent) this.t.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.t.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
@@ -686,7 +617,7 @@ export class Runner {
    */
   private recordExit(i: number, n: number, exit: AttemptExit, at: number, start?: Extract<InboxMessage, { kind: 'started' }>): void {
     const spec = this.t.specs[i]!;
-    this.chainedAfter.delete(i);
+    this.chainer.forget(i);
     this.t.attemptBack(i);
     const outcome = endOutcome(exit, spec, this.t.failures[i]! + 1, { cancelling: this.t.cancelling.delete(i), runCancelled: this.t.cancelledRun });
     const startedAt = exit.startedAt ?? (exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs));
@@ -756,7 +687,7 @@ export class Runner {
    * are done (at once if they are), or is blocked if one never will be. In a transaction.
    */
   private notStarted(i: number, n: number, state: 'lost' | 'withdrawn', reason: string): void {
-    this.chainedAfter.delete(i);
+    this.chainer.forget(i);
     this.t.attemptBack(i);
     this.store.updateAttempt(this.runId, i, n, { state, endedAt: Date.now(), reason });
     if (this.t.remaining[i] === 0) {

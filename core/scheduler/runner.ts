@@ -17,11 +17,11 @@ import { CachePolicy } from './cache-policy.ts';
 import { PriorityQueue } from './heap.ts';
 import { Releaser } from './release.ts';
 import { Chainer } from './chaining.ts';
+import { cancelTaskNow, resetTasks } from './requests.ts';
 import { RunTables } from './run-tables.ts';
 import { endOutcome } from './retry-policy.ts';
 import { CHECKPOINT_COMMITS, END_COMMIT_MS, START_COMMIT_MS } from './tuning.ts';
-import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
-import { resubmitWalk } from './states.ts';
+import { DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 
 import type { RunnerEvent } from './events.ts';
 import { CodedError } from '../model/errors.ts';
@@ -269,7 +269,7 @@ export class Runner {
   cancelRun(): void {
     this.t.cancelledRun = true;
     this.write(() => {
-      for (let i = 0; i < this.t.ids.length; i++) this.cancelTaskNow(i);
+      for (let i = 0; i < this.t.ids.length; i++) cancelTaskNow(this.t, i, this.targets);
     });
     this.kick();
   }
@@ -278,7 +278,7 @@ export class Runner {
   cancelTask(taskId: string): boolean {
     const i = this.t.ids.indexOf(taskId);
     if (i < 0 || TERMINAL_STATES.has(this.t.state[i]!)) return false;
-    this.write(() => this.cancelTaskNow(i));
+    this.write(() => cancelTaskNow(this.t, i, this.targets));
     this.kick();
     return true;
   }
@@ -290,70 +290,9 @@ export class Runner {
    */
   resubmit(taskIds: string[], downstream: boolean): string[] {
     let reset: number[] = [];
-    this.write(() => (reset = this.resetTasks(taskIds.map((id) => this.t.ids.indexOf(id)).filter((i) => i >= 0), downstream)));
+    this.write(() => (reset = resetTasks(this.t, taskIds.map((id) => this.t.ids.indexOf(id)).filter((i) => i >= 0), downstream, this.chainer, this.releaser)));
     this.kick();
     return reset.map((i) => this.t.ids[i]!);
-  }
-
-  /**
-   * Moves finished tasks back to waiting: the named ones, every blocked or cancelled task
-   * downstream of them, and with `downstream` everything downstream (a task still running
-   * is reset when it ends). Dependents left ready wait again; a reset task that still has a
-   * failed, blocked or cancelled dependency is blocked again. In a transaction.
-   */
-  private resetTasks(named: number[], downstream: boolean): number[] {
-    const reset: number[] = [];
-    for (const { task: i, active } of resubmitWalk(named, downstream, (task) => this.t.state[task]!, (task) => this.t.graph.dependents[task]!)) {
-      if (active) {
-        this.t.resubmitWhenDone.add(i);
-        // What was chained behind the attempt that runs again must not start after the old one.
-        this.chainer.withdraw(i);
-        for (const dependent of this.t.graph.dependents[i]!) this.chainer.withdraw(dependent);
-        continue;
-      }
-      const wasDone = DONE_STATES.has(this.t.state[i]!);
-      this.t.move(i, 'resubmit', null, 'resubmitted');
-      // The spec may have been replaced with the edited workflow's (see `runs.resubmit` with reload).
-      this.t.specs[i] = this.store.taskSpec(this.runId, i) ?? this.t.specs[i]!;
-      this.t.failures[i] = 0;
-      this.t.force[i] = true;
-      this.store.markResubmitted(this.runId, i);
-      if (wasDone) for (const dependent of this.t.graph.dependents[i]!) this.t.remaining[dependent]!++;
-      reset.push(i);
-    }
-    for (const i of reset) {
-      for (const dependent of this.t.graph.dependents[i]!) {
-        if (this.t.state[dependent] !== 'ready') continue;
-        this.t.dequeue(dependent);
-        this.t.move(dependent, 'hold', null, `waits for resubmitted ${this.t.ids[i]}`);
-      }
-    }
-    for (const i of reset) {
-      if (this.t.state[i] !== 'waiting') continue;
-      const stuck = this.t.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.t.state[dep]!));
-      if (stuck === undefined) continue;
-      this.t.move(i, 'block', null, `upstream ${this.t.ids[stuck]} ${this.t.state[stuck]}`);
-      this.t.blockDownstream(i);
-    }
-    this.t.cancelledRun = false;
-    this.releaser.settle(reset);
-    return reset;
-  }
-
-
-
-  private cancelTaskNow(i: number): void {
-    const state = this.t.state[i]!;
-    if (state === 'waiting' || state === 'ready') {
-      if (state === 'ready') this.t.dequeue(i);
-      this.t.move(i, 'cancel', null, 'cancelled by user');
-      this.t.blockDownstream(i);
-    } else if (ACTIVE_STATES.has(state) && !this.t.cancelling.has(i)) {
-      this.t.cancelling.add(i);
-      // Kept in the store: a core that dies before the attempt ends still honours it on resume.
-      this.store.markCancelRequested(this.runId, i);
-      this.targets[this.t.specs[i]!.target]?.cancel(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
-    }
   }
 
   private applyRequests(): void {
@@ -388,8 +327,6 @@ export class Runner {
       this.guarded(() => this.store.checkpoint());
     });
   }
-
-
 
   /** Asks for a flush soon: started/exited attempts and free slots are handled in one commit. */
   private kick(): void {
@@ -500,10 +437,6 @@ export class Runner {
     }
   }
 
-
-
-
-
   /** Commits the intent to run an attempt: the task is submitted before anything starts. */
   private submit(i: number, how: 'submit' | 'chain'): void {
     const spec = this.t.specs[i]!;
@@ -594,10 +527,6 @@ export class Runner {
     }, ms);
   }
 
-
-
-
-
   private withdraw(i: number, n: number, reason: string): void {
     if (this.t.state[i] !== 'submitted' || this.t.attempts[i] !== n) return;
     const why = this.t.cancelling.has(i) ? 'cancelled before it started' : this.t.resubmitWhenDone.has(i) ? 'dropped before it started: a dependency runs again' : reason;
@@ -645,10 +574,8 @@ export class Runner {
         this.t.blockDownstream(i);
       }
     }
-    if (this.t.resubmitWhenDone.delete(i)) this.resetTasks([i], true);
+    if (this.t.resubmitWhenDone.delete(i)) resetTasks(this.t, [i], true, this.chainer, this.releaser);
   }
-
-
 
   /** Re-attaches to attempts an earlier process left open (after a crash or kill). */
   private async adoptOpenAttempts(): Promise<void> {
@@ -703,7 +630,7 @@ export class Runner {
     }
     if (this.t.resubmitWhenDone.delete(i)) this.t.force[i] = true;
     // A cancel that came meanwhile still holds.
-    if (this.t.cancelledRun || this.t.cancelling.delete(i)) this.cancelTaskNow(i);
+    if (this.t.cancelledRun || this.t.cancelling.delete(i)) cancelTaskNow(this.t, i, this.targets);
   }
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */

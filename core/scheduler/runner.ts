@@ -1,30 +1,29 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { CodedError } from '../model/errors.ts';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
+import { DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
-import { StoreLostDataError } from '../store/store.ts';
-import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
-import type { AttemptRecord, RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
+import type { RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { refillBelow } from '../targets/target.ts';
-import type { Adoption, AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
+import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import { attemptStem, folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
+import { adoptOpenAttempts, refuseLostAttempts } from './adoption.ts';
 import { CachePolicy } from './cache-policy.ts';
+import { Chainer } from './chaining.ts';
+import { Endings } from './endings.ts';
+import type { RunnerEvent } from './events.ts';
 import { PriorityQueue } from './heap.ts';
 import { Releaser } from './release.ts';
-import { Chainer } from './chaining.ts';
 import { cancelTaskNow, resetTasks } from './requests.ts';
 import { RunTables } from './run-tables.ts';
-import { endOutcome } from './retry-policy.ts';
+import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
 import { CHECKPOINT_COMMITS, END_COMMIT_MS, START_COMMIT_MS } from './tuning.ts';
-import { DONE_STATES, NEVER_DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
-
-import type { RunnerEvent } from './events.ts';
-import { CodedError } from '../model/errors.ts';
 
 export type { RunnerEvent } from './events.ts';
 
@@ -94,6 +93,8 @@ export class Runner {
   private readonly releaser: Releaser;
   /** Hands tasks over ahead, behind the attempts they wait for (chaining.ts). */
   private readonly chainer: Chainer;
+  /** Records what targets report about attempts (endings.ts). */
+  private readonly endings: Endings;
   private starting = true;
   private adopting = 0;
   private finished: ((state: RunState) => void) | undefined;
@@ -162,6 +163,7 @@ export class Runner {
     }
     this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
+    this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.runDir = path.join(store.home, 'runs', runId);
     this.folder = folderResolver(run.root);
   }
@@ -179,13 +181,19 @@ export class Runner {
     });
     try {
       if (this.run.state !== 'running') this.store.setRunState(this.runId, 'running', Date.now());
-      this.refuseLostAttempts();
+      refuseLostAttempts(this.t, this.runDir, (i) => this.attemptFiles(i, this.t.attempts[i]! + 1));
       mkdirSync(this.runDir, { recursive: true });
       // Tasks left ready by an earlier process are queued before adoption may release more.
       this.t.state.forEach((state, i) => {
         if (state === 'ready') this.t.enqueue(i);
       });
-      await this.adoptOpenAttempts();
+      await adoptOpenAttempts(this.t, this.targets, {
+        events: (i, n) => this.attemptEvents(i, n),
+        started: (i, n, started, at) => this.receive({ kind: 'started', task: i, n, started, at }),
+        ended: (i, n, exit, at) => this.receive({ kind: 'exit', task: i, n, exit, at }),
+        lost: (i, record) => this.write(() => this.endings.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began')),
+        adopting: (delta) => (this.adopting += delta),
+      });
       // What adoption found is recorded before any request (a cancel must not turn an
       // attempt that succeeded meanwhile into a cancelled one).
       // Only what fills the slots is released now: those start at once, the rest follows.
@@ -209,29 +217,7 @@ export class Runner {
     }
   }
 
-  /**
-   * Attempts are recorded before they start, so the files of an attempt the store does not know
-   * mean the store lost commits (its log deleted, an older copy put back): driving on would run
-   * done work again, and write over its files. Checked once per drive of a run that has files.
-   */
-  private refuseLostAttempts(): void {
-    let names: Set<string>;
-    try {
-      // One listing, not a look per task (a resumed sweep has many).
-      names = new Set(readdirSync(this.runDir));
-    } catch {
-      return; // no files yet
-    }
-    if (names.size === 0) return;
-    for (let i = 0; i < this.t.ids.length; i++) {
-      const next = this.attemptFiles(i, this.t.attempts[i]! + 1);
-      if (!names.has(path.basename(next.marker)) && !names.has(path.basename(next.stdout))) continue;
-      throw new StoreLostDataError(
-        `the store ${path.join(this.store.home, 'store.db')} records ${this.t.attempts[i]} attempt${this.t.attempts[i] === 1 ? '' : 's'} of task '${this.t.ids[i]}' of run ${this.runId}, but the files of attempt ${this.t.attempts[i]! + 1} are in ${this.runDir}: ` +
-          `the store lost data (its log store.db-wal deleted, or an older copy put back). Nothing was run. Restore the store from a backup, or start a new run of the workflow.`,
-      );
-    }
-  }
+
 
   /**
    * Runs what a timer or an attempt's event asked for. When the store cannot be written (a
@@ -381,15 +367,15 @@ export class Runner {
     for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
     for (const message of inbox) {
       if (message.kind === 'withdrawn') {
-        this.withdraw(message.task, message.n, message.reason);
+        this.endings.withdrawn(message.task, message.n, message.reason);
       } else if (message.kind === 'submitted') {
         this.store.updateAttempt(this.runId, message.task, message.n, { jobId: message.jobId });
         this.t.pendingEvents.push({ type: 'job', runId: this.runId, taskId: this.t.ids[message.task]!, attempt: message.n, jobId: message.jobId });
       } else if (message.kind === 'started') {
         if (ended.has(message.task) && this.t.state[message.task] === 'submitted') ended.set(message.task, message);
-        else this.recordStart(message.task, message.n, message.started, message.at);
+        else this.endings.started(message.task, message.n, message.started, message.at);
       } else {
-        this.recordExit(message.task, message.n, message.exit, message.at, ended.get(message.task));
+        this.endings.ended(message.task, message.n, message.exit, message.at, ended.get(message.task));
       }
     }
     return inbox.length;
@@ -527,111 +513,17 @@ export class Runner {
     }, ms);
   }
 
-  private withdraw(i: number, n: number, reason: string): void {
-    if (this.t.state[i] !== 'submitted' || this.t.attempts[i] !== n) return;
-    const why = this.t.cancelling.has(i) ? 'cancelled before it started' : this.t.resubmitWhenDone.has(i) ? 'dropped before it started: a dependency runs again' : reason;
-    this.notStarted(i, n, 'withdrawn', why);
-  }
 
-  private recordStart(i: number, n: number, started: StartedAttempt, at: number): void {
-    this.chainer.forget(i);
-    this.store.startAttempt(this.runId, i, n, started, at);
-    if (this.t.state[i] === 'submitted' && this.t.attempts[i] === n) this.t.move(i, 'start', n, started.jobId ? `job ${started.jobId} on ${started.host}` : `pid ${started.pid} on ${started.host}`);
-    if (this.options.onEvent) this.t.pendingEvents.push({ type: 'attempt', runId: this.runId, taskId: this.t.ids[i]!, attempt: n, pid: started.pid, host: started.host, ...(started.jobId ? { jobId: started.jobId } : {}) });
-  }
 
-  /**
-   * `at` is when the end was reported, not when it is committed (a commit may wait for
-   * others). Where the target measured how long the attempt ran, its start follows from that.
-   */
-  private recordExit(i: number, n: number, exit: AttemptExit, at: number, start?: Extract<InboxMessage, { kind: 'started' }>): void {
-    const spec = this.t.specs[i]!;
-    this.chainer.forget(i);
-    this.t.attemptBack(i);
-    const outcome = endOutcome(exit, spec, this.t.failures[i]! + 1, { cancelling: this.t.cancelling.delete(i), runCancelled: this.t.cancelledRun });
-    const startedAt = exit.startedAt ?? (exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs));
-    this.store.endAttempt(
-      this.runId, i, n,
-      { state: outcome.kind === 'succeeded' || outcome.kind === 'cancelled' ? outcome.kind : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt },
-      start?.started,
-    );
-    if (outcome.kind === 'cancelled') {
-      this.t.move(i, 'cancel', n, 'cancelled by user');
-      this.t.blockDownstream(i);
-    } else if (outcome.kind === 'succeeded') {
-      this.t.move(i, 'succeed', n, null);
-      this.releaser.remember(i, n, at);
-      const released: number[] = [];
-      for (const dependent of this.t.graph.dependents[i]!) if (--this.t.remaining[dependent]! === 0) released.push(dependent);
-      this.releaser.settle(released);
-    } else {
-      this.t.failures[i]!++;
-      if (outcome.kind === 'retry') {
-        this.t.move(i, 'retry', n, outcome.detail, true);
-        this.t.enqueue(i);
-      } else {
-        this.t.move(i, 'fail', n, outcome.detail, true);
-        this.t.blockDownstream(i);
-      }
-    }
-    if (this.t.resubmitWhenDone.delete(i)) resetTasks(this.t, [i], true, this.chainer, this.releaser);
-  }
 
-  /** Re-attaches to attempts an earlier process left open (after a crash or kill). */
-  private async adoptOpenAttempts(): Promise<void> {
-    const open = this.store.openAttempts(this.runId);
-    await Promise.all(
-      open.map(async (record) => {
-        const i = record.taskIdx;
-        const target = this.targets[record.target];
-        this.adopting++;
-        this.t.active++;
-        this.t.runningOn.set(record.target, (this.t.runningOn.get(record.target) ?? 0) + 1);
-        this.t.adopted.add(i);
-        this.t.adoptedOn.set(record.target, (this.t.adoptedOn.get(record.target) ?? 0) + 1);
-        const adoption: Adoption = target
-          ? await target.adopt(record, this.t.specs[i]!, this.attemptEvents(i, record.n))
-          : { kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } };
-        this.adopting--;
-        if (adoption.kind === 'queued') return;
-        if (adoption.kind === 'running') this.receive({ kind: 'started', task: i, n: record.n, started: adoption.started, at: adoption.started.at ?? record.startedAt ?? Date.now() });
-        else if (adoption.kind === 'exited') this.receive({ kind: 'exit', task: i, n: record.n, exit: adoption.exit, at: adoption.exit.endedAt ?? Date.now() });
-        else this.forgetAttempt(i, record);
-      }),
-    );
-  }
 
-  /** An attempt that never started: not a failure, just try again. */
-  private forgetAttempt(i: number, record: AttemptRecord): void {
-    this.t.adopted.delete(i);
-    this.t.adoptedOn.set(record.target, this.t.adoptedOn.get(record.target)! - 1);
-    this.write(() => this.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began'));
-  }
 
-  /**
-   * An attempt that will never start — a chained one whose dependency did not succeed, or one
-   * a stopped core left unstarted — is no failure: the task runs again when its dependencies
-   * are done (at once if they are), or is blocked if one never will be. In a transaction.
-   */
-  private notStarted(i: number, n: number, state: 'lost' | 'withdrawn', reason: string): void {
-    this.chainer.forget(i);
-    this.t.attemptBack(i);
-    this.store.updateAttempt(this.runId, i, n, { state, endedAt: Date.now(), reason });
-    if (this.t.remaining[i] === 0) {
-      this.t.move(i, 'retry', n, `${reason}; starting again`);
-      this.t.enqueue(i);
-    } else {
-      this.t.move(i, 'withdraw', n, reason);
-      const stuck = this.t.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.t.state[dep]!));
-      if (stuck !== undefined) {
-        this.t.move(i, 'block', null, `upstream ${this.t.ids[stuck]} ${this.t.state[stuck]}`);
-        this.t.blockDownstream(i);
-      }
-    }
-    if (this.t.resubmitWhenDone.delete(i)) this.t.force[i] = true;
-    // A cancel that came meanwhile still holds.
-    if (this.t.cancelledRun || this.t.cancelling.delete(i)) cancelTaskNow(this.t, i, this.targets);
-  }
+
+
+
+
+
+
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
   private endState(): RunState | undefined {

@@ -22,7 +22,7 @@ import { cliClusters, remoteHomes } from './remote.ts';
 import { readRemoteLog, remoteLogPlace } from '../../api/follow.ts';
 import { SshError } from '../../ssh/connection.ts';
 import type { FlotillaService } from '../../api/service.ts';
-import { ask, openCommandCore } from '../app-core.ts';
+import type { ask as Ask } from '../app-core.ts';
 
 /**
  * Runs a command with the store open. The store is left open when the command ends: the
@@ -40,11 +40,15 @@ function withStore<T>(fn: (store: Store) => T): T {
   return result;
 }
 
-/** Runs a command that asks the service and prints. */
-async function withService<T>(fn: (service: FlotillaService) => Promise<T>): Promise<T> {
+/**
+ * Runs a command that asks the service and prints. (The service is loaded for such commands
+ * only: `flotilla run` starts without paying for what it brings along.)
+ */
+async function withService<T>(fn: (service: FlotillaService, ask: typeof Ask) => Promise<T>): Promise<T> {
+  const { ask, openCommandCore } = await import('../app-core.ts');
   const core = openCommandCore();
   try {
-    return await fn(core.service);
+    return await fn(core.service, ask);
   } finally {
     core.finish();
   }
@@ -284,7 +288,7 @@ function lastErrorLine(store: Store, runId: string, taskId: string): string | un
 }
 
 export async function statusCommand(positionals: string[], values: CliOptions): Promise<number> {
-  return withService(async (service) => {
+  return withService(async (service, ask) => {
     const status = await ask(service, 'runs.status', { run: positionals[0] ?? 'last' });
     const { run, counts, tasks, clusters } = status;
     if (values.json) {
@@ -316,7 +320,7 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
 }
 
 export async function historyCommand(_positionals: string[], values: CliOptions): Promise<number> {
-  return withService(async (service) => {
+  return withService(async (service, ask) => {
     const runs = await ask(service, 'runs.list', { limit: integer(values.limit, '--limit') ?? 20 });
     const rows = runs.map((run) => ({ ...run, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt, counts: { ...Object.fromEntries(TASK_STATES.map((state) => [state, 0])), ...run.counts } }));
     if (values.json) {

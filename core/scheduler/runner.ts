@@ -11,11 +11,12 @@ import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
 import { refillBelow } from '../targets/target.ts';
 import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
-import { attemptStem, folderResolver } from '../util/files.ts';
+import { folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { adoptOpenAttempts, refuseLostAttempts } from './adoption.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { Chainer } from './chaining.ts';
+import { Dispatcher } from './dispatch.ts';
 import { Endings } from './endings.ts';
 import type { RunnerEvent } from './events.ts';
 import { PriorityQueue } from './heap.ts';
@@ -71,13 +72,11 @@ export class Runner {
   private readonly store: Store;
   private readonly options: RunnerOptions;
   private readonly run: RunRecord;
-  /** Where the attempts submitted in this commit run and write, until they are handed to their targets. */
-  private readonly handing = new Map<number, { cwd: string; dir: string; stdout: string; stderr: string; marker: string }>();
   private readonly targets: Record<string, Target>;
   /** Folder of this run's attempt files. */
   private readonly runDir: string;
-  /** A task's working folder from its `cwd` (relative to the run's root). */
-  private readonly folder: (relative: string) => string;
+  /** Hands queued tasks to their targets (dispatch.ts). */
+  private readonly dispatcher: Dispatcher;
   private readonly owner = selfOwner();
   /** Whether the run's end already gave up the claim (in the commit that recorded the end). */
   private released = false;
@@ -165,7 +164,7 @@ export class Runner {
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.runDir = path.join(store.home, 'runs', runId);
-    this.folder = folderResolver(run.root);
+    this.dispatcher = new Dispatcher(this.t, this.targets, this.chainer, { cap: options.maxParallel, runDir: this.runDir, folder: folderResolver(run.root) });
   }
 
   /** Runs to the end (or until cancelled) and returns the run's final state. */
@@ -181,7 +180,7 @@ export class Runner {
     });
     try {
       if (this.run.state !== 'running') this.store.setRunState(this.runId, 'running', Date.now());
-      refuseLostAttempts(this.t, this.runDir, (i) => this.attemptFiles(i, this.t.attempts[i]! + 1));
+      refuseLostAttempts(this.t, this.runDir, (i) => this.dispatcher.attemptFiles(i, this.t.attempts[i]! + 1));
       mkdirSync(this.runDir, { recursive: true });
       // Tasks left ready by an earlier process are queued before adoption may release more.
       this.t.state.forEach((state, i) => {
@@ -302,7 +301,7 @@ export class Runner {
     } catch (error) {
       // Rolled back: what it would have reported (or handed over) never happened.
       this.t.pendingEvents.length = 0;
-      this.handing.clear();
+      this.dispatcher.rolledBack();
       throw error;
     }
     this.releaser.commitDone();
@@ -338,10 +337,10 @@ export class Runner {
     let ended: RunState | undefined;
     this.write(() => {
       recorded = this.processInbox();
-      idleFilled = this.fillIdleSlots(launches);
+      idleFilled = this.dispatcher.fillIdle(launches);
       if (idleFilled) return;
       if (this.releaser.pending > 0) this.releaser.settle([]);
-      this.fillSlots(launches);
+      this.dispatcher.fill(launches);
       ended = this.endState();
       if (ended === undefined) return;
       // The run's end and the release of its claim go in the commit of its last task's end.
@@ -349,7 +348,7 @@ export class Runner {
       this.store.releaseRun(this.runId, this.owner);
     });
     if (ended !== undefined) this.store.rescueLog();
-    for (const i of launches) this.launch(i);
+    for (const i of launches) this.dispatcher.launch(i, this.attemptEvents(i, this.t.attempts[i]!));
     if (recorded > 0) for (const target of Object.values(this.targets)) target.committed();
     for (const [name, queue] of this.t.queues) this.targets[name]!.readyWaiting?.(queue.size > 0);
     if (ended !== undefined) return this.finish(ended);
@@ -379,84 +378,6 @@ export class Runner {
       }
     }
     return inbox.length;
-  }
-
-  /**
-   * Hands attempts to the idle slots of targets that queue beyond their slots, in a commit of
-   * their own: they start at once, and what else there is to release, queue or chain there
-   * follows in the next commit (the dependents of these, to be chained, among it). Whether it
-   * handed any. In a transaction.
-   */
-  private fillIdleSlots(launches: number[]): boolean {
-    this.submitQueued(launches, true);
-    this.chainer.considerLater(launches);
-    return launches.length > 0;
-  }
-
-  /** Submits queued tasks while their targets (and the global cap) have room. In a transaction. */
-  private fillSlots(launches: number[]): void {
-    this.submitQueued(launches, false);
-    // Dependents of what was handed over may follow it, on targets that follow edges (chaining.ts).
-    this.chainer.chainAfter(launches, (i) => this.submit(i, 'chain'));
-  }
-
-  /**
-   * Submits queued tasks up to each target's room: its capacity where it queues beyond its
-   * slots, else its slots (`idleOnly`: only the idle slots of targets that queue). In a
-   * transaction.
-   */
-  private submitQueued(launches: number[], idleOnly: boolean): void {
-    const cap = this.options.maxParallel ?? Infinity;
-    for (const [name, queue] of this.t.queues) {
-      const target = this.targets[name]!;
-      // A global cap counts attempts handed out, so nothing may wait in a target's own queue;
-      // nor while attempts adopted from an earlier process run there outside its launcher.
-      const queuesAhead = cap === Infinity && !this.t.adoptedOn.get(name) && target.capacity > target.maxParallel;
-      if (idleOnly && !queuesAhead) continue;
-      const limit = queuesAhead && !idleOnly ? target.capacity : target.maxParallel;
-      while (queue.size > 0 && this.t.runningOn.get(name)! < limit && this.t.active < cap) {
-        const i = queue.pop()!;
-        this.t.queued[i] = 0;
-        this.submit(i, 'submit');
-        launches.push(i);
-      }
-    }
-  }
-
-  /** Commits the intent to run an attempt: the task is submitted before anything starts. */
-  private submit(i: number, how: 'submit' | 'chain'): void {
-    const spec = this.t.specs[i]!;
-    const n = ++this.t.attempts[i]!;
-    this.t.move(i, how, n, how === 'chain' ? `after ${this.t.graph.deps[i]!.filter((dep) => !DONE_STATES.has(this.t.state[dep]!)).map((dep) => this.t.ids[dep]).join(', ')}` : null);
-    const place = { cwd: this.folder(spec.cwd), ...this.attemptFiles(i, n) };
-    this.handing.set(i, place);
-    this.store.insertAttempt({
-      runId: this.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, ...place,
-      hash: this.t.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
-      schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null,
-    });
-    this.t.attemptOut(i);
-  }
-
-  /**
-   * Where an attempt's files go: flat in the run's folder, named after the task and attempt
-   * (`windows[0]%2Fequilibrate.1.out`). One folder per run, not per attempt: for short tasks
-   * creating folders costs more than running them.
-   */
-  private attemptFiles(i: number, n: number): { dir: string; stdout: string; stderr: string; marker: string } {
-    // The name holds no slash, so plain concatenation is the join.
-    const base = `${this.runDir}${path.sep}${attemptStem(this.t.ids[i]!)}.${n}`;
-    return { dir: this.runDir, stdout: `${base}.out`, stderr: `${base}.err`, marker: `${base}.status` };
-  }
-
-  /** Hands a submitted attempt to its target. */
-  private launch(i: number): void {
-    const spec = this.t.specs[i]!;
-    const n = this.t.attempts[i]!;
-    const after = this.chainer.waitsFor(i);
-    const place = this.handing.get(i)!;
-    this.handing.delete(i);
-    this.targets[spec.target]!.start({ runId: this.runId, task: spec, n, ...place, ...(after ? { after } : {}) }, this.attemptEvents(i, n));
   }
 
   private attemptEvents(i: number, n: number): AttemptEvents {

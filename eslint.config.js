@@ -27,20 +27,37 @@ export default tseslint.config(
   ...coreLayers(),
   {
     // The desktop app's main process talks to the core through the contract and the hosts' adapters only.
-    files: ['electron/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+core/(?!api/|host/)', message: 'electron/ imports only core/api (the contract) and core/host (the hosts\' adapters).' }] }],
-    },
+    files: ['electron/**/*.ts', 'electron/**/*.js'],
+    rules: restrictImports([{ regex: '^\\.\\.?/(?:.*/)?core/(?!api/|host/)', message: 'electron/ imports only core/api (the contract) and core/host (the hosts\' adapters).' }]),
   },
   {
     // The interface reads the contract's types and the model's plain rules; the rest of the core is not its to import.
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     ignores: ['renderer/vite.config.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+core/(?!api/|model/)', message: 'renderer/ imports only core/api (the contract\'s types) and core/model (plain rules shared with the core).' }] }],
-    },
+    rules: restrictImports([
+      { regex: '^\\.\\.?/(?:.*/)?core/(?!api/|model/)', message: 'renderer/ imports only core/api (the contract\'s types) and core/model (plain rules shared with the core).' },
+      { regex: '^\\.\\.?/(?:.*/)?electron/', message: 'renderer/ talks to the desktop app through its preload bridge only (core/api/channels.ts names the channels).' },
+    ]),
   },
 );
+
+/**
+ * `no-restricted-imports` for static imports and re-exports, and the same patterns for what
+ * that rule does not see: `import()` expressions and `import('…')` types.
+ */
+function restrictImports(patterns) {
+  const selectors = patterns
+    .filter((pattern) => pattern.regex !== undefined)
+    .flatMap(({ regex, message }) => {
+      // (A selector's regular expression may not hold a slash: written as \x2F.)
+      const source = regex.replaceAll('/', '\\x2F');
+      return [
+        { selector: `ImportExpression > Literal[value=/${source}/]`, message },
+        { selector: `TSImportType Literal[value=/${source}/]`, message },
+      ];
+    });
+  return { 'no-restricted-imports': ['error', { patterns }], 'no-restricted-syntax': ['error', ...selectors] };
+}
 
 /**
  * The core's layers, lowest first: a module imports only from its own layer and those below
@@ -57,11 +74,12 @@ function coreLayers() {
   return layers.map((layer, index) => {
     const below = layers.slice(0, index + 1).flat();
     const above = layers.slice(index + 1).flat();
-    const upward = above.length === 0 ? [] : [{ regex: `^(\\.\\./)+(${above.join('|')})/`, message: `core/${layer.join(', core/')} may import only from core/${below.join(', core/')} (the layers util < model < store, ssh < targets, terminals < scheduler < api < host).` }];
+    // A relative path that goes through a folder of a higher layer, however it gets there.
+    const upward = above.length === 0 ? [] : [{ regex: `^\\.\\.?/(?:.*/)?(${above.join('|')})/`, message: `core/${layer.join(', core/')} may import only from core/${below.join(', core/')} (the layers util < model < store, ssh < targets, terminals < scheduler < api < host).` }];
     return {
       files: layer.flatMap((name) => [`core/${name}/**/*.ts`, `core/${name}/**/*.js`, `core/${name}/**/*.cjs`]),
       rules: {
-        'no-restricted-imports': ['error', { patterns: [...plainNode, ...upward] }],
+        ...restrictImports([...plainNode, ...upward]),
         'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage'],
       },
     };

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CHANNELS } from '../core/api/channels.ts';
 import type { MenuAction } from '../core/api/channels.ts';
-import type { RecentFile } from '../core/api/types.ts';
 import { openInteractiveCore } from '../core/host/app-core.ts';
 import { contentSecurityPolicy } from '../core/host/csp.ts';
 import { bridgeTerminal } from '../core/api/terminal-port.ts';
@@ -154,8 +153,8 @@ async function start(): Promise<void> {
 
   const menuAction = (action: MenuAction) => window?.webContents.send(CHANNELS.menu, action);
   async function buildMenu(): Promise<void> {
-    const listed = await service.call('workflows.recent', {});
-    const recent = listed.ok ? (listed.value as RecentFile[]).map((entry) => entry.file) : [];
+    const listed = await service.invoke('workflows.recent', {});
+    const recent = listed.ok ? listed.value.map((entry) => entry.file) : [];
     if (recent[0]) app.addRecentDocument(recent[0]);
     const template: MenuItemConstructorOptions[] = [
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
@@ -198,5 +197,6 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => core.close());
+  // (The store stays open: runs this process drives may record a last end on the way out.)
+  app.on('will-quit', () => core.close({ store: false }));
 }

@@ -237,7 +237,7 @@ export class FlotillaService {
         state: this.shownState(run),
         createdAt: run.createdAt,
         endedAt: run.endedAt,
-        counts: this.store.stateCounts(run.id),
+        counts: { ...countStates([]), ...this.store.stateCounts(run.id) },
       })),
     'runs.graph': (args) => {
       const run = resolveRun(this.store, args.run);

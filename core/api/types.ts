@@ -73,7 +73,7 @@ export interface RunSummary {
   state: ShownRunState;
   createdAt: number;
   endedAt: number | null;
-  counts: Partial<Record<TaskState, number>>;
+  counts: Record<TaskState, number>;
 }
 
 export interface GraphTask {

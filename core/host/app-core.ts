@@ -12,8 +12,8 @@ import { userClusters } from './cli/remote.ts';
 
 export interface InteractiveCore {
   service: FlotillaService;
-  /** Stops asking, listening and connecting, and closes the store (runs it drove stop with the process). */
-  close(): void;
+  /** Stops asking, listening and connecting, and closes the store unless told not to (runs it drove stop with the process). */
+  close(options?: { store?: boolean }): void;
 }
 
 export function openInteractiveCore(env: NodeJS.ProcessEnv = process.env): InteractiveCore {
@@ -23,11 +23,11 @@ export function openInteractiveCore(env: NodeJS.ProcessEnv = process.env): Inter
   const service = new FlotillaService(store, { remote: { clusters, interactive: true }, prompts });
   return {
     service,
-    close() {
+    close(options = {}) {
       prompts.close();
       service.close();
       clusters.close();
-      store.close();
+      if (options.store !== false) store.close();
     },
   };
 }

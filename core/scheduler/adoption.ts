@@ -64,11 +64,7 @@ export async function adoptOpenAttempts(t: RunTables, targets: Record<string, Ta
       if (adoption.kind === 'queued') return;
       if (adoption.kind === 'running') hooks.started(i, record.n, adoption.started, adoption.started.at ?? record.startedAt ?? Date.now());
       else if (adoption.kind === 'exited') hooks.ended(i, record.n, adoption.exit, adoption.exit.endedAt ?? Date.now());
-      else {
-        t.adopted.delete(i);
-        t.adoptedOn.set(record.target, t.adoptedOn.get(record.target)! - 1);
-        hooks.lost(i, record);
-      }
+      else hooks.lost(i, record);
     }),
   );
 }

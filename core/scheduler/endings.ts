@@ -106,4 +106,5 @@ export class Endings {
     if (this.t.resubmitWhenDone.delete(i)) this.t.force[i] = true;
     // A cancel that came meanwhile still holds.
     if (this.t.cancelledRun || this.t.cancelling.delete(i)) cancelTaskNow(this.t, i, this.targets);
-  }}
+  }
+}

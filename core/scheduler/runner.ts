@@ -216,8 +216,6 @@ export class Runner {
     }
   }
 
-
-
   /**
    * Runs what a timer or an attempt's event asked for. When the store cannot be written (a
    * full disk, an I/O error), the commit was rolled back and nothing acted on it: this driver
@@ -433,18 +431,6 @@ export class Runner {
       this.kick();
     }, ms);
   }
-
-
-
-
-
-
-
-
-
-
-
-
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
   private endState(): RunState | undefined {

@@ -7,7 +7,7 @@
 
 /** Longest time a reported start waits to be committed with other changes. */
 export const START_COMMIT_MS = 100;
-/** Longest time a reported end waits when nothing waits for it (see `receive`). */
+/** Longest time a reported end waits when nothing waits for it (see `Runner.receive`). */
 export const END_COMMIT_MS = 20;
 /**
  * Most tasks one commit releases to the queues. An end that releases thousands (a sweep

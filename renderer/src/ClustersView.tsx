@@ -2,17 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { request } from './api.ts';
 import { useApi, useNotify } from './common/context.ts';
 import { ago } from './common/format.ts';
-import type { ClusterStatus } from '../../core/api/types.ts';
-
-/** The user's jobs on a cluster now, as `clusters.queue` answers. */
-interface Queue {
-  slurm: boolean;
-  jobs: Record<string, number>;
-  list: { id: string; state: string; reason: string; name: string }[];
-}
+import type { ClusterQueue, ClusterStatus } from '../../core/api/types.ts';
 
 /** The jobs themselves, folded under their count. */
-function JobList({ queue, destination }: { queue: Queue | string | undefined; destination: string }) {
+function JobList({ queue, destination }: { queue: ClusterQueue | string | undefined; destination: string }) {
   if (queue === undefined || typeof queue === 'string' || queue.list.length === 0) return null;
   const total = Object.values(queue.jobs).reduce((sum, n) => sum + n, 0);
   return (
@@ -43,7 +36,7 @@ export function ClustersView() {
   const notify = useNotify();
   const [clusters, setClusters] = useState<ClusterStatus[]>([]);
   const [destination, setDestination] = useState('');
-  const [queues, setQueues] = useState<Record<string, Queue | string>>({});
+  const [queues, setQueues] = useState<Record<string, ClusterQueue | string>>({});
   const [, tick] = useState(0);
 
   const refresh = useCallback(() => {
@@ -154,7 +147,7 @@ export function ClustersView() {
                   <span className={`pill cluster-${cluster.state}`}>{cluster.state}</span>
                 </td>
                 <td>{ago(cluster.lastSeen)}</td>
-                <td aria-label={`Queue of ${cluster.destination}`}>{cluster.state === 'online' ? queueText(cluster.destination) : ''}</td>
+                <td aria-label={`ClusterQueue of ${cluster.destination}`}>{cluster.state === 'online' ? queueText(cluster.destination) : ''}</td>
                 <td>
                   {cluster.detail ?? ''}
                   {cluster.state === 'online' && <JobList queue={queues[cluster.destination]} destination={cluster.destination} />}

@@ -206,7 +206,7 @@ describe('resubmitting through the contract', () => {
     const attempts = await s.value<{ task: string; n: number; exitCode: number }[]>('runs.attempts', { run: started.run });
     assert.deepEqual(attempts.filter((attempt) => attempt.task === 'b').map((attempt) => [attempt.n, attempt.exitCode]), [[1, 4], [2, 0]]);
     const runs = await s.value<{ id: string; counts: Record<string, number> }[]>('runs.list', {});
-    assert.deepEqual(runs[0]!.counts, { succeeded: 4 });
+    assert.deepEqual(Object.entries(runs[0]!.counts).filter(([, n]) => n > 0), [['succeeded', 4]]);
   });
 });
 

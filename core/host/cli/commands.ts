@@ -319,10 +319,15 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
   });
 }
 
+/** Most runs `history` lists at once (as many as the contract's `runs.list` gives). */
+const MAX_LISTED_RUNS = 10_000;
+
 export async function historyCommand(_positionals: string[], values: CliOptions): Promise<number> {
   return withService(async (service, ask) => {
-    const runs = await ask(service, 'runs.list', { limit: integer(values.limit, '--limit') ?? 20 });
-    const rows = runs.map((run) => ({ ...run, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt, counts: { ...Object.fromEntries(TASK_STATES.map((state) => [state, 0])), ...run.counts } }));
+    const limit = integer(values.limit, '--limit') ?? 20;
+    if (limit > MAX_LISTED_RUNS) throw new UsageError(`--limit is at most ${MAX_LISTED_RUNS.toLocaleString('en')}`);
+    const runs = await ask(service, 'runs.list', { limit });
+    const rows = runs.map((run) => ({ ...run, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt }));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return EXIT_OK;

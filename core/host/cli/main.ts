@@ -6,7 +6,7 @@ import { EXIT_CANNOT_WORK, EXIT_OK, EXIT_USAGE, parse, UsageError } from './opti
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
 
 /** Errors of what the user asked (exit 2), by code; the rest are Flotilla's own (exit 70). */
-const BAD_INPUT: ReadonlySet<ErrorCode> = new Set(['no-such-run', 'no-such-task', 'bad-selection', 'run-busy', 'plan-changed', 'store-incompatible']);
+const BAD_INPUT: ReadonlySet<ErrorCode> = new Set(['bad-arguments', 'no-such-run', 'no-such-task', 'bad-selection', 'run-busy', 'plan-changed', 'store-incompatible']);
 
 const USAGE = `usage: flotilla <command> [options]
 

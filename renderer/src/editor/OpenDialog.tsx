@@ -2,13 +2,14 @@ import { useEffect, useRef, useState } from 'react';
 import { request } from '../api.ts';
 import { useApi, useReportFailure } from '../common/context.ts';
 import { when } from '../common/format.ts';
+import type { RecentFile } from '../../../core/api/types.ts';
 
 /** Open a workflow file by path (recent ones a click away), or create a new one. */
 export function OpenDialog({ current, onOpen, onCreate, onClose }: { current: string | undefined; onOpen: (file: string) => void; onCreate: (file: string) => void; onClose: () => void }) {
   const api = useApi();
   const report = useReportFailure();
   const [path, setPath] = useState(current ?? '');
-  const [recent, setRecent] = useState<{ file: string; at: number }[]>([]);
+  const [recent, setRecent] = useState<RecentFile[]>([]);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     input.current?.focus();

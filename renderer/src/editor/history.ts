@@ -12,7 +12,9 @@ import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
 import type { Mapping } from './model.ts';
 
-export type Layout = Record<string, { x: number; y: number }>;
+import type { Layout } from '../../../core/api/types.ts';
+
+export type { Layout };
 
 export interface Snapshot {
   value: Mapping;

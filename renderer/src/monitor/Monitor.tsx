@@ -114,10 +114,10 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
         lastEvent.current = Date.now();
         bump();
       } else if (event.type === 'run' && event.runId === runId.current) {
-        void refresh();
+        void refresh().catch(report('The run could not be refreshed'));
       } else if (event.type === 'run-stopped' && event.runId === runId.current) {
         notify('error', `Run ${event.runId} stopped: ${event.message}`);
-        void refresh();
+        void refresh().catch(report('The run could not be refreshed'));
       }
     });
     // A run driven by another process (the CLI) sends no events here: look every 2 s.

@@ -2,16 +2,10 @@ import { useEffect, useMemo, useState } from 'react';
 import { request } from '../api.ts';
 import { useApi, useReportFailure } from '../common/context.ts';
 import { duration } from '../common/format.ts';
+import type { RunAttempt } from '../../../core/api/types.ts';
 
-interface Bar {
-  task: string;
-  n: number;
-  state: string;
-  host: string;
-  submittedAt: number | null;
-  startedAt: number | null;
-  endedAt: number | null;
-}
+/** An attempt as the timeline draws it. */
+type Bar = RunAttempt;
 
 const ROW = 22;
 const LABEL = 220;

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { escapeField, parsePoll, pollScript, unescapeField } from '../../../core/targets/remote/protocol.ts';
+import { jobName } from '../../../core/targets/remote/scripts.ts';
 import type { Probe } from '../../../core/targets/remote/protocol.ts';
 import { tempDir } from '../../helpers.ts';
 
@@ -123,5 +124,12 @@ describe('poll protocol', () => {
       assert.ok(!escaped.includes('\n'));
       assert.equal(unescapeField(escaped), text);
     }
+  });
+
+  it('names jobs plainly and at a fixed width, whatever the task id (what adoption searches the queue for)', () => {
+    const names = ["we'ird / task", 'a'.repeat(300), 'x\ny $(rm)'].map((id) => jobName('20261121-101010-abcd', id, 2));
+    for (const name of names) assert.match(name, /^flotilla\.20261121-101010-abcd\.[0-9a-f]{10}\.2$/);
+    assert.equal(new Set(names).size, names.length, 'different tasks, different names');
+    assert.equal(jobName('20261121-101010-abcd', 'a', 1), jobName('20261121-101010-abcd', 'a', 1), 'the same attempt, the same name');
   });
 });

@@ -226,7 +226,7 @@ function MonitorInner({ run, onBack, onEdit }: { run: string; onBack: () => void
             </span>
             <span className="hint">{duration((info.endedAt ?? Date.now()) - info.createdAt)}</span>
             {info.stopped && (
-              <span className="field-error" role="status" aria-label="Why the run stopped">
+              <span className="field-error stopped" role="status" aria-label="Why the run stopped" title={info.stopped}>
                 stopped: {info.stopped}
               </span>
             )}

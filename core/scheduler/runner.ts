@@ -9,8 +9,7 @@ import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
 import type { ClusterStatus } from '../targets/remote/clusters.ts';
-import { refillBelow } from '../targets/target.ts';
-import type { AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
+import type { AttemptEvents, Target } from '../targets/target.ts';
 import { folderResolver } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { adoptOpenAttempts, refuseLostAttempts } from './adoption.ts';
@@ -18,13 +17,14 @@ import { CachePolicy } from './cache-policy.ts';
 import { Chainer } from './chaining.ts';
 import { Dispatcher } from './dispatch.ts';
 import { Endings } from './endings.ts';
+import { Inbox } from './inbox.ts';
 import type { RunnerEvent } from './events.ts';
 import { PriorityQueue } from './heap.ts';
 import { Releaser } from './release.ts';
 import { cancelTaskNow, resetTasks } from './requests.ts';
 import { RunTables } from './run-tables.ts';
 import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
-import { CHECKPOINT_COMMITS, END_COMMIT_MS, START_COMMIT_MS } from './tuning.ts';
+import { CHECKPOINT_COMMITS } from './tuning.ts';
 
 export type { RunnerEvent } from './events.ts';
 
@@ -44,13 +44,6 @@ export interface RunnerOptions {
   /** The specs of the run's tasks in order, when the caller holds them (it just created the run): they are not read back. */
   specs?: readonly TaskSpec[];
 }
-
-/** What targets report, queued until the next group commit. */
-type InboxMessage =
-  | { kind: 'started'; task: number; n: number; started: StartedAttempt; at: number }
-  | { kind: 'exit'; task: number; n: number; exit: AttemptExit; at: number }
-  | { kind: 'withdrawn'; task: number; n: number; reason: string }
-  | { kind: 'submitted'; task: number; n: number; jobId: string };
 
 /** Thrown when another live process already drives the run. */
 export class RunBusyError extends CodedError {
@@ -80,14 +73,9 @@ export class Runner {
   private readonly owner = selfOwner();
   /** Whether the run's end already gave up the claim (in the commit that recorded the end). */
   private released = false;
-  private readonly inbox: InboxMessage[] = [];
+  /** Reports waiting for the next commit, and when that commit is due (inbox.ts). */
+  private readonly inbox: Inbox;
   private flushing = false;
-  /** The commit due for reports that may wait (see `receive`), and when it is due (ms, monotonic). */
-  private commitTimer: NodeJS.Timeout | undefined;
-  private commitDue = 0;
-  /** Ends reported but not yet committed, per target, and the tasks that ended. */
-  private readonly endedOn = new Map<string, number>();
-  private readonly endingNow = new Set<number>();
   /** Releases tasks whose dependencies are done, or reuses their cached results (release.ts). */
   private readonly releaser: Releaser;
   /** Hands tasks over ahead, behind the attempts they wait for (chaining.ts). */
@@ -163,6 +151,7 @@ export class Runner {
     this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
+    this.inbox = new Inbox(this.t, this.targets, this.chainer, () => this.kick());
     this.runDir = path.join(store.home, 'runs', runId);
     this.dispatcher = new Dispatcher(this.t, this.targets, this.chainer, { cap: options.maxParallel, runDir: this.runDir, folder: folderResolver(run.root) });
   }
@@ -188,8 +177,8 @@ export class Runner {
       });
       await adoptOpenAttempts(this.t, this.targets, {
         events: (i, n) => this.attemptEvents(i, n),
-        started: (i, n, started, at) => this.receive({ kind: 'started', task: i, n, started, at }),
-        ended: (i, n, exit, at) => this.receive({ kind: 'exit', task: i, n, exit, at }),
+        started: (i, n, started, at) => this.inbox.receive({ kind: 'started', task: i, n, started, at }),
+        ended: (i, n, exit, at) => this.inbox.receive({ kind: 'exit', task: i, n, exit, at }),
         lost: (i, record) => this.write(() => this.endings.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began')),
         adopting: (delta) => (this.adopting += delta),
       });
@@ -197,7 +186,7 @@ export class Runner {
       // attempt that succeeded meanwhile into a cancelled one).
       // Only what fills the slots is released now: those start at once, the rest follows.
       this.write(() => {
-        this.processInbox();
+        this.inbox.process(this.endings);
         this.releaser.settle(this.t.ids.map((_, i) => i), Object.values(this.targets).reduce((slots, target) => slots + target.maxParallel, 0));
       });
       for (const i of this.t.cancelling) this.targets[this.t.specs[i]!.target]?.cancel(this.runId, this.t.ids[i]!, this.t.attempts[i]!);
@@ -210,7 +199,7 @@ export class Runner {
     } finally {
       clearInterval(this.poller);
       clearImmediate(this.checkpointer);
-      clearTimeout(this.commitTimer);
+      this.inbox.stop();
       for (const target of Object.values(this.targets)) target.dispose();
       if (!this.released && this.broken === undefined) this.store.releaseRun(this.runId, this.owner);
     }
@@ -229,7 +218,7 @@ export class Runner {
     } catch (error) {
       this.broken = error;
       clearInterval(this.poller);
-      clearTimeout(this.commitTimer);
+      this.inbox.stop();
       const reject = this.failed;
       this.finished = undefined;
       this.failed = undefined;
@@ -326,15 +315,14 @@ export class Runner {
    */
   private flush(): void {
     this.flushing = false;
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
+    this.inbox.committing();
     if (this.starting) return;
     const launches: number[] = [];
     let recorded = 0;
     let idleFilled = false;
     let ended: RunState | undefined;
     this.write(() => {
-      recorded = this.processInbox();
+      recorded = this.inbox.process(this.endings);
       idleFilled = this.dispatcher.fillIdle(launches);
       if (idleFilled) return;
       if (this.releaser.pending > 0) this.releaser.settle([]);
@@ -353,88 +341,24 @@ export class Runner {
     if (idleFilled || this.releaser.pending > 0 || !this.chainer.chainedFully) this.kick();
   }
 
-  /** Records the starts and ends targets reported since the last commit. In a transaction. */
-  private processInbox(): number {
-    const inbox = this.inbox.splice(0);
-    this.endedOn.clear();
-    this.endingNow.clear();
-    // An attempt that started and ended since the last commit goes straight from submitted
-    // to its end: nobody could have seen it running, and it saves a write.
-    const ended = new Map<number, Extract<InboxMessage, { kind: 'started' }> | undefined>();
-    for (const message of inbox) if (message.kind === 'exit') ended.set(message.task, undefined);
-    for (const message of inbox) {
-      if (message.kind === 'withdrawn') {
-        this.endings.withdrawn(message.task, message.n, message.reason);
-      } else if (message.kind === 'submitted') {
-        this.store.updateAttempt(this.runId, message.task, message.n, { jobId: message.jobId });
-        this.t.pendingEvents.push({ type: 'job', runId: this.runId, taskId: this.t.ids[message.task]!, attempt: message.n, jobId: message.jobId });
-      } else if (message.kind === 'started') {
-        if (ended.has(message.task) && this.t.state[message.task] === 'submitted') ended.set(message.task, message);
-        else this.endings.started(message.task, message.n, message.started, message.at);
-      } else {
-        this.endings.ended(message.task, message.n, message.exit, message.at, ended.get(message.task));
-      }
-    }
-    return inbox.length;
-  }
+
 
   private attemptEvents(i: number, n: number): AttemptEvents {
     return {
-      onSubmitted: (jobId) => this.receive({ kind: 'submitted', task: i, n, jobId }),
-      onStarted: (started) => this.receive({ kind: 'started', task: i, n, started, at: started.at ?? Date.now() }),
-      onExit: (exit) => this.receive({ kind: 'exit', task: i, n, exit, at: exit.endedAt ?? Date.now() }),
-      onWithdrawn: (reason) => this.receive({ kind: 'withdrawn', task: i, n, reason }),
+      onSubmitted: (jobId) => this.inbox.receive({ kind: 'submitted', task: i, n, jobId }),
+      onStarted: (started) => this.inbox.receive({ kind: 'started', task: i, n, started, at: started.at ?? Date.now() }),
+      onExit: (exit) => this.inbox.receive({ kind: 'exit', task: i, n, exit, at: exit.endedAt ?? Date.now() }),
+      onWithdrawn: (reason) => this.inbox.receive({ kind: 'withdrawn', task: i, n, reason }),
     };
   }
 
-  /**
-   * Queues a target's report. An end is committed at once (it frees a slot); a start waits
-   * for the next commit, at most START_COMMIT_MS away, so a short task costs one commit
-   * for its start and end. A core that dies before that commit finds the process through
-   * the attempt's pid marker.
-   */
-  private receive(message: InboxMessage): void {
-    this.inbox.push(message);
-    if (message.kind === 'withdrawn') this.kick();
-    else if (message.kind === 'exit') {
-      const name = this.t.specs[message.task]!.target;
-      const ended = (this.endedOn.get(name) ?? 0) + 1;
-      this.endedOn.set(name, ended);
-      this.endingNow.add(message.task);
-      // The end is committed at once when the run may be over; when a slot of the target
-      // would idle while the core has work for it (queued, or released by this end); or when
-      // the target's own queue is half used up and the core has more to hand it (work, or
-      // attempts to chain). Else it waits a little and shares its commit with the next ones.
-      // (A chained attempt counts as work the target holds once everything it waits for has
-      // ended: it starts it itself.)
-      const held = this.t.runningOn.get(name)! - ended;
-      const work = (this.t.queues.get(name)?.size ?? 0) > 0 || this.t.graph.dependents[message.task]!.some((j) => this.t.state[j] === 'waiting');
-      const last = this.t.active <= this.endingNow.size;
-      // Cheapest first: counting chained attempts that still wait walks them all.
-      if (last || (held < refillBelow(this.targets[name]!) && (work || this.chainer.waitsOn(name))) || (work && held - this.chainer.waitingOn(name, this.endingNow) < this.targets[name]!.maxParallel)) this.kick();
-      else this.commitWithin(END_COMMIT_MS);
-    } else this.commitWithin(START_COMMIT_MS);
-  }
 
-  /**
-   * Commits within `ms`, or sooner if a commit is already due sooner. An end that may wait
-   * shortens the wait of a start before it (a launcher reports a short attempt's start and end
-   * together), or the ends of a chain would wait with it.
-   */
-  private commitWithin(ms: number): void {
-    const due = performance.now() + ms;
-    if (this.commitTimer !== undefined && this.commitDue <= due) return;
-    clearTimeout(this.commitTimer);
-    this.commitDue = due;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      this.kick();
-    }, ms);
-  }
+
+
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
   private endState(): RunState | undefined {
-    if (!this.finished || this.starting || this.t.active > 0 || this.adopting > 0 || this.inbox.length > 0 || this.releaser.pending > 0) return undefined;
+    if (!this.finished || this.starting || this.t.active > 0 || this.adopting > 0 || this.inbox.size > 0 || this.releaser.pending > 0) return undefined;
     for (const queue of this.t.queues.values()) if (queue.size > 0) return undefined;
     if (this.t.state.some((s) => !TERMINAL_STATES.has(s))) return undefined;
     return this.t.cancelledRun ? 'cancelled' : this.t.state.every((s) => DONE_STATES.has(s)) ? 'succeeded' : 'failed';

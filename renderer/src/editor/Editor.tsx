@@ -4,13 +4,14 @@ import { useStore } from 'zustand';
 import type { Connection, Edge, Node, NodeChange } from '@xyflow/react';
 import { request } from '../api.ts';
 import { useApi, useNotify, useReportFailure } from '../common/context.ts';
-import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
+import { NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import type { WorkflowIssue } from '../../../core/api/types.ts';
 import { createDocumentStore } from './history.ts';
 import type { Layout, Snapshot } from './history.ts';
 import { Inspector, WorkflowInspector } from './Inspector.tsx';
 import { addNode, afterList, buildGraph, checkConnection, connect, deleteElements, disconnect, isMapping, moveNode, nameProblem, nodeOfIssue, parentOf, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
 import type { Mapping } from './model.ts';
+import { flowEdges, flowNodes, hiddenUnder, placeBoxes } from './flow.ts';
 import { nodeTypes } from './nodes.tsx';
 import type { EditorNodeData } from './nodes.tsx';
 import { OpenDialog } from './OpenDialog.tsx';
@@ -123,38 +124,9 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
   }, [graph, issues]);
 
   // Node boxes: automatic layout, with what the user placed by hand kept.
-  const boxes = useMemo(() => {
-    const auto = autoLayout({
-      nodes: graph.nodes.map((node) => ({ id: node.path, parent: node.parent, group: node.kind === 'group' })),
-      edges: graph.edges,
-      collapsed,
-    });
-    for (const node of graph.nodes) {
-      const placed = doc.layout[node.path];
-      const box = auto.get(node.path);
-      if (placed && box) auto.set(node.path, { ...box, x: placed.x, y: placed.y });
-    }
-    // Groups grow to hold children placed by hand; innermost first.
-    for (const node of [...graph.nodes].reverse()) {
-      if (node.kind !== 'group' || collapsed.has(node.path)) continue;
-      const box = auto.get(node.path)!;
-      for (const child of graph.nodes) {
-        if (child.parent !== node.path) continue;
-        const inner = auto.get(child.path)!;
-        box.width = Math.max(box.width, inner.x + inner.width + 20);
-        box.height = Math.max(box.height, inner.y + inner.height + 20);
-      }
-    }
-    return auto;
-  }, [graph, doc.layout, collapsed]);
-
-  const hiddenBy = useCallback(
-    (path: string): string | undefined => {
-      for (let at = parentOf(path); at !== null; at = parentOf(at)) if (collapsed.has(at)) return at;
-      return undefined;
-    },
-    [collapsed],
-  );
+  // What React Flow draws (flow.ts): boxes laid out with what was placed by hand, folded groups.
+  const boxes = useMemo(() => placeBoxes(graph, doc.layout, collapsed), [graph, doc.layout, collapsed]);
+  const hiddenBy = useCallback((path: string) => hiddenUnder(path, collapsed), [collapsed]);
 
   const toggle = useCallback((path: string) => {
     setCollapsed((current) => {
@@ -165,27 +137,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     });
   }, []);
 
-  const built = useMemo<Node<EditorNodeData>[]>(
-    () =>
-      graph.nodes.map((node) => {
-        const box = boxes.get(node.path)!;
-        const closed = collapsed.has(node.path);
-        const group = node.kind === 'group';
-        return {
-          id: node.path,
-          type: group ? 'group' : 'task',
-          position: { x: box.x, y: box.y },
-          // Not held inside its group's box: dragged out (or into another group), a node moves there.
-          ...(node.parent !== null ? { parentId: node.parent } : {}),
-          hidden: hiddenBy(node.path) !== undefined,
-          width: group && !closed ? box.width : NODE_WIDTH,
-          height: group && !closed ? box.height : NODE_HEIGHT,
-          data: { node, problems: problems.byNode.get(node.path) ?? [], collapsed: closed, onToggle: toggle },
-          zIndex: group ? 0 : 1,
-        };
-      }),
-    [graph, boxes, collapsed, hiddenBy, problems, toggle],
-  );
+  const built = useMemo(() => flowNodes(graph, boxes, collapsed, problems.byNode, toggle), [graph, boxes, collapsed, problems, toggle]);
 
   const [nodes, setNodes] = useState<Node<EditorNodeData>[]>([]);
   useEffect(() => {
@@ -198,21 +150,7 @@ function EditorInner({ file, from, onFile, onRun }: EditorProps) {
     });
   }, [built, selected]);
 
-  const edges = useMemo<Edge[]>(() => {
-    const seen = new Set<string>();
-    const list: Edge[] = [];
-    for (const edge of graph.edges) {
-      const source = hiddenBy(edge.source) ?? edge.source;
-      const target = hiddenBy(edge.target) ?? edge.target;
-      if (source === target) continue;
-      const folded = source !== edge.source || target !== edge.target;
-      const id = folded ? `${source}->${target}` : edge.id;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      list.push({ id, source, target, deletable: !folded, data: { entry: edge.entry, holder: edge.target }, zIndex: 2 });
-    }
-    return list;
-  }, [graph, hiddenBy]);
+  const edges = useMemo(() => flowEdges(graph, collapsed), [graph, collapsed]);
 
   // A deletion is one edit, nodes and edges together (`onDelete`): as two, undo would bring a
   // node back without the dependencies its removal took along.

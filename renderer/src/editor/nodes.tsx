@@ -1,14 +1,10 @@
 import { memo } from 'react';
 import { Handle, Position } from '@xyflow/react';
 import type { Node, NodeProps } from '@xyflow/react';
+import type { EditorNodeData } from './flow.ts';
 import type { EditorNode } from './model.ts';
 
-export interface EditorNodeData extends Record<string, unknown> {
-  node: EditorNode;
-  problems: string[];
-  collapsed: boolean;
-  onToggle?: (path: string) => void;
-}
+export type { EditorNodeData };
 
 export type TaskFlowNode = Node<EditorNodeData, 'task'>;
 export type GroupFlowNode = Node<EditorNodeData, 'group'>;

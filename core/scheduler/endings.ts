@@ -4,7 +4,6 @@
  * waited for it or blocks it; an attempt that never started is no failure. In the runner's
  * transaction of the commit that takes the reports.
  */
-import { NEVER_DONE_STATES } from '../model/task-states.ts';
 import type { AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
 import type { Releaser } from './release.ts';
@@ -97,11 +96,7 @@ export class Endings {
       this.t.enqueue(i);
     } else {
       this.t.move(i, 'withdraw', n, reason);
-      const stuck = this.t.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.t.state[dep]!));
-      if (stuck !== undefined) {
-        this.t.move(i, 'block', null, `upstream ${this.t.ids[stuck]} ${this.t.state[stuck]}`);
-        this.t.blockDownstream(i);
-      }
+      this.t.blockIfStuck(i);
     }
     if (this.t.resubmitWhenDone.delete(i)) this.t.force[i] = true;
     // A cancel that came meanwhile still holds.

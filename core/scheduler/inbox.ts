@@ -69,12 +69,7 @@ export class Inbox {
     } else this.commitWithin(START_COMMIT_MS);
   }
 
-  /** A commit is under way: nothing more is due. */
-  committing(): void {
-    this.stop();
-  }
-
-  /** Stops the timer of a commit due (the runner stops). */
+  /** Drops the timer of a commit due: one is under way, or the runner stops. */
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

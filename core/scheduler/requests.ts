@@ -3,7 +3,7 @@
  * moves of the run's tables. The runner applies requests (its own, or another process's from
  * the store) through these.
  */
-import { ACTIVE_STATES, DONE_STATES, NEVER_DONE_STATES } from '../model/task-states.ts';
+import { ACTIVE_STATES, DONE_STATES } from '../model/task-states.ts';
 import type { Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
 import type { Releaser } from './release.ts';
@@ -43,13 +43,7 @@ export function resetTasks(t: RunTables, named: number[], downstream: boolean, c
       t.move(dependent, 'hold', null, `waits for resubmitted ${t.ids[i]}`);
     }
   }
-  for (const i of reset) {
-    if (t.state[i] !== 'waiting') continue;
-    const stuck = t.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(t.state[dep]!));
-    if (stuck === undefined) continue;
-    t.move(i, 'block', null, `upstream ${t.ids[stuck]} ${t.state[stuck]}`);
-    t.blockDownstream(i);
-  }
+  for (const i of reset) if (t.state[i] === 'waiting') t.blockIfStuck(i);
   t.cancelledRun = false;
   releaser.settle(reset);
   return reset;

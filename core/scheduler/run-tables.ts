@@ -5,6 +5,7 @@
  * Every move is written to the store (in the caller's transaction) before it is reported.
  */
 import type { TaskGraph } from '../model/graph.ts';
+import { NEVER_DONE_STATES } from '../model/task-states.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
@@ -96,6 +97,15 @@ export class RunTables {
       this.move(j, 'block', null, `upstream ${this.ids[i]} ${this.state[i]}`);
       for (const dependent of this.graph.dependents[j]!) stack.push(dependent);
     }
+  }
+
+  /** Blocks a waiting task (and its downstream) when a dependency will not succeed; whether it did. In a transaction. */
+  blockIfStuck(i: number): boolean {
+    const stuck = this.graph.deps[i]!.find((dep) => NEVER_DONE_STATES.has(this.state[dep]!));
+    if (stuck === undefined) return false;
+    this.move(i, 'block', null, `upstream ${this.ids[stuck]} ${this.state[stuck]}`);
+    this.blockDownstream(i);
+    return true;
   }
 
   /** An attempt is out: counted against its target's slots. */

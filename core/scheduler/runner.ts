@@ -315,7 +315,7 @@ export class Runner {
    */
   private flush(): void {
     this.flushing = false;
-    this.inbox.committing();
+    this.inbox.stop();
     if (this.starting) return;
     const launches: number[] = [];
     let recorded = 0;

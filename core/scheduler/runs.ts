@@ -37,10 +37,8 @@ export class RunInProgressError extends CodedError {
  * A killed run holds nothing up here (but see `refuseIfLeftRunning`).
  */
 export function refuseIfRunning(store: Store, file: string, root: string, runId: string, owner?: string): void {
-  const same = samePlace(file, root);
-  for (const other of store.runningRuns()) {
-    if (other.id === runId || other.owner === null || other.owner === owner || !same(other.file, other.root)) continue;
-    if (!isOwnerGone(other.owner)) throw new RunInProgressError(file, other.id, other.owner);
+  for (const other of otherRunsHere(store, file, root, runId)) {
+    if (other.owner !== owner && !isOwnerGone(other.owner)) throw new RunInProgressError(file, other.id, other.owner);
   }
 }
 
@@ -52,15 +50,25 @@ export function refuseIfRunning(store: Store, file: string, root: string, runId:
  * of a new run: it reads each open attempt's marker, and no new orphan can appear meanwhile.
  */
 export function refuseIfLeftRunning(store: Store, file: string, root: string, runId: string): void {
-  const same = samePlace(file, root);
-  for (const other of store.runningRuns()) {
-    if (other.id === runId || other.owner === null || !same(other.file, other.root) || !isOwnerGone(other.owner)) continue;
+  for (const other of otherRunsHere(store, file, root, runId)) {
+    if (!isOwnerGone(other.owner)) continue;
     const targets = store.getRun(other.id)?.plan.targets ?? {};
     for (const attempt of store.openAttempts(other.id)) {
       if (targets[attempt.target]?.type !== 'local') continue;
       const pid = stillRunsHere(attempt);
       if (pid !== null) throw new RunInProgressError(file, other.id, other.owner, { task: store.taskSpec(other.id, attempt.taskIdx)?.id ?? `#${attempt.taskIdx}`, pid });
     }
+  }
+}
+
+/**
+ * The runs of the workflow `file` in `root`, other than `runId`, that have not ended and had
+ * an owner: those that may still write the files a run there writes.
+ */
+function* otherRunsHere(store: Store, file: string, root: string, runId: string): Generator<{ id: string; owner: string }> {
+  const same = samePlace(file, root);
+  for (const other of store.runningRuns()) {
+    if (other.id !== runId && other.owner !== null && same(other.file, other.root)) yield { id: other.id, owner: other.owner };
   }
 }
 

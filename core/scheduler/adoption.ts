@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AttemptRecord } from '../store/records.ts';
-import { StoreLostDataError } from '../store/store.ts';
+import { StoreLostDataError } from '../store/database.ts';
 import type { Adoption, AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
 import type { RunTables } from './run-tables.ts';
 

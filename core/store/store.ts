@@ -1,84 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import type { TaskSpec } from '../model/types.ts';
-import { inBundle } from '../util/bundle.ts';
-import { findAbove } from '../util/resources.ts';
 import type { TaskState } from '../model/task-states.ts';
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
-
+import type { TaskSpec } from '../model/types.ts';
+import { flotillaHome, openDatabase } from './database.ts';
 import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
-import { CodedError } from '../model/errors.ts';
 
 export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
-
-/**
- * Where the CLI's bundle finds better-sqlite3's addon. The bundle carries the package's
- * JavaScript (see build:cli), which loads in about 1 ms that way instead of 8 (no package
- * lookup, one compiled file), but which looks for its addon next to itself, and a bundle has
- * no such place. So this looks where Node would have found the package (a node_modules
- * folder here or above), and takes the addon the package would take: its own build when one
- * was made (a source or Electron build), else the prebuilt one for this system. Elsewhere
- * (the sources, the desktop app) the package finds it itself.
- */
-function addonOptions(): { nativeBinding?: string } {
-  if (!inBundle()) return {};
-  const pkg = findAbove(path.join('node_modules', 'better-sqlite3'));
-  if (pkg === undefined) return {};
-  const built = path.join(pkg, 'build', 'Release', 'better_sqlite3.node');
-  if (existsSync(built)) return { nativeBinding: built };
-  // musl or glibc, told apart as the package does: by the loader mapped into this process.
-  const system = process.platform === 'linux' && /\/ld-musl-[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'latin1')) ? 'linuxmusl' : process.platform;
-  return { nativeBinding: path.join(pkg, 'prebuilds', `${system}-${process.arch}.node`) };
-}
-
-/** A store this version cannot use (made by a newer or an incompatible version). */
-export class StoreError extends CodedError {
-  constructor(message: string) {
-    super('store-incompatible', message);
-  }
-}
-
-/**
- * What a person should know of an error the store's disk gave (full, failing), with what to
- * do; undefined for any other error. Such an error rolled its commit back: what was recorded
- * before it stands.
- */
-export function diskProblem(error: unknown, home: string): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
-  const detail = (error as Error).message;
-  if (code === 'SQLITE_FULL') {
-    return `the disk holding ${home} is full (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped; its tasks ran on). Nothing was recorded wrongly.`;
-  }
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return `a disk is full or over its quota (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;
-  }
-  if (code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'EROFS' || code === 'SQLITE_READONLY') {
-    return `cannot write to ${home} (${code}: ${detail}): check the disk it is on, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;
-  }
-  return undefined;
-}
-
-/**
- * The store lost what it had recorded: emptied or replaced, or its write-ahead log deleted
- * before it was copied in. Nothing may start afresh over it (that would run done work again).
- */
-export class StoreLostDataError extends CodedError {
-  constructor(message: string) {
-    super('store-damaged', message);
-  }
-}
-
-/** `$FLOTILLA_HOME`, or `~/.flotilla`. */
-export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
-}
-
-/** Columns added since schema 1, as table, column, type: added to an older store when it opens. */
-const ADDED_COLUMNS: [string, string, string][] = [['cache', 'outputs', 'TEXT']];
 
 const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
   runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir', marker: 'marker',
@@ -107,55 +36,7 @@ export class Store {
 
   /** Opens (creating if needed) the store under `home`. */
   static open(home: string = flotillaHome()): Store {
-    mkdirSync(home, { recursive: true });
-    const db = new Database(path.join(home, 'store.db'), { timeout: 10_000, ...addonOptions() });
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF');
-    const store = new Store(home, db);
-    store.migrate();
-    return store;
-  }
-
-  private migrate(): void {
-    // A store made or checked from this very schema says so: one read, not a check per table.
-    if (this.checkedSchema() === SCHEMA) return;
-    // A store that already has every table and index of this version is only read here, so
-    // opening it (for `status`, the app, a second run) takes no write lock.
-    const present = new Set((this.db.prepare('SELECT name FROM sqlite_master').all() as { name: string }[]).map((row) => row.name));
-    if (present.size === 0) this.refuseLostStore();
-    const complete = [...SCHEMA.matchAll(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].every((match) => present.has(match[1]!));
-    const row = present.has('meta') ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined) : undefined;
-    if (row && Number(row.value) > SCHEMA_VERSION) {
-      throw new StoreError(`the store at ${this.home} was written by a newer Flotilla (schema ${row.value}); upgrade Flotilla`);
-    }
-    if (!complete || Number(row?.value) !== SCHEMA_VERSION) {
-      this.db.exec(SCHEMA);
-      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    }
-    this.addColumns();
-    this.checkColumns();
-    try {
-      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
-    } catch (error) {
-      // A store this process may only read, or one another holds the write lock of: it is
-      // checked again at the next open.
-      if (!['SQLITE_READONLY', 'SQLITE_BUSY'].includes((error as { code?: string }).code ?? '')) throw error;
-    }
-  }
-
-  /** An empty store beside the files of earlier runs lost them (truncated, replaced, deleted). */
-  private refuseLostStore(): void {
-    let runs: string[];
-    try {
-      runs = readdirSync(path.join(this.home, 'runs'));
-    } catch {
-      return; // a first start
-    }
-    if (runs.length === 0) return;
-    this.db.close();
-    throw new StoreLostDataError(
-      `the store ${path.join(this.home, 'store.db')} is empty, but ${path.join(this.home, 'runs')} holds the files of ${runs.length} run${runs.length === 1 ? '' : 's'} (${runs.slice(0, 3).join(', ')}${runs.length > 3 ? ', …' : ''}): the store lost its data (emptied, replaced or deleted). ` +
-        `Restore store.db (and store.db-wal) from a backup; or, to start afresh, move ${path.join(this.home, 'runs')} and the store away. Nothing was changed.`,
-    );
+    return new Store(home, openDatabase(home));
   }
 
   /**
@@ -167,40 +48,6 @@ export class Store {
     if (!this.db.open || existsSync(path.join(this.home, 'store.db-wal'))) return false;
     this.db.pragma('wal_checkpoint(FULL)');
     return true;
-  }
-
-  /** The schema text the store was last made or checked from, if any. */
-  private checkedSchema(): string | undefined {
-    try {
-      return (this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
-    } catch (error) {
-      // A new store: no tables yet.
-      if (/no such table/.test((error as Error).message)) return undefined;
-      throw error;
-    }
-  }
-
-  /** Adds the columns later versions added to a table (nullable: older rows have none). */
-  private addColumns(): void {
-    for (const [table, column, type] of ADDED_COLUMNS) {
-      const present = (this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((row) => row.name === column);
-      if (!present) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-    }
-  }
-
-  /** Refuses a store whose tables lack columns this version writes (one made by a development build). */
-  private checkColumns(): void {
-    for (const statement of SCHEMA.split(';')) {
-      const match = /CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)/.exec(statement);
-      if (!match) continue;
-      const [, table, body] = match;
-      const wanted = body!.split(/,\s*/).map((part) => /^\s*([a-z_]+) [A-Z]/.exec(part)?.[1]).filter((name): name is string => name !== undefined);
-      const present = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name));
-      const missing = wanted.filter((name) => !present.has(name));
-      if (missing.length > 0) {
-        throw new StoreError(`the store at ${this.home} has no column ${missing.join(', ')} in table ${table}: it was made by an incompatible development version of Flotilla; move it away or set FLOTILLA_HOME`);
-      }
-    }
   }
 
   close(): void {
@@ -255,7 +102,6 @@ export class Store {
     });
   }
 
-  /** Runs of a workflow file in a run root that have not ended (driven now, or interrupted). */
   /** Runs not ended, with their workflow file and run root (as given when they started). */
   runningRuns(): { id: string; file: string; root: string; owner: string | null }[] {
     return this.statement("SELECT id, file, root, owner FROM runs WHERE state = 'running'").all() as { id: string; file: string; root: string; owner: string | null }[];

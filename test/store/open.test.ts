@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { Store, StoreError } from '../../core/store/store.ts';
+import { StoreError } from '../../core/store/database.ts';
+import { Store } from '../../core/store/store.ts';
 import { tempDir } from '../helpers.ts';
 
 describe('opening the store', () => {

@@ -1,6 +1,6 @@
 import { CodedError, WorkflowError } from '../../model/errors.ts';
 import type { ErrorCode } from '../../model/errors.ts';
-import { diskProblem, flotillaHome, StoreLostDataError } from '../../store/store.ts';
+import { diskProblem, flotillaHome, StoreLostDataError } from '../../store/database.ts';
 import { flotillaVersion } from '../../util/resources.ts';
 import { EXIT_CANNOT_WORK, EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';

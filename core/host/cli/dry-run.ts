@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Plan } from '../../model/types.ts';
+import { DIALECTS } from '../../targets/remote/dialects/dialect.ts';
 import { remoteAttemptDir, remoteCwd, remoteRunRoot, submitScript } from '../../targets/remote/scripts.ts';
 import type { Submission } from '../../targets/remote/scripts.ts';
 
@@ -78,7 +79,7 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
       if (task.inputs.length > 0) out.push(`# ${task.id}: first staged up (SFTP): ${task.inputs.join(', ')}`);
     }
     if (submissions.length > 0) {
-      const script = submitScript(submissions, { kind: target.type, runRoot, arrayLimit: target.arrayLimit ?? target.maxParallel }).trimEnd();
+      const script = submitScript(submissions, { dialect: DIALECTS[target.type], runRoot, arrayLimit: target.arrayLimit ?? target.maxParallel }).trimEnd();
       out.push(unknownHome ? atRemoteHome(script) : script);
     }
     out.push(...later);

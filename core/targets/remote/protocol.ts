@@ -10,6 +10,7 @@
  * into its own files: it can never start a record, nor reach another attempt's.
  */
 import { shellQuote as q } from '../../util/shell.ts';
+import type { Dialect } from './dialects/dialect.ts';
 
 /** A stop request a poll sends first. */
 export interface Stop {
@@ -28,12 +29,19 @@ export interface Probe {
   outputRoots: string[];
 }
 
+/** A job as the scheduler's queue lists it. */
+export interface QueueRow {
+  state: string;
+  reason: string;
+  name: string;
+}
+
 /** A parsed poll answer. */
 export interface PollAnswer {
   /** Whether the answer arrived whole (its `@end` line). */
   complete: boolean;
   /** Null when `squeue` failed (its message in `queueError`) or was not asked. */
-  queue: Map<string, { state: string; reason: string; name: string }> | null;
+  queue: Map<string, QueueRow> | null;
   queueError: string | null;
   attempts: Map<string, AttemptMarkers>;
   /** The host's clock when the poll began (ms), to set its marker times against this machine's. */
@@ -69,12 +77,13 @@ export function unescapeField(text: string): string {
  * Shell functions of the poll, defined once per command so that each attempt costs one short
  * line (a sweep of thousands stays small):
  *   fl_probe KEY DIR: its job id or array slot, status lines, whether a submission is under
- *     way, and (slurm) whether SLURM stopped it for time, (ssh) whether its process lives;
+ *     way, and what the dialect's probe says (SLURM: whether it stopped the job for time; a
+ *     plain host: whether its process lives);
  *   fl_files DIR CWD ROOT...: once it ended with 0, the regular files under its outputs' roots.
  *     A root reached through a symbolic link is reported (`refused`) and not listed; find
  *     itself never follows one.
  */
-function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
+function probeFunctions(dialect: Dialect): string[] {
   return [
     `fl_probe() { printf '@a %s\\n' "$1"; d=$2; ` +
       // awk, not sed: it ends every line it prints, so a file whose last line has no newline
@@ -82,7 +91,7 @@ function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
       `if [ -s "$d/jobid" ]; then awk '{ print "job " $0 }' "$d/jobid"; elif [ -s "$d/array" ]; then awk '{ print "array " $0 }' "$d/array"; fi; ` +
       `awk '{ print "m " $0 }' "$d/status" 2>/dev/null; ` +
       `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
-      (kind === 'slurm' ? `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; ` : `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `) +
+      dialect.probe +
       `return 0; }`,
     `fl_files() { grep -qs '^end [0-9][^ ]* 0 *$' "$1/status" || return 0; cd -P -- "$2" 2>/dev/null || return 0; shift 2; ` +
       `for r; do if [ -e "$r" ] || [ -L "$r" ]; then if [ "$(realpath -m -- "$r")" = "$(realpath -ms -- "$r")" ]; then ` +
@@ -93,25 +102,23 @@ function probeFunctions(kind: 'ssh' | 'slurm'): string[] {
 
 /**
  * The one remote command of a poll: stop requests first, then the queue (SLURM: one `squeue`
- * for all of the user's jobs), then every open attempt's markers, and for those that ended
+ * for all of the user's jobs; a plain host has none), then every open attempt's markers, and for those that ended
  * with 0 the files their outputs match. Answer lines: `@scancel …`; `@squeue`, queue lines
  * `q ID|STATE|REASON|NAME`, `@squeue-rc N`; per attempt `@a KEY` followed by `job ID`, `array
  * INDEX DIR`, status lines `m …`, `submitting S`, `note timelimit`, `alive`, `file SIZE MTIME
  * PATH`, `refused ROOT`; last `@end`.
  */
-export function pollScript(kind: 'ssh' | 'slurm', probes: Probe[], stops: Stop[]): string {
+export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[]): string {
   // The host's clock first: marker times are read on it (see `PollAnswer.now`).
   const parts: string[] = ['echo "@now $(date +%s.%N)"'];
   for (const stop of stops) {
     // A withdrawal only stops what has not started (its folder has no status yet).
-    const guard = stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || ` : '';
-    if (kind === 'slurm') parts.push(`${guard}scancel ${q(stop.jobId)} 2>&1 | awk '{ print "@scancel " $0 }'`);
-    else if (/^\d+$/.test(stop.jobId)) parts.push(`${guard}kill -TERM -${stop.jobId} 2>/dev/null || ${guard}kill -TERM ${stop.jobId} 2>/dev/null`);
+    const command = dialect.stopCommand(stop.jobId);
+    if (command === undefined) continue;
+    parts.push(stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || { ${command}; }` : command);
   }
-  if (kind === 'slurm') {
-    parts.push('echo @squeue', `fl_q=$(squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1); fl_rc=$?`, `[ -n "$fl_q" ] && printf '%s\\n' "$fl_q" | awk '{ print "q " $0 }'`, 'echo "@squeue-rc $fl_rc"');
-  }
-  if (probes.length > 0) parts.push(...probeFunctions(kind));
+  parts.push(...dialect.queueCommands());
+  if (probes.length > 0) parts.push(...probeFunctions(dialect));
   for (const probe of probes) {
     parts.push(`fl_probe ${q(probe.key)} ${q(probe.dir)}`);
     // Each root starts with `./` (or is `.`): one beginning with `-` is a path, never an option of find.

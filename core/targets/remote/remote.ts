@@ -1,20 +1,20 @@
-import path from 'node:path';
 import type { RemoteTargetSpec, TaskSpec } from '../../model/types.ts';
-import { SshError } from '../../ssh/connection.ts';
-import type { SshConnection } from '../../ssh/connection.ts';
 import type { AttemptRecord } from '../../store/store.ts';
-import { failpoint } from '../../util/failpoint.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, StartedAttempt, Target } from '../target.ts';
+import { hasStarted, moveAttempt } from './attempt.ts';
+import type { RemoteAttempt } from './attempt.ts';
 import type { ClusterStatus, Clusters } from './clusters.ts';
+import { DIALECTS } from './dialects/dialect.ts';
+import type { Dialect } from './dialects/dialect.ts';
 import { parsePoll, pollScript } from './protocol.ts';
 import type { AttemptMarkers, PollAnswer, Probe } from './protocol.ts';
-import { arrayJobName, jobName, matchesPattern, remoteAttemptDir, remoteCwd, remoteRunRoot, staticRoot, submitScript } from './scripts.ts';
-import type { Submission } from './scripts.ts';
-import { slurmState } from './slurm-states.ts';
-import { download, fetchLogs, inputFiles, upload } from './staging.ts';
-import type { FilePair, TransferProgress } from './staging.ts';
-
-const posix = path.posix;
+import { remoteAttemptDir, remoteCwd, staticRoot } from './scripts.ts';
+import { HostSession } from './session.ts';
+import { submitBatch } from './submit.ts';
+import { fetchResults, inputFiles, upload } from './staging.ts';
+import type { TransferOptions, TransferProgress } from './staging.ts';
+import { readAttempt } from './verdict.ts';
+import type { Reading } from './verdict.ts';
 
 export interface RemoteTargetOptions {
   clusters: Clusters;
@@ -30,41 +30,6 @@ export interface RemoteTargetOptions {
   onTransfer?: (taskId: string, n: number, progress: TransferProgress) => void;
   onCluster?: (status: ClusterStatus) => void;
 }
-
-type Phase = 'pending' | 'unsure' | 'queued' | 'running' | 'collecting';
-
-interface Open {
-  key: string;
-  taskId: string;
-  n: number;
-  task: TaskSpec;
-  localCwd: string;
-  /** Where its stdout and stderr are kept on this machine (fetched when it ends). */
-  stdout: string;
-  stderr: string;
-  cwd: string;
-  dir: string;
-  events: AttemptEvents;
-  after: { taskId: string; n: number }[];
-  phase: Phase;
-  jobId: string | null;
-  started: boolean;
-  stop: 'cancel' | 'withdraw' | null;
-  stopSent: boolean;
-  schedulerState: string | null;
-  misses: number;
-  /** Output files to fetch once it succeeded. */
-  collect?: { files: FilePair[]; exit: AttemptExit };
-  /** Resolves a pending `adopt`. */
-  adoption?: (adoption: Adoption) => void;
-  /** Its submission command is on its way (polls leave it alone until the answer). */
-  inFlight?: boolean;
-  /** Its folder holds a `submitting` marker of a submission that died: replace it. */
-  stale?: boolean;
-}
-
-/** A `submitting` marker without a job after this long belongs to a submission that died. */
-const STALE_SUBMISSION_S = 120;
 
 /** Polls back off to this many times the interval while the scheduler answers slowly or refuses. */
 const MAX_BACKOFF = 8;
@@ -85,11 +50,10 @@ export class RemoteTarget implements Target {
   readonly capacity: number;
   readonly followsEdges: boolean;
   readonly spec: RemoteTargetSpec;
+  private readonly dialect: Dialect;
   private readonly options: RemoteTargetOptions;
-  private readonly connection: SshConnection;
-  /** The run's remote folder, absolute (known once connected: a relative root starts at the remote home). */
-  private runRoot = '';
-  private readonly open = new Map<string, Open>();
+  private readonly session: HostSession;
+  private readonly open = new Map<string, RemoteAttempt>();
   private readonly uploaded = new Map<string, string>();
   private readonly pollMs: number;
   private backoff = 1;
@@ -103,13 +67,10 @@ export class RemoteTarget implements Target {
   private pollAgain = false;
   private keys = 0;
   private disposed = false;
-  /** Why this host refused us (host key, login), once it did. */
-  private refused: string | undefined;
   private readonly unwatch: () => void;
   /** The host's clock minus this machine's, in ms, as the last poll measured it. */
   private clockOffset = 0;
-  /** Remote commands run, and polls made, for tests and the status view. */
-  commands = 0;
+  /** Polls made (tests count them). */
   polls = 0;
 
   constructor(spec: RemoteTargetSpec, options: RemoteTargetOptions) {
@@ -117,9 +78,10 @@ export class RemoteTarget implements Target {
     this.name = spec.name;
     this.maxParallel = spec.maxParallel;
     this.capacity = spec.maxParallel;
-    this.followsEdges = spec.type === 'slurm';
+    this.dialect = DIALECTS[spec.type];
+    this.followsEdges = this.dialect.followsEdges;
     this.options = options;
-    this.connection = options.clusters.connection(spec.host);
+    this.session = new HostSession(spec, options);
     this.pollMs = options.pollMs ?? spec.pollSeconds * 1000;
     this.unwatch = options.clusters.watch(spec.host, (status) => {
       options.onCluster?.(status);
@@ -132,38 +94,20 @@ export class RemoteTarget implements Target {
   }
 
   start(request: AttemptRequest, events: AttemptEvents): void {
-    const entry: Open = {
-      key: `k${++this.keys}`,
-      taskId: request.task.id,
-      n: request.n,
-      task: request.task,
-      localCwd: request.cwd,
-      stdout: request.stdout,
-      stderr: request.stderr,
-      cwd: '',
-      dir: '',
-      events,
-      after: request.after ?? [],
-      phase: 'pending',
-      jobId: null,
-      started: false,
-      stop: null,
-      stopSent: false,
-      schedulerState: null,
-      misses: 0,
-    };
-    if (this.refused) {
-      const reason = this.refused;
+    if (this.session.refused) {
+      const reason = this.session.refused;
       queueMicrotask(() => events.onExit({ exitCode: null, signal: null, reason, schedulerState: null, final: true }));
       return;
     }
-    for (const ref of entry.after) {
+    const after = request.after ?? [];
+    for (const ref of after) {
       if (!this.open.has(openKey(ref.taskId, ref.n))) {
         queueMicrotask(() => events.onWithdrawn(`${ref.taskId} attempt ${ref.n} ended before this attempt was handed over`));
         return;
       }
     }
-    this.open.set(openKey(entry.taskId, entry.n), entry);
+    const entry = this.track(request.task, request.n, { cwd: request.cwd, stdout: request.stdout, stderr: request.stderr }, events, 'pending');
+    entry.after = after;
     this.scheduleFlush();
   }
 
@@ -175,46 +119,28 @@ export class RemoteTarget implements Target {
 
   withdraw(runId: string, taskId: string, n: number): void {
     const entry = this.open.get(openKey(taskId, n));
-    if (entry && !entry.started) this.stopAttempt(taskId, n, 'withdraw');
+    if (entry && !hasStarted(entry)) this.stopAttempt(taskId, n, 'withdraw');
   }
 
   private stopAttempt(taskId: string, n: number, how: 'cancel' | 'withdraw'): void {
     const entry = this.open.get(openKey(taskId, n));
     if (!entry || entry.phase === 'collecting') return;
-    entry.stop ??= how;
+    entry.stop ??= { how, sent: false };
     if (entry.phase === 'pending') {
-      this.forget(entry);
-      entry.events.onWithdrawn(how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted');
+      this.end(entry, { withdrawn: how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted' });
       return;
     }
     // Sent now when the cluster answers, else with the next poll after the reconnect.
-    if (entry.jobId && this.connection.state === 'online') this.schedulePoll(0);
+    if (entry.jobId && this.session.connection.state === 'online') this.schedulePoll(0);
   }
 
   adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption> {
     return new Promise((resolve) => {
-      const entry: Open = {
-        key: `k${++this.keys}`,
-        taskId: task.id,
-        n: record.n,
-        task,
-        localCwd: record.cwd,
-        stdout: record.stdout,
-        stderr: record.stderr,
-        cwd: '',
-        dir: '',
-        events,
-        after: [],
-        phase: record.jobId ? (record.state === 'running' ? 'running' : 'queued') : 'unsure',
-        jobId: record.jobId,
-        started: record.state === 'running',
-        stop: null,
-        stopSent: false,
-        schedulerState: record.schedulerState,
-        misses: 0,
-        adoption: resolve,
-      };
-      this.open.set(openKey(task.id, record.n), entry);
+      const phase = record.jobId ? (record.state === 'running' ? 'running' : 'queued') : 'unsure';
+      const entry = this.track(task, record.n, { cwd: record.cwd, stdout: record.stdout, stderr: record.stderr }, events, phase);
+      entry.jobId = record.jobId;
+      entry.schedulerState = record.schedulerState;
+      entry.adoption = resolve;
       this.schedulePoll(0);
     });
   }
@@ -227,54 +153,42 @@ export class RemoteTarget implements Target {
     this.unwatch();
   }
 
+  /** Remote commands run (tests count them). */
+  get commands(): number {
+    return this.session.commands;
+  }
+
   /** Attempts not yet seen to end. */
   get openCount(): number {
     return this.open.size;
   }
 
-  private forget(entry: Open): void {
-    this.open.delete(openKey(entry.taskId, entry.n));
+  private track(task: TaskSpec, n: number, local: { cwd: string; stdout: string; stderr: string }, events: AttemptEvents, phase: RemoteAttempt['phase']): RemoteAttempt {
+    const entry: RemoteAttempt = {
+      key: `k${++this.keys}`, taskId: task.id, n, task, localCwd: local.cwd, stdout: local.stdout, stderr: local.stderr, cwd: '', dir: '', events,
+      after: [], phase, jobId: null, schedulerState: null, stop: null, misses: 0, stale: false,
+    };
+    this.open.set(openKey(task.id, n), entry);
+    return entry;
   }
 
-  /** Connects if needed and learns the remote home; false while the host cannot be reached. */
+  /** Whether `entry` is still the one this target tracks for its attempt (it may have ended while a command was out). */
+  private tracked(entry: RemoteAttempt): boolean {
+    return entry.phase !== 'ended' && this.open.get(openKey(entry.taskId, entry.n)) === entry;
+  }
+
+  /** Connects if needed; false while the host cannot be reached (or refused us: then all that waits fails). */
   private async ensureOnline(): Promise<boolean> {
-    try {
-      if (this.connection.state !== 'online') {
-        if (this.connection.state === 'needs-login' && !this.options.interactive) {
-          this.failAll(withoutAsking(this.connection.lastError ?? 'it needs a login prompt or an unknown host key checked'));
-          return false;
-        }
-        // Lost and waiting out its back-off: polls do not hurry it (the 'online' event wakes us).
-        if (this.connection.reconnecting) return false;
-        await this.connection.connect(this.options.interactive === true);
-      }
-      if (!this.runRoot) {
-        const root = remoteRunRoot(this.spec, this.options.runId);
-        if (posix.isAbsolute(root)) this.runRoot = root;
-        else {
-          this.commands++;
-          const home = (await this.connection.exec('pwd')).stdout.trim();
-          if (!posix.isAbsolute(home)) return false;
-          this.runRoot = posix.join(home, root);
-        }
-      }
-      for (const entry of this.open.values()) {
-        if (entry.dir) continue;
-        entry.cwd = remoteCwd(this.runRoot, entry.task.cwd);
-        entry.dir = remoteAttemptDir(entry.cwd, this.options.runId, entry.taskId, entry.n);
-      }
-      return true;
-    } catch (error) {
-      if (!(error instanceof SshError)) throw error;
-      // Unreachable: keep trying in the background, with back-off.
-      if (error.code === 'offline' || error.code === 'connect-failed') this.connection.reconnectLater();
-      if (['host-key-changed', 'host-key-revoked', 'host-key-rejected', 'auth-failed', 'auth-cancelled'].includes(error.code)) {
-        this.failAll(error.message);
-      }
-      // Nobody to ask: waiting would be forever.
-      if (error.code === 'needs-login' && !this.options.interactive) this.failAll(withoutAsking(error.message));
+    if (!(await this.session.ensureOnline())) {
+      if (this.session.refused) this.failAll(this.session.refused);
       return false;
     }
+    for (const entry of this.open.values()) {
+      if (entry.dir) continue;
+      entry.cwd = remoteCwd(this.session.runRoot, entry.task.cwd);
+      entry.dir = remoteAttemptDir(entry.cwd, this.options.runId, entry.taskId, entry.n);
+    }
+    return true;
   }
 
   /**
@@ -282,18 +196,10 @@ export class RemoteTarget implements Target {
    * (retries too) fail at once: no new login is tried, so nobody's account is locked by
    * repeated prompts or answers.
    */
-  private failAll(message: string): void {
-    this.refused = `cannot reach ${this.spec.host}: ${message}`;
+  private failAll(reason: string): void {
     for (const entry of [...this.open.values()]) {
-      if (entry.phase !== 'pending') continue;
-      this.forget(entry);
-      entry.events.onExit({ exitCode: null, signal: null, reason: this.refused, schedulerState: null, final: true });
+      if (entry.phase === 'pending') this.end(entry, { exit: { exitCode: null, signal: null, reason, schedulerState: null, final: true } });
     }
-  }
-
-  private exec(command: string): ReturnType<SshConnection['exec']> {
-    this.commands++;
-    return this.connection.exec('/bin/sh -s', command);
   }
 
   private scheduleFlush(): void {
@@ -312,102 +218,37 @@ export class RemoteTarget implements Target {
     });
   }
 
-  /** Submits every pending attempt: inputs up, then one command for the batch. */
+  /** Submits every pending attempt: inputs up, then one command for the batch (submit.ts). */
   private async flush(): Promise<void> {
     const batch = [...this.open.values()].filter((entry) => entry.phase === 'pending');
     if (batch.length === 0) return;
     if (!(await this.ensureOnline())) {
       // Online but not ready (the home folder not learnt yet): try again shortly. Offline: the
       // reconnect flushes.
-      if (this.connection.state === 'online' && !this.refused) this.retryFlushSoon();
+      if (this.session.connection.state === 'online' && !this.session.refused) this.retryFlushSoon();
       return;
     }
-    const ready: Open[] = [];
-    for (const entry of batch) {
-      if (this.open.get(openKey(entry.taskId, entry.n)) !== entry || entry.phase !== 'pending') continue;
-      if (entry.task.inputs.length > 0) {
-        try {
-          const files = inputFiles(this.options.localRoot, entry.task.inputs, this.runRoot);
-          await upload(this.connection, files, this.uploaded, {
-            hash: this.options.hashFiles ?? this.spec.checksum,
-            onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress),
-          });
-        } catch (error) {
-          if (error instanceof SshError) {
-            // Offline: tried again on reconnect. Online (a channel refused): shortly.
-            if (this.connection.state === 'online') this.retryFlushSoon();
-            return;
-          }
-          this.forget(entry);
-          entry.events.onExit({ exitCode: null, signal: null, reason: `staging failed: ${(error as Error).message}`, schedulerState: null });
-          continue;
-        }
-      }
-      ready.push(entry);
-    }
-    const byKey = new Map(ready.map((entry) => [entry.key, entry]));
-    const submissions: Submission[] = [];
-    for (const entry of ready) {
-      // Cancelled while inputs went up.
-      if (this.open.get(openKey(entry.taskId, entry.n)) !== entry || entry.phase !== 'pending') continue;
-      const after: Submission['after'] = [];
-      let missing: string | undefined;
-      for (const ref of entry.after) {
-        const upstream = this.open.get(openKey(ref.taskId, ref.n));
-        if (upstream?.jobId) after.push({ jobId: upstream.jobId });
-        else if (upstream && byKey.has(upstream.key) && submissions.some((s) => s.key === upstream.key)) after.push({ key: upstream.key });
-        else missing = ref.taskId;
-      }
-      if (missing !== undefined) {
-        this.forget(entry);
-        entry.events.onWithdrawn(`${missing} has no job to wait for`);
-        continue;
-      }
-      submissions.push({ key: entry.key, runId: this.options.runId, task: entry.task, n: entry.n, cwd: entry.cwd, dir: entry.dir, after, ...(entry.stale ? { stale: true } : {}) });
-    }
-    if (submissions.length === 0) return;
-    // From here on the answer may be lost: the attempts are unsure until a poll finds their jobs.
-    for (const s of submissions) {
-      const entry = byKey.get(s.key)!;
-      entry.phase = 'unsure';
-      entry.inFlight = true;
-      entry.stale = false;
-    }
-    let answer = '';
-    try {
-      const result = await this.exec(submitScript(submissions, { kind: this.spec.type, runRoot: this.runRoot, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel }));
-      answer = result.stdout;
-      // Tests stop here: the jobs exist, the store does not know them.
-      failpoint('after-submit');
-    } catch {
-      // The answer is lost; the polls find out what happened.
-    }
-    for (const s of submissions) byKey.get(s.key)!.inFlight = false;
-    // Only whole lines count: an answer cut short may end in half a job id.
-    const whole = answer.includes('\n@end\n') || answer.startsWith('@end\n') ? answer : answer.slice(0, answer.lastIndexOf('\n') + 1);
-    const answered = new Set<string>();
-    for (const line of whole.split('\n')) {
-      const [word, key = '', ...rest] = line.split(' ');
-      const entry = byKey.get(key);
-      if (!entry || this.open.get(openKey(entry.taskId, entry.n)) !== entry) continue;
-      answered.add(key);
-      if (word === 'submitted' && rest[0]) {
-        this.learnJob(entry, rest[0]);
-        entry.phase = 'queued';
-      } else if (word === 'refused') {
-        this.forget(entry);
-        const message = rest.join(' ').trim();
-        // A dependency SLURM no longer knows (it ended long ago): not a failure, decide again.
-        if (entry.after.length > 0 && /depend/i.test(message)) entry.events.onWithdrawn(`sbatch refused the dependency: ${message}`);
-        else entry.events.onExit({ exitCode: null, signal: null, reason: `${this.spec.type === 'slurm' ? 'sbatch' : 'start'} refused: ${message || 'no message'}`, schedulerState: null });
-      } else if (word === 'withdrawn') {
-        this.forget(entry);
-        entry.events.onWithdrawn(rest.join(' '));
-      }
-    }
+    const outcome = await submitBatch(batch, {
+      session: this.session,
+      dialect: this.dialect,
+      runId: this.options.runId,
+      arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel,
+      stage: (entry) => this.stageInputs(entry),
+      find: (taskId, n) => this.open.get(openKey(taskId, n)),
+      tracked: (entry) => this.tracked(entry),
+      end: (entry, how) => this.end(entry, how),
+      learnJob: (entry, jobId) => this.learnJob(entry, jobId),
+    });
+    if (outcome.retry) this.retryFlushSoon();
     // A stop asked for while the batch was on its way is sent now.
-    if ([...byKey.values()].some((entry) => entry.stop)) this.schedulePoll(0);
-    else this.schedulePoll(this.pollMs);
+    if (outcome.sent.some((entry) => entry.stop)) this.schedulePoll(0);
+    else if (outcome.sent.length > 0) this.schedulePoll(this.pollMs);
+  }
+
+  /** Sends an attempt's inputs up (what is there already is not sent again). */
+  private async stageInputs(entry: RemoteAttempt): Promise<void> {
+    const files = inputFiles(this.options.localRoot, entry.task.inputs, this.session.runRoot);
+    await upload(this.session.connection, files, this.uploaded, this.transferOptions(entry));
   }
 
   private retryFlushSoon(): void {
@@ -418,7 +259,7 @@ export class RemoteTarget implements Target {
     }, 2_000);
   }
 
-  private learnJob(entry: Open, jobId: string): void {
+  private learnJob(entry: RemoteAttempt, jobId: string): void {
     if (entry.jobId === jobId) return;
     entry.jobId = jobId;
     entry.events.onSubmitted?.(jobId);
@@ -439,145 +280,108 @@ export class RemoteTarget implements Target {
           this.lastError = error;
         })
         .finally(() => {
-        this.polling = undefined;
-        const again = this.pollAgain;
-        this.pollAgain = false;
-        if (this.open.size > 0) this.schedulePoll(again ? 0 : this.pollMs * this.backoff);
-      });
+          this.polling = undefined;
+          const again = this.pollAgain;
+          this.pollAgain = false;
+          if (this.open.size > 0) this.schedulePoll(again ? 0 : this.pollMs * this.backoff);
+        });
     }, delay);
   }
 
-  /** One remote command: stops, the queue, and every open attempt's markers. */
+  /** One remote command: stops, the queue, and every open attempt's markers; then what ended is fetched. */
   private async poll(): Promise<void> {
-    const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending' && !entry.inFlight);
+    const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending' && entry.phase !== 'submitting');
     if (entries.length === 0) return;
     if (!(await this.ensureOnline())) return this.adoptUnseen(entries);
-    const stops = entries.filter((entry) => entry.stop && !entry.stopSent && entry.jobId);
-    const probes: Probe[] = entries.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
+    // What ended was decided by an earlier poll: only its fetching is left.
+    const watched = entries.filter((entry) => entry.phase !== 'collecting');
+    if (watched.length > 0 && !(await this.probe(watched))) return this.adoptUnseen(entries);
+    for (const entry of entries) if (this.tracked(entry) && entry.phase === 'collecting') await this.collect(entry);
+  }
+
+  /** Sends the poll's command for `watched` and acts on its answer; false when no whole answer came. */
+  private async probe(watched: RemoteAttempt[]): Promise<boolean> {
+    const stops = watched.filter((entry) => entry.stop && !entry.stop.sent && entry.jobId);
+    const probes: Probe[] = watched.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
     const began = Date.now();
     this.polls++;
     let answer: PollAnswer;
     try {
-      const result = await this.exec(pollScript(this.spec.type, probes, stops.map((entry) => ({ jobId: entry.jobId!, dir: entry.dir, unlessStarted: entry.stop === 'withdraw' }))));
+      const result = await this.session.exec(pollScript(this.dialect, probes, stops.map((entry) => ({ jobId: entry.jobId!, dir: entry.dir, unlessStarted: entry.stop!.how === 'withdraw' }))));
       answer = parsePoll(result.stdout);
     } catch {
-      return this.adoptUnseen(entries); // offline: the reconnect polls again
+      return false; // offline: the reconnect polls again
     }
     // Cut short (the connection dropped mid-answer): decide nothing from half an answer.
-    if (!answer.complete) return this.adoptUnseen(entries);
+    if (!answer.complete) return false;
     // The host's clock against ours, at the middle of the round trip (its `@now` came first).
     if (answer.now !== null) this.clockOffset = answer.now - (began + Date.now()) / 2;
-    for (const entry of stops) entry.stopSent = true;
+    for (const entry of stops) entry.stop!.sent = true;
     const slow = Date.now() - began > SLOW_MS;
     if (answer.queueError !== null || slow) this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
     else this.backoff = 1;
-    const byKey = new Map(entries.map((entry) => [entry.key, entry]));
-    const collecting: Open[] = [];
+    const byKey = new Map(watched.map((entry) => [entry.key, entry]));
+    const context = { dialect: this.dialect, runId: this.options.runId, host: this.spec.host, localTime: (ms: number) => this.localTime(ms) };
     for (const [key, markers] of answer.attempts) {
       const entry = byKey.get(key);
-      if (!entry || this.open.get(openKey(entry.taskId, entry.n)) !== entry) continue;
-      this.decide(entry, markers, answer);
-      if (entry.phase === 'collecting') collecting.push(entry);
+      if (entry && this.tracked(entry)) this.act(entry, markers, readAttempt(entry, markers, answer, context));
     }
-    for (const entry of collecting) await this.collect(entry);
+    return true;
   }
 
-  /** What a poll's answer means for one attempt. */
-  private decide(entry: Open, markers: AttemptMarkers, answer: PollAnswer): void {
-    const queue = answer.queue;
-    let jobId = markers.jobId ?? entry.jobId;
-    if (!jobId && queue && this.spec.type === 'slurm') {
-      const wanted = markers.array ? arrayJobName(this.options.runId, markers.array.dir) : jobName(this.options.runId, entry.taskId, entry.n);
-      for (const [id, row] of queue) {
-        if (row.name !== wanted) continue;
-        if (markers.array && !id.endsWith(`_${markers.array.index}`)) continue;
-        jobId = id;
-      }
+  /** Acts on what a poll said of one attempt. */
+  private act(entry: RemoteAttempt, markers: AttemptMarkers, reading: Reading): void {
+    if (reading.jobId) this.learnJob(entry, reading.jobId);
+    if (reading.schedulerState) entry.schedulerState = reading.schedulerState;
+    if (reading.started && !hasStarted(entry)) {
+      moveAttempt(entry, 'running');
+      if (!entry.adoption) entry.events.onStarted(this.started(entry, markers));
     }
-    if (jobId) this.learnJob(entry, jobId);
-    const row = jobId && queue ? queue.get(jobId) : undefined;
-    if (row) entry.schedulerState = row.state;
-    if (markers.end) {
-      if (!entry.started) this.reportStart(entry, markers);
-      const times = { ...(markers.start ? { startedAt: this.localTime(markers.start.at) } : {}), endedAt: this.localTime(markers.end.at) };
-      if (markers.end.status === 0 && !markers.end.signal && markers.refusedRoots.length > 0) {
-        const roots = markers.refusedRoots.map((root) => `'${root}'`).join(', ');
-        return this.finish(entry, { exitCode: null, signal: null, reason: `outputs not fetched: ${roots} leads through a symbolic link on ${this.spec.host}; outputs are fetched only from real folders below the task's`, schedulerState: null, ...times });
-      }
-      const end = markers.end;
-      const stopped = entry.stop === 'cancel' && end.status !== 0;
-      const timeout = markers.timeout && end.status !== 0 && !stopped;
-      const state = timeout ? 'TIMEOUT' : stopped ? 'CANCELLED' : row && slurmState(row.state).phase === 'ended' ? row.state : this.spec.type === 'slurm' ? (end.status === 0 ? 'COMPLETED' : 'FAILED') : null;
-      const exit: AttemptExit = {
-        exitCode: end.signal ? null : end.status,
-        signal: end.signal,
-        reason: timeout ? 'timeout' : stopped ? 'cancelled' : null,
-        schedulerState: state,
-        ...times,
-      };
-      if (entry.stop === 'withdraw' && end.status !== 0) return this.end(entry, undefined, 'withdrawn: a dependency runs again');
-      return this.finish(entry, exit, exit.exitCode === 0 && exit.signal === null ? this.outputsOf(entry, markers) : []);
+    const verdict = reading.verdict;
+    switch (verdict.kind) {
+      case 'ended':
+        moveAttempt(entry, 'collecting');
+        entry.collect = { exit: verdict.exit, files: verdict.files };
+        return;
+      case 'running':
+        if (verdict.missed) entry.misses++;
+        return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
+      case 'queued':
+        if (!hasStarted(entry)) moveAttempt(entry, 'queued');
+        // A job whose dependency failed never runs: take it out of the queue.
+        if (verdict.withdraw && !entry.stop) {
+          entry.stop = { how: 'withdraw', sent: false };
+          this.schedulePoll(0);
+        }
+        return this.settleAdoption(entry, { kind: 'queued' });
+      case 'wait':
+        return this.settleAdoption(entry, { kind: 'queued' });
+      case 'not-submitted':
+        entry.stale = verdict.stale;
+        // Never submitted (the core stopped first, or the answer was lost before sbatch ran).
+        if (entry.adoption) return this.end(entry, { withdrawn: 'not submitted' });
+        if (entry.stop) return this.end(entry, { withdrawn: entry.stop.how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted' });
+        moveAttempt(entry, 'pending');
+        this.scheduleFlush();
+        return;
+      case 'gone':
+        return this.end(entry, 'exit' in verdict ? { exit: verdict.exit } : { withdrawn: verdict.withdrawn });
     }
-    const alive = this.spec.type === 'ssh' ? markers.alive : row !== undefined && slurmState(row.state).phase !== 'ended';
-    if (markers.start) {
-      if (!entry.started) this.reportStart(entry, markers);
-      if (alive) return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
-      // Gone without an end marker: killed hard (SLURM's KILL after the grace time, a node lost).
-      if (row || queue || this.spec.type === 'ssh') {
-        if (++entry.misses < 2 && !row) return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
-        const state = row?.state ?? entry.schedulerState;
-        const timeout = markers.timeout || state === 'TIMEOUT';
-        return this.finish(entry, {
-          exitCode: null,
-          signal: null,
-          reason: timeout ? 'timeout' : entry.stop === 'cancel' ? 'cancelled' : `ended without an exit status${state ? ` (${state}: ${slurmState(state).meaning})` : ''}`,
-          schedulerState: state,
-          startedAt: this.localTime(markers.start.at),
-        });
-      }
-      // squeue failed: still running as far as anyone knows.
-      return this.settleAdoption(entry, { kind: 'running', started: this.started(entry, markers) });
-    }
-    if (alive) {
-      entry.phase = 'queued';
-      // A job whose dependency failed never runs: take it out of the queue.
-      if (row && /DependencyNeverSatisfied/.test(row.reason) && !entry.stop) {
-        entry.stop = 'withdraw';
-        this.schedulePoll(0);
-      }
-      return this.settleAdoption(entry, { kind: 'queued' });
-    }
-    if (this.spec.type === 'slurm' && !queue) return this.settleAdoption(entry, { kind: 'queued' }); // squeue failed: ask again later
-    if (!jobId) {
-      // A submission under way (its answer lost): wait for its job to show, unless it died.
-      if (markers.submitting !== null && markers.submitting < STALE_SUBMISSION_S) return this.settleAdoption(entry, { kind: 'queued' });
-      entry.stale = markers.submitting !== null;
-      // Never submitted (the core stopped first, or the answer was lost before sbatch ran).
-      if (entry.adoption) return this.settleAdoption(entry, { kind: 'not-started' }, true);
-      if (entry.stop) return this.end(entry, undefined, entry.stop === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted');
-      entry.phase = 'pending';
-      this.scheduleFlush();
-      return;
-    }
-    if (entry.stop || entry.after.length > 0 || /Dependency/.test(row?.reason ?? '')) {
-      return this.end(entry, undefined, entry.stop === 'cancel' ? 'cancelled before it started' : 'a job it ran after did not succeed');
-    }
-    return this.end(entry, { exitCode: null, signal: null, reason: `job ${jobId} left the queue without starting${row ? ` (${row.state})` : ''}`, schedulerState: row?.state ?? null });
   }
 
   /**
    * Adoptions waiting for a host that cannot be reached are answered `queued`: a resume does
    * not wait for the network, and what the host says later arrives through the events.
    */
-  private adoptUnseen(entries: Open[]): void {
+  private adoptUnseen(entries: RemoteAttempt[]): void {
     for (const entry of entries) {
       if (!entry.adoption) continue;
-      if (entry.started) this.settleAdoption(entry, { kind: 'running', started: this.started(entry) });
+      if (hasStarted(entry)) this.settleAdoption(entry, { kind: 'running', started: this.started(entry) });
       else this.settleAdoption(entry, { kind: 'queued' });
     }
   }
 
-  private started(entry: Open, markers?: AttemptMarkers): StartedAttempt {
+  private started(entry: RemoteAttempt, markers?: AttemptMarkers): StartedAttempt {
     return { pid: 0, pidStart: null, host: markers?.start?.host ?? this.spec.host, ...(entry.jobId ? { jobId: entry.jobId } : {}), ...(markers?.start ? { at: this.localTime(markers.start.at) } : {}) };
   }
 
@@ -586,75 +390,31 @@ export class RemoteTarget implements Target {
     return Math.round(remoteMs - this.clockOffset);
   }
 
-  /**
-   * An attempt that ended on the host: its logs (and, when it succeeded, its outputs) are
-   * fetched before its end is reported, so they are here even after the host purged them.
-   */
-  private finish(entry: Open, exit: AttemptExit, files: FilePair[] = []): void {
-    entry.phase = 'collecting';
-    entry.collect = { exit, files };
-  }
-
-  private reportStart(entry: Open, markers: AttemptMarkers): void {
-    entry.started = true;
-    entry.phase = 'running';
-    if (!entry.adoption) entry.events.onStarted(this.started(entry, markers));
-  }
-
   /** Answers a pending `adopt` (its first poll decides); later changes go through the events. */
-  private settleAdoption(entry: Open, adoption: Adoption, forget = false): void {
-    if (forget) this.forget(entry);
+  private settleAdoption(entry: RemoteAttempt, adoption: Adoption): void {
     const resolve = entry.adoption;
     entry.adoption = undefined;
     resolve?.(adoption);
   }
 
-  private end(entry: Open, exit: AttemptExit | undefined, withdrawn?: string): void {
-    this.forget(entry);
-    if (entry.adoption) {
-      if (exit) return this.settleAdoption(entry, { kind: 'exited', exit });
-      return this.settleAdoption(entry, { kind: 'not-started' });
-    }
-    if (exit) entry.events.onExit(exit);
-    else entry.events.onWithdrawn(withdrawn ?? 'withdrawn');
+  /** Forgets an attempt and reports how it ended: an exit, or a withdrawal (it never ran). */
+  private end(entry: RemoteAttempt, how: { exit: AttemptExit } | { withdrawn: string }): void {
+    moveAttempt(entry, 'ended');
+    this.open.delete(openKey(entry.taskId, entry.n));
+    if (entry.adoption) return this.settleAdoption(entry, 'exit' in how ? { kind: 'exited', exit: how.exit } : { kind: 'not-started' });
+    if ('exit' in how) entry.events.onExit(how.exit);
+    else entry.events.onWithdrawn(how.withdrawn);
   }
 
-  private outputsOf(entry: Open, markers: AttemptMarkers): FilePair[] {
-    return markers.files
-      .filter((file) => entry.task.outputs.some((pattern) => matchesPattern(file.path, pattern)))
-      .map((file) => ({ remote: posix.join(entry.cwd, file.path), local: path.join(entry.localCwd, ...file.path.split('/')), size: file.size, mtime: file.mtime }));
+  /** Fetches an ended attempt's logs and outputs, then reports its end (offline: the next poll tries again). */
+  private async collect(entry: RemoteAttempt): Promise<void> {
+    const exit = await fetchResults(this.session.connection, entry, entry.collect!, this.transferOptions(entry));
+    if (exit && this.tracked(entry)) this.end(entry, { exit });
   }
 
-  /** Fetches an ended attempt's logs and a succeeded one's outputs, then reports its end (offline: tried again later). */
-  private async collect(entry: Open): Promise<void> {
-    const collect = entry.collect!;
-    let exit = collect.exit;
-    try {
-      await fetchLogs(this.connection, [
-        { remote: `${entry.dir}/stdout`, local: entry.stdout },
-        { remote: `${entry.dir}/stderr`, local: entry.stderr },
-      ]);
-    } catch (error) {
-      // Offline: the next poll after the reconnect tries again. Online (the host refuses SFTP,
-      // say): the end is reported all the same, without the copies; the logs stay there.
-      if (this.connection.state !== 'online') return;
-      this.lastError = error;
-    }
-    if (collect.files.length > 0) {
-      try {
-        await download(this.connection, entry.localCwd, collect.files, { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) });
-      } catch (error) {
-        if (this.connection.state !== 'online') return;
-        exit = { ...exit, exitCode: null, reason: `outputs could not be fetched: ${(error as Error).message}` };
-      }
-    }
-    if (this.open.get(openKey(entry.taskId, entry.n)) === entry) this.end(entry, exit);
+  private transferOptions(entry: RemoteAttempt): TransferOptions {
+    return { hash: this.options.hashFiles ?? this.spec.checksum, onProgress: (progress) => this.options.onTransfer?.(entry.taskId, entry.n, progress) };
   }
-}
-
-/** Why a host that needs the user cannot be reached without one, and what to do. */
-function withoutAsking(message: string): string {
-  return `${message}; there is no terminal to ask on: run the command on a terminal to answer, or check the host once with ssh (its key is then in known_hosts) and use a key login`;
 }
 
 function openKey(taskId: string, n: number): string {

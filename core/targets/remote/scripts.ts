@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { RemoteTargetSpec, Resources, TaskSpec } from '../../model/types.ts';
 import { attemptStem } from '../../util/files.ts';
 import { shellQuote as q } from '../../util/shell.ts';
-import { escapeField } from './protocol.ts';
+import type { Dialect } from './dialects/dialect.ts';
 
 const posix = path.posix;
 
@@ -60,25 +60,11 @@ export function taskScript(runId: string, task: TaskSpec, n: number, cwd: string
   return `cd -- ${q(cwd)} || exit 127\n${exports}\n${task.run}\n`;
 }
 
-/** `#SBATCH` lines for a task's resources (values were validated when the workflow loaded). */
-export function sbatchDirectives(resources: Resources): string[] {
-  const lines: string[] = [];
-  if (resources.cpus !== undefined) lines.push(`--cpus-per-task=${resources.cpus}`);
-  if (resources.memoryMb !== undefined) lines.push(`--mem=${resources.memoryMb}M`);
-  if (resources.timeSeconds !== undefined) lines.push(`--time=${Math.max(1, Math.ceil(resources.timeSeconds / 60))}`);
-  if (resources.gpus !== undefined) lines.push(`--gpus=${resources.gpus}`);
-  if (resources.partition !== undefined) lines.push(`--partition=${resources.partition}`);
-  if (resources.account !== undefined) lines.push(`--account=${resources.account}`);
-  if (resources.qos !== undefined) lines.push(`--qos=${resources.qos}`);
-  if (resources.nodes !== undefined) lines.push(`--nodes=${resources.nodes}`);
-  return lines;
-}
-
 /** Seconds a stopped task's processes have to end after TERM (INT, HUP) before KILL. */
 const STOP_GRACE_S = 10;
 
 export interface WrapperOptions {
-  kind: 'ssh' | 'slurm';
+  dialect: Dialect;
   /**
    * The attempt folder, or for a job array the folder holding one symbolic link per element
    * (named by its index) to that element's attempt folder: a folder name is never parsed, so
@@ -96,17 +82,13 @@ export interface WrapperOptions {
  * (`timeout` line). These markers outlive the scheduler's memory of the job.
  */
 export function wrapperScript(options: WrapperOptions): string {
-  const lines = ['#!/bin/sh'];
-  if (options.kind === 'slurm') {
-    for (const directive of sbatchDirectives(options.resources)) lines.push(`#SBATCH ${directive}`);
-    for (const flag of options.resources.extra ?? []) if (!/[\n\r]/.test(flag)) lines.push(`#SBATCH ${flag}`);
-  }
+  const lines = ['#!/bin/sh', ...options.dialect.directives(options.resources)];
   if ('single' in options.dir) lines.push(`d=${q(options.dir.single)}`);
   else {
     lines.push(`d=${q(options.dir.links)}/"$SLURM_ARRAY_TASK_ID"`);
     lines.push(`ln -sf -- ${q(options.dir.logs)}/"$SLURM_ARRAY_TASK_ID.log" "$d/slurm.log"`);
   }
-  const job = options.kind === 'slurm' ? '${SLURM_JOB_ID:-$$}' : '$$';
+  const job = options.dialect.jobIdText;
   lines.push(
     // Times to the nanosecond where date(1) gives them (GNU): a 2 s task shows as 2 s.
     `echo "start $(date +%s.%N) $(hostname) ${job}" >> "$d/status"`,
@@ -122,14 +104,9 @@ export function wrapperScript(options: WrapperOptions): string {
     `trap 'stop INT' INT`,
     `trap 'stop HUP' HUP`,
   );
-  const limit = options.resources.timeSeconds;
-  if (options.kind === 'ssh' && limit !== undefined) {
-    // On a plain host the wrapper keeps the time limit itself: a stop, as a cancel is.
-    lines.push(
-      `( trap '' TERM; sleep ${limit}; if kill -0 "$child" 2>/dev/null; then echo "timeout $(date +%s)" >> "$d/status"; kill -TERM $$; fi ) >/dev/null 2>&1 &`,
-      'watchdog=$!',
-    );
-  }
+  // A time limit the scheduler does not keep, the wrapper keeps: a stop, as a cancel is.
+  const limit = options.dialect.timeLimit(options.resources.timeSeconds);
+  lines.push(...limit.watch);
   lines.push(
     'wait "$child"; rc=$?',
     // A trapped signal interrupts `wait`: wait again for the task's own status.
@@ -138,8 +115,7 @@ export function wrapperScript(options: WrapperOptions): string {
     // a moment, then KILL, before the end is written: the attempt's processes are gone by then.
     'if [ -n "$sig" ]; then p=$(cat "$d/pgid" 2>/dev/null); n=0; while [ -n "$p" ] && kill -0 -"$p" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done; [ -n "$p" ] && kill -KILL -"$p" 2>/dev/null; [ -n "$killer" ] && kill "$killer" 2>/dev/null; fi',
   );
-  // (It ignores TERM, so only KILL stops it.)
-  if (options.kind === 'ssh' && limit !== undefined) lines.push('kill -KILL "$watchdog" 2>/dev/null');
+  lines.push(...limit.unwatch);
   lines.push('echo "end $(date +%s.%N) $rc $sig" >> "$d/status"', 'exit $rc', '');
   return lines.join('\n');
 }
@@ -174,33 +150,8 @@ function jobVar(key: string): string {
   return `j_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
 }
 
-/**
- * Groups a batch: attempts of one swept task with equal resources and nothing to wait for go
- * together as one SLURM job array; the rest go alone.
- */
-export function groupSubmissions(kind: 'ssh' | 'slurm', batch: Submission[]): Submission[][] {
-  if (kind !== 'slurm') return batch.map((submission) => [submission]);
-  const groups = new Map<string, Submission[]>();
-  const out: Submission[][] = [];
-  for (const submission of batch) {
-    if (submission.after.length > 0) {
-      out.push([submission]);
-      continue;
-    }
-    const shape = JSON.stringify([submission.task.path, submission.task.resources, submission.task.shell]);
-    let group = groups.get(shape);
-    if (!group) {
-      group = [];
-      groups.set(shape, group);
-      out.push(group);
-    }
-    group.push(submission);
-  }
-  return out;
-}
-
 export interface SubmitOptions {
-  kind: 'ssh' | 'slurm';
+  dialect: Dialect;
   runRoot: string;
   /** Elements of one array running at once. */
   arrayLimit: number;
@@ -222,14 +173,14 @@ export function submitScript(batch: Submission[], options: SubmitOptions): strin
     'set -u',
     `refused() { printf 'refused %s %s\\n' "$1" "$(tr '\\n' ' ' < "$2" 2>/dev/null | cut -c1-400)"; }`,
   ];
-  for (const group of groupSubmissions(options.kind, batch)) {
+  for (const group of options.dialect.group(batch)) {
     for (const s of group) {
       parts.push(
         `mkdir -p -- ${q(s.dir)} ${q(s.cwd)} || echo ${q(`refused ${s.key} cannot create ${s.dir}`)}`,
         writeFileCommand(`${s.dir}/task.sh`, taskScript(s.runId, s.task, s.n, s.cwd, s.dir)),
       );
     }
-    if (group.length > 1) parts.push(arraySubmit(group, options));
+    if (group.length > 1) parts.push(options.dialect.submitMany(group, options, jobVar));
     else parts.push(singleSubmit(group[0]!, options));
   }
   // The answer is whole only with this last line (a dropped connection cuts it short).
@@ -239,25 +190,10 @@ export function submitScript(batch: Submission[], options: SubmitOptions): strin
 
 function singleSubmit(s: Submission, options: SubmitOptions): string {
   const v = jobVar(s.key);
-  const dir = q(s.dir);
-  const lines = [writeFileCommand(`${s.dir}/job.sh`, wrapperScript({ kind: options.kind, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources }))];
+  const lines = [writeFileCommand(`${s.dir}/job.sh`, wrapperScript({ dialect: options.dialect, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources }))];
   const waits = s.after.filter((ref): ref is { key: string } => 'key' in ref).map((ref) => jobVar(ref.key));
   const dependency = s.after.map((ref) => ('key' in ref ? `$${jobVar(ref.key)}` : ref.jobId)).join(':');
-  let submit: string;
-  if (options.kind === 'slurm') {
-    const flags = [
-      '--parsable',
-      `--job-name=${jobName(s.runId, s.task.id, s.n)}`,
-      `--comment=${q(jobComment(s.runId, s.task.id, s.n))}`,
-      // sbatch expands %-patterns in file names (a task id's `/` is `%2F` in the folder name).
-      `--output=${q(`${s.dir.replaceAll('%', '%%')}/slurm.log`)}`,
-      `--chdir=${q(s.cwd)}`,
-      ...(dependency ? [`--dependency=afterok:${dependency}`, '--kill-on-invalid-dep=yes'] : []),
-    ];
-    submit = `${v}=$(sbatch ${flags.join(' ')} ${q(`${s.dir}/job.sh`)} 2> ${q(`${s.dir}/submit.err`)}) && ${v}=\${${v}%%;*} && [ -n "$${v}" ] && printf '%s\\n' "$${v}" > ${q(`${s.dir}/jobid`)} || ${v}=`;
-  } else {
-    submit = `(cd -- ${dir} && nohup setsid /bin/sh job.sh < /dev/null > /dev/null 2> submit.err & echo $! > ${q(`${s.dir}/jobid`)}); ${v}=$(cat ${q(`${s.dir}/jobid`)})`;
-  }
+  const submit = options.dialect.submitOne(s, v, dependency);
   const guard = waits.map((w) => `[ -n "$${w}" ]`).join(' && ');
   // `submitting` is made (atomically) before sbatch: a second submission while the first one's
   // answer is lost finds it and submits nothing; `stale` lets a long-dead one be replaced.
@@ -266,39 +202,6 @@ function singleSubmit(s: Submission, options: SubmitOptions): string {
   const body = `${clear}if [ -s ${q(`${s.dir}/jobid`)} ]; then ${v}=$(cat ${q(`${s.dir}/jobid`)}); elif mkdir ${marker} 2>/dev/null; then ${submit}; else ${v}=; echo ${q(`busy ${s.key}`)}; fi`;
   lines.push(guard ? `${v}=\nif ${guard}; then ${body}; else echo ${q(`withdrawn ${s.key}`)} 'a job it runs after was not submitted'; fi` : body);
   lines.push(`if [ -n "$${v}" ]; then printf 'submitted %s %s\\n' ${q(s.key)} "$${v}"; elif [ -d ${marker} ] && [ -e ${q(`${s.dir}/submit.err`)} ]; then rmdir ${marker}; refused ${q(s.key)} ${q(`${s.dir}/submit.err`)}; fi`);
-  return lines.join('\n');
-}
-
-function arraySubmit(group: Submission[], options: SubmitOptions): string {
-  const first = group[0]!;
-  const ad = posix.join(options.runRoot, '.flotilla', 'arrays', `${jobName(first.runId, first.task.id, first.n)}`);
-  const v = jobVar(first.key);
-  const lines = [
-    `mkdir -p -- ${q(`${ad}/elements`)}`,
-    writeFileCommand(`${ad}/job.sh`, wrapperScript({ kind: 'slurm', dir: { links: `${ad}/elements`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources })),
-  ];
-  // Each element's folder: a link named by its index, and in the folder its slot (`INDEX
-  // ARRAY-FOLDER`, escaped as the poll reads it), so a poll finds the array job by name.
-  group.forEach((s, index) => lines.push(`ln -sfn -- ${q(s.dir)} ${q(`${ad}/elements/${index}`)}`, `printf '%s\\n' ${q(`${index} ${escapeField(ad)}`)} > ${q(`${s.dir}/array`)}`));
-  const flags = [
-    '--parsable',
-    `--array=0-${group.length - 1}%${Math.max(1, options.arrayLimit)}`,
-    `--job-name=${arrayJobName(first.runId, ad)}`,
-    `--comment=${q(jobComment(first.runId, first.task.path, first.n))}`,
-    `--output=${q(`${ad.replaceAll('%', '%%')}/%a.log`)}`,
-    `--chdir=${q(ad)}`,
-  ];
-  lines.push(
-    `${group.some((s) => s.stale) ? `rmdir ${q(`${ad}/submitting`)} 2>/dev/null; ` : ''}if [ -s ${q(`${ad}/jobid`)} ]; then ${v}=$(cat ${q(`${ad}/jobid`)}); elif mkdir ${q(`${ad}/submitting`)} 2>/dev/null; then ${v}=$(sbatch ${flags.join(' ')} ${q(`${ad}/job.sh`)} 2> ${q(`${ad}/submit.err`)}) && ${v}=\${${v}%%;*} && [ -n "$${v}" ] && printf '%s\\n' "$${v}" > ${q(`${ad}/jobid`)} || { ${v}=; rmdir ${q(`${ad}/submitting`)}; }; else ${v}=; busy=1; fi`,
-  );
-  group.forEach((s, index) => {
-    lines.push(
-      `if [ -n "$${v}" ]; then printf '%s_%s\\n' "$${v}" ${index} > ${q(`${s.dir}/jobid`)}; printf 'submitted %s %s_%s\\n' ${q(s.key)} "$${v}" ${index}; elif [ -n "\${busy:-}" ]; then echo ${q(`busy ${s.key}`)}; else refused ${q(s.key)} ${q(`${ad}/submit.err`)}; fi`,
-    );
-    // Later attempts of the batch may wait for this element.
-    if (s !== first) lines.push(`${jobVar(s.key)}=\${${v}:+\${${v}}_${index}}`);
-  });
-  lines.push(`${v}=\${${v}:+\${${v}}_0}`);
   return lines.join('\n');
 }
 

@@ -13,6 +13,7 @@ import type { SshConnection } from '../../ssh/connection.ts';
 import { leavesFolder } from '../../util/files.ts';
 import { sha256File } from '../../util/hash.ts';
 import { shellQuote } from '../../util/shell.ts';
+import type { AttemptExit } from '../target.ts';
 
 const posix = path.posix;
 
@@ -339,4 +340,35 @@ async function remoteHashOf(connection: SshConnection, files: string[]): Promise
     if (match) hashes.set(match[2]!, match[1]!);
   }
   return hashes;
+}
+
+/**
+ * What an attempt that ended on the host leaves here before its end is reported: its logs, and
+ * when it succeeded its output files, so both are here even after the host purged them.
+ * Returns its exit (a failed download fails it), or undefined when the connection was lost
+ * meanwhile (the next poll after the reconnect tries again). A host that is online but will not
+ * give the logs (it refuses SFTP, say) does not hold the end back: they stay on the host.
+ */
+export async function fetchResults(
+  connection: SshConnection,
+  attempt: { dir: string; stdout: string; stderr: string; localCwd: string },
+  ended: { exit: AttemptExit; files: FilePair[] },
+  options: TransferOptions,
+): Promise<AttemptExit | undefined> {
+  try {
+    await fetchLogs(connection, [
+      { remote: `${attempt.dir}/stdout`, local: attempt.stdout },
+      { remote: `${attempt.dir}/stderr`, local: attempt.stderr },
+    ]);
+  } catch {
+    if (connection.state !== 'online') return undefined;
+  }
+  if (ended.files.length === 0) return ended.exit;
+  try {
+    await download(connection, attempt.localCwd, ended.files, options);
+    return ended.exit;
+  } catch (error) {
+    if (connection.state !== 'online') return undefined;
+    return { ...ended.exit, exitCode: null, reason: `outputs could not be fetched: ${(error as Error).message}` };
+  }
 }

@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { DIALECTS } from '../../../core/targets/remote/dialects/dialect.ts';
 import { escapeField, parsePoll, pollScript, unescapeField } from '../../../core/targets/remote/protocol.ts';
 import { jobName } from '../../../core/targets/remote/scripts.ts';
 import type { Probe } from '../../../core/targets/remote/protocol.ts';
 import { tempDir } from '../../helpers.ts';
 
 function runPoll(probes: Probe[]): ReturnType<typeof parsePoll> {
-  const result = spawnSync('/bin/sh', ['-s'], { input: pollScript('ssh', probes, []), encoding: 'utf8' });
+  const result = spawnSync('/bin/sh', ['-s'], { input: pollScript(DIALECTS.ssh, probes, []), encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   return parsePoll(result.stdout);
 }

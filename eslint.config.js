@@ -71,7 +71,7 @@ function coreLayers() {
     { group: ['electron', 'electron/*', 'electron-store'], message: 'core/ runs in plain Node; Electron belongs in electron/.' },
     { group: ['react', 'react-dom', 'react/*', 'react-dom/*', '@xyflow/*', 'xterm', '@xterm/*'], message: 'core/ runs in plain Node; UI code belongs in renderer/.' },
   ];
-  return layers.map((layer, index) => {
+  const blocks = layers.map((layer, index) => {
     const below = layers.slice(0, index + 1).flat();
     const above = layers.slice(index + 1).flat();
     // A relative path that goes through a folder of a higher layer, however it gets there.
@@ -84,4 +84,14 @@ function coreLayers() {
       },
     };
   });
+  // The CLI is an adapter of the service, as web mode and the desktop app are: it parses,
+  // calls core/api, prints and prompts; driving runs and reading the store is the service's.
+  blocks.push({
+    files: ['core/host/cli/**/*.ts', 'core/host/cli/**/*.js', 'core/host/cli/**/*.cjs'],
+    rules: restrictImports([
+      ...plainNode,
+      { regex: '^\\.\\.?/(?:.*/)?(scheduler|store)/', message: 'core/host/cli calls the service (core/api) for what the scheduler and the store do: it imports neither.' },
+    ]),
+  });
+  return blocks;
 }

@@ -24,6 +24,8 @@ describe('layering', () => {
       ['core/api/probe.ts', '../host/web.ts', /core\/api may import only from .*core\/scheduler, core\/api /],
       ['electron/probe.ts', '../core/store/store.ts', /electron\/ imports only core\/api \(the contract\) and core\/host/],
       ['renderer/src/probe.ts', '../../core/scheduler/states.ts', /renderer\/ imports only core\/api .* and core\/model/],
+      ['core/host/cli/probe.ts', '../../scheduler/runner.ts', /core\/host\/cli calls the service \(core\/api\) for what the scheduler and the store do/],
+      ['core/host/cli/probe.ts', '../../store/store.ts', /core\/host\/cli calls the service/],
     ];
     for (const [file, target, message] of cases) {
       const found = await problems(file, `import * as probe from '${target}';\nexport const value = probe;\n`);
@@ -38,10 +40,11 @@ describe('layering', () => {
       ['core/model/probe.ts', "export type State = import('../store/records.ts').RunState;\n"],
       ['renderer/src/monitor/probe.ts', "import * as probe from '../../../electron/main.ts';\nexport const value = probe;\n"],
       ['electron/probe.js', "export const load = () => import('../core/store/store.ts');\n"],
+      ['core/host/cli/probe.ts', "export const load = () => import('../../store/database.ts');\n"],
     ];
     for (const [file, code] of sneaky) assert.equal((await problems(file, code)).length, 1, `${file}: ${code}`);
     // Down the layers is fine.
-    for (const [file, target] of [['core/scheduler/probe.ts', '../store/store.ts'], ['core/host/probe.ts', '../api/service.ts'], ['renderer/src/probe.ts', '../../core/api/types.ts'], ['electron/probe.ts', '../core/host/app-core.ts']]) {
+    for (const [file, target] of [['core/scheduler/probe.ts', '../store/store.ts'], ['core/host/probe.ts', '../api/service.ts'], ['renderer/src/probe.ts', '../../core/api/types.ts'], ['electron/probe.ts', '../core/host/app-core.ts'], ['core/host/cli/probe.ts', '../../api/service.ts'], ['core/host/probe.ts', '../store/store.ts']]) {
       assert.deepEqual(await problems(file!, `import * as probe from '${target}';\nexport const value = probe;\n`), [], `${file} → ${target}`);
     }
   });

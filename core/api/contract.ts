@@ -3,7 +3,7 @@
  * desktop app): each operation by name, with a schema for its arguments; what each answers
  * and every event are core/api/types.ts. Results are `Result` values whose errors carry a
  * code of core/model/errors.ts. Hosts validate arguments against these schemas before
- * anything runs.
+ * anything runs (a caller in the same process, typed by them, is checked by the compiler).
  *
  * Hosts also push events (`ServiceEvent`): task state changes and the runner's other events,
  * cluster status changes, questions (host keys, logins) that `prompts.answer` answers, and the
@@ -30,6 +30,7 @@ export const METHODS = {
   'workflows.validate': z.object({ file: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }).strict(),
   'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'runs.status': z.object({ run: runRef }).strict(),
+  'runs.outcome': z.object({ run: runRef, failures: z.number().int().min(0).max(1000).optional().describe('failed tasks named one by one (default 20)') }).strict(),
   'runs.graph': z.object({ run: runRef }).strict(),
   'runs.attempts': z.object({ run: runRef }).strict(),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
@@ -42,6 +43,8 @@ export const METHODS = {
       downstream: z.boolean().optional(),
       fresh: z.boolean().optional(),
       maxParallel: z.number().int().min(1).optional(),
+      workdir: z.string().min(1).max(4096).optional().describe('the run root (default: the workflow file\'s folder)'),
+      explain: z.boolean().optional().describe('report, for each task, why it runs or is cached (`explain` events)'),
     })
     .strict(),
   'runs.cancel': z.object({ run: runRef, task: z.string().min(1).optional() }).strict(),

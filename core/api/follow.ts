@@ -163,15 +163,15 @@ export function remoteLogPlace(store: Store, runId: string, taskIdx: number, att
  * What a remote log file holds from `offset` (at most one chunk, cut at whole UTF-8
  * characters), read on its host with one command. Rejects when the connection drops.
  */
-export async function readRemoteLog(connection: SshConnection, file: string, offset: number): Promise<Buffer> {
+export async function readRemoteLog(connection: SshConnection, file: string, offset: number, limit = CHUNK): Promise<Buffer> {
   // (A relative run root is relative to the home folder, where the command starts.)
-  const result = await connection.exec(`tail -c +${offset + 1} -- ${shellQuote(file)} 2>/dev/null | head -c ${CHUNK}`);
+  const result = await connection.exec(`tail -c +${offset + 1} -- ${shellQuote(file)} 2>/dev/null | head -c ${Math.floor(limit)}`);
   const bytes = result.stdoutBytes ?? Buffer.from(result.stdout);
   return bytes.subarray(0, wholeCharacters(bytes));
 }
 
 /** How many of `bytes` make whole UTF-8 characters (a character cut at the end waits for the next read). */
-function wholeCharacters(bytes: Buffer): number {
+export function wholeCharacters(bytes: Buffer): number {
   let start = bytes.length;
   while (start > 0 && bytes.length - start < 4 && (bytes[start - 1]! & 0xc0) === 0x80) start--;
   if (start === 0) return bytes.length;

@@ -66,13 +66,8 @@ export interface RecentFile {
   at: number;
 }
 
-export interface RunSummary {
-  id: string;
-  name: string;
-  file: string;
-  state: ShownRunState;
-  createdAt: number;
-  endedAt: number | null;
+/** A run in a list of them (`runs.list`): its header and how many tasks are in each state. */
+export interface RunSummary extends Omit<RunHeader, 'stopped'> {
   counts: Record<TaskState, number>;
 }
 
@@ -92,12 +87,30 @@ export interface RunGraph {
   tasks: GraphTask[];
 }
 
+/** A run as status views head it. `stopped`: for an interrupted run, the error its last drive stopped on (if it stopped on one). */
+export interface RunHeader {
+  id: string;
+  name: string;
+  file: string;
+  state: ShownRunState;
+  createdAt: number;
+  endedAt: number | null;
+  stopped: string | null;
+}
+
 export interface RunStatus {
-  /** `stopped`: for an interrupted run, the error its last drive here stopped on (if it stopped on one). */
-  run: { id: string; name: string; file: string; state: ShownRunState; createdAt: number; endedAt: number | null; stopped: string | null };
+  run: RunHeader;
   counts: Record<TaskState, number>;
   clusters: ClusterRecord[];
   tasks: TaskStatus[];
+}
+
+/** How a run stands or ended, cheaply (no task list): its counts and its first failures. */
+export interface RunOutcome {
+  run: RunHeader;
+  counts: Record<TaskState, number>;
+  /** The first failed tasks in the run's order, each with why and its latest attempt's last line of stderr. */
+  failures: { task: string; reason: string | null; stderr: string | null }[];
 }
 
 /** An attempt in a run's list of them (`runs.attempts`). */
@@ -165,15 +178,22 @@ export interface MethodResults {
   'workflows.validate': { name: string; tasks: number; edges: number; targets: string[] };
   'runs.list': RunSummary[];
   'runs.status': RunStatus;
+  'runs.outcome': RunOutcome;
   'runs.graph': RunGraph;
   'runs.attempts': RunAttempt[];
   'tasks.attempts': AttemptRecord[];
-  'runs.start': { run: string; tasks: number };
+  'runs.start': { run: string; name: string; tasks: number };
   'runs.cancel': { run: string; ended: boolean };
-  'runs.resume': { run: string };
+  /** `open`: tasks not ended (none: nothing was driven). */
+  'runs.resume': { run: string; open: number };
   /** `tasks`: those named (or the failed ones); `reruns`: all that run again; `updated`: those whose spec was reloaded. */
   'runs.resubmit': { run: string; tasks: string[]; reruns: string[]; updated: string[] };
-  'tasks.logs': { text: string; offset: number; size: number };
+  /**
+   * A stream of an attempt (the latest unless one is named) from `offset`: `text` up to the new
+   * `offset` (in bytes, cut at whole characters). `ended`: the attempt has ended, so its log is
+   * whole here. `host`: read on that host (a cluster attempt that runs), where `size` is unknown (null).
+   */
+  'tasks.logs': { attempt: number; ended: boolean; host: string | null; text: string; offset: number; size: number | null };
   'logs.follow': { follow: string };
   'logs.unfollow': { stopped: boolean };
   'terminals.open': { terminal: string; notices: string[] };

@@ -3,10 +3,9 @@
  * the store in the user's Flotilla home, the user's SSH settings, and host-key and login
  * questions turned into dialogs (core/api/prompts.ts). One place, so both run the same core.
  */
-import type { MethodArgs, MethodName, MethodResult } from '../api/contract.ts';
 import { PromptBroker } from '../api/prompts.ts';
 import { FlotillaService } from '../api/service.ts';
-import { CodedError } from '../model/errors.ts';
+import type { ServiceOptions } from '../api/service.ts';
 import { Store } from '../store/store.ts';
 import { userClusters } from './cli/remote.ts';
 
@@ -33,25 +32,20 @@ export function openInteractiveCore(env: NodeJS.ProcessEnv = process.env): Inter
 }
 
 /**
- * The core for a command that asks and prints (`flotilla status`, `history`): the service over
- * the user's store, driving nothing and reaching no cluster. `finish` when done.
+ * The core for a command line: the service over the user's store. With `options` it drives
+ * runs as the CLI does (its SSH and prompts, the bundle's plan cache, no events when quiet);
+ * without, it drives nothing and reaches no cluster. `finish` when done: the store is left open
+ * for the process's end (see the CLI's commands.ts), with a deleted log copied in first.
  */
-export function openCommandCore(): { service: FlotillaService; finish(): void } {
+export function openCommandCore(options: ServiceOptions = {}): { service: FlotillaService; finish(): void } {
   const store = Store.open();
-  const service = new FlotillaService(store);
+  const service = new FlotillaService(store, options);
   return {
     service,
     finish() {
       service.close();
-      // (A log deleted under us is copied in before the process ends and takes it along.)
+      options.remote?.clusters.close();
       store.rescueLog();
     },
   };
-}
-
-/** A method's answer; its error is thrown as a `CodedError` with the contract's code (the CLI maps codes to exit codes). */
-export async function ask<M extends MethodName>(service: FlotillaService, method: M, args: MethodArgs<M>): Promise<MethodResult<M>> {
-  const result = await service.invoke(method, args);
-  if (!result.ok) throw new CodedError(result.error.code, result.error.message);
-  return result.value;
 }

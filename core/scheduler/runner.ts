@@ -267,6 +267,15 @@ export class Runner {
     return reset.map((i) => this.t.ids[i]!);
   }
 
+  /**
+   * Takes the requests made of the run now rather than at the next look (`requestPollMs`): the
+   * service calls it for a run it drives itself. Before adoption is done they wait, as at the start.
+   */
+  takeRequests(): void {
+    if (this.starting || this.finished === undefined) return;
+    this.guarded(() => this.applyRequests());
+  }
+
   private applyRequests(): void {
     for (const request of this.store.openRequests(this.runId)) {
       const payload = JSON.parse(request.payload) as { task?: string; tasks?: string[]; downstream?: boolean };

@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
+import { newRunId } from '../model/run-id.ts';
 import type { Plan } from '../model/types.ts';
 import type { RunOptions, Store } from '../store/store.ts';
 import { stillRunsHere } from '../targets/local.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { CodedError } from '../model/errors.ts';
-
-/** A run id: local start time and a random suffix, e.g. `20261121-153012-a1b2`. Sorts by time. */
-export function newRunId(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
-}
 
 /** Thrown when the same workflow already runs in the same folder, driven by a live process. */
 export class RunInProgressError extends CodedError {

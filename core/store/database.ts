@@ -3,7 +3,6 @@
  * to this version (or refused), and the errors a person meets when the store or its disk fails.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CodedError } from '../model/errors.ts';
@@ -39,27 +38,6 @@ export class StoreError extends CodedError {
 }
 
 /**
- * What a person should know of an error the store's disk gave (full, failing), with what to
- * do; undefined for any other error. Such an error rolled its commit back: what was recorded
- * before it stands.
- */
-export function diskProblem(error: unknown, home: string): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
-  const detail = (error as Error).message;
-  if (code === 'SQLITE_FULL') {
-    return `the disk holding ${home} is full (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped; its tasks ran on). Nothing was recorded wrongly.`;
-  }
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return `a disk is full or over its quota (${detail}): free some space, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;
-  }
-  if (code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'EROFS' || code === 'SQLITE_READONLY') {
-    return `cannot write to ${home} (${code}: ${detail}): check the disk it is on, then run the command again ('flotilla resume RUN' continues a run this stopped). Nothing was recorded wrongly.`;
-  }
-  return undefined;
-}
-
-/**
  * The store lost what it had recorded: emptied or replaced, or its write-ahead log deleted
  * before it was copied in. Nothing may start afresh over it (that would run done work again).
  */
@@ -67,11 +45,6 @@ export class StoreLostDataError extends CodedError {
   constructor(message: string) {
     super('store-damaged', message);
   }
-}
-
-/** `$FLOTILLA_HOME`, or `~/.flotilla`. */
-export function flotillaHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FLOTILLA_HOME ? path.resolve(env.FLOTILLA_HOME) : path.join(homedir(), '.flotilla');
 }
 
 /** Columns added since schema 1, as table, column, type: added to an older store when it opens. */

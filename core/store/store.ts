@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { TaskState } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
-import { flotillaHome, openDatabase } from './database.ts';
+import { flotillaHome } from '../util/home.ts';
+import { openDatabase } from './database.ts';
 import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
 export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';

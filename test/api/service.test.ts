@@ -169,7 +169,7 @@ describe('a run the service drives', () => {
     const live = startCli(['run', file], { home: s.store.home });
     t.after(() => void cli(['cancel', 'last'], { home: s.store.home }));
     await waitFor(() => readdirSync(s.dir).some((name) => name.startsWith('started.')), 'the live run to start');
-    assert.deepEqual(await s.value('runs.resume', { run: earlier }), { run: earlier });
+    assert.deepEqual(await s.value('runs.resume', { run: earlier }), { run: earlier, open: 1 });
     await waitFor(() => s.events.find((event) => event.type === 'run-stopped'), 'the stop to be told');
     const told = s.events.find((event) => event.type === 'run-stopped');
     assert.ok(told?.type === 'run-stopped' && told.runId === earlier && /is already running in this folder/.test(told.message), JSON.stringify(told));

@@ -1,55 +1,58 @@
+/**
+ * The CLI's commands: each parses its arguments, calls the service (core/api/service.ts) as web
+ * mode and the desktop app do, and prints. Runs started, resumed or resubmitted here are driven
+ * by the service in this process, and shown as they go (progress.ts).
+ */
 import path from 'node:path';
-import { readFrom } from '../../util/files.ts';
+import type { FlotillaService, ServiceOptions } from '../../api/service.ts';
+import type { RunnerEvent, RunOutcome, RunState, ServiceEvent } from '../../api/types.ts';
+import { CodedError } from '../../model/errors.ts';
 import { loadWorkflow } from '../../model/load.ts';
 import { loadPlan } from '../../model/plan-cache.ts';
+import { newRunId } from '../../model/run-id.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
-import { failedTasks, findAttempt, isDriven, PlanChangedError, reloadSpecs, rerunsOf, resolveRun } from '../../scheduler/control.ts';
-import { Runner } from '../../scheduler/runner.ts';
-import type { RunnerEvent } from '../../scheduler/runner.ts';
-import { createRun, newRunId } from '../../scheduler/runs.ts';
-import { TASK_STATES, TERMINAL_STATES } from '../../model/task-states.ts';
-import { flotillaHome } from '../../store/database.ts';
-import { Store } from '../../store/store.ts';
+import { TASK_STATES } from '../../model/task-states.ts';
+import { SshError } from '../../ssh/connection.ts';
+import type { ClusterStatus } from '../../ssh/status.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
-import type { ClusterStatus } from '../../targets/remote/clusters.ts';
-import type { RunState } from '../../store/store.ts';
-import type { TaskSpec } from '../../model/types.ts';
+import { flotillaHome } from '../../util/home.ts';
+import { dryRun } from './dry-run.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
-import { dryRun } from './dry-run.ts';
 import { cliClusters, remoteHomes } from './remote.ts';
-import { readRemoteLog, remoteLogPlace } from '../../api/follow.ts';
-import { SshError } from '../../ssh/connection.ts';
-import type { FlotillaService } from '../../api/service.ts';
-import type { ask as Ask } from '../app-core.ts';
 
 /**
- * Runs a command with the store open. The store is left open when the command ends: the
+ * Runs a command with the service over the user's store (loaded for commands that need it:
+ * `validate` starts without it). `drive`: the command may drive runs here, or read logs on a
+ * cluster, with the terminal's SSH prompts (and the bundle's plan cache). The store is left open when the command ends: the
  * process ends right after it (see flotilla.cjs), and a close would first copy the store's
  * write-ahead log into the database file and sync both to disk, a wait at the end of every
  * command. What is committed is in the log; the next process to open the store reads it back
- * (as after a kill), and a run copies it into the database as it goes (`Store.checkpoint`).
+ * (as after a kill), and a run copies it into the database as it goes.
  */
-function withStore<T>(fn: (store: Store) => T): T {
-  const store = Store.open();
-  const result = fn(store);
-  // (A log deleted under us is copied in before the process ends and takes it along.)
-  if (result instanceof Promise) return result.finally(() => store.rescueLog()) as T;
-  store.rescueLog();
-  return result;
-}
-
-/**
- * Runs a command that asks the service and prints. (The service is loaded for such commands
- * only: `flotilla run` starts without paying for what it brings along.)
- */
-async function withService<T>(fn: (service: FlotillaService, ask: typeof Ask) => Promise<T>): Promise<T> {
-  const { ask, openCommandCore } = await import('../app-core.ts');
-  const core = openCommandCore();
+async function withService<T>(fn: (service: FlotillaService) => Promise<T>, drive?: Omit<ServiceOptions, 'remote' | 'planCache'> & { progress?: Progress }): Promise<T> {
+  const { openCommandCore } = await import('../app-core.ts');
+  let options: ServiceOptions = {};
+  if (drive) {
+    const { progress, ...rest } = drive;
+    const { clusters, interactive } = cliClusters();
+    // The bundle keeps plans between runs (see plan-cache.ts); the sources may change under it.
+    const bundle = bundleIdentity();
+    options = {
+      ...rest,
+      remote: {
+        clusters,
+        interactive,
+        ...(progress ? { onTransfer: (taskId, _n, transfer) => describeTransfer(taskId, transfer, (line) => progress.note(line)) } : {}),
+      },
+      ...(bundle ? { planCache: { dir: path.join(flotillaHome(), 'plans'), code: bundle } } : {}),
+    };
+  }
+  const core = openCommandCore(options);
   try {
-    return await fn(core.service, ask);
+    return await fn(core.service);
   } finally {
     core.finish();
   }
@@ -96,154 +99,191 @@ export function validateCommand(positionals: string[], values: CliOptions): numb
 export async function runCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'workflow FILE');
   const maxParallel = integer(values['max-parallel'], '--max-parallel');
-  const runId = newRunId();
-  // The bundle keeps plans between runs (see plan-cache.ts); the sources may change under it.
-  const bundle = bundleIdentity();
-  const cache = bundle ? { dir: path.join(flotillaHome(), 'plans'), code: bundle } : undefined;
-  const loaded = loadPlan(positionals[0]!, { runId, params: params(values), workdir: values.workdir }, cache);
-  const plan = selectTasks(loaded.plan, { only: values.only ?? [], upstream: values.upstream, downstream: values.downstream });
+  const selection = { only: values.only ?? [], upstream: values.upstream === true, downstream: values.downstream === true };
   if (values['dry-run']) {
+    // What a run would send, asked of nothing but the hosts' home folders: no run is made.
+    const runId = newRunId();
+    const loaded = loadPlan(positionals[0]!, { runId, params: params(values), workdir: values.workdir }, undefined);
+    const plan = selectTasks(loaded.plan, selection);
     process.stdout.write(dryRun(plan, runId, await remoteHomes(plan)));
     return EXIT_OK;
   }
-  return withStore(async (store) => {
-    createRun(store, plan, { maxParallel, fresh: values.fresh === true }, runId);
-    const code = await drive(store, runId, values, plan.tasks);
-    // Kept for the next run of the file, now that it no longer holds this one up.
-    loaded.save();
-    return code;
-  });
+  const progress = newProgress(values);
+  return withService(async (service) => {
+    const watched = await watch(service, progress, async () => {
+      const started = await service.perform('runs.start', {
+        file: positionals[0]!,
+        params: params(values),
+        ...selection,
+        fresh: values.fresh === true,
+        explain: values.explain === true,
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+        ...(values.workdir === undefined ? {} : { workdir: values.workdir }),
+      });
+      // A new run: every task waits.
+      return { run: started.run, name: started.name, counts: { waiting: started.tasks } };
+    });
+    return exitCode(watched);
+  }, { quiet: values.quiet === true, progress });
 }
 
 export async function resumeCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'RUN');
-  return withStore(async (store) => {
-    const run = resolveRun(store, positionals[0]);
-    const open = store.taskStates(run.id).filter((task) => !TERMINAL_STATES.has(task.state)).length;
-    if (open === 0) {
-      process.stdout.write(`run ${run.id} has nothing left to do (${run.state}); use 'flotilla resubmit' to run tasks again\n`);
-      return run.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
-    }
-    return await drive(store, run.id, values);
-  });
+  const progress = newProgress(values);
+  return withService(async (service) => {
+    const before = await service.perform('runs.outcome', { run: positionals[0]!, failures: 0 });
+    const watched = await watch(service, progress, async () => {
+      const { open } = await service.perform('runs.resume', { run: before.run.id });
+      return open === 0 ? null : { run: before.run.id, name: before.run.name, counts: before.counts };
+    });
+    if (watched !== 'nothing') return exitCode(watched);
+    process.stdout.write(`run ${before.run.id} has nothing left to do (${before.run.state}); use 'flotilla resubmit' to run tasks again\n`);
+    return before.run.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+  }, { quiet: values.quiet === true, progress });
 }
 
 export async function resubmitCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'RUN');
-  return withStore(async (store) => {
-    const run = resolveRun(store, positionals[0]);
-    const statuses = store.taskStates(run.id);
-    const named = positionals.slice(1);
-    if (values.failed === (named.length > 0)) throw new UsageError('resubmit needs either --failed or task ids, not both');
-    const known = new Set(statuses.map((task) => task.id));
-    for (const id of named) if (!known.has(id)) throw new UsageError(`run ${run.id} has no task '${id}'`);
-    const tasks = values.failed ? failedTasks(store, run.id) : named;
-    if (tasks.length === 0) {
-      process.stdout.write(`run ${run.id} has no failed tasks\n`);
+  const named = positionals.slice(1);
+  if (values.failed === (named.length > 0)) throw new UsageError('resubmit needs either --failed or task ids, not both');
+  const progress = newProgress(values);
+  return withService(async (service) => {
+    const before = await service.perform('runs.outcome', { run: positionals[0]!, failures: 0 });
+    const runId = before.run.id;
+    const asked = { run: runId, ...(values.failed ? { failed: true } : { tasks: named }), downstream: values.downstream === true, reload: values.reload === true };
+    // Nothing to do, or another process drives the run (it takes the request): no drive here.
+    const preview = await service.perform('runs.resubmit', { ...asked, preview: true });
+    if (preview.tasks.length === 0) {
+      process.stdout.write(`run ${runId} has no failed tasks\n`);
       return EXIT_OK;
     }
-    if (values.reload) {
-      // The commands (and the rest of each task but its dependencies) of the file as it is now.
-      let updated: string[];
-      try {
-        updated = reloadSpecs(store, run, rerunsOf(store, run.id, tasks, values.downstream === true));
-      } catch (error) {
-        if (error instanceof PlanChangedError) throw new UsageError(error.message);
-        throw error;
-      }
-      if (updated.length > 0) process.stdout.write(`taking the changed spec of ${updated.join(', ')} from ${run.file}\n`);
-    }
-    store.addRequest(run.id, 'resubmit', { tasks, downstream: values.downstream === true }, Date.now());
-    process.stdout.write(`resubmitting ${tasks.length} task${tasks.length === 1 ? '' : 's'} of run ${run.id}${values.downstream ? ' with downstream' : ''}\n`);
-    if (isDriven(run)) return await waitForRequests(store, run.id);
-    return await drive(store, run.id, values);
-  });
+    const watched = await watch(service, progress, async () => {
+      const result = await service.perform('runs.resubmit', asked);
+      if (result.updated.length > 0) process.stdout.write(`taking the changed spec of ${result.updated.join(', ')} from ${before.run.file}\n`);
+      process.stdout.write(`resubmitting ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} of run ${runId}${values.downstream ? ' with downstream' : ''}\n`);
+      return { run: runId, name: before.run.name, counts: before.counts };
+    });
+    return exitCode(watched);
+  }, { quiet: values.quiet === true, progress });
 }
 
 export async function cancelCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'RUN');
-  return withStore(async (store) => {
-    const run = resolveRun(store, positionals[0]);
-    const task = positionals[1];
-    if (task !== undefined && !store.findTask(run.id, task)) throw new UsageError(`run ${run.id} has no task '${task}'`);
-    if (store.taskStates(run.id).every((t) => TERMINAL_STATES.has(t.state))) {
-      process.stdout.write(`run ${run.id} already ended (${run.state})\n`);
+  const task = positionals[1];
+  // The cancel is what is shown, not the rest of the run.
+  const progress = newProgress({ ...values, quiet: true });
+  return withService(async (service) => {
+    const before = await service.perform('runs.outcome', { run: positionals[0]!, failures: 0 });
+    const watched = await watch(service, progress, async () => {
+      const { ended } = await service.perform('runs.cancel', { run: before.run.id, ...(task === undefined ? {} : { task }) });
+      return ended ? null : { run: before.run.id, name: before.run.name, counts: before.counts };
+    }, { summary: false });
+    if (watched === 'nothing') {
+      process.stdout.write(`run ${before.run.id} already ended (${before.run.state})\n`);
       return EXIT_OK;
     }
-    store.addRequest(run.id, 'cancel', task === undefined ? {} : { task }, Date.now());
-    if (isDriven(run)) {
-      await waitForRequests(store, run.id);
-    } else {
-      await drive(store, run.id, { ...values, quiet: true });
-    }
-    process.stdout.write(`cancelled ${task === undefined ? `run ${run.id}` : `task ${task} of run ${run.id}`}\n`);
+    if (watched === 'untaken') return EXIT_FAILED;
+    process.stdout.write(`cancelled ${task === undefined ? `run ${before.run.id}` : `task ${task} of run ${before.run.id}`}\n`);
     return EXIT_OK;
-  });
+  }, { quiet: true });
 }
 
-/** Waits until the process driving the run has taken our requests. */
-async function waitForRequests(store: Store, runId: string): Promise<number> {
-  for (let waited = 0; store.openRequests(runId).length > 0; waited += 100) {
-    if (waited > 30_000) {
-      process.stderr.write(`flotilla: the process driving run ${runId} has not answered in 30 s; the request stays queued\n`);
-      return EXIT_FAILED;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  process.stdout.write(`the process driving run ${runId} took the request\n`);
-  return EXIT_OK;
+/** The exit code of a command that drove a run (or asked the process that drives it). */
+function exitCode(watched: Watched): number {
+  return watched === 'succeeded' || watched === 'taken' ? EXIT_OK : EXIT_FAILED;
 }
 
-/** Drives a run in this process with a progress view; Ctrl-C cancels, twice exits. */
-async function drive(store: Store, runId: string, values: Pick<CliOptions, 'quiet' | 'explain'>, specs?: readonly TaskSpec[]): Promise<number> {
-  const run = store.getRun(runId)!;
-  const progress = new Progress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns }, values.quiet === true);
-  const remote = Object.values(run.plan.targets).some((target) => target.type !== 'local') ? cliClusters() : undefined;
-  const runner = new Runner(store, runId, {
-    maxParallel: run.options.maxParallel,
-    explain: values.explain === true,
-    ...(specs ? { specs } : {}),
-    // Quiet, nothing of the run's events is shown: the runner need not make them.
-    ...(values.quiet ? {} : { onEvent: (event: RunnerEvent) => progress.onEvent(event) }),
-    ...(remote
-      ? {
-          remote: {
-            clusters: remote.clusters,
-            interactive: remote.interactive,
-            onCluster: (status) => progress.note(describeCluster(status)),
-            onTransfer: (taskId, _n, transfer) => {
-              if (transfer.files === transfer.totalFiles && transfer.totalFiles > 0) progress.note(`${taskId}: ${transfer.direction === 'up' ? 'staged up' : 'fetched'} ${transfer.files} file(s), ${formatBytes(transfer.bytes)}${transfer.skipped ? ` (${transfer.skipped} unchanged)` : ''}`);
-            },
-          },
-        }
-      : {}),
-  });
+function newProgress(values: Pick<CliOptions, 'quiet'>): Progress {
+  return new Progress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns }, values.quiet === true);
+}
+
+/** How long a request waits for the process that drives its run to take it. */
+const REQUEST_WAIT_MS = 30_000;
+
+/**
+ * How a watch ended: the run's state when it was driven here; `taken` when another process
+ * drives it and took the request, `untaken` when it did not in time; `nothing` when there was
+ * nothing to drive.
+ */
+type Watched = RunState | 'taken' | 'untaken' | 'nothing';
+
+/**
+ * Starts (`begin`) what drives a run and shows it until it ends: its events as they come (the
+ * counts it began from are moved by each), then its outcome. Ctrl-C cancels the run, twice
+ * leaves it running. A run another process drives is not shown: the request made of it is
+ * waited for until that process took it. `begin` answers null when it drove nothing.
+ */
+async function watch(
+  service: FlotillaService,
+  progress: Progress,
+  begin: () => Promise<{ run: string; name: string; counts: Partial<RunOutcome['counts']> } | null>,
+  options: { summary?: boolean } = {},
+): Promise<Watched> {
+  // Heard from before the drive starts (a first event may come before `begin` returns), and
+  // shown once the view has begun from the counts the run had before any of them.
+  const early: ServiceEvent[] = [];
+  let shown = false;
+  const show = (event: ServiceEvent) => {
+    if (event.type === 'cluster') progress.note(describeCluster(event.status));
+    else if (isRunnerEvent(event)) progress.onEvent(event);
+  };
+  const off = service.onEvent((event) => (shown ? show(event) : early.push(event)));
+  const started = Date.now();
   let interrupts = 0;
+  let runId: string | undefined;
   const onInterrupt = () => {
     if (++interrupts > 1) process.exit(130);
+    if (runId === undefined) return;
     progress.note('cancelling: stopping running tasks (Ctrl-C again to leave them running and exit)');
-    runner.cancelRun();
+    void service.perform('runs.cancel', { run: runId }).catch((error: unknown) => progress.note(`cannot cancel: ${(error as Error).message}`));
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
-  const started = Date.now();
-  progress.begin(runId, run.name, values.quiet ? [] : store.taskStates(runId));
-  let state: RunState;
   try {
-    state = await runner.drive();
+    const head = await begin();
+    if (head === null) return 'nothing';
+    runId = head.run;
+    const drive = service.driven(head.run);
+    if (!drive) {
+      off();
+      if (await service.requestsTaken(head.run, REQUEST_WAIT_MS)) {
+        process.stdout.write(`the process driving run ${head.run} took the request\n`);
+        return 'taken';
+      }
+      process.stderr.write(`flotilla: the process driving run ${head.run} has not answered in ${REQUEST_WAIT_MS / 1000} s; the request stays queued\n`);
+      return 'untaken';
+    }
+    progress.begin(head.run, head.name, head.counts);
+    shown = true;
+    for (const event of early.splice(0)) show(event);
+    let state: RunState;
+    try {
+      state = await drive;
+    } finally {
+      progress.end();
+    }
+    if (options.summary !== false) printOutcome(await service.perform('runs.outcome', { run: head.run }), Date.now() - started);
+    return state;
   } finally {
-    remote?.clusters.close();
-    progress.end();
+    off();
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
   }
-  printOutcome(store, runId, state, Date.now() - started);
-  return state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+}
+
+function isRunnerEvent(event: ServiceEvent): event is RunnerEvent {
+  return event.type === 'task' || event.type === 'attempt' || event.type === 'job' || event.type === 'explain' || event.type === 'run';
 }
 
 function describeCluster(status: ClusterStatus): string {
   const seen = status.lastSeen ? `; last seen ${new Date(status.lastSeen).toLocaleTimeString()}` : '';
   return `cluster ${status.destination} ${status.state}${status.detail ? `: ${status.detail}` : ''}${status.state === 'online' ? '' : seen}`;
+}
+
+/** A line for a staging step once it is done (nothing while it goes). */
+function describeTransfer(taskId: string, transfer: { direction: 'up' | 'down'; files: number; totalFiles: number; bytes: number; skipped: number }, note: (line: string) => void): void {
+  if (transfer.files !== transfer.totalFiles || transfer.totalFiles === 0) return;
+  note(`${taskId}: ${transfer.direction === 'up' ? 'staged up' : 'fetched'} ${transfer.files} file(s), ${formatBytes(transfer.bytes)}${transfer.skipped ? ` (${transfer.skipped} unchanged)` : ''}`);
 }
 
 function formatBytes(bytes: number): string {
@@ -253,44 +293,21 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** Failed tasks a run's summary names one by one; `status` lists every one. */
-const LISTED_FAILURES = 20;
-
-function printOutcome(store: Store, runId: string, state: RunState, elapsed: number): void {
-  // Counted in the store, and only the failed tasks named are read: reading every task is for `status`.
-  const counts = store.stateCounts(runId);
-  const parts = TASK_STATES.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
-  process.stdout.write(`run ${runId} ${state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);
-  const failed = counts.failed ?? 0;
-  if (failed === 0) return;
-  for (const task of store.tasksIn(runId, 'failed', LISTED_FAILURES)) {
-    const said = lastErrorLine(store, runId, task.id);
-    process.stdout.write(`  failed ${task.id}: ${task.reason ?? ''}${said ? ` — stderr: ${said}` : ''} — flotilla logs ${runId} '${task.id}'\n`);
+function printOutcome(outcome: RunOutcome, elapsed: number): void {
+  const { run, counts, failures } = outcome;
+  const parts = TASK_STATES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  process.stdout.write(`run ${run.id} ${run.state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);
+  if (counts.failed === 0) return;
+  for (const failure of failures) {
+    process.stdout.write(`  failed ${failure.task}: ${failure.reason ?? ''}${failure.stderr ? ` — stderr: ${failure.stderr}` : ''} — flotilla logs ${run.id} '${failure.task}'\n`);
   }
-  if (failed > LISTED_FAILURES) process.stdout.write(`  … and ${failed - LISTED_FAILURES} more failed tasks (flotilla status ${runId} lists them all)\n`);
-  process.stdout.write(`  fix and rerun with: flotilla resubmit ${runId} --failed\n`);
-}
-
-/**
- * The last line a failed task wrote to stderr (its latest attempt), for the summary: at most
- * 200 characters, control characters shown as `?` (a task's output may hold terminal escapes).
- */
-function lastErrorLine(store: Store, runId: string, taskId: string): string | undefined {
-  let file: string;
-  try {
-    file = findAttempt(store, runId, taskId).stderr;
-  } catch {
-    return undefined;
-  }
-  const size = readFrom(file, 0, 0)?.size ?? 0;
-  const tail = readFrom(file, Math.max(0, size - 4096));
-  const line = tail?.bytes.toString('utf8').split('\n').map((text) => text.trim()).filter(Boolean).at(-1);
-  return line === undefined ? undefined : line.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 200);
+  if (counts.failed > failures.length) process.stdout.write(`  … and ${counts.failed - failures.length} more failed tasks (flotilla status ${run.id} lists them all)\n`);
+  process.stdout.write(`  fix and rerun with: flotilla resubmit ${run.id} --failed\n`);
 }
 
 export async function statusCommand(positionals: string[], values: CliOptions): Promise<number> {
-  return withService(async (service, ask) => {
-    const status = await ask(service, 'runs.status', { run: positionals[0] ?? 'last' });
+  return withService(async (service) => {
+    const status = await service.perform('runs.status', { run: positionals[0] ?? 'last' });
     const { run, counts, tasks, clusters } = status;
     if (values.json) {
       process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -324,10 +341,10 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
 const MAX_LISTED_RUNS = 10_000;
 
 export async function historyCommand(_positionals: string[], values: CliOptions): Promise<number> {
-  return withService(async (service, ask) => {
-    const limit = integer(values.limit, '--limit') ?? 20;
-    if (limit > MAX_LISTED_RUNS) throw new UsageError(`--limit is at most ${MAX_LISTED_RUNS.toLocaleString('en')}`);
-    const runs = await ask(service, 'runs.list', { limit });
+  const limit = integer(values.limit, '--limit') ?? 20;
+  if (limit > MAX_LISTED_RUNS) throw new UsageError(`--limit is at most ${MAX_LISTED_RUNS.toLocaleString('en')}`);
+  return withService(async (service) => {
+    const runs = await service.perform('runs.list', { limit });
     const rows = runs.map((run) => ({ ...run, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt }));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -343,62 +360,55 @@ export async function historyCommand(_positionals: string[], values: CliOptions)
   });
 }
 
+/**
+ * `flotilla logs RUN TASK`: an attempt's output as the service reads it — from this machine,
+ * or while a cluster attempt runs, from its host. `--follow` goes on until the attempt ended
+ * (from the local copy once it was fetched).
+ */
 export async function logsCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 2, 'RUN and TASK');
-  return withStore(async (store) => {
-    const run = resolveRun(store, positionals[0]);
-    const n = values.attempt === undefined ? undefined : integer(values.attempt, '--attempt');
-    let attempt = findAttempt(store, run.id, positionals[1]!, n);
-    const streams: ('stdout' | 'stderr')[] = values.stderr ? ['stderr'] : values.stdout ? ['stdout'] : ['stdout', 'stderr'];
+  const n = values.attempt === undefined ? undefined : integer(values.attempt, '--attempt');
+  const streams: ('stdout' | 'stderr')[] = values.stderr ? ['stderr'] : values.stdout ? ['stdout'] : ['stdout', 'stderr'];
+  return withService(async (service) => {
+    const { run } = await service.perform('runs.outcome', { run: positionals[0]!, failures: 0 });
+    const task = positionals[1]!;
     const offsets = { stdout: 0, stderr: 0 };
-    const out = (stream: 'stdout' | 'stderr') => (stream === 'stdout' ? process.stdout : process.stderr);
-    // A cluster attempt that is still running writes its logs on its host: they are read
-    // there (once it ended they were copied here, and reading goes on from the copy).
-    let clusters: ReturnType<typeof cliClusters> | undefined;
+    let attempt = n;
+    let remote = false;
     const unreadable = new Set<string>();
-    const pump = async (): Promise<boolean> => {
+    /** Writes what is new of each stream; whether there was any, and whether the attempt has ended. */
+    const pump = async (): Promise<{ more: boolean; ended: boolean }> => {
       let more = false;
+      let ended = true;
       for (const stream of streams) {
-        const place = attempt.state === 'running' ? remoteLogPlace(store, run.id, attempt.taskIdx, attempt, stream) : null;
-        if (!place) {
-          const before = offsets[stream];
-          offsets[stream] = copyFrom(attempt[stream], before, out(stream));
+        let chunk;
+        try {
+          chunk = await service.perform('tasks.logs', { run: run.id, task, stream, offset: offsets[stream], ...(attempt === undefined ? {} : { attempt }) });
+        } catch (error) {
+          if (!(error instanceof SshError) && !(error instanceof CodedError && error.code === 'unreachable')) throw error;
+          const said = (error as Error).message.split('\n')[0]!;
+          if (!unreadable.has(said)) process.stderr.write(`flotilla: the ${stream} of this running attempt cannot be read on its host now (${said}); it is copied here when the attempt ends\n`);
+          unreadable.add(said);
+          ended = false;
+          remote = true;
           continue;
         }
-        clusters ??= cliClusters();
-        const connection = clusters.clusters.connection(place.host);
-        try {
-          if (connection.state !== 'online') await connection.connect(clusters.interactive);
-          const bytes = await readRemoteLog(connection, place.file, offsets[stream]);
-          out(stream).write(bytes);
-          offsets[stream] += bytes.length;
-          more ||= bytes.length > 0;
-        } catch (error) {
-          if (!(error instanceof SshError)) throw error;
-          if (!unreadable.has(place.host)) process.stderr.write(`flotilla: the ${stream} of this running attempt is on ${place.host}, which cannot be read now (${error.message.split('\n')[0]}); it is copied here when the attempt ends\n`);
-          unreadable.add(place.host);
-        }
+        // The latest attempt at the first read is the one followed (a retry is not mixed in).
+        attempt ??= chunk.attempt;
+        remote ||= chunk.host !== null;
+        (stream === 'stdout' ? process.stdout : process.stderr).write(chunk.text);
+        offsets[stream] = chunk.offset;
+        more ||= chunk.text.length > 0;
+        ended &&= chunk.ended;
       }
-      return more;
+      return { more, ended };
     };
-    try {
-      while ((await pump()) && !values.follow);
-      while (values.follow && (attempt.state === 'submitted' || attempt.state === 'running')) {
-        await new Promise((resolve) => setTimeout(resolve, clusters ? 1000 : 200));
-        attempt = findAttempt(store, run.id, positionals[1]!, attempt.n);
-        while (await pump());
-      }
-    } finally {
-      clusters?.clusters.close();
+    for (;;) {
+      const { more, ended } = await pump();
+      if (more) continue;
+      if (!values.follow || ended) break;
+      await new Promise((resolve) => setTimeout(resolve, remote ? 1000 : 200));
     }
     return EXIT_OK;
-  });
-}
-
-/** Copies a file from `offset` to a stream; returns the new offset. A missing file (an attempt just starting) is empty. */
-function copyFrom(file: string, offset: number, out: NodeJS.WriteStream): number {
-  const chunk = readFrom(file, offset);
-  if (!chunk || chunk.bytes.length === 0) return offset;
-  out.write(chunk.bytes);
-  return offset + chunk.bytes.length;
+  }, { quiet: true });
 }

@@ -1,6 +1,6 @@
 import { CodedError, WorkflowError } from '../../model/errors.ts';
 import type { ErrorCode } from '../../model/errors.ts';
-import { diskProblem, flotillaHome, StoreLostDataError } from '../../store/database.ts';
+import { diskProblem, flotillaHome } from '../../util/home.ts';
 import { flotillaVersion } from '../../util/resources.ts';
 import { EXIT_CANNOT_WORK, EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
 import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     const disk = diskProblem(error, flotillaHome());
-    if (disk !== undefined || error instanceof StoreLostDataError) {
+    if (disk !== undefined || (error instanceof CodedError && error.code === 'store-damaged')) {
       process.stderr.write(`flotilla: ${disk ?? (error as Error).message}\n`);
       return EXIT_CANNOT_WORK;
     }

@@ -1,5 +1,5 @@
 import { onQuestion } from './questions.ts';
-import type { RunnerEvent } from '../../scheduler/runner.ts';
+import type { RunnerEvent } from '../../api/types.ts';
 import { TASK_STATES } from '../../model/task-states.ts';
 import type { TaskState } from '../../model/task-states.ts';
 
@@ -18,7 +18,9 @@ const COLORS: Partial<Record<TaskState, string>> = { succeeded: '32', cached: '3
  */
 export class Progress {
   private readonly out: ProgressOutput;
-  private readonly states = new Map<string, TaskState>();
+  /** Tasks in each state: as the run stood at `begin`, then moved by each event. */
+  private readonly tally = Object.fromEntries(TASK_STATES.map((state) => [state, 0])) as Record<TaskState, number>;
+  private total = 0;
   private readonly running = new Map<string, number>();
   private readonly started = Date.now();
   private readonly quiet: boolean;
@@ -36,10 +38,11 @@ export class Progress {
     this.quiet = quiet;
   }
 
-  begin(runId: string, name: string, tasks: { id: string; state: TaskState }[]): void {
+  begin(runId: string, name: string, counts: Partial<Record<TaskState, number>>): void {
     this.runId = runId;
     this.name = name;
-    for (const task of tasks) this.states.set(task.id, task.state);
+    for (const state of TASK_STATES) this.tally[state] = counts[state] ?? 0;
+    this.total = TASK_STATES.reduce((sum, state) => sum + this.tally[state], 0);
     if (this.quiet) return;
     if (this.out.isTTY) {
       this.unsubscribe = onQuestion((asking) => {
@@ -50,7 +53,7 @@ export class Progress {
       this.timer = setInterval(() => this.draw(), 100);
       this.draw();
     } else {
-      this.out.write(`run ${runId} of ${name}: ${tasks.length} task${tasks.length === 1 ? '' : 's'}\n`);
+      this.out.write(`run ${runId} of ${name}: ${this.total} task${this.total === 1 ? '' : 's'}\n`);
     }
   }
 
@@ -67,7 +70,8 @@ export class Progress {
   onEvent(event: RunnerEvent): void {
     if (event.type === 'explain') return this.note(`${event.taskId}: ${event.reason}`);
     if (event.type !== 'task') return;
-    this.states.set(event.taskId, event.to);
+    this.tally[event.from]--;
+    this.tally[event.to]++;
     if (event.to === 'running') this.running.set(event.taskId, Date.now());
     else this.running.delete(event.taskId);
     if (this.quiet || this.out.isTTY) {
@@ -97,12 +101,6 @@ export class Progress {
     return `[${time}] ${verb} ${event.taskId}${attempt}${event.detail && event.to !== 'running' ? `: ${event.detail}` : ''}`;
   }
 
-  private counts(): Record<TaskState, number> {
-    const counts = Object.fromEntries(TASK_STATES.map((state) => [state, 0])) as Record<TaskState, number>;
-    for (const state of this.states.values()) counts[state]++;
-    return counts;
-  }
-
   private clear(): void {
     if (!this.out.isTTY || this.drawnLines === 0) return;
     this.out.write(`\x1b[${this.drawnLines}A\x1b[J`);
@@ -115,8 +113,8 @@ export class Progress {
       this.clear();
       this.out.write(`${note}\n`);
     }
-    const counts = this.counts();
-    const total = this.states.size;
+    const counts = this.tally;
+    const total = this.total;
     const done = counts.succeeded + counts.cached + counts.failed + counts.blocked + counts.cancelled;
     const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 50));
     const filled = total === 0 ? width : Math.round((done / total) * width);

@@ -11,7 +11,7 @@ import type { Plan, RemoteTargetSpec } from '../../model/types.ts';
 import { SshConfig } from '../../ssh/config.ts';
 import { SshError } from '../../ssh/connection.ts';
 import { openSshKnownHosts } from '../../ssh/known-hosts.ts';
-import { flotillaHome } from '../../store/database.ts';
+import { flotillaHome } from '../../util/home.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../ssh/ports.ts';
 import type { HostKeyPolicy, Prompter } from '../../ssh/ports.ts';
 import { Clusters } from '../../targets/remote/clusters.ts';

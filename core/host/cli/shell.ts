@@ -1,50 +1,40 @@
-import { resolveRun } from '../../scheduler/control.ts';
+import { CodedError } from '../../model/errors.ts';
 import { SshError } from '../../ssh/connection.ts';
-import { Store } from '../../store/store.ts';
-import { openTaskTerminal } from '../../terminals/task.ts';
 import type { TerminalSession } from '../../terminals/terminals.ts';
 import { EXIT_FAILED, UsageError } from './options.ts';
 import { cliClusters } from './remote.ts';
 
 /**
- * `flotilla shell RUN TASK`: a shell in the task's folder, on the machine the task runs on.
- * On a terminal it is raw (keys go straight through, the window size follows); with pipes,
- * input and output are passed as they come. The exit code is the shell's.
+ * `flotilla shell RUN TASK`: a shell in the task's folder, on the machine the task runs on,
+ * opened by the service (`terminals.open`) as the app opens its terminals. On a terminal it is
+ * raw (keys go straight through, the window size follows); with pipes, input and output are
+ * passed as they come. The exit code is the shell's.
  */
 export async function shellCommand(positionals: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('shell needs RUN and TASK');
-  const store = Store.open();
-  let session: TerminalSession;
-  let close = () => {};
+  const { openCommandCore } = await import('../app-core.ts');
+  const { clusters } = cliClusters();
+  // A question about a host goes to the terminal the shell is for.
+  const core = openCommandCore({ remote: { clusters, interactive: process.stdin.isTTY === true } });
+  let session: TerminalSession | undefined;
   try {
-    const run = resolveRun(store, positionals[0]);
-    const task = store.findTask(run.id, positionals[1]!);
-    if (!task) throw new UsageError(`run ${run.id} has no task '${positionals[1]}'`);
-    const remote = run.plan.targets[task.spec.target]!.type !== 'local';
-    const clusters = remote ? cliClusters().clusters : undefined;
-    if (clusters) close = () => clusters.close();
-    try {
-      session = await openTaskTerminal(run, task, {
-        cols: process.stdout.columns ?? 80,
-        rows: process.stdout.rows ?? 24,
-        ...(clusters ? { clusters } : {}),
-        interactive: process.stdin.isTTY === true,
-        notice: (message) => process.stderr.write(`flotilla: ${message}\n`),
-      });
-    } catch (error) {
-      if (error instanceof SshError) {
-        const target = run.plan.targets[task.spec.target]!;
-        process.stderr.write(`flotilla: cannot reach ${'host' in target ? target.host : target.name}: ${error.message}\n`);
-        close();
-        return EXIT_FAILED;
-      }
-      close();
-      throw error;
+    const opened = await core.service.perform('terminals.open', { run: positionals[0]!, task: positionals[1]!, cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 });
+    for (const notice of opened.notices) process.stderr.write(`flotilla: ${notice}\n`);
+    session = core.service.attachTerminal(opened.terminal);
+  } catch (error) {
+    core.finish();
+    if (error instanceof CodedError && error.code === 'no-such-task') throw new UsageError(error.message);
+    if (error instanceof SshError) {
+      process.stderr.write(`flotilla: cannot reach the task's host: ${error.message}\n`);
+      return EXIT_FAILED;
     }
-  } finally {
-    store.close();
+    throw error;
   }
-  return await attach(session, close);
+  if (!session) {
+    core.finish();
+    throw new Error('the opened terminal was not handed over');
+  }
+  return await attach(session, () => core.finish());
 }
 
 function attach(session: TerminalSession, close: () => void): Promise<number> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDuration, Progress } from '../../../core/host/cli/progress.ts';
 import { whileAsking } from '../../../core/host/cli/questions.ts';
-import type { RunnerEvent } from '../../../core/scheduler/runner.ts';
+import type { RunnerEvent } from '../../../core/api/types.ts';
 
 function output(isTTY: boolean) {
   const chunks: string[] = [];
@@ -16,10 +16,7 @@ describe('progress view', () => {
   it('on a terminal: a redrawn block with a bar, counts per state and the running tasks', () => {
     const { chunks, out } = output(true);
     const progress = new Progress(out);
-    progress.begin('r1', 'demo', [
-      { id: 'a', state: 'waiting' },
-      { id: 'b', state: 'waiting' },
-    ]);
+    progress.begin('r1', 'demo', { submitted: 1, waiting: 1 });
     progress.onEvent(event('a', 'submitted', 'running'));
     progress.onEvent(event('b', 'waiting', 'cached'));
     progress.note('a note');
@@ -39,7 +36,7 @@ describe('progress view', () => {
   it('while a question waits for its answer, the live view neither redraws nor clears; then it goes on', async () => {
     const { chunks, out } = output(true);
     const progress = new Progress(out);
-    progress.begin('r1', 'demo', [{ id: 'a', state: 'waiting' }]);
+    progress.begin('r1', 'demo', { waiting: 1 });
     let answer!: (text: string) => void;
     let asked!: () => void;
     const question = new Promise<void>((resolve) => (asked = resolve));
@@ -66,7 +63,7 @@ describe('progress view', () => {
   it('without a terminal: one plain line per start, end, retry or block, no escape codes', () => {
     const { chunks, out } = output(false);
     const progress = new Progress(out);
-    progress.begin('r1', 'demo', [{ id: 'a', state: 'waiting' }]);
+    progress.begin('r1', 'demo', { waiting: 1 });
     progress.onEvent(event('a', 'waiting', 'ready'));
     progress.onEvent(event('a', 'submitted', 'running'));
     progress.onEvent(event('a', 'running', 'ready', 'exit 1; retrying (1 of 1 retries)'));

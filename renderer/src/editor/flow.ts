@@ -1,13 +1,14 @@
 /**
  * The editor's document as React Flow draws it, as pure functions of the graph (model.ts),
- * the boxes placed by hand, the groups folded and the problems found: where each node's box
- * is, which nodes a folded group hides, and the edges between what is visible (an edge into a
- * folded group is drawn to the group, once). No React here: tested on their own
- * (test/renderer/flow.test.ts).
+ * the automatic layout, the boxes placed by hand, the groups folded and the problems found:
+ * where each node's box is, which nodes a folded group hides, and the edges between what is
+ * visible (an edge into a folded group is drawn to the group, once). Node data is plain data:
+ * what a node does when clicked is the editor's, through its stores. No React here: tested on
+ * their own (test/renderer/flow.test.ts).
  */
 import type { Edge, Node } from '@xyflow/react';
-import { autoLayout, NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
-import type { Box } from '../common/layout.ts';
+import { NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
+import type { Box, LayoutInput } from '../common/layout.ts';
 import type { Layout } from './history.ts';
 import { parentOf } from './model.ts';
 import type { EditorNode, Graph } from './model.ts';
@@ -17,20 +18,28 @@ export interface EditorNodeData extends Record<string, unknown> {
   node: EditorNode;
   problems: string[];
   collapsed: boolean;
-  onToggle?: (path: string) => void;
 }
 
-/** Each node's box: laid out automatically, with what the user placed by hand kept, and groups grown to hold it. */
-export function placeBoxes(graph: Graph, layout: Layout, collapsed: ReadonlySet<string>): Map<string, Box> {
-  const boxes = autoLayout({
+/** What the automatic layout of the graph depends on (common/layout.ts). */
+export function layoutInput(graph: Graph, collapsed: ReadonlySet<string>): LayoutInput {
+  return {
     nodes: graph.nodes.map((node) => ({ id: node.path, parent: node.parent, group: node.kind === 'group' })),
-    edges: graph.edges,
+    edges: graph.edges.map((edge) => ({ source: edge.source, target: edge.target })),
     collapsed,
-  });
+  };
+}
+
+/**
+ * Each node's box: as laid out automatically (`auto`, shared with the layout cache, so never
+ * changed here), with what the user placed by hand kept, and groups grown to hold it. A node
+ * the layout does not know yet (its layout is on its way) stands at the top left corner.
+ */
+export function placeBoxes(graph: Graph, auto: ReadonlyMap<string, Box>, layout: Layout, collapsed: ReadonlySet<string>): Map<string, Box> {
+  const boxes = new Map<string, Box>();
   for (const node of graph.nodes) {
+    const box = auto.get(node.path) ?? { x: 0, y: 0, width: NODE_WIDTH, height: NODE_HEIGHT };
     const placed = layout[node.path];
-    const box = boxes.get(node.path);
-    if (placed && box) boxes.set(node.path, { ...box, x: placed.x, y: placed.y });
+    boxes.set(node.path, placed ? { ...box, x: placed.x, y: placed.y } : { ...box });
   }
   // Groups grow to hold children placed by hand; innermost first.
   for (const node of [...graph.nodes].reverse()) {
@@ -46,6 +55,8 @@ export function placeBoxes(graph: Graph, layout: Layout, collapsed: ReadonlySet<
   return boxes;
 }
 
+const NONE: string[] = [];
+
 /** The outermost folded group that hides a node, if one does. */
 export function hiddenUnder(path: string, collapsed: ReadonlySet<string>): string | undefined {
   let found: string | undefined;
@@ -54,7 +65,7 @@ export function hiddenUnder(path: string, collapsed: ReadonlySet<string>): strin
 }
 
 /** The flow's nodes: one per task or group, in its box, inside its group, hidden under a folded one. */
-export function flowNodes(graph: Graph, boxes: ReadonlyMap<string, Box>, collapsed: ReadonlySet<string>, problems: ReadonlyMap<string, string[]>, onToggle: (path: string) => void): Node<EditorNodeData>[] {
+export function flowNodes(graph: Graph, boxes: ReadonlyMap<string, Box>, collapsed: ReadonlySet<string>, problems: ReadonlyMap<string, string[]>): Node<EditorNodeData>[] {
   return graph.nodes.map((node) => {
     const box = boxes.get(node.path)!;
     const closed = collapsed.has(node.path);
@@ -68,7 +79,7 @@ export function flowNodes(graph: Graph, boxes: ReadonlyMap<string, Box>, collaps
       hidden: hiddenUnder(node.path, collapsed) !== undefined,
       width: group && !closed ? box.width : NODE_WIDTH,
       height: group && !closed ? box.height : NODE_HEIGHT,
-      data: { node, problems: problems.get(node.path) ?? [], collapsed: closed, onToggle },
+      data: { node, problems: problems.get(node.path) ?? NONE, collapsed: closed },
       zIndex: group ? 0 : 1,
     };
   });
@@ -92,4 +103,20 @@ export function flowEdges(graph: Graph, collapsed: ReadonlySet<string>): Edge[] 
     list.push({ id, source, target, deletable: !folded, data: { entry: edge.entry, holder: edge.target }, zIndex: 2 });
   }
   return list;
+}
+
+/**
+ * The nodes React Flow is given next: `built` with the selection and the drop target marked,
+ * keeping each node of `previous` that is unchanged (same data, same marks) as the same object,
+ * with what React Flow measured of it, so that a click does not make it take in every node
+ * of a big graph again.
+ */
+export function markNodes(previous: readonly Node<EditorNodeData>[], built: readonly Node<EditorNodeData>[], selected: string | null, dropTarget: string | null): Node<EditorNodeData>[] {
+  const old = new Map(previous.map((node) => [node.id, node]));
+  return built.map((node) => {
+    const before = old.get(node.id);
+    const marks = { selected: node.id === selected, ...(node.type === 'group' ? { className: node.id === dropTarget ? 'drop-target' : '' } : {}) };
+    if (before && before.data === node.data && before.selected === marks.selected && before.className === marks.className) return before;
+    return { ...node, ...marks, ...(before?.measured ? { measured: before.measured } : {}) };
+  });
 }

@@ -1,6 +1,13 @@
+/**
+ * The editor's nodes, memoized (React Flow renders a node again only when its data or
+ * selection changes). Under DETAIL_ZOOM a task is drawn as a plain box: at that size its text
+ * cannot be read, and a big graph zoomed out is thousands of them.
+ */
 import { memo } from 'react';
-import { Handle, Position } from '@xyflow/react';
+import { Handle, Position, useStore } from '@xyflow/react';
 import type { Node, NodeProps } from '@xyflow/react';
+import { selectDetailed } from '../common/viewport.ts';
+import { useView } from './editor-context.ts';
 import type { EditorNodeData } from './flow.ts';
 import type { EditorNode } from './model.ts';
 
@@ -26,6 +33,15 @@ function firstLine(run: unknown): string {
 
 export const TaskNode = memo(function TaskNode({ data, selected }: NodeProps<TaskFlowNode>) {
   const { node, problems } = data;
+  const detailed = useStore(selectDetailed);
+  if (!detailed) {
+    return (
+      <div className={`wf-node task far${problems.length > 0 ? ' invalid' : ''}${selected ? ' selected' : ''}`} data-path={node.path} title={node.path}>
+        <Handle type="target" position={Position.Left} />
+        <Handle type="source" position={Position.Right} />
+      </div>
+    );
+  }
   return (
     <div className={`wf-node task${problems.length > 0 ? ' invalid' : ''}${selected ? ' selected' : ''}`} data-path={node.path} title={problems.join('\n') || undefined}>
       <Handle type="target" position={Position.Left} />
@@ -46,12 +62,13 @@ export const TaskNode = memo(function TaskNode({ data, selected }: NodeProps<Tas
 });
 
 export const GroupNode = memo(function GroupNode({ data, selected }: NodeProps<GroupFlowNode>) {
-  const { node, problems, collapsed, onToggle } = data;
+  const { node, problems, collapsed } = data;
+  const toggle = useView((state) => state.toggle);
   return (
     <div className={`wf-node group${collapsed ? ' collapsed' : ''}${problems.length > 0 ? ' invalid' : ''}${selected ? ' selected' : ''}`} data-path={node.path} title={problems.join('\n') || undefined}>
       <Handle type="target" position={Position.Left} />
       <div className="wf-title">
-        <button className="toggle nodrag" aria-label={collapsed ? `Expand ${node.name}` : `Collapse ${node.name}`} onClick={() => onToggle?.(node.path)}>
+        <button className="toggle nodrag" aria-label={collapsed ? `Expand ${node.name}` : `Collapse ${node.name}`} onClick={() => toggle(node.path)}>
           {collapsed ? '▸' : '▾'}
         </button>
         <span className="wf-name">{node.name}</span>

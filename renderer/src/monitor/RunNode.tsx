@@ -1,0 +1,46 @@
+import { memo } from 'react';
+import { Handle, Position, useStore } from '@xyflow/react';
+import type { NodeProps } from '@xyflow/react';
+import { selectDetailed } from '../common/viewport.ts';
+import { TASK_STATES } from '../../../core/model/task-states.ts';
+import type { RunFlowNode } from './flow.ts';
+
+/**
+ * A task, or a folded sweep with a bar of its instances' states. Under DETAIL_ZOOM, a box in
+ * its state's colour only (its text could not be read; a big run zoomed out is thousands).
+ */
+export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
+  const { node, counts: count, state } = data;
+  const detailed = useStore(selectDetailed);
+  const className = `run-node state-${state}${selected ? ' selected' : ''}${detailed ? '' : ' far'}`;
+  const task = node.folded ? undefined : node.tasks[0];
+  if (!detailed) {
+    return (
+      <div className={className} data-task={task} data-path={node.path} data-state={state} title={node.folded ? node.path : task}>
+        <Handle type="target" position={Position.Left} isConnectable={false} />
+        <Handle type="source" position={Position.Right} isConnectable={false} />
+      </div>
+    );
+  }
+  return (
+    <div className={className} data-task={task} data-path={node.path} data-state={state}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="wf-title">
+        <span className="wf-name">{node.folded ? node.path : task}</span>
+        {node.folded && <span className="badge sweep">×{node.tasks.length}</span>}
+      </div>
+      {node.folded ? (
+        <div className="bar" aria-label={TASK_STATES.filter((s) => count[s]).map((s) => `${count[s]} ${s}`).join(', ')}>
+          {TASK_STATES.filter((s) => count[s]).map((s) => (
+            <span key={s} className={`seg state-${s}`} style={{ flexGrow: count[s] }} title={`${count[s]} ${s}`} />
+          ))}
+        </div>
+      ) : (
+        <div className="wf-sub">{state}</div>
+      )}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+export const runNodeTypes = { run: RunNode };

@@ -1,0 +1,59 @@
+/**
+ * The run's graph as React Flow draws it: one node per node of the shape (model.ts), in its
+ * box, coloured by its tasks' states. Pure: tested on its own (test/renderer/monitor-flow.test.ts).
+ */
+import type { Edge, Node } from '@xyflow/react';
+import { NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
+import type { Box } from '../common/layout.ts';
+import type { TaskState } from '../../../core/api/types.ts';
+import { ACTIVE, counts, dominant } from './model.ts';
+import type { MonitorNode, MonitorShape } from './model.ts';
+
+export interface RunNodeData extends Record<string, unknown> {
+  node: MonitorNode;
+  counts: Partial<Record<TaskState, number>>;
+  state: TaskState;
+}
+
+export type RunFlowNode = Node<RunNodeData, 'run'>;
+
+const sameCounts = (a: Partial<Record<TaskState, number>>, b: Partial<Record<TaskState, number>>): boolean => {
+  const keys = Object.keys(a) as TaskState[];
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+};
+
+/**
+ * The nodes to draw. A node whose tasks' states, box and selection did not change since
+ * `previous` is that same object, so a batch of state changes in a 10,000-task run makes
+ * React Flow take in only the nodes that changed. A node the layout does not know yet
+ * (its layout is on its way) stands at the top left corner.
+ */
+export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box>, states: ReadonlyMap<string, TaskState>, selected: string | null, previous: ReadonlyMap<string, RunFlowNode>): RunFlowNode[] {
+  const selectedKey = selected === null ? null : (shape.keyOf.get(selected) ?? selected);
+  return shape.nodes.map((node) => {
+    const count = counts(node.tasks, states);
+    const box = boxes.get(node.key);
+    const x = box?.x ?? 0;
+    const y = box?.y ?? 0;
+    const isSelected = node.key === selectedKey;
+    const before = previous.get(node.key);
+    if (before && before.data.node === node && before.position.x === x && before.position.y === y && before.selected === isSelected && sameCounts(before.data.counts, count)) return before;
+    return {
+      id: node.key,
+      type: 'run',
+      position: { x, y },
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
+      data: { node, counts: count, state: dominant(count) },
+      selected: isSelected,
+      draggable: false,
+      connectable: false,
+      deletable: false,
+    };
+  });
+}
+
+/** The edges to draw: one per pair of nodes, moving while the task it leads to is active. */
+export function runFlowEdges(shape: MonitorShape, states: ReadonlyMap<string, TaskState>): Edge[] {
+  return shape.edges.map((edge) => ({ id: `${edge.source}->${edge.target}`, source: edge.source, target: edge.target, deletable: false, animated: ACTIVE.has(states.get(edge.target) ?? 'waiting') }));
+}

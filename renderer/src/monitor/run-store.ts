@@ -1,0 +1,92 @@
+/**
+ * A run's live state as the monitor shows it: its graph, its header, each task's state and
+ * the reason for it. Transitions arrive one event at a time, thousands a second in a big run;
+ * they are taken into the maps at once and shown in batches (`version` moves at most every
+ * `batchMs`), so the page renders a few times a second, whatever the rate. Tested without a
+ * browser (test/renderer/run-store.test.ts).
+ */
+import { createStore } from 'zustand/vanilla';
+import type { StoreApi } from 'zustand/vanilla';
+import type { RunGraph, RunStatus, TaskState } from '../../../core/api/types.ts';
+
+export interface RunState {
+  graph: RunGraph | null;
+  info: RunStatus['run'] | null;
+  error: string | undefined;
+  /** Read with `version`: the maps change in place, `version` says when to look again. */
+  states: Map<string, TaskState>;
+  reasons: Map<string, string | null>;
+  version: number;
+  /** Tasks per state, as of `version`. */
+  total: Partial<Record<TaskState, number>>;
+  /** Another run (or the same again): everything forgotten. */
+  reset(): void;
+  setGraph(graph: RunGraph): void;
+  setError(message: string): void;
+  /** A full status: the header and every task's state, shown at once. */
+  applyStatus(status: RunStatus): void;
+  /** One task's transition, shown with the next batch. */
+  applyTransition(task: string, to: TaskState, reason: string | null): void;
+  /** Shows what arrived since the last batch now. */
+  flush(): void;
+  /** Stops the batch timer. */
+  dispose(): void;
+}
+
+export type RunStore = StoreApi<RunState>;
+
+export function createRunStore(batchMs = 150): RunStore {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return createStore<RunState>()((set, get) => {
+    const schedule = () => {
+      timer ??= setTimeout(() => get().flush(), batchMs);
+    };
+    return {
+      graph: null,
+      info: null,
+      error: undefined,
+      states: new Map(),
+      reasons: new Map(),
+      version: 0,
+      total: {},
+      reset: () => {
+        clearTimeout(timer);
+        timer = undefined;
+        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), version: get().version + 1, total: {} });
+      },
+      setGraph: (graph) => set({ graph }),
+      setError: (error) => set({ error }),
+      applyStatus: (status) => {
+        const { states, reasons, info } = get();
+        let changed = info === null || JSON.stringify(info) !== JSON.stringify(status.run);
+        for (const task of status.tasks) {
+          if (states.get(task.id) === task.state && reasons.get(task.id) === task.reason) continue;
+          states.set(task.id, task.state);
+          reasons.set(task.id, task.reason);
+          changed = true;
+        }
+        // A whole status is a batch of its own: shown at once (the first one draws the run); one
+        // that changes nothing (a finished run, looked at every 2 s) renders nothing.
+        if (!changed) return;
+        set({ info: status.run });
+        get().flush();
+      },
+      applyTransition: (task, to, reason) => {
+        get().states.set(task, to);
+        get().reasons.set(task, reason);
+        schedule();
+      },
+      flush: () => {
+        clearTimeout(timer);
+        timer = undefined;
+        const total: Partial<Record<TaskState, number>> = {};
+        for (const state of get().states.values()) total[state] = (total[state] ?? 0) + 1;
+        set({ version: get().version + 1, total });
+      },
+      dispose: () => {
+        clearTimeout(timer);
+        timer = undefined;
+      },
+    };
+  });
+}

@@ -1,0 +1,60 @@
+import { useCallback, useEffect, useRef } from 'react';
+import { request } from '../api.ts';
+import { useApi, useNotify, useReportFailure } from '../common/context.ts';
+import { useMonitorStores } from './monitor-context.ts';
+
+/**
+ * Feeds a run's store: its graph and status when it opens, each transition the core sends,
+ * a fresh status when the run itself changes, and every 2 s one when no event came (a run
+ * driven by another process, the CLI, sends none here). Returns `refresh`, for after an action.
+ */
+export function useRunFeed(run: string): () => Promise<void> {
+  const api = useApi();
+  const report = useReportFailure();
+  const notify = useNotify();
+  const { run: store, view } = useMonitorStores();
+  /** The run's full id (`run` may be a prefix or 'last'). */
+  const runId = useRef(run);
+  const lastEvent = useRef(0);
+
+  const refresh = useCallback(async () => {
+    store.getState().applyStatus(await request(api, 'runs.status', { run }));
+  }, [api, run, store]);
+
+  useEffect(() => {
+    let live = true;
+    store.getState().reset();
+    view.getState().reset();
+    runId.current = run;
+    request(api, 'runs.graph', { run })
+      .then((result) => {
+        if (!live) return;
+        runId.current = result.run;
+        store.getState().setGraph(result);
+        return refresh();
+      })
+      .catch((caught: Error) => live && store.getState().setError(caught.message));
+    const off = api.onEvent((event) => {
+      if (event.type === 'task' && event.runId === runId.current) {
+        store.getState().applyTransition(event.taskId, event.to, event.detail);
+        lastEvent.current = Date.now();
+      } else if (event.type === 'run' && event.runId === runId.current) {
+        void refresh().catch(report('The run could not be refreshed'));
+      } else if (event.type === 'run-stopped' && event.runId === runId.current) {
+        notify('error', `Run ${event.runId} stopped: ${event.message}`);
+        void refresh().catch(report('The run could not be refreshed'));
+      }
+    });
+    const timer = setInterval(() => {
+      if (Date.now() - lastEvent.current > 2000) void refresh().catch(report('The run could not be refreshed'));
+    }, 2000);
+    return () => {
+      live = false;
+      off();
+      clearInterval(timer);
+      store.getState().dispose();
+    };
+  }, [api, run, notify, refresh, report, store, view]);
+
+  return refresh;
+}

@@ -9,7 +9,7 @@ import { newRunId } from '../model/run-id.ts';
 import { createRun, refuseIfLeftRunning, refuseIfRunning } from '../scheduler/runs.ts';
 import { TERMINAL_STATES } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
-import { SshError } from '../ssh/connection.ts';
+import { SshError } from '../ssh/errors.ts';
 import type { RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
 import type { TargetContext } from '../targets/create.ts';
 import { openTaskTerminal } from '../terminals/task.ts';
@@ -21,6 +21,7 @@ import { runOutcome } from './outcome.ts';
 import type { PromptBroker } from './prompts.ts';
 import type { Result, RunHeader, ServiceEvent, ShownRunState } from './types.ts';
 import { toIssues, workflowHandlers } from './workflows.ts';
+import { clusterHandlers } from './clusters.ts';
 
 export type { ServiceEvent } from './types.ts';
 
@@ -367,44 +368,9 @@ export class FlotillaService {
         this.terminals.set(id, { session, timer: setTimeout(() => this.attachTerminal(id)?.kill(), TERMINAL_ATTACH_MS) });
         return { terminal: id, notices };
       },
-      'clusters.list': () => {
-        const clusters = this.options.remote?.clusters;
-        if (!clusters) return [];
-        // Hosts of recent runs are listed even before anything connects to them.
-        for (const run of this.store.listRuns(20)) for (const target of Object.values(run.plan.targets)) if (target.type !== 'local') clusters.connection(target.host);
-        return clusters.list();
-      },
-      'clusters.connect': async (args) => {
-        const clusters = this.options.remote?.clusters;
-        if (!clusters) throw new CodedError('unreachable', 'this process reaches no clusters');
-        await clusters.connection(args.destination).connect(this.options.prompts !== undefined);
-        return clusters.status(args.destination);
-      },
-      'clusters.queue': async (args) => {
-        // Only a cluster already connected: asking about another one sets nothing up.
-        const clusters = this.options.remote?.clusters;
-        if (!clusters?.list().some((status) => status.destination === args.destination && status.state === 'online')) throw new CodedError('unreachable', `${args.destination} is not connected`);
-        const connection = clusters.connection(args.destination);
-        // The user's jobs now (squeue lists those not yet ended): by state, and the first ones
-        // each with its id, state, reason and name; a host without SLURM says so rather than failing.
-        const result = await connection.exec(`command -v squeue >/dev/null 2>&1 || { echo @no-slurm; exit 0; }; squeue -h -u "$(id -un)" -o '%i|%T|%r|%j'`);
-        if (result.code !== 0) throw new CodedError('unreachable', `squeue on ${args.destination} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
-        const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
-        if (lines[0]?.trim() === '@no-slurm') return { slurm: false, jobs: {}, list: [] };
-        const jobs: Record<string, number> = {};
-        const list: { id: string; state: string; reason: string; name: string }[] = [];
-        for (const line of lines) {
-          const [id = '', state = '', reason = '', ...name] = line.split('|');
-          jobs[state.trim()] = (jobs[state.trim()] ?? 0) + 1;
-          if (list.length < QUEUE_LIST) list.push({ id: id.trim(), state: state.trim(), reason: reason.trim(), name: name.join('|').trim() });
-        }
-        return { slurm: true, jobs, list };
-      },
+      ...clusterHandlers(this.store, this.options.remote),
       'prompts.list': () => this.options.prompts?.pending() ?? [],
       'prompts.answer': (args) => ({ answered: this.options.prompts?.answer(args.id, args.answer) ?? false }),
     };
   }
 }
-
-/** Jobs listed one by one in a cluster's queue (the counts cover all). */
-const QUEUE_LIST = 200;

@@ -1,17 +1,19 @@
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { didYouMean } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
-import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS, REMOTE_TARGET_KEYS, TARGET_KEYS, TARGET_TYPES } from './keys.ts';
+import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS } from './keys.ts';
 import { checkInherited, checkKeys, checkName, checkNode, isMapping, stringList } from './node-check.ts';
 import type { Mapping, NodeProblem } from './node-check.ts';
-import { parseResources, parseTime } from './resources.ts';
+import { parseResources } from './resources.ts';
+import { NodeInstanceImpl, resolveReferences } from './references.ts';
+import type { NodeInstance, PendingReference, Reference } from './references.ts';
+import { readTargets } from './targets.ts';
 import { readSource } from './source.ts';
 import { inputEscape, outputProblem } from './staged-paths.ts';
 import { MAX_TASKS, sweepRows } from './sweep.ts';
 import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
-import type { RemoteTargetSpec, Resources, TargetSpec, TaskSpec } from './types.ts';
+import type { Resources, TargetSpec, TaskSpec } from './types.ts';
 
 /** Properties a node inherits from its enclosing groups. */
 interface Scope {
@@ -28,31 +30,6 @@ interface Scope {
   vars: Record<string, unknown>;
 }
 
-/** A task or group instance in the expanded tree. */
-export interface NodeInstance {
-  id: string;
-  depth: number;
-  parent: NodeInstance | undefined;
-  /** Child name → its instances (groups only). */
-  children: Map<string, NodeInstance[]> | undefined;
-  /** Index in the task list (tasks only). */
-  task: number | undefined;
-  /** Deepest scope at which a dependency of this node resolved (−1: none). */
-  dependsAtDepth: number;
-  /** Deepest scope at which a dependency on this node resolved (−1: none). */
-  dependedAtDepth: number;
-}
-
-/** An `after` entry resolved to the node instances it names. */
-export interface Reference {
-  from: NodeInstance;
-  to: NodeInstance[];
-  file: string;
-  /** Where the `after` key is; `entry` is the index in its list (none for `after: name`). */
-  path: PathSegment[];
-  entry: number | undefined;
-}
-
 /** What `Expander.expand` produces before the graph checks. */
 export interface Expansion {
   tasks: TaskSpec[];
@@ -60,15 +37,6 @@ export interface Expansion {
   targets: Record<string, TargetSpec>;
   params: Record<string, unknown>;
   name: string;
-}
-
-interface PendingReference {
-  from: NodeInstance;
-  names: string[];
-  /** `after: name` rather than a list. */
-  scalar: boolean;
-  file: string;
-  path: PathSegment[];
 }
 
 /**
@@ -124,7 +92,7 @@ export class Expander {
     });
     this.runVars.name = name;
     this.runVars.root = this.root;
-    this.readTargets(file, data);
+    readTargets(data, this.targets, (at, message, extra) => this.issue(file, at, message, extra));
     const scope = this.applyDefaults(file, data, {
       file,
       cwd: '',
@@ -142,7 +110,7 @@ export class Expander {
   }
 
   private result(name: string): Expansion {
-    const references = this.resolveReferences();
+    const references = resolveReferences(this.pending, (file, at, message) => this.issue(file, at, message));
     return { tasks: this.tasks, references, targets: this.targets, params: this.params, name };
   }
 
@@ -163,67 +131,6 @@ export class Expander {
     if (data.params !== undefined && !isMapping(data.params)) problems.push({ path: ['params'], message: "'params' must map names to values" });
     if (data.defaults !== undefined && !isMapping(data.defaults)) problems.push({ path: ['defaults'], message: "'defaults' must be a mapping" });
     this.report(file, [], problems);
-  }
-
-  private readTargets(file: string, data: Mapping): void {
-    if (!this.targets.local) this.targets.local = { name: 'local', type: 'local', maxParallel: availableParallelism() };
-    if (data.targets === undefined) return;
-    if (!isMapping(data.targets)) return this.issue(file, ['targets'], "'targets' must map target names to { type: … }");
-    for (const [name, raw] of Object.entries(data.targets)) {
-      const at = ['targets', name];
-      if (!isMapping(raw)) {
-        this.issue(file, at, `target '${name}' must be a mapping like { type: local, max_parallel: 4 }`);
-        continue;
-      }
-      const problems: NodeProblem[] = [];
-      checkKeys(raw, TARGET_KEYS, `target '${name}'`, problems);
-      this.report(file, at, problems);
-      const type = raw.type ?? (name === 'local' ? 'local' : undefined);
-      if (!(TARGET_TYPES as readonly unknown[]).includes(type)) {
-        const shown = type === undefined ? "has no 'type'" : `has type ${JSON.stringify(type)}`;
-        this.issue(file, type === undefined ? at : [...at, 'type'], `target '${name}' ${shown}; supported types: ${TARGET_TYPES.join(', ')}`);
-        continue;
-      }
-      const remote = type === 'ssh' || type === 'slurm';
-      const maxParallel = raw.max_parallel ?? (type === 'slurm' ? 100 : type === 'ssh' ? 4 : availableParallelism());
-      if (!Number.isInteger(maxParallel) || (maxParallel as number) < 1) {
-        this.issue(file, [...at, 'max_parallel'], `max_parallel of target '${name}' must be a whole number ≥ 1`);
-        continue;
-      }
-      if (!remote) {
-        for (const key of [...REMOTE_TARGET_KEYS, 'array_limit']) if (raw[key] !== undefined) this.issue(file, [...at, key], `'${key}' is for ssh and slurm targets; target '${name}' is local`);
-        this.targets[name] = { name, type: 'local', maxParallel: maxParallel as number };
-        continue;
-      }
-      const spec = this.remoteTarget(file, name, type, raw, maxParallel as number);
-      if (spec) this.targets[name] = spec;
-    }
-  }
-
-  /** Reads an ssh or slurm target's keys; undefined (with issues reported) when one is wrong. */
-  private remoteTarget(file: string, name: string, type: 'ssh' | 'slurm', raw: Mapping, maxParallel: number): RemoteTargetSpec | undefined {
-    const at = ['targets', name];
-    const before = this.issues.length;
-    const host = raw.host;
-    if (typeof host !== 'string' || !/^(?:[^@\s'"`$;&|<>()\\]+@)?[A-Za-z0-9_.:\[\]-]+$/.test(host) || host.startsWith('-')) {
-      this.issue(file, host === undefined ? at : [...at, 'host'], host === undefined ? `${type} target '${name}' needs 'host' (an SSH destination like user@cluster.example.org, or a Host of ~/.ssh/config)` : `host of target '${name}' must be an SSH destination like user@cluster.example.org:22`);
-    }
-    const root = raw.root ?? 'flotilla';
-    if (typeof root !== 'string' || root.trim() === '' || root.includes('\n') || root.includes('\0')) this.issue(file, [...at, 'root'], `root of target '${name}' must be a remote folder, like scratch/flotilla or /scratch/me/flotilla`);
-    let pollSeconds = 30;
-    if (raw.poll !== undefined) {
-      const seconds = typeof raw.poll === 'number' ? raw.poll : parseTime(raw.poll);
-      if (seconds === undefined || !Number.isFinite(seconds) || seconds < 1) this.issue(file, [...at, 'poll'], `poll of target '${name}' must be a duration like 30s or 2m (or a number of seconds ≥ 1)`);
-      else pollSeconds = seconds;
-    }
-    const arrayLimit = raw.array_limit;
-    if (arrayLimit !== undefined && (type !== 'slurm' || !Number.isInteger(arrayLimit) || (arrayLimit as number) < 1)) {
-      this.issue(file, [...at, 'array_limit'], type === 'slurm' ? `array_limit of target '${name}' must be a whole number ≥ 1` : `'array_limit' is for slurm targets; target '${name}' is ${type}`);
-    }
-    if (raw.checksum !== undefined && typeof raw.checksum !== 'boolean') this.issue(file, [...at, 'checksum'], `checksum of target '${name}' must be true or false`);
-    if (this.issues.length > before) return undefined;
-    const cleanRoot = (root as string).replace(/^~\//, '').replace(/\/+$/, '') || '.';
-    return { name, type, maxParallel, host: host as string, root: cleanRoot, pollSeconds, ...(arrayLimit !== undefined ? { arrayLimit: arrayLimit as number } : {}), ...(raw.checksum === true ? { checksum: true } : {}) };
   }
 
   private applyDefaults(file: string, data: Mapping, scope: Scope): Scope {
@@ -426,7 +333,7 @@ export class Expander {
     if (!isMapping(source.data)) return this.issue(file, [], 'an included workflow file must be a mapping with tasks');
     this.checkFile(file, source.data, false);
     if (isMapping(source.data.params)) this.params = { ...source.data.params, ...this.params };
-    this.readTargets(file, source.data);
+    readTargets(source.data, this.targets, (at, message, extra) => this.issue(file, at, message, extra));
     const inner = this.applyDefaults(file, source.data, { ...scope, file });
     this.includeStack.push(absolute);
     if (source.data.tasks === undefined) this.issue(file, [], "the included workflow has no 'tasks'");
@@ -434,83 +341,11 @@ export class Expander {
     this.includeStack.pop();
   }
 
-  /** Resolves each `after` name lexically: siblings first, then each enclosing group's children. */
-  private resolveReferences(): Reference[] {
-    const references: Reference[] = [];
-    for (const pending of this.pending) {
-      for (let index = 0; index < pending.names.length; index++) {
-        const name = pending.names[index]!;
-        const entry = pending.scalar ? undefined : index;
-        const at = () => (entry === undefined ? pending.path : [...pending.path, entry]);
-        // Most names have no '/': no array for them (a big sweep has hundreds of thousands).
-        const slash = name.indexOf('/');
-        const first = slash === -1 ? name : name.slice(0, slash);
-        let scope = pending.from.parent;
-        while (scope && !scope.children!.has(first)) scope = scope.parent;
-        if (!scope) {
-          const visible = new Set<string>();
-          for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
-          visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
-          this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(first, visible)}`);
-          continue;
-        }
-        let targets = scope.children!.get(first)!;
-        let missing: string | undefined;
-        if (slash !== -1) {
-          for (const segment of name.split('/').slice(1)) {
-            targets = targets.flatMap((target) => target.children?.get(segment) ?? []);
-            if (targets.length === 0) {
-              missing = segment;
-              break;
-            }
-          }
-        }
-        if (missing !== undefined) {
-          this.issue(pending.file, at(), `'${pending.from.id}' runs after '${name}': no task '${missing}' inside '${first}'`);
-          continue;
-        }
-        // Only a group (or the node itself) can contain the node.
-        const container = targets.find((target) => target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from)));
-        if (container) {
-          this.issue(pending.file, at(), `'${pending.from.id}' cannot run after '${name}': it is inside '${container.id}' (a dependency cycle)`);
-          continue;
-        }
-        pending.from.dependsAtDepth = Math.max(pending.from.dependsAtDepth, scope.depth);
-        for (const target of targets) target.dependedAtDepth = Math.max(target.dependedAtDepth, scope.depth);
-        references.push({ from: pending.from, to: targets, file: pending.file, path: pending.path, entry });
-      }
-    }
-    return references;
-  }
-}
 
-class NodeInstanceImpl implements NodeInstance {
-  children: Map<string, NodeInstance[]> | undefined;
-  task: number | undefined = undefined;
-  dependsAtDepth = -1;
-  dependedAtDepth = -1;
-
-  readonly id: string;
-  readonly depth: number;
-  readonly parent: NodeInstance | undefined;
-  readonly declaredPath: string;
-
-  constructor(id: string, depth: number, parent: NodeInstance | undefined, group: boolean, declaredPath = '') {
-    this.id = id;
-    this.depth = depth;
-    this.parent = parent;
-    this.declaredPath = declaredPath;
-    this.children = group ? new Map() : undefined;
-  }
 }
 
 function pathOf(node: NodeInstance): string {
   return (node as NodeInstanceImpl).declaredPath;
-}
-
-function isAncestorOrSelf(candidate: NodeInstance, node: NodeInstance): boolean {
-  for (let current: NodeInstance | undefined = node; current; current = current.parent) if (current === candidate) return true;
-  return false;
 }
 
 function joinRelative(base: string, child: string): string {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { WorkflowError } from './errors.ts';
 import type { Issue } from './errors.ts';
 import { Expander } from './expand.ts';
-import type { NodeInstance, Reference } from './expand.ts';
+import type { NodeInstance, Reference } from './references.ts';
 import { topologicalOrder } from './graph.ts';
 import type { TaskGraph } from './graph.ts';
 import { locateIssues, parseText, readSource } from './source.ts';

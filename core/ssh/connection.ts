@@ -1,40 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
-import type * as Ssh2 from 'ssh2';
-import type { AuthenticationType, Client as SshClient, ClientChannel, ConnectConfig, NextAuthHandler, ParsedKey, SFTPWrapper } from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { SshConfig } from './config.ts';
 import type { HostSettings } from './config.ts';
-import { fingerprint, hostName, keyType } from './known-hosts.ts';
-import type { KnownHosts, KnownHostsSource } from './known-hosts.ts';
+import { SshError } from './errors.ts';
+import type { KnownHostsSource } from './known-hosts.ts';
+import { Login } from './login.ts';
 import type { HostKeyPolicy, Prompter } from './ports.ts';
+import { ssh2 } from './ssh2.ts';
 
 type Client = SshClient;
-
-let loaded: typeof Ssh2 | undefined;
-/**
- * ssh2, loaded on first use: it takes about 50 ms to load, more than the rest of a local
- * run's start-up, and a run without remote targets never needs it.
- */
-function ssh2(): typeof Ssh2 {
-  return (loaded ??= createRequire(import.meta.url)('ssh2') as typeof Ssh2);
-}
 
 import type { ConnectionState } from './status.ts';
 
 export type { ConnectionState } from './status.ts';
-
-export type SshErrorCode = 'host-key-changed' | 'host-key-revoked' | 'host-key-rejected' | 'auth-failed' | 'auth-cancelled' | 'needs-login' | 'connect-failed' | 'offline' | 'closed';
-
-/** A failure with a code the UI can act on and a message a scientist can read. */
-export class SshError extends Error {
-  readonly code: SshErrorCode;
-  constructor(code: SshErrorCode, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'SshError';
-  }
-}
 
 export interface SshConnectionOptions {
   /** ~/.ssh/config, parsed (default: the user's). */
@@ -100,10 +78,8 @@ export class SshConnection {
   private closedByUser = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelay: number;
-  /** Keys the user accepted for this process only, by `host:fingerprint`. */
-  private readonly acceptedOnce = new Set<string>();
-  /** Passphrases given for identity files, kept in memory for reconnects. */
-  private readonly passphrases = new Map<string, string>();
+  /** Host keys accepted once and passphrases given, kept for reconnects. */
+  private readonly auth: Login;
   private readonly waiting: (() => void)[] = [];
   private sessions = 0;
   private sessionLimit: number;
@@ -120,6 +96,7 @@ export class SshConnection {
     this.settings = this.config.resolve(destination);
     this.reconnectDelay = (options.reconnectMs ?? DEFAULT_RECONNECT).first;
     this.sessionLimit = Math.max(1, (options.maxSessions ?? 10) - 2);
+    this.auth = new Login(options);
   }
 
   /** What the last change of state said (why it needs a login, why it went offline). */
@@ -286,7 +263,7 @@ export class SshConnection {
       sock,
       ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-        this.verifyHost(settings, knownHosts, key, interactive).then(
+        this.auth.verifyHost(settings, knownHosts, key, interactive).then(
           () => verify(true),
           (error: SshError) => {
             failure = error;
@@ -294,7 +271,7 @@ export class SshConnection {
           },
         );
       },
-      authHandler: this.authHandler(settings, interactive, (error) => (failure ??= error)),
+      authHandler: this.auth.authHandler(settings, interactive, (error) => (failure ??= error)),
     };
     return new Promise<Client>((resolve, reject) => {
       client.once('ready', () => resolve(client));
@@ -306,107 +283,6 @@ export class SshConnection {
       });
       client.connect(config);
     });
-  }
-
-  private async verifyHost(settings: HostSettings, knownHosts: KnownHosts, key: Buffer, interactive: boolean): Promise<void> {
-    const { hostName: host, port } = settings;
-    const verdict = knownHosts.check(host, port, key);
-    const presented = fingerprint(key);
-    if (verdict.kind === 'known') return;
-    if (verdict.kind === 'revoked') throw new SshError('host-key-revoked', `the host key of ${hostName(host, port)} (${presented}) is revoked in ${verdict.file}:${verdict.line}; not connecting`);
-    if (verdict.kind === 'changed') {
-      const known = verdict.known.map((entry) => `${entry.type} ${entry.fingerprint} (${entry.file}:${entry.line})`).join(', ');
-      throw new SshError(
-        'host-key-changed',
-        `the host key of ${hostName(host, port)} has changed: it presented ${keyType(key)} ${presented}, but known_hosts has ${known}. Someone may be intercepting the connection, or the host was reinstalled; not connecting. If the change is expected, remove the old key from known_hosts.`,
-      );
-    }
-    if (this.acceptedOnce.has(`${hostName(host, port)} ${presented}`)) return;
-    if (settings.strictHostKeyChecking === 'yes') throw new SshError('host-key-rejected', `${hostName(host, port)} is not in known_hosts (StrictHostKeyChecking yes); its key is ${keyType(key)} ${presented}`);
-    if (!interactive) throw new SshError('needs-login', `${hostName(host, port)} presents an unknown host key (${presented}); connect by hand to check it`);
-    const decision = await this.options.hostKeyPolicy.unknownHost({ host: hostName(host, port), port, type: keyType(key), fingerprint: presented, blob: key });
-    if (decision === 'reject') throw new SshError('host-key-rejected', `the host key of ${hostName(host, port)} (${presented}) was not accepted`);
-    if (decision === 'accept-and-save' && knownHosts.canSave) knownHosts.save(host, port, key);
-    else this.acceptedOnce.add(`${hostName(host, port)} ${presented}`);
-  }
-
-  /**
-   * Tries, in order: the agent, each identity file (asking for its passphrase once), and one
-   * round of keyboard-interactive. Nothing is tried twice; with `interactive` false, nothing
-   * that needs the user is tried.
-   */
-  private authHandler(settings: HostSettings, interactive: boolean, fail: (error: SshError) => void) {
-    const agent = this.options.agent ?? process.env.SSH_AUTH_SOCK ?? '';
-    const steps: ((allowed: AuthenticationType[], next: NextAuthHandler) => boolean)[] = [];
-    if (agent && existsSync(agent) && !settings.identitiesOnly) {
-      steps.push((allowed, next) => allowed.includes('publickey') && (next({ type: 'agent', username: settings.user, agent }), true));
-    }
-    for (const file of settings.identityFiles.filter((candidate) => existsSync(candidate))) {
-      steps.push((allowed, next) => {
-        if (!allowed.includes('publickey')) return false;
-        void this.identity(settings, file, interactive).then(
-          (key) => (key ? next({ type: 'publickey', username: settings.user, key }) : advance(next)),
-          (error: SshError) => {
-            fail(error);
-            next(false as never);
-          },
-        );
-        return true;
-      });
-    }
-    steps.push((allowed, next) => {
-      if (!allowed.includes('keyboard-interactive')) return false;
-      if (!interactive || !this.options.prompter) {
-        fail(new SshError('needs-login', `${settings.alias} asks for a login prompt (password or one-time code)${interactive ? ', and there is nobody to ask' : '; connect by hand'}`));
-        return false;
-      }
-      const prompter = this.options.prompter;
-      next({
-        type: 'keyboard-interactive',
-        username: settings.user,
-        prompt: (name, instructions, _language, prompts, finish) => {
-          if (prompts.length === 0) return finish([]);
-          prompter.keyboardInteractive({ host: settings.alias, user: settings.user, name, instructions, prompts: prompts.map((prompt) => ({ prompt: prompt.prompt, echo: prompt.echo === true })) }).then(
-            (answers) => {
-              if (answers) return finish(answers);
-              fail(new SshError('auth-cancelled', `login to ${settings.alias} cancelled`));
-              finish([]);
-            },
-            () => {
-              fail(new SshError('auth-cancelled', `login to ${settings.alias} cancelled`));
-              finish([]);
-            },
-          );
-        },
-      });
-      // A rejected answer ends the login: the next call finds no step left.
-      return true;
-    });
-    let allowedNow: AuthenticationType[] = ['publickey', 'keyboard-interactive'];
-    const advance = (next: NextAuthHandler): void => {
-      while (steps.length > 0) if (steps.shift()!(allowedNow, next)) return;
-      fail(new SshError('auth-failed', `login to ${settings.user}@${settings.alias} failed (tried: agent, keys, keyboard-interactive as the server allowed)`));
-      next(false as never);
-    };
-    return (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler) => {
-      if (methodsLeft) allowedNow = methodsLeft;
-      advance(next);
-    };
-  }
-
-  /** A parsed identity file, asking for its passphrase if it is encrypted; undefined to skip it. */
-  private async identity(settings: HostSettings, file: string, interactive: boolean): Promise<ParsedKey | undefined> {
-    const data = readFileSync(file);
-    let parsed = ssh2().utils.parseKey(data, this.passphrases.get(file));
-    if (!(parsed instanceof Error)) return parsed;
-    if (!/encrypted|passphrase/i.test(parsed.message)) return undefined;
-    if (!interactive || !this.options.prompter) return undefined;
-    const passphrase = await this.options.prompter.passphrase({ host: settings.alias, user: settings.user, keyFile: file }).catch(() => undefined);
-    if (passphrase === undefined) throw new SshError('auth-cancelled', `no passphrase given for ${file}`);
-    parsed = ssh2().utils.parseKey(data, passphrase);
-    if (parsed instanceof Error) throw new SshError('auth-failed', `wrong passphrase for ${file}`);
-    this.passphrases.set(file, passphrase);
-    return parsed;
   }
 
   private watch(client: Client): void {

@@ -6,14 +6,12 @@
 import path from 'node:path';
 import type { FlotillaService, ServiceOptions } from '../../api/service.ts';
 import type { RunnerEvent, RunOutcome, RunState, ServiceEvent } from '../../api/types.ts';
-import { CodedError } from '../../model/errors.ts';
 import { loadWorkflow } from '../../model/load.ts';
 import { loadPlan } from '../../model/plan-cache.ts';
 import { newRunId } from '../../model/run-id.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
 import { TASK_STATES } from '../../model/task-states.ts';
-import { SshError } from '../../ssh/connection.ts';
 import type { ClusterStatus } from '../../ssh/status.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
 import { flotillaHome } from '../../util/home.ts';
@@ -32,7 +30,7 @@ import { cliClusters, remoteHomes } from './remote.ts';
  * command. What is committed is in the log; the next process to open the store reads it back
  * (as after a kill), and a run copies it into the database as it goes.
  */
-async function withService<T>(fn: (service: FlotillaService) => Promise<T>, drive?: Omit<ServiceOptions, 'remote' | 'planCache'> & { progress?: Progress }): Promise<T> {
+export async function withService<T>(fn: (service: FlotillaService) => Promise<T>, drive?: Omit<ServiceOptions, 'remote' | 'planCache'> & { progress?: Progress }): Promise<T> {
   const { openCommandCore } = await import('../app-core.ts');
   let options: ServiceOptions = {};
   if (drive) {
@@ -58,11 +56,11 @@ async function withService<T>(fn: (service: FlotillaService) => Promise<T>, driv
   }
 }
 
-function needs(positionals: string[], count: number, what: string): void {
+export function needs(positionals: string[], count: number, what: string): void {
   if (positionals.length < count) throw new UsageError(`missing ${what}`);
 }
 
-function integer(value: string | undefined, flag: string): number | undefined {
+export function integer(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${flag} needs a whole number ≥ 1, not '${value}'`);
   return Number(value);
@@ -358,57 +356,4 @@ export async function historyCommand(_positionals: string[], values: CliOptions)
     }
     return EXIT_OK;
   });
-}
-
-/**
- * `flotilla logs RUN TASK`: an attempt's output as the service reads it — from this machine,
- * or while a cluster attempt runs, from its host. `--follow` goes on until the attempt ended
- * (from the local copy once it was fetched).
- */
-export async function logsCommand(positionals: string[], values: CliOptions): Promise<number> {
-  needs(positionals, 2, 'RUN and TASK');
-  const n = values.attempt === undefined ? undefined : integer(values.attempt, '--attempt');
-  const streams: ('stdout' | 'stderr')[] = values.stderr ? ['stderr'] : values.stdout ? ['stdout'] : ['stdout', 'stderr'];
-  return withService(async (service) => {
-    const { run } = await service.perform('runs.outcome', { run: positionals[0]!, failures: 0 });
-    const task = positionals[1]!;
-    const offsets = { stdout: 0, stderr: 0 };
-    let attempt = n;
-    let remote = false;
-    const unreadable = new Set<string>();
-    /** Writes what is new of each stream; whether there was any, and whether the attempt has ended. */
-    const pump = async (): Promise<{ more: boolean; ended: boolean }> => {
-      let more = false;
-      let ended = true;
-      for (const stream of streams) {
-        let chunk;
-        try {
-          chunk = await service.perform('tasks.logs', { run: run.id, task, stream, offset: offsets[stream], ...(attempt === undefined ? {} : { attempt }) });
-        } catch (error) {
-          if (!(error instanceof SshError) && !(error instanceof CodedError && error.code === 'unreachable')) throw error;
-          const said = (error as Error).message.split('\n')[0]!;
-          if (!unreadable.has(said)) process.stderr.write(`flotilla: the ${stream} of this running attempt cannot be read on its host now (${said}); it is copied here when the attempt ends\n`);
-          unreadable.add(said);
-          ended = false;
-          remote = true;
-          continue;
-        }
-        // The latest attempt at the first read is the one followed (a retry is not mixed in).
-        attempt ??= chunk.attempt;
-        remote ||= chunk.host !== null;
-        (stream === 'stdout' ? process.stdout : process.stderr).write(chunk.text);
-        offsets[stream] = chunk.offset;
-        more ||= chunk.text.length > 0;
-        ended &&= chunk.ended;
-      }
-      return { more, ended };
-    };
-    for (;;) {
-      const { more, ended } = await pump();
-      if (more) continue;
-      if (!values.follow || ended) break;
-      await new Promise((resolve) => setTimeout(resolve, remote ? 1000 : 200));
-    }
-    return EXIT_OK;
-  }, { quiet: true });
 }

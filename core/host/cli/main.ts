@@ -3,7 +3,8 @@ import type { ErrorCode } from '../../model/errors.ts';
 import { diskProblem, flotillaHome } from '../../util/home.ts';
 import { flotillaVersion } from '../../util/resources.ts';
 import { EXIT_CANNOT_WORK, EXIT_OK, EXIT_USAGE, parse, UsageError } from './options.ts';
-import { cancelCommand, historyCommand, logsCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
+import { cancelCommand, historyCommand, resubmitCommand, resumeCommand, runCommand, statusCommand, validateCommand } from './commands.ts';
+import { logsCommand } from './logs.ts';
 
 /** Errors of what the user asked (exit 2), by code; the rest are Flotilla's own (exit 70). */
 const BAD_INPUT: ReadonlySet<ErrorCode> = new Set(['bad-arguments', 'no-such-run', 'no-such-task', 'bad-selection', 'run-busy', 'plan-changed', 'store-incompatible']);

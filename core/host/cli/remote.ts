@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Plan, RemoteTargetSpec } from '../../model/types.ts';
 import { SshConfig } from '../../ssh/config.ts';
-import { SshError } from '../../ssh/connection.ts';
+import { SshError } from '../../ssh/errors.ts';
 import { openSshKnownHosts } from '../../ssh/known-hosts.ts';
 import { flotillaHome } from '../../util/home.ts';
 import { REJECT_UNKNOWN_HOSTS } from '../../ssh/ports.ts';

@@ -1,5 +1,5 @@
 import { CodedError } from '../../model/errors.ts';
-import { SshError } from '../../ssh/connection.ts';
+import { SshError } from '../../ssh/errors.ts';
 import type { TerminalSession } from '../../terminals/terminals.ts';
 import { EXIT_FAILED, UsageError } from './options.ts';
 import { cliClusters } from './remote.ts';

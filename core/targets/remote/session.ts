@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { RemoteTargetSpec } from '../../model/types.ts';
-import { SshError } from '../../ssh/connection.ts';
+import { SshError } from '../../ssh/errors.ts';
 import type { SshConnection } from '../../ssh/connection.ts';
 import type { Clusters } from './clusters.ts';
 import { remoteRunRoot } from './scripts.ts';

@@ -4,7 +4,7 @@
  * a job is submitted). From the moment the command leaves, its answer may be lost: what the
  * answer does not settle is `unsure`, and polls find out (verdict.ts).
  */
-import { SshError } from '../../ssh/connection.ts';
+import { SshError } from '../../ssh/errors.ts';
 import { failpoint } from '../../util/failpoint.ts';
 import type { AttemptExit } from '../target.ts';
 import { moveAttempt } from './attempt.ts';

@@ -1,0 +1,118 @@
+/**
+ * The expanded tree of task and group instances, and `after` names resolved in it: lexically,
+ * as a reader of the file would, siblings first, then each enclosing group's children; a name
+ * with `/` walks into groups. A name that resolves to a group containing the node is a cycle.
+ */
+import { didYouMean } from './errors.ts';
+import type { PathSegment } from './errors.ts';
+
+/** A task or group instance in the expanded tree. */
+export interface NodeInstance {
+  id: string;
+  depth: number;
+  parent: NodeInstance | undefined;
+  /** Child name → its instances (groups only). */
+  children: Map<string, NodeInstance[]> | undefined;
+  /** Index in the task list (tasks only). */
+  task: number | undefined;
+  /** Deepest scope at which a dependency of this node resolved (−1: none). */
+  dependsAtDepth: number;
+  /** Deepest scope at which a dependency on this node resolved (−1: none). */
+  dependedAtDepth: number;
+}
+
+/** An `after` entry resolved to the node instances it names. */
+export interface Reference {
+  from: NodeInstance;
+  to: NodeInstance[];
+  file: string;
+  /** Where the `after` key is; `entry` is the index in its list (none for `after: name`). */
+  path: PathSegment[];
+  entry: number | undefined;
+}
+
+/** An `after` entry of a node, before it is resolved. */
+export interface PendingReference {
+  from: NodeInstance;
+  names: string[];
+  /** `after: name` rather than a list. */
+  scalar: boolean;
+  file: string;
+  path: PathSegment[];
+}
+
+/** Resolves each `after` name lexically: siblings first, then each enclosing group's children. */
+export function resolveReferences(pendings: readonly PendingReference[], issue: (file: string, at: PathSegment[], message: string) => void): Reference[] {
+  const references: Reference[] = [];
+  for (const pending of pendings) {
+    for (let index = 0; index < pending.names.length; index++) {
+      const name = pending.names[index]!;
+      const entry = pending.scalar ? undefined : index;
+      const at = () => (entry === undefined ? pending.path : [...pending.path, entry]);
+      // Most names have no '/': no array for them (a big sweep has hundreds of thousands).
+      const slash = name.indexOf('/');
+      const first = slash === -1 ? name : name.slice(0, slash);
+      let scope = pending.from.parent;
+      while (scope && !scope.children!.has(first)) scope = scope.parent;
+      if (!scope) {
+        const visible = new Set<string>();
+        for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
+        visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
+        issue(pending.file, at(), `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(first, visible)}`);
+        continue;
+      }
+      let targets = scope.children!.get(first)!;
+      let missing: string | undefined;
+      if (slash !== -1) {
+        for (const segment of name.split('/').slice(1)) {
+          targets = targets.flatMap((target) => target.children?.get(segment) ?? []);
+          if (targets.length === 0) {
+            missing = segment;
+            break;
+          }
+        }
+      }
+      if (missing !== undefined) {
+        issue(pending.file, at(), `'${pending.from.id}' runs after '${name}': no task '${missing}' inside '${first}'`);
+        continue;
+      }
+      // Only a group (or the node itself) can contain the node.
+      const container = targets.find((target) => target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from)));
+      if (container) {
+        issue(pending.file, at(), `'${pending.from.id}' cannot run after '${name}': it is inside '${container.id}' (a dependency cycle)`);
+        continue;
+      }
+      pending.from.dependsAtDepth = Math.max(pending.from.dependsAtDepth, scope.depth);
+      for (const target of targets) target.dependedAtDepth = Math.max(target.dependedAtDepth, scope.depth);
+      references.push({ from: pending.from, to: targets, file: pending.file, path: pending.path, entry });
+    }
+  }
+  return references;
+}
+
+/** A node instance, with the path it was declared at (shared by a sweep's instances). */
+export class NodeInstanceImpl implements NodeInstance {
+  children: Map<string, NodeInstance[]> | undefined;
+  task: number | undefined = undefined;
+  dependsAtDepth = -1;
+  dependedAtDepth = -1;
+
+  readonly id: string;
+  readonly depth: number;
+  readonly parent: NodeInstance | undefined;
+  readonly declaredPath: string;
+
+  constructor(id: string, depth: number, parent: NodeInstance | undefined, group: boolean, declaredPath = '') {
+    this.id = id;
+    this.depth = depth;
+    this.parent = parent;
+    this.declaredPath = declaredPath;
+    this.children = group ? new Map() : undefined;
+  }
+}
+
+function isAncestorOrSelf(candidate: NodeInstance, node: NodeInstance): boolean {
+  for (let current: NodeInstance | undefined = node; current; current = current.parent) if (current === candidate) return true;
+  return false;
+}
+

@@ -50,7 +50,11 @@ export class Endings {
     const startedAt = exit.startedAt ?? (exit.ranMs === undefined ? start?.at : at - Math.round(exit.ranMs));
     this.t.store.endAttempt(
       this.t.runId, i, n,
-      { state: outcome.kind === 'succeeded' || outcome.kind === 'cancelled' ? outcome.kind : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt },
+      {
+        state: outcome.kind === 'succeeded' || outcome.kind === 'cancelled' ? outcome.kind : 'failed', endedAt: at, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason, schedulerState: exit.schedulerState, startedAt,
+        // Recorded with the end, in the commit that makes the task succeed: a decision reading them never waits for them.
+        ...(outcome.kind === 'succeeded' && exit.values ? { values: exit.values } : {}),
+      },
       start?.started,
     );
     if (outcome.kind === 'cancelled') {

@@ -3,6 +3,7 @@
  * requests. No code, so the interface can read them too (through core/api/types.ts).
  */
 import type { Plan, TaskSpec } from '../model/types.ts';
+import type { PublishedValues } from '../model/values.ts';
 import type { TaskState } from '../model/task-states.ts';
 
 /** A run as a whole. `running` with no live owner means interrupted (resume it). */
@@ -74,6 +75,8 @@ export interface AttemptRecord {
   exitCode: number | null;
   signal: string | null;
   reason: string | null;
+  /** What it published (`$FLOTILLA_VALUES`), recorded when it succeeded; null otherwise. */
+  values: PublishedValues | null;
 }
 
 export interface EventRecord {

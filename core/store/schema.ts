@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   exit_code INTEGER,
   signal TEXT,
   reason TEXT,
+  published TEXT,
   PRIMARY KEY (run_id, task_idx, n)
 ) WITHOUT ROWID;
 

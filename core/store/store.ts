@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { TaskState } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
+import type { PublishedValues } from '../model/values.ts';
 import { flotillaHome } from '../util/home.ts';
 import { openDatabase } from './database.ts';
 import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
@@ -13,9 +14,9 @@ export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventReco
 const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
   runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir', marker: 'marker',
   stdout: 'stdout', stderr: 'stderr', hash: 'hash', pid: 'pid', pidStart: 'pid_start', jobId: 'job_id', schedulerState: 'scheduler_state',
-  submittedAt: 'submitted_at', startedAt: 'started_at', endedAt: 'ended_at', exitCode: 'exit_code', signal: 'signal', reason: 'reason',
+  submittedAt: 'submitted_at', startedAt: 'started_at', endedAt: 'ended_at', exitCode: 'exit_code', signal: 'signal', reason: 'reason', values: 'published',
 };
-const ATTEMPT_SELECT = Object.entries(ATTEMPT_COLUMNS).map(([key, column]) => `${column} AS ${key}`).join(', ');
+const ATTEMPT_SELECT = Object.entries(ATTEMPT_COLUMNS).map(([key, column]) => `${column} AS "${key}"`).join(', ');
 const ATTEMPT_KEYS = Object.keys(ATTEMPT_COLUMNS) as (keyof AttemptRecord)[];
 /** A task's columns but its spec. */
 const TASK_COLUMNS = 'idx, id, state, hash, attempts, failures, reason';
@@ -237,14 +238,14 @@ export class Store {
   // Attempts
 
   insertAttempt(attempt: AttemptRecord): void {
-    this.statement(ATTEMPT_INSERT).run(ATTEMPT_KEYS.map((key) => attempt[key]));
+    this.statement(ATTEMPT_INSERT).run(ATTEMPT_KEYS.map((key) => (key === 'values' ? published(attempt.values) : attempt[key])));
   }
 
   updateAttempt(runId: string, taskIdx: number, n: number, fields: Partial<AttemptRecord>): void {
     const keys = Object.keys(fields) as (keyof AttemptRecord)[];
     if (keys.length === 0) return;
     const sql = `UPDATE attempts SET ${keys.map((key) => `${ATTEMPT_COLUMNS[key]} = ?`).join(', ')} WHERE run_id = ? AND task_idx = ? AND n = ?`;
-    this.statement(sql).run(...keys.map((key) => fields[key]), runId, taskIdx, n);
+    this.statement(sql).run(...keys.map((key) => (key === 'values' ? published(fields.values) : fields[key])), runId, taskIdx, n);
   }
 
   /** Records that an attempt started: like `endAttempt`, one statement the same for every start. */
@@ -260,26 +261,26 @@ export class Store {
    */
   endAttempt(
     runId: string, taskIdx: number, n: number,
-    end: Pick<AttemptRecord, 'state' | 'endedAt' | 'exitCode' | 'signal' | 'reason' | 'schedulerState'> & { startedAt?: number },
+    end: Pick<AttemptRecord, 'state' | 'endedAt' | 'exitCode' | 'signal' | 'reason' | 'schedulerState'> & { startedAt?: number; values?: PublishedValues },
     start?: Pick<AttemptRecord, 'pid' | 'pidStart' | 'host'> & { jobId?: string },
   ): void {
     this.statement(
-      `UPDATE attempts SET state = ?, ended_at = ?, exit_code = ?, signal = ?, reason = ?, scheduler_state = ?, started_at = coalesce(?, started_at),
+      `UPDATE attempts SET state = ?, ended_at = ?, exit_code = ?, signal = ?, reason = ?, scheduler_state = ?, started_at = coalesce(?, started_at), published = ?,
        pid = coalesce(?, pid), pid_start = coalesce(?, pid_start), host = coalesce(?, host), job_id = coalesce(?, job_id) WHERE run_id = ? AND task_idx = ? AND n = ?`,
     ).run(
-      end.state, end.endedAt, end.exitCode, end.signal, end.reason, end.schedulerState, end.startedAt ?? null,
+      end.state, end.endedAt, end.exitCode, end.signal, end.reason, end.schedulerState, end.startedAt ?? null, published(end.values),
       start?.pid ?? null, start?.pidStart ?? null, start?.host ?? null, start?.jobId ?? null, runId, taskIdx, n,
     );
   }
 
   attempts(runId: string, taskIdx?: number): AttemptRecord[] {
-    if (taskIdx === undefined) return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? ORDER BY task_idx, n`).all(runId) as AttemptRecord[];
-    return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND task_idx = ? ORDER BY n`).all(runId, taskIdx) as AttemptRecord[];
+    if (taskIdx === undefined) return toAttempts(this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? ORDER BY task_idx, n`).all(runId));
+    return toAttempts(this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND task_idx = ? ORDER BY n`).all(runId, taskIdx));
   }
 
   /** Attempts still submitted or running: what a resume must reconcile. */
   openAttempts(runId: string): AttemptRecord[] {
-    return this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND state IN ('submitted', 'running') ORDER BY task_idx, n`).all(runId) as AttemptRecord[];
+    return toAttempts(this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND state IN ('submitted', 'running') ORDER BY task_idx, n`).all(runId));
   }
 
   /**
@@ -382,6 +383,18 @@ export class Store {
     const row = this.statement('SELECT done_at FROM requests WHERE seq = ?').get(seq) as { done_at: number | null } | undefined;
     return row?.done_at != null;
   }
+}
+
+/** Published values as the store keeps them: JSON text (null: none). */
+function published(values: PublishedValues | null | undefined): string | null {
+  return values ? JSON.stringify(values) : null;
+}
+
+/** Attempt rows with their published values read back. */
+function toAttempts(rows: unknown[]): AttemptRecord[] {
+  const attempts = rows as (Omit<AttemptRecord, 'values'> & { values: string | null })[];
+  for (const row of attempts) if (row.values !== null) (row as unknown as AttemptRecord).values = JSON.parse(row.values) as PublishedValues;
+  return attempts as unknown as AttemptRecord[];
 }
 
 function toRun(row: Record<string, unknown>): RunRecord {

@@ -6,6 +6,7 @@ import { isProcessAlive, processStartTime, signalGroup } from '../util/process.t
 import { shellQuote } from '../util/shell.ts';
 import { createLauncher, lostOutput } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
+import { valuesFile, withValues } from './published.ts';
 import { refillBelow } from './target.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } from './target.ts';
 
@@ -20,7 +21,7 @@ import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, Target } fro
  */
 export function attemptScript(request: AttemptRequest, launcherCaptures: boolean): string {
   // The task's own variables first: Flotilla's, assigned after them, win.
-  const identity = `FLOTILLA_RUN_ID=${shellQuote(request.runId)} FLOTILLA_TASK_ID=${shellQuote(request.task.id)} FLOTILLA_ATTEMPT=${request.n} FLOTILLA_STATUS_FILE=${shellQuote(request.marker)}`;
+  const identity = `FLOTILLA_RUN_ID=${shellQuote(request.runId)} FLOTILLA_TASK_ID=${shellQuote(request.task.id)} FLOTILLA_ATTEMPT=${request.n} FLOTILLA_STATUS_FILE=${shellQuote(request.marker)} FLOTILLA_VALUES=${shellQuote(valuesFile(request.marker))}`;
   const setup = `cd -- ${shellQuote(request.cwd)} || exit 127; export ${taskExports(request.task)}${identity}; `;
   if (launcherCaptures) return setup + request.task.run;
   return (
@@ -199,7 +200,7 @@ export class LocalTarget implements Target {
           // whose log is incomplete is not one to build on.
           const unsaved = lost ?? (code !== 0 && !this.launcher.capturesOutput ? uncreatedLogs(request) : null);
           const reason = entry.ending ?? (unsaved ? `output lost: ${unsaved}` : null);
-          events.onExit({ exitCode: code, signal, reason, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null, ...(ranMs === undefined ? {} : { ranMs }) });
+          events.onExit(withValues({ exitCode: code, signal, reason, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null, ...(ranMs === undefined ? {} : { ranMs }) }, request.marker));
         },
         onFailed: (message) => {
           this.finish(key, entry);
@@ -239,7 +240,7 @@ export class LocalTarget implements Target {
     if (status.exit) return { kind: 'exited', exit: status.exit };
     const pid = record.pid ?? status.pid;
     if (pid === null) return { kind: 'not-started' };
-    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) return { kind: 'exited', exit: await lastStatus(record.marker) };
+    if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) return { kind: 'exited', exit: withValues(await lastStatus(record.marker), record.marker) };
     const key = attemptKey(record.runId, task.id, record.n);
     const entry: Running = { pid, launch: 0, drop: () => {}, timer: undefined, killTimer: undefined, ending: undefined };
     this.running.set(key, entry);
@@ -257,7 +258,7 @@ export class LocalTarget implements Target {
       }
       clearTimeout(limit);
       this.finish(key, entry);
-      void lastStatus(record.marker).then((exit) => events.onExit(entry.ending && exit.exitCode !== 0 ? { ...exit, reason: entry.ending, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null } : exit));
+      void lastStatus(record.marker).then((exit) => events.onExit(entry.ending && exit.exitCode !== 0 ? { ...exit, reason: entry.ending, schedulerState: entry.ending === 'timeout' ? 'TIMEOUT' : null } : withValues(exit, record.marker)));
     };
     entry.timer = setTimeout(poll, this.adoptPollMs);
     return { kind: 'running', started: { pid, pidStart, host: this.host } };

@@ -1,3 +1,4 @@
+import type { PublishedValues } from '../model/values.ts';
 import type { TaskSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
 
@@ -38,6 +39,8 @@ export interface AttemptExit {
    */
   startedAt?: number;
   endedAt?: number;
+  /** What a succeeded attempt published (`$FLOTILLA_VALUES`): recorded with its end. */
+  values?: PublishedValues;
   /** Another attempt cannot fare better (the host refused us, nobody can log in): no retry. */
   final?: boolean;
 }

@@ -10,9 +10,10 @@ import path from 'node:path';
 export function readFrom(file: string, offset: number, limit = Number.POSITIVE_INFINITY): { bytes: Buffer; size: number } | undefined {
   let size: number;
   try {
-    const stats = statSync(file);
+    // (No exception for a missing file: most attempts publish no values, and a throw costs.)
+    const stats = statSync(file, { throwIfNoEntry: false });
     // A log is a regular file; anything else in its place (a folder a task made, a FIFO) has none.
-    if (!stats.isFile()) return undefined;
+    if (!stats?.isFile()) return undefined;
     size = stats.size;
   } catch {
     return undefined;

@@ -10,6 +10,7 @@
  * into its own files: it can never start a record, nor reach another attempt's.
  */
 import { shellQuote as q } from '../../util/shell.ts';
+import { MAX_VALUES_BYTES } from '../../model/values.ts';
 import type { Dialect } from './dialects/dialect.ts';
 
 /** A stop request a poll sends first. */
@@ -61,6 +62,8 @@ export interface AttemptMarkers {
   files: { path: string; size: number; mtime: number }[];
   /** Output roots left out because they lead through a symbolic link. */
   refusedRoots: string[];
+  /** Its values file, once it ended with 0: its size and its lines as read (null: none). */
+  values: { size: number; lines: string[] } | null;
 }
 
 /** Escapes a field so that it fits on one line: `\` as `\\`, a newline as `\n`. */
@@ -77,7 +80,7 @@ export function unescapeField(text: string): string {
  * Shell functions of the poll, defined once per command so that each attempt costs one short
  * line (a sweep of thousands stays small):
  *   fl_probe KEY DIR: its job id or array slot, status lines, whether a submission is under
- *     way, and what the dialect's probe says (SLURM: whether it stopped the job for time; a
+ *     way, the values it published once it ended with 0, and what the dialect's probe says (SLURM: whether it stopped the job for time; a
  *     plain host: whether its process lives);
  *   fl_files DIR CWD ROOT...: once it ended with 0, the regular files under its outputs' roots.
  *     A root reached through a symbolic link is reported (`refused`) and not listed; find
@@ -92,6 +95,8 @@ function probeFunctions(dialect: Dialect): string[] {
       `awk '{ print "m " $0 }' "$d/status" 2>/dev/null; ` +
       `[ -d "$d/submitting" ] && [ ! -s "$d/jobid" ] && echo "submitting $(( $(date +%s) - $(stat -c %Y "$d/submitting") ))"; ` +
       dialect.probe +
+      // What it published, once it ended with 0: its size, then its lines (within the cap).
+      `if [ -f "$d/values" ] && [ ! -L "$d/values" ] && grep -qs '^end [0-9][^ ]* 0 *$' "$d/status"; then echo "vsize $(wc -c < "$d/values")"; head -c ${MAX_VALUES_BYTES + 1} "$d/values" | awk '{ print "v " $0 }'; fi; ` +
       `return 0; }`,
     `fl_files() { grep -qs '^end [0-9][^ ]* 0 *$' "$1/status" || return 0; cd -P -- "$2" 2>/dev/null || return 0; shift 2; ` +
       `for r; do if [ -e "$r" ] || [ -L "$r" ]; then if [ "$(realpath -m -- "$r")" = "$(realpath -ms -- "$r")" ]; then ` +
@@ -105,8 +110,8 @@ function probeFunctions(dialect: Dialect): string[] {
  * for all of the user's jobs; a plain host has none), then every open attempt's markers, and for those that ended
  * with 0 the files their outputs match. Answer lines: `@scancel …`; `@squeue`, queue lines
  * `q ID|STATE|REASON|NAME`, `@squeue-rc N`; per attempt `@a KEY` followed by `job ID`, `array
- * INDEX DIR`, status lines `m …`, `submitting S`, `note timelimit`, `alive`, `file SIZE MTIME
- * PATH`, `refused ROOT`; last `@end`.
+ * INDEX DIR`, status lines `m …`, `submitting S`, `note timelimit`, `alive`, `vsize BYTES` and
+ * value lines `v …`, `file SIZE MTIME PATH`, `refused ROOT`; last `@end`.
  */
 export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[]): string {
   // The host's clock first: marker times are read on it (see `PollAnswer.now`).
@@ -130,7 +135,7 @@ export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[]): st
 }
 
 function emptyMarkers(): AttemptMarkers {
-  return { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [], refusedRoots: [] };
+  return { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [], refusedRoots: [], values: null };
 }
 
 /** Reads a poll's answer. Lines it does not know are ignored, whatever they say. */
@@ -202,6 +207,12 @@ function readAttemptLine(current: AttemptMarkers, tag: string, rest: string): vo
       return;
     case 'refused':
       current.refusedRoots.push(unescapeField(rest).replace(/^(\.\/)+/, ''));
+      return;
+    case 'vsize':
+      if (/^\d+$/.test(rest.trim())) current.values = { size: Number(rest.trim()), lines: [] };
+      return;
+    case 'v':
+      current.values?.lines.push(rest);
       return;
   }
 }

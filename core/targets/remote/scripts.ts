@@ -55,6 +55,7 @@ export function taskScript(runId: string, task: TaskSpec, n: number, cwd: string
     FLOTILLA_TASK_ID: task.id,
     FLOTILLA_ATTEMPT: String(n),
     FLOTILLA_ATTEMPT_DIR: dir,
+    FLOTILLA_VALUES: `${dir}/values`,
   };
   const exports = Object.entries(env).map(([name, value]) => `export ${name}=${q(value)}`).join('\n');
   return `cd -- ${q(cwd)} || exit 127\n${exports}\n${task.run}\n`;

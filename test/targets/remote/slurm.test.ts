@@ -15,7 +15,7 @@ defaults: { target: hpc, retries: 0 }
 `;
 
 describe('slurm target (test cluster)', () => {
-  it('runs a job, records its job id, stages inputs up and outputs back', async (t) => {
+  it('runs a job, records its job id and published values, stages inputs up and outputs back', async (t) => {
     const h = remoteHarness(t);
     writeFileSync(path.join(h.dir, 'input.txt'), 'forty-two\n');
     const run = h.start(`version: 1
@@ -26,6 +26,8 @@ ${CLUSTER}tasks:
     run: |
       echo "node $(hostname) job $SLURM_JOB_ID" > result.txt
       cat input.txt >> result.txt
+      echo "answer=42" >> "$FLOTILLA_VALUES"
+      echo 'node="'"$(hostname)"'"' >> "$FLOTILLA_VALUES"
 `);
     const outcome = await run.done;
     assert.equal(outcome, 'succeeded', JSON.stringify(h.store.attempts(run.runId)));
@@ -35,6 +37,8 @@ ${CLUSTER}tasks:
     assert.equal(attempt!.jobId, /job (\d+)/.exec(result)![1]);
     assert.equal(attempt!.schedulerState, 'COMPLETED');
     assert.equal(attempt!.exitCode, 0);
+    // What it published came back with its end.
+    assert.deepEqual(attempt!.values, { answer: 42, node: /^node (\S+)/.exec(result)![1] });
     // One connection for everything, and a handful of commands (home, staging, submit, polls).
     const target = run.targets.hpc as RemoteTarget;
     assert.ok(target.commands <= 12, `${target.commands} remote commands`);

@@ -27,7 +27,7 @@ function attempt(fields: Partial<RemoteAttempt> = {}): RemoteAttempt {
 }
 
 function markers(fields: Partial<AttemptMarkers> = {}): AttemptMarkers {
-  return { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [], refusedRoots: [], ...fields };
+  return { jobId: null, array: null, start: null, end: null, timeout: false, alive: false, submitting: null, files: [], refusedRoots: [], values: null, ...fields };
 }
 
 function answer(queue: Record<string, QueueRow> | null): PollAnswer {

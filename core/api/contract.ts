@@ -53,7 +53,17 @@ export const METHODS = {
     .object({ run: runRef, tasks: z.array(taskId).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional(), preview: z.boolean().optional(), reload: z.boolean().optional().describe('take the commands (and the rest of each task but its dependencies) from the workflow file as it is now') })
     .strict()
     .refine((value) => (value.tasks !== undefined) !== (value.failed === true), { message: 'give either tasks or failed: true' }),
-  'tasks.logs': z.object({ run: runRef, task: z.string().min(1), attempt: z.number().int().min(1).optional(), stream: z.enum(['stdout', 'stderr']), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(16 * 1024 * 1024).optional() }).strict(),
+  'tasks.logs': z
+    .object({
+      run: runRef,
+      task: z.string().min(1),
+      attempt: z.number().int().min(1).optional(),
+      stream: z.enum(['stdout', 'stderr']),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(16 * 1024 * 1024).optional(),
+      encoding: z.enum(['utf8', 'base64']).optional().describe("'base64': the bytes as written (a terminal's copy); default: text, cut at whole characters"),
+    })
+    .strict(),
   'logs.follow': z.object({ run: runRef, task: taskId, stream: z.enum(['stdout', 'stderr']), attempt: z.number().int().min(1).optional() }).strict(),
   'logs.unfollow': z.object({ follow: z.string().min(1).max(100) }).strict(),
   'terminals.open': z.object({ run: runRef, task: taskId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),

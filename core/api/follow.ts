@@ -161,13 +161,14 @@ export function remoteLogPlace(store: Store, runId: string, taskIdx: number, att
 
 /**
  * What a remote log file holds from `offset` (at most one chunk, cut at whole UTF-8
- * characters), read on its host with one command. Rejects when the connection drops.
+ * characters unless `whole` is false), read on its host with one command. Rejects when the
+ * connection drops.
  */
-export async function readRemoteLog(connection: SshConnection, file: string, offset: number, limit = CHUNK): Promise<Buffer> {
+export async function readRemoteLog(connection: SshConnection, file: string, offset: number, limit = CHUNK, whole = true): Promise<Buffer> {
   // (A relative run root is relative to the home folder, where the command starts.)
   const result = await connection.exec(`tail -c +${offset + 1} -- ${shellQuote(file)} 2>/dev/null | head -c ${Math.floor(limit)}`);
   const bytes = result.stdoutBytes ?? Buffer.from(result.stdout);
-  return bytes.subarray(0, wholeCharacters(bytes));
+  return whole ? bytes.subarray(0, wholeCharacters(bytes)) : bytes;
 }
 
 /** How many of `bytes` make whole UTF-8 characters (a character cut at the end waits for the next read). */

@@ -149,9 +149,12 @@ export class FlotillaService {
     const current = this.driving.get(runId);
     // Driven here already: what was just asked of it is taken now, not at its next look.
     if (current) return current.runner.takeRequests();
-    if (isDriven(this.store.getRun(runId)!)) return;
+    const run = this.store.getRun(runId)!;
+    if (isDriven(run)) return;
     const runner = new Runner(this.store, runId, {
       ...(this.options.remote ? { remote: this.options.remote } : {}),
+      // As the run was started (`--max-parallel`), however it is driven now.
+      ...(run.options.maxParallel === undefined ? {} : { maxParallel: run.options.maxParallel }),
       requestPollMs: this.options.requestPollMs ?? 200,
       ...(options.specs ? { specs: options.specs } : {}),
       ...(options.explain ? { explain: true } : {}),
@@ -296,8 +299,9 @@ export class FlotillaService {
       'runs.resume': (args) => {
         const run = resolveRun(this.store, args.run);
         const open = this.store.taskStates(run.id).filter((task) => !TERMINAL_STATES.has(task.state)).length;
-        // Another live process drives it: there is nothing to resume.
+        // Another live process drives it (or another run of it, in its folder): nothing is resumed.
         if (open > 0 && !this.driving.has(run.id) && isDriven(run)) throw new RunBusyError(run.id, run.owner!);
+        if (open > 0) this.refuseUndrivable(run);
         if (open > 0) this.drive(run.id);
         return { run: run.id, open };
       },
@@ -331,19 +335,20 @@ export class FlotillaService {
         const ended = attempt.state !== 'submitted' && attempt.state !== 'running';
         // A cluster attempt that runs writes its logs on its host; once it ended they were copied here.
         const place = attempt.state === 'running' ? remoteLogPlace(this.store, run.id, task.idx, attempt, args.stream) : null;
+        const base64 = args.encoding === 'base64';
         if (place) {
           const clusters = this.options.remote?.clusters;
           if (!clusters) throw new CodedError('unreachable', `the ${args.stream} of this running attempt is on ${place.host}, which this process does not reach`);
           const connection = clusters.connection(place.host);
           if (connection.state !== 'online') await connection.connect(this.options.remote?.interactive === true);
-          const bytes = await readRemoteLog(connection, place.file, offset, limit);
-          return { attempt: attempt.n, ended, host: place.host, text: bytes.toString('utf8'), offset: offset + bytes.length, size: null };
+          const bytes = await readRemoteLog(connection, place.file, offset, limit, !base64);
+          return { attempt: attempt.n, ended, host: place.host, text: bytes.toString(base64 ? 'base64' : 'utf8'), offset: offset + bytes.length, size: null };
         }
         const chunk = readFrom(args.stream === 'stdout' ? attempt.stdout : attempt.stderr, offset, limit);
         if (!chunk) return { attempt: attempt.n, ended, host: null, text: '', offset, size: 0 };
-        // A character cut by the limit waits for the next read.
-        const end = offset + chunk.bytes.length < chunk.size ? wholeCharacters(chunk.bytes) : chunk.bytes.length;
-        return { attempt: attempt.n, ended, host: null, text: chunk.bytes.subarray(0, end).toString('utf8'), offset: offset + end, size: chunk.size };
+        // As text, a character cut by the limit (or still being written) waits for the next read.
+        const end = !base64 && (offset + chunk.bytes.length < chunk.size || !ended) ? wholeCharacters(chunk.bytes) : chunk.bytes.length;
+        return { attempt: attempt.n, ended, host: null, text: chunk.bytes.subarray(0, end).toString(base64 ? 'base64' : 'utf8'), offset: offset + end, size: chunk.size };
       },
       'logs.follow': (args, context) => {
         const run = resolveRun(this.store, args.run);

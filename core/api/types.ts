@@ -190,7 +190,7 @@ export interface MethodResults {
   'runs.resubmit': { run: string; tasks: string[]; reruns: string[]; updated: string[] };
   /**
    * A stream of an attempt (the latest unless one is named) from `offset`: `text` up to the new
-   * `offset` (in bytes, cut at whole characters). `ended`: the attempt has ended, so its log is
+   * `offset` (in bytes; as text cut at whole characters, or base64 when asked). `ended`: the attempt has ended, so its log is
    * whole here. `host`: read on that host (a cluster attempt that runs), where `size` is unknown (null).
    */
   'tasks.logs': { attempt: number; ended: boolean; host: string | null; text: string; offset: number; size: number | null };

@@ -8,12 +8,13 @@ import { parseResources } from './resources.ts';
 import { NodeInstanceImpl, resolveReferences } from './references.ts';
 import type { NodeInstance, PendingReference, Reference } from './references.ts';
 import { readTargets } from './targets.ts';
+import { readWhen } from './when.ts';
 import { readSource } from './source.ts';
 import { inputEscape, outputProblem } from './staged-paths.ts';
 import { MAX_TASKS, sweepRows } from './sweep.ts';
 import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
-import type { Resources, TargetSpec, TaskSpec } from './types.ts';
+import type { Resources, TargetSpec, TaskSpec, WhenSpec } from './types.ts';
 
 /** Properties a node inherits from its enclosing groups. */
 interface Scope {
@@ -28,6 +29,8 @@ interface Scope {
   cache: boolean | undefined;
   /** Sweep variables bound by enclosing groups. */
   vars: Record<string, unknown>;
+  /** The `when` of each enclosing group (all must hold for a task inside to run). */
+  when: WhenSpec[];
 }
 
 /** What `Expander.expand` produces before the graph checks. */
@@ -103,6 +106,7 @@ export class Expander {
       shell: 'sh',
       cache: undefined,
       vars: {},
+      when: [],
     });
     if (data.tasks === undefined) this.issue(file, [], "the workflow has no 'tasks'");
     else this.expandChildren(data.tasks, ['tasks'], scope, top);
@@ -110,7 +114,7 @@ export class Expander {
   }
 
   private result(name: string): Expansion {
-    const references = resolveReferences(this.pending, (file, at, message) => this.issue(file, at, message));
+    const references = resolveReferences(this.pending, (file, at, message, extra) => this.issue(file, at, message, extra));
     return { tasks: this.tasks, references, targets: this.targets, params: this.params, name };
   }
 
@@ -244,9 +248,13 @@ export class Expander {
       const instance = new NodeInstanceImpl(id, parent.depth + 1, parent, kind === 'group', declaredPath);
       parent.children!.get(name)!.push(instance);
       const templateVars = this.templateVars(vars, id);
-      const own = this.inherit(raw, at, row === undefined ? scope : { ...scope, vars }, templateVars);
+      let own = this.inherit(raw, at, row === undefined ? scope : { ...scope, vars }, templateVars);
       const after = stringList(raw, 'after', []) ?? [];
       if (after.length > 0) this.pending.push({ from: instance, names: after, scalar: typeof raw.after === 'string', file, path: [...at, 'after'] });
+      if (raw.when !== undefined) {
+        const when = readWhen(raw.when, { file, at: [...at, 'when'], from: instance, vars: own.vars, params: this.params }, this.pending, (where, message, extra) => this.issue(file, where, message, extra));
+        if (when) own = { ...own, when: [...own.when, when] };
+      }
       if (kind === 'task') this.addTask(raw, at, own, id, declaredPath, row ?? {}, instance, templateVars);
       else this.expandGroup(raw, at, own, instance);
     });
@@ -289,6 +297,7 @@ export class Expander {
       ...(typeof raw.description === 'string' ? { description: render('description', raw.description, ['description']) } : {}),
       vars: { ...scope.vars, ...row },
       after: [],
+      ...(scope.when.length > 0 ? { when: scope.when } : {}),
     });
   }
 

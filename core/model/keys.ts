@@ -16,7 +16,7 @@ export const TASK_ONLY_KEYS = ['run', 'inputs', 'outputs'] as const;
 export const GROUP_ONLY_KEYS = ['tasks', 'include'] as const;
 
 /** Keys both tasks and groups may have. */
-export const COMMON_KEYS = ['after', 'foreach', 'zip', 'description'] as const;
+export const COMMON_KEYS = ['after', 'when', 'foreach', 'zip', 'description'] as const;
 
 /** Every key of a task or group node. */
 export const NODE_KEYS = [...TASK_ONLY_KEYS, ...GROUP_ONLY_KEYS, ...INHERITED_KEYS, ...COMMON_KEYS] as const;

@@ -31,7 +31,7 @@ export interface Reference {
   entry: number | undefined;
 }
 
-/** An `after` entry of a node, before it is resolved. */
+/** An `after` entry of a node (or a name its `when` reads), before it is resolved. */
 export interface PendingReference {
   from: NodeInstance;
   names: string[];
@@ -39,12 +39,19 @@ export interface PendingReference {
   scalar: boolean;
   file: string;
   path: PathSegment[];
+  /**
+   * For a task an expression reads (`tasks.<name>.values…`): what the name resolved to, to
+   * check and keep; a message refuses it. The reader depends on it as on an `after` entry.
+   */
+  read?: { needle: string; resolved: (to: NodeInstance[]) => string | undefined };
 }
 
 /** Resolves each `after` name lexically: siblings first, then each enclosing group's children. */
-export function resolveReferences(pendings: readonly PendingReference[], issue: (file: string, at: PathSegment[], message: string) => void): Reference[] {
+export function resolveReferences(pendings: readonly PendingReference[], report: (file: string, at: PathSegment[], message: string, extra?: { needle: string }) => void): Reference[] {
   const references: Reference[] = [];
   for (const pending of pendings) {
+    const uses = pending.read ? 'reads the values of' : 'runs after';
+    const issue = (file: string, at: PathSegment[], message: string) => report(file, at, message, pending.read ? { needle: pending.read.needle } : undefined);
     for (let index = 0; index < pending.names.length; index++) {
       const name = pending.names[index]!;
       const entry = pending.scalar ? undefined : index;
@@ -58,7 +65,7 @@ export function resolveReferences(pendings: readonly PendingReference[], issue: 
         const visible = new Set<string>();
         for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
         visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
-        issue(pending.file, at(), `'${pending.from.id}' runs after '${name}', which does not exist${didYouMean(first, visible)}`);
+        issue(pending.file, at(), `'${pending.from.id}' ${uses} '${name}', which does not exist${didYouMean(first, visible)}`);
         continue;
       }
       let targets = scope.children!.get(first)!;
@@ -73,13 +80,18 @@ export function resolveReferences(pendings: readonly PendingReference[], issue: 
         }
       }
       if (missing !== undefined) {
-        issue(pending.file, at(), `'${pending.from.id}' runs after '${name}': no task '${missing}' inside '${first}'`);
+        issue(pending.file, at(), `'${pending.from.id}' ${uses} '${name}': no task '${missing}' inside '${first}'`);
         continue;
       }
       // Only a group (or the node itself) can contain the node.
       const container = targets.find((target) => target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from)));
       if (container) {
-        issue(pending.file, at(), `'${pending.from.id}' cannot run after '${name}': it is inside '${container.id}' (a dependency cycle)`);
+        issue(pending.file, at(), `'${pending.from.id}' cannot ${pending.read ? 'read the values of' : 'run after'} '${name}': it is inside '${container.id}' (a dependency cycle)`);
+        continue;
+      }
+      const refused = pending.read?.resolved(targets);
+      if (refused !== undefined) {
+        issue(pending.file, at(), refused);
         continue;
       }
       pending.from.dependsAtDepth = Math.max(pending.from.dependsAtDepth, scope.depth);

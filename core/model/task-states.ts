@@ -20,6 +20,11 @@ export type TaskState =
   | 'succeeded'
   /** A previous successful attempt with the same content hash stands in; nothing ran. Terminal. */
   | 'cached'
+  /**
+   * Its `when` was false (or, without a `when` of its own, a dependency was skipped): it did
+   * not run, and counts as done for what follows it. Terminal.
+   */
+  | 'skipped'
   /** Every attempt failed and no retries are left. Terminal. */
   | 'failed'
   /** A dependency failed, was cancelled or is blocked; this task will not run. Terminal. */
@@ -28,13 +33,13 @@ export type TaskState =
   | 'cancelled';
 
 /** Every state, in display order. */
-export const TASK_STATES: readonly TaskState[] = ['waiting', 'ready', 'submitted', 'running', 'succeeded', 'cached', 'failed', 'blocked', 'cancelled'];
+export const TASK_STATES: readonly TaskState[] = ['waiting', 'ready', 'submitted', 'running', 'succeeded', 'cached', 'skipped', 'failed', 'blocked', 'cancelled'];
 
 /** States a task never leaves on its own (only a resubmit moves it). */
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached', 'failed', 'blocked', 'cancelled']);
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached', 'skipped', 'failed', 'blocked', 'cancelled']);
 
-/** States whose dependents may start. */
-export const DONE_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached']);
+/** States whose dependents may start (a skipped task's are skipped too, unless their own `when` decides). */
+export const DONE_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'cached', 'skipped']);
 
 /** States from which a task will not succeed without a resubmit. */
 export const NEVER_DONE_STATES: ReadonlySet<TaskState> = new Set(['failed', 'blocked', 'cancelled']);

@@ -85,6 +85,18 @@ export interface TaskSpec {
   vars: Record<string, unknown>;
   /** Ids of the task instances this one runs after. */
   after: string[];
+  /** Conditions it runs on (its enclosing groups' first, then its own): all must hold, else it is skipped. */
+  when?: WhenSpec[];
+}
+
+/**
+ * A `when` condition as a run keeps it: the expression's text (parsed again where it is
+ * evaluated) and, for each task it reads (`tasks.<name>…` as written), that task's id in this
+ * instance of the workflow (a sibling in the same sweep instance, say).
+ */
+export interface WhenSpec {
+  expr: string;
+  tasks: Record<string, string>;
 }
 
 /** A validated, expanded workflow. */

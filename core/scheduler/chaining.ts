@@ -113,7 +113,8 @@ export class Chainer {
     const t = this.t;
     const spec = t.specs[i]!;
     const target = this.targets[spec.target];
-    if (t.state[i] !== 'waiting' || t.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0) return undefined;
+    // A task with a condition is decided once what it reads is there: it is never handed over ahead.
+    if (t.state[i] !== 'waiting' || t.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0 || spec.when !== undefined) return undefined;
     // Every dependency not done must be an attempt out now: a task after more than that (a
     // sweep's reduction) is turned down at once, not by a walk through thousands of them.
     if (t.remaining[i]! > t.active) return undefined;
@@ -121,6 +122,8 @@ export class Chainer {
     const after: ChainLink[] = [];
     for (const dep of t.graph.deps[i]!) {
       const state = t.state[dep]!;
+      // After a skipped task it may be skipped too: decided when the rest have ended.
+      if (state === 'skipped') return undefined;
       if (DONE_STATES.has(state)) continue;
       if (!ACTIVE_STATES.has(state) || t.specs[dep]!.target !== spec.target || t.cancelling.has(dep) || t.resubmitWhenDone.has(dep)) return undefined;
       after.push({ taskId: t.ids[dep]!, n: t.attempts[dep]!, dep });

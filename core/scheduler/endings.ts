@@ -62,7 +62,7 @@ export class Endings {
       this.t.blockDownstream(i);
     } else if (outcome.kind === 'succeeded') {
       this.t.move(i, 'succeed', n, null);
-      this.releaser.remember(i, n, at);
+      this.releaser.remember(i, n, at, exit.values);
       const released: number[] = [];
       for (const dependent of this.t.graph.dependents[i]!) if (--this.t.remaining[dependent]! === 0) released.push(dependent);
       this.releaser.settle(released);

@@ -4,7 +4,9 @@
  * queue, highest priority first — at most a batch per commit, so the first of a wide sweep
  * start before the rest is hashed and recorded (see tuning.ts).
  */
+import type { PublishedValues } from '../model/values.ts';
 import type { CacheDecision, CachePolicy } from './cache-policy.ts';
+import type { Conditions } from './conditions.ts';
 import { PriorityQueue } from './heap.ts';
 import type { RunTables } from './run-tables.ts';
 import { FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH } from './tuning.ts';
@@ -12,6 +14,7 @@ import { FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH } from './tuning.ts';
 export class Releaser {
   private readonly t: RunTables;
   private readonly cache: CachePolicy;
+  private readonly conditions: Conditions;
   private readonly explain: boolean;
   /** Tasks to settle (their dependencies are done), highest priority first; what one commit leaves goes to the next. */
   private readonly unsettled: PriorityQueue;
@@ -21,9 +24,10 @@ export class Releaser {
   /** For tasks whose cached result stands in: the attempt that made it (`run:attempt`). */
   private readonly reusedFrom = new Map<number, string>();
 
-  constructor(t: RunTables, cache: CachePolicy, explain: boolean, priority: readonly number[]) {
+  constructor(t: RunTables, cache: CachePolicy, conditions: Conditions, explain: boolean, priority: readonly number[]) {
     this.t = t;
     this.cache = cache;
+    this.conditions = conditions;
     this.explain = explain;
     this.unsettled = new PriorityQueue(priority);
   }
@@ -47,7 +51,8 @@ export class Releaser {
    * Releases every waiting task among `candidates` (and those left by earlier commits) whose
    * dependencies are all done, or reuses its cached result, following cached ones
    * downstream, highest priority first; beyond `limit` released in this commit, leaves the
-   * rest to the next one. Inside a transaction.
+   * rest to the next one. A task whose condition says no is skipped first (its dependents
+   * follow at once, as after a reused result). Inside a transaction.
    */
   settle(candidates: readonly number[], limit = this.batch.size): void {
     const t = this.t;
@@ -55,6 +60,17 @@ export class Releaser {
     while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
       if (t.state[i] !== 'waiting' || t.remaining[i]! > 0) continue;
+      const judged = this.conditions.judge(i);
+      if (judged.kind === 'skip') {
+        t.move(i, 'skip', null, judged.detail);
+        for (const dependent of t.graph.dependents[i]!) if (--t.remaining[dependent]! === 0) this.unsettled.push(dependent);
+        continue;
+      }
+      if (judged.kind === 'fail') {
+        t.move(i, 'undecided', null, judged.detail);
+        t.blockDownstream(i);
+        continue;
+      }
       const decision = this.decide(i);
       if (decision.cached) {
         t.move(i, 'reuse', null, decision.reason);
@@ -86,9 +102,15 @@ export class Releaser {
     return decision;
   }
 
-  /** Records a task's successful attempt as a cached result for later runs. */
-  remember(i: number, n: number, at: number): void {
+  /** Records a task's successful attempt as a cached result for later runs, and what it published for the conditions that read it. */
+  remember(i: number, n: number, at: number, values: PublishedValues | undefined): void {
+    this.conditions.remember(i, values);
     this.cache.remember(this.t.specs[i]!, this.t.hash[i] ?? null, () => this.upstreamHashes(i), n, at);
+  }
+
+  /** A task runs again: what it published before no longer stands. */
+  rerun(i: number): void {
+    this.conditions.forget(i);
   }
 
   /**

@@ -33,6 +33,7 @@ export function resetTasks(t: RunTables, named: number[], downstream: boolean, c
     t.failures[i] = 0;
     t.force[i] = true;
     t.store.markResubmitted(t.runId, i);
+    releaser.rerun(i);
     if (wasDone) for (const dependent of t.graph.dependents[i]!) t.remaining[dependent]!++;
     reset.push(i);
   }

@@ -15,6 +15,7 @@ import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { adoptOpenAttempts, refuseLostAttempts } from './adoption.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { Chainer } from './chaining.ts';
+import { Conditions } from './conditions.ts';
 import { Dispatcher } from './dispatch.ts';
 import { Endings } from './endings.ts';
 import { Inbox } from './inbox.ts';
@@ -148,7 +149,7 @@ export class Runner {
       this.t.queues.set(name, new PriorityQueue(priority));
       this.t.runningOn.set(name, 0);
     }
-    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), options.explain === true, priority);
+    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), new Conditions(this.t, run.plan.params), options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.inbox = new Inbox(this.t, this.targets, this.chainer, () => this.kick());

@@ -10,6 +10,10 @@ export const TRANSITIONS = {
   release: { from: ['waiting'], to: 'ready' },
   /** A previous result stands in for this one. */
   reuse: { from: ['waiting', 'ready'], to: 'cached' },
+  /** Its dependencies ended and its `when` is false (or, without one, a dependency was skipped). */
+  skip: { from: ['waiting'], to: 'skipped' },
+  /** Its `when` cannot be decided with the values it reads (a type the rules refuse, a value not published). */
+  undecided: { from: ['waiting'], to: 'failed' },
   /** An attempt is committed and handed to the target. */
   submit: { from: ['ready'], to: 'submitted' },
   /** Handed to a target that follows edges, to start once its running dependencies succeed. */
@@ -31,7 +35,7 @@ export const TRANSITIONS = {
   /** The user cancelled the task or its run. */
   cancel: { from: ['waiting', 'ready', 'submitted', 'running'], to: 'cancelled' },
   /** The user asked for the task to run again. */
-  resubmit: { from: ['succeeded', 'cached', 'failed', 'blocked', 'cancelled'], to: 'waiting' },
+  resubmit: { from: ['succeeded', 'cached', 'skipped', 'failed', 'blocked', 'cancelled'], to: 'waiting' },
 } as const satisfies Record<string, { from: readonly TaskState[]; to: TaskState }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;
@@ -72,7 +76,7 @@ export function applyTransition(task: string, from: TaskState, name: TransitionN
 
 /**
  * What a resubmit of `named` runs again, in the order it reaches them: each named task,
- * every blocked or cancelled task downstream of one that runs again, and with `downstream`
+ * every blocked, cancelled or skipped task downstream of one that runs again, and with `downstream`
  * every task downstream. A finished task is reset (`active: false`) and what depends on it is
  * looked at next; a running one (`active: true`) runs again once it ends, and nothing below
  * it is looked at now. The runner resets tasks by this walk and previews use it, so the two
@@ -87,7 +91,8 @@ export function* resubmitWalk(named: readonly number[], downstream: boolean, sta
     if (seen.has(i)) continue;
     seen.add(i);
     const state = stateOf(i);
-    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled')) continue;
+    // What was blocked, cancelled or skipped because of a task that runs again is decided again.
+    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped')) continue;
     if (ACTIVE_STATES.has(state)) {
       yield { task: i, active: true };
       continue;

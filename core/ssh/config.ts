@@ -50,14 +50,21 @@ const MULTI = new Set(['identityfile']);
  * not evaluated: their lines are ignored.
  */
 export class SshConfig {
-  private readonly lines: Line[] = [];
+  private readonly file: string;
+  /** Read at the first host resolved: a command that reaches no host never reads (or trips on) the file. */
+  private lines: Line[] | undefined;
 
   constructor(file: string = path.join(homedir(), '.ssh', 'config')) {
-    if (existsSync(file)) this.read(file, 0);
+    this.file = file;
   }
 
   /** The settings for connecting to `name`, which may carry `user@` and `:port`. */
   resolve(name: string): HostSettings {
+    if (this.lines === undefined) {
+      const lines: Line[] = [];
+      if (existsSync(this.file)) this.read(this.file, 0, lines);
+      this.lines = lines;
+    }
     const parsed = parseDestination(name);
     const found = new Map<string, string[]>();
     let active = true;
@@ -101,7 +108,7 @@ export class SshConfig {
     };
   }
 
-  private read(file: string, depth: number): void {
+  private read(file: string, depth: number, lines: Line[]): void {
     if (depth > 16) throw new SshConfigError(`${file}: Include nested too deeply`);
     const text = readFileSync(file, 'utf8');
     text.split('\n').forEach((raw, index) => {
@@ -114,11 +121,11 @@ export class SshConfig {
       if (keyword === 'include') {
         for (const pattern of args) {
           const full = path.isAbsolute(expandHome(pattern)) ? expandHome(pattern) : path.join(homedir(), '.ssh', pattern);
-          for (const included of globSync(full).sort()) this.read(included, depth + 1);
+          for (const included of globSync(full).sort()) this.read(included, depth + 1, lines);
         }
         return;
       }
-      this.lines.push({ keyword, args, file, line: index + 1 });
+      lines.push({ keyword, args, file, line: index + 1 });
     });
   }
 }

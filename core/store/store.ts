@@ -278,6 +278,19 @@ export class Store {
     return toAttempts(this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND task_idx = ? ORDER BY n`).all(runId, taskIdx));
   }
 
+  /**
+   * What a task published: its latest successful attempt's values in this run, or (for a
+   * cached task, whose content hash is `hash`) those of the attempt that made the cached result.
+   */
+  publishedValues(runId: string, taskIdx: number, hash: string | null): PublishedValues | undefined {
+    const own = this.statement("SELECT published FROM attempts WHERE run_id = ? AND task_idx = ? AND state = 'succeeded' ORDER BY n DESC LIMIT 1").get(runId, taskIdx) as { published: string | null } | undefined;
+    const cached = own || hash === null ? undefined : this.findCache(hash);
+    const row = own ?? (cached
+      ? (this.statement('SELECT a.published AS published FROM attempts a JOIN tasks k ON k.run_id = a.run_id AND k.idx = a.task_idx WHERE a.run_id = ? AND k.id = ? AND a.n = ?').get(cached.runId, cached.taskId, cached.attempt) as { published: string | null } | undefined)
+      : undefined);
+    return row ? (row.published === null ? {} : (JSON.parse(row.published) as PublishedValues)) : undefined;
+  }
+
   /** Attempts still submitted or running: what a resume must reconcile. */
   openAttempts(runId: string): AttemptRecord[] {
     return toAttempts(this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND state IN ('submitted', 'running') ORDER BY task_idx, n`).all(runId));

@@ -161,21 +161,42 @@ describe('editing workflows through the contract', () => {
 describe('a run the service drives', () => {
   it('stopping on an error is recorded on the run (status says why) and told to the interfaces', async (t) => {
     const s = service(t);
+    const file = writeWorkflow(s.dir, "version: 1\ntasks:\n  quick: { run: 'sleep 0.3' }\n");
+    // The store fails when the task's end is written (as a failing disk would).
+    const endAttempt = s.store.endAttempt.bind(s.store);
+    s.store.endAttempt = () => {
+      throw new Error('disk I/O error while recording the end');
+    };
+    const started = await s.value<{ run: string }>('runs.start', { file });
+    await waitFor(() => s.events.find((event) => event.type === 'run-stopped'), 'the stop to be told');
+    s.store.endAttempt = endAttempt;
+    const told = s.events.find((event) => event.type === 'run-stopped');
+    assert.ok(told?.type === 'run-stopped' && told.runId === started.run && /disk I\/O error while recording the end/.test(told.message), JSON.stringify(told));
+    const status = await s.value<{ run: { state: string; stopped: string | null } }>('runs.status', { run: started.run });
+    assert.equal(status.run.state, 'interrupted');
+    assert.match(status.run.stopped ?? '', /disk I\/O error while recording the end/);
+    // Resumed, it adopts what ran on and ends as it would have.
+    await s.value('runs.resume', { run: started.run });
+    await s.api.idle();
+    assert.equal((await s.value<{ run: { state: string; stopped: string | null } }>('runs.status', { run: started.run })).run.state, 'succeeded');
+  });
+
+  it('resuming a run while another run of its workflow is live in its folder is refused at once, and nothing is recorded', async (t) => {
+    const s = service(t);
     const file = writeWorkflow(s.dir, "version: 1\ntasks:\n  slow: { run: 'touch started.$$; sleep 30' }\n");
     // An earlier run of the workflow, interrupted (no process drives it)…
     const earlier = createRun(s.store, loadWorkflow(file), {});
     s.store.releaseRun(earlier, selfOwner());
-    // …and a live one in another process: resuming the earlier one here is refused once it starts.
+    // …and a live one in another process.
     const live = startCli(['run', file], { home: s.store.home });
     t.after(() => void cli(['cancel', 'last'], { home: s.store.home }));
     await waitFor(() => readdirSync(s.dir).some((name) => name.startsWith('started.')), 'the live run to start');
-    assert.deepEqual(await s.value('runs.resume', { run: earlier }), { run: earlier, open: 1 });
-    await waitFor(() => s.events.find((event) => event.type === 'run-stopped'), 'the stop to be told');
-    const told = s.events.find((event) => event.type === 'run-stopped');
-    assert.ok(told?.type === 'run-stopped' && told.runId === earlier && /is already running in this folder/.test(told.message), JSON.stringify(told));
+    const refused = await s.call('runs.resume', { run: earlier });
+    assert.ok(!refused.ok && refused.error.code === 'run-busy', JSON.stringify(refused));
+    assert.match(refused.ok ? '' : refused.error.message, new RegExp(`is already running in this folder: run \\S+, driven by process ${live.pid} `));
     const status = await s.value<{ run: { state: string; stopped: string | null } }>('runs.status', { run: earlier });
-    assert.equal(status.run.state, 'interrupted');
-    assert.match(status.run.stopped ?? '', new RegExp(`is already running in this folder: run \\S+, driven by process ${live.pid} `));
+    assert.deepEqual([status.run.state, status.run.stopped], ['interrupted', null]);
+    assert.equal(s.events.some((event) => event.type === 'run-stopped'), false);
   });
 });
 

@@ -6,12 +6,13 @@ import { applyTransition, checkTransition, IllegalTransitionError, isAllowed, TR
 
 /** The whole table, written out independently of the code: from → the states it may go to. */
 const EXPECTED: Record<TaskState, TaskState[]> = {
-  waiting: ['ready', 'cached', 'submitted', 'blocked', 'cancelled'],
+  waiting: ['ready', 'cached', 'skipped', 'submitted', 'blocked', 'cancelled', 'failed'],
   ready: ['waiting', 'cached', 'submitted', 'blocked', 'cancelled'],
   submitted: ['waiting', 'running', 'succeeded', 'failed', 'ready', 'cancelled'],
   running: ['succeeded', 'failed', 'ready', 'cancelled'],
   succeeded: ['waiting'],
   cached: ['waiting'],
+  skipped: ['waiting'],
   failed: ['waiting'],
   blocked: ['waiting'],
   cancelled: ['waiting'],

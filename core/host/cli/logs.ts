@@ -27,7 +27,8 @@ export async function logsCommand(positionals: string[], values: CliOptions): Pr
       for (const stream of streams) {
         let chunk;
         try {
-          chunk = await service.perform('tasks.logs', { run: run.id, task, stream, offset: offsets[stream], ...(attempt === undefined ? {} : { attempt }) });
+          // The bytes as the task wrote them (a log need not be UTF-8).
+          chunk = await service.perform('tasks.logs', { run: run.id, task, stream, offset: offsets[stream], encoding: 'base64', ...(attempt === undefined ? {} : { attempt }) });
         } catch (error) {
           if (!(error instanceof SshError) && !(error instanceof CodedError && error.code === 'unreachable')) throw error;
           const said = (error as Error).message.split('\n')[0]!;
@@ -40,9 +41,10 @@ export async function logsCommand(positionals: string[], values: CliOptions): Pr
         // The latest attempt at the first read is the one followed (a retry is not mixed in).
         attempt ??= chunk.attempt;
         remote ||= chunk.host !== null;
-        (stream === 'stdout' ? process.stdout : process.stderr).write(chunk.text);
+        const bytes = Buffer.from(chunk.text, 'base64');
+        (stream === 'stdout' ? process.stdout : process.stderr).write(bytes);
         offsets[stream] = chunk.offset;
-        more ||= chunk.text.length > 0;
+        more ||= bytes.length > 0;
         ended &&= chunk.ended;
       }
       return { more, ended };

@@ -10,7 +10,7 @@ export interface ProgressOutput {
   columns?: number;
 }
 
-const COLORS: Partial<Record<TaskState, string>> = { succeeded: '32', cached: '36', failed: '31', blocked: '33', cancelled: '35', running: '34' };
+const COLORS: Partial<Record<TaskState, string>> = { succeeded: '32', cached: '36', skipped: '90', failed: '31', blocked: '33', cancelled: '35', running: '34' };
 
 /**
  * Shows a run as it goes. On a terminal: a redrawn block (bar, counts per state, running
@@ -78,7 +78,7 @@ export class Progress {
       if (event.to === 'failed' || (event.from === 'running' && event.to === 'ready')) this.note(this.line(event));
       return;
     }
-    if (['running', 'succeeded', 'failed', 'blocked', 'cancelled'].includes(event.to) || event.to === 'ready' && event.from !== 'waiting') {
+    if (['running', 'succeeded', 'skipped', 'failed', 'blocked', 'cancelled'].includes(event.to) || event.to === 'ready' && event.from !== 'waiting') {
       this.out.write(`${this.line(event)}\n`);
     }
   }
@@ -115,7 +115,7 @@ export class Progress {
     }
     const counts = this.tally;
     const total = this.total;
-    const done = counts.succeeded + counts.cached + counts.failed + counts.blocked + counts.cancelled;
+    const done = counts.succeeded + counts.cached + counts.skipped + counts.failed + counts.blocked + counts.cancelled;
     const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 50));
     const filled = total === 0 ? width : Math.round((done / total) * width);
     const elapsed = formatDuration(Date.now() - this.started);

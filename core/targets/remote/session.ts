@@ -37,7 +37,9 @@ export class HostSession {
 
   /** Connects if needed and learns the run's remote folder; false while the host cannot be reached or refused us (`refused`). */
   async ensureOnline(): Promise<boolean> {
-    if (this.refused) return false;
+    // Refused: no login is tried again from here; but a connection someone else brought back
+    // (another run, the app's Connect) is used, so what is out there is still watched.
+    if (this.refused && this.connection.state !== 'online') return false;
     try {
       if (this.connection.state !== 'online') {
         if (this.connection.state === 'needs-login' && !this.interactive) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../../helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { CLI, cli, REPO, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../../helpers.ts';
 
 interface Status {
   run: { id: string; state: string };
@@ -289,5 +290,45 @@ tasks:
     assert.match(resubmit.stderr, new RegExp(`already running in this folder: run ${secondId}`));
     assert.equal(started(), 2, 'nothing more ran');
     assert.equal(cli(['cancel', secondId], { home }).code, 0);
+  });
+  it('--max-parallel holds however the run is driven: at most that many tasks at once', (t) => {
+    // Each task holds a lock folder while it runs: two at once would collide (exit 9).
+    const { home, file } = workspace(t, `version: 1
+defaults: { retries: 0 }
+tasks:
+  a: { run: 'mkdir lock || exit 9; sleep 0.4; rmdir lock' }
+  b: { run: 'mkdir lock || exit 9; sleep 0.4; rmdir lock' }
+  c: { run: 'mkdir lock || exit 9; sleep 0.4; rmdir lock' }
+`);
+    const run = cli(['run', file, '--max-parallel', '1'], { home });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /succeeded in .*: 3 succeeded/);
+  });
+
+  it('a broken ssh_config stops only what reaches a host, with its place and exit 2', (t) => {
+    const { dir, home, file } = workspace(t, 'version: 1\ntasks:\n  a: { run: echo a }\n');
+    const config = path.join(dir, 'ssh_config');
+    writeFileSync(config, 'Host hpc\n  Weird\n');
+    const env = { FLOTILLA_SSH_CONFIG: config };
+    const local = cli(['run', file], { home, env });
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(cli(['logs', 'last', 'a'], { home, env }).stdout, 'a\n');
+    const remote = writeWorkflow(dir, 'version: 1\ntargets: { hpc: { type: ssh, host: hpc } }\ntasks:\n  r: { target: hpc, run: echo r }\n', 'remote.yaml');
+    const refused = cli(['run', remote], { home, env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`^flotilla: ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:1: 'Weird' has no value`));
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('logs gives the bytes a task wrote, whatever their encoding', (t) => {
+    const { home, file } = workspace(t, `version: 1
+tasks:
+  latin: { run: 'printf "caf\\351 \\303\\251t\\303\\251\\n"; printf "\\377\\376" >&2' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    const out = spawnSync(process.execPath, [CLI, 'logs', 'last', 'latin', '--stdout'], { env: { ...process.env, FLOTILLA_HOME: home } });
+    assert.deepEqual([...out.stdout], [...Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xc3, 0xa9, 0x74, 0xc3, 0xa9, 0x0a])]);
+    const err = spawnSync(process.execPath, [CLI, 'logs', 'last', 'latin', '--stderr'], { env: { ...process.env, FLOTILLA_HOME: home } });
+    assert.deepEqual([...err.stderr], [0xff, 0xfe]);
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * Deciding whether a task runs, once its dependencies have ended: its `when` conditions (its
+ * groups' and its own) are evaluated on the values they read, or, without one, it is skipped
+ * when a dependency was skipped. The decision is the task's next move (run, `skipped`, or
+ * failed when a condition cannot be decided), committed with what released it: a resume finds
+ * it made, or makes it again from the same recorded values.
+ */
+import { decide, evaluate, ExprValueError, parseExpr } from '../model/expr.ts';
+import type { Expr, NameExpr, Value } from '../model/expr.ts';
+import type { PublishedValues } from '../model/values.ts';
+import type { RunTables } from './run-tables.ts';
+
+export type Judgement = { kind: 'run' } | { kind: 'skip'; detail: string } | { kind: 'fail'; detail: string };
+
+const RUN: Judgement = { kind: 'run' };
+
+export class Conditions {
+  private readonly t: RunTables;
+  private readonly params: Record<string, unknown>;
+  /** What each task published (its latest successful attempt's, or its cached result's), read once. */
+  private readonly published = new Map<number, PublishedValues>();
+  private readonly parsed = new Map<string, Expr>();
+  private readonly index: Map<string, number>;
+  /** Whether any task of the run was skipped: until one is, a task without a condition runs without a look at its dependencies. */
+  private anySkipped: boolean;
+
+  constructor(t: RunTables, params: Record<string, unknown>) {
+    this.t = t;
+    this.params = params;
+    this.index = new Map(t.ids.map((id, i) => [id, i]));
+    this.anySkipped = t.state.includes('skipped');
+  }
+
+  /** A task's attempt succeeded with these values (they are in the store in the same commit). */
+  remember(i: number, values: PublishedValues | undefined): void {
+    this.published.set(i, values ?? {});
+  }
+
+  /** A task runs again: what it published before no longer stands. */
+  forget(i: number): void {
+    this.published.delete(i);
+  }
+
+  /** Whether task `i` (its dependencies all ended) runs, is skipped, or cannot be decided. */
+  judge(i: number): Judgement {
+    const t = this.t;
+    const conditions = t.specs[i]!.when;
+    if (!conditions) {
+      if (!this.anySkipped) return RUN;
+      const skipped = t.graph.deps[i]!.find((dep) => t.state[dep] === 'skipped');
+      return skipped === undefined ? RUN : { kind: 'skip', detail: `upstream ${t.ids[skipped]} skipped` };
+    }
+    for (const condition of conditions) {
+      let expr = this.parsed.get(condition.expr);
+      if (!expr) {
+        expr = parseExpr(condition.expr);
+        this.parsed.set(condition.expr, expr);
+      }
+      const read: string[] = [];
+      try {
+        const value = evaluate(expr, (name) => {
+          const found = this.read(i, name, condition.tasks);
+          read.push(`${name.text} = ${JSON.stringify(found)}`);
+          return found;
+        });
+        if (!decide(value, 'when')) {
+          this.anySkipped = true;
+          return { kind: 'skip', detail: `when ${condition.expr} is false${read.length > 0 ? ` (${shorten(read.join(', '))})` : ''}` };
+        }
+      } catch (error) {
+        if (!(error instanceof ExprValueError)) throw error;
+        return { kind: 'fail', detail: `when ${condition.expr}: ${error.message}` };
+      }
+    }
+    return RUN;
+  }
+
+  /** The value a name reads for task `i` (the load checked that each name exists). */
+  private read(i: number, name: NameExpr, tasks: Record<string, string>): Value {
+    const [head, ...rest] = name.path;
+    if (head === 'params') return walk(this.params as Value, rest, name.text);
+    if (head === 'tasks') {
+      const ref = rest[0] as string;
+      const dep = this.index.get(tasks[ref] ?? '');
+      if (dep === undefined) throw new ExprValueError(`${name.text}: no task '${ref}' in this run`);
+      const state = this.t.state[dep]!;
+      if (rest[1] === 'skipped') return state === 'skipped';
+      if (state === 'skipped') throw new ExprValueError(`${name.text}: ${this.t.ids[dep]} was skipped and published nothing (test tasks.${ref}.skipped first)`);
+      const values = this.valuesOf(dep);
+      const key = rest[2] as string;
+      if (!Object.hasOwn(values, key)) {
+        const names = Object.keys(values);
+        throw new ExprValueError(`${name.text}: ${this.t.ids[dep]} published no value '${key}' (${names.length > 0 ? `it published ${names.slice(0, 10).join(', ')}` : 'it published none'})`);
+      }
+      return walk(values[key]!, rest.slice(3), name.text);
+    }
+    const vars = this.t.specs[i]!.vars;
+    return walk((vars[head as string] ?? null) as Value, rest, name.text);
+  }
+
+  private valuesOf(i: number): PublishedValues {
+    let values = this.published.get(i);
+    if (!values) {
+      values = this.t.store.publishedValues(this.t.runId, i, this.t.hash[i] ?? null) ?? {};
+      this.published.set(i, values);
+    }
+    return values;
+  }
+}
+
+/** Follows `path` (mapping keys, list indexes) into a value. */
+function walk(value: Value, path: readonly (string | number)[], text: string): Value {
+  let at = value;
+  for (const part of path) {
+    const next: Value | undefined = Array.isArray(at) && typeof part === 'number' ? at[part] : at !== null && typeof at === 'object' && !Array.isArray(at) && typeof part === 'string' && Object.hasOwn(at, part) ? at[part] : undefined;
+    if (next === undefined) throw new ExprValueError(`${text}: there is no ${typeof part === 'number' ? `item ${part}` : `'${part}'`} in ${shorten(JSON.stringify(at))}`);
+    at = next;
+  }
+  return at;
+}
+
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 197)}…` : text;
+}

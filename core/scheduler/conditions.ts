@@ -10,7 +10,8 @@ import type { Expr, NameExpr, Value } from '../model/expr.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { RunTables } from './run-tables.ts';
 
-export type Judgement = { kind: 'run' } | { kind: 'skip'; detail: string } | { kind: 'fail'; detail: string };
+/** A decision, and (but for a task without a condition) what made it, as `--explain` and the task's history say it. */
+export type Judgement = { kind: 'run'; detail?: string } | { kind: 'skip'; detail: string } | { kind: 'fail'; detail: string };
 
 const RUN: Judgement = { kind: 'run' };
 
@@ -50,6 +51,7 @@ export class Conditions {
       const skipped = t.graph.deps[i]!.find((dep) => t.state[dep] === 'skipped');
       return skipped === undefined ? RUN : { kind: 'skip', detail: `upstream ${t.ids[skipped]} skipped` };
     }
+    const held: string[] = [];
     for (const condition of conditions) {
       let expr = this.parsed.get(condition.expr);
       if (!expr) {
@@ -63,16 +65,18 @@ export class Conditions {
           read.push(`${name.text} = ${JSON.stringify(found)}`);
           return found;
         });
+        const values = read.length > 0 ? ` (${shorten(read.join(', '))})` : '';
         if (!decide(value, 'when')) {
           this.anySkipped = true;
-          return { kind: 'skip', detail: `when ${condition.expr} is false${read.length > 0 ? ` (${shorten(read.join(', '))})` : ''}` };
+          return { kind: 'skip', detail: `when ${condition.expr} is false${values}` };
         }
+        held.push(`when ${condition.expr} is true${values}`);
       } catch (error) {
         if (!(error instanceof ExprValueError)) throw error;
         return { kind: 'fail', detail: `when ${condition.expr}: ${error.message}` };
       }
     }
-    return RUN;
+    return { kind: 'run', detail: held.join('; ') };
   }
 
   /** The value a name reads for task `i` (the load checked that each name exists). */

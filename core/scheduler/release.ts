@@ -61,6 +61,7 @@ export class Releaser {
       const i = this.unsettled.pop()!;
       if (t.state[i] !== 'waiting' || t.remaining[i]! > 0) continue;
       const judged = this.conditions.judge(i);
+      if (this.explain && judged.detail) t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: judged.kind === 'run', reason: judged.detail });
       if (judged.kind === 'skip') {
         t.move(i, 'skip', null, judged.detail);
         for (const dependent of t.graph.dependents[i]!) if (--t.remaining[dependent]! === 0) this.unsettled.push(dependent);

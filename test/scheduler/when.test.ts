@@ -86,4 +86,17 @@ tasks:
     assert.deepEqual(status(home).tasks.map((task) => task.state), ['succeeded', 'succeeded', 'succeeded']);
     assert.ok(existsSync(path.join(dir, 'next.ran')));
   });
+  it('--explain says each decision with the values it read', (t) => {
+    const { home, file } = workspace(t, `version: 1
+params: { misfit_only: true }
+tasks:
+  check: { run: 'echo "done=false" >> "$FLOTILLA_VALUES"' }
+  more: { when: "not tasks.check.values.done", run: 'true' }
+  adjoint: { when: "not params.misfit_only", run: 'true' }
+`);
+    const run = cli(['run', file, '--explain'], { home });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^more: when not tasks\.check\.values\.done is true \(tasks\.check\.values\.done = false\)$/m);
+    assert.match(run.stderr, /^adjoint: when not params\.misfit_only is false \(params\.misfit_only = true\)$/m);
+  });
 });

@@ -152,11 +152,29 @@ export async function panAndZoom(page: Page): Promise<Frames> {
   });
 }
 
-/** Zooms all the way out (every node in view at the smallest scale), then pans and zooms there. */
-export async function panAndZoomOverview(page: Page): Promise<Frames> {
+/** Zooms all the way out with the wheel: the view's smallest zoom, where the whole graph is in view. */
+export async function zoomAllOut(page: Page): Promise<void> {
   const start = await emptyPoint(page);
   await page.mouse.move(start.x, start.y);
   for (let i = 0; i < 40; i++) await page.mouse.wheel(0, 240);
   await page.waitForTimeout(300);
-  return panAndZoom(page);
+}
+
+export interface Shown {
+  /** How the graph is drawn: React Flow's elements (`dom`) or one canvas (`canvas`). */
+  level: string;
+  /** Nodes drawn: by the canvas (its `data-drawn-nodes`), or as elements with distinct names of the workflow. */
+  nodes: number;
+}
+
+/** How many of the graph's nodes the view draws now, on the canvas or as elements. */
+export async function inspectShown(page: Page, pattern: string): Promise<Shown> {
+  return page.evaluate((pattern) => {
+    const w = globalThis as unknown as PageWindow;
+    const named = new RegExp(pattern);
+    const level = w.document.querySelector('.canvas[data-level]')?.dataset.level ?? 'dom';
+    if (level === 'canvas') return { level, nodes: Number(w.document.querySelector('canvas.graph-canvas')?.dataset.drawnNodes ?? 0) };
+    const ids = new Set([...w.document.querySelectorAll('.react-flow__node')].map((element) => element.dataset.id ?? '').filter((id) => named.test(id)));
+    return { level, nodes: ids.size };
+  }, pattern);
 }

@@ -2,18 +2,19 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { applyNodeChanges, Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
 import type { Connection, Edge, Node, NodeChange } from '@xyflow/react';
 import { useNotify } from '../common/context.ts';
+import { FitWholeButton } from '../common/FitWholeButton.tsx';
+import { GraphCanvas } from '../common/GraphCanvas.tsx';
+import { CANVAS_MIN_NODES } from '../common/level.ts';
+import { useCanvasLevel } from '../common/use-canvas-level.ts';
 import { boundsOf } from '../common/viewport.ts';
 import { useLayout } from '../common/use-layout.ts';
 import { useOpeningView } from '../common/use-opening-view.ts';
 import { useDocument, useEditorStores, useGraph, useView } from './editor-context.ts';
-import { flowEdges, flowNodes, layoutInput, markNodes, placeBoxes } from './flow.ts';
+import { describeNode, flowEdges, flowNodes, layoutInput, markNodes, placeBoxes } from './flow.ts';
 import type { EditorNodeData } from './flow.ts';
 import { checkConnection, connect, deleteElements } from './model.ts';
 import { nodeTypes } from './nodes.tsx';
 import { useCanvasDrops } from './use-canvas-drops.ts';
-
-/** Graphs with more nodes than this are drawn without the minimap (it draws every node, on every frame of a pan). */
-export const MINIMAP_LIMIT = 500;
 
 /** The document as a graph to edit: nodes laid out (off the page's thread when big), dragged, connected, deleted. */
 export function EditorCanvas({ problems }: { problems: ReadonlyMap<string, string[]> }) {
@@ -41,6 +42,10 @@ export function EditorCanvas({ problems }: { problems: ReadonlyMap<string, strin
   const bounds = useMemo(() => (boxes ? boundsOf(graph.nodes.filter((node) => node.parent === null).map((node) => boxes.get(node.path)!)) : undefined), [boxes, graph]);
   useOpeningView(opened && fitOnOpen ? opened.file : null, bounds, pane);
   const { onNodeDrag, onNodeDragStop, onDrop } = useCanvasDrops(boxes, setNodes);
+
+  // A big graph zoomed out is one canvas: React Flow gets no nodes then, and a click there selects.
+  const select = useCallback((id: string | null) => view.getState().select(id), [view]);
+  const shown = useCanvasLevel(nodes, edges, describeNode, bounds, select);
 
   // A deletion is one edit, nodes and edges together (`onDelete`): as two, undo would bring a
   // node back without the dependencies its removal took along.
@@ -76,10 +81,10 @@ export function EditorCanvas({ problems }: { problems: ReadonlyMap<string, strin
   );
 
   return (
-    <div className="canvas" hidden={opened?.unparsable !== undefined} ref={setPane} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas" data-flow-nodes={nodes.length}>
+    <div className="canvas" hidden={opened?.unparsable !== undefined} ref={setPane} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas" data-flow-nodes={shown.nodes.length} data-level={shown.level}>
       <ReactFlow
         key={opened?.file ?? ''}
-        nodes={nodes}
+        nodes={shown.nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
@@ -87,15 +92,19 @@ export function EditorCanvas({ problems }: { problems: ReadonlyMap<string, strin
         onConnect={onConnect}
         onNodeDrag={onNodeDrag}
         onNodeDragStop={onNodeDragStop}
-        onPaneClick={() => view.getState().select(null)}
+        onPaneClick={shown.onPaneClick}
         deleteKeyCode={['Delete', 'Backspace']}
         onlyRenderVisibleElements
-        minZoom={0.1}
+        minZoom={shown.minZoom}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={16} />
-        <Controls />
-        {nodes.length <= MINIMAP_LIMIT && <MiniMap pannable zoomable />}
+        {/* Its dots are drawn again across the whole pane on every frame of a pan: small graphs only. */}
+        {nodes.length <= CANVAS_MIN_NODES && <Background gap={16} />}
+        <GraphCanvas scene={shown.scene} active={shown.level === 'canvas'} selected={selected} />
+        <Controls showFitView={false}>
+          <FitWholeButton bounds={bounds} />
+        </Controls>
+        {nodes.length <= CANVAS_MIN_NODES && <MiniMap pannable zoomable />}
       </ReactFlow>
     </div>
   );

@@ -9,6 +9,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import type { Box, LayoutInput } from '../common/layout.ts';
+import { sideHandles } from '../common/handles.ts';
 import type { Layout } from './history.ts';
 import { parentOf } from './model.ts';
 import type { EditorNode, Graph } from './model.ts';
@@ -70,6 +71,8 @@ export function flowNodes(graph: Graph, boxes: ReadonlyMap<string, Box>, collaps
     const box = boxes.get(node.path)!;
     const closed = collapsed.has(node.path);
     const group = node.kind === 'group';
+    const width = group && !closed ? box.width : NODE_WIDTH;
+    const height = group && !closed ? box.height : NODE_HEIGHT;
     return {
       id: node.path,
       type: group ? 'group' : 'task',
@@ -77,8 +80,9 @@ export function flowNodes(graph: Graph, boxes: ReadonlyMap<string, Box>, collaps
       // Not held inside its group's box: dragged out (or into another group), a node moves there.
       ...(node.parent !== null ? { parentId: node.parent } : {}),
       hidden: hiddenUnder(node.path, collapsed) !== undefined,
-      width: group && !closed ? box.width : NODE_WIDTH,
-      height: group && !closed ? box.height : NODE_HEIGHT,
+      width,
+      height,
+      handles: sideHandles(width, height),
       data: { node, problems: problems.get(node.path) ?? NONE, collapsed: closed },
       zIndex: group ? 0 : 1,
     };
@@ -119,4 +123,15 @@ export function markNodes(previous: readonly Node<EditorNodeData>[], built: read
     if (before && before.data === node.data && before.selected === marks.selected && before.className === marks.className) return before;
     return { ...node, ...marks, ...(before?.measured ? { measured: before.measured } : {}) };
   });
+}
+
+/**
+ * What the canvas level draws of a node (common/scene.ts): the classes of its element as
+ * drawn zoomed out (a task a plain box, red-edged with problems; a group its frame) and its name.
+ */
+export function describeNode(node: Node<EditorNodeData>): { style: string; label: string } {
+  const { node: task, problems, collapsed } = node.data;
+  const invalid = problems.length > 0 ? ' invalid' : '';
+  const style = node.type === 'group' ? `wf-node group${collapsed ? ' collapsed' : ''}${invalid}` : `wf-node task far${invalid}`;
+  return { style, label: task.name };
 }

@@ -1,16 +1,17 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import { FitWholeButton } from '../common/FitWholeButton.tsx';
+import { GraphCanvas } from '../common/GraphCanvas.tsx';
+import { CANVAS_MIN_NODES } from '../common/level.ts';
+import { useCanvasLevel } from '../common/use-canvas-level.ts';
 import { useLayout } from '../common/use-layout.ts';
 import { useOpeningView } from '../common/use-opening-view.ts';
 import { boundsOf } from '../common/viewport.ts';
-import { runFlowEdges, runFlowNodes } from './flow.ts';
+import { describeRunNode, runFlowEdges, runFlowNodes } from './flow.ts';
 import type { RunFlowNode, RunNodeData } from './flow.ts';
 import type { MonitorShape } from './model.ts';
 import { useMonitorView, useRun } from './monitor-context.ts';
 import { runNodeTypes } from './RunNode.tsx';
-
-/** Runs with more nodes than this are drawn without the minimap (it draws every node, on every frame of a pan). */
-const MINIMAP_LIMIT = 500;
 
 /** The run as a graph: laid out once per shape (off the page's thread when big), coloured as its states change. */
 export function RunGraphView({ shape }: { shape: MonitorShape }) {
@@ -38,10 +39,14 @@ export function RunGraphView({ shape }: { shape: MonitorShape }) {
   const bounds = useMemo(() => (boxes ? boundsOf(boxes.values()) : undefined), [boxes]);
   useOpeningView(run, bounds, pane);
 
+  // A big run zoomed out is one canvas: React Flow gets no nodes then, and a click there selects.
+  const shown = useCanvasLevel(nodes, edges, describeRunNode, bounds, select);
+  const selectedKey = selected === null ? null : (shape.keyOf.get(selected) ?? selected);
+
   return (
-    <div className="canvas" data-testid="run-graph" data-flow-nodes={nodes.length} ref={setPane}>
+    <div className="canvas" data-testid="run-graph" data-flow-nodes={shown.nodes.length} data-level={shown.level} ref={setPane}>
       <ReactFlow
-        nodes={nodes}
+        nodes={shown.nodes}
         edges={edges}
         nodeTypes={runNodeTypes}
         onNodeClick={(_event, node) => select(node.id)}
@@ -49,16 +54,20 @@ export function RunGraphView({ shape }: { shape: MonitorShape }) {
           const folded = shape.nodes.find((n) => n.key === node.id && n.folded);
           if (folded) expand(folded.path);
         }}
-        onPaneClick={() => select(null)}
+        onPaneClick={shown.onPaneClick}
         nodesDraggable={false}
         nodesConnectable={false}
         onlyRenderVisibleElements
-        minZoom={0.05}
+        minZoom={shown.minZoom}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={16} />
-        <Controls showInteractive={false} />
-        {nodes.length <= MINIMAP_LIMIT && <MiniMap pannable zoomable nodeClassName={(node) => `state-${(node.data as RunNodeData).state}`} />}
+        {/* Its dots are drawn again across the whole pane on every frame of a pan: small graphs only. */}
+        {nodes.length <= CANVAS_MIN_NODES && <Background gap={16} />}
+        <GraphCanvas scene={shown.scene} active={shown.level === 'canvas'} selected={selectedKey} />
+        <Controls showInteractive={false} showFitView={false}>
+          <FitWholeButton bounds={bounds} />
+        </Controls>
+        {nodes.length <= CANVAS_MIN_NODES && <MiniMap pannable zoomable nodeClassName={(node) => `state-${(node.data as RunNodeData).state}`} />}
       </ReactFlow>
     </div>
   );

@@ -5,6 +5,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import type { Box } from '../common/layout.ts';
+import { sideHandles } from '../common/handles.ts';
 import type { TaskState } from '../../../core/api/types.ts';
 import { ACTIVE, counts, dominant } from './model.ts';
 import type { MonitorNode, MonitorShape } from './model.ts';
@@ -44,6 +45,7 @@ export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box
       position: { x, y },
       width: NODE_WIDTH,
       height: NODE_HEIGHT,
+      handles: sideHandles(NODE_WIDTH, NODE_HEIGHT),
       data: { node, counts: count, state: dominant(count) },
       selected: isSelected,
       draggable: false,
@@ -56,4 +58,10 @@ export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box
 /** The edges to draw: one per pair of nodes, moving while the task it leads to is active. */
 export function runFlowEdges(shape: MonitorShape, states: ReadonlyMap<string, TaskState>): Edge[] {
   return shape.edges.map((edge) => ({ id: `${edge.source}->${edge.target}`, source: edge.source, target: edge.target, deletable: false, animated: ACTIVE.has(states.get(edge.target) ?? 'waiting') }));
+}
+
+/** What the canvas level draws of a node (common/scene.ts): a box in its state's colour, as its element zoomed out, and its name. */
+export function describeRunNode(node: RunFlowNode): { style: string; label: string } {
+  const { node: shown, state } = node.data;
+  return { style: `run-node far state-${state}`, label: shown.folded ? shown.path : (shown.tasks[0] ?? shown.path) };
 }

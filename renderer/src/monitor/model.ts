@@ -4,6 +4,7 @@
  * draws as a handful of nodes. No React here.
  */
 import type { GraphTask, TaskState } from '../../../core/api/types.ts';
+import { TERMINAL_STATES } from '../../../core/model/task-states.ts';
 
 export interface MonitorNode {
   key: string;
@@ -59,7 +60,7 @@ export function shape(tasks: readonly GraphTask[], expanded: ReadonlySet<string>
 }
 
 /** Which state colours a node that holds tasks in several: what needs attention first. */
-const URGENCY: TaskState[] = ['failed', 'running', 'submitted', 'ready', 'waiting', 'blocked', 'cancelled', 'succeeded', 'cached'];
+const URGENCY: TaskState[] = ['failed', 'running', 'submitted', 'ready', 'waiting', 'blocked', 'cancelled', 'succeeded', 'cached', 'skipped'];
 
 export function counts(ids: readonly string[], states: ReadonlyMap<string, TaskState>): Partial<Record<TaskState, number>> {
   const result: Partial<Record<TaskState, number>> = {};
@@ -75,4 +76,5 @@ export function dominant(count: Partial<Record<TaskState, number>>): TaskState {
 }
 
 export const ACTIVE: ReadonlySet<TaskState> = new Set(['submitted', 'running']);
-export const ENDED: ReadonlySet<TaskState> = new Set(['succeeded', 'cached', 'failed', 'blocked', 'cancelled']);
+/** States a task has ended in (the core's own set). */
+export const ENDED: ReadonlySet<TaskState> = TERMINAL_STATES;

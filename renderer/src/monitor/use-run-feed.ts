@@ -2,11 +2,13 @@ import { useCallback, useEffect, useRef } from 'react';
 import { request } from '../api.ts';
 import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { useMonitorStores } from './monitor-context.ts';
+import { isOver, outcomeMoved, POLL_MS } from './poll.ts';
 
 /**
  * Feeds a run's store: its graph and status when it opens, each transition the core sends,
- * a fresh status when the run itself changes, and every 2 s one when no event came (a run
- * driven by another process, the CLI, sends none here). Returns `refresh`, for after an action.
+ * a fresh status when the run itself changes, and, every 2 s that no event came (a run driven
+ * by another process, the CLI, sends none here), another status; for a run that is over, its
+ * outcome instead, and a status only if that moved (poll.ts). Returns `refresh`, for after an action.
  */
 export function useRunFeed(run: string): () => Promise<void> {
   const api = useApi();
@@ -45,9 +47,14 @@ export function useRunFeed(run: string): () => Promise<void> {
         void refresh().catch(report('The run could not be refreshed'));
       }
     });
+    const look = async () => {
+      const { info, total } = store.getState();
+      if (isOver(info) && !outcomeMoved(info, total, await request(api, 'runs.outcome', { run: runId.current, failures: 0 }))) return;
+      if (live) await refresh();
+    };
     const timer = setInterval(() => {
-      if (Date.now() - lastEvent.current > 2000) void refresh().catch(report('The run could not be refreshed'));
-    }, 2000);
+      if (Date.now() - lastEvent.current > POLL_MS) void look().catch(report('The run could not be refreshed'));
+    }, POLL_MS);
     return () => {
       live = false;
       off();

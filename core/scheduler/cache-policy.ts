@@ -43,7 +43,7 @@ export class CachePolicy {
     let found;
     if (!spec.cache) runs = spec.outputs.length === 0 ? 'it declares no outputs (cache: true would reuse its result)' : 'cache: false';
     else if (force) runs = this.run.options.fresh ? '--fresh' : 'resubmitted';
-    else if (!(found = this.store.findCache(hash))) runs = this.explainMiss(spec, parts);
+    else if (!(found = this.store.cache.find(hash))) runs = this.explainMiss(spec, parts);
     else runs = this.outputsChanged(spec, found);
     if (runs !== undefined) return { hash, cached: false, reason: `runs: ${runs}` };
     return { hash, cached: true, from: `${found!.runId}:${found!.attempt}`, reason: `cached: result of run ${found!.runId} (attempt ${found!.attempt}): same command, inputs and upstream results, outputs as it left them` };
@@ -72,12 +72,12 @@ export class CachePolicy {
     this.parts.delete(spec.id);
     if (!spec.cache || hash === null) return;
     const outputs = JSON.stringify(this.fingerprints.outputState(spec).files);
-    this.store.putCache({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts, outputs, at });
+    this.store.cache.put({ hash, file: this.run.file, taskId: spec.id, runId: this.run.id, attempt, parts, outputs, at });
   }
 
   private explainMiss(spec: TaskSpec, parts: HashParts): string {
     if (!this.explain) return 'not cached';
-    const last = this.store.lastCache(this.run.file, spec.id);
+    const last = this.store.cache.last(this.run.file, spec.id);
     if (!last) return 'no earlier successful run';
     const changes = describeChanges(parts, JSON.parse(last.parts) as HashParts);
     return changes.length > 0 ? `${changes.join(', ')} since run ${last.runId}` : `no cached result with this hash (last result from run ${last.runId})`;

@@ -115,10 +115,10 @@ export class Fingerprinter {
     }
     const size = Number(stats.size);
     const mtimeNs = String(stats.mtimeNs);
-    const known = this.store.fileHash(file);
+    const known = this.store.cache.fileHash(file);
     if (known && known.size === size && known.mtimeNs === mtimeNs) return known.hash;
     const hash = sha256File(file);
-    this.store.putFileHash(file, size, mtimeNs, hash);
+    this.store.cache.putFileHash(file, size, mtimeNs, hash);
     return hash;
   }
 }

@@ -133,7 +133,7 @@ export class Releaser {
     let from = this.reusedFrom.get(dep);
     if (from === undefined) {
       // Reused by an earlier process of this run (this is a resume): its cache entry says.
-      const found = t.hash[dep] ? t.store.findCache(t.hash[dep]) : undefined;
+      const found = t.hash[dep] ? t.store.cache.find(t.hash[dep]) : undefined;
       from = found ? `${found.runId}:${found.attempt}` : 'cached';
       this.reusedFrom.set(dep, from);
     }

@@ -6,8 +6,9 @@ import type { TaskState } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
 import type { PublishedValues } from '../model/values.ts';
 import { flotillaHome } from '../util/home.ts';
+import { CacheTables } from './cache.ts';
 import { openDatabase } from './database.ts';
-import type { AttemptRecord, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
+import type { AttemptRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
 export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
@@ -29,11 +30,14 @@ const ATTEMPT_INSERT = `INSERT INTO attempts (${Object.values(ATTEMPT_COLUMNS).j
 export class Store {
   readonly db: Database.Database;
   readonly home: string;
+  /** Cached results and file hashes. */
+  readonly cache: CacheTables;
   private readonly statements = new Map<string, Statement>();
 
   private constructor(home: string, db: Database.Database) {
     this.home = home;
     this.db = db;
+    this.cache = new CacheTables((sql) => this.statement(sql));
   }
 
   /** Opens (creating if needed) the store under `home`. */
@@ -284,7 +288,7 @@ export class Store {
    */
   publishedValues(runId: string, taskIdx: number, hash: string | null): PublishedValues | undefined {
     const own = this.statement("SELECT published FROM attempts WHERE run_id = ? AND task_idx = ? AND state = 'succeeded' ORDER BY n DESC LIMIT 1").get(runId, taskIdx) as { published: string | null } | undefined;
-    const cached = own || hash === null ? undefined : this.findCache(hash);
+    const cached = own || hash === null ? undefined : this.cache.find(hash);
     const row = own ?? (cached
       ? (this.statement('SELECT a.published AS published FROM attempts a JOIN tasks k ON k.run_id = a.run_id AND k.idx = a.task_idx WHERE a.run_id = ? AND k.id = ? AND a.n = ?').get(cached.runId, cached.taskId, cached.attempt) as { published: string | null } | undefined)
       : undefined);
@@ -345,37 +349,6 @@ export class Store {
     return this.statement(
       'SELECT seq, run_id AS runId, task_idx AS taskIdx, at, kind, from_state AS fromState, to_state AS toState, attempt, detail FROM events WHERE run_id = ? AND seq > ? ORDER BY seq',
     ).all(runId, afterSeq) as EventRecord[];
-  }
-
-  // Cache
-
-  findCache(hash: string): CacheRecord | undefined {
-    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, outputs, at FROM cache WHERE hash = ?').get(hash) as CacheRecord | undefined;
-  }
-
-  /** The latest cached result of a task of a workflow file: what `--explain` compares against. */
-  lastCache(file: string, taskId: string): CacheRecord | undefined {
-    return this.statement('SELECT hash, file, task_id AS taskId, run_id AS runId, attempt, parts, outputs, at FROM cache WHERE file = ? AND task_id = ? ORDER BY at DESC LIMIT 1').get(file, taskId) as
-      | CacheRecord
-      | undefined;
-  }
-
-  putCache(entry: CacheRecord): void {
-    // An upsert changes the row in place; REPLACE would delete it and insert it anew, in the
-    // table and in both of its indexes (a task run again with the same hash is the common case).
-    this.statement(
-      'INSERT INTO cache (hash, file, task_id, run_id, attempt, parts, outputs, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET file = excluded.file, task_id = excluded.task_id, run_id = excluded.run_id, attempt = excluded.attempt, parts = excluded.parts, outputs = excluded.outputs, at = excluded.at',
-    ).run(
-      entry.hash, entry.file, entry.taskId, entry.runId, entry.attempt, entry.parts, entry.outputs, entry.at,
-    );
-  }
-
-  fileHash(filePath: string): { size: number; mtimeNs: string; hash: string } | undefined {
-    return this.statement('SELECT size, mtime_ns AS mtimeNs, hash FROM file_hashes WHERE path = ?').get(filePath) as never;
-  }
-
-  putFileHash(filePath: string, size: number, mtimeNs: string, hash: string): void {
-    this.statement('INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, hash) VALUES (?, ?, ?, ?)').run(filePath, size, mtimeNs, hash);
   }
 
   // Requests from other processes (cancel, resubmit) to the one driving a run

@@ -36,7 +36,7 @@ describe('opening the store', () => {
     db.close();
     const store = Store.open(home);
     t.after(() => store.close());
-    assert.equal(store.findCache('h')?.outputs, null);
+    assert.equal(store.cache.find('h')?.outputs, null);
   });
 
   it('opens a current store while another process holds the write lock (it only reads)', (t) => {

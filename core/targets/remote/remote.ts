@@ -9,6 +9,7 @@ import type { Dialect } from './dialects/dialect.ts';
 import { parsePoll, pollScript } from './protocol.ts';
 import type { AttemptMarkers, PollAnswer, Probe } from './protocol.ts';
 import { remoteAttemptDir, remoteCwd, staticRoot } from './scripts.ts';
+import { Pacing, SLOW_MS } from './pacing.ts';
 import { HostSession } from './session.ts';
 import { submitBatch } from './submit.ts';
 import { fetchResults, inputFiles, upload } from './staging.ts';
@@ -31,11 +32,6 @@ export interface RemoteTargetOptions {
   onCluster?: (status: ClusterStatus) => void;
 }
 
-/** Polls back off to this many times the interval while the scheduler answers slowly or refuses. */
-const MAX_BACKOFF = 8;
-/** A scheduler answer slower than this counts as slow. */
-const SLOW_MS = 5_000;
-
 /**
  * Runs attempts on a host over SSH: on a plain host detached from the connection (`ssh`), or
  * as SLURM batch jobs (`slurm`). Each attempt gets a hidden folder beside the task's files with
@@ -55,16 +51,7 @@ export class RemoteTarget implements Target {
   private readonly session: HostSession;
   private readonly open = new Map<string, RemoteAttempt>();
   private readonly uploaded = new Map<string, string>();
-  private readonly pollMs: number;
-  private backoff = 1;
-  private flushTimer: NodeJS.Immediate | undefined;
-  private flushing: Promise<void> | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  /** The last unexpected error of a poll or submission (kept, not thrown: the run goes on). */
-  lastError: unknown;
-  private polling: Promise<void> | undefined;
-  private pollAgain = false;
+  private readonly pacing: Pacing;
   private keys = 0;
   private disposed = false;
   private readonly unwatch: () => void;
@@ -82,13 +69,13 @@ export class RemoteTarget implements Target {
     this.followsEdges = this.dialect.followsEdges;
     this.options = options;
     this.session = new HostSession(spec, options);
-    this.pollMs = options.pollMs ?? spec.pollSeconds * 1000;
+    this.pacing = new Pacing(options.pollMs ?? spec.pollSeconds * 1000, { flush: () => this.flush(), poll: () => this.poll(), busy: () => this.open.size > 0 });
     this.unwatch = options.clusters.watch(spec.host, (status) => {
       options.onCluster?.(status);
       // Back online: reconcile at once, then send what waited.
       if (status.state === 'online' && !this.disposed) {
-        this.schedulePoll(0);
-        this.scheduleFlush();
+        this.pacing.pollIn(0);
+        this.pacing.flushSoon();
       }
     });
   }
@@ -108,7 +95,7 @@ export class RemoteTarget implements Target {
     }
     const entry = this.track(request.task, request.n, { cwd: request.cwd, stdout: request.stdout, stderr: request.stderr }, events, 'pending');
     entry.after = after;
-    this.scheduleFlush();
+    this.pacing.flushSoon();
   }
 
   committed(): void {}
@@ -131,7 +118,7 @@ export class RemoteTarget implements Target {
       return;
     }
     // Sent now when the cluster answers, else with the next poll after the reconnect.
-    if (entry.jobId && this.session.connection.state === 'online') this.schedulePoll(0);
+    if (entry.jobId && this.session.connection.state === 'online') this.pacing.pollIn(0);
   }
 
   adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption> {
@@ -141,21 +128,24 @@ export class RemoteTarget implements Target {
       entry.jobId = record.jobId;
       entry.schedulerState = record.schedulerState;
       entry.adoption = resolve;
-      this.schedulePoll(0);
+      this.pacing.pollIn(0);
     });
   }
 
   dispose(): void {
     this.disposed = true;
-    clearTimeout(this.pollTimer);
-    clearTimeout(this.retryTimer);
-    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.pacing.stop();
     this.unwatch();
   }
 
   /** Remote commands run (tests count them). */
   get commands(): number {
     return this.session.commands;
+  }
+
+  /** The last unexpected error of a poll or submission (kept, not thrown: the run goes on). */
+  get lastError(): unknown {
+    return this.pacing.lastError;
   }
 
   /** Attempts not yet seen to end. */
@@ -202,22 +192,6 @@ export class RemoteTarget implements Target {
     }
   }
 
-  private scheduleFlush(): void {
-    if (this.disposed || this.flushTimer) return;
-    this.flushTimer = setImmediate(() => {
-      this.flushTimer = undefined;
-      if (this.flushing) {
-        void this.flushing.then(() => this.scheduleFlush());
-        return;
-      }
-      this.flushing = this.flush()
-        .catch((error: unknown) => {
-          this.lastError = error;
-        })
-        .finally(() => (this.flushing = undefined));
-    });
-  }
-
   /** Submits every pending attempt: inputs up, then one command for the batch (submit.ts). */
   private async flush(): Promise<void> {
     const batch = [...this.open.values()].filter((entry) => entry.phase === 'pending');
@@ -225,7 +199,7 @@ export class RemoteTarget implements Target {
     if (!(await this.ensureOnline())) {
       // Online but not ready (the home folder not learnt yet): try again shortly. Offline: the
       // reconnect flushes.
-      if (this.session.connection.state === 'online' && !this.session.refused) this.retryFlushSoon();
+      if (this.session.connection.state === 'online' && !this.session.refused) this.pacing.retryFlush();
       return;
     }
     const outcome = await submitBatch(batch, {
@@ -239,10 +213,10 @@ export class RemoteTarget implements Target {
       end: (entry, how) => this.end(entry, how),
       learnJob: (entry, jobId) => this.learnJob(entry, jobId),
     });
-    if (outcome.retry) this.retryFlushSoon();
+    if (outcome.retry) this.pacing.retryFlush();
     // A stop asked for while the batch was on its way is sent now.
-    if (outcome.sent.some((entry) => entry.stop)) this.schedulePoll(0);
-    else if (outcome.sent.length > 0) this.schedulePoll(this.pollMs);
+    if (outcome.sent.some((entry) => entry.stop)) this.pacing.pollIn(0);
+    else if (outcome.sent.length > 0) this.pacing.pollLater();
   }
 
   /** Sends an attempt's inputs up (what is there already is not sent again). */
@@ -251,41 +225,10 @@ export class RemoteTarget implements Target {
     await upload(this.session.connection, files, this.uploaded, this.transferOptions(entry));
   }
 
-  private retryFlushSoon(): void {
-    if (this.disposed || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.scheduleFlush();
-    }, 2_000);
-  }
-
   private learnJob(entry: RemoteAttempt, jobId: string): void {
     if (entry.jobId === jobId) return;
     entry.jobId = jobId;
     entry.events.onSubmitted?.(jobId);
-  }
-
-  private schedulePoll(delay: number): void {
-    if (this.disposed) return;
-    if (this.polling) {
-      if (delay === 0) this.pollAgain = true;
-      return;
-    }
-    if (delay > 0 && this.pollTimer) return;
-    clearTimeout(this.pollTimer);
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = undefined;
-      this.polling = this.poll()
-        .catch((error: unknown) => {
-          this.lastError = error;
-        })
-        .finally(() => {
-          this.polling = undefined;
-          const again = this.pollAgain;
-          this.pollAgain = false;
-          if (this.open.size > 0) this.schedulePoll(again ? 0 : this.pollMs * this.backoff);
-        });
-    }, delay);
   }
 
   /** One remote command: stops, the queue, and every open attempt's markers; then what ended is fetched. */
@@ -317,9 +260,7 @@ export class RemoteTarget implements Target {
     // The host's clock against ours, at the middle of the round trip (its `@now` came first).
     if (answer.now !== null) this.clockOffset = answer.now - (began + Date.now()) / 2;
     for (const entry of stops) entry.stop!.sent = true;
-    const slow = Date.now() - began > SLOW_MS;
-    if (answer.queueError !== null || slow) this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
-    else this.backoff = 1;
+    this.pacing.answered(answer.queueError !== null || Date.now() - began > SLOW_MS);
     const byKey = new Map(watched.map((entry) => [entry.key, entry]));
     const context = { dialect: this.dialect, runId: this.options.runId, host: this.spec.host, localTime: (ms: number) => this.localTime(ms) };
     for (const [key, markers] of answer.attempts) {
@@ -351,7 +292,7 @@ export class RemoteTarget implements Target {
         // A job whose dependency failed never runs: take it out of the queue.
         if (verdict.withdraw && !entry.stop) {
           entry.stop = { how: 'withdraw', sent: false };
-          this.schedulePoll(0);
+          this.pacing.pollIn(0);
         }
         return this.settleAdoption(entry, { kind: 'queued' });
       case 'wait':
@@ -362,7 +303,7 @@ export class RemoteTarget implements Target {
         if (entry.adoption) return this.end(entry, { withdrawn: 'not submitted' });
         if (entry.stop) return this.end(entry, { withdrawn: entry.stop.how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted' });
         moveAttempt(entry, 'pending');
-        this.scheduleFlush();
+        this.pacing.flushSoon();
         return;
       case 'gone':
         return this.end(entry, 'exit' in verdict ? { exit: verdict.exit } : { withdrawn: verdict.withdrawn });

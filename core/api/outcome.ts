@@ -14,7 +14,7 @@ export const LISTED_FAILURES = 20;
 export function runOutcome(store: Store, run: RunHeader, limit = LISTED_FAILURES): RunOutcome {
   const counts = { ...countStates([]), ...store.stateCounts(run.id) };
   const failures = counts.failed > 0 && limit > 0 ? store.tasksIn(run.id, 'failed', limit) : [];
-  return { run, counts, failures: failures.map((task) => ({ task: task.id, reason: task.reason, stderr: lastStderrLine(store, run.id, task.id) })) };
+  return { run, counts, failures: failures.map((task) => ({ task: task.id, reason: task.reason, ran: task.attempts > 0, stderr: task.attempts > 0 ? lastStderrLine(store, run.id, task.id) : null })) };
 }
 
 /**

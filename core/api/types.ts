@@ -109,8 +109,12 @@ export interface RunStatus {
 export interface RunOutcome {
   run: RunHeader;
   counts: Record<TaskState, number>;
-  /** The first failed tasks in the run's order, each with why and its latest attempt's last line of stderr. */
-  failures: { task: string; reason: string | null; stderr: string | null }[];
+  /**
+   * The first failed tasks in the run's order, each with why, whether an attempt of it ran (a
+   * condition that could not be decided fails a task that never ran), and its latest attempt's
+   * last line of stderr.
+   */
+  failures: { task: string; reason: string | null; ran: boolean; stderr: string | null }[];
 }
 
 /** An attempt in a run's list of them (`runs.attempts`). */

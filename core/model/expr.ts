@@ -14,6 +14,8 @@
  *   unary       = "-" unary | primary
  *   primary     = number | 'string' | true | false | null | name | "(" expression ")"
  *   name        = word { "." word | "[" ( integer | 'string' ) "]" }
+ *   word        = a letter or _, then letters, digits and _ (no '-': `n-1` subtracts; a name
+ *                 with '-' or '/' is written in brackets, tasks['my-task'])
  *
  * Values are JSON's. The rules are strict, so that a decision never rests on a guess (and so
  * that the evaluator the cluster runs, without Node, can give the same answers):
@@ -22,7 +24,8 @@
  * - `==` and `!=` compare any values, with no conversion (`1 == '1'` is false; lists and
  *   mappings are equal when their JSON is).
  * - `<`, `<=`, `>`, `>=` compare two numbers, or two strings (by code point).
- * - `+` adds two numbers or joins two strings; `-`, `*`, `/` take numbers; `/` by zero is an error.
+ * - `+` adds two numbers or joins two strings; `-`, `*`, `/` take numbers; `/` by zero, or a
+ *   result too large for a number, is an error.
  * A string is written in single quotes; a quote inside it is doubled (`'it''s'`).
  */
 
@@ -59,6 +62,8 @@ export class ExprValueError extends Error {}
 
 /** Longest expression read (a workflow's conditions are a line, not a program). */
 export const MAX_EXPRESSION = 4096;
+/** Deepest nesting of parentheses, `not` and `-` read (the parser recurses once per level). */
+export const MAX_NESTING = 64;
 
 type Token =
   | { type: 'number'; value: number; at: number; text: string }
@@ -84,12 +89,14 @@ function tokenize(text: string): Token[] {
     if (number) {
       const follows = text[i + number[0].length];
       if (follows !== undefined && /[\p{L}_]/u.test(follows)) throw new ExprSyntaxError(`'${text.slice(i, i + number[0].length + 1)}' is not a number or a name`, at, number[0]);
+      if (!Number.isFinite(Number(number[0]))) throw new ExprSyntaxError(`${number[0]} is too large a number`, at, number[0]);
       tokens.push({ type: 'number', value: Number(number[0]), at, text: number[0] });
       i += number[0].length;
       continue;
     }
     if (/[\p{L}_]/u.test(c)) {
-      const word = /^[\p{L}_][\p{L}\p{N}_-]*/u.exec(text.slice(i))![0];
+      // No '-' in a word: `n-1` is a subtraction (a name with '-' is written tasks['my-task']).
+      const word = /^[\p{L}_][\p{L}\p{N}_]*/u.exec(text.slice(i))![0];
       tokens.push({ type: 'word', value: word, at, text: word });
       i += word.length;
       continue;
@@ -144,6 +151,15 @@ export function parseExpr(text: string): Expr {
     position++;
   };
 
+  let depth = 0;
+  const nested = <T>(at: number, fn: () => T): T => {
+    if (++depth > MAX_NESTING) throw new ExprSyntaxError(`an expression nests at most ${MAX_NESTING} levels deep`, at, text.slice(at, at + 10));
+    try {
+      return fn();
+    } finally {
+      depth--;
+    }
+  };
   const binary = (operators: readonly string[], operand: () => Expr, words = false): Expr => {
     let left = operand();
     while (words ? operators.some(isWord) : operators.some(isSymbol)) {
@@ -156,7 +172,7 @@ export function parseExpr(text: string): Expr {
   function not(): Expr {
     if (isWord('not')) {
       const at = next().at;
-      return { kind: 'not', operand: not(), at };
+      return { kind: 'not', operand: nested(at, not), at };
     }
     return comparison();
   }
@@ -173,7 +189,7 @@ export function parseExpr(text: string): Expr {
   function unary(): Expr {
     if (isSymbol('-')) {
       const at = next().at;
-      return { kind: 'negate', operand: unary(), at };
+      return { kind: 'negate', operand: nested(at, unary), at };
     }
     return primary();
   }
@@ -184,8 +200,8 @@ export function parseExpr(text: string): Expr {
       return { kind: 'literal', value: token.value, at: token.at };
     }
     if (isSymbol('(')) {
-      position++;
-      const inner = expression();
+      const at = next().at;
+      const inner = nested(at, expression);
       expect(')', "')'");
       return inner;
     }
@@ -272,16 +288,16 @@ export function evaluate(expr: Expr, read: (name: NameExpr) => Value): Value {
           return compare(op, left, right);
         case '+':
           if (typeof left === 'string' && typeof right === 'string') return left + right;
-          return number(left, "'+'") + number(right, "'+'");
+          return finite(number(left, "'+'") + number(right, "'+'"), op);
         case '-':
-          return number(left, "'-'") - number(right, "'-'");
+          return finite(number(left, "'-'") - number(right, "'-'"), op);
         case '*':
-          return number(left, "'*'") * number(right, "'*'");
+          return finite(number(left, "'*'") * number(right, "'*'"), op);
         case '/': {
           const divisor = number(right, "'/'");
           const dividend = number(left, "'/'");
           if (divisor === 0) throw new ExprValueError(`division of ${show(dividend)} by zero`);
-          return dividend / divisor;
+          return finite(dividend / divisor, op);
         }
       }
     }
@@ -296,6 +312,12 @@ export function decide(value: Value, what: string): boolean {
 function truth(value: Value, what: string): boolean {
   if (typeof value === 'boolean') return value;
   throw new ExprValueError(`${what} needs true or false, not ${show(value)}`);
+}
+
+/** An arithmetic result beyond what a number holds is an error, not Infinity (JSON has none). */
+function finite(result: number, op: string): number {
+  if (!Number.isFinite(result)) throw new ExprValueError(`'${op}' gives a number too large to hold`);
+  return result;
 }
 
 function number(value: Value, what: string): number {

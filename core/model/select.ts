@@ -67,6 +67,14 @@ export function selectTasks(plan: Plan, selection: Selection): Plan {
     for (let i = 0; i < chosen.length; i++) chosen[i] = chosen[i]! | upstreamChosen[i]!;
   }
   const kept = new Set(plan.tasks.filter((_, i) => chosen[i]).map((task) => task.id));
+  // A condition reads values this run must make: the task it reads cannot be left out.
+  for (const task of plan.tasks) {
+    if (!kept.has(task.id)) continue;
+    for (const when of task.when ?? []) {
+      const missing = Object.values(when.tasks).find((id) => !kept.has(id));
+      if (missing !== undefined) throw new SelectionError(`--only leaves out ${missing}, whose values ${task.id} reads (when ${when.expr}): select it too, or add --upstream`);
+    }
+  }
   return {
     ...plan,
     tasks: plan.tasks.filter((task) => kept.has(task.id)).map((task) => ({ ...task, after: task.after.filter((dep) => kept.has(dep)) })),

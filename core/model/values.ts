@@ -33,9 +33,19 @@ export function parseValues(text: string, size = Buffer.byteLength(text)): { val
       return { problem: `its values file, line ${i + 1}: ${JSON.stringify(shown)} is not name=value (a name of letters, digits and _)` };
     }
     if (!(name in values) && ++count > MAX_VALUES) return { problem: `its values file publishes more than ${MAX_VALUES} names` };
-    values[name] = readValue(line.slice(eq + 1));
+    const value = readValue(line.slice(eq + 1));
+    if (!allFinite(value)) return { problem: `its values file, line ${i + 1}: ${name} holds a number too large to hold (JSON has no Infinity)` };
+    values[name] = value;
   }
   return { values: { ...values } };
+}
+
+/** Whether every number in a value is finite (JSON.parse reads 1e999 as Infinity, which JSON cannot write back). */
+function allFinite(value: Value): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(allFinite);
+  if (value !== null && typeof value === 'object') return Object.values(value).every(allFinite);
+  return true;
 }
 
 /** A value as written: JSON when it parses as JSON, else the text (without the spaces around it). */

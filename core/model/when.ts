@@ -23,6 +23,9 @@ export interface WhenPlace {
   params: Record<string, unknown>;
 }
 
+/** A published value's name (core/model/values.ts). */
+const VALUE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 type Report = (at: PathSegment[], message: string, extra?: Partial<Issue>) => void;
 
 /**
@@ -69,6 +72,7 @@ function checkName(name: NameExpr, place: WhenPlace, spec: WhenSpec, pending: Pe
     const shape = "write tasks.<task>.values.<name> (a value it published) or tasks.<task>.skipped; a task whose name has '/' or '[' as tasks['group/task']";
     if (typeof task !== 'string') return `'${name.text}': ${shape}`;
     if (!(what === 'skipped' && rest.length === 2) && !(what === 'values' && typeof value === 'string')) return `'${name.text}': ${shape}`;
+    if (what === 'values' && !VALUE_NAME.test(value as string)) return `'${name.text}': a published value's name is letters, digits and _`;
     if (!Object.hasOwn(spec.tasks, task)) {
       spec.tasks[task] = '';
       pending.push({

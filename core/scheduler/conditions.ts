@@ -5,7 +5,7 @@
  * failed when a condition cannot be decided), committed with what released it: a resume finds
  * it made, or makes it again from the same recorded values.
  */
-import { decide, evaluate, ExprValueError, parseExpr } from '../model/expr.ts';
+import { decide, evaluate, ExprSyntaxError, ExprValueError, parseExpr } from '../model/expr.ts';
 import type { Expr, NameExpr, Value } from '../model/expr.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { RunTables } from './run-tables.ts';
@@ -53,13 +53,14 @@ export class Conditions {
     }
     const held: string[] = [];
     for (const condition of conditions) {
-      let expr = this.parsed.get(condition.expr);
-      if (!expr) {
-        expr = parseExpr(condition.expr);
-        this.parsed.set(condition.expr, expr);
-      }
       const read: string[] = [];
       try {
+        // (Checked when the workflow loaded; a run recorded by another version may hold one this version reads otherwise.)
+        let expr = this.parsed.get(condition.expr);
+        if (!expr) {
+          expr = parseExpr(condition.expr);
+          this.parsed.set(condition.expr, expr);
+        }
         const value = evaluate(expr, (name) => {
           const found = this.read(i, name, condition.tasks);
           read.push(`${name.text} = ${JSON.stringify(found)}`);
@@ -72,7 +73,7 @@ export class Conditions {
         }
         held.push(`when ${condition.expr} is true${values}`);
       } catch (error) {
-        if (!(error instanceof ExprValueError)) throw error;
+        if (!(error instanceof ExprValueError) && !(error instanceof ExprSyntaxError)) throw error;
         return { kind: 'fail', detail: `when ${condition.expr}: ${error.message}` };
       }
     }

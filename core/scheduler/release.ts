@@ -129,6 +129,8 @@ export class Releaser {
 
   private madeBy(dep: number): string {
     const t = this.t;
+    // A skipped dependency made nothing: the same in every run.
+    if (t.state[dep] === 'skipped') return 'skipped';
     if (t.state[dep] !== 'cached') return `${t.runId}:${t.attempts[dep]}`;
     let from = this.reusedFrom.get(dep);
     if (from === undefined) {

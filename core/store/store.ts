@@ -181,8 +181,8 @@ export class Store {
   }
 
   /** The first `limit` tasks (in order) in `state`, with why they are there. */
-  tasksIn(runId: string, state: TaskState, limit: number): { id: string; reason: string | null }[] {
-    return this.statement('SELECT id, reason FROM tasks WHERE run_id = ? AND state = ? ORDER BY idx LIMIT ?').all(runId, state, limit) as { id: string; reason: string | null }[];
+  tasksIn(runId: string, state: TaskState, limit: number): { id: string; reason: string | null; attempts: number }[] {
+    return this.statement('SELECT id, reason, attempts FROM tasks WHERE run_id = ? AND state = ? ORDER BY idx LIMIT ?').all(runId, state, limit) as { id: string; reason: string | null; attempts: number }[];
   }
 
   findTask(runId: string, id: string): TaskRecord | undefined {

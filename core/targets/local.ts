@@ -237,7 +237,7 @@ export class LocalTarget implements Target {
       await delay(100);
       status = readStatus(record.marker);
     }
-    if (status.exit) return { kind: 'exited', exit: status.exit };
+    if (status.exit) return { kind: 'exited', exit: withValues(status.exit, record.marker) };
     const pid = record.pid ?? status.pid;
     if (pid === null) return { kind: 'not-started' };
     if (!isProcessAlive(pid, record.pidStart) || !runsAttempt(pid, record.marker)) return { kind: 'exited', exit: withValues(await lastStatus(record.marker), record.marker) };

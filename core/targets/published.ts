@@ -3,6 +3,7 @@
  * by the target that ran it: a local attempt's file beside its status marker, a remote one's
  * in its attempt folder (read by the poll).
  */
+import { lstatSync } from 'node:fs';
 import { MAX_VALUES_BYTES, parseValues } from '../model/values.ts';
 import { readFrom } from '../util/files.ts';
 import type { AttemptExit } from './target.ts';
@@ -19,7 +20,10 @@ export function valuesFile(marker: string): string {
  */
 export function withValues(exit: AttemptExit, marker: string): AttemptExit {
   if (!succeeded(exit)) return exit;
-  const chunk = readFrom(valuesFile(marker), 0, MAX_VALUES_BYTES + 1);
+  const file = valuesFile(marker);
+  // As on a cluster (the poll's probe): a link is not followed; only a regular file publishes.
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return exit;
+  const chunk = readFrom(file, 0, MAX_VALUES_BYTES + 1);
   return chunk ? withValuesText(exit, chunk.bytes.toString('utf8'), chunk.size) : exit;
 }
 

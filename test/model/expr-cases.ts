@@ -66,6 +66,9 @@ export const CASES: [string, Value | { error: RegExp }][] = [
   ["1 + 'a'", { error: /'\+' needs numbers, not "a"/ }],
   ['1 / (repeat.index - 2)', { error: /division of 1 by zero/ }],
   ['-params.label', { error: /'-' needs numbers, not "water"/ }],
+  ['repeat.index-1', 1],
+  ['w-repeat.index*2', 0],
+  ['1e308 * 10', { error: /'\*' gives a number too large to hold/ }],
 ];
 
 /** Expressions that do not parse, with where (offset) and what the message says. */
@@ -82,4 +85,7 @@ export const SYNTAX_ERRORS: [string, number, RegExp][] = [
   ['1 2', 2, /expected the end, or 'and' or 'or', found '2'/],
   ['3x', 0, /'3x' is not a number or a name/],
   ['', 0, /the expression ends where a value or a name was expected/],
+  ['1e999 > 1', 0, /1e999 is too large a number/],
+  [`${'('.repeat(65)}1${')'.repeat(65)}`, 64, /an expression nests at most 64 levels deep/],
+  [`${'not '.repeat(70)}true`, 256, /an expression nests at most 64 levels deep/],
 ];

@@ -15,6 +15,11 @@ describe('published values', () => {
     assert.match((parseValues('=1') as { problem: string }).problem, /line 1/);
   });
 
+  it('refuse a number JSON cannot hold', () => {
+    assert.deepEqual(parseValues('ok=1\nbig=1e999\n'), { problem: 'its values file, line 2: big holds a number too large to hold (JSON has no Infinity)' });
+    assert.match((parseValues('list=[1, -1e400]') as { problem: string }).problem, /line 1: list holds a number too large/);
+  });
+
   it('are read within a cap on size and on names', () => {
     assert.match((parseValues('a=1', MAX_VALUES_BYTES + 1) as { problem: string }).problem, /at most 65,536 are read/);
     const many = Array.from({ length: MAX_VALUES + 1 }, (_, i) => `v${i}=${i}`).join('\n');

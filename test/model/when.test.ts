@@ -65,6 +65,7 @@ tasks:
       in: { run: in }
   k: { run: k, when: "tasks.grp.values.x" }
   self: { run: self, when: "tasks.self.values.x" }
+  accent: { run: accent, when: "tasks.a.values.é" }
 `);
     assert.deepEqual(found, [
       "4:37: when: unexpected '=' (equality is ==)",
@@ -77,6 +78,7 @@ tasks:
       '14:23: when reads \'s\', a sweep of 2 instances: the values of one are read by a task in the same sweep instance',
       "18:23: when reads 'grp', a group: name one of its tasks, like tasks['grp/in']",
       "19:29: 'self' cannot read the values of 'self': it is inside 'self' (a dependency cycle)",
+      "20:33: when: 'tasks.a.values.é': a published value's name is letters, digits and _",
     ]);
   });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, workspace } from '../helpers.ts';
+import { cli, startCli, waitFor, workspace } from '../helpers.ts';
 
 interface Status {
   run: { state: string };
@@ -67,6 +67,9 @@ tasks:
     assert.equal(tasks.decide!.attempts, 0, 'nothing ran');
     assert.equal(tasks.missing!.reason, "when tasks.check.values.misfit > 1: tasks.check.values.misfit: check published no value 'misfit' (it published done)");
     assert.equal(tasks.after!.state, 'blocked');
+    // Nothing of it ran: the summary sends nobody to its (absent) logs.
+    assert.match(run.stdout, /failed decide: when tasks\.check\.values\.done: when needs true or false, not "maybe"\n/);
+    assert.doesNotMatch(run.stdout, /flotilla logs \S+ 'decide'/);
   });
 
   it('a resubmit decides again with what the upstream publishes now', (t) => {
@@ -98,5 +101,54 @@ tasks:
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /^more: when not tasks\.check\.values\.done is true \(tasks\.check\.values\.done = false\)$/m);
     assert.match(run.stderr, /^adjoint: when not params\.misfit_only is false \(params\.misfit_only = true\)$/m);
+  });
+  it('values a local attempt published while Flotilla was dead are read when the run resumes', async (t) => {
+    const { dir, home, file } = workspace(t, `version: 1
+defaults: { retries: 0 }
+tasks:
+  slow: { run: 'touch started; sleep 2; echo "x=1" >> "$FLOTILLA_VALUES"' }
+  next: { when: "tasks.slow.values.x == 1", run: 'touch next.ran' }
+`);
+    const first = startCli(['run', file], { home });
+    await waitFor(() => existsSync(path.join(dir, 'started')), 'the task to start');
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    // The task ends (and publishes) while nothing watches it.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const resumed = cli(['resume', 'last'], { home });
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.ok(existsSync(path.join(dir, 'next.ran')));
+  });
+
+  it('--only keeps what a condition reads; a dry run shows conditions, and never chains a task that has one', (t) => {
+    const { dir, home, file } = workspace(t, `version: 1
+targets: { hpc: { type: slurm, host: nobody@cluster.invalid, root: /scratch/fl } }
+tasks:
+  check: { target: hpc, run: 'echo "go=true" >> "$FLOTILLA_VALUES"' }
+  work: { target: hpc, after: check, when: "tasks.check.values.go", run: 'true' }
+  plain: { target: hpc, after: check, run: 'true' }
+  here: { when: "tasks.check.values.go", run: 'true' }
+`);
+    const only = cli(['run', file, '--only', 'work'], { home });
+    assert.equal(only.code, 2, only.stderr);
+    assert.match(only.stderr, /--only leaves out check, whose values work reads \(when tasks\.check\.values\.go\): select it too, or add --upstream/);
+    const dry = cli(['run', file, '--dry-run'], { home, cwd: dir });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^# here \(after check, when tasks\.check\.values\.go\) in /m);
+    assert.match(dry.stdout, /^# work: submitted once check succeeded and when tasks\.check\.values\.go holds$/m);
+    assert.match(dry.stdout, /--dependency=afterok:\$j_k1 /, 'a plain dependent is still chained');
+    assert.equal((dry.stdout.match(/--dependency=afterok/g) ?? []).length, 1, 'only the task without a condition');
+  });
+
+  it('a task after a skipped one, with its own condition, is reused from the cache on a second run', (t) => {
+    const { home, file } = workspace(t, `version: 1
+tasks:
+  maybe: { when: "false", run: 'true' }
+  after: { after: maybe, when: "true", outputs: [out.txt], run: 'echo done > out.txt' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    const second = cli(['run', file], { home });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /succeeded in .*: 1 cached, 1 skipped/);
   });
 });

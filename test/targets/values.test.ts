@@ -30,6 +30,7 @@ tasks:
   quiet: { run: 'true' }
   failing: { run: 'echo "x=1" >> "$FLOTILLA_VALUES"; exit 4' }
   broken: { run: 'echo "done=true" >> "$FLOTILLA_VALUES"; echo "oops" >> "$FLOTILLA_VALUES"' }
+  linked: { run: 'echo "x=1" > elsewhere; ln -s "$PWD/elsewhere" "$FLOTILLA_VALUES"' }
 `,
     );
     const run = cli(['run', file], { home });
@@ -44,6 +45,9 @@ tasks:
     assert.equal(task('broken').state, 'failed');
     assert.match(task('broken').reason ?? '', /its values file, line 2: "oops" is not name=value/);
     assert.equal(task('broken').last?.values, null);
+    // A link is not followed (as on a cluster): it publishes nothing.
+    assert.equal(task('linked').state, 'succeeded');
+    assert.equal(task('linked').last?.values, null);
   });
 
   it('a remote attempt that ended with 0 brings its values back with the poll, within the cap', (t) => {

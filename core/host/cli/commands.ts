@@ -297,7 +297,8 @@ function printOutcome(outcome: RunOutcome, elapsed: number): void {
   process.stdout.write(`run ${run.id} ${run.state} in ${formatDuration(elapsed)}: ${parts.join(', ')}\n`);
   if (counts.failed === 0) return;
   for (const failure of failures) {
-    process.stdout.write(`  failed ${failure.task}: ${failure.reason ?? ''}${failure.stderr ? ` — stderr: ${failure.stderr}` : ''} — flotilla logs ${run.id} '${failure.task}'\n`);
+    const logs = failure.ran ? ` — flotilla logs ${run.id} '${failure.task}'` : '';
+    process.stdout.write(`  failed ${failure.task}: ${failure.reason ?? ''}${failure.stderr ? ` — stderr: ${failure.stderr}` : ''}${logs}\n`);
   }
   if (counts.failed > failures.length) process.stdout.write(`  … and ${counts.failed - failures.length} more failed tasks (flotilla status ${run.id} lists them all)\n`);
   process.stdout.write(`  fix and rerun with: flotilla resubmit ${run.id} --failed\n`);

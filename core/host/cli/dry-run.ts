@@ -46,7 +46,10 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
     if (tasks.length === 0) continue;
     if (target.type === 'local') {
       out.push('', `## target ${target.name} (local, ${target.maxParallel} at once)`);
-      for (const task of tasks) out.push(`# ${task.id}${task.after.length ? ` (after ${task.after.join(', ')})` : ''} in ${path.resolve(plan.root, task.cwd)}`, task.run.trimEnd());
+      for (const task of tasks) {
+        const condition = task.when ? `, when ${task.when.map((when) => when.expr).join(' and ')}` : '';
+        out.push(`# ${task.id}${task.after.length ? ` (after ${task.after.join(', ')}${condition})` : condition ? ` (${condition.slice(2)})` : ''} in ${path.resolve(plan.root, task.cwd)}`, task.run.trimEnd());
+      }
       continue;
     }
     const root = remoteRunRoot(target, runId);
@@ -62,14 +65,16 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
     const submissions: Submission[] = [];
     for (const task of tasks) {
       const after: Submission['after'] = [];
-      let chainable = task.inputs.length === 0;
+      // A task with a condition is submitted once it is decided, never chained ahead.
+      let chainable = task.inputs.length === 0 && task.when === undefined;
       for (const dep of task.after) {
         const upstream = byId.get(dep);
         if (upstream && target.type === 'slurm') after.push({ key: upstream.key });
         else chainable = false;
       }
-      if (!chainable && task.after.length > 0) {
-        later.push(`# ${task.id}: submitted once ${task.after.join(', ')} succeeded`);
+      const condition = task.when ? ` and ${task.when.map((when) => `when ${when.expr}`).join(' and ')} holds` : '';
+      if (!chainable && (task.after.length > 0 || task.when)) {
+        later.push(`# ${task.id}: submitted once ${task.after.length > 0 ? `${task.after.join(', ')} succeeded` : 'the run starts'}${condition}`);
         continue;
       }
       const cwd = remoteCwd(runRoot, task.cwd);

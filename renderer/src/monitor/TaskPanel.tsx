@@ -4,7 +4,7 @@ import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { duration, when } from '../common/format.ts';
 import type { MethodArgs } from '../../../core/api/contract.ts';
 import type { AttemptRecord, TaskState } from '../../../core/api/types.ts';
-import { ACTIVE } from './model.ts';
+import { ACTIVE, ENDED } from './model.ts';
 import { TaskTerminal } from './Terminal.tsx';
 
 type Tab = 'overview' | 'stdout' | 'stderr' | 'terminal';
@@ -123,7 +123,7 @@ export function TaskPanel({ run, task, state, reason, version, onClose }: { run:
       <div className="tab-body">
         {tab === 'overview' &&
           (attempts.length === 0 ? (
-            <p className="hint">No attempt yet.</p>
+            <p className="hint">{ENDED.has(state) ? 'It did not run (see why above).' : 'No attempt yet.'}</p>
           ) : (
             <table className="table attempts">
               <thead>

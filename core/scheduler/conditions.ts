@@ -32,6 +32,11 @@ export class Conditions {
     this.anySkipped = t.state.includes('skipped');
   }
 
+  /** Tasks were added to the run (it grows): their names can be read. */
+  grew(added: readonly number[]): void {
+    for (const i of added) this.index.set(this.t.ids[i]!, i);
+  }
+
   /** A task's attempt succeeded with these values (they are in the store in the same commit). */
   remember(i: number, values: PublishedValues | undefined): void {
     this.published.set(i, values ?? {});

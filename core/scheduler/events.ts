@@ -11,4 +11,6 @@ export type RunnerEvent =
   | { type: 'attempt'; runId: string; taskId: string; attempt: number; pid: number; host: string; jobId?: string }
   | { type: 'job'; runId: string; taskId: string; attempt: number; jobId: string }
   | { type: 'explain'; runId: string; taskId: string; runs: boolean; reason: string }
-  | { type: 'run'; runId: string; state: RunState };
+  | { type: 'run'; runId: string; state: RunState }
+  /** Tasks were added to the run while it ran (they start waiting). */
+  | { type: 'grew'; runId: string; tasks: string[] };

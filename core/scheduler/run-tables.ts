@@ -36,7 +36,7 @@ export class RunTables {
   /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
   readonly resubmitWhenDone = new Set<number>();
   /** Whether each task is in its target's queue, and the queues by target, highest priority first. */
-  readonly queued: Uint8Array;
+  queued: Uint8Array;
   readonly queues = new Map<string, PriorityQueue>();
   /** Attempts out now (submitted or running), in all and per target. */
   active = 0;
@@ -64,6 +64,54 @@ export class RunTables {
     this.remaining = fields.remaining;
     this.cancelling = fields.cancelling;
     this.queued = new Uint8Array(fields.ids.length);
+  }
+
+  /**
+   * The dependencies (indices) of tasks to add after the last one, each after the tasks its
+   * spec names (already there, or earlier among the new); throws, naming the task, for an id
+   * the run has or a dependency it has not. Nothing changes.
+   */
+  dependenciesOf(specs: readonly TaskSpec[]): number[][] {
+    const index = new Map(this.ids.map((id, i) => [id, i]));
+    return specs.map((spec, k) => {
+      if (index.has(spec.id)) throw new Error(`run ${this.runId} already has a task '${spec.id}'`);
+      const deps = spec.after.map((id) => {
+        const dep = index.get(id);
+        if (dep === undefined) throw new Error(`task '${spec.id}' runs after '${id}', which run ${this.runId} does not have (yet)`);
+        return dep;
+      });
+      index.set(spec.id, this.ids.length + k);
+      return deps;
+    });
+  }
+
+  /**
+   * Adds waiting tasks after the last one (a run that grows), with their dependencies as
+   * `dependenciesOf` gave them. Returns their indices. The store's rows are the caller's to
+   * write, in the same transaction.
+   */
+  append(specs: readonly TaskSpec[], depsOf: readonly number[][], isDone: (state: TaskState) => boolean): number[] {
+    const added: number[] = [];
+    for (const [k, spec] of specs.entries()) {
+      const i = this.ids.length;
+      const deps = depsOf[k]!;
+      this.specs.push(spec);
+      this.ids.push(spec.id);
+      this.state.push('waiting');
+      this.hash.push(null);
+      this.attempts.push(0);
+      this.failures.push(0);
+      this.force.push(false);
+      this.graph.deps.push([...deps]);
+      this.graph.dependents.push([]);
+      for (const dep of deps) this.graph.dependents[dep]!.push(i);
+      this.remaining.push(deps.filter((dep) => !isDone(this.state[dep]!)).length);
+      added.push(i);
+    }
+    const queued = new Uint8Array(this.ids.length);
+    queued.set(this.queued);
+    this.queued = queued;
+    return added;
   }
 
   /** Moves a task by a named transition (core/scheduler/states.ts), recorded in the store. In a transaction. */

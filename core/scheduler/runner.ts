@@ -79,6 +79,10 @@ export class Runner {
   private flushing = false;
   /** Releases tasks whose dependencies are done, or reuses their cached results (release.ts). */
   private readonly releaser: Releaser;
+  /** Decides the tasks that have a condition (conditions.ts). */
+  private readonly conditions: Conditions;
+  /** Each task's longest remaining path: the queues' order (grows with the run). */
+  private readonly priority: number[];
   /** Hands tasks over ahead, behind the attempts they wait for (chaining.ts). */
   private readonly chainer: Chainer;
   /** Records what targets report about attempts (endings.ts). */
@@ -134,6 +138,7 @@ export class Runner {
     });
     const sorted = topologicalOrder(this.t.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.t.graph, sorted.order) : this.t.ids.map(() => 1);
+    this.priority = priority;
     const remote = options.remote && {
       ...options.remote,
       // Kept in the store, so `flotilla status` in another process can say when it was last seen.
@@ -149,7 +154,8 @@ export class Runner {
       this.t.queues.set(name, new PriorityQueue(priority));
       this.t.runningOn.set(name, 0);
     }
-    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), new Conditions(this.t, run.plan.params), options.explain === true, priority);
+    this.conditions = new Conditions(this.t, run.plan.params);
+    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), this.conditions, options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.inbox = new Inbox(this.t, this.targets, this.chainer, () => this.kick());
@@ -236,6 +242,34 @@ export class Runner {
     this.finished = undefined;
     this.failed = undefined;
     resolve?.('running');
+  }
+
+  /**
+   * Adds tasks to the run while it is driven — the next iteration of a loop, the instances of
+   * a foreach over a value — in one commit with their rows; they are released as their
+   * dependencies allow, as any task. Returns their ids.
+   */
+  grow(specs: readonly TaskSpec[]): string[] {
+    if (!this.finished) throw new Error(`run ${this.runId} is not being driven`);
+    // Refused before anything is written (a repeated id, an unknown dependency).
+    const deps = this.t.dependenciesOf(specs);
+    let added: number[] = [];
+    this.write(() => {
+      this.store.appendTasks(this.runId, specs, this.t.ids.length, Date.now());
+      added = this.t.append(specs, deps, (state) => DONE_STATES.has(state));
+      // Each new task's longest remaining path, from the last (its dependents come after it).
+      for (let k = added.length - 1; k >= 0; k--) {
+        const i = added[k]!;
+        let longest = 0;
+        for (const dependent of this.t.graph.dependents[i]!) longest = Math.max(longest, this.priority[dependent] ?? 0);
+        this.priority[i] = longest + 1;
+      }
+      this.conditions.grew(added);
+      if (this.t.reporting) this.t.pendingEvents.push({ type: 'grew', runId: this.runId, tasks: specs.map((spec) => spec.id) });
+      this.releaser.settle(added);
+    });
+    this.kick();
+    return added.map((i) => this.t.ids[i]!);
   }
 
   /** Cancels every unfinished task; running attempts are killed (their whole process group). */

@@ -108,6 +108,16 @@ export class Store {
     });
   }
 
+  /**
+   * Adds tasks to a run that grows while it runs (a loop's next iteration, a foreach over a
+   * value), waiting, after its last task. Call inside `transaction`.
+   */
+  appendTasks(runId: string, tasks: readonly TaskSpec[], firstIdx: number, at: number): void {
+    const insert = this.statement("INSERT INTO tasks (run_id, idx, id, state, spec, updated_at) VALUES (?, ?, ?, 'waiting', ?, ?)");
+    tasks.forEach((task, k) => insert.run(runId, firstIdx + k, task.id, JSON.stringify(task), at));
+    this.event({ runId, at, kind: 'grew', detail: `${tasks.length} tasks` });
+  }
+
   /** Runs not ended, with their workflow file and run root (as given when they started). */
   runningRuns(): { id: string; file: string; root: string; owner: string | null }[] {
     return this.statement("SELECT id, file, root, owner FROM runs WHERE state = 'running'").all() as { id: string; file: string; root: string; owner: string | null }[];

@@ -270,7 +270,7 @@ async function watch(
 }
 
 function isRunnerEvent(event: ServiceEvent): event is RunnerEvent {
-  return event.type === 'task' || event.type === 'attempt' || event.type === 'job' || event.type === 'explain' || event.type === 'run';
+  return event.type === 'task' || event.type === 'attempt' || event.type === 'job' || event.type === 'explain' || event.type === 'run' || event.type === 'grew';
 }
 
 function describeCluster(status: ClusterStatus): string {

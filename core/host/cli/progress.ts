@@ -69,6 +69,11 @@ export class Progress {
 
   onEvent(event: RunnerEvent): void {
     if (event.type === 'explain') return this.note(`${event.taskId}: ${event.reason}`);
+    if (event.type === 'grew') {
+      this.tally.waiting += event.tasks.length;
+      this.total += event.tasks.length;
+      return;
+    }
     if (event.type !== 'task') return;
     this.tally[event.from]--;
     this.tally[event.to]++;

@@ -77,6 +77,18 @@ describe('progress view', () => {
     ]);
   });
 
+  it('a run that grows counts its new tasks as waiting', () => {
+    const { chunks, out } = output(true);
+    const progress = new Progress(out);
+    progress.begin('r1', 'demo', { succeeded: 1 });
+    progress.onEvent({ type: 'grew', runId: 'r1', tasks: ['next#0', 'next#1'] });
+    progress.onEvent(event('next#0', 'waiting', 'cached'));
+    progress.end();
+    const screen = chunks.join('');
+    assert.match(screen, /demo r1 {2}\S+ {2}2\/3 /);
+    assert.match(screen, /waiting 1 · \x1b\[32msucceeded 1\x1b\[0m · \x1b\[36mcached 1\x1b\[0m/);
+  });
+
   it('formats durations for people', () => {
     assert.equal(formatDuration(1234), '1.2s');
     assert.equal(formatDuration(185_000), '3m05s');

@@ -254,7 +254,8 @@ export class Runner {
     // Refused before anything is written (a repeated id, an unknown dependency).
     const deps = this.t.dependenciesOf(specs);
     let added: number[] = [];
-    this.write(() => {
+    // As every commit of a driven run: one the store refuses stops this driver (see `guarded`).
+    this.guarded(() => this.write(() => {
       this.store.appendTasks(this.runId, specs, this.t.ids.length, Date.now());
       added = this.t.append(specs, deps, (state) => DONE_STATES.has(state));
       // Each new task's longest remaining path, from the last (its dependents come after it).
@@ -267,7 +268,7 @@ export class Runner {
       this.conditions.grew(added);
       if (this.t.reporting) this.t.pendingEvents.push({ type: 'grew', runId: this.runId, tasks: specs.map((spec) => spec.id) });
       this.releaser.settle(added);
-    });
+    }));
     this.kick();
     return added.map((i) => this.t.ids[i]!);
   }

@@ -301,8 +301,10 @@ export class FlotillaService {
         const open = this.store.taskStates(run.id).filter((task) => !TERMINAL_STATES.has(task.state)).length;
         // Another live process drives it (or another run of it, in its folder): nothing is resumed.
         if (open > 0 && !this.driving.has(run.id) && isDriven(run)) throw new RunBusyError(run.id, run.owner!);
-        if (open > 0) this.refuseUndrivable(run);
-        if (open > 0) this.drive(run.id);
+        if (open > 0) {
+          this.refuseUndrivable(run);
+          this.drive(run.id);
+        }
         return { run: run.id, open };
       },
       'runs.resubmit': (args) => {

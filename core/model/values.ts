@@ -13,7 +13,8 @@ export const MAX_VALUES_BYTES = 64 * 1024;
 /** Most names one attempt publishes. */
 export const MAX_VALUES = 1000;
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A published value's name. */
+export const VALUE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type PublishedValues = Record<string, Value>;
 
@@ -28,7 +29,7 @@ export function parseValues(text: string, size = Buffer.byteLength(text)): { val
     if (line.trim() === '') continue;
     const eq = line.indexOf('=');
     const name = eq < 0 ? '' : line.slice(0, eq).trim();
-    if (!NAME.test(name)) {
+    if (!VALUE_NAME.test(name)) {
       const shown = line.length > 60 ? `${line.slice(0, 57)}…` : line;
       return { problem: `its values file, line ${i + 1}: ${JSON.stringify(shown)} is not name=value (a name of letters, digits and _)` };
     }

@@ -11,6 +11,7 @@ import { ExprSyntaxError, namesOf, parseExpr } from './expr.ts';
 import type { NameExpr } from './expr.ts';
 import type { NodeInstance, PendingReference } from './references.ts';
 import type { WhenSpec } from './types.ts';
+import { VALUE_NAME } from './values.ts';
 
 export interface WhenPlace {
   file: string;
@@ -22,9 +23,6 @@ export interface WhenPlace {
   vars: Record<string, unknown>;
   params: Record<string, unknown>;
 }
-
-/** A published value's name (core/model/values.ts). */
-const VALUE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type Report = (at: PathSegment[], message: string, extra?: Partial<Issue>) => void;
 

@@ -21,8 +21,9 @@ export function valuesFile(marker: string): string {
 export function withValues(exit: AttemptExit, marker: string): AttemptExit {
   if (!succeeded(exit)) return exit;
   const file = valuesFile(marker);
-  // As on a cluster (the poll's probe): a link is not followed; only a regular file publishes.
-  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return exit;
+  // As on a cluster (the poll's probe): only a regular file publishes, a link is not followed.
+  // (Most attempts publish nothing: one lstat, and no read, for them.)
+  if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) return exit;
   const chunk = readFrom(file, 0, MAX_VALUES_BYTES + 1);
   return chunk ? withValuesText(exit, chunk.bytes.toString('utf8'), chunk.size) : exit;
 }
@@ -35,6 +36,7 @@ export function withValuesText(exit: AttemptExit, text: string, size: number): A
   return Object.keys(read.values).length > 0 ? { ...exit, values: read.values } : exit;
 }
 
-function succeeded(exit: AttemptExit): boolean {
+/** Whether an attempt's end is a success (exit 0, no signal, nothing else wrong): only that publishes. */
+export function succeeded(exit: AttemptExit): boolean {
   return exit.exitCode === 0 && exit.signal === null && exit.reason === null;
 }

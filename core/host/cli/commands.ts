@@ -149,18 +149,18 @@ export async function resubmitCommand(positionals: string[], values: CliOptions)
     const before = await service.perform('runs.outcome', { run: positionals[0]!, failures: 0 });
     const runId = before.run.id;
     const asked = { run: runId, ...(values.failed ? { failed: true } : { tasks: named }), downstream: values.downstream === true, reload: values.reload === true };
-    // Nothing to do, or another process drives the run (it takes the request): no drive here.
-    const preview = await service.perform('runs.resubmit', { ...asked, preview: true });
-    if (preview.tasks.length === 0) {
-      process.stdout.write(`run ${runId} has no failed tasks\n`);
-      return EXIT_OK;
-    }
     const watched = await watch(service, progress, async () => {
       const result = await service.perform('runs.resubmit', asked);
+      // (With no task to run, nothing was asked of the run, and nothing drives it.)
+      if (result.tasks.length === 0) return null;
       if (result.updated.length > 0) process.stdout.write(`taking the changed spec of ${result.updated.join(', ')} from ${before.run.file}\n`);
       process.stdout.write(`resubmitting ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} of run ${runId}${values.downstream ? ' with downstream' : ''}\n`);
       return { run: runId, name: before.run.name, counts: before.counts };
     });
+    if (watched === 'nothing') {
+      process.stdout.write(`run ${runId} has no failed tasks\n`);
+      return EXIT_OK;
+    }
     return exitCode(watched);
   }, { quiet: values.quiet === true, progress });
 }

@@ -4,7 +4,7 @@
  * acts on the verdict (remote.ts).
  */
 import path from 'node:path';
-import { withValuesText } from '../published.ts';
+import { succeeded, withValuesText } from '../published.ts';
 import type { AttemptExit } from '../target.ts';
 import type { RemoteAttempt } from './attempt.ts';
 import type { Dialect } from './dialects/dialect.ts';
@@ -82,8 +82,7 @@ export function readAttempt(attempt: Readonly<RemoteAttempt>, markers: AttemptMa
     };
     // What it published comes with its end (a values file that is not one fails it).
     const published = markers.values ? withValuesText(exit, markers.values.lines.join('\n'), markers.values.size) : exit;
-    const succeeded = published.exitCode === 0 && published.signal === null && published.reason === null;
-    return reading({ kind: 'ended', exit: published, files: succeeded ? outputsOf(attempt, markers) : [] }, true);
+    return reading({ kind: 'ended', exit: published, files: succeeded(published) ? outputsOf(attempt, markers) : [] }, true);
   }
 
   const alive = dialect.alive(markers, row);

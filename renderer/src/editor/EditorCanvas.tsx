@@ -1,10 +1,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { applyNodeChanges, Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import { applyNodeChanges, ReactFlow } from '@xyflow/react';
 import type { Connection, Edge, Node, NodeChange } from '@xyflow/react';
 import { useNotify } from '../common/context.ts';
-import { FitWholeButton } from '../common/FitWholeButton.tsx';
-import { GraphCanvas } from '../common/GraphCanvas.tsx';
-import { CANVAS_MIN_NODES } from '../common/level.ts';
+import { GraphOverlays } from '../common/GraphOverlays.tsx';
 import { useCanvasLevel } from '../common/use-canvas-level.ts';
 import { boundsOf } from '../common/viewport.ts';
 import { useLayout } from '../common/use-layout.ts';
@@ -98,13 +96,7 @@ export function EditorCanvas({ problems }: { problems: ReadonlyMap<string, strin
         minZoom={shown.minZoom}
         proOptions={{ hideAttribution: true }}
       >
-        {/* Its dots are drawn again across the whole pane on every frame of a pan: small graphs only. */}
-        {nodes.length <= CANVAS_MIN_NODES && <Background gap={16} />}
-        <GraphCanvas scene={shown.scene} active={shown.level === 'canvas'} selected={selected} />
-        <Controls showFitView={false}>
-          <FitWholeButton bounds={bounds} />
-        </Controls>
-        {nodes.length <= CANVAS_MIN_NODES && <MiniMap pannable zoomable />}
+        <GraphOverlays count={nodes.length} scene={shown.scene} canvas={shown.level === 'canvas'} selected={selected} bounds={bounds} />
       </ReactFlow>
     </div>
   );

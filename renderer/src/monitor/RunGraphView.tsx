@@ -1,8 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
-import { FitWholeButton } from '../common/FitWholeButton.tsx';
-import { GraphCanvas } from '../common/GraphCanvas.tsx';
-import { CANVAS_MIN_NODES } from '../common/level.ts';
+import { ReactFlow } from '@xyflow/react';
+import { GraphOverlays } from '../common/GraphOverlays.tsx';
 import { useCanvasLevel } from '../common/use-canvas-level.ts';
 import { useLayout } from '../common/use-layout.ts';
 import { useOpeningView } from '../common/use-opening-view.ts';
@@ -61,13 +59,15 @@ export function RunGraphView({ shape }: { shape: MonitorShape }) {
         minZoom={shown.minZoom}
         proOptions={{ hideAttribution: true }}
       >
-        {/* Its dots are drawn again across the whole pane on every frame of a pan: small graphs only. */}
-        {nodes.length <= CANVAS_MIN_NODES && <Background gap={16} />}
-        <GraphCanvas scene={shown.scene} active={shown.level === 'canvas'} selected={selectedKey} />
-        <Controls showInteractive={false} showFitView={false}>
-          <FitWholeButton bounds={bounds} />
-        </Controls>
-        {nodes.length <= CANVAS_MIN_NODES && <MiniMap pannable zoomable nodeClassName={(node) => `state-${(node.data as RunNodeData).state}`} />}
+        <GraphOverlays
+          count={nodes.length}
+          scene={shown.scene}
+          canvas={shown.level === 'canvas'}
+          selected={selectedKey}
+          bounds={bounds}
+          interactive={false}
+          miniMapClass={(node) => `state-${(node.data as RunNodeData).state}`}
+        />
       </ReactFlow>
     </div>
   );

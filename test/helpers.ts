@@ -90,3 +90,11 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Kills a process as a crash would (SIGKILL), once it has exited. */
+export function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}

@@ -2,33 +2,25 @@ import path from 'node:path';
 import { didYouMean } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
 import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS } from './keys.ts';
-import { checkInherited, checkKeys, checkName, checkNode, isMapping, stringList } from './node-check.ts';
+import { topologicalOrder } from './graph.ts';
+import { checkInherited, checkKeys, checkName, checkNode, isMapping, readRepeat, stringList } from './node-check.ts';
 import type { Mapping, NodeProblem } from './node-check.ts';
 import { parseResources } from './resources.ts';
-import { NodeInstanceImpl, resolveReferences } from './references.ts';
+import { linkTasks, NodeInstanceImpl, resolveReferences } from './references.ts';
 import type { NodeInstance, PendingReference, Reference } from './references.ts';
 import { readTargets } from './targets.ts';
 import { readWhen } from './when.ts';
 import { readSource } from './source.ts';
+import { iterationId, iterationVars } from './iteration.ts';
 import { inputEscape, outputProblem } from './staged-paths.ts';
 import { MAX_TASKS, sweepRows } from './sweep.ts';
 import { hasTemplate, renderString, renderTemplate } from './template.ts';
 import type { TemplateVars } from './template.ts';
-import type { Resources, TargetSpec, TaskSpec, WhenSpec } from './types.ts';
+import type { Inherited, LoopSpec, TargetSpec, TaskSpec, WhenSpec } from './types.ts';
 
-/** Properties a node inherits from its enclosing groups. */
-interface Scope {
+/** Properties a node inherits from its enclosing groups, and where it is written. */
+interface Scope extends Inherited {
   file: string;
-  cwd: string;
-  env: Record<string, string>;
-  target: string;
-  resources: Resources;
-  retries: number;
-  shell: string;
-  /** Set by `cache` on the task or a group above it; unset: cached when it declares outputs. */
-  cache: boolean | undefined;
-  /** Sweep variables bound by enclosing groups. */
-  vars: Record<string, unknown>;
   /** The `when` of each enclosing group (all must hold for a task inside to run). */
   when: WhenSpec[];
 }
@@ -64,14 +56,38 @@ export class Expander {
   /** Whether a template read `{{ run.id }}`. */
   usesRunId = false;
 
+  /** The loops this expansion made, each with its first iteration expanded to check its body (see `addLoop`). */
+  private readonly loops: { body: Expander }[] = [];
+  /** In the expansion of one iteration of a loop: its control, and the `until` it is judged by. */
+  private iteration: { control: TaskSpec; index: number; until: WhenSpec | undefined; untilFrom: NodeInstance } | undefined;
+
   private readonly root: string;
   private readonly runId: string;
   private readonly paramOverrides: Record<string, unknown>;
 
-  constructor(root: string, runId: string, paramOverrides: Record<string, unknown>) {
+  /** `around`: the expansion this one makes an iteration for, whose params, targets and problems it shares. */
+  constructor(root: string, runId: string, paramOverrides: Record<string, unknown>, around?: Expander) {
     this.root = root;
     this.runId = runId;
     this.paramOverrides = paramOverrides;
+    if (around) {
+      this.issues = around.issues;
+      this.texts = around.texts;
+      this.targets = around.targets;
+      this.params = around.params;
+      this.runVars = around.runVars;
+      this.checked = around.checked;
+      this.inputEscapes = around.inputEscapes;
+    }
+  }
+
+  /** An expander for the iterations of a run's loops: the run's params, targets and names, no file. */
+  static forRun(run: { root: string; params: Record<string, unknown>; targets: Record<string, TargetSpec>; name: string }, runId: string): Expander {
+    const expander = new Expander(run.root, runId, {});
+    expander.params = run.params;
+    Object.assign(expander.targets, run.targets);
+    expander.runVars = { id: runId, name: run.name, root: run.root };
+    return expander;
   }
 
   expand(file: string, text: string, data: unknown): Expansion {
@@ -115,7 +131,106 @@ export class Expander {
 
   private result(name: string): Expansion {
     const references = resolveReferences(this.pending, (file, at, message, extra) => this.issue(file, at, message, extra));
+    this.finishLoops();
     return { tasks: this.tasks, references, targets: this.targets, params: this.params, name };
+  }
+
+  /** Checks each loop's first iteration, once the names around the loop are resolved (so what it reads outside it is known). */
+  private finishLoops(): void {
+    if (this.issues.length > 0) return;
+    for (const { body } of this.loops) body.finishIteration([]);
+  }
+
+  /**
+   * A group that repeats becomes one task, the loop's control (see `TaskSpec.loop`): tasks
+   * after the group run after it. Its iterations are made while the run goes (`expandIteration`);
+   * the first is made now to check the body, and what the body names outside itself becomes a
+   * dependency of the control, its id recorded for the iterations to come.
+   */
+  private addLoop(raw: Mapping, at: PathSegment[], scope: Scope, id: string, declaredPath: string, instance: NodeInstance): void {
+    const repeat = readRepeat(raw);
+    const { file, cwd, env, target, resources, retries, shell, cache, vars } = scope;
+    const loop: LoopSpec = { until: repeat.until, max: repeat.max, onMax: repeat.onMax, group: raw, file, at, scope: { cwd, env, target, resources, retries, shell, ...(cache === undefined ? {} : { cache }), vars }, outside: {} };
+    instance.task = this.tasks.length;
+    const control: TaskSpec = { id, path: declaredPath, run: '', shell, cwd, env: {}, target, resources: {}, retries: 0, inputs: [], outputs: [], cache: false, vars, after: [], ...(scope.when.length > 0 ? { when: scope.when } : {}), loop };
+    this.tasks.push(control);
+    const body = new Expander(this.root, this.runId, {}, this);
+    body.expandIteration(control, 0);
+    for (const pending of body.outsidePending()) {
+      const name = pending.names[0]!;
+      const read = pending.read;
+      this.pending.push({
+        ...pending,
+        from: instance,
+        ...(read ? { read: { needle: read.needle, resolved: (to) => read.resolved(to) ?? void (loop.outside[name] = to[0]!.id) } } : {}),
+      });
+    }
+    this.loops.push({ body });
+  }
+
+  /** Expands iteration `index` of the loop `control`: its group as written, with `repeat` bound. */
+  expandIteration(control: TaskSpec, index: number): void {
+    const loop = control.loop!;
+    const vars = iterationVars(control, index);
+    const id = iterationId(control.id, index);
+    const root = new NodeInstanceImpl(id, 0, undefined, true, control.path);
+    const scope: Scope = { ...loop.scope, file: loop.file, cache: loop.scope.cache, vars, when: [] };
+    const own = this.inherit(loop.group, loop.at, scope, this.templateVars(vars, id));
+    // `until` reads names as the group's tasks do: the iteration's own first.
+    const untilFrom = new NodeInstanceImpl(`${id}/`, 1, root, false);
+    const until = readWhen(loop.until, { file: loop.file, at: [...loop.at, 'repeat', 'until'], from: untilFrom, vars, params: this.params, key: 'until' }, this.pending, (where, message, extra) => this.issue(loop.file, where, message, extra));
+    this.iteration = { control, index, until, untilFrom };
+    this.expandGroup(loop.group, loop.at, own, root);
+  }
+
+  /** The `after` entries and condition reads of this iteration that name nothing inside it, one per name: they are outside the loop. */
+  private outsidePending(): PendingReference[] {
+    const outside: PendingReference[] = [];
+    for (const pending of this.pending) {
+      pending.names.forEach((name, index) => {
+        const first = name.split('/')[0]!;
+        let scope = pending.from.parent;
+        while (scope && !scope.children!.has(first)) scope = scope.parent;
+        if (!scope) outside.push({ ...pending, names: [name], scalar: true, path: pending.scalar ? pending.path : [...pending.path, index] });
+      });
+    }
+    return outside;
+  }
+
+  /**
+   * Resolves this iteration's names (outside it: as the loop recorded them; an `after` there is
+   * kept by the control), links its tasks — those after nothing inside it run after `entryAfter`
+   * (the loop's dependencies, or the previous iteration's last tasks) — and checks its own loops.
+   * Returns its tasks in order and the ids its `until` reads.
+   */
+  finishIteration(entryAfter: readonly string[]): { tasks: TaskSpec[]; until: Record<string, string> } {
+    const { control, index, until, untilFrom } = this.iteration!;
+    const outside = control.loop!.outside;
+    const placeholders: TaskSpec[] = [];
+    const report = (file: string, at: PathSegment[], message: string, extra?: Partial<Issue>) => this.issue(file, at, message, extra);
+    const references = resolveReferences(this.pending, report, (name) => {
+      const id = outside[name];
+      if (id === undefined) return [];
+      const node = new NodeInstanceImpl(id, 0, undefined, false);
+      node.task = this.tasks.length + placeholders.length;
+      placeholders.push({ id, after: [] } as unknown as TaskSpec);
+      return [node];
+    }).filter((reference) => reference.from !== untilFrom);
+    const all = [...this.tasks, ...placeholders];
+    const sorted = topologicalOrder(linkTasks(all, references));
+    if ('cycle' in sorted) {
+      this.issue(control.loop!.file, control.loop!.at, `dependency cycle inside the loop '${control.path}': ${sorted.cycle.map((i) => all[i]!.id).join(' → ')}`);
+      return { tasks: [], until: {} };
+    }
+    const ids = new Set(this.tasks.map((task) => task.id));
+    for (const task of this.tasks) {
+      if (!task.after.some((dep) => ids.has(dep))) task.after = [...new Set([...entryAfter, ...task.after])];
+      task.iteration = { of: control.id, index };
+    }
+    const first = this.tasks[0];
+    if (first) first.iteration = { of: control.id, index, until: until?.tasks ?? {} };
+    this.finishLoops();
+    return { tasks: sorted.order.filter((i) => i < this.tasks.length).map((i) => this.tasks[i]!), until: until?.tasks ?? {} };
   }
 
   private issue(file: string, at: PathSegment[], message: string, extra: Partial<Issue> = {}): void {
@@ -245,10 +360,13 @@ export class Expander {
       const base = parent.id === '' ? name : `${parent.id}/${name}`;
       const id = row === undefined ? base : `${base}[${index}]`;
       const vars = row === undefined ? scope.vars : { ...scope.vars, ...row };
-      const instance = new NodeInstanceImpl(id, parent.depth + 1, parent, kind === 'group', declaredPath);
+      // A group that repeats is one task, its loop's control (see `addLoop`).
+      const loop = kind === 'group' && raw.repeat !== undefined;
+      const instance = new NodeInstanceImpl(id, parent.depth + 1, parent, kind === 'group' && !loop, declaredPath);
       parent.children!.get(name)!.push(instance);
       const templateVars = this.templateVars(vars, id);
-      let own = this.inherit(raw, at, row === undefined ? scope : { ...scope, vars }, templateVars);
+      // (A loop's own settings are read for each iteration, with `repeat` bound.)
+      let own = loop ? { ...scope, vars } : this.inherit(raw, at, row === undefined ? scope : { ...scope, vars }, templateVars);
       const after = stringList(raw, 'after', []) ?? [];
       if (after.length > 0) this.pending.push({ from: instance, names: after, scalar: typeof raw.after === 'string', file, path: [...at, 'after'] });
       if (raw.when !== undefined) {
@@ -256,6 +374,7 @@ export class Expander {
         if (when) own = { ...own, when: [...own.when, when] };
       }
       if (kind === 'task') this.addTask(raw, at, own, id, declaredPath, row ?? {}, instance, templateVars);
+      else if (loop) this.addLoop(raw, at, own, id, declaredPath, instance);
       else this.expandGroup(raw, at, own, instance);
     });
   }
@@ -317,7 +436,9 @@ export class Expander {
   }
 
   private expandGroup(raw: Mapping, at: PathSegment[], scope: Scope, instance: NodeInstance): void {
-    if (typeof raw.include === 'string') this.expandInclude(raw.include, [...at, 'include'], scope, instance);
+    // (Inside a loop, a file read at each iteration might have changed since the run began.)
+    if (typeof raw.include === 'string' && this.iteration) this.issue(scope.file, [...at, 'include'], "a group inside a loop cannot 'include' a file (each iteration is made from what the run recorded, not from files that may have changed since): write its tasks in the group");
+    else if (typeof raw.include === 'string') this.expandInclude(raw.include, [...at, 'include'], scope, instance);
     if (raw.tasks !== undefined) this.expandChildren(raw.tasks, [...at, 'tasks'], scope, instance);
   }
 

@@ -13,7 +13,10 @@ export const INHERITED_KEYS = ['cwd', 'env', 'target', 'resources', 'retries', '
 export const TASK_ONLY_KEYS = ['run', 'inputs', 'outputs'] as const;
 
 /** Keys only a group (a node with `tasks` or `include`) may have. */
-export const GROUP_ONLY_KEYS = ['tasks', 'include'] as const;
+export const GROUP_ONLY_KEYS = ['tasks', 'include', 'repeat'] as const;
+
+/** Keys of a group's `repeat`. */
+export const REPEAT_KEYS = ['until', 'max', 'on_max'] as const;
 
 /** Keys both tasks and groups may have. */
 export const COMMON_KEYS = ['after', 'when', 'foreach', 'zip', 'description'] as const;
@@ -37,4 +40,4 @@ export const TARGET_TYPES = ['local', 'ssh', 'slurm'] as const;
 export const POSIX_SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox'] as const;
 
 /** Names templates provide besides sweep variables. */
-export const RESERVED_VARIABLES = ['params', 'run', 'task'] as const;
+export const RESERVED_VARIABLES = ['params', 'run', 'task', 'repeat'] as const;

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { WorkflowError } from './errors.ts';
 import type { Issue } from './errors.ts';
 import { Expander } from './expand.ts';
+import { linkTasks } from './references.ts';
 import type { NodeInstance, Reference } from './references.ts';
 import { topologicalOrder } from './graph.ts';
-import type { TaskGraph } from './graph.ts';
 import { locateIssues, parseText, readSource } from './source.ts';
 import type { Plan, TaskSpec } from './types.ts';
 
@@ -70,50 +70,6 @@ function fail(issues: Issue[], texts: Map<string, string>): void {
   const located = locateIssues(unique.slice(0, MAX_ISSUES), texts);
   located.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) : a.file < b.file ? -1 : 1));
   throw new WorkflowError(located);
-}
-
-/**
- * Turns references between nodes into dependencies between tasks. A group's dependency
- * attaches to its entry tasks (those with no dependency inside it) and a dependency on a
- * group to its exit tasks (those nothing inside it waits for): the same order as every
- * task on every task, with far fewer edges.
- */
-function linkTasks(tasks: TaskSpec[], references: Reference[]): TaskGraph {
-  const leaves = new Map<NodeInstance, NodeInstance[]>();
-  const leavesOf = (node: NodeInstance): NodeInstance[] => {
-    if (node.task !== undefined) return [node];
-    let found = leaves.get(node);
-    if (!found) {
-      found = [];
-      // A loop, not push(...): a sweep can hold more leaves than a call takes arguments.
-      for (const instances of node.children!.values()) for (const child of instances) for (const leaf of leavesOf(child)) found.push(leaf);
-      leaves.set(node, found);
-    }
-    return found;
-  };
-  const deepest = (leaf: NodeInstance, key: 'dependsAtDepth' | 'dependedAtDepth') => {
-    let depth = -1;
-    for (let node: NodeInstance | undefined = leaf; node; node = node.parent) depth = Math.max(depth, node[key]);
-    return depth;
-  };
-  const deps: number[][] = tasks.map(() => []);
-  for (const reference of references) {
-    // A task is its own entry and exit; only groups need the leaf filtering.
-    const from = reference.from;
-    const entries = from.task !== undefined ? [from] : leavesOf(from).filter((leaf) => deepest(leaf, 'dependsAtDepth') < from.depth);
-    for (const target of reference.to) {
-      const exits = target.task !== undefined ? [target] : leavesOf(target).filter((leaf) => deepest(leaf, 'dependedAtDepth') < target.depth);
-      for (const entry of entries) for (const exit of exits) deps[entry.task!]!.push(exit.task!);
-    }
-  }
-  const dependents: number[][] = tasks.map(() => []);
-  tasks.forEach((task, i) => {
-    let mine = deps[i]!;
-    if (mine.length > 1) deps[i] = mine = [...new Set(mine)];
-    task.after = mine.map((dep) => tasks[dep]!.id);
-    for (const dep of mine) dependents[dep]!.push(i);
-  });
-  return { deps, dependents };
 }
 
 function cycleIssue(cycle: TaskSpec[], references: Reference[]): Issue {

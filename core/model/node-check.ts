@@ -1,6 +1,7 @@
 import { didYouMean } from './errors.ts';
 import type { PathSegment } from './errors.ts';
-import { GROUP_ONLY_KEYS, NODE_KEYS, POSIX_SHELLS, TASK_ONLY_KEYS } from './keys.ts';
+import { GROUP_ONLY_KEYS, NODE_KEYS, POSIX_SHELLS, REPEAT_KEYS, TASK_ONLY_KEYS } from './keys.ts';
+import { MAX_TASKS } from './sweep.ts';
 import { RESOURCE_KEYS } from './resources.ts';
 
 /** A structural problem in one node, relative to the node's path. */
@@ -94,6 +95,7 @@ export function checkNode(name: string, raw: Mapping, problems: NodeProblem[]): 
     return 'task';
   }
   if (raw.include !== undefined && typeof raw.include !== 'string') problems.push({ path: ['include'], message: "'include' must be the path of a workflow file" });
+  if (raw.repeat !== undefined) checkRepeat(raw, problems);
   if (raw.tasks !== undefined && !isMapping(raw.tasks)) problems.push({ path: ['tasks'], message: "'tasks' must map task names to tasks" });
   else if (raw.include === undefined && isMapping(raw.tasks) && Object.keys(raw.tasks).length === 0) {
     problems.push({ path: ['tasks'], message: `group '${name}' has no tasks` });
@@ -101,10 +103,38 @@ export function checkNode(name: string, raw: Mapping, problems: NodeProblem[]): 
   return 'group';
 }
 
+/** A group's `repeat`, read: the condition that ends it, at most how many iterations, and what then. */
+export interface Repeat {
+  until: string;
+  max: number;
+  onMax: 'fail' | 'succeed';
+}
+
+/** A checked group's `repeat` (see `checkRepeat`). */
+export function readRepeat(raw: Mapping): Repeat {
+  const repeat = raw.repeat as Mapping;
+  return { until: typeof repeat.until === 'boolean' ? String(repeat.until) : (repeat.until as string), max: repeat.max as number, onMax: (repeat.on_max as Repeat['onMax'] | undefined) ?? 'fail' };
+}
+
+function checkRepeat(raw: Mapping, problems: NodeProblem[]): void {
+  const repeat = raw.repeat;
+  if (!isMapping(repeat)) {
+    problems.push({ path: ['repeat'], message: "'repeat' must be a mapping like { until: \"tasks.check.values.done\", max: 50 }" });
+    return;
+  }
+  checkKeys(repeat, REPEAT_KEYS, "'repeat'", problems, ['repeat']);
+  if (repeat.until === undefined) problems.push({ path: ['repeat'], message: "'repeat' needs 'until', the condition that ends the loop (evaluated after each iteration), like \"tasks.check.values.done\"" });
+  else if (typeof repeat.until !== 'string' && typeof repeat.until !== 'boolean') problems.push({ path: ['repeat', 'until'], message: "'until' must be a condition, like \"tasks.check.values.done\"" });
+  if (repeat.max === undefined) problems.push({ path: ['repeat'], message: "'repeat' needs 'max', the most iterations it may run (a loop whose condition never holds stops there)" });
+  else if (!Number.isInteger(repeat.max) || (repeat.max as number) < 1 || (repeat.max as number) > MAX_TASKS) problems.push({ path: ['repeat', 'max'], message: `'max' must be a whole number from 1 to ${MAX_TASKS.toLocaleString('en-US')}, not ${JSON.stringify(repeat.max)}` });
+  if (repeat.on_max !== undefined && repeat.on_max !== 'fail' && repeat.on_max !== 'succeed') problems.push({ path: ['repeat', 'on_max'], message: `'on_max' must be fail (the default: the group fails after max iterations) or succeed, not ${JSON.stringify(repeat.on_max)}` });
+  if (raw.include !== undefined) problems.push({ path: ['include'], atKey: true, message: "a group that repeats cannot 'include' a file (each iteration is made from what the run recorded, not from files that may have changed since): write its tasks in the group" });
+}
+
 /** Checks a task name: no separators the ids use, no control characters. */
 export function checkName(name: string): string | undefined {
   if (name === '') return 'task names must not be empty';
-  if (/[/[\]]/.test(name)) return `task name '${name}' must not contain '/', '[' or ']' (they separate ids of groups and sweep instances)`;
+  if (/[/[\]#]/.test(name)) return `task name '${name}' must not contain '/', '[', ']' or '#' (they separate ids of groups, sweep instances and loop iterations)`;
   if (/\p{Cc}/u.test(name)) return `task name ${JSON.stringify(name)} must not contain control characters`;
   if (name.startsWith('.')) return `task name '${name}' must not start with '.'`;
   return undefined;

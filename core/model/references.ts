@@ -5,6 +5,8 @@
  */
 import { didYouMean } from './errors.ts';
 import type { PathSegment } from './errors.ts';
+import type { TaskGraph } from './graph.ts';
+import type { TaskSpec } from './types.ts';
 
 /** A task or group instance in the expanded tree. */
 export interface NodeInstance {
@@ -46,8 +48,16 @@ export interface PendingReference {
   read?: { needle: string; resolved: (to: NodeInstance[]) => string | undefined };
 }
 
-/** Resolves each `after` name lexically: siblings first, then each enclosing group's children. */
-export function resolveReferences(pendings: readonly PendingReference[], report: (file: string, at: PathSegment[], message: string, extra?: { needle: string }) => void): Reference[] {
+/**
+ * Resolves each `after` name lexically: siblings first, then each enclosing group's children.
+ * An iteration of a loop is a tree of its own: a name found nowhere in it is asked of
+ * `outside` (what the loop recorded of the names its body reads outside it).
+ */
+export function resolveReferences(
+  pendings: readonly PendingReference[],
+  report: (file: string, at: PathSegment[], message: string, extra?: { needle: string }) => void,
+  outside?: (name: string) => NodeInstance[] | undefined,
+): Reference[] {
   const references: Reference[] = [];
   for (const pending of pendings) {
     const uses = pending.read ? 'reads the values of' : 'runs after';
@@ -61,6 +71,14 @@ export function resolveReferences(pendings: readonly PendingReference[], report:
       const first = slash === -1 ? name : name.slice(0, slash);
       let scope = pending.from.parent;
       while (scope && !scope.children!.has(first)) scope = scope.parent;
+      const beyond = scope ? undefined : outside?.(name);
+      if (beyond) {
+        if (beyond.length === 0) continue;
+        const refused = pending.read?.resolved(beyond);
+        if (refused !== undefined) issue(pending.file, at(), refused);
+        else references.push({ from: pending.from, to: beyond, file: pending.file, path: pending.path, entry });
+        continue;
+      }
       if (!scope) {
         const visible = new Set<string>();
         for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
@@ -100,6 +118,50 @@ export function resolveReferences(pendings: readonly PendingReference[], report:
     }
   }
   return references;
+}
+
+/**
+ * Turns references between nodes into dependencies between tasks. A group's dependency
+ * attaches to its entry tasks (those with no dependency inside it) and a dependency on a
+ * group to its exit tasks (those nothing inside it waits for): the same order as every
+ * task on every task, with far fewer edges.
+ */
+export function linkTasks(tasks: TaskSpec[], references: Reference[]): TaskGraph {
+  const leaves = new Map<NodeInstance, NodeInstance[]>();
+  const leavesOf = (node: NodeInstance): NodeInstance[] => {
+    if (node.task !== undefined) return [node];
+    let found = leaves.get(node);
+    if (!found) {
+      found = [];
+      // A loop, not push(...): a sweep can hold more leaves than a call takes arguments.
+      for (const instances of node.children!.values()) for (const child of instances) for (const leaf of leavesOf(child)) found.push(leaf);
+      leaves.set(node, found);
+    }
+    return found;
+  };
+  const deepest = (leaf: NodeInstance, key: 'dependsAtDepth' | 'dependedAtDepth') => {
+    let depth = -1;
+    for (let node: NodeInstance | undefined = leaf; node; node = node.parent) depth = Math.max(depth, node[key]);
+    return depth;
+  };
+  const deps: number[][] = tasks.map(() => []);
+  for (const reference of references) {
+    // A task is its own entry and exit; only groups need the leaf filtering.
+    const from = reference.from;
+    const entries = from.task !== undefined ? [from] : leavesOf(from).filter((leaf) => deepest(leaf, 'dependsAtDepth') < from.depth);
+    for (const target of reference.to) {
+      const exits = target.task !== undefined ? [target] : leavesOf(target).filter((leaf) => deepest(leaf, 'dependedAtDepth') < target.depth);
+      for (const entry of entries) for (const exit of exits) deps[entry.task!]!.push(exit.task!);
+    }
+  }
+  const dependents: number[][] = tasks.map(() => []);
+  tasks.forEach((task, i) => {
+    let mine = deps[i]!;
+    if (mine.length > 1) deps[i] = mine = [...new Set(mine)];
+    task.after = mine.map((dep) => tasks[dep]!.id);
+    for (const dep of mine) dependents[dep]!.push(i);
+  });
+  return { deps, dependents };
 }
 
 /** A node instance, with the path it was declared at (shared by a sweep's instances). */

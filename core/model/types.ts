@@ -87,6 +87,61 @@ export interface TaskSpec {
   after: string[];
   /** Conditions it runs on (its enclosing groups' first, then its own): all must hold, else it is skipped. */
   when?: WhenSpec[];
+  /**
+   * Set on a group that repeats: this task is the loop's control. It never runs an attempt; it
+   * waits for the loop's dependencies, then for each iteration's tasks (added to the run as it
+   * goes), decides after each iteration whether another one follows, and succeeds (or fails)
+   * when the loop ends. Tasks after the group run after it.
+   */
+  loop?: LoopSpec;
+  /** Set on a task of a loop's iteration: the loop's control, and which iteration (from 0). */
+  iteration?: IterationOf;
+}
+
+/** A task's place in a loop: `md#3/run` is of `md`, iteration 3. */
+export interface IterationOf {
+  /** The id of the loop's control task. */
+  of: string;
+  index: number;
+  /** On the iteration's first task only: the tasks the loop's `until` reads in this iteration. */
+  until?: Record<string, string>;
+}
+
+/** What a node inherits from its enclosing groups (see README "Inherited keys"). */
+export interface Inherited {
+  cwd: string;
+  env: Record<string, string>;
+  target: string;
+  resources: Resources;
+  retries: number;
+  shell: string;
+  /** Set by `cache` on the task or a group above it; unset: cached when it declares outputs. */
+  cache?: boolean | undefined;
+  /** Sweep variables bound by enclosing groups. */
+  vars: Record<string, unknown>;
+}
+
+/**
+ * What a run needs to make each iteration of a loop without the workflow file (it may have
+ * changed since): the group as written, the settings it inherits, and the ids of tasks outside
+ * it that its conditions read. An iteration is expanded as the group would be, with
+ * `repeat.index` and `repeat.previous` bound (see core/model/iteration.ts).
+ */
+export interface LoopSpec {
+  /** The condition that ends the loop, evaluated after each iteration on that iteration's values. */
+  until: string;
+  /** Most iterations; what happens then is `onMax`'s. */
+  max: number;
+  onMax: 'fail' | 'succeed';
+  /** The group's node as written in its file (its `tasks`, `cwd`, `env`…). */
+  group: Record<string, unknown>;
+  /** Where it is written (messages about an iteration point there). */
+  file: string;
+  at: (string | number)[];
+  /** What the group inherits from above it, and the variables bound there (an outer loop's `repeat` among them). */
+  scope: Inherited;
+  /** Tasks outside the group that something inside it reads values of: the name as written → the task's id. */
+  outside: Record<string, string>;
 }
 
 /**

@@ -19,9 +19,11 @@ export interface WhenPlace {
   at: PathSegment[];
   /** The task or group instance it belongs to (names are found from there). */
   from: NodeInstance;
-  /** Sweep variables in scope. */
+  /** Sweep variables in scope (and `repeat` inside a group that repeats). */
   vars: Record<string, unknown>;
   params: Record<string, unknown>;
+  /** Which key it is: `when`, or a loop's `until`. */
+  key?: 'when' | 'until';
 }
 
 type Report = (at: PathSegment[], message: string, extra?: Partial<Issue>) => void;
@@ -31,9 +33,10 @@ type Report = (at: PathSegment[], message: string, extra?: Partial<Issue>) => vo
  * reads are queued in `pending`, to be resolved with the `after` entries.
  */
 export function readWhen(raw: unknown, place: WhenPlace, pending: PendingReference[], issue: Report): WhenSpec | undefined {
+  const key = place.key ?? 'when';
   const text = typeof raw === 'boolean' ? String(raw) : raw;
   if (typeof text !== 'string') {
-    issue(place.at, "'when' must be a condition, like \"not params.misfit_only\" or \"tasks.check.values.done == false\"");
+    issue(place.at, `'${key}' must be a condition, like "not params.misfit_only" or "tasks.check.values.done == false"`);
     return undefined;
   }
   let expr;
@@ -41,7 +44,7 @@ export function readWhen(raw: unknown, place: WhenPlace, pending: PendingReferen
     expr = parseExpr(text);
   } catch (error) {
     if (!(error instanceof ExprSyntaxError)) throw error;
-    issue(place.at, `when: ${error.message}`, { needle: error.needle || undefined });
+    issue(place.at, `${key}: ${error.message}`, { needle: error.needle || undefined });
     return undefined;
   }
   const spec: WhenSpec = { expr: text, tasks: {} };
@@ -50,7 +53,7 @@ export function readWhen(raw: unknown, place: WhenPlace, pending: PendingReferen
     const problem = checkName(name, place, spec, pending);
     if (problem) {
       ok = false;
-      issue(place.at, `when: ${problem}`, { needle: name.text });
+      issue(place.at, `${key}: ${problem}`, { needle: name.text });
     }
   }
   return ok ? spec : undefined;
@@ -83,8 +86,8 @@ function checkName(name: NameExpr, place: WhenPlace, spec: WhenSpec, pending: Pe
           needle: name.text,
           resolved: (to) => {
             const [only] = to;
-            if (to.length !== 1 || only === undefined) return `when reads '${task}', a sweep of ${to.length} instances: the values of one are read by a task in the same sweep instance`;
-            if (only.task === undefined) return `when reads '${task}', a group: name one of its tasks, like tasks['${task}/${[...(only.children?.keys() ?? [])][0] ?? 'task'}']`;
+            if (to.length !== 1 || only === undefined) return `${place.key ?? 'when'} reads '${task}', a sweep of ${to.length} instances: the values of one are read by a task in the same sweep instance`;
+            if (only.task === undefined) return `${place.key ?? 'when'} reads '${task}', a group: name one of its tasks, like tasks['${task}/${[...(only.children?.keys() ?? [])][0] ?? 'task'}']`;
             spec.tasks[task] = only.id;
             return undefined;
           },
@@ -93,8 +96,27 @@ function checkName(name: NameExpr, place: WhenPlace, spec: WhenSpec, pending: Pe
     }
     return undefined;
   }
-  if (head === 'repeat') return `'${name.text}': repeat.index and repeat.previous are known only inside a group that repeats`;
+  if (head === 'repeat') {
+    if (!Object.hasOwn(place.vars, 'repeat')) return `'${name.text}': repeat.index and repeat.previous are known only inside a group that repeats`;
+    return checkRepeatName(name, place.vars.repeat);
+  }
   if (typeof head === 'string' && Object.hasOwn(place.vars, head)) return undefined;
   const known = [...Object.keys(place.vars), 'params', 'tasks'];
   return `unknown name '${String(head)}'${didYouMean(String(head), known)}: a condition reads params.<name>, tasks.<task>.values.<name>, tasks.<task>.skipped and sweep variables`;
+}
+
+/** `repeat.index`, `repeat.previous`, and the same of each enclosing loop as `repeat.outer.…`. */
+function checkRepeatName(name: NameExpr, repeat: unknown): string | undefined {
+  let at = repeat as Record<string, unknown> | undefined;
+  const parts = name.path.slice(1);
+  for (const [k, part] of parts.entries()) {
+    if (part === 'outer' && k < parts.length - 1) {
+      at = at?.outer as Record<string, unknown> | undefined;
+      if (at === undefined) return `'${name.text}': there is no loop around this one`;
+      continue;
+    }
+    if ((part === 'index' || part === 'previous') && k === parts.length - 1) return undefined;
+    break;
+  }
+  return `'${name.text}': a loop gives repeat.index, repeat.previous, and an enclosing loop's as repeat.outer.index`;
 }

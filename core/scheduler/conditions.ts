@@ -7,6 +7,7 @@
  */
 import { decide, evaluate, ExprSyntaxError, ExprValueError, parseExpr } from '../model/expr.ts';
 import type { Expr, NameExpr, Value } from '../model/expr.ts';
+import type { WhenSpec } from '../model/types.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { RunTables } from './run-tables.ts';
 
@@ -21,20 +22,13 @@ export class Conditions {
   /** What each task published (its latest successful attempt's, or its cached result's), read once. */
   private readonly published = new Map<number, PublishedValues>();
   private readonly parsed = new Map<string, Expr>();
-  private readonly index: Map<string, number>;
   /** Whether any task of the run was skipped: until one is, a task without a condition runs without a look at its dependencies. */
   private anySkipped: boolean;
 
   constructor(t: RunTables, params: Record<string, unknown>) {
     this.t = t;
     this.params = params;
-    this.index = new Map(t.ids.map((id, i) => [id, i]));
     this.anySkipped = t.state.includes('skipped');
-  }
-
-  /** Tasks were added to the run (it grows): their names can be read. */
-  grew(added: readonly number[]): void {
-    for (const i of added) this.index.set(this.t.ids[i]!, i);
   }
 
   /** A task's attempt succeeded with these values (they are in the store in the same commit). */
@@ -58,40 +52,48 @@ export class Conditions {
     }
     const held: string[] = [];
     for (const condition of conditions) {
-      const read: string[] = [];
-      try {
-        // (Checked when the workflow loaded; a run recorded by another version may hold one this version reads otherwise.)
-        let expr = this.parsed.get(condition.expr);
-        if (!expr) {
-          expr = parseExpr(condition.expr);
-          this.parsed.set(condition.expr, expr);
-        }
-        const value = evaluate(expr, (name) => {
-          const found = this.read(i, name, condition.tasks);
-          read.push(`${name.text} = ${JSON.stringify(found)}`);
-          return found;
-        });
-        const values = read.length > 0 ? ` (${shorten(read.join(', '))})` : '';
-        if (!decide(value, 'when')) {
-          this.anySkipped = true;
-          return { kind: 'skip', detail: `when ${condition.expr} is false${values}` };
-        }
-        held.push(`when ${condition.expr} is true${values}`);
-      } catch (error) {
-        if (!(error instanceof ExprValueError) && !(error instanceof ExprSyntaxError)) throw error;
-        return { kind: 'fail', detail: `when ${condition.expr}: ${error.message}` };
-      }
+      const judged = this.check(condition, t.specs[i]!.vars, 'when');
+      if (judged.kind !== 'run') return judged;
+      held.push(judged.detail!);
     }
     return { kind: 'run', detail: held.join('; ') };
   }
 
-  /** The value a name reads for task `i` (the load checked that each name exists). */
-  private read(i: number, name: NameExpr, tasks: Record<string, string>): Value {
+  /**
+   * Evaluates one condition (a task's `when`, a loop's `until`) with `vars` bound: `run` when it
+   * holds, `skip` when it does not, `fail` when it cannot be decided; each with what it read.
+   */
+  check(condition: WhenSpec, vars: Record<string, unknown>, key: 'when' | 'until'): Judgement {
+    const read: string[] = [];
+    try {
+      // (Checked when the workflow loaded; a run recorded by another version may hold one this version reads otherwise.)
+      let expr = this.parsed.get(condition.expr);
+      if (!expr) {
+        expr = parseExpr(condition.expr);
+        this.parsed.set(condition.expr, expr);
+      }
+      const value = evaluate(expr, (name) => {
+        const found = this.read(vars, name, condition.tasks);
+        read.push(`${name.text} = ${JSON.stringify(found)}`);
+        return found;
+      });
+      const values = read.length > 0 ? ` (${shorten(read.join(', '))})` : '';
+      if (decide(value, key)) return { kind: 'run', detail: `${key} ${condition.expr} is true${values}` };
+      if (key === 'when') this.anySkipped = true;
+      return { kind: 'skip', detail: `${key} ${condition.expr} is false${values}` };
+    } catch (error) {
+      if (!(error instanceof ExprValueError) && !(error instanceof ExprSyntaxError)) throw error;
+      return { kind: 'fail', detail: `${key} ${condition.expr}: ${error.message}` };
+    }
+  }
+
+  /** The value a name reads (the load checked that each name exists). */
+  private read(vars: Record<string, unknown>, name: NameExpr, tasks: Record<string, string>): Value {
     const [head, ...rest] = name.path;
     if (head === 'params') return walk(this.params as Value, rest, name.text);
     if (head === 'tasks') {
       const ref = rest[0] as string;
-      const dep = this.index.get(tasks[ref] ?? '');
+      const dep = this.t.index.get(tasks[ref] ?? '');
       if (dep === undefined) throw new ExprValueError(`${name.text}: no task '${ref}' in this run`);
       const state = this.t.state[dep]!;
       if (rest[1] === 'skipped') return state === 'skipped';
@@ -104,7 +106,6 @@ export class Conditions {
       }
       return walk(values[key]!, rest.slice(3), name.text);
     }
-    const vars = this.t.specs[i]!.vars;
     return walk((vars[head as string] ?? null) as Value, rest, name.text);
   }
 

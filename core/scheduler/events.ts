@@ -13,4 +13,4 @@ export type RunnerEvent =
   | { type: 'explain'; runId: string; taskId: string; runs: boolean; reason: string }
   | { type: 'run'; runId: string; state: RunState }
   /** Tasks were added to the run while it ran (they start waiting). */
-  | { type: 'grew'; runId: string; tasks: string[] };
+  | { type: 'grew'; runId: string; tasks: string[]; reason?: string };

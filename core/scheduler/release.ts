@@ -7,6 +7,7 @@
 import type { PublishedValues } from '../model/values.ts';
 import type { CacheDecision, CachePolicy } from './cache-policy.ts';
 import type { Conditions } from './conditions.ts';
+import { Loops } from './loops.ts';
 import { PriorityQueue } from './heap.ts';
 import type { RunTables } from './run-tables.ts';
 import { FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH } from './tuning.ts';
@@ -15,6 +16,7 @@ export class Releaser {
   private readonly t: RunTables;
   private readonly cache: CachePolicy;
   private readonly conditions: Conditions;
+  private readonly loops: Loops;
   private readonly explain: boolean;
   /** Tasks to settle (their dependencies are done), highest priority first; what one commit leaves goes to the next. */
   private readonly unsettled: PriorityQueue;
@@ -24,10 +26,11 @@ export class Releaser {
   /** For tasks whose cached result stands in: the attempt that made it (`run:attempt`). */
   private readonly reusedFrom = new Map<number, string>();
 
-  constructor(t: RunTables, cache: CachePolicy, conditions: Conditions, explain: boolean, priority: readonly number[]) {
+  constructor(t: RunTables, cache: CachePolicy, conditions: Conditions, loops: Loops, explain: boolean, priority: readonly number[]) {
     this.t = t;
     this.cache = cache;
     this.conditions = conditions;
+    this.loops = loops;
     this.explain = explain;
     this.unsettled = new PriorityQueue(priority);
   }
@@ -35,6 +38,11 @@ export class Releaser {
   /** Tasks left to settle by earlier commits. */
   get pending(): number {
     return this.unsettled.size;
+  }
+
+  /** Tasks to settle with the rest (added to the run in this commit). */
+  add(tasks: readonly number[]): void {
+    for (const i of tasks) this.unsettled.push(i);
   }
 
   /** A commit begins: it may release up to a batch. */
@@ -60,6 +68,10 @@ export class Releaser {
     while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
       if (t.state[i] !== 'waiting' || t.remaining[i]! > 0) continue;
+      if (t.specs[i]!.loop) {
+        this.advanceLoop(i);
+        continue;
+      }
       const judged = this.conditions.judge(i);
       if (this.explain && judged.detail) t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: judged.kind === 'run', reason: judged.detail });
       if (judged.kind === 'skip') {
@@ -82,6 +94,26 @@ export class Releaser {
         this.releasedNow++;
       }
     }
+  }
+
+  /**
+   * A loop's control with every dependency done: its next iteration is added (it waits for
+   * that), or it ends — skipped, concluded (what its iterations made stands for it
+   * downstream), or failed. In a transaction.
+   */
+  private advanceLoop(i: number): void {
+    const t = this.t;
+    const step = this.loops.next(i);
+    if (this.explain || step.kind !== 'iterate') t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: step.kind === 'iterate' || step.kind === 'conclude', reason: step.detail });
+    if (step.kind === 'iterate') return;
+    if (step.kind === 'fail') {
+      t.move(i, 'stop', null, step.detail);
+      t.blockDownstream(i);
+      return;
+    }
+    if (step.kind === 'conclude') t.hash[i] = Loops.hash(this.upstreamHashes(i));
+    t.move(i, step.kind === 'skip' ? 'skip' : 'conclude', null, step.detail);
+    for (const dependent of t.graph.dependents[i]!) if (--t.remaining[dependent]! === 0) this.unsettled.push(dependent);
   }
 
   /** Computes a task's content hash and whether a cached result stands in (nothing is kept: see `keep`). */
@@ -131,6 +163,8 @@ export class Releaser {
     const t = this.t;
     // A skipped dependency made nothing: the same in every run.
     if (t.state[dep] === 'skipped') return 'skipped';
+    // A loop's hash is what its iterations made.
+    if (t.specs[dep]!.loop) return 'loop';
     if (t.state[dep] !== 'cached') return `${t.runId}:${t.attempts[dep]}`;
     let from = this.reusedFrom.get(dep);
     if (from === undefined) {

@@ -22,6 +22,8 @@ export class RunTables {
   /** Re-read from the store when a task is resubmitted. */
   readonly specs: TaskSpec[];
   readonly ids: string[];
+  /** Each task's index by its id. */
+  readonly index: Map<string, number>;
   readonly graph: TaskGraph;
   readonly state: TaskState[];
   readonly hash: (string | null)[];
@@ -49,12 +51,13 @@ export class RunTables {
   /** Events of the commit under way, reported once it is committed. */
   readonly pendingEvents: RunnerEvent[] = [];
 
-  constructor(fields: Pick<RunTables, 'runId' | 'store' | 'reporting' | 'specs' | 'ids' | 'graph' | 'state' | 'hash' | 'attempts' | 'failures' | 'force' | 'remaining' | 'cancelling'>) {
+  constructor(fields: Pick<RunTables, 'runId' | 'store' | 'reporting' | 'specs' | 'ids' | 'index' | 'graph' | 'state' | 'hash' | 'attempts' | 'failures' | 'force' | 'remaining' | 'cancelling'>) {
     this.runId = fields.runId;
     this.store = fields.store;
     this.reporting = fields.reporting;
     this.specs = fields.specs;
     this.ids = fields.ids;
+    this.index = fields.index;
     this.graph = fields.graph;
     this.state = fields.state;
     this.hash = fields.hash;
@@ -72,23 +75,26 @@ export class RunTables {
    * the run has or a dependency it has not. Nothing changes.
    */
   dependenciesOf(specs: readonly TaskSpec[]): number[][] {
-    const index = new Map(this.ids.map((id, i) => [id, i]));
+    const added = new Map<string, number>();
+    const indexOf = (id: string) => this.index.get(id) ?? added.get(id);
     return specs.map((spec, k) => {
-      if (index.has(spec.id)) throw new Error(`run ${this.runId} already has a task '${spec.id}'`);
+      if (indexOf(spec.id) !== undefined) throw new Error(`run ${this.runId} already has a task '${spec.id}'`);
       const deps = spec.after.map((id) => {
-        const dep = index.get(id);
+        const dep = indexOf(id);
         if (dep === undefined) throw new Error(`task '${spec.id}' runs after '${id}', which run ${this.runId} does not have (yet)`);
         return dep;
       });
-      index.set(spec.id, this.ids.length + k);
+      if (spec.iteration && this.index.get(spec.iteration.of) === undefined) throw new Error(`task '${spec.id}' is of loop '${spec.iteration.of}', which run ${this.runId} does not have`);
+      added.set(spec.id, this.ids.length + k);
       return deps;
     });
   }
 
   /**
    * Adds waiting tasks after the last one (a run that grows), with their dependencies as
-   * `dependenciesOf` gave them. Returns their indices. The store's rows are the caller's to
-   * write, in the same transaction.
+   * `dependenciesOf` gave them; a task of a loop's iteration is a dependency of the loop's
+   * control. Returns their indices. The store's rows are the caller's to write, in the same
+   * transaction.
    */
   append(specs: readonly TaskSpec[], depsOf: readonly number[][], isDone: (state: TaskState) => boolean): number[] {
     const added: number[] = [];
@@ -97,6 +103,7 @@ export class RunTables {
       const deps = depsOf[k]!;
       this.specs.push(spec);
       this.ids.push(spec.id);
+      this.index.set(spec.id, i);
       this.state.push('waiting');
       this.hash.push(null);
       this.attempts.push(0);
@@ -106,6 +113,12 @@ export class RunTables {
       this.graph.dependents.push([]);
       for (const dep of deps) this.graph.dependents[dep]!.push(i);
       this.remaining.push(deps.filter((dep) => !isDone(this.state[dep]!)).length);
+      const control = spec.iteration ? this.index.get(spec.iteration.of)! : undefined;
+      if (control !== undefined) {
+        this.graph.deps[control]!.push(i);
+        this.graph.dependents[i]!.push(control);
+        this.remaining[control]!++;
+      }
       added.push(i);
     }
     const queued = new Uint8Array(this.ids.length);

@@ -16,6 +16,7 @@ import { adoptOpenAttempts, refuseLostAttempts } from './adoption.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { Chainer } from './chaining.ts';
 import { Conditions } from './conditions.ts';
+import { linkIterations, Loops } from './loops.ts';
 import { Dispatcher } from './dispatch.ts';
 import { Endings } from './endings.ts';
 import { Inbox } from './inbox.ts';
@@ -81,6 +82,8 @@ export class Runner {
   private readonly releaser: Releaser;
   /** Decides the tasks that have a condition (conditions.ts). */
   private readonly conditions: Conditions;
+  /** Decides loops, and adds their iterations (loops.ts). */
+  private readonly loops: Loops;
   /** Each task's longest remaining path: the queues' order (grows with the run). */
   private readonly priority: number[];
   /** Hands tasks over ahead, behind the attempts they wait for (chaining.ts). */
@@ -121,12 +124,15 @@ export class Runner {
     const state = tasks.map((task) => task.state);
     const forced = new Set(store.forcedTasks(runId));
     const graph = buildGraph(ids, specs.map((spec) => spec.after));
+    const index = new Map(ids.map((id, i) => [id, i]));
+    linkIterations(specs, graph, index);
     this.t = new RunTables({
       runId,
       store,
       reporting: options.onEvent !== undefined,
       specs,
       ids,
+      index,
       graph,
       state,
       hash: tasks.map((task) => task.hash),
@@ -155,7 +161,8 @@ export class Runner {
       this.t.runningOn.set(name, 0);
     }
     this.conditions = new Conditions(this.t, run.plan.params);
-    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), this.conditions, options.explain === true, priority);
+    this.loops = new Loops(this.t, run.plan, this.conditions, (specs, deps, reason) => this.growNow(specs, deps, reason));
+    this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), this.conditions, this.loops, options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.inbox = new Inbox(this.t, this.targets, this.chainer, () => this.kick());
@@ -256,21 +263,28 @@ export class Runner {
     let added: number[] = [];
     // As every commit of a driven run: one the store refuses stops this driver (see `guarded`).
     this.guarded(() => this.write(() => {
-      this.store.appendTasks(this.runId, specs, this.t.ids.length, Date.now());
-      added = this.t.append(specs, deps, (state) => DONE_STATES.has(state));
-      // Each new task's longest remaining path, from the last (its dependents come after it).
-      for (let k = added.length - 1; k >= 0; k--) {
-        const i = added[k]!;
-        let longest = 0;
-        for (const dependent of this.t.graph.dependents[i]!) longest = Math.max(longest, this.priority[dependent] ?? 0);
-        this.priority[i] = longest + 1;
-      }
-      this.conditions.grew(added);
-      if (this.t.reporting) this.t.pendingEvents.push({ type: 'grew', runId: this.runId, tasks: specs.map((spec) => spec.id) });
-      this.releaser.settle(added);
+      added = this.growNow(specs, deps);
+      this.releaser.settle([]);
     }));
     this.kick();
     return added.map((i) => this.t.ids[i]!);
+  }
+
+  /** Adds tasks (their dependencies as `dependenciesOf` gave them) in the commit under way; they are settled with it. */
+  private growNow(specs: readonly TaskSpec[], deps: number[][], reason?: string): number[] {
+    this.store.appendTasks(this.runId, specs, this.t.ids.length, Date.now());
+    const added = this.t.append(specs, deps, (state) => DONE_STATES.has(state));
+    // Each new task's longest remaining path, from the last (its dependents come after it, but for a loop's control).
+    for (let k = added.length - 1; k >= 0; k--) {
+      const i = added[k]!;
+      let longest = 0;
+      for (const dependent of this.t.graph.dependents[i]!) longest = Math.max(longest, this.priority[dependent] ?? 0);
+      this.priority[i] = longest + 1;
+    }
+    this.loops.noteAdded(added);
+    if (this.t.reporting) this.t.pendingEvents.push({ type: 'grew', runId: this.runId, tasks: specs.map((spec) => spec.id), ...(reason ? { reason } : {}) });
+    this.releaser.add(added);
+    return added;
   }
 
   /** Cancels every unfinished task; running attempts are killed (their whole process group). */

@@ -14,6 +14,10 @@ export const TRANSITIONS = {
   skip: { from: ['waiting'], to: 'skipped' },
   /** Its `when` cannot be decided with the values it reads (a type the rules refuse, a value not published). */
   undecided: { from: ['waiting'], to: 'failed' },
+  /** A loop's control: its `until` held after an iteration (or it reached `max` with `on_max: succeed`). */
+  conclude: { from: ['waiting'], to: 'succeeded' },
+  /** A loop's control: it cannot go on (it reached `max` with `on_max: fail`, its `until` cannot be decided, an iteration cannot be made). */
+  stop: { from: ['waiting'], to: 'failed' },
   /** An attempt is committed and handed to the target. */
   submit: { from: ['ready'], to: 'submitted' },
   /** Handed to a target that follows edges, to start once its running dependencies succeed. */

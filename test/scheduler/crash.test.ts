@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
-import { cli, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { cli, killHard, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
 
 const TASKS = ['setup', ...Array.from({ length: 8 }, (_, i) => `work[${i}]`), 'collect'];
 
@@ -20,12 +19,6 @@ tasks:
   collect: { after: work, run: 'echo collect >> "$LEDGER"' }
 `;
 
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 it('kill -9 of the core at several points, then resume: no task runs twice and the run completes', async (t) => {
   const dir = tempDir(t);

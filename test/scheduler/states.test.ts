@@ -6,7 +6,8 @@ import { applyTransition, checkTransition, IllegalTransitionError, isAllowed, TR
 
 /** The whole table, written out independently of the code: from → the states it may go to. */
 const EXPECTED: Record<TaskState, TaskState[]> = {
-  waiting: ['ready', 'cached', 'skipped', 'submitted', 'blocked', 'cancelled', 'failed'],
+  // (waiting → succeeded: a loop's control concludes; it runs no attempt.)
+  waiting: ['ready', 'cached', 'skipped', 'submitted', 'blocked', 'cancelled', 'failed', 'succeeded'],
   ready: ['waiting', 'cached', 'submitted', 'blocked', 'cancelled'],
   submitted: ['waiting', 'running', 'succeeded', 'failed', 'ready', 'cancelled'],
   running: ['succeeded', 'failed', 'ready', 'cancelled'],

@@ -1,0 +1,42 @@
+/**
+ * The iterations of a loop (a group with `repeat`), made while its run goes: iteration k of
+ * the loop `md` is the group expanded as written, with `repeat.index` = k bound, its tasks'
+ * ids under `md#k/`. Only what the run recorded is read (the control's `LoopSpec`, the
+ * plan's params and targets), never the workflow file, so a resume makes the same iteration
+ * the first process would have.
+ */
+import { Expander } from './expand.ts';
+import type { Plan, TaskSpec } from './types.ts';
+
+/** The id of iteration `index` of the loop whose control is `controlId` (its tasks are under it: `md#3/run`). */
+export function iterationId(controlId: string, index: number): string {
+  return `${controlId}#${index}`;
+}
+
+/**
+ * The variables an iteration sees: those around the loop and `repeat` (`index`, `previous`,
+ * null in the first; inside a loop in a loop, the enclosing one's as `repeat.outer`).
+ */
+export function iterationVars(control: TaskSpec, index: number): Record<string, unknown> {
+  const vars = control.loop!.scope.vars;
+  const outer = vars.repeat;
+  return { ...vars, repeat: { index, previous: index === 0 ? null : index - 1, ...(outer === undefined ? {} : { outer }) } };
+}
+
+/**
+ * Makes iteration `index` of the loop `control`: its tasks in order, those that run after
+ * nothing inside the iteration after `entryAfter` (the loop's dependencies for the first,
+ * the previous iteration's last tasks after that). A problem (a template that no longer
+ * renders, an iteration too big) is a message instead: the loop cannot go on.
+ */
+export function makeIteration(run: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, runId: string, control: TaskSpec, index: number, entryAfter: readonly string[]): { tasks: TaskSpec[] } | { problem: string } {
+  const expander = Expander.forRun(run, runId);
+  expander.expandIteration(control, index);
+  const made = expander.issues.length > 0 ? undefined : expander.finishIteration(entryAfter);
+  if (!made || expander.issues.length > 0) {
+    const issue = expander.issues[0]!;
+    const where = issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
+    return { problem: `iteration ${index} cannot be made: ${issue.message}${where}` };
+  }
+  return { tasks: made.tasks };
+}

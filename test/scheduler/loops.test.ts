@@ -1,0 +1,258 @@
+/**
+ * Loops (`repeat` on a group) while a run goes: iterations made one after another, `until`
+ * judged on each finished iteration's values, `max` and `on_max`, a failure that stops the loop
+ * and a resubmit that continues it, loops in loops, the cache, and kill -9 at iteration ends.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadWorkflow } from '../../core/model/load.ts';
+import { Runner } from '../../core/scheduler/runner.ts';
+import type { RunnerEvent } from '../../core/scheduler/runner.ts';
+import { createRun } from '../../core/scheduler/runs.ts';
+import { Store } from '../../core/store/store.ts';
+import { cli, killHard, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+
+/** Each task appends its id to a ledger: what really ran, in order. */
+function ledgerOf(dir: string): () => string[] {
+  const file = path.join(dir, 'ledger');
+  return () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+}
+
+async function runFlow(t: Parameters<typeof tempDir>[0], text: string, params: Record<string, unknown> = {}) {
+  const dir = tempDir(t);
+  const store = Store.open(path.join(dir, 'home'));
+  t.after(() => store.close());
+  const plan = loadWorkflow(writeWorkflow(dir, text.replaceAll('LEDGER', JSON.stringify(path.join(dir, 'ledger')))), { params });
+  const runId = createRun(store, plan, {});
+  const events: RunnerEvent[] = [];
+  const state = await new Runner(store, runId, { onEvent: (event) => events.push(event) }).drive();
+  const tasks = new Map(store.taskStates(runId).map((task) => [task.id, task]));
+  return { dir, store, runId, state, tasks, events, ledger: ledgerOf(dir)(), plan };
+}
+
+const COUNTING = `version: 1
+params: { target: 3 }
+defaults: { retries: 0 }
+tasks:
+  prepare: { run: 'echo prepare >> LEDGER; echo "x=1" >> "$FLOTILLA_VALUES"' }
+  md:
+    after: [prepare]
+    repeat: { until: "tasks.check.values.n >= params.target", max: 10 }
+    cwd: "segment-{{ repeat.index }}"
+    tasks:
+      run: { run: 'echo "$FLOTILLA_TASK_ID {{ repeat.previous }}" >> LEDGER; pwd > where' }
+      check: { after: [run], when: "tasks.prepare.values.x == 1", run: 'echo "$FLOTILLA_TASK_ID" >> LEDGER; echo "n={{ repeat.index }}" >> "$FLOTILLA_VALUES"' }
+  after_md: { after: [md], run: 'echo after_md >> LEDGER' }
+`;
+
+describe('a loop (repeat)', () => {
+  it('runs iterations one after another until its condition holds on the last one; tasks after it run after the last', async (t) => {
+    const { state, tasks, ledger, dir, events } = await runFlow(t, COUNTING);
+    assert.equal(state, 'succeeded');
+    assert.deepEqual(ledger, ['prepare', 'md#0/run null', 'md#0/check', 'md#1/run 0', 'md#1/check', 'md#2/run 1', 'md#2/check', 'md#3/run 2', 'md#3/check', 'after_md']);
+    // Each iteration in its own folder, as `cwd` says with repeat.index.
+    for (let k = 0; k < 4; k++) assert.equal(readFileSync(path.join(dir, `segment-${k}`, 'where'), 'utf8').trim(), path.join(dir, `segment-${k}`));
+    const md = tasks.get('md')!;
+    assert.equal(md.state, 'succeeded');
+    assert.equal(md.attempts, 0);
+    assert.match(md.reason ?? '', /until tasks\.check\.values\.n >= params\.target is true \(tasks\.check\.values\.n = 3, params\.target = 3\) after 4 iterations/);
+    // Each decision is said with the values it read.
+    const decisions = events.filter((event) => event.type === 'grew').map((event) => event.type === 'grew' && event.reason);
+    assert.deepEqual(decisions, [
+      'md: iteration 0',
+      'md: until tasks.check.values.n >= params.target is false (tasks.check.values.n = 0, params.target = 3): iteration 1',
+      'md: until tasks.check.values.n >= params.target is false (tasks.check.values.n = 1, params.target = 3): iteration 2',
+      'md: until tasks.check.values.n >= params.target is false (tasks.check.values.n = 2, params.target = 3): iteration 3',
+    ]);
+  });
+
+  it('always runs the first iteration, and judges until only once the whole iteration succeeded', async (t) => {
+    // `until` is true from the start; `slow` finishes long after `check` published.
+    const { ledger, tasks } = await runFlow(t, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "tasks.check.values.stop", max: 5 }
+    tasks:
+      check: { run: 'echo check >> LEDGER; echo "stop=true" >> "$FLOTILLA_VALUES"' }
+      slow: { run: 'sleep 0.4; echo slow >> LEDGER' }
+  next: { after: md, run: 'echo next >> LEDGER' }
+`);
+    assert.deepEqual(ledger, ['check', 'slow', 'next']);
+    assert.equal(tasks.get('md')!.state, 'succeeded');
+    assert.ok(!tasks.has('md#1/check'));
+  });
+
+  it('stops at max: failing by default (what follows is blocked), or succeeding with on_max: succeed', async (t) => {
+    const flow = (onMax: string) => `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "false", max: 3${onMax} }
+    tasks: { step: { run: 'echo "$FLOTILLA_TASK_ID" >> LEDGER' } }
+  next: { after: md, run: 'echo next >> LEDGER' }
+`;
+    const failing = await runFlow(t, flow(''));
+    assert.equal(failing.state, 'failed');
+    assert.deepEqual(failing.ledger, ['md#0/step', 'md#1/step', 'md#2/step']);
+    assert.equal(failing.tasks.get('md')!.state, 'failed');
+    assert.match(failing.tasks.get('md')!.reason ?? '', /until false is false after 3 iterations, the most 'max' allows \(on_max: fail\)/);
+    assert.equal(failing.tasks.get('next')!.state, 'blocked');
+    const succeeding = await runFlow(t, flow(', on_max: succeed'));
+    assert.equal(succeeding.state, 'succeeded');
+    assert.deepEqual(succeeding.ledger, ['md#0/step', 'md#1/step', 'md#2/step', 'next']);
+  });
+
+  it('a failed task stops the loop as a failed task stops a group; resubmitting it continues the loop from that iteration', async (t) => {
+    const dir = tempDir(t);
+    const store = Store.open(path.join(dir, 'home'));
+    t.after(() => store.close());
+    const flag = path.join(dir, 'fixed');
+    const plan = loadWorkflow(writeWorkflow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "tasks.step.values.k >= 3", max: 10 }
+    tasks:
+      step: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger; if [ {{ repeat.index }} = 2 ] && [ ! -e ${JSON.stringify(flag)} ]; then exit 4; fi; echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"' }
+  next: { after: md, run: 'echo next >> ledger' }
+`));
+    const runId = createRun(store, plan, {});
+    assert.equal(await new Runner(store, runId).drive(), 'failed');
+    const states = () => new Map(store.taskStates(runId).map((task) => [task.id, task.state]));
+    assert.equal(states().get('md#2/step'), 'failed');
+    assert.equal(states().get('md'), 'blocked');
+    assert.equal(states().get('next'), 'blocked');
+    assert.ok(!states().has('md#3/step'));
+    writeFileSync(flag, '');
+    store.addRequest(runId, 'resubmit', { tasks: ['md#2/step'] }, Date.now());
+    assert.equal(await new Runner(store, runId).drive(), 'succeeded');
+    assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step', 'md#2/step', 'md#3/step', 'next']);
+    assert.equal(states().get('md'), 'succeeded');
+  });
+
+  it('loops nest: an inner loop reads the outer index as repeat.outer.index, and each outer iteration runs the inner loop anew', async (t) => {
+    const { ledger, state, tasks } = await runFlow(t, `version: 1
+defaults: { retries: 0 }
+tasks:
+  outer:
+    repeat: { until: "repeat.index >= 1", max: 5 }
+    tasks:
+      inner:
+        repeat: { until: "tasks.step.values.j >= repeat.outer.index + 1", max: 5 }
+        tasks:
+          step: { run: 'echo "$FLOTILLA_TASK_ID {{ repeat.outer.index }}.{{ repeat.index }}" >> LEDGER; echo "j={{ repeat.index }}" >> "$FLOTILLA_VALUES"' }
+      sum: { after: inner, run: 'echo "$FLOTILLA_TASK_ID" >> LEDGER' }
+`);
+    assert.equal(state, 'succeeded');
+    assert.deepEqual(ledger, [
+      'outer#0/inner#0/step 0.0', 'outer#0/inner#1/step 0.1', 'outer#0/sum',
+      'outer#1/inner#0/step 1.0', 'outer#1/inner#1/step 1.1', 'outer#1/inner#2/step 1.2', 'outer#1/sum',
+    ]);
+    assert.equal(tasks.get('outer#1/inner')!.state, 'succeeded');
+  });
+
+  it('caches each iteration by its own index and inputs: the same command in two iterations is two results, each reused on the next run', async (t) => {
+    const dir = tempDir(t);
+    const store = Store.open(path.join(dir, 'home'));
+    t.after(() => store.close());
+    const file = writeWorkflow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "repeat.index >= 1", max: 3 }
+    tasks:
+      same: { run: 'echo same >> ../ledger; echo same > out', cwd: 'it-{{ repeat.index }}', outputs: [out] }
+`);
+    for (let round = 0; round < 2; round++) {
+      const runId = createRun(store, loadWorkflow(file), {});
+      assert.equal(await new Runner(store, runId).drive(), 'succeeded');
+      const states = new Map(store.taskStates(runId).map((task) => [task.id, task.state]));
+      const expected = round === 0 ? 'succeeded' : 'cached';
+      assert.deepEqual([states.get('md#0/same'), states.get('md#1/same')], [expected, expected]);
+    }
+    assert.deepEqual(ledgerOf(dir)(), ['same', 'same']);
+  });
+
+  it('a condition inside the loop reads a task outside it; a loop after a skipped task is skipped, its iterations never made', async (t) => {
+    const { ledger, tasks } = await runFlow(t, `version: 1
+params: { misfit_only: true }
+defaults: { retries: 0 }
+tasks:
+  gate: { run: 'echo gate >> LEDGER', when: "not params.misfit_only" }
+  md:
+    after: gate
+    repeat: { until: "true", max: 2 }
+    tasks: { step: { run: 'echo step >> LEDGER' } }
+  other:
+    repeat: { until: "true", max: 2 }
+    tasks: { step: { run: 'echo other >> LEDGER', when: "params.misfit_only" } }
+`);
+    assert.deepEqual(ledger, ['other']);
+    assert.equal(tasks.get('md')!.state, 'skipped');
+    assert.ok(![...tasks.keys()].some((id) => id.startsWith('md#')));
+    assert.equal(tasks.get('other')!.state, 'succeeded');
+  });
+});
+
+describe('a loop, checked when the workflow loads', () => {
+  const load = (t: Parameters<typeof tempDir>[0], text: string) => () => loadWorkflow(writeWorkflow(tempDir(t), text));
+  const group = (repeat: string, tasks = "{ step: { run: 'true' } }", extra = '') => `version: 1\ntasks:\n  prep: { run: 'true' }\n  md:\n    repeat: ${repeat}\n${extra}    tasks: ${tasks}\n`;
+
+  it('needs max and until, and says where', (t) => {
+    assert.throws(load(t, group('{ until: "true" }')), /workflow\.yaml:5:13: 'repeat' needs 'max'/);
+    assert.throws(load(t, group('{ max: 3 }')), /workflow\.yaml:5:13: 'repeat' needs 'until'/);
+    assert.throws(load(t, group('{ until: "true", max: 0 }')), /5:35: 'max' must be a whole number from 1 to 250,000, not 0/);
+    assert.throws(load(t, group('{ until: "true", max: 2, on_max: maybe }')), /'on_max' must be fail \(the default/);
+  });
+
+  it('checks until like a when: syntax, unknown names, values of a sweep', (t) => {
+    assert.throws(load(t, group('{ until: "tasks.stepp.values.x", max: 3 }')), /until reads the values of 'stepp', which does not exist \(did you mean 'step'\?\)|'md' reads the values of 'stepp', which does not exist/);
+    assert.throws(load(t, group('{ until: "tasks.step.values.x ==", max: 3 }')), /5:\d+: until: /);
+    assert.throws(load(t, group('{ until: "repeat.next", max: 3 }')), /a loop gives repeat\.index, repeat\.previous/);
+    assert.throws(load(t, group('{ until: "tasks.step.values.x", max: 3 }', "{ step: { foreach: { i: [1, 2] }, run: 'true' } }")), /until reads 'step', a sweep of 2 instances/);
+  });
+
+  it('refuses an include in a loop, a task inside naming the loop, repeat.index outside a loop, and # in names', (t) => {
+    assert.throws(load(t, group('{ until: "true", max: 3 }', '{}', '    include: other.yaml\n')), /cannot 'include' a file/);
+    assert.throws(load(t, group('{ until: "true", max: 3 }', "{ step: { after: md, run: 'true' } }")), /cannot run after 'md': it is inside 'md'/);
+    assert.throws(load(t, "version: 1\ntasks:\n  a: { run: 'echo {{ repeat.index }}' }\n"), /undefined template variable 'repeat.index'/);
+    assert.throws(load(t, "version: 1\ntasks:\n  'a#1': { run: 'true' }\n"), /must not contain '\/', '\[', '\]' or '#'/);
+  });
+
+  it('the loop is one task in the plan; tasks after the group run after it, and it runs after what its body names outside', (t) => {
+    const plan = loadWorkflow(writeWorkflow(tempDir(t), group('{ until: "tasks.step.values.done", max: 3 }', "{ step: { after: prep, run: 'true' } }").replace("  prep: { run: 'true' }\n", "  prep: { run: 'true' }\n  last: { after: md, run: 'true' }\n")));
+    assert.deepEqual(plan.tasks.map((task) => [task.id, task.after]), [['prep', []], ['md', ['prep']], ['last', ['md']]]);
+    assert.equal(plan.tasks[1]!.loop?.max, 3);
+  });
+});
+
+
+it('kill -9 of the core as iterations end, then resume: every iteration runs once, none is skipped, the loop ends where its condition says', async (t) => {
+  const dir = tempDir(t);
+  const home = path.join(dir, 'home');
+  const ledger = ledgerOf(dir);
+  const file = writeWorkflow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "tasks.check.values.k >= 5", max: 20 }
+    tasks:
+      work: { run: 'sleep 0.2; echo "$FLOTILLA_TASK_ID" >> ledger' }
+      check: { after: work, run: 'echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"; echo "$FLOTILLA_TASK_ID" >> ledger' }
+`);
+  // Killed right as a decision task has written its value (its end may or may not be recorded yet).
+  for (const k of [0, 2, 3]) {
+    const child = startCli(ledger().length === 0 ? ['run', file] : ['resume', 'last'], { home });
+    await waitFor(() => ledger().includes(`md#${k}/check`), `iteration ${k}'s check`);
+    await killHard(child);
+  }
+  const last = cli(['resume', 'last'], { home });
+  assert.equal(last.code, 0, last.stdout + last.stderr);
+  const expected = Array.from({ length: 6 }, (_, k) => [`md#${k}/work`, `md#${k}/check`]).flat();
+  assert.deepEqual(ledger(), expected);
+  const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; state: string }[] };
+  assert.deepEqual(status.tasks.map((task) => task.id).sort(), ['md', ...expected].sort());
+});

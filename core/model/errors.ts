@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   'bad-selection': 'a selection (`only`) names nothing in the workflow',
   'run-busy': 'another live process drives the run, or a run of the same workflow in the same folder',
   'plan-changed': "a resubmit with reload whose tasks' dependencies or targets changed",
+  'loop-moved-on': 'a resubmit of a task in an iteration its loop has gone past (the later iterations would have to be discarded)',
   unreachable: 'a cluster cannot be reached, or this process reaches none',
   'ssh-config': 'an ssh_config file cannot be read',
   'target-setup': 'a run has a remote target and this process has no way to reach it',

@@ -1,22 +1,21 @@
 import path from 'node:path';
-import { didYouMean } from './errors.ts';
 import type { Issue, PathSegment } from './errors.ts';
-import { DEFAULTS_KEYS, FILE_KEYS, INHERITED_KEYS } from './keys.ts';
 import { topologicalOrder } from './graph.ts';
+import { inheritScope } from './inherit.ts';
+import { iterationId, iterationVars } from './iteration.ts';
+import { DEFAULTS_KEYS, FILE_KEYS } from './keys.ts';
 import { checkInherited, checkKeys, checkName, checkNode, isMapping, readRepeat, stringList } from './node-check.ts';
 import type { Mapping, NodeProblem } from './node-check.ts';
-import { parseResources } from './resources.ts';
-import { linkTasks, NodeInstanceImpl, resolveReferences } from './references.ts';
+import { linkTasks, NodeInstanceImpl, outsidePending, resolveReferences } from './references.ts';
 import type { NodeInstance, PendingReference, Reference } from './references.ts';
-import { readTargets } from './targets.ts';
-import { readWhen } from './when.ts';
 import { readSource } from './source.ts';
-import { iterationId, iterationVars } from './iteration.ts';
-import { inputEscape, outputProblem } from './staged-paths.ts';
+import { checkStaged } from './staged-paths.ts';
 import { MAX_TASKS, sweepRows } from './sweep.ts';
-import { hasTemplate, renderString, renderTemplate } from './template.ts';
+import { readTargets } from './targets.ts';
+import { hasTemplate, renderString } from './template.ts';
 import type { TemplateVars } from './template.ts';
 import type { Inherited, LoopSpec, TargetSpec, TaskSpec, WhenSpec } from './types.ts';
+import { readWhen } from './when.ts';
 
 /** Properties a node inherits from its enclosing groups, and where it is written. */
 interface Scope extends Inherited {
@@ -43,7 +42,8 @@ export class Expander {
   readonly issues: Issue[] = [];
   readonly texts = new Map<string, string>();
   private readonly tasks: TaskSpec[] = [];
-  private readonly pending: PendingReference[] = [];
+  /** `after` entries and condition reads, resolved once the whole tree is there. */
+  readonly pending: PendingReference[] = [];
   private readonly targets: Record<string, TargetSpec> = {};
   private params: Record<string, unknown> = {};
   private readonly includeStack: string[] = [];
@@ -70,15 +70,7 @@ export class Expander {
     this.root = root;
     this.runId = runId;
     this.paramOverrides = paramOverrides;
-    if (around) {
-      this.issues = around.issues;
-      this.texts = around.texts;
-      this.targets = around.targets;
-      this.params = around.params;
-      this.runVars = around.runVars;
-      this.checked = around.checked;
-      this.inputEscapes = around.inputEscapes;
-    }
+    if (around) ({ issues: this.issues, texts: this.texts, targets: this.targets, params: this.params, runVars: this.runVars, checked: this.checked, inputEscapes: this.inputEscapes } = around);
   }
 
   /** An expander for the iterations of a run's loops: the run's params, targets and names, no file. */
@@ -156,7 +148,7 @@ export class Expander {
     this.tasks.push(control);
     const body = new Expander(this.root, this.runId, {}, this);
     body.expandIteration(control, 0);
-    for (const pending of body.outsidePending()) {
+    for (const pending of outsidePending(body.pending)) {
       const name = pending.names[0]!;
       const read = pending.read;
       this.pending.push({
@@ -174,8 +166,7 @@ export class Expander {
     const vars = iterationVars(control, index);
     const id = iterationId(control.id, index);
     const root = new NodeInstanceImpl(id, 0, undefined, true, control.path);
-    const scope: Scope = { ...loop.scope, file: loop.file, cache: loop.scope.cache, vars, when: [] };
-    const own = this.inherit(loop.group, loop.at, scope, this.templateVars(vars, id));
+    const own = this.inherit(loop.group, loop.at, { ...loop.scope, file: loop.file, vars, when: [] }, this.templateVars(vars, id));
     // `until` reads names as the group's tasks do: the iteration's own first.
     const untilFrom = new NodeInstanceImpl(`${id}/`, 1, root, false);
     const until = readWhen(loop.until, { file: loop.file, at: [...loop.at, 'repeat', 'until'], from: untilFrom, vars, params: this.params, key: 'until' }, this.pending, (where, message, extra) => this.issue(loop.file, where, message, extra));
@@ -183,27 +174,13 @@ export class Expander {
     this.expandGroup(loop.group, loop.at, own, root);
   }
 
-  /** The `after` entries and condition reads of this iteration that name nothing inside it, one per name: they are outside the loop. */
-  private outsidePending(): PendingReference[] {
-    const outside: PendingReference[] = [];
-    for (const pending of this.pending) {
-      pending.names.forEach((name, index) => {
-        const first = name.split('/')[0]!;
-        let scope = pending.from.parent;
-        while (scope && !scope.children!.has(first)) scope = scope.parent;
-        if (!scope) outside.push({ ...pending, names: [name], scalar: true, path: pending.scalar ? pending.path : [...pending.path, index] });
-      });
-    }
-    return outside;
-  }
-
   /**
    * Resolves this iteration's names (outside it: as the loop recorded them; an `after` there is
    * kept by the control), links its tasks — those after nothing inside it run after `entryAfter`
    * (the loop's dependencies, or the previous iteration's last tasks) — and checks its own loops.
-   * Returns its tasks in order and the ids its `until` reads.
+   * Returns its tasks in order; the first holds the ids its `until` reads.
    */
-  finishIteration(entryAfter: readonly string[]): { tasks: TaskSpec[]; until: Record<string, string> } {
+  finishIteration(entryAfter: readonly string[]): TaskSpec[] {
     const { control, index, until, untilFrom } = this.iteration!;
     const outside = control.loop!.outside;
     const placeholders: TaskSpec[] = [];
@@ -220,7 +197,7 @@ export class Expander {
     const sorted = topologicalOrder(linkTasks(all, references));
     if ('cycle' in sorted) {
       this.issue(control.loop!.file, control.loop!.at, `dependency cycle inside the loop '${control.path}': ${sorted.cycle.map((i) => all[i]!.id).join(' → ')}`);
-      return { tasks: [], until: {} };
+      return [];
     }
     const ids = new Set(this.tasks.map((task) => task.id));
     for (const task of this.tasks) {
@@ -230,7 +207,7 @@ export class Expander {
     const first = this.tasks[0];
     if (first) first.iteration = { of: control.id, index, until: until?.tasks ?? {} };
     this.finishLoops();
-    return { tasks: sorted.order.filter((i) => i < this.tasks.length).map((i) => this.tasks[i]!), until: until?.tasks ?? {} };
+    return sorted.order.filter((i) => i < this.tasks.length).map((i) => this.tasks[i]!);
   }
 
   private issue(file: string, at: PathSegment[], message: string, extra: Partial<Issue> = {}): void {
@@ -270,53 +247,7 @@ export class Expander {
 
   /** The scope seen by a node's children (or the node's own settings, for a task). */
   private inherit(raw: Mapping, at: PathSegment[], scope: Scope, vars: () => TemplateVars): Scope {
-    if (INHERITED_KEYS.every((key) => raw[key] === undefined)) return scope;
-    const next: Scope = { ...scope };
-    const file = scope.file;
-    const text = (key: string, value: string, keyPath: PathSegment[] = [key]) => {
-      if (!hasTemplate(value)) return value;
-      const rendered = renderString(value, vars());
-      if ('problem' in rendered) {
-        this.issue(file, [...at, ...keyPath], rendered.problem.message, { needle: rendered.problem.needle });
-        return undefined;
-      }
-      return rendered.value;
-    };
-    if (typeof raw.cwd === 'string') {
-      const cwd = text('cwd', raw.cwd);
-      if (cwd !== undefined) next.cwd = path.posix.isAbsolute(cwd) ? path.posix.normalize(cwd) : joinRelative(scope.cwd, cwd);
-    }
-    if (isMapping(raw.env)) {
-      next.env = { ...scope.env };
-      for (const [name, value] of Object.entries(raw.env)) {
-        const rendered = typeof value === 'string' ? text('env', value, ['env', name]) : String(value);
-        if (rendered !== undefined) next.env[name] = rendered;
-      }
-    }
-    if (typeof raw.target === 'string') {
-      const target = text('target', raw.target);
-      if (target !== undefined && !this.targets[target]) {
-        this.issue(file, [...at, 'target'], `unknown target '${target}'${didYouMean(target, Object.keys(this.targets))}; declared targets: ${Object.keys(this.targets).join(', ')}`);
-      } else if (target !== undefined) next.target = target;
-    }
-    if (isMapping(raw.resources)) {
-      const rendered: Mapping = {};
-      for (const [key, value] of Object.entries(raw.resources)) {
-        if (typeof value !== 'string' || !hasTemplate(value)) rendered[key] = value;
-        else {
-          const result = renderTemplate(value, vars());
-          if ('problem' in result) this.issue(file, [...at, 'resources', key], result.problem.message, { needle: result.problem.needle });
-          else rendered[key] = result.value;
-        }
-      }
-      const { resources, problems } = parseResources(rendered);
-      for (const problem of problems) this.issue(file, [...at, 'resources', problem.key], problem.message);
-      next.resources = { ...scope.resources, ...resources };
-    }
-    if (typeof raw.retries === 'number') next.retries = raw.retries;
-    if (typeof raw.shell === 'string') next.shell = raw.shell;
-    if (typeof raw.cache === 'boolean') next.cache = raw.cache;
-    return next;
+    return inheritScope(raw, at, scope, vars, this.targets, (where, message, extra) => this.issue(scope.file, where, message, extra));
   }
 
   private expandChildren(raw: unknown, at: PathSegment[], scope: Scope, parent: NodeInstance): void {
@@ -392,7 +323,7 @@ export class Expander {
     const list = (key: 'inputs' | 'outputs') => (stringList(raw, key, []) ?? []).map((item, i) => render(key, item, typeof raw[key] === 'string' ? [key] : [key, i]));
     const inputs = list('inputs');
     const outputs = list('outputs');
-    this.checkStaged(scope, at, raw, inputs, outputs);
+    checkStaged({ root: this.root, targets: this.targets, escapes: this.inputEscapes }, scope.target, at, raw, inputs, outputs, (where, message) => this.issue(scope.file, where, message));
     if (this.tasks.length >= MAX_TASKS) {
       // Nested sweeps multiply: stop expanding (and growing) at the limit.
       this.tooMany = true;
@@ -417,21 +348,6 @@ export class Expander {
       vars: { ...scope.vars, ...row },
       after: [],
       ...(scope.when.length > 0 ? { when: scope.when } : {}),
-    });
-  }
-
-  /** Outputs stay below the task's folder; a remote task's inputs lead nowhere outside the run's root. */
-  private checkStaged(scope: Scope, at: PathSegment[], raw: Mapping, inputs: string[], outputs: string[]): void {
-    const where = (key: string, i: number): PathSegment[] => [...at, ...(typeof raw[key] === 'string' ? [key] : [key, i])];
-    outputs.forEach((output, i) => {
-      const problem = outputProblem(output);
-      if (problem) this.issue(scope.file, where('outputs', i), problem);
-    });
-    if (inputs.length === 0 || (this.targets[scope.target]?.type ?? 'local') === 'local') return;
-    inputs.forEach((input, i) => {
-      let escape = this.inputEscapes.get(input);
-      if (escape === undefined) this.inputEscapes.set(input, (escape = inputEscape(this.root, input) ?? null));
-      if (escape) this.issue(scope.file, where('inputs', i), `input '${input}' leads outside the workflow's folder ${this.root} (${escape.file} → ${escape.target}): it would be uploaded to target '${scope.target}'; copy the file into the folder, or stage it another way`);
     });
   }
 
@@ -478,7 +394,3 @@ function pathOf(node: NodeInstance): string {
   return (node as NodeInstanceImpl).declaredPath;
 }
 
-function joinRelative(base: string, child: string): string {
-  const joined = path.posix.join(base, child);
-  return joined === '.' ? '' : joined;
-}

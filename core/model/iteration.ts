@@ -13,6 +13,12 @@ export function iterationId(controlId: string, index: number): string {
   return `${controlId}#${index}`;
 }
 
+/** The loop and iteration a task id is of (`outer#1/inner#2/step`: `outer#1/inner`, 2); undefined outside loops. Names never hold '#'. */
+export function iterationOfId(id: string): { of: string; index: number } | undefined {
+  const found = /^(.*)#(\d+)\/[^#]*$/.exec(id);
+  return found ? { of: found[1]!, index: Number(found[2]) } : undefined;
+}
+
 /**
  * The variables an iteration sees: those around the loop and `repeat` (`index`, `previous`,
  * null in the first; inside a loop in a loop, the enclosing one's as `repeat.outer`).
@@ -38,5 +44,5 @@ export function makeIteration(run: Pick<Plan, 'root' | 'params' | 'targets' | 'n
     const where = issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
     return { problem: `iteration ${index} cannot be made: ${issue.message}${where}` };
   }
-  return { tasks: made.tasks };
+  return { tasks: made };
 }

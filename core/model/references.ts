@@ -164,6 +164,23 @@ export function linkTasks(tasks: TaskSpec[], references: Reference[]): TaskGraph
   return { deps, dependents };
 }
 
+/**
+ * The names among `pending` (an iteration's `after` entries and condition reads) that nothing
+ * in their tree holds, one entry per name: they are outside the loop the tree is an iteration of.
+ */
+export function outsidePending(pending: readonly PendingReference[]): PendingReference[] {
+  const outside: PendingReference[] = [];
+  for (const reference of pending) {
+    reference.names.forEach((name, index) => {
+      const first = name.split('/')[0]!;
+      let scope = reference.from.parent;
+      while (scope && !scope.children!.has(first)) scope = scope.parent;
+      if (!scope) outside.push({ ...reference, names: [name], scalar: true, path: reference.scalar ? reference.path : [...reference.path, index] });
+    });
+  }
+  return outside;
+}
+
 /** A node instance, with the path it was declared at (shared by a sweep's instances). */
 export class NodeInstanceImpl implements NodeInstance {
   children: Map<string, NodeInstance[]> | undefined;

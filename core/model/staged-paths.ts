@@ -7,6 +7,8 @@
 import { globSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { leavesFolder } from '../util/files.ts';
+import type { PathSegment } from './errors.ts';
+import type { TargetSpec } from './types.ts';
 
 /** Why an output pattern cannot be fetched safely, or undefined when it can. */
 export function outputProblem(pattern: string): string | undefined {
@@ -66,4 +68,26 @@ export function inputEscape(root: string, pattern: string): { file: string; targ
     if (found) return found;
   }
   return undefined;
+}
+
+/** What checking a node's staged paths needs: the run root, the targets, and input patterns already judged (a sweep shares its inputs). */
+export interface StagedContext {
+  root: string;
+  targets: Record<string, TargetSpec>;
+  escapes: Map<string, { file: string; target: string } | null>;
+}
+
+/** Outputs stay below the task's folder; a remote task's inputs lead nowhere outside the run's root. */
+export function checkStaged(context: StagedContext, target: string, at: PathSegment[], raw: Record<string, unknown>, inputs: string[], outputs: string[], issue: (at: PathSegment[], message: string) => void): void {
+  const where = (key: string, i: number): PathSegment[] => [...at, ...(typeof raw[key] === 'string' ? [key] : [key, i])];
+  outputs.forEach((output, i) => {
+    const problem = outputProblem(output);
+    if (problem) issue(where('outputs', i), problem);
+  });
+  if (inputs.length === 0 || (context.targets[target]?.type ?? 'local') === 'local') return;
+  inputs.forEach((input, i) => {
+    let escape = context.escapes.get(input);
+    if (escape === undefined) context.escapes.set(input, (escape = inputEscape(context.root, input) ?? null));
+    if (escape) issue(where('inputs', i), `input '${input}' leads outside the workflow's folder ${context.root} (${escape.file} → ${escape.target}): it would be uploaded to target '${target}'; copy the file into the folder, or stage it another way`);
+  });
 }

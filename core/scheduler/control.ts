@@ -1,5 +1,6 @@
 import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
+import { iterationOfId } from '../model/iteration.ts';
 import { loadWorkflow } from '../model/load.ts';
 import type { TaskSpec } from '../model/types.ts';
 import { TASK_STATES } from '../model/task-states.ts';
@@ -46,7 +47,19 @@ export type { TaskStatus } from '../store/records.ts';
 export function taskStatuses(store: Store, runId: string): TaskStatus[] {
   const latest = new Map<number, AttemptRecord>();
   for (const attempt of store.attempts(runId)) latest.set(attempt.taskIdx, attempt);
-  return store.taskStates(runId).map((task) => ({ id: task.id, state: task.state, attempts: task.attempts, reason: task.reason, last: latest.get(task.idx) }));
+  const loops = store.loopMaxima(runId);
+  const tasks = store.taskStates(runId);
+  const iterations = new Map<string, number>();
+  if (loops.size > 0) {
+    for (const task of tasks) {
+      const at = iterationOfId(task.id);
+      if (at) iterations.set(at.of, Math.max(iterations.get(at.of) ?? 0, at.index + 1));
+    }
+  }
+  return tasks.map((task) => {
+    const max = loops.get(task.idx);
+    return { id: task.id, state: task.state, attempts: task.attempts, reason: task.reason, last: latest.get(task.idx), ...(max === undefined ? {} : { loop: { iterations: iterations.get(task.id) ?? 0, max } }) };
+  });
 }
 
 /** The attempt of a task to show logs of: the given number, or the latest. */
@@ -78,9 +91,32 @@ export function rerunsOf(store: Store, runId: string, named: readonly string[], 
   const states = store.taskStates(runId);
   const index = new Map(states.map((task, i) => [task.id, i]));
   const dependents: number[][] = states.map(() => []);
-  for (const { idx, after } of store.taskDependencies(runId)) for (const dep of after) dependents[index.get(dep)!]!.push(idx);
-  const reruns = [...resubmitWalk(named.map((id) => index.get(id)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!)].map((step) => step.task);
-  return reruns.sort((x, y) => x - y).map((i) => states[i]!.id);
+  const loops = new Set<number>();
+  for (const { idx, after, loop, of } of store.taskDependencies(runId)) {
+    for (const dep of after) dependents[index.get(dep)!]!.push(idx);
+    // A loop waits for the tasks of its iterations.
+    if (of !== null) dependents[idx]!.push(index.get(of)!);
+    if (loop) loops.add(idx);
+  }
+  const reruns = [...resubmitWalk(named.map((id) => index.get(id)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, (i) => loops.has(i))].map((step) => step.task);
+  const ids = reruns.sort((x, y) => x - y).map((i) => states[i]!.id);
+  refusePassedIterations(states.map((task) => task.id), ids);
+  return ids;
+}
+
+/** A resubmit that would run a task of an iteration its loop has gone past is refused: the iterations after it would have to be discarded. */
+function refusePassedIterations(all: readonly string[], reruns: readonly string[]): void {
+  const passed = reruns.map((id) => ({ id, at: iterationOfId(id) })).filter((task) => task.at !== undefined);
+  if (passed.length === 0) return;
+  const last = new Map<string, number>();
+  for (const id of all) {
+    const at = iterationOfId(id);
+    if (at) last.set(at.of, Math.max(last.get(at.of) ?? 0, at.index));
+  }
+  for (const { id, at } of passed) {
+    const latest = last.get(at!.of)!;
+    if (at!.index < latest) throw new CodedError('loop-moved-on', `task '${id}' is in iteration ${at!.index} of the loop '${at!.of}', which has gone on to iteration ${latest}: running it again would discard iterations ${at!.index + 1}–${latest}, which this version cannot do yet; resubmit a task of iteration ${latest}, or start a new run`);
+  }
 }
 
 /** The tasks "resubmit the failed ones" names: failed or cancelled. */
@@ -104,7 +140,9 @@ export function reloadSpecs(store: Store, run: RunRecord, reruns: readonly strin
   for (const id of reruns) {
     const task = store.findTask(run.id, id)!;
     const spec = fresh.get(id);
-    const problem = !spec
+    const problem = task.spec.iteration
+      ? `is in iteration ${task.spec.iteration.index} of the loop '${task.spec.iteration.of}': iterations are made from what the run recorded, not taken from the file (resubmit without reload, or start a new run)`
+      : !spec
       ? 'is no longer in it'
       : JSON.stringify(spec.after) !== JSON.stringify(task.spec.after)
         ? 'has other dependencies now'

@@ -104,7 +104,7 @@ export class Releaser {
   private advanceLoop(i: number): void {
     const t = this.t;
     const step = this.loops.next(i);
-    if (this.explain || step.kind !== 'iterate') t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: step.kind === 'iterate' || step.kind === 'conclude', reason: step.detail });
+    if (this.explain) t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: step.kind === 'iterate' || step.kind === 'conclude', reason: step.detail });
     if (step.kind === 'iterate') return;
     if (step.kind === 'fail') {
       t.move(i, 'stop', null, step.detail);

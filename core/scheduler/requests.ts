@@ -18,7 +18,7 @@ import { resubmitWalk } from './states.ts';
  */
 export function resetTasks(t: RunTables, named: number[], downstream: boolean, chainer: Chainer, releaser: Releaser): number[] {
   const reset: number[] = [];
-  for (const { task: i, active } of resubmitWalk(named, downstream, (task) => t.state[task]!, (task) => t.graph.dependents[task]!)) {
+  for (const { task: i, active } of resubmitWalk(named, downstream, (task) => t.state[task]!, (task) => t.graph.dependents[task]!, (task) => t.specs[task]!.loop !== undefined)) {
     if (active) {
       t.resubmitWhenDone.add(i);
       // What was chained behind the attempt that runs again must not start after the old one.

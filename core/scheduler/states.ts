@@ -80,13 +80,20 @@ export function applyTransition(task: string, from: TaskState, name: TransitionN
 
 /**
  * What a resubmit of `named` runs again, in the order it reaches them: each named task,
- * every blocked, cancelled or skipped task downstream of one that runs again, and with `downstream`
- * every task downstream. A finished task is reset (`active: false`) and what depends on it is
+ * every blocked, cancelled or skipped task downstream of one that runs again, the loop a task
+ * that runs again is of (it decides again once that iteration ended again), and with
+ * `downstream` every task downstream. A finished task is reset (`active: false`) and what depends on it is
  * looked at next; a running one (`active: true`) runs again once it ends, and nothing below
  * it is looked at now. The runner resets tasks by this walk and previews use it, so the two
  * cannot disagree.
  */
-export function* resubmitWalk(named: readonly number[], downstream: boolean, stateOf: (task: number) => TaskState, dependentsOf: (task: number) => readonly number[]): Generator<{ task: number; active: boolean }> {
+export function* resubmitWalk(
+  named: readonly number[],
+  downstream: boolean,
+  stateOf: (task: number) => TaskState,
+  dependentsOf: (task: number) => readonly number[],
+  isLoop: (task: number) => boolean = () => false,
+): Generator<{ task: number; active: boolean }> {
   const chosen = new Set(named);
   const seen = new Set<number>();
   const stack = [...named];
@@ -96,7 +103,7 @@ export function* resubmitWalk(named: readonly number[], downstream: boolean, sta
     seen.add(i);
     const state = stateOf(i);
     // What was blocked, cancelled or skipped because of a task that runs again is decided again.
-    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped')) continue;
+    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped' || isLoop(i))) continue;
     if (ACTIVE_STATES.has(state)) {
       yield { task: i, active: true };
       continue;

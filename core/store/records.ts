@@ -128,6 +128,8 @@ export interface TaskStatus {
   attempts: number;
   reason: string | null;
   last: AttemptRecord | undefined;
+  /** A loop's control: how many iterations it made so far, and at most. */
+  loop?: { iterations: number; max: number };
 }
 
 /** A task's move from one state to another, as `Store.transition` records it. */

@@ -173,10 +173,16 @@ export class Store {
     return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as TaskSpec }));
   }
 
-  /** Each task's dependencies, without parsing the rest of its spec. */
-  taskDependencies(runId: string): { idx: number; after: string[] }[] {
-    const rows = this.statement("SELECT idx, json_extract(spec, '$.after') AS after FROM tasks WHERE run_id = ? ORDER BY idx").all(runId) as { idx: number; after: string }[];
-    return rows.map((row) => ({ idx: row.idx, after: JSON.parse(row.after) as string[] }));
+  /** Each task's dependencies, whether it is a loop's control, and the loop it is an iteration of; without parsing the rest of its spec. */
+  taskDependencies(runId: string): { idx: number; after: string[]; loop: boolean; of: string | null }[] {
+    const rows = this.statement("SELECT idx, json_extract(spec, '$.after') AS after, json_type(spec, '$.loop') IS NOT NULL AS loop, json_extract(spec, '$.iteration.of') AS of FROM tasks WHERE run_id = ? ORDER BY idx").all(runId) as { idx: number; after: string; loop: number; of: string | null }[];
+    return rows.map((row) => ({ idx: row.idx, after: JSON.parse(row.after) as string[], loop: row.loop === 1, of: row.of }));
+  }
+
+  /** The loops of a run (their controls' indices) and each one's `max` (only specs that mention a loop are parsed). */
+  loopMaxima(runId: string): Map<number, number> {
+    const rows = this.statement("SELECT idx, json_extract(spec, '$.loop.max') AS max FROM tasks WHERE run_id = ? AND instr(spec, '\"loop\":') > 0").all(runId) as { idx: number; max: number | null }[];
+    return new Map(rows.filter((row) => row.max !== null).map((row) => [row.idx, row.max!]));
   }
 
   /** Task states only (cheap: for status views). */

@@ -256,3 +256,41 @@ tasks:
   const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; state: string }[] };
   assert.deepEqual(status.tasks.map((task) => task.id).sort(), ['md', ...expected].sort());
 });
+
+describe('a loop in the CLI', () => {
+  it('status prints a loop as one line; a resubmit that would discard later iterations is refused, one of the last iteration goes on', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "tasks.step.values.k >= 2", max: 4 }
+    tasks:
+      step: { run: 'echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"; echo "$FLOTILLA_TASK_ID" >> ledger' }
+      side: { run: 'true' }
+  next: { after: md, run: 'echo next >> ledger' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    const status = cli(['status', 'last'], { home }).stdout;
+    assert.match(status, /^md\s+succeeded\s+iteration 3\/≤4  until tasks\.step\.values\.k >= 2 is true \(tasks\.step\.values\.k = 2\) after 3 iterations$/m);
+    assert.doesNotMatch(status, /^md#/m);
+    assert.match(status, /\(6 done tasks of loop iterations not listed: flotilla status \S+ --json lists every task\)/);
+    const json = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; loop?: { iterations: number; max: number } }[] };
+    assert.deepEqual(json.tasks.find((task) => task.id === 'md')!.loop, { iterations: 3, max: 4 });
+    assert.equal(json.tasks.length, 8);
+
+    const refused = cli(['resubmit', 'last', 'md#1/step'], { home });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /task 'md#1\/step' is in iteration 1 of the loop 'md', which has gone on to iteration 2: running it again would discard iterations 2–2/);
+    const reload = cli(['resubmit', 'last', 'md#2/step', '--reload'], { home });
+    assert.notEqual(reload.code, 0);
+    assert.match(reload.stderr, /is in iteration 2 of the loop 'md': iterations are made from what the run recorded/);
+
+    // The last iteration's task runs again; the loop decides again once it has (the same values: it ends again).
+    const again = cli(['resubmit', 'last', 'md#2/step'], { home });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step', 'next', 'md#2/step']);
+    assert.match(cli(['status', 'last'], { home }).stdout, /^md\s+succeeded\s+iteration 3\/≤4/m);
+  });
+});

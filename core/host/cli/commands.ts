@@ -11,7 +11,7 @@ import { loadPlan } from '../../model/plan-cache.ts';
 import { newRunId } from '../../model/run-id.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
-import { TASK_STATES } from '../../model/task-states.ts';
+import { DONE_STATES, TASK_STATES } from '../../model/task-states.ts';
 import type { ClusterStatus } from '../../ssh/status.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
 import { flotillaHome } from '../../util/home.ts';
@@ -324,14 +324,25 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
       process.stdout.write(`cluster ${cluster.destination}: ${state}${cluster.detail && state !== 'online' ? ` (${cluster.detail})` : ''}${seen}\n`);
     }
     process.stdout.write('\n');
-    const width = Math.min(48, Math.max(4, ...tasks.map((t) => t.id.length)));
+    // A loop is one line; of its iterations, only the tasks not done yet (or that failed) are listed.
+    const folded = tasks.filter((task) => task.id.includes('#') && DONE_STATES.has(task.state));
+    const shownTasks = folded.length > 0 ? tasks.filter((task) => !folded.includes(task)) : tasks;
+    const width = Math.min(48, Math.max(4, ...shownTasks.map((t) => t.id.length)));
     process.stdout.write(`${'TASK'.padEnd(width)}  ${'STATE'.padEnd(9)}  TRIES  EXIT  TIME     NOTE\n`);
-    for (const task of tasks) {
+    for (const task of shownTasks) {
       const last = task.last;
       const exit = last?.exitCode ?? (last?.signal ? last.signal.replace('SIG', '') : '');
       const time = last?.startedAt ? formatDuration((last.endedAt ?? Date.now()) - last.startedAt) : '';
+      if (task.loop) {
+        // A loop's control waits for its iterations: it is running once the first one is made.
+        const state = task.state === 'waiting' && task.loop.iterations > 0 ? 'running' : task.state;
+        const note = `iteration ${task.loop.iterations}/≤${task.loop.max}${task.reason ? `  ${task.reason}` : ''}`;
+        process.stdout.write(`${task.id.padEnd(width)}  ${state.padEnd(9)}  ${''.padStart(5)}  ${''.padStart(4)}  ${''.padEnd(7)}  ${note}\n`);
+        continue;
+      }
       process.stdout.write(`${task.id.padEnd(width)}  ${task.state.padEnd(9)}  ${String(task.attempts).padStart(5)}  ${String(exit).padStart(4)}  ${time.padEnd(7)}  ${task.reason ?? ''}\n`);
     }
+    if (folded.length > 0) process.stdout.write(`(${folded.length} done tasks of loop iterations not listed: flotilla status ${run.id} --json lists every task)\n`);
     return EXIT_OK;
   });
 }

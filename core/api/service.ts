@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CodedError, WorkflowError } from '../model/errors.ts';
+import { iterationOfId } from '../model/iteration.ts';
 import { loadPlan } from '../model/plan-cache.ts';
 import type { PlanCache } from '../model/plan-cache.ts';
 import { selectTasks } from '../model/select.ts';
@@ -264,7 +265,18 @@ export class FlotillaService {
         return {
           run: run.id,
           targets: run.plan.targets,
-          tasks: this.store.loadTasks(run.id).map((task) => ({ id: task.id, path: task.spec.path, after: task.spec.after, target: task.spec.target, vars: task.spec.vars, ...(task.spec.description ? { description: task.spec.description } : {}) })),
+          tasks: this.store.loadTasks(run.id).map(({ id, spec }) => ({
+            id,
+            path: spec.path,
+            after: spec.after,
+            target: spec.target,
+            vars: spec.vars,
+            ...(spec.description ? { description: spec.description } : {}),
+            ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax } } : {}),
+            // (A foreach over values draws as a sweep: its instances share the node's path.)
+            ...(spec.iteration && iterationOfId(id)?.of === spec.iteration.of ? { iteration: { of: spec.iteration.of, index: spec.iteration.index } } : {}),
+            ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),
+          })),
         };
       },
       'runs.status': (args) => {

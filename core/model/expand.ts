@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { Issue, PathSegment } from './errors.ts';
 import { topologicalOrder } from './graph.ts';
+import { placeholderValues, readPending, valueReads } from './fanout.ts';
+import type { ValueRead } from './fanout.ts';
 import { inheritScope } from './inherit.ts';
 import { iterationId, iterationVars } from './iteration.ts';
 import { DEFAULTS_KEYS, FILE_KEYS } from './keys.ts';
 import { checkInherited, checkKeys, checkName, checkNode, isMapping, readRepeat, stringList } from './node-check.ts';
 import type { Mapping, NodeProblem } from './node-check.ts';
-import { linkTasks, NodeInstanceImpl, outsidePending, resolveReferences } from './references.ts';
+import { hoisted, linkTasks, NodeInstanceImpl, outsidePending, resolveReferences } from './references.ts';
 import type { NodeInstance, PendingReference, Reference } from './references.ts';
 import { readSource } from './source.ts';
 import { checkStaged } from './staged-paths.ts';
@@ -59,7 +61,7 @@ export class Expander {
   /** The loops this expansion made, each with its first iteration expanded to check its body (see `addLoop`). */
   private readonly loops: { body: Expander }[] = [];
   /** In the expansion of one iteration of a loop: its control, and the `until` it is judged by. */
-  private iteration: { control: TaskSpec; index: number; until: WhenSpec | undefined; untilFrom: NodeInstance } | undefined;
+  private iteration: { control: TaskSpec; index: number; until: WhenSpec | undefined; untilFrom: NodeInstance; values?: Record<string, unknown> | undefined } | undefined;
 
   private readonly root: string;
   private readonly runId: string;
@@ -104,18 +106,7 @@ export class Expander {
     this.runVars.name = name;
     this.runVars.root = this.root;
     readTargets(data, this.targets, (at, message, extra) => this.issue(file, at, message, extra));
-    const scope = this.applyDefaults(file, data, {
-      file,
-      cwd: '',
-      env: {},
-      target: 'local',
-      resources: {},
-      retries: 1,
-      shell: 'sh',
-      cache: undefined,
-      vars: {},
-      when: [],
-    });
+    const scope = this.applyDefaults(file, data, { file, cwd: '', env: {}, target: 'local', resources: {}, retries: 1, shell: 'sh', cache: undefined, vars: {}, when: [] });
     if (data.tasks === undefined) this.issue(file, [], "the workflow has no 'tasks'");
     else this.expandChildren(data.tasks, ['tasks'], scope, top);
     return this.result(name);
@@ -137,32 +128,41 @@ export class Expander {
    * A group that repeats becomes one task, the loop's control (see `TaskSpec.loop`): tasks
    * after the group run after it. Its iterations are made while the run goes (`expandIteration`);
    * the first is made now to check the body, and what the body names outside itself becomes a
-   * dependency of the control, its id recorded for the iterations to come.
+   * dependency of the control, its id recorded for the iterations to come. A node swept over
+   * values (`reads`) is such a control too, whose one iteration is its instances.
    */
-  private addLoop(raw: Mapping, at: PathSegment[], scope: Scope, id: string, declaredPath: string, instance: NodeInstance): void {
-    const repeat = readRepeat(raw);
+  private addLoop(raw: Mapping, at: PathSegment[], scope: Scope, node: { id: string; path: string; name: string }, instance: NodeInstance, reads: ValueRead[]): void {
     const { file, cwd, env, target, resources, retries, shell, cache, vars } = scope;
-    const loop: LoopSpec = { until: repeat.until, max: repeat.max, onMax: repeat.onMax, group: raw, file, at, scope: { cwd, env, target, resources, retries, shell, ...(cache === undefined ? {} : { cache }), vars }, outside: {} };
+    const repeat = reads.length > 0 ? { until: 'true', max: 1, onMax: 'fail' as const } : readRepeat(raw);
+    const loop: LoopSpec = {
+      kind: reads.length > 0 ? 'foreach' : 'repeat', ...repeat, group: raw, file, at, scope: { cwd, env, target, resources, retries, shell, ...(cache === undefined ? {} : { cache }), vars }, outside: {},
+      ...(reads.length > 0 ? { foreach: { name: node.name, reads: {} } } : {}),
+    };
     instance.task = this.tasks.length;
-    const control: TaskSpec = { id, path: declaredPath, run: '', shell, cwd, env: {}, target, resources: {}, retries: 0, inputs: [], outputs: [], cache: false, vars, after: [], ...(scope.when.length > 0 ? { when: scope.when } : {}), loop };
+    const control: TaskSpec = { id: node.id, path: node.path, run: '', shell, cwd, env: {}, target, resources: {}, retries: 0, inputs: [], outputs: [], cache: false, vars, after: [], ...(scope.when.length > 0 ? { when: scope.when } : {}), loop };
     this.tasks.push(control);
+    // The tasks whose values it sweeps over: dependencies of the control, resolved as a `when` reads them.
+    for (const read of reads) this.pending.push(readPending(read, instance, file, [...at, raw.foreach !== undefined ? 'foreach' : 'zip'], (id) => (loop.foreach!.reads[read.task] = id)));
     const body = new Expander(this.root, this.runId, {}, this);
-    body.expandIteration(control, 0);
-    for (const pending of outsidePending(body.pending)) {
-      const name = pending.names[0]!;
-      const read = pending.read;
-      this.pending.push({
-        ...pending,
-        from: instance,
-        ...(read ? { read: { needle: read.needle, resolved: (to) => read.resolved(to) ?? void (loop.outside[name] = to[0]!.id) } } : {}),
-      });
-    }
+    body.expandIteration(control, 0, reads.length > 0 ? placeholderValues(reads) : undefined);
+    for (const pending of outsidePending(body.pending)) this.pending.push(hoisted(pending, instance, (id) => (loop.outside[pending.names[0]!] = id)));
     this.loops.push({ body });
   }
 
-  /** Expands iteration `index` of the loop `control`: its group as written, with `repeat` bound. */
-  expandIteration(control: TaskSpec, index: number): void {
+  /**
+   * Expands iteration `index` of the loop `control`: its group as written, with `repeat` bound;
+   * or, for a foreach over `values` (by task name, as the sweep reads them), the node's instances.
+   */
+  expandIteration(control: TaskSpec, index: number, values?: Record<string, unknown>): void {
     const loop = control.loop!;
+    if (loop.foreach) {
+      // The node's instances are made as its siblings would be: in a tree whose root stands for its parent.
+      const parent = (text: string) => text.slice(0, Math.max(0, text.length - loop.foreach!.name.length - 1));
+      const root = new NodeInstanceImpl(parent(control.id), 0, undefined, true, parent(control.path));
+      this.iteration = { control, index, until: undefined, untilFrom: root, values };
+      this.expandNode(loop.foreach.name, loop.group, loop.at, { ...loop.scope, file: loop.file, when: [] }, root);
+      return;
+    }
     const vars = iterationVars(control, index);
     const id = iterationId(control.id, index);
     const root = new NodeInstanceImpl(id, 0, undefined, true, control.path);
@@ -280,8 +280,11 @@ export class Expander {
     }
     if (kind === undefined || problems.length > 0) return;
     let rows: (Record<string, unknown> | undefined)[] = [undefined];
-    if (raw.foreach !== undefined || raw.zip !== undefined) {
-      const sweep = sweepRows(raw.foreach, raw.zip, this.templateVars(scope.vars, parent.id)(), new Set(Object.keys(scope.vars)));
+    // A sweep over values a task publishes is one task until they are there (see `addLoop`); made then, it sees them as `tasks`.
+    const fanout = this.iteration?.values && this.iteration.control.loop!.group === raw ? this.iteration.values : undefined;
+    const reads = fanout ? [] : valueReads(raw);
+    if ((raw.foreach !== undefined || raw.zip !== undefined) && reads.length === 0) {
+      const sweep = sweepRows(raw.foreach, raw.zip, { ...this.templateVars(scope.vars, parent.id)(), ...(fanout ? { tasks: fanout } : {}) }, new Set(Object.keys(scope.vars)), fanout !== undefined);
       for (const problem of sweep.problems) this.issue(file, [...at, ...problem.path], problem.message, { needle: problem.needle });
       rows = sweep.rows ?? [];
     }
@@ -291,8 +294,8 @@ export class Expander {
       const base = parent.id === '' ? name : `${parent.id}/${name}`;
       const id = row === undefined ? base : `${base}[${index}]`;
       const vars = row === undefined ? scope.vars : { ...scope.vars, ...row };
-      // A group that repeats is one task, its loop's control (see `addLoop`).
-      const loop = kind === 'group' && raw.repeat !== undefined;
+      // A group that repeats is one task, its loop's control (see `addLoop`); so is a sweep over values.
+      const loop = reads.length > 0 || (kind === 'group' && raw.repeat !== undefined);
       const instance = new NodeInstanceImpl(id, parent.depth + 1, parent, kind === 'group' && !loop, declaredPath);
       parent.children!.get(name)!.push(instance);
       const templateVars = this.templateVars(vars, id);
@@ -304,8 +307,8 @@ export class Expander {
         const when = readWhen(raw.when, { file, at: [...at, 'when'], from: instance, vars: own.vars, params: this.params }, this.pending, (where, message, extra) => this.issue(file, where, message, extra));
         if (when) own = { ...own, when: [...own.when, when] };
       }
-      if (kind === 'task') this.addTask(raw, at, own, id, declaredPath, row ?? {}, instance, templateVars);
-      else if (loop) this.addLoop(raw, at, own, id, declaredPath, instance);
+      if (loop) this.addLoop(raw, at, own, { id, path: declaredPath, name }, instance, reads);
+      else if (kind === 'task') this.addTask(raw, at, own, id, declaredPath, row ?? {}, instance, templateVars);
       else this.expandGroup(raw, at, own, instance);
     });
   }
@@ -386,8 +389,6 @@ export class Expander {
     else this.expandChildren(source.data.tasks, ['tasks'], inner, instance);
     this.includeStack.pop();
   }
-
-
 }
 
 function pathOf(node: NodeInstance): string {

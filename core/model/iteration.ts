@@ -35,14 +35,22 @@ export function iterationVars(control: TaskSpec, index: number): Record<string, 
  * the previous iteration's last tasks after that). A problem (a template that no longer
  * renders, an iteration too big) is a message instead: the loop cannot go on.
  */
-export function makeIteration(run: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, runId: string, control: TaskSpec, index: number, entryAfter: readonly string[]): { tasks: TaskSpec[] } | { problem: string } {
+export function makeIteration(
+  run: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>,
+  runId: string,
+  control: TaskSpec,
+  index: number,
+  entryAfter: readonly string[],
+  /** For a foreach over values: what the tasks it reads published, by the names it reads them by. */
+  values?: Record<string, unknown>,
+): { tasks: TaskSpec[] } | { problem: string } {
   const expander = Expander.forRun(run, runId);
-  expander.expandIteration(control, index);
+  expander.expandIteration(control, index, values);
   const made = expander.issues.length > 0 ? undefined : expander.finishIteration(entryAfter);
   if (!made || expander.issues.length > 0) {
     const issue = expander.issues[0]!;
     const where = issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
-    return { problem: `iteration ${index} cannot be made: ${issue.message}${where}` };
+    return { problem: `${control.loop!.foreach ? 'its instances' : `iteration ${index}`} cannot be made: ${issue.message}${where}` };
   }
   return { tasks: made };
 }

@@ -181,6 +181,16 @@ export function outsidePending(pending: readonly PendingReference[]): PendingRef
   return outside;
 }
 
+/**
+ * A name an iteration reads outside its loop, asked instead of the loop's control (`from`) in
+ * the tree around it: the control depends on what it names, and `found` gets the id of a task
+ * whose values it reads.
+ */
+export function hoisted(pending: PendingReference, from: NodeInstance, found: (id: string) => void): PendingReference {
+  const read = pending.read;
+  return { ...pending, from, ...(read ? { read: { needle: read.needle, resolved: (to) => read.resolved(to) ?? void found(to[0]!.id) } } : {}) };
+}
+
 /** A node instance, with the path it was declared at (shared by a sweep's instances). */
 export class NodeInstanceImpl implements NodeInstance {
   children: Map<string, NodeInstance[]> | undefined;

@@ -35,12 +35,14 @@ export function sweepRows(
   zip: unknown,
   vars: TemplateVars,
   outer: ReadonlySet<string>,
+  /** An empty list gives no instances rather than a problem (a foreach over a value a task published). */
+  emptyAllowed = false,
 ): { rows?: SweepRow[]; problems: SweepProblem[] } {
   const problems: SweepProblem[] = [];
   if (foreach === undefined && zip === undefined) return { problems };
   let rows: SweepRow[] = [{}];
   if (foreach !== undefined) {
-    const columns = readColumns('foreach', foreach, vars, outer, problems);
+    const columns = readColumns('foreach', foreach, vars, outer, problems, emptyAllowed);
     const product = columns.reduce((total, [, values]) => total * values.length, 1);
     if (product > MAX_TASKS) {
       const factors = columns.map(([name, values]) => `${name}: ${count(values.length)}`).join(' × ');
@@ -54,7 +56,7 @@ export function sweepRows(
     }
   }
   if (zip !== undefined) {
-    const columns = readColumns('zip', zip, vars, outer, problems);
+    const columns = readColumns('zip', zip, vars, outer, problems, emptyAllowed);
     const length = zipLength(columns, problems);
     if (length !== undefined) {
       if (length * rows.length > MAX_TASKS) {
@@ -107,6 +109,7 @@ function readColumns(
   vars: TemplateVars,
   outer: ReadonlySet<string>,
   problems: SweepProblem[],
+  emptyAllowed = false,
 ): [string, unknown[]][] {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || Object.keys(raw).length === 0) {
     problems.push({ path: [key], message: `${key} must map variable names to lists of values, like { w: [0, 1, 2] }` });
@@ -127,15 +130,15 @@ function readColumns(
       problems.push({ path: at, message: `sweep variable '${name}' is already bound by an enclosing group; choose another name` });
       continue;
     }
-    const values = readValues(spec, vars, at, problems);
+    const values = readValues(spec, vars, at, problems, emptyAllowed);
     if (values) columns.push([name, values]);
   }
   return columns;
 }
 
-function readValues(spec: unknown, vars: TemplateVars, at: PathSegment[], problems: SweepProblem[]): unknown[] | undefined {
+function readValues(spec: unknown, vars: TemplateVars, at: PathSegment[], problems: SweepProblem[], emptyAllowed = false): unknown[] | undefined {
   if (Array.isArray(spec)) {
-    if (spec.length === 0) problems.push({ path: at, message: `sweep variable '${String(at[1])}' has no values` });
+    if (spec.length === 0 && !emptyAllowed) problems.push({ path: at, message: `sweep variable '${String(at[1])}' has no values` });
     return spec;
   }
   if (typeof spec === 'string') {
@@ -144,7 +147,7 @@ function readValues(spec: unknown, vars: TemplateVars, at: PathSegment[], proble
       problems.push({ path: at, message: rendered.problem.message, needle: rendered.problem.needle });
       return undefined;
     }
-    if (Array.isArray(rendered.value)) return readValues(rendered.value, vars, at, problems);
+    if (Array.isArray(rendered.value)) return readValues(rendered.value, vars, at, problems, emptyAllowed);
     if (rendered.value !== null && typeof rendered.value === 'object') return readValues(rendered.value, vars, at, problems);
     problems.push({ path: at, message: `sweep values must be a list; '${spec}' gives ${JSON.stringify(rendered.value)}` });
     return undefined;

@@ -128,7 +128,14 @@ export interface Inherited {
  * `repeat.index` and `repeat.previous` bound (see core/model/iteration.ts).
  */
 export interface LoopSpec {
-  /** The condition that ends the loop, evaluated after each iteration on that iteration's values. */
+  /**
+   * `repeat`: a group's iterations, one after another, until a condition. `foreach`: a node
+   * swept over a value a task publishes (`foreach: { m: "{{ tasks.plan.values.models }}" }`):
+   * its instances are made once that value is recorded — a loop of one iteration, whose
+   * instances keep the ids a sweep gives (`models[0]`, `models[1]/run`).
+   */
+  kind: 'repeat' | 'foreach';
+  /** The condition that ends the loop, evaluated after each iteration on that iteration's values (`true` for a foreach). */
   until: string;
   /** Most iterations; what happens then is `onMax`'s. */
   max: number;
@@ -142,6 +149,8 @@ export interface LoopSpec {
   scope: Inherited;
   /** Tasks outside the group that something inside it reads values of: the name as written → the task's id. */
   outside: Record<string, string>;
+  /** A foreach over values: the node's name, and the tasks whose values it reads (the name as written → the task's id). */
+  foreach?: { name: string; reads: Record<string, string> };
 }
 
 /**

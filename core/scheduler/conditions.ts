@@ -22,13 +22,10 @@ export class Conditions {
   /** What each task published (its latest successful attempt's, or its cached result's), read once. */
   private readonly published = new Map<number, PublishedValues>();
   private readonly parsed = new Map<string, Expr>();
-  /** Whether any task of the run was skipped: until one is, a task without a condition runs without a look at its dependencies. */
-  private anySkipped: boolean;
 
   constructor(t: RunTables, params: Record<string, unknown>) {
     this.t = t;
     this.params = params;
-    this.anySkipped = t.state.includes('skipped');
   }
 
   /** A task's attempt succeeded with these values (they are in the store in the same commit). */
@@ -46,7 +43,7 @@ export class Conditions {
     const t = this.t;
     const conditions = t.specs[i]!.when;
     if (!conditions) {
-      if (!this.anySkipped) return RUN;
+      if (!t.anySkipped) return RUN;
       const skipped = t.graph.deps[i]!.find((dep) => t.state[dep] === 'skipped');
       return skipped === undefined ? RUN : { kind: 'skip', detail: `upstream ${t.ids[skipped]} skipped` };
     }
@@ -79,7 +76,6 @@ export class Conditions {
       });
       const values = read.length > 0 ? ` (${shorten(read.join(', '))})` : '';
       if (decide(value, key)) return { kind: 'run', detail: `${key} ${condition.expr} is true${values}` };
-      if (key === 'when') this.anySkipped = true;
       return { kind: 'skip', detail: `${key} ${condition.expr} is false${values}` };
     } catch (error) {
       if (!(error instanceof ExprValueError) && !(error instanceof ExprSyntaxError)) throw error;
@@ -109,7 +105,8 @@ export class Conditions {
     return walk((vars[head as string] ?? null) as Value, rest, name.text);
   }
 
-  private valuesOf(i: number): PublishedValues {
+  /** What task `i` published (its latest successful attempt's, or its cached result's). */
+  valuesOf(i: number): PublishedValues {
     let values = this.published.get(i);
     if (!values) {
       values = this.t.store.publishedValues(this.t.runId, i, this.t.hash[i] ?? null) ?? {};

@@ -76,8 +76,10 @@ export class Loops {
     if (!last) {
       const judged = this.conditions.judge(i);
       if (judged.kind !== 'run') return judged;
+      if (loop.foreach) return this.fanOut(i, judged.detail);
       return this.iterate(i, 0, control.after, judged.detail ? `${judged.detail}: iteration 0` : 'iteration 0');
     }
+    if (loop.foreach) return { kind: 'conclude', detail: `its ${plural(last.tasks.length, 'task')} done` };
     const until = last.tasks.map((k) => this.t.specs[k]!.iteration!.until).find((tasks) => tasks !== undefined) ?? {};
     const judged = this.conditions.check({ expr: loop.until, tasks: until }, iterationVars(control, last.index), 'until');
     if (judged.kind === 'fail') return { kind: 'fail', detail: `after iteration ${last.index}: ${judged.detail}` };
@@ -97,9 +99,23 @@ export class Loops {
     return createHash('sha256').update(JSON.stringify(upstream)).digest('hex');
   }
 
-  private iterate(i: number, index: number, entryAfter: readonly string[], detail: string): LoopStep {
-    const made = makeIteration(this.plan, this.t.runId, this.t.specs[i]!, index, entryAfter);
+  /** A foreach over values: its instances, made from what the tasks it reads published (none: it is skipped). */
+  private fanOut(i: number, condition: string | undefined): LoopStep {
+    const control = this.t.specs[i]!;
+    const values: Record<string, unknown> = {};
+    for (const [name, id] of Object.entries(control.loop!.foreach!.reads)) {
+      const dep = this.t.index.get(id)!;
+      if (this.t.state[dep] === 'skipped') return { kind: 'fail', detail: `foreach reads the values of ${id}, which was skipped and published nothing` };
+      values[name] = { values: this.conditions.valuesOf(dep) };
+    }
+    const shown = `foreach over ${Object.values(control.loop!.foreach!.reads).join(', ')}'s values${condition ? ` (${condition})` : ''}`;
+    return this.iterate(i, 0, control.after, shown, values);
+  }
+
+  private iterate(i: number, index: number, entryAfter: readonly string[], detail: string, values?: Record<string, unknown>): LoopStep {
+    const made = makeIteration(this.plan, this.t.runId, this.t.specs[i]!, index, entryAfter, values);
     if ('problem' in made) return { kind: 'fail', detail: made.problem };
+    if (made.tasks.length === 0) return { kind: 'skip', detail: `${detail}: an empty list, no instances` };
     if (this.t.ids.length + made.tasks.length > MAX_TASKS) return { kind: 'fail', detail: `iteration ${index} would make the run's task ${(MAX_TASKS + 1).toLocaleString('en-US')}: a run has at most ${MAX_TASKS.toLocaleString('en-US')} tasks` };
     let deps: number[][];
     try {
@@ -107,8 +123,9 @@ export class Loops {
     } catch (error) {
       return { kind: 'fail', detail: `iteration ${index} cannot be added: ${(error as Error).message}` };
     }
-    this.grow(made.tasks, deps, `${this.t.ids[i]}: ${detail}`);
-    return { kind: 'iterate', detail };
+    const shown = values ? `${detail}: ${plural(made.tasks.length, 'task')}` : detail;
+    this.grow(made.tasks, deps, `${this.t.ids[i]}: ${shown}`);
+    return { kind: 'iterate', detail: shown };
   }
 }
 

@@ -46,6 +46,8 @@ export class RunTables {
   /** Attempts adopted from an earlier process, and how many run on each target. */
   readonly adopted = new Set<number>();
   readonly adoptedOn = new Map<string, number>();
+  /** Whether any task of the run was skipped: until one is, a task without a condition runs without a look at its dependencies. */
+  anySkipped: boolean;
   /** The user cancelled the whole run (a resubmit lifts it). */
   cancelledRun = false;
   /** Events of the commit under way, reported once it is committed. */
@@ -67,6 +69,7 @@ export class RunTables {
     this.remaining = fields.remaining;
     this.cancelling = fields.cancelling;
     this.queued = new Uint8Array(fields.ids.length);
+    this.anySkipped = fields.state.includes('skipped');
   }
 
   /**
@@ -134,6 +137,7 @@ export class RunTables {
     const at = Date.now();
     this.store.transition({ runId: this.runId, task: i, from, to, at, attempt, detail, failedAttempt, hash: this.hash[i] });
     this.state[i] = to;
+    if (to === 'skipped') this.anySkipped = true;
     if (this.reporting) this.pendingEvents.push({ type: 'task', runId: this.runId, taskId: this.ids[i]!, from, to, attempt, detail, at });
   }
 

@@ -179,9 +179,9 @@ export class Store {
     return rows.map((row) => ({ idx: row.idx, after: JSON.parse(row.after) as string[], loop: row.loop === 1, of: row.of }));
   }
 
-  /** The loops of a run (their controls' indices) and each one's `max` (only specs that mention a loop are parsed). */
+  /** The loops (`repeat`) of a run, by their controls' indices, and each one's `max` (only specs that mention a loop are parsed). */
   loopMaxima(runId: string): Map<number, number> {
-    const rows = this.statement("SELECT idx, json_extract(spec, '$.loop.max') AS max FROM tasks WHERE run_id = ? AND instr(spec, '\"loop\":') > 0").all(runId) as { idx: number; max: number | null }[];
+    const rows = this.statement("SELECT idx, json_extract(spec, '$.loop.max') AS max FROM tasks WHERE run_id = ? AND instr(spec, '\"loop\":') > 0 AND json_extract(spec, '$.loop.kind') = 'repeat'").all(runId) as { idx: number; max: number | null }[];
     return new Map(rows.filter((row) => row.max !== null).map((row) => [row.idx, row.max!]));
   }
 

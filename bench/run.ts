@@ -2,8 +2,9 @@
  * `npm run bench`: Flotilla against make (and ninja where installed) on the same task DAGs,
  * side by side in one run, at concurrency 2. Prints one line per workload,
  *   W1 flotilla_ms_per_task=… make_ms_per_task=… ratio=…
- * then the no-op rerun time of W1 and the time and memory to parse, validate and plan a
- * generated 100,000-task workflow. Not a test: figures depend on the machine; compare ratios.
+ * then the no-op rerun time of W1, a 1,000-iteration loop against the same 2,000 tasks as a
+ * static chain, and the time and memory to parse, validate and plan a generated 100,000-task
+ * workflow. Not a test: figures depend on the machine; compare ratios.
  *
  * Per-task overhead = wall time / tasks × concurrency, as in bench/workloads/README.md.
  */
@@ -142,6 +143,31 @@ const w1File = path.join(w1Dir, 'workflow.json');
 const noop = median(Array.from({ length: REPEATS }, () => timed(process.execPath, [cli, 'run', w1File, '--quiet'], w1Dir, { ...process.env, FLOTILLA_HOME: w1Home })));
 const makeNoop = median(Array.from({ length: REPEATS }, () => timed('make', ['-s', '-j', String(CONCURRENCY)], w1Dir)));
 console.log(`noop_rerun_1000_cached flotilla_s=${(noop / 1000).toFixed(3)} make_s=${(makeNoop / 1000).toFixed(3)} (target ≤ 0.2 s)`);
+
+// A loop of 1,000 iterations of two trivial tasks (each iteration made while the run goes, after
+// a decision on the last one's value) against the same 2,000 tasks written out as a chain.
+const loopDir = path.join(work, 'loop');
+mkdirSync(loopDir, { recursive: true });
+const step = 'echo "k=$K" >> "$FLOTILLA_VALUES"';
+writeFileSync(path.join(loopDir, 'loop.yaml'), `version: 1\nname: loop\ndefaults: { retries: 0 }\ntasks:\n  md:\n    repeat: { until: "tasks.check.values.k >= 999", max: 1000 }\n    tasks:\n      run: { run: "true" }\n      check: { after: run, env: { K: "{{ repeat.index }}" }, run: '${step}' }\n`);
+const chain: Record<string, unknown> = {};
+for (let k = 0; k < 1000; k++) {
+  chain[`run${k}`] = { run: 'true', ...(k > 0 ? { after: [`check${k - 1}`] } : {}) };
+  chain[`check${k}`] = { run: step, after: [`run${k}`], env: { K: String(k) } };
+}
+writeFileSync(path.join(loopDir, 'chain.json'), JSON.stringify({ version: 1, name: 'chain', defaults: { retries: 0 }, tasks: chain }));
+const loopTimes: number[] = [];
+const chainTimes: number[] = [];
+const loopRepeats = Math.min(REPEATS, 5);
+for (let r = 0; r < loopRepeats; r++) {
+  const runs = [
+    () => loopTimes.push(timed(process.execPath, [cli, 'run', 'loop.yaml', '--quiet'], loopDir, { ...process.env, FLOTILLA_HOME: path.join(loopDir, 'home') })),
+    () => chainTimes.push(timed(process.execPath, [cli, 'run', 'chain.json', '--quiet'], loopDir, { ...process.env, FLOTILLA_HOME: path.join(loopDir, 'home') })),
+  ];
+  runs[r % 2]!();
+  runs[(r + 1) % 2]!();
+}
+console.log(`loop_1000_iterations flotilla_loop_s=${(median(loopTimes) / 1000).toFixed(2)} flotilla_chain_2000_s=${(median(chainTimes) / 1000).toFixed(2)} ratio=${(median(loopTimes) / median(chainTimes)).toFixed(2)} (target ≤ 1.5)`);
 
 // 100,000 tasks: explicit tasks in layers of 1,000, each after two tasks of the layer before.
 const big = path.join(work, 'big.json');

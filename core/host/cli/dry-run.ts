@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Plan } from '../../model/types.ts';
+import { makeIteration } from '../../model/iteration.ts';
+import type { Plan, TaskSpec } from '../../model/types.ts';
 import { DIALECTS } from '../../targets/remote/dialects/dialect.ts';
 import { remoteAttemptDir, remoteCwd, remoteRunRoot, submitScript } from '../../targets/remote/scripts.ts';
 import type { Submission } from '../../targets/remote/scripts.ts';
@@ -47,6 +48,10 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
     if (target.type === 'local') {
       out.push('', `## target ${target.name} (local, ${target.maxParallel} at once)`);
       for (const task of tasks) {
+        if (task.loop) {
+          out.push(...describeLoop(plan, runId, task));
+          continue;
+        }
         const condition = task.when ? `, when ${task.when.map((when) => when.expr).join(' and ')}` : '';
         out.push(`# ${task.id}${task.after.length ? ` (after ${task.after.join(', ')}${condition})` : condition ? ` (${condition.slice(2)})` : ''} in ${path.resolve(plan.root, task.cwd)}`, task.run.trimEnd());
       }
@@ -64,6 +69,10 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
     const later: string[] = [];
     const submissions: Submission[] = [];
     for (const task of tasks) {
+      if (task.loop) {
+        later.push(...describeLoop(plan, runId, task));
+        continue;
+      }
       const after: Submission['after'] = [];
       // A task with a condition is submitted once it is decided, never chained ahead.
       let chainable = task.inputs.length === 0 && task.when === undefined;
@@ -90,4 +99,22 @@ export function dryRun(plan: Plan, runId: string, homes: ReadonlyMap<string, Rem
     out.push(...later);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A loop (or a foreach over values) as a dry run shows it: what decides it, and its first iteration's tasks as they would be made. */
+function describeLoop(plan: Plan, runId: string, task: TaskSpec): string[] {
+  const loop = task.loop!;
+  const after = task.after.length > 0 ? ` (after ${task.after.join(', ')})` : '';
+  const condition = task.when ? `; when ${task.when.map((when) => when.expr).join(' and ')}` : '';
+  if (loop.foreach) {
+    return [`# ${task.id}${after}: a foreach over the values ${Object.values(loop.foreach.reads).join(', ')} publishes${condition}: its instances are made once they are recorded`];
+  }
+  const lines = [`# ${task.id}${after}: a loop, iterations until ${loop.until} holds after one, at most ${loop.max} (on_max: ${loop.onMax})${condition}; iteration 0 would run:`];
+  const made = makeIteration(plan, runId, task, 0, task.after);
+  if ('problem' in made) return [...lines, `#   (${made.problem})`];
+  for (const inner of made.tasks) {
+    const where = inner.target === task.target ? '' : ` on ${inner.target}`;
+    lines.push(`#   ${inner.id}${inner.after.length ? ` (after ${inner.after.join(', ')})` : ''}${where} in ${path.resolve(plan.root, inner.cwd)}`, ...inner.run.trimEnd().split('\n').map((line) => `#     ${line}`));
+  }
+  return lines;
 }

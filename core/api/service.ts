@@ -324,8 +324,8 @@ export class FlotillaService {
         const run = resolveRun(this.store, args.run);
         for (const id of args.tasks ?? []) this.task(run.id, id);
         const tasks = args.failed ? failedTasks(this.store, run.id) : args.tasks!;
-        const reruns = rerunsOf(this.store, run.id, tasks, args.downstream === true);
-        if (args.preview) return { run: run.id, tasks, reruns, updated: [] };
+        const { reruns, discards } = rerunsOf(this.store, run.id, tasks, args.downstream === true);
+        if (args.preview) return { run: run.id, tasks, reruns, discards, updated: [] };
         // Refused before anything changes (the specs a reload takes included).
         if (tasks.length > 0) this.refuseUndrivable(run);
         const updated = args.reload ? reloadSpecs(this.store, run, reruns) : [];
@@ -333,7 +333,7 @@ export class FlotillaService {
           this.store.addRequest(run.id, 'resubmit', { tasks, downstream: args.downstream === true }, Date.now());
           this.drive(run.id);
         }
-        return { run: run.id, tasks, reruns, updated };
+        return { run: run.id, tasks, reruns, discards, updated };
       },
       'tasks.attempts': (args) => {
         const run = resolveRun(this.store, args.run);

@@ -196,8 +196,12 @@ export interface MethodResults {
   'runs.cancel': { run: string; ended: boolean };
   /** `open`: tasks not ended (none: nothing was driven). */
   'runs.resume': { run: string; open: number };
-  /** `tasks`: those named (or the failed ones); `reruns`: all that run again; `updated`: those whose spec was reloaded. */
-  'runs.resubmit': { run: string; tasks: string[]; reruns: string[]; updated: string[] };
+  /**
+   * `tasks`: those named (or the failed ones); `reruns`: all that run again; `discards`: the
+   * loop iterations discarded because an earlier one runs again (`md: iterations 3–5`);
+   * `updated`: those whose spec was reloaded.
+   */
+  'runs.resubmit': { run: string; tasks: string[]; reruns: string[]; discards: string[]; updated: string[] };
   /**
    * A stream of an attempt (the latest unless one is named) from `offset`: `text` up to the new
    * `offset` (in bytes; as text cut at whole characters, or base64 when asked). `ended`: the attempt has ended, so its log is

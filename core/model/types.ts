@@ -105,6 +105,12 @@ export interface IterationOf {
   index: number;
   /** On the iteration's first task only: the tasks the loop's `until` reads in this iteration. */
   until?: Record<string, string>;
+  /**
+   * Set when a resubmit of an earlier iteration discarded this one: the task keeps its row
+   * (and its attempts) but waits, held, until the loop makes this iteration again — or is
+   * skipped when the loop ends before. Says which resubmit.
+   */
+  discarded?: string;
 }
 
 /** What a node inherits from its enclosing groups (see README "Inherited keys"). */

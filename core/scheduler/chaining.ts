@@ -114,7 +114,7 @@ export class Chainer {
     const spec = t.specs[i]!;
     const target = this.targets[spec.target];
     // A task with a condition is decided once what it reads is there: it is never handed over ahead.
-    if (t.state[i] !== 'waiting' || t.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0 || spec.when !== undefined || spec.loop !== undefined) return undefined;
+    if (t.state[i] !== 'waiting' || t.remaining[i] === 0 || !target?.followsEdges || spec.inputs.length > 0 || spec.when !== undefined || spec.loop !== undefined || spec.iteration?.discarded) return undefined;
     // Every dependency not done must be an attempt out now: a task after more than that (a
     // sweep's reduction) is turned down at once, not by a walk through thousands of them.
     if (t.remaining[i]! > t.active) return undefined;

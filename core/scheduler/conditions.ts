@@ -44,7 +44,11 @@ export class Conditions {
     const conditions = t.specs[i]!.when;
     if (!conditions) {
       if (!t.anySkipped) return RUN;
-      const skipped = t.graph.deps[i]!.find((dep) => t.state[dep] === 'skipped');
+      // An iteration runs after the last tasks of the one before, and a loop after what it
+      // waits for (what skipped its control then): only a skip inside its own iteration
+      // carries over to a task of a loop.
+      const of = t.specs[i]!.iteration;
+      const skipped = t.graph.deps[i]!.find((dep) => t.state[dep] === 'skipped' && (!of || (t.specs[dep]!.iteration?.of === of.of && t.specs[dep]!.iteration?.index === of.index)));
       return skipped === undefined ? RUN : { kind: 'skip', detail: `upstream ${t.ids[skipped]} skipped` };
     }
     const held: string[] = [];

@@ -53,7 +53,8 @@ export function taskStatuses(store: Store, runId: string): TaskStatus[] {
   if (loops.size > 0) {
     for (const task of tasks) {
       const at = iterationOfId(task.id);
-      if (at) iterations.set(at.of, Math.max(iterations.get(at.of) ?? 0, at.index + 1));
+      // (Iterations a resubmit discarded count once they are made again.)
+      if (at && !task.reason?.startsWith('discarded')) iterations.set(at.of, Math.max(iterations.get(at.of) ?? 0, at.index + 1));
     }
   }
   return tasks.map((task) => {
@@ -87,7 +88,7 @@ export class PlanChangedError extends CodedError {
  * the named ones, blocked or cancelled tasks downstream of them, and with `downstream` every
  * task downstream (a running one once it ends). In the run's order.
  */
-export function rerunsOf(store: Store, runId: string, named: readonly string[], downstream: boolean): string[] {
+export function rerunsOf(store: Store, runId: string, named: readonly string[], downstream: boolean): { reruns: string[]; discards: string[] } {
   const states = store.taskStates(runId);
   const index = new Map(states.map((task, i) => [task.id, i]));
   const dependents: number[][] = states.map(() => []);
@@ -98,25 +99,40 @@ export function rerunsOf(store: Store, runId: string, named: readonly string[], 
     if (of !== null) dependents[idx]!.push(index.get(of)!);
     if (loop) loops.add(idx);
   }
-  const reruns = [...resubmitWalk(named.map((id) => index.get(id)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, (i) => loops.has(i))].map((step) => step.task);
+  // As the runner's `goesWith`: a loop, or a task after the one that runs again in the same iteration.
+  const place = (i: number) => iterationOfId(states[i]!.id);
+  const follows = (from: number, to: number) => loops.has(to) || (place(from) !== undefined && place(from)?.of === place(to)?.of && place(from)?.index === place(to)?.index);
+  const reruns = [...resubmitWalk(named.map((id) => index.get(id)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, follows)].map((step) => step.task);
   const ids = reruns.sort((x, y) => x - y).map((i) => states[i]!.id);
-  refusePassedIterations(states.map((task) => task.id), ids);
-  return ids;
+  return { reruns: ids, discards: passedIterations(states, ids) };
 }
 
-/** A resubmit that would run a task of an iteration its loop has gone past is refused: the iterations after it would have to be discarded. */
-function refusePassedIterations(all: readonly string[], reruns: readonly string[]): void {
-  const passed = reruns.map((id) => ({ id, at: iterationOfId(id) })).filter((task) => task.at !== undefined);
-  if (passed.length === 0) return;
-  const last = new Map<string, number>();
-  for (const id of all) {
+/**
+ * The iterations a resubmit discards: those after each iteration it runs again that its loop
+ * has gone past (`md: iterations 3–5`). Refused (changing nothing) while a task of them runs.
+ */
+function passedIterations(states: readonly { id: string; state: TaskState; reason: string | null }[], reruns: readonly string[]): string[] {
+  const again = new Map<string, number>();
+  for (const id of reruns) {
     const at = iterationOfId(id);
-    if (at) last.set(at.of, Math.max(last.get(at.of) ?? 0, at.index));
+    if (at) again.set(at.of, Math.min(again.get(at.of) ?? Infinity, at.index));
   }
-  for (const { id, at } of passed) {
-    const latest = last.get(at!.of)!;
-    if (at!.index < latest) throw new CodedError('loop-moved-on', `task '${id}' is in iteration ${at!.index} of the loop '${at!.of}', which has gone on to iteration ${latest}: running it again would discard iterations ${at!.index + 1}–${latest}, which this version cannot do yet; resubmit a task of iteration ${latest}, or start a new run`);
+  if (again.size === 0) return [];
+  const last = new Map<string, number>();
+  for (const task of states) {
+    const at = iterationOfId(task.id);
+    if (!at || !again.has(at.of) || task.reason?.startsWith('discarded')) continue;
+    last.set(at.of, Math.max(last.get(at.of) ?? 0, at.index));
+    if (at.index > again.get(at.of)! && (task.state === 'submitted' || task.state === 'running')) {
+      throw new CodedError('loop-moved-on', `iteration ${again.get(at.of)} of the loop '${at.of}' would run again, but its iteration ${at.index} runs now (${task.id}): cancel it, or wait for it to end, then resubmit`);
+    }
   }
+  const discards: string[] = [];
+  for (const [loop, from] of again) {
+    const latest = last.get(loop) ?? from;
+    if (latest > from) discards.push(`${loop}: iteration${latest > from + 1 ? `s ${from + 1}–${latest}` : ` ${latest}`}`);
+  }
+  return discards;
 }
 
 /** The tasks "resubmit the failed ones" names: failed or cancelled. */

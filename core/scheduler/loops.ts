@@ -13,17 +13,18 @@ import { createHash } from 'node:crypto';
 import type { TaskGraph } from '../model/graph.ts';
 import { iterationVars, makeIteration } from '../model/iteration.ts';
 import { MAX_TASKS } from '../model/sweep.ts';
-import type { Plan, TaskSpec } from '../model/types.ts';
+import type { IterationOf, Plan, TaskSpec } from '../model/types.ts';
 import type { Conditions, Judgement } from './conditions.ts';
+import { DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import type { RunTables } from './run-tables.ts';
 
 /** What deciding a loop comes to: another iteration (its tasks are in the run now), or the control's move. */
 export type LoopStep = { kind: 'iterate'; detail: string } | { kind: 'conclude'; detail: string } | Exclude<Judgement, { kind: 'run' }>;
 
-/** The edges from each loop's control to the tasks of its iterations (the run's rows hold them as `iteration.of`). */
+/** The edges from each loop's control to the tasks of its iterations (the run's rows hold them as `iteration.of`); discarded ones wait outside the loop. */
 export function linkIterations(specs: readonly TaskSpec[], graph: TaskGraph, index: ReadonlyMap<string, number>): void {
   specs.forEach((spec, i) => {
-    const control = spec.iteration ? index.get(spec.iteration.of) : undefined;
+    const control = spec.iteration && !spec.iteration.discarded ? index.get(spec.iteration.of) : undefined;
     if (control === undefined) return;
     graph.deps[control]!.push(i);
     graph.dependents[i]!.push(control);
@@ -36,14 +37,17 @@ export class Loops {
   private readonly conditions: Conditions;
   /** Adds tasks to the run in the commit under way (their dependencies found first); the run notes them here (`noteAdded`). */
   private readonly grow: (specs: TaskSpec[], deps: number[][], reason: string) => void;
+  /** Settles tasks with the rest of the commit (an iteration made again in its rows). */
+  private readonly wake: (tasks: number[]) => void;
   /** Each loop's last iteration made: its index and its tasks. */
   private readonly last = new Map<number, { index: number; tasks: number[] }>();
 
-  constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void) {
+  constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void, wake: (tasks: number[]) => void) {
     this.t = t;
     this.plan = plan;
     this.conditions = conditions;
     this.grow = grow;
+    this.wake = wake;
     this.noteAdded(t.specs.keys());
   }
 
@@ -51,7 +55,7 @@ export class Loops {
   noteAdded(tasks: Iterable<number>): void {
     for (const i of tasks) {
       const of = this.t.specs[i]!.iteration;
-      const control = of ? this.t.index.get(of.of) : undefined;
+      const control = of && !of.discarded ? this.t.index.get(of.of) : undefined;
       if (control === undefined) continue;
       const last = this.last.get(control);
       if (!last || of!.index > last.index) this.last.set(control, { index: of!.index, tasks: [i] });
@@ -94,6 +98,76 @@ export class Loops {
     return loop.onMax === 'succeed' ? { kind: 'conclude', detail: `${reached} (on_max: succeed)` } : { kind: 'fail', detail: `${reached} (on_max: fail)` };
   }
 
+  /**
+   * Task `i` runs again (a resubmit): when it is of an iteration its loop has gone past, the
+   * iterations after it are discarded. Their tasks keep their rows and attempts but wait, held
+   * outside the loop, to be made again if the loop gets there (`revive`), or skipped when it
+   * ends before (`held`). Returns what was discarded (nothing: undefined); throws, changing
+   * nothing, while a task of them is out. In a transaction.
+   */
+  discardAfter(i: number): { discarded?: string; refused?: string } {
+    const t = this.t;
+    const of = t.specs[i]!.iteration;
+    const control = of && !of.discarded ? t.index.get(of.of) : undefined;
+    const last = control === undefined ? undefined : this.last.get(control);
+    if (!of || control === undefined || !last || last.index <= of.index) return {};
+    const later = tasksOf(t, control, (at) => at.index > of.index && !at.discarded);
+    const out = later.find((j) => t.state[j] === 'submitted' || t.state[j] === 'running');
+    if (out !== undefined) return { refused: `${t.ids[i]} is in iteration ${of.index} of the loop '${of.of}', whose iteration ${t.specs[out]!.iteration!.index} runs now (${t.ids[out]}): cancel it, or wait for it to end, then resubmit` };
+    const what = `iteration${last.index > of.index + 1 ? `s ${of.index + 1}–${last.index}` : ` ${last.index}`} of ${of.of}`;
+    const reason = `discarded: ${t.ids[i]} runs again`;
+    for (const j of later) {
+      const spec = t.specs[j]!;
+      if (spec.iteration!.of === of.of) this.unlink(control, j);
+      t.specs[j] = { ...spec, iteration: { ...spec.iteration!, discarded: reason } };
+      t.store.updateTaskSpec(t.runId, j, t.specs[j]!);
+      if (TERMINAL_STATES.has(t.state[j]!)) this.reopen(j, reason);
+    }
+    this.last.set(control, { index: of.index, tasks: tasksOf(t, control, (at) => at.index === of.index && !at.discarded).filter((j) => t.specs[j]!.iteration!.of === of.of) });
+    return { discarded: what };
+  }
+
+  /** A finished task waits again (what it published no longer stands; what waits for it waits again). */
+  private reopen(j: number, reason: string): void {
+    const t = this.t;
+    if (DONE_STATES.has(t.state[j]!)) for (const dependent of t.graph.dependents[j]!) t.remaining[dependent]!++;
+    t.move(j, 'resubmit', null, reason);
+    this.conditions.forget(j);
+  }
+
+  /** The tasks of loop `i` a resubmit discarded and that wait, held, for the loop (they are skipped when it ends). */
+  held(i: number): number[] {
+    return tasksOf(this.t, i, (of) => of.discarded !== undefined).filter((j) => this.t.state[j] === 'waiting');
+  }
+
+  /** Makes an iteration a resubmit discarded again, in its rows: their specs as made now, back in the loop, settled as they allow. */
+  private revive(i: number, tasks: TaskSpec[], detail: string): LoopStep {
+    const t = this.t;
+    const rows = tasks.map((spec) => t.index.get(spec.id));
+    const stray = tasks.find((spec, k) => rows[k] === undefined || !t.specs[rows[k]!]!.iteration?.discarded || JSON.stringify(t.specs[rows[k]!]!.after) !== JSON.stringify(spec.after));
+    if (stray) return { kind: 'fail', detail: `iteration ${tasks[0]!.iteration!.index} cannot be made again: ${stray.id} is not as it was` };
+    tasks.forEach((spec, k) => {
+      const j = rows[k]!;
+      t.specs[j] = spec;
+      t.store.updateTaskSpec(t.runId, j, spec);
+      if (t.state[j] !== 'waiting') this.reopen(j, 'its iteration is made again');
+      t.graph.deps[i]!.push(j);
+      t.graph.dependents[j]!.push(i);
+      t.remaining[i]!++;
+    });
+    this.noteAdded(rows as number[]);
+    this.wake(rows as number[]);
+    return { kind: 'iterate', detail: `${detail} (made again)` };
+  }
+
+  /** A task no longer waits for `control`'s loop: the edge between them goes. */
+  private unlink(control: number, j: number): void {
+    const t = this.t;
+    t.graph.deps[control] = t.graph.deps[control]!.filter((d) => d !== j);
+    t.graph.dependents[j] = t.graph.dependents[j]!.filter((d) => d !== control);
+    if (!DONE_STATES.has(t.state[j]!)) t.remaining[control]!--;
+  }
+
   /** The hash of a concluded loop: what its iterations' results were (they stand for it downstream). */
   static hash(upstream: Record<string, string>): string {
     return createHash('sha256').update(JSON.stringify(upstream)).digest('hex');
@@ -116,6 +190,8 @@ export class Loops {
     const made = makeIteration(this.plan, this.t.runId, this.t.specs[i]!, index, entryAfter, values);
     if ('problem' in made) return { kind: 'fail', detail: made.problem };
     if (made.tasks.length === 0) return { kind: 'skip', detail: `${detail}: an empty list, no instances` };
+    // An iteration a resubmit discarded is made again in the rows it had.
+    if (this.t.index.has(made.tasks[0]!.id)) return this.revive(i, made.tasks, detail);
     if (this.t.ids.length + made.tasks.length > MAX_TASKS) return { kind: 'fail', detail: `iteration ${index} would make the run's task ${(MAX_TASKS + 1).toLocaleString('en-US')}: a run has at most ${MAX_TASKS.toLocaleString('en-US')} tasks` };
     let deps: number[][];
     try {
@@ -127,6 +203,19 @@ export class Loops {
     this.grow(made.tasks, deps, `${this.t.ids[i]}: ${shown}`);
     return { kind: 'iterate', detail: shown };
   }
+}
+
+/** The tasks of loop `control` (an index), at any depth of loops inside it, that `keep` holds for. */
+function tasksOf(t: RunTables, control: number, keep: (of: IterationOf) => boolean): number[] {
+  const found: number[] = [];
+  const controls = new Set([t.ids[control]!]);
+  t.specs.forEach((spec, i) => {
+    const of = spec.iteration;
+    if (!of || !controls.has(of.of) || !(of.of !== t.ids[control] || keep(of))) return;
+    found.push(i);
+    if (spec.loop) controls.add(spec.id);
+  });
+  return found;
 }
 
 function plural(n: number, word: string): string {

@@ -67,7 +67,8 @@ export class Releaser {
     for (const i of candidates) this.unsettled.push(i);
     while (this.unsettled.size > 0 && this.releasedNow < limit) {
       const i = this.unsettled.pop()!;
-      if (t.state[i] !== 'waiting' || t.remaining[i]! > 0) continue;
+      // (A task of an iteration a resubmit discarded waits for its loop to make it again.)
+      if (t.state[i] !== 'waiting' || t.remaining[i]! > 0 || t.specs[i]!.iteration?.discarded) continue;
       if (t.specs[i]!.loop) {
         this.advanceLoop(i);
         continue;
@@ -106,6 +107,11 @@ export class Releaser {
     const step = this.loops.next(i);
     if (this.explain) t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: step.kind === 'iterate' || step.kind === 'conclude', reason: step.detail });
     if (step.kind === 'iterate') return;
+    // It ends: iterations a resubmit discarded and it did not make again will not be.
+    for (const held of this.loops.held(i)) {
+      t.move(held, 'skip', null, `${t.specs[held]!.iteration!.discarded}; the loop ended without making its iteration again`);
+      for (const dependent of t.graph.dependents[held]!) --t.remaining[dependent]!;
+    }
     if (step.kind === 'fail') {
       t.move(i, 'stop', null, step.detail);
       t.blockDownstream(i);

@@ -4,6 +4,7 @@
  * the store) through these.
  */
 import { ACTIVE_STATES, DONE_STATES } from '../model/task-states.ts';
+import type { TaskSpec } from '../model/types.ts';
 import type { Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
 import type { Releaser } from './release.ts';
@@ -18,7 +19,7 @@ import { resubmitWalk } from './states.ts';
  */
 export function resetTasks(t: RunTables, named: number[], downstream: boolean, chainer: Chainer, releaser: Releaser): number[] {
   const reset: number[] = [];
-  for (const { task: i, active } of resubmitWalk(named, downstream, (task) => t.state[task]!, (task) => t.graph.dependents[task]!, (task) => t.specs[task]!.loop !== undefined)) {
+  for (const { task: i, active } of resubmitWalk(named, downstream, (task) => t.state[task]!, (task) => t.graph.dependents[task]!, (from, to) => goesWith(t.specs[from]!, t.specs[to]!))) {
     if (active) {
       t.resubmitWhenDone.add(i);
       // What was chained behind the attempt that runs again must not start after the old one.
@@ -48,6 +49,11 @@ export function resetTasks(t: RunTables, named: number[], downstream: boolean, c
   t.cancelledRun = false;
   releaser.settle(reset);
   return reset;
+}
+
+/** Whether `to`, a dependent of `from`, runs again with it: a loop waiting for it, or a task after it in the same iteration. */
+export function goesWith(from: TaskSpec, to: TaskSpec): boolean {
+  return to.loop !== undefined || (from.iteration !== undefined && to.iteration?.of === from.iteration.of && to.iteration.index === from.iteration.index);
 }
 
 /** Cancels a task now: one not started is cancelled (its downstream blocked); a running attempt is stopped. In a transaction. */

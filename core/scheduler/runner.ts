@@ -161,7 +161,7 @@ export class Runner {
       this.t.runningOn.set(name, 0);
     }
     this.conditions = new Conditions(this.t, run.plan.params);
-    this.loops = new Loops(this.t, run.plan, this.conditions, (specs, deps, reason) => this.growNow(specs, deps, reason));
+    this.loops = new Loops(this.t, run.plan, this.conditions, (specs, deps, reason) => this.growNow(specs, deps, reason), (tasks) => this.releaser.add(tasks));
     this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), this.conditions, this.loops, options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
@@ -312,7 +312,12 @@ export class Runner {
    */
   resubmit(taskIds: string[], downstream: boolean): string[] {
     let reset: number[] = [];
-    this.write(() => (reset = resetTasks(this.t, taskIds.map((id) => this.t.ids.indexOf(id)).filter((i) => i >= 0), downstream, this.chainer, this.releaser)));
+    this.write(() => {
+      // A task of an iteration its loop has gone past: the later iterations are discarded first
+      // (the service refused a resubmit that cannot discard them, before recording it).
+      const named = taskIds.map((id) => this.t.index.get(id)).filter((i) => i !== undefined).filter((i) => this.loops.discardAfter(i).refused === undefined);
+      reset = resetTasks(this.t, named, downstream, this.chainer, this.releaser);
+    });
     this.kick();
     return reset.map((i) => this.t.ids[i]!);
   }

@@ -80,36 +80,37 @@ export function applyTransition(task: string, from: TaskState, name: TransitionN
 
 /**
  * What a resubmit of `named` runs again, in the order it reaches them: each named task,
- * every blocked, cancelled or skipped task downstream of one that runs again, the loop a task
- * that runs again is of (it decides again once that iteration ended again), and with
- * `downstream` every task downstream. A finished task is reset (`active: false`) and what depends on it is
- * looked at next; a running one (`active: true`) runs again once it ends, and nothing below
- * it is looked at now. The runner resets tasks by this walk and previews use it, so the two
- * cannot disagree.
+ * every blocked, cancelled or skipped task downstream of one that runs again, every task
+ * `follows` says goes with one that runs again (in a loop: the rest of its iteration after
+ * it, and the loop, which decides again once that iteration ended again), and with
+ * `downstream` every task downstream. A finished task is reset (`active: false`) and what
+ * depends on it is looked at next; a running one (`active: true`) runs again once it ends,
+ * and nothing below it is looked at now. The runner resets tasks by this walk and previews
+ * use it, so the two cannot disagree.
  */
 export function* resubmitWalk(
   named: readonly number[],
   downstream: boolean,
   stateOf: (task: number) => TaskState,
   dependentsOf: (task: number) => readonly number[],
-  isLoop: (task: number) => boolean = () => false,
+  follows: (from: number, to: number) => boolean = () => false,
 ): Generator<{ task: number; active: boolean }> {
   const chosen = new Set(named);
   const seen = new Set<number>();
-  const stack = [...named];
+  const stack: [task: number, from: number][] = named.map((task) => [task, task]);
   while (stack.length > 0) {
-    const i = stack.pop()!;
+    const [i, from] = stack.pop()!;
     if (seen.has(i)) continue;
     seen.add(i);
     const state = stateOf(i);
     // What was blocked, cancelled or skipped because of a task that runs again is decided again.
-    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped' || isLoop(i))) continue;
+    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped' || follows(from, i))) continue;
     if (ACTIVE_STATES.has(state)) {
       yield { task: i, active: true };
       continue;
     }
     if (!TERMINAL_STATES.has(state)) continue;
     yield { task: i, active: false };
-    stack.push(...dependentsOf(i));
+    for (const dependent of dependentsOf(i)) stack.push([dependent, i]);
   }
 }

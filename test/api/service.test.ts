@@ -210,7 +210,7 @@ describe('resubmitting through the contract', () => {
     // Every task with its dependencies, in the plan's order (each after what it depends on).
     assert.deepEqual(graph.tasks.map((task) => [task.id, task.after]), [['a', []], ['b', ['a']], ['d', ['a']], ['c', ['b']]]);
     const preview = await s.value<{ tasks: string[]; reruns: string[] }>('runs.resubmit', { run: started.run, failed: true, preview: true });
-    assert.deepEqual(preview, { run: started.run, tasks: ['b'], reruns: ['b', 'c'], updated: [] });
+    assert.deepEqual(preview, { run: started.run, tasks: ['b'], reruns: ['b', 'c'], discards: [], updated: [] });
     const withDownstream = await s.value<{ reruns: string[] }>('runs.resubmit', { run: started.run, tasks: ['a'], downstream: true, preview: true });
     assert.deepEqual(new Set(withDownstream.reruns), new Set(['a', 'b', 'c', 'd']));
     // A changed dependency cannot be taken into a run that exists: refused, nothing queued.

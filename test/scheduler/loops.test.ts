@@ -197,6 +197,23 @@ tasks:
   });
 });
 
+it('a task skipped at the end of an iteration does not skip the next iteration (it runs after it only in order)', async (t) => {
+  const { state, ledger, tasks } = await runFlow(t, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "repeat.index >= 2", max: 5 }
+    tasks:
+      step: { run: 'echo "$FLOTILLA_TASK_ID" >> LEDGER' }
+      extra: { after: step, when: "repeat.index == 1", run: 'echo "$FLOTILLA_TASK_ID" >> LEDGER' }
+      tail: { after: extra, run: 'echo "$FLOTILLA_TASK_ID" >> LEDGER' }
+`);
+  assert.equal(state, 'succeeded');
+  // Inside an iteration a skip carries on (tail after a skipped extra); across iterations it does not.
+  assert.deepEqual(ledger, ['md#0/step', 'md#1/step', 'md#1/extra', 'md#1/tail', 'md#2/step']);
+  assert.deepEqual(['md#0/tail', 'md#2/tail'].map((id) => tasks.get(id)!.state), ['skipped', 'skipped']);
+});
+
 describe('a loop, checked when the workflow loads', () => {
   const load = (t: Parameters<typeof tempDir>[0], text: string) => () => loadWorkflow(writeWorkflow(tempDir(t), text));
   const group = (repeat: string, tasks = "{ step: { run: 'true' } }", extra = '') => `version: 1\ntasks:\n  prep: { run: 'true' }\n  md:\n    repeat: ${repeat}\n${extra}    tasks: ${tasks}\n`;
@@ -282,9 +299,6 @@ tasks:
     assert.deepEqual(json.tasks.find((task) => task.id === 'md')!.loop, { iterations: 3, max: 4 });
     assert.equal(json.tasks.length, 8);
 
-    const refused = cli(['resubmit', 'last', 'md#1/step'], { home });
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /task 'md#1\/step' is in iteration 1 of the loop 'md', which has gone on to iteration 2: running it again would discard iterations 2–2/);
     const reload = cli(['resubmit', 'last', 'md#2/step', '--reload'], { home });
     assert.notEqual(reload.code, 0);
     assert.match(reload.stderr, /is in iteration 2 of the loop 'md': iterations are made from what the run recorded/);
@@ -294,5 +308,65 @@ tasks:
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step', 'next', 'md#2/step']);
     assert.match(cli(['status', 'last'], { home }).stdout, /^md\s+succeeded\s+iteration 3\/≤4/m);
+  });
+
+  it('resubmitting a task of an earlier iteration runs that iteration again and discards the later ones; made again if the loop gets there, skipped if it ends before', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    writeFileSync(path.join(dir, 'factor'), '1');
+    const file = writeWorkflow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "tasks.check.values.k >= 4", max: 10 }
+    tasks:
+      step: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger' }
+      check: { after: step, run: 'echo "k=$(( {{ repeat.index }} * $(cat factor) ))" >> "$FLOTILLA_VALUES"' }
+  next: { after: md, run: 'echo next >> ledger' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step', 'md#3/step', 'md#4/step', 'next']);
+    // Iteration 1 again, now deciding to stop there: iterations 2-4 are discarded, and stay so.
+    writeFileSync(path.join(dir, 'factor'), '4');
+    const again = cli(['resubmit', 'last', 'md#1/step'], { home });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^discarding md: iterations 2–4 \(made again if the loop gets there\)$/m);
+    assert.deepEqual(ledgerOf(dir)().slice(6), ['md#1/step']);
+    const json = () => JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; state: string; attempts: number; reason: string | null; loop?: { iterations: number } }[] };
+    let tasks = json().tasks;
+    assert.deepEqual(tasks.find((task) => task.id === 'md')!.loop, { iterations: 2, max: 10 });
+    assert.deepEqual(tasks.filter((task) => /^md#[234]\//.test(task.id)).map((task) => task.state), Array(6).fill('skipped'));
+    assert.match(tasks.find((task) => task.id === 'md#3/step')!.reason ?? '', /^discarded: md#1\/step runs again; the loop ended without making its iteration again$/);
+    // From iteration 0 with the old factor: iteration 1 is discarded too, then all are made again in their rows.
+    writeFileSync(path.join(dir, 'factor'), '1');
+    const back = cli(['resubmit', 'last', 'md#0/step'], { home });
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+    assert.match(back.stdout, /^discarding md: iteration 1 \(made again/m);
+    assert.deepEqual(ledgerOf(dir)().slice(7), ['md#0/step', 'md#1/step', 'md#2/step', 'md#3/step', 'md#4/step']);
+    tasks = json().tasks;
+    assert.ok(tasks.every((task) => task.state === 'succeeded'), JSON.stringify(tasks.filter((task) => task.state !== 'succeeded')));
+    assert.deepEqual(tasks.find((task) => task.id === 'md')!.loop, { iterations: 5, max: 10 });
+    // Each made again keeps its row: its attempts go on from the last (its logs are kept).
+    assert.deepEqual(['md#0/step', 'md#1/step', 'md#2/step', 'md#4/check'].map((id) => tasks.find((task) => task.id === id)!.attempts), [2, 3, 2, 2]);
+    assert.equal(tasks.length, 12);
+  });
+
+  it('refuses to discard an iteration that runs now, changing nothing', async (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "false", max: 3, on_max: succeed }
+    tasks: { step: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger; if [ {{ repeat.index }} = 1 ]; then sleep 3; fi' } }
+`);
+    const child = startCli(['run', file], { home });
+    await waitFor(() => ledgerOf(dir)().includes('md#1/step'), 'iteration 1 to start');
+    const refused = cli(['resubmit', 'last', 'md#0/step'], { home });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /iteration 0 of the loop 'md' would run again, but its iteration 1 runs now \(md#1\/step\): cancel it, or wait for it to end, then resubmit/);
+    await new Promise((resolve) => child.once('exit', resolve));
+    assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step']);
   });
 });

@@ -155,6 +155,7 @@ export async function resubmitCommand(positionals: string[], values: CliOptions)
       if (result.tasks.length === 0) return null;
       if (result.updated.length > 0) process.stdout.write(`taking the changed spec of ${result.updated.join(', ')} from ${before.run.file}\n`);
       process.stdout.write(`resubmitting ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} of run ${runId}${values.downstream ? ' with downstream' : ''}\n`);
+      for (const discarded of result.discards) process.stdout.write(`discarding ${discarded} (made again if the loop gets there)\n`);
       return { run: runId, name: before.run.name, counts: before.counts };
     });
     if (watched === 'nothing') {

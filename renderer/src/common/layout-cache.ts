@@ -5,10 +5,13 @@
  */
 import type { Box, LayoutInput } from './layout.ts';
 
-/** What a layout depends on, as one string (two inputs with the same key lay out the same). */
+/** What a layout depends on (a node's own size too), as one string (two inputs with the same key lay out the same). */
 export function layoutKey(input: LayoutInput): string {
   const parts: string[] = [];
-  for (const node of input.nodes) parts.push(`${node.id}\u0001${node.parent ?? ''}\u0001${node.group ? 'g' : ''}`);
+  for (const node of input.nodes) {
+    const size = node.width === undefined && node.height === undefined ? '' : `\u0001${node.width ?? ''}x${node.height ?? ''}`;
+    parts.push(`${node.id}\u0001${node.parent ?? ''}\u0001${node.group ? 'g' : ''}${size}`);
+  }
   parts.push('\u0002');
   for (const edge of input.edges) parts.push(`${edge.source}\u0001${edge.target}`);
   parts.push('\u0002');

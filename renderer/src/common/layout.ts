@@ -25,8 +25,8 @@ export interface Box {
 }
 
 export interface LayoutInput {
-  /** Node ids with their parent (null at the top). */
-  nodes: { id: string; parent: string | null; group: boolean }[];
+  /** Node ids with their parent (null at the top); a node that is not a group may be bigger than NODE_WIDTH × NODE_HEIGHT. */
+  nodes: { id: string; parent: string | null; group: boolean; width?: number; height?: number }[];
   edges: { source: string; target: string }[];
   /** Groups drawn closed (what they hold is not shown). */
   collapsed?: ReadonlySet<string>;
@@ -37,8 +37,10 @@ export function autoLayout(input: LayoutInput): Map<string, Box> {
   const children = new Map<string | null, string[]>();
   const parent = new Map<string, string | null>();
   const group = new Set<string>();
+  const own = new Map<string, { width: number; height: number }>();
   for (const node of input.nodes) {
     parent.set(node.id, node.parent);
+    if (node.width !== undefined || node.height !== undefined) own.set(node.id, { width: node.width ?? NODE_WIDTH, height: node.height ?? NODE_HEIGHT });
     if (node.group) group.add(node.id);
     const list = children.get(node.parent) ?? [];
     list.push(node.id);
@@ -60,7 +62,7 @@ export function autoLayout(input: LayoutInput): Map<string, Box> {
       const holds = group.has(id) && (children.get(id)?.length ?? 0) > 0;
       // What a closed group holds is laid out too (it is there when the group opens).
       const inner = holds ? place(id) : undefined;
-      sizes.set(id, inner && !input.collapsed?.has(id) ? inner : { width: NODE_WIDTH, height: NODE_HEIGHT });
+      sizes.set(id, inner && !input.collapsed?.has(id) ? inner : (own.get(id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT }));
     }
     const edges: { source: string; target: string }[] = [];
     for (const edge of input.edges) {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DecisionFields } from './DecisionFields.tsx';
 import { Field } from './Field.tsx';
 import { envText, envValue, fromLines, lines, scalar, sweepText, sweepValue, text } from './fields.ts';
 import type { EditorNode, Mapping } from './model.ts';
@@ -47,6 +48,7 @@ export function Inspector({ node, targets, problems, after, onRename, onPatch, o
       <Field label="Description" value={text(raw.description)} onCommit={(value) => onPatch({ description: value.trim() || undefined })} />
       {node.kind === 'task' && <Field label="Command" multiline mono value={text(raw.run)} onCommit={(value) => onPatch({ run: value })} hint="A shell script; {{ params.x }} and sweep variables are filled in. Ctrl+Enter applies." />}
       {node.kind === 'include' && <Field label="File" value={text(raw.include)} onCommit={(value) => onPatch({ include: value.trim() })} />}
+      <DecisionFields node={node} onPatch={onPatch} />
       <Field label="Working folder" value={text(raw.cwd)} placeholder="inherited" onCommit={(value) => onPatch({ cwd: value.trim() || undefined })} />
       <div className="field">
         <label htmlFor={`${node.path}-target`}>Target</label>

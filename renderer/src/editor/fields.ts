@@ -64,3 +64,15 @@ export function sweepValue(value: string): { value: Mapping | undefined; error?:
   }
   return { value: Object.keys(sweep).length > 0 ? sweep : undefined };
 }
+
+/**
+ * A group's `repeat` with one key changed: `max` typed as a number, `on_max: fail` (the
+ * default) left out, an emptied key removed (the core then says what is missing).
+ */
+export function repeatPatch(repeat: Mapping, key: string, value: unknown): Mapping {
+  const next: Mapping = { ...repeat };
+  const typed = key === 'max' && typeof value === 'string' ? scalar(value) : value;
+  if (typed === '' || (key === 'on_max' && typed === 'fail')) delete next[key];
+  else next[key] = typed;
+  return next;
+}

@@ -10,6 +10,7 @@ import { selectDetailed } from '../common/viewport.ts';
 import { useView } from './editor-context.ts';
 import type { EditorNodeData } from './flow.ts';
 import type { EditorNode } from './model.ts';
+import { isMapping } from './model.ts';
 
 export type { EditorNodeData };
 
@@ -18,9 +19,20 @@ export type GroupFlowNode = Node<EditorNodeData, 'group'>;
 
 function Badges({ node }: { node: EditorNode }) {
   const target = typeof node.raw.target === 'string' ? node.raw.target : undefined;
+  const repeat = isMapping(node.raw.repeat) ? node.raw.repeat : undefined;
   return (
     <span className="badges">
       {node.sweep !== null && <span className="badge sweep" title="A sweep: one instance per value">×{node.sweep}</span>}
+      {repeat && (
+        <span className="badge loop" title={`A loop: until ${String(repeat.until)}, at most ${String(repeat.max)} iterations`}>
+          ↻ ≤{String(repeat.max)}
+        </span>
+      )}
+      {node.raw.when !== undefined && (
+        <span className="badge when" title={`Runs only when ${String(node.raw.when)}`}>
+          when
+        </span>
+      )}
       {target && <span className="badge target">{target}</span>}
     </span>
   );

@@ -43,11 +43,14 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
   const error = useRun((state) => state.error);
   const states = useRun((state) => state.states);
   const reasons = useRun((state) => state.reasons);
+  const loops = useRun((state) => state.loops);
   const version = useRun((state) => state.version);
   const view = useMonitorView((state) => state.view);
   const expanded = useMonitorView((state) => state.expanded);
+  const opened = useMonitorView((state) => state.opened);
   const selected = useMonitorView((state) => state.selected);
-  const structure = useMemo(() => (graph ? shape(graph.tasks, expanded) : null), [graph, expanded]);
+  const structure = useMemo(() => (graph ? shape(graph.tasks, expanded, opened) : null), [graph, expanded, opened]);
+  const specs = useMemo(() => new Map(graph?.tasks.map((task) => [task.id, task])), [graph]);
 
   // Shortcuts: R resubmit failed (preview), G/T/L graph, table, timeline, Escape closes the panel.
   useEffect(() => {
@@ -88,13 +91,25 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
           ) : view === 'graph' ? (
             <RunGraphView shape={structure} />
           ) : view === 'table' ? (
-            <TaskTable tasks={graph.tasks} states={states} reasons={reasons} version={version} selected={selectedTask} onSelect={select} />
+            <TaskTable tasks={graph.tasks} states={states} reasons={reasons} loops={loops} version={version} selected={selectedTask} onSelect={select} />
           ) : (
             <Timeline run={run} version={version} onSelect={select} />
           )}
         </div>
         {selectedNode && <SweepPanel node={selectedNode} />}
-        {selectedTask && <TaskPanel run={graph?.run ?? run} task={selectedTask} state={states.get(selectedTask) ?? 'waiting'} reason={reasons.get(selectedTask) ?? null} version={version} onClose={() => select(null)} />}
+        {selectedTask && (
+          <TaskPanel
+            run={graph?.run ?? run}
+            task={selectedTask}
+            state={states.get(selectedTask) ?? 'waiting'}
+            reason={reasons.get(selectedTask) ?? null}
+            version={version}
+            onClose={() => select(null)}
+            spec={specs.get(selectedTask)}
+            loop={loops.get(selectedTask)}
+            made={structure?.nodes.find((node) => node.key === selectedTask)?.loop?.iterations.length ?? 0}
+          />
+        )}
       </div>
     </div>
   );

@@ -4,13 +4,15 @@ import type { NodeProps } from '@xyflow/react';
 import { selectDetailed } from '../common/viewport.ts';
 import { TASK_STATES } from '../../../core/model/task-states.ts';
 import type { RunFlowNode } from './flow.ts';
+import { LoopNode } from './LoopNode.tsx';
 
 /**
- * A task, or a folded sweep with a bar of its instances' states. Under DETAIL_ZOOM, a box in
- * its state's colour only (its text could not be read; a big run zoomed out is thousands).
+ * A task, a folded sweep with a bar of its instances' states, or a loop (LoopNode.tsx). Under
+ * DETAIL_ZOOM, a box in its state's colour only (its text could not be read; a big run zoomed
+ * out is thousands).
  */
 export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
-  const { node, counts: count, state } = data;
+  const { node, counts: count, state, loop } = data;
   const detailed = useStore(selectDetailed);
   const className = `run-node state-${state}${selected ? ' selected' : ''}${detailed ? '' : ' far'}`;
   const task = node.folded ? undefined : node.tasks[0];
@@ -22,6 +24,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
       </div>
     );
   }
+  if (loop) return <LoopNode node={node} loop={loop} state={state} className={className} />;
   return (
     <div className={className} data-task={task} data-path={node.path} data-state={state}>
       <Handle type="target" position={Position.Left} isConnectable={false} />

@@ -1,22 +1,47 @@
 import { useMemo, useRef, useState } from 'react';
-import { TASK_STATES } from '../../../core/model/task-states.ts';
+import { DONE_STATES, TASK_STATES } from '../../../core/model/task-states.ts';
 import type { GraphTask, TaskState } from '../../../core/api/types.ts';
+import { shownLoopState } from './loops.ts';
 
 const ROW = 28;
 
-/** Every task of the run, filtered by state and text; only the rows in view are drawn. */
-export function TaskTable({ tasks, states, reasons, version, selected, onSelect }: { tasks: GraphTask[]; states: ReadonlyMap<string, TaskState>; reasons: ReadonlyMap<string, string | null>; version: number; selected: string | null; onSelect: (id: string) => void }) {
+interface TaskTableProps {
+  tasks: GraphTask[];
+  states: ReadonlyMap<string, TaskState>;
+  reasons: ReadonlyMap<string, string | null>;
+  /** Loops' controls: iterations so far and at most. */
+  loops: ReadonlyMap<string, { iterations: number; max: number }>;
+  version: number;
+  selected: string | null;
+  onSelect: (id: string) => void;
+}
+
+/**
+ * Every task of the run, filtered by state and text; only the rows in view are drawn. A loop is
+ * one row (iteration n/≤max, and its last decision); of its iterations, as `flotilla status`
+ * lists them, only the tasks not done yet, unless a filter asks for them.
+ */
+export function TaskTable({ tasks, states, reasons, loops, version, selected, onSelect }: TaskTableProps) {
   const [state, setState] = useState<TaskState | ''>('');
   const [text, setText] = useState('');
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(600);
   const body = useRef<HTMLDivElement>(null);
   const rows = useMemo(
-    () => tasks.filter((task) => (state === '' || (states.get(task.id) ?? 'waiting') === state) && (text === '' || task.id.toLowerCase().includes(text.toLowerCase()) || task.target.includes(text))),
+    () => {
+      const all = state === '' && text === '';
+      const needle = text.toLowerCase();
+      return tasks.filter((task) => {
+        const now = states.get(task.id) ?? 'waiting';
+        if (all) return !(task.iteration && DONE_STATES.has(now));
+        return (state === '' || now === state) && (text === '' || task.id.toLowerCase().includes(needle) || task.target.includes(text));
+      });
+    },
     // `version` stands for the states.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [tasks, state, text, version],
   );
+  const hidden = state === '' && text === '' ? tasks.length - rows.length : 0;
   const first = Math.max(0, Math.floor(scroll / ROW) - 10);
   const last = Math.min(rows.length, Math.ceil((scroll + height) / ROW) + 10);
   return (
@@ -33,6 +58,7 @@ export function TaskTable({ tasks, states, reasons, version, selected, onSelect 
         <input aria-label="Filter tasks" placeholder="task id or target" value={text} onChange={(event) => setText(event.target.value)} />
         <span className="hint">
           {rows.length} of {tasks.length}
+          {hidden > 0 && ` (${hidden} done tasks of loop iterations not listed: filter to find them)`}
         </span>
       </div>
       <div className="table-head" role="row">
@@ -53,7 +79,9 @@ export function TaskTable({ tasks, states, reasons, version, selected, onSelect 
       >
         <div style={{ height: rows.length * ROW, position: 'relative' }}>
           {rows.slice(first, last).map((task, i) => {
-            const s = states.get(task.id) ?? 'waiting';
+            const loop = loops.get(task.id);
+            const s = task.loop ? shownLoopState(states.get(task.id) ?? 'waiting', loop?.iterations ?? 0) : (states.get(task.id) ?? 'waiting');
+            const reason = reasons.get(task.id) ?? '';
             return (
               <div key={task.id} role="row" className={`table-row${task.id === selected ? ' selected' : ''}`} style={{ top: (first + i) * ROW, height: ROW }} onClick={() => onSelect(task.id)}>
                 <span className="mono">{task.id}</span>
@@ -61,7 +89,9 @@ export function TaskTable({ tasks, states, reasons, version, selected, onSelect 
                   <span className={`pill state-${s}`}>{s}</span>
                 </span>
                 <span>{task.target}</span>
-                <span className="hint">{reasons.get(task.id) ?? ''}</span>
+                <span className="hint" title={reason || undefined}>
+                  {task.loop ? `iteration ${loop?.iterations ?? 0}/≤${loop?.max ?? task.loop.max}${reason ? ` · ${reason}` : ''}` : reason}
+                </span>
               </div>
             );
           })}

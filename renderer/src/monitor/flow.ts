@@ -1,12 +1,15 @@
 /**
  * The run's graph as React Flow draws it: one node per node of the shape (model.ts), in its
- * box, coloured by its tasks' states. Pure: tested on its own (test/renderer/monitor-flow.test.ts).
+ * box, coloured by its tasks' states; a loop's node bigger, with its iterations (loops.ts).
+ * Pure: tested on its own (test/renderer/stores.test.ts, canvas-level.test.ts).
  */
 import type { Edge, Node } from '@xyflow/react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../common/layout.ts';
 import type { Box } from '../common/layout.ts';
 import { sideHandles } from '../common/handles.ts';
 import type { TaskState } from '../../../core/api/types.ts';
+import { loopView, NO_FACTS, sameLoopView, shownLoopState } from './loops.ts';
+import type { LoopFacts, LoopView } from './loops.ts';
 import { ACTIVE, counts, dominant } from './model.ts';
 import type { MonitorNode, MonitorShape } from './model.ts';
 
@@ -14,6 +17,17 @@ export interface RunNodeData extends Record<string, unknown> {
   node: MonitorNode;
   counts: Partial<Record<TaskState, number>>;
   state: TaskState;
+  /** A loop's node: what it shows of its iterations. */
+  loop?: LoopView;
+}
+
+/** A loop's node: room for its name, its count, a strip of iterations and a line of values. */
+export const LOOP_WIDTH = 300;
+export const LOOP_HEIGHT = 92;
+
+/** A node's size in the layout and on the page. */
+export function sizeOf(node: MonitorNode): { width: number; height: number } {
+  return node.loop ? { width: LOOP_WIDTH, height: LOOP_HEIGHT } : { width: NODE_WIDTH, height: NODE_HEIGHT };
 }
 
 export type RunFlowNode = Node<RunNodeData, 'run'>;
@@ -29,24 +43,26 @@ const sameCounts = (a: Partial<Record<TaskState, number>>, b: Partial<Record<Tas
  * React Flow take in only the nodes that changed. A node the layout does not know yet
  * (its layout is on its way) stands at the top left corner.
  */
-export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box>, states: ReadonlyMap<string, TaskState>, selected: string | null, previous: ReadonlyMap<string, RunFlowNode>): RunFlowNode[] {
+export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box>, states: ReadonlyMap<string, TaskState>, selected: string | null, previous: ReadonlyMap<string, RunFlowNode>, facts: LoopFacts = NO_FACTS): RunFlowNode[] {
   const selectedKey = selected === null ? null : (shape.keyOf.get(selected) ?? selected);
   return shape.nodes.map((node) => {
     const count = counts(node.tasks, states);
+    const loop = node.loop ? loopView(node.key, node.loop.iterations, node.loop.open, node.loop.max, states, facts) : undefined;
     const box = boxes.get(node.key);
     const x = box?.x ?? 0;
     const y = box?.y ?? 0;
     const isSelected = node.key === selectedKey;
     const before = previous.get(node.key);
-    if (before && before.data.node === node && before.position.x === x && before.position.y === y && before.selected === isSelected && sameCounts(before.data.counts, count)) return before;
+    if (before && before.data.node === node && before.position.x === x && before.position.y === y && before.selected === isSelected && sameCounts(before.data.counts, count) && sameLoopView(before.data.loop, loop)) return before;
+    const { width, height } = sizeOf(node);
     return {
       id: node.key,
       type: 'run',
       position: { x, y },
-      width: NODE_WIDTH,
-      height: NODE_HEIGHT,
-      handles: sideHandles(NODE_WIDTH, NODE_HEIGHT),
-      data: { node, counts: count, state: dominant(count) },
+      width,
+      height,
+      handles: sideHandles(width, height),
+      data: { node, counts: count, state: loop ? shownLoopState(dominant(count), loop.made) : dominant(count), ...(loop ? { loop } : {}) },
       selected: isSelected,
       draggable: false,
       connectable: false,
@@ -57,7 +73,15 @@ export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box
 
 /** The edges to draw: one per pair of nodes, moving while the task it leads to is active. */
 export function runFlowEdges(shape: MonitorShape, states: ReadonlyMap<string, TaskState>): Edge[] {
-  return shape.edges.map((edge) => ({ id: `${edge.source}->${edge.target}`, source: edge.source, target: edge.target, deletable: false, animated: ACTIVE.has(states.get(edge.target) ?? 'waiting') }));
+  return shape.edges.map((edge) => ({
+    id: `${edge.source}->${edge.target}`,
+    source: edge.source,
+    target: edge.target,
+    deletable: false,
+    animated: ACTIVE.has(states.get(edge.target) ?? 'waiting'),
+    // A loop's node to the iteration drawn open: dashed, it is where those tasks come from, not a dependency.
+    ...(edge.iteration ? { className: 'iteration-edge' } : {}),
+  }));
 }
 
 /** What the canvas level draws of a node (common/scene.ts): a box in its state's colour, as its element zoomed out, and its name. */

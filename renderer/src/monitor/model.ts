@@ -1,10 +1,13 @@
 /**
  * The run monitor's graph: one node per task, except that the instances of a sweep fold
- * into one node (with counts per state) until the user expands it, so a 10,000-task run
- * draws as a handful of nodes. No React here.
+ * into one node (with counts per state) until the user expands it, and the tasks of a loop's
+ * iterations fold into its control's node (loops.ts) until the user opens one iteration, so a
+ * 10,000-task run draws as a handful of nodes. No React here.
  */
 import type { GraphTask, TaskState } from '../../../core/api/types.ts';
 import { TERMINAL_STATES } from '../../../core/model/task-states.ts';
+import { foldLoops, isInside } from './loops.ts';
+import type { Fold } from './loops.ts';
 
 export interface MonitorNode {
   key: string;
@@ -13,50 +16,115 @@ export interface MonitorNode {
   /** Task ids in this node: one, or a sweep's instances. */
   tasks: string[];
   folded: boolean;
+  /** A loop's control drawn as a node of its own: its bounds and the tasks of each of its iterations (nested loops' too). */
+  loop?: { until: string; max: number; onMax: 'fail' | 'succeed'; iterations: string[][]; open: number | null };
+}
+
+export interface MonitorEdge {
+  source: string;
+  target: string;
+  /** From a loop's node to the first tasks of its iteration drawn open. */
+  iteration?: true;
 }
 
 export interface MonitorShape {
   nodes: MonitorNode[];
-  edges: { source: string; target: string }[];
+  edges: MonitorEdge[];
   /** Node key of each task. */
   keyOf: Map<string, string>;
 }
 
-export function shape(tasks: readonly GraphTask[], expanded: ReadonlySet<string>): MonitorShape {
-  const byPath = new Map<string, string[]>();
+const NONE_OPEN: ReadonlyMap<string, number> = new Map();
+
+/** A task's id without its iterations' marks (`md#3/run` → `md/run`): what a task that is no sweep's instance has as its path. */
+const unmarked = (id: string): string => (id.includes('#') ? id.replace(/#\d+(?=\/|$)/g, '') : id);
+
+/** The graph to draw: `expanded` sweeps (by path) drawn one node per instance, `opened` loops (control → iteration) with that iteration's tasks drawn. */
+export function shape(tasks: readonly GraphTask[], expanded: ReadonlySet<string>, opened: ReadonlyMap<string, number> = NONE_OPEN): MonitorShape {
+  const looped = tasks.some((task) => task.iteration !== undefined);
+  const byId = looped ? new Map(tasks.map((task) => [task.id, task])) : new Map<string, GraphTask>();
+  const folds = looped ? foldLoops(tasks, byId, opened) : new Map<string, Fold>();
+  const byPath = new Map<string, GraphTask[]>();
   for (const task of tasks) {
+    if (folds.has(task.id)) continue;
     const list = byPath.get(task.path);
-    if (list) list.push(task.id);
-    else byPath.set(task.path, [task.id]);
+    if (list) list.push(task);
+    else byPath.set(task.path, [task]);
   }
   const nodes: MonitorNode[] = [];
   const keyOf = new Map<string, string>();
-  for (const [path, ids] of byPath) {
-    const fold = (ids.length > 1 || ids[0] !== path) && !expanded.has(path);
+  const loops = new Map<string, MonitorNode>();
+  for (const [path, members] of byPath) {
+    const fold = (members.length > 1 || unmarked(members[0]!.id) !== path) && !expanded.has(path);
     if (fold) {
-      nodes.push({ key: `sweep:${path}`, path, tasks: ids, folded: true });
-      for (const id of ids) keyOf.set(id, `sweep:${path}`);
-    } else {
-      for (const id of ids) {
-        nodes.push({ key: id, path, tasks: [id], folded: false });
-        keyOf.set(id, id);
+      nodes.push({ key: `sweep:${path}`, path, tasks: members.map((task) => task.id), folded: true });
+      for (const task of members) keyOf.set(task.id, `sweep:${path}`);
+      continue;
+    }
+    for (const task of members) {
+      const node: MonitorNode = { key: task.id, path, tasks: [task.id], folded: false };
+      if (task.loop) {
+        node.loop = { ...task.loop, iterations: [], open: opened.get(task.id) ?? null };
+        loops.set(task.id, node);
+      }
+      nodes.push(node);
+      keyOf.set(task.id, task.id);
+    }
+  }
+  for (const [id, fold] of folds) {
+    const key = keyOf.get(fold.control);
+    if (key !== undefined) keyOf.set(id, key);
+  }
+  // Each loop drawn lists the tasks of each of its iterations, at any depth, drawn in it or not.
+  if (looped) {
+    for (const task of tasks) {
+      for (let at = task.iteration; at; at = byId.get(at.of)?.iteration) {
+        const iterations = loops.get(at.of)?.loop?.iterations;
+        if (iterations) (iterations[at.index] ??= []).push(task.id);
       }
     }
   }
+  // An iteration without a task in the graph (the core makes none) is an empty list, not a hole.
+  for (const node of loops.values()) for (let i = 0; i < node.loop!.iterations.length; i++) node.loop!.iterations[i] ??= [];
+  return { nodes, edges: edgesOf(tasks, keyOf, folds, byId), keyOf };
+}
+
+/**
+ * One edge per pair of nodes. A folded task's edges are its loop's (the control's own `after`
+ * and dependents); a task of an open iteration keeps those to the rest of the run, and stands
+ * after its loop's node instead of after the loop's other iterations.
+ */
+function edgesOf(tasks: readonly GraphTask[], keyOf: ReadonlyMap<string, string>, folds: ReadonlyMap<string, Fold>, byId: ReadonlyMap<string, GraphTask>): MonitorEdge[] {
   const seen = new Set<string>();
-  const edges: MonitorShape['edges'] = [];
+  const edges: MonitorEdge[] = [];
+  const add = (source: string, target: string, iteration: boolean) => {
+    const id = `${source}\n${target}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    edges.push(iteration ? { source, target, iteration } : { source, target });
+  };
   for (const task of tasks) {
-    const target = keyOf.get(task.id)!;
+    if (folds.has(task.id)) continue;
+    const target = keyOf.get(task.id);
+    if (target === undefined) continue;
+    const iteration = task.iteration;
+    let first = iteration !== undefined;
     for (const dep of task.after) {
+      const into = folds.get(dep);
+      if (iteration && !into) {
+        const upstream = byId.get(dep)?.iteration;
+        if (upstream?.of === iteration.of && upstream.index === iteration.index) first = false;
+      }
       const source = keyOf.get(dep);
       if (source === undefined || source === target) continue;
-      const id = `${source}\n${target}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      edges.push({ source, target });
+      // Another iteration of its own loop (or of a loop around it), drawn in that loop's node.
+      if (iteration && into && isInside(task, into.control, byId)) continue;
+      add(source, target, false);
     }
+    const control = iteration ? keyOf.get(iteration.of) : undefined;
+    if (first && control !== undefined && control !== target) add(control, target, true);
   }
-  return { nodes, edges, keyOf };
+  return edges;
 }
 
 /** Which state colours a node that holds tasks in several: what needs attention first. */

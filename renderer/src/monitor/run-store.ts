@@ -7,7 +7,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
-import type { RunGraph, RunStatus, TaskState } from '../../../core/api/types.ts';
+import type { RunGraph, RunStatus, TaskState, TaskStatus } from '../../../core/api/types.ts';
 
 export interface RunState {
   graph: RunGraph | null;
@@ -16,6 +16,10 @@ export interface RunState {
   /** Read with `version`: the maps change in place, `version` says when to look again. */
   states: Map<string, TaskState>;
   reasons: Map<string, string | null>;
+  /** Loops' controls: iterations so far and at most (from statuses only). */
+  loops: Map<string, { iterations: number; max: number }>;
+  /** What each task's latest attempt published, for tasks that published something (from statuses only). */
+  values: Map<string, Record<string, unknown>>;
   version: number;
   /** Tasks per state, as of `version`. */
   total: Partial<Record<TaskState, number>>;
@@ -47,12 +51,14 @@ export function createRunStore(batchMs = 150): RunStore {
       error: undefined,
       states: new Map(),
       reasons: new Map(),
+      loops: new Map(),
+      values: new Map(),
       version: 0,
       total: {},
       reset: () => {
         clearTimeout(timer);
         timer = undefined;
-        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), version: get().version + 1, total: {} });
+        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), loops: new Map(), values: new Map(), version: get().version + 1, total: {} });
       },
       setGraph: (graph) => set({ graph }),
       setError: (error) => set({ error }),
@@ -60,6 +66,7 @@ export function createRunStore(batchMs = 150): RunStore {
         const { states, reasons, info } = get();
         let changed = info === null || JSON.stringify(info) !== JSON.stringify(status.run);
         for (const task of status.tasks) {
+          if (noteLoopAndValues(get(), task)) changed = true;
           if (states.get(task.id) === task.state && reasons.get(task.id) === task.reason) continue;
           states.set(task.id, task.state);
           reasons.set(task.id, task.reason);
@@ -89,4 +96,26 @@ export function createRunStore(batchMs = 150): RunStore {
       },
     };
   });
+}
+
+/** Takes a task's loop and published values from a status; whether either changed. */
+function noteLoopAndValues(state: Pick<RunState, 'loops' | 'values'>, task: TaskStatus): boolean {
+  let changed = false;
+  if (task.loop) {
+    const known = state.loops.get(task.id);
+    if (known?.iterations !== task.loop.iterations || known.max !== task.loop.max) {
+      state.loops.set(task.id, { iterations: task.loop.iterations, max: task.loop.max });
+      changed = true;
+    }
+  }
+  const values = task.last?.values;
+  if (values && Object.keys(values).length > 0) {
+    // Most tasks publish nothing; those that do publish a few names.
+    const known = state.values.get(task.id);
+    if (!known || JSON.stringify(known) !== JSON.stringify(values)) {
+      state.values.set(task.id, values);
+      changed = true;
+    }
+  } else if (state.values.delete(task.id)) changed = true;
+  return changed;
 }

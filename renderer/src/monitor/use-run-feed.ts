@@ -4,11 +4,16 @@ import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { useMonitorStores } from './monitor-context.ts';
 import { isOver, outcomeMoved, POLL_MS } from './poll.ts';
 
+/** The graph of a run that grows (a loop's next iteration) is asked again at most this often. */
+export const GROWN_MS = 500;
+
 /**
  * Feeds a run's store: its graph and status when it opens, each transition the core sends,
- * a fresh status when the run itself changes, and, every 2 s that no event came (a run driven
- * by another process, the CLI, sends none here), another status; for a run that is over, its
- * outcome instead, and a status only if that moved (poll.ts). Returns `refresh`, for after an action.
+ * a fresh status when the run itself changes, its graph and status again when it grows (at
+ * most every GROWN_MS, however fast a loop goes), and, every 2 s that no event came (a run
+ * driven by another process, the CLI, sends none here), another status; for a run that is
+ * over, its outcome instead, and a status only if that moved (poll.ts). Returns `refresh`,
+ * for after an action.
  */
 export function useRunFeed(run: string): () => Promise<void> {
   const api = useApi();
@@ -20,26 +25,42 @@ export function useRunFeed(run: string): () => Promise<void> {
   const lastEvent = useRef(0);
 
   const refresh = useCallback(async () => {
-    store.getState().applyStatus(await request(api, 'runs.status', { run }));
-  }, [api, run, store]);
+    store.getState().applyStatus(await request(api, 'runs.status', { run: runId.current }));
+  }, [api, store]);
 
   useEffect(() => {
     let live = true;
     store.getState().reset();
     view.getState().reset();
     runId.current = run;
-    request(api, 'runs.graph', { run })
-      .then((result) => {
+    const load = () =>
+      request(api, 'runs.graph', { run: runId.current }).then((result) => {
         if (!live) return;
         runId.current = result.run;
         store.getState().setGraph(result);
         return refresh();
-      })
-      .catch((caught: Error) => live && store.getState().setError(caught.message));
+      });
+    load().catch((caught: Error) => live && store.getState().setError(caught.message));
+    // A run that grows: its new tasks drawn, in one go for every 'grew' of the last GROWN_MS.
+    let grown: ReturnType<typeof setTimeout> | undefined;
+    let lastGrown = 0;
+    const regrow = () => {
+      grown ??= setTimeout(
+        () => {
+          grown = undefined;
+          lastGrown = Date.now();
+          void load().catch(report('The run\'s new tasks could not be read'));
+        },
+        Math.max(0, lastGrown + GROWN_MS - Date.now()),
+      );
+    };
     const off = api.onEvent((event) => {
       if (event.type === 'task' && event.runId === runId.current) {
         store.getState().applyTransition(event.taskId, event.to, event.detail);
         lastEvent.current = Date.now();
+      } else if (event.type === 'grew' && event.runId === runId.current) {
+        lastEvent.current = Date.now();
+        regrow();
       } else if (event.type === 'run' && event.runId === runId.current) {
         void refresh().catch(report('The run could not be refreshed'));
       } else if (event.type === 'run-stopped' && event.runId === runId.current) {
@@ -59,6 +80,7 @@ export function useRunFeed(run: string): () => Promise<void> {
       live = false;
       off();
       clearInterval(timer);
+      clearTimeout(grown);
       store.getState().dispose();
     };
   }, [api, run, notify, refresh, report, store, view]);

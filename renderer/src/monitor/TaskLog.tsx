@@ -1,0 +1,51 @@
+import { useEffect, useRef, useState } from 'react';
+import { request } from '../api.ts';
+import { useApi, useReportFailure } from '../common/context.ts';
+
+/** One stream of an attempt as it is written: the core pushes what is new (`logs.follow`). */
+export function TaskLog({ run, task, attempt, stream }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr' }) {
+  const api = useApi();
+  const report = useReportFailure();
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string>();
+  const pre = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    setText('');
+    setError(undefined);
+    if (attempt === undefined) return;
+    let follow: string | undefined;
+    let live = true;
+    const early: { follow: string; text: string; reset: boolean }[] = [];
+    const apply = (event: { text: string; reset: boolean }) => setText((current) => ((event.reset ? '' : current) + event.text).slice(-2_000_000));
+    const off = api.onEvent((event) => {
+      if (event.type !== 'log') return;
+      if (follow === undefined) early.push(event);
+      else if (event.follow === follow) apply(event);
+    });
+    request(api, 'logs.follow', { run, task, stream, attempt })
+      .then((result) => {
+        // (An unfollow that does not arrive ends with the connection: the core drops a closed session's follows.)
+        if (!live) return void request(api, 'logs.unfollow', { follow: result.follow }).catch(report('The log could not be unfollowed'));
+        follow = result.follow;
+        // Lines can arrive before the answer that names the follow.
+        for (const event of early.splice(0)) if (event.follow === follow) apply(event);
+      })
+      .catch((caught: Error) => live && setError(caught.message));
+    return () => {
+      live = false;
+      off();
+      if (follow) void request(api, 'logs.unfollow', { follow }).catch(report('The log could not be unfollowed'));
+    };
+  }, [api, run, task, attempt, stream, report]);
+  useEffect(() => {
+    const element = pre.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [text]);
+  if (attempt === undefined) return <p className="hint">The task has not run yet.</p>;
+  if (error) return <p className="field-error">{error}</p>;
+  return (
+    <pre className="log" ref={pre} aria-label={`${stream} of attempt ${attempt}`} tabIndex={0}>
+      {text || <span className="hint">(empty)</span>}
+    </pre>
+  );
+}

@@ -1,8 +1,6 @@
 import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
 import { iterationOfId } from '../model/iteration.ts';
-import { loadWorkflow } from '../model/load.ts';
-import type { TaskSpec } from '../model/types.ts';
 import { TASK_STATES } from '../model/task-states.ts';
 import { resubmitWalk } from './states.ts';
 import type { TaskState } from '../model/task-states.ts';
@@ -76,12 +74,6 @@ export function findAttempt(store: Store, runId: string, taskId: string, n?: num
   return attempt;
 }
 
-/** A resubmit that would take the edited workflow file, whose tasks or dependencies changed. */
-export class PlanChangedError extends CodedError {
-  constructor(message: string) {
-    super('plan-changed', message);
-  }
-}
 
 /**
  * The tasks a resubmit of `named` runs again, as the runner decides it (`Runner.resubmit`):
@@ -143,33 +135,3 @@ export function failedTasks(store: Store, runId: string): string[] {
     .map((task) => task.id);
 }
 
-/**
- * Replaces the specs of tasks about to run again with those of the workflow file as it is
- * now (the user fixed a command). The run's shape stays: a task that is gone, or whose
- * dependencies or target changed, refuses it all (PlanChangedError) and nothing changes.
- * Returns the ids whose spec changed.
- */
-export function reloadSpecs(store: Store, run: RunRecord, reruns: readonly string[]): string[] {
-  const plan = loadWorkflow(run.file, { runId: run.id, params: run.plan.params, workdir: run.root });
-  const fresh = new Map(plan.tasks.map((task) => [task.id, task]));
-  const changed: { idx: number; spec: TaskSpec }[] = [];
-  for (const id of reruns) {
-    const task = store.findTask(run.id, id)!;
-    const spec = fresh.get(id);
-    const problem = task.spec.iteration
-      ? `is in iteration ${task.spec.iteration.index} of the loop '${task.spec.iteration.of}': iterations are made from what the run recorded, not taken from the file (resubmit without reload, or start a new run)`
-      : !spec
-      ? 'is no longer in it'
-      : JSON.stringify(spec.after) !== JSON.stringify(task.spec.after)
-        ? 'has other dependencies now'
-        : JSON.stringify(plan.targets[spec.target]) !== JSON.stringify(run.plan.targets[spec.target])
-          ? 'runs on a changed target now'
-          : undefined;
-    if (problem) throw new PlanChangedError(`task '${id}' ${problem} (${run.file}): start a new run for the workflow as it is`);
-    if (JSON.stringify(spec) !== JSON.stringify(task.spec)) changed.push({ idx: task.idx, spec: spec! });
-  }
-  store.transaction(() => {
-    for (const { idx, spec } of changed) store.updateTaskSpec(run.id, idx, spec);
-  });
-  return changed.map(({ spec }) => spec.id);
-}

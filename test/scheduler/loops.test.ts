@@ -299,15 +299,24 @@ tasks:
     assert.deepEqual(json.tasks.find((task) => task.id === 'md')!.loop, { iterations: 3, max: 4 });
     assert.equal(json.tasks.length, 8);
 
-    const reload = cli(['resubmit', 'last', 'md#2/step', '--reload'], { home });
-    assert.notEqual(reload.code, 0);
-    assert.match(reload.stderr, /is in iteration 2 of the loop 'md': iterations are made from what the run recorded/);
-
     // The last iteration's task runs again; the loop decides again once it has (the same values: it ends again).
     const again = cli(['resubmit', 'last', 'md#2/step'], { home });
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step', 'next', 'md#2/step']);
     assert.match(cli(['status', 'last'], { home }).stdout, /^md\s+succeeded\s+iteration 3\/≤4/m);
+
+    // With --reload, an iteration's task is made again from the loop as the file writes it now.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('echo "$FLOTILLA_TASK_ID" >> ledger', 'echo "$FLOTILLA_TASK_ID fixed" >> ledger'));
+    const reload = cli(['resubmit', 'last', 'md#2/step', '--reload'], { home });
+    assert.equal(reload.code, 0, reload.stdout + reload.stderr);
+    // (The loop too: the iterations it makes from now on are made from the loop as written now.)
+    assert.match(reload.stdout, /taking the changed spec of md, md#2\/step from/);
+    assert.equal(ledgerOf(dir)().at(-1), 'md#2/step fixed');
+    // A dependency added inside the loop is a new shape: refused, nothing changed.
+    writeFileSync(file, readFileSync(file, 'utf8').replace("side: { run: 'true' }", "side: { after: step, run: 'true' }"));
+    const reshaped = cli(['resubmit', 'last', 'md#2/side', '--reload'], { home });
+    assert.notEqual(reshaped.code, 0);
+    assert.match(reshaped.stderr, /task 'md#2\/side' has other dependencies now/);
   });
 
   it('resubmitting a task of an earlier iteration runs that iteration again and discards the later ones; made again if the loop gets there, skipped if it ends before', (t) => {

@@ -48,7 +48,7 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
 
   const act = <M extends 'runs.resubmit' | 'runs.cancel'>(label: string, method: M, args: MethodArgs<M>) =>
     request(api, method, args)
-      .then(() => notify('info', `${label}: ${task}`))
+      .then((result) => notify('info', `${label}: ${task}${result && 'discards' in result && result.discards.length > 0 ? `; discarded ${result.discards.join(', ')}` : ''}`))
       .catch((error: Error) => notify('error', error.message));
 
   return (

@@ -34,7 +34,8 @@ export function useResubmitFailed(run: string): { failed: number; resubmit: () =
     try {
       // The workflow file as it is now: a command fixed in the editor is what runs.
       const result = await request(api, 'runs.resubmit', { run, failed: true, reload: true });
-      notify('info', `Resubmitted ${result.reruns.length} task${result.reruns.length === 1 ? '' : 's'}${result.updated.length > 0 ? ` (${result.updated.length} with changed commands)` : ''}`);
+      const discarded = result.discards.length > 0 ? `; discarded ${result.discards.join(', ')}` : '';
+      notify('info', `Resubmitted ${result.reruns.length} task${result.reruns.length === 1 ? '' : 's'}${result.updated.length > 0 ? ` (${result.updated.length} with changed commands)` : ''}${discarded}`);
     } catch (caught) {
       notify('error', (caught as Error).message);
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CodedError, WorkflowError } from '../model/errors.ts';
+import { advanceText, remoteAdvance } from '../model/advance.ts';
 import { iterationOfId } from '../model/iteration.ts';
 import { loadPlan } from '../model/plan-cache.ts';
 import type { PlanCache } from '../model/plan-cache.ts';
@@ -273,7 +274,7 @@ export class FlotillaService {
             target: spec.target,
             vars: spec.vars,
             ...(spec.description ? { description: spec.description } : {}),
-            ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax } } : {}),
+            ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax, advance: spec.iteration ? advanceText({ reason: `it is inside the loop ${spec.iteration.of}` }) : advanceText(remoteAdvance(run.plan, spec)) } } : {}),
             // (A foreach over values draws as a sweep: its instances share the node's path.)
             ...(spec.iteration && iterationOfId(id)?.of === spec.iteration.of ? { iteration: { of: spec.iteration.of, index: spec.iteration.index } } : {}),
             ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),

@@ -168,7 +168,7 @@ export class Expander {
     const root = new NodeInstanceImpl(id, 0, undefined, true, control.path);
     const own = this.inherit(loop.group, loop.at, { ...loop.scope, file: loop.file, vars, when: [] }, this.templateVars(vars, id));
     // `until` reads names as the group's tasks do: the iteration's own first.
-    const untilFrom = new NodeInstanceImpl(`${id}/`, 1, root, false);
+    const untilFrom = new NodeInstanceImpl(`${id}/`, 1, root, false, control.path);
     const until = readWhen(loop.until, { file: loop.file, at: [...loop.at, 'repeat', 'until'], from: untilFrom, vars, params: this.params, key: 'until' }, this.pending, (where, message, extra) => this.issue(loop.file, where, message, extra));
     this.iteration = { control, index, until, untilFrom };
     this.expandGroup(loop.group, loop.at, own, root);

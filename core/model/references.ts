@@ -39,6 +39,8 @@ export interface PendingReference {
   names: string[];
   /** `after: name` rather than a list. */
   scalar: boolean;
+  /** Who names it, in messages, when not `from` (a task inside a loop, asked in the loop's stead). */
+  label?: string;
   file: string;
   path: PathSegment[];
   /**
@@ -83,7 +85,7 @@ export function resolveReferences(
         const visible = new Set<string>();
         for (let s = pending.from.parent; s; s = s.parent) for (const key of s.children!.keys()) visible.add(key);
         visible.delete(pending.from.id.split('/').pop()!.replace(/\[\d+\]$/, ''));
-        issue(pending.file, at(), `'${pending.from.id}' ${uses} '${name}', which does not exist${didYouMean(first, visible)}`);
+        issue(pending.file, at(), `'${pending.label ?? pending.from.id}' ${uses} '${name}', which does not exist${didYouMean(first, visible)}`);
         continue;
       }
       let targets = scope.children!.get(first)!;
@@ -98,13 +100,13 @@ export function resolveReferences(
         }
       }
       if (missing !== undefined) {
-        issue(pending.file, at(), `'${pending.from.id}' ${uses} '${name}': no task '${missing}' inside '${first}'`);
+        issue(pending.file, at(), `'${pending.label ?? pending.from.id}' ${uses} '${name}': no task '${missing}' inside '${first}'`);
         continue;
       }
       // Only a group (or the node itself) can contain the node.
       const container = targets.find((target) => target === pending.from || (target.children !== undefined && isAncestorOrSelf(target, pending.from)));
       if (container) {
-        issue(pending.file, at(), `'${pending.from.id}' cannot ${pending.read ? 'read the values of' : 'run after'} '${name}': it is inside '${container.id}' (a dependency cycle)`);
+        issue(pending.file, at(), `'${pending.label ?? pending.from.id}' cannot ${pending.read ? 'read the values of' : 'run after'} '${name}': it is inside '${container.id}' (a dependency cycle)`);
         continue;
       }
       const refused = pending.read?.resolved(targets);
@@ -188,7 +190,8 @@ export function outsidePending(pending: readonly PendingReference[]): PendingRef
  */
 export function hoisted(pending: PendingReference, from: NodeInstance, found: (id: string) => void): PendingReference {
   const read = pending.read;
-  return { ...pending, from, ...(read ? { read: { needle: read.needle, resolved: (to) => read.resolved(to) ?? void found(to[0]!.id) } } : {}) };
+  const label = pending.label ?? ((pending.from as NodeInstanceImpl).declaredPath || undefined);
+  return { ...pending, from, ...(label ? { label } : {}), ...(read ? { read: { needle: read.needle, resolved: (to) => read.resolved(to) ?? void found(to[0]!.id) } } : {}) };
 }
 
 /** A node instance, with the path it was declared at (shared by a sweep's instances). */

@@ -289,7 +289,8 @@ tasks:
   next: { after: md, run: 'echo next >> ledger' }
 `);
     const dry = cli(['run', '--dry-run', file], { home }).stdout;
-    assert.match(dry, /^# md: a loop, iterations until tasks\.step\.values\.k >= 2 holds after one, at most 4 \(on_max: fail\); iteration 0 would run:\n#   md#0\/step in \S+\n#     echo "k=0" >> "\$FLOTILLA_VALUES"; echo "\$FLOTILLA_TASK_ID" >> ledger\n#   md#0\/side in/m);
+    assert.match(dry, /^# md: a loop, iterations until tasks\.step\.values\.k >= 2 holds after one, at most 4 \(on_max: fail\); it advances only while Flotilla is connected: task md#0\/step runs on this machine; iteration 0 would run:\n#   md#0\/step in \S+\n#     echo "k=0" >> "\$FLOTILLA_VALUES"; echo "\$FLOTILLA_TASK_ID" >> ledger\n#   md#0\/side in/m);
+    assert.match(cli(['validate', file], { home }).stdout, /^  loop md \(at most 4 iterations\): advances only while Flotilla is connected: task md#0\/step runs on this machine$/m);
     assert.equal(cli(['run', file], { home }).code, 0);
     const status = cli(['status', 'last'], { home }).stdout;
     assert.match(status, /^md\s+succeeded\s+iteration 3\/≤4  until tasks\.step\.values\.k >= 2 is true \(tasks\.step\.values\.k = 2\) after 3 iterations$/m);

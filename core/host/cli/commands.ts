@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { FlotillaService, ServiceOptions } from '../../api/service.ts';
 import type { RunnerEvent, RunOutcome, RunState, ServiceEvent } from '../../api/types.ts';
+import { advanceText, remoteAdvance } from '../../model/advance.ts';
 import { loadWorkflow } from '../../model/load.ts';
 import { loadPlan } from '../../model/plan-cache.ts';
 import { newRunId } from '../../model/run-id.ts';
@@ -91,6 +92,7 @@ export function validateCommand(positionals: string[], values: CliOptions): numb
   const edges = plan.tasks.reduce((sum, task) => sum + task.after.length, 0);
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   process.stdout.write(`${positionals[0]}: ok — ${plan.name}: ${count(plan.tasks.length, 'task', 'tasks')}, ${count(edges, 'dependency', 'dependencies')}, targets ${Object.keys(plan.targets).join(', ')}\n`);
+  for (const task of plan.tasks) if (task.loop?.kind === 'repeat') process.stdout.write(`  loop ${task.id} (at most ${task.loop.max} iterations): ${advanceText(remoteAdvance(plan, task))}\n`);
   return EXIT_OK;
 }
 

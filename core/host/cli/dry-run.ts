@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { advanceText, remoteAdvance } from '../../model/advance.ts';
 import { makeIteration } from '../../model/iteration.ts';
 import type { Plan, TaskSpec } from '../../model/types.ts';
 import { DIALECTS } from '../../targets/remote/dialects/dialect.ts';
@@ -109,7 +110,7 @@ function describeLoop(plan: Plan, runId: string, task: TaskSpec): string[] {
   if (loop.foreach) {
     return [`# ${task.id}${after}: a foreach over the values ${Object.values(loop.foreach.reads).join(', ')} publishes${condition}: its instances are made once they are recorded`];
   }
-  const lines = [`# ${task.id}${after}: a loop, iterations until ${loop.until} holds after one, at most ${loop.max} (on_max: ${loop.onMax})${condition}; iteration 0 would run:`];
+  const lines = [`# ${task.id}${after}: a loop, iterations until ${loop.until} holds after one, at most ${loop.max} (on_max: ${loop.onMax})${condition}; it ${advanceText(remoteAdvance(plan, task))}; iteration 0 would run:`];
   const made = makeIteration(plan, runId, task, 0, task.after);
   if ('problem' in made) return [...lines, `#   (${made.problem})`];
   for (const inner of made.tasks) {

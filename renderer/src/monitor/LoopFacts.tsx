@@ -9,10 +9,12 @@ interface LoopFactsProps {
   made: number;
   /** Its last decision (with the values it read), or why it stopped (a failed iteration). */
   reason: string | null;
+  /** How it goes on from iteration to iteration (whether it needs Flotilla connected). */
+  advance: string;
 }
 
 /** A loop's condition and bounds, how far it went and its last decision; and which of its iterations the graph draws. */
-export function LoopFacts({ control, until, max, onMax, made, reason }: LoopFactsProps) {
+export function LoopFacts({ control, until, max, onMax, made, reason, advance }: LoopFactsProps) {
   const open = useMonitorView((view) => view.opened.get(control) ?? null);
   const openIteration = useMonitorView((view) => view.openIteration);
   return (
@@ -31,6 +33,8 @@ export function LoopFacts({ control, until, max, onMax, made, reason }: LoopFact
         <dd>
           {made} so far (of at most {max})
         </dd>
+        <dt>advances</dt>
+        <dd>{advance.replace(/^advances /, '')}</dd>
         <dt>reason</dt>
         <dd className="decision">{reason ?? (made === 0 ? 'none yet: the first iteration has not started' : 'none yet: waiting for the iteration to end')}</dd>
       </dl>

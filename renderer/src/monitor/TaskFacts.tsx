@@ -20,7 +20,7 @@ export function TaskFacts({ spec, loop, made, reason }: TaskFactsProps) {
   const select = useMonitorView((view) => view.select);
   return (
     <>
-      {spec.loop && <LoopFacts control={spec.id} until={spec.loop.until} max={loop?.max ?? spec.loop.max} onMax={spec.loop.onMax} made={Math.max(made, loop?.iterations ?? 0)} reason={reason} />}
+      {spec.loop && <LoopFacts control={spec.id} until={spec.loop.until} max={loop?.max ?? spec.loop.max} onMax={spec.loop.onMax} made={Math.max(made, loop?.iterations ?? 0)} reason={reason} advance={spec.loop.advance} />}
       {spec.iteration && (
         <p className="hint">
           Iteration {spec.iteration.index} of the loop{' '}

@@ -275,8 +275,8 @@ export class FlotillaService {
             vars: spec.vars,
             ...(spec.description ? { description: spec.description } : {}),
             ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax, advance: spec.iteration ? advanceText({ reason: `it is inside the loop ${spec.iteration.of}` }) : advanceText(remoteAdvance(run.plan, spec)) } } : {}),
-            // (A foreach over values draws as a sweep: its instances share the node's path.)
-            ...(spec.iteration && iterationOfId(id)?.of === spec.iteration.of ? { iteration: { of: spec.iteration.of, index: spec.iteration.index } } : {}),
+            // The loop iteration the task is in, as its id says (a foreach over values outside any loop draws as a sweep).
+            ...(iterationOfId(id) ? { iteration: iterationOfId(id)! } : {}),
             ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),
           })),
         };

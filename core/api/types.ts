@@ -81,7 +81,7 @@ export interface GraphTask {
   description?: string;
   /** A loop's control (a group that repeats): its condition and bounds. Its iterations' tasks are added to the run as it goes ('grew' events). */
   loop?: { until: string; max: number; onMax: 'fail' | 'succeed'; /** How it goes on from iteration to iteration: "advances only while Flotilla is connected: …". */ advance: string };
-  /** A task of a loop's iteration: the loop's control id and the iteration (from 0). */
+  /** A task in a loop's iteration (at any depth: `md#2/models[1]` is in md's iteration 2): the loop's control id and the iteration (from 0). */
   iteration?: { of: string; index: number };
   /** Its `when` conditions, as written. */
   when?: string[];

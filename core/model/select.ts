@@ -74,6 +74,9 @@ export function selectTasks(plan: Plan, selection: Selection): Plan {
       const missing = Object.values(when.tasks).find((id) => !kept.has(id));
       if (missing !== undefined) throw new SelectionError(`--only leaves out ${missing}, whose values ${task.id} reads (when ${when.expr}): select it too, or add --upstream`);
     }
+    // So does a loop, inside its iterations or for the values it sweeps over.
+    const read = task.loop ? [...Object.values(task.loop.outside), ...Object.values(task.loop.foreach?.reads ?? {})].find((id) => !kept.has(id)) : undefined;
+    if (read !== undefined) throw new SelectionError(`--only leaves out ${read}, whose values the ${task.loop!.foreach ? 'foreach' : 'loop'} ${task.id} reads: select it too, or add --upstream`);
   }
   return {
     ...plan,

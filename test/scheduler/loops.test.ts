@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadWorkflow } from '../../core/model/load.ts';
+import { selectTasks } from '../../core/model/select.ts';
 import { Runner } from '../../core/scheduler/runner.ts';
 import type { RunnerEvent } from '../../core/scheduler/runner.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
@@ -237,6 +238,12 @@ describe('a loop, checked when the workflow loads', () => {
     assert.throws(load(t, group('{ until: "true", max: 3 }', "{ step: { after: md, run: 'true' } }")), /cannot run after 'md': it is inside 'md'/);
     assert.throws(load(t, "version: 1\ntasks:\n  a: { run: 'echo {{ repeat.index }}' }\n"), /undefined template variable 'repeat.index'/);
     assert.throws(load(t, "version: 1\ntasks:\n  'a#1': { run: 'true' }\n"), /must not contain '\/', '\[', '\]' or '#'/);
+  });
+
+  it('--only keeps what a loop reads outside itself, or says so', (t) => {
+    const plan = loadWorkflow(writeWorkflow(tempDir(t), "version: 1\ntasks:\n  prep: { run: 'true' }\n  md:\n    repeat: { until: 'true', max: 2 }\n    tasks: { step: { run: 'true', when: 'tasks.prep.values.go' } }\n"));
+    assert.throws(() => selectTasks(plan, { only: ['md'] }), /--only leaves out prep, whose values the loop md reads: select it too, or add --upstream/);
+    assert.deepEqual(selectTasks(plan, { only: ['md'], upstream: true }).tasks.map((task) => task.id), ['prep', 'md']);
   });
 
   it('the loop is one task in the plan; tasks after the group run after it, and it runs after what its body names outside', (t) => {

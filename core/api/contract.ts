@@ -31,7 +31,7 @@ export const METHODS = {
   'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'runs.status': z.object({ run: runRef }).strict(),
   'runs.outcome': z.object({ run: runRef, failures: z.number().int().min(0).max(1000).optional().describe('failed tasks named one by one (default 20)') }).strict(),
-  'runs.graph': z.object({ run: runRef }).strict(),
+  'runs.graph': z.object({ run: runRef, from: z.number().int().min(0).optional().describe('only the tasks from this index on (what a run that grows added since)') }).strict(),
   'runs.attempts': z.object({ run: runRef }).strict(),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
   'runs.start': z

@@ -267,7 +267,8 @@ export class FlotillaService {
         return {
           run: run.id,
           targets: run.plan.targets,
-          tasks: this.store.loadTasks(run.id).map(({ id, spec }) => ({
+          from: args.from ?? 0,
+          tasks: this.store.loadTasks(run.id, args.from).map(({ id, spec }) => ({
             id,
             path: spec.path,
             after: spec.after,

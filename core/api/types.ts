@@ -90,7 +90,9 @@ export interface GraphTask {
 export interface RunGraph {
   run: string;
   targets: Record<string, TargetSpec>;
+  /** The run's tasks in order, from the `from`th (0 unless asked: a run that grew gives only what it added). */
   tasks: GraphTask[];
+  from: number;
 }
 
 /** A run as status views head it. `stopped`: for an interrupted run, the error its last drive stopped on (if it stopped on one). */

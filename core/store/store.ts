@@ -168,8 +168,8 @@ export class Store {
     return this.statement(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY idx`).all(runId) as Omit<TaskRecord, 'spec'>[];
   }
 
-  loadTasks(runId: string): TaskRecord[] {
-    const rows = this.statement(`SELECT ${TASK_COLUMNS}, spec FROM tasks WHERE run_id = ? ORDER BY idx`).all(runId) as (Omit<TaskRecord, 'spec'> & { spec: string })[];
+  loadTasks(runId: string, from = 0): TaskRecord[] {
+    const rows = this.statement(`SELECT ${TASK_COLUMNS}, spec FROM tasks WHERE run_id = ? AND idx >= ? ORDER BY idx`).all(runId, from) as (Omit<TaskRecord, 'spec'> & { spec: string })[];
     return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as TaskSpec }));
   }
 

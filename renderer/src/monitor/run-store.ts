@@ -26,6 +26,8 @@ export interface RunState {
   /** Another run (or the same again): everything forgotten. */
   reset(): void;
   setGraph(graph: RunGraph): void;
+  /** What a run that grew added (`more.from` is where it starts); false when it does not follow what is drawn (then ask for all). */
+  extendGraph(more: RunGraph): boolean;
   setError(message: string): void;
   /** A full status: the header and every task's state, shown at once. */
   applyStatus(status: RunStatus): void;
@@ -61,6 +63,12 @@ export function createRunStore(batchMs = 150): RunStore {
         set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), loops: new Map(), values: new Map(), version: get().version + 1, total: {} });
       },
       setGraph: (graph) => set({ graph }),
+      extendGraph: (more) => {
+        const graph = get().graph;
+        if (!graph || graph.run !== more.run || more.from !== graph.tasks.length) return false;
+        if (more.tasks.length > 0) set({ graph: { ...graph, tasks: [...graph.tasks, ...more.tasks] } });
+        return true;
+      },
       setError: (error) => set({ error }),
       applyStatus: (status) => {
         const { states, reasons, info } = get();

@@ -41,7 +41,14 @@ export function useRunFeed(run: string): () => Promise<void> {
         return refresh();
       });
     load().catch((caught: Error) => live && store.getState().setError(caught.message));
-    // A run that grows: its new tasks drawn, in one go for every 'grew' of the last GROWN_MS.
+    // A run that grows: its new tasks drawn, in one go for every 'grew' of the last GROWN_MS
+    // (only what it added is asked for; all of it again if that does not follow what is drawn).
+    const more = () =>
+      request(api, 'runs.graph', { run: runId.current, from: store.getState().graph?.tasks.length ?? 0 }).then((result) => {
+        if (!live) return;
+        if (!store.getState().extendGraph(result)) return load();
+        return refresh();
+      });
     let grown: ReturnType<typeof setTimeout> | undefined;
     let lastGrown = 0;
     const regrow = () => {
@@ -49,7 +56,7 @@ export function useRunFeed(run: string): () => Promise<void> {
         () => {
           grown = undefined;
           lastGrown = Date.now();
-          void load().catch(report('The run\'s new tasks could not be read'));
+          void more().catch(report('The run\'s new tasks could not be read'));
         },
         Math.max(0, lastGrown + GROWN_MS - Date.now()),
       );

@@ -279,6 +279,7 @@ export class FlotillaService {
             // The loop iteration the task is in, as its id says (a foreach over values outside any loop draws as a sweep).
             ...(iterationOfId(id) ? { iteration: iterationOfId(id)! } : {}),
             ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),
+            ...(spec.iteration?.discarded ? { discarded: true as const } : {}),
           })),
         };
       },

@@ -85,6 +85,8 @@ export interface GraphTask {
   iteration?: { of: string; index: number };
   /** Its `when` conditions, as written. */
   when?: string[];
+  /** In an iteration a resubmit discarded (it waits to be made again, or was skipped). */
+  discarded?: true;
 }
 
 export interface RunGraph {

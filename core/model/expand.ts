@@ -139,12 +139,16 @@ export class Expander {
       ...(reads.length > 0 ? { foreach: { name: node.name, reads: {} } } : {}),
     };
     instance.task = this.tasks.length;
+    instance.control = true;
     const control: TaskSpec = { id: node.id, path: node.path, run: '', shell, cwd, env: {}, target, resources: {}, retries: 0, inputs: [], outputs: [], cache: false, vars, after: [], ...(scope.when.length > 0 ? { when: scope.when } : {}), loop };
     this.tasks.push(control);
     // The tasks whose values it sweeps over: dependencies of the control, resolved as a `when` reads them.
     for (const read of reads) this.pending.push(readPending(read, instance, file, [...at, raw.foreach !== undefined ? 'foreach' : 'zip'], (id) => (loop.foreach!.reads[read.task] = id)));
     const body = new Expander(this.root, this.runId, {}, this);
     body.expandIteration(control, 0, reads.length > 0 ? placeholderValues(reads) : undefined);
+    // A loop that cannot reach its max within a run's tasks would fail there, after all the work before.
+    const fits = Math.floor(MAX_TASKS / Math.max(1, body.tasks.length));
+    if (loop.max > fits) this.issue(file, [...at, 'repeat', 'max'], `max ${loop.max.toLocaleString('en-US')}: ${body.tasks.length} tasks an iteration, a run holds at most ${fits.toLocaleString('en-US')} iterations (${MAX_TASKS.toLocaleString('en-US')} tasks)`);
     for (const pending of outsidePending(body.pending)) this.pending.push(hoisted(pending, instance, (id) => (loop.outside[pending.names[0]!] = id)));
     this.loops.push({ body });
   }

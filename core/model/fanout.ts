@@ -69,7 +69,7 @@ export function readPending(read: ValueRead, from: NodeInstance, file: string, a
       needle: read.needle,
       resolved: (to) => {
         const [only] = to;
-        if (to.length !== 1 || only?.task === undefined) return `foreach reads the values of '${read.task}', which is ${to.length !== 1 ? `a sweep of ${to.length} instances` : 'a group'}: name one task`;
+        if (to.length !== 1 || only?.task === undefined || only.control) return `foreach reads the values of '${read.task}', which is ${to.length !== 1 ? `a sweep of ${to.length} instances` : only?.control ? 'a loop (it publishes none)' : 'a group'}: name one task`;
         found(only.id);
         return undefined;
       },

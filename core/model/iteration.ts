@@ -15,8 +15,46 @@ export function iterationId(controlId: string, index: number): string {
 
 /** The loop and iteration a task id is of (`outer#1/inner#2/step`: `outer#1/inner`, 2); undefined outside loops. Names never hold '#'. */
 export function iterationOfId(id: string): { of: string; index: number } | undefined {
-  const found = /^(.*)#(\d+)\/[^#]*$/.exec(id);
-  return found ? { of: found[1]!, index: Number(found[2]) } : undefined;
+  return enclosingIterations(id).at(-1);
+}
+
+/** Every loop iteration a task id is in, outermost first (`outer#1/inner#2/step`: outer's 1, then outer#1/inner's 2). */
+export function enclosingIterations(id: string): { of: string; index: number }[] {
+  const found: { of: string; index: number }[] = [];
+  for (const match of id.matchAll(/#(\d+)\//g)) found.push({ of: id.slice(0, match.index), index: Number(match[1]) });
+  return found;
+}
+
+/** Whether two tasks are in the same iteration of the same loop (the innermost each is in). */
+export function sameIteration(a: string, b: string): boolean {
+  const x = iterationOfId(a);
+  const y = iterationOfId(b);
+  return x !== undefined && y !== undefined && x.of === y.of && x.index === y.index;
+}
+
+/**
+ * Whether `to`, run after `from`, is in a later iteration of a loop both are in: a resubmit
+ * that runs `from` again does not run `to` again but discards its iteration.
+ */
+export function crossesIteration(from: string, to: string): boolean {
+  const mine = enclosingIterations(from);
+  return enclosingIterations(to).some((at) => mine.some((m) => m.of === at.of && m.index < at.index));
+}
+
+/**
+ * The iterations a resubmit discards: for each loop, those after the first iteration it runs
+ * again (`rerun`: the ids that run again), when the loop has gone past it (`latest`: a loop's
+ * latest iteration made, by its id). Outermost loops first.
+ */
+export function passedIterations(rerun: Iterable<string>, latest: (loop: string) => number | undefined): { loop: string; from: number; to: number }[] {
+  const first = new Map<string, number>();
+  for (const id of rerun) for (const at of enclosingIterations(id)) first.set(at.of, Math.min(first.get(at.of) ?? Infinity, at.index));
+  const passed: { loop: string; from: number; to: number }[] = [];
+  for (const [loop, from] of first) {
+    const to = latest(loop);
+    if (to !== undefined && to > from) passed.push({ loop, from, to });
+  }
+  return passed.sort((a, b) => a.loop.length - b.loop.length);
 }
 
 /**

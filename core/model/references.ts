@@ -17,6 +17,8 @@ export interface NodeInstance {
   children: Map<string, NodeInstance[]> | undefined;
   /** Index in the task list (tasks only). */
   task: number | undefined;
+  /** A loop's control (a group that repeats, or a node swept over values): its tasks are made while the run goes. */
+  control?: boolean;
   /** Deepest scope at which a dependency of this node resolved (−1: none). */
   dependsAtDepth: number;
   /** Deepest scope at which a dependency on this node resolved (−1: none). */
@@ -100,7 +102,8 @@ export function resolveReferences(
         }
       }
       if (missing !== undefined) {
-        issue(pending.file, at(), `'${pending.label ?? pending.from.id}' ${uses} '${name}': no task '${missing}' inside '${first}'`);
+        const loop = scope.children!.get(first)!.some((node) => node.control);
+        issue(pending.file, at(), loop ? `'${pending.label ?? pending.from.id}' ${uses} '${name}': '${first}' is a loop, whose tasks are made while the run goes: name the loop itself, or read the values of a task inside it from another task inside it` : `'${pending.label ?? pending.from.id}' ${uses} '${name}': no task '${missing}' inside '${first}'`);
         continue;
       }
       // Only a group (or the node itself) can contain the node.

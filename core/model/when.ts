@@ -88,6 +88,7 @@ function checkName(name: NameExpr, place: WhenPlace, spec: WhenSpec, pending: Pe
             const [only] = to;
             if (to.length !== 1 || only === undefined) return `${place.key ?? 'when'} reads '${task}', a sweep of ${to.length} instances: the values of one are read by a task in the same sweep instance`;
             if (only.task === undefined) return `${place.key ?? 'when'} reads '${task}', a group: name one of its tasks, like tasks['${task}/${[...(only.children?.keys() ?? [])][0] ?? 'task'}']`;
+            if (only.control) return `${place.key ?? 'when'} reads '${task}', a loop, which publishes no values: read them from a task after it that does`;
             spec.tasks[task] = only.id;
             return undefined;
           },

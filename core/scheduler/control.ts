@@ -1,6 +1,6 @@
 import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
-import { iterationOfId } from '../model/iteration.ts';
+import { crossesIteration, enclosingIterations, iterationOfId, passedIterations, sameIteration } from '../model/iteration.ts';
 import { TASK_STATES } from '../model/task-states.ts';
 import { resubmitWalk } from './states.ts';
 import type { TaskState } from '../model/task-states.ts';
@@ -49,10 +49,11 @@ export function taskStatuses(store: Store, runId: string): TaskStatus[] {
   const tasks = store.taskStates(runId);
   const iterations = new Map<string, number>();
   if (loops.size > 0) {
+    // (Iterations a resubmit discarded count once they are made again.)
+    const discarded = store.discardedTasks(runId);
     for (const task of tasks) {
       const at = iterationOfId(task.id);
-      // (Iterations a resubmit discarded count once they are made again.)
-      if (at && !task.reason?.startsWith('discarded')) iterations.set(at.of, Math.max(iterations.get(at.of) ?? 0, at.index + 1));
+      if (at && !discarded.has(task.idx)) iterations.set(at.of, Math.max(iterations.get(at.of) ?? 0, at.index + 1));
     }
   }
   return tasks.map((task) => {
@@ -91,40 +92,25 @@ export function rerunsOf(store: Store, runId: string, named: readonly string[], 
     if (of !== null) dependents[idx]!.push(index.get(of)!);
     if (loop) loops.add(idx);
   }
-  // As the runner's `goesWith`: a loop, or a task after the one that runs again in the same iteration.
-  const place = (i: number) => iterationOfId(states[i]!.id);
-  const follows = (from: number, to: number) => loops.has(to) || (place(from) !== undefined && place(from)?.of === place(to)?.of && place(from)?.index === place(to)?.index);
-  const reruns = [...resubmitWalk(named.map((id) => index.get(id)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, follows)].map((step) => step.task);
-  const ids = reruns.sort((x, y) => x - y).map((i) => states[i]!.id);
-  return { reruns: ids, discards: passedIterations(states, ids) };
-}
-
-/**
- * The iterations a resubmit discards: those after each iteration it runs again that its loop
- * has gone past (`md: iterations 3–5`). Refused (changing nothing) while a task of them runs.
- */
-function passedIterations(states: readonly { id: string; state: TaskState; reason: string | null }[], reruns: readonly string[]): string[] {
-  const again = new Map<string, number>();
-  for (const id of reruns) {
-    const at = iterationOfId(id);
-    if (at) again.set(at.of, Math.min(again.get(at.of) ?? Infinity, at.index));
-  }
-  if (again.size === 0) return [];
-  const last = new Map<string, number>();
-  for (const task of states) {
+  const discarded = store.discardedTasks(runId);
+  const held = named.find((name) => discarded.has(index.get(name)!));
+  if (held !== undefined) throw new CodedError('loop-moved-on', `${held} was discarded when an earlier iteration of its loop ran again: it runs again when the loop makes its iteration again; resubmit a task of an iteration the loop has`);
+  const id = (i: number) => states[i]!.id;
+  const links = { follows: (from: number, to: number) => loops.has(to) || sameIteration(id(from), id(to)), crosses: (from: number, to: number) => crossesIteration(id(from), id(to)) };
+  const reruns = [...resubmitWalk(named.map((name) => index.get(name)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, links)].map((step) => step.task);
+  const ids = reruns.sort((x, y) => x - y).map(id);
+  // Each loop's latest iteration; a resubmit that would discard one that runs is refused (nothing changes).
+  const latest = new Map<string, number>();
+  for (const [i, task] of states.entries()) {
     const at = iterationOfId(task.id);
-    if (!at || !again.has(at.of) || task.reason?.startsWith('discarded')) continue;
-    last.set(at.of, Math.max(last.get(at.of) ?? 0, at.index));
-    if (at.index > again.get(at.of)! && (task.state === 'submitted' || task.state === 'running')) {
-      throw new CodedError('loop-moved-on', `iteration ${again.get(at.of)} of the loop '${at.of}' would run again, but its iteration ${at.index} runs now (${task.id}): cancel it, or wait for it to end, then resubmit`);
-    }
+    if (at && !discarded.has(i)) latest.set(at.of, Math.max(latest.get(at.of) ?? 0, at.index));
   }
-  const discards: string[] = [];
-  for (const [loop, from] of again) {
-    const latest = last.get(loop) ?? from;
-    if (latest > from) discards.push(`${loop}: iteration${latest > from + 1 ? `s ${from + 1}–${latest}` : ` ${latest}`}`);
+  const passed = passedIterations(ids, (loop) => latest.get(loop));
+  for (const { loop, from } of passed) {
+    const out = states.find((task) => (task.state === 'submitted' || task.state === 'running') && enclosingIterations(task.id).some((at) => at.of === loop && at.index > from));
+    if (out) throw new CodedError('loop-moved-on', `iteration ${from} of the loop '${loop}' would run again, but its iteration ${enclosingIterations(out.id).find((at) => at.of === loop)!.index} runs now (${out.id}): cancel it, or wait for it to end, then resubmit`);
   }
-  return discards;
+  return { reruns: ids, discards: passed.map(({ loop, from, to }) => `${loop}: iteration${to > from + 1 ? `s ${from + 1}–${to}` : ` ${to}`}`) };
 }
 
 /** The tasks "resubmit the failed ones" names: failed or cancelled. */

@@ -41,6 +41,8 @@ export class Loops {
   private readonly wake: (tasks: number[]) => void;
   /** Each loop's last iteration made: its index and its tasks. */
   private readonly last = new Map<number, { index: number; tasks: number[] }>();
+  /** The tasks a resubmit discarded from each loop (with those of loops inside them), by the loop that holds them. */
+  private readonly heldBy = new Map<number, Set<number>>();
 
   constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void, wake: (tasks: number[]) => void) {
     this.t = t;
@@ -49,6 +51,13 @@ export class Loops {
     this.grow = grow;
     this.wake = wake;
     this.noteAdded(t.specs.keys());
+    // A discarded task is held by the innermost loop around it that is not discarded itself.
+    t.specs.forEach((spec, j) => {
+      if (!spec.iteration?.discarded) return;
+      let holder = t.index.get(spec.iteration.of);
+      while (holder !== undefined && t.specs[holder]!.iteration?.discarded) holder = t.index.get(t.specs[holder]!.iteration!.of);
+      if (holder !== undefined) this.holding(holder).add(j);
+    });
   }
 
   /** Tasks in the run (at the start, or added): those of an iteration are noted with their loop. */
@@ -61,6 +70,12 @@ export class Loops {
       if (!last || of!.index > last.index) this.last.set(control, { index: of!.index, tasks: [i] });
       else if (of!.index === last.index) last.tasks.push(i);
     }
+  }
+
+  /** The latest iteration made of the loop whose control is `id` (undefined: none yet). */
+  latest(id: string): number | undefined {
+    const control = this.t.index.get(id);
+    return control === undefined ? undefined : this.last.get(control)?.index;
   }
 
   /** How many iterations of loop `i` (its control) are made so far. */
@@ -99,32 +114,31 @@ export class Loops {
   }
 
   /**
-   * Task `i` runs again (a resubmit): when it is of an iteration its loop has gone past, the
-   * iterations after it are discarded. Their tasks keep their rows and attempts but wait, held
-   * outside the loop, to be made again if the loop gets there (`revive`), or skipped when it
-   * ends before (`held`). Returns what was discarded (nothing: undefined); throws, changing
-   * nothing, while a task of them is out. In a transaction.
+   * A resubmit runs iteration `index` of loop `control` again: the iterations after it are
+   * discarded. Their tasks (and those of loops inside them) keep their rows and attempts but
+   * wait, held outside the loop, to be made again if the loop gets there (`revive`), or are
+   * skipped when it ends before (`held`). Refused (changing nothing) while a task of them is
+   * out; the service refused such a resubmit before it was recorded. In a transaction.
    */
-  discardAfter(i: number): { discarded?: string; refused?: string } {
+  discard(control: number, index: number, reason: string): boolean {
     const t = this.t;
-    const of = t.specs[i]!.iteration;
-    const control = of && !of.discarded ? t.index.get(of.of) : undefined;
-    const last = control === undefined ? undefined : this.last.get(control);
-    if (!of || control === undefined || !last || last.index <= of.index) return {};
-    const later = tasksOf(t, control, (at) => at.index > of.index && !at.discarded);
-    const out = later.find((j) => t.state[j] === 'submitted' || t.state[j] === 'running');
-    if (out !== undefined) return { refused: `${t.ids[i]} is in iteration ${of.index} of the loop '${of.of}', whose iteration ${t.specs[out]!.iteration!.index} runs now (${t.ids[out]}): cancel it, or wait for it to end, then resubmit` };
-    const what = `iteration${last.index > of.index + 1 ? `s ${of.index + 1}–${last.index}` : ` ${last.index}`} of ${of.of}`;
-    const reason = `discarded: ${t.ids[i]} runs again`;
+    const later = tasksOf(t, control, (at) => at.index > index && !at.discarded);
+    if (later.some((j) => t.state[j] === 'submitted' || t.state[j] === 'running')) return false;
     for (const j of later) {
       const spec = t.specs[j]!;
-      if (spec.iteration!.of === of.of) this.unlink(control, j);
+      // Out of the loop it was of (this one, or one inside it that is discarded too).
+      this.unlink(t.index.get(spec.iteration!.of)!, j);
+      if (spec.loop) this.last.delete(j);
       t.specs[j] = { ...spec, iteration: { ...spec.iteration!, discarded: reason } };
       t.store.updateTaskSpec(t.runId, j, t.specs[j]!);
-      if (TERMINAL_STATES.has(t.state[j]!)) this.reopen(j, reason);
+      if (t.state[j] === 'ready') {
+        t.dequeue(j);
+        t.move(j, 'hold', null, reason);
+      } else if (TERMINAL_STATES.has(t.state[j]!)) this.reopen(j, reason);
+      this.holding(control).add(j);
     }
-    this.last.set(control, { index: of.index, tasks: tasksOf(t, control, (at) => at.index === of.index && !at.discarded).filter((j) => t.specs[j]!.iteration!.of === of.of) });
-    return { discarded: what };
+    this.last.set(control, { index, tasks: tasksOf(t, control, (at) => at.index === index && !at.discarded).filter((j) => t.specs[j]!.iteration!.of === t.ids[control]) });
+    return true;
   }
 
   /** A finished task waits again (what it published no longer stands; what waits for it waits again). */
@@ -135,9 +149,15 @@ export class Loops {
     this.conditions.forget(j);
   }
 
-  /** The tasks of loop `i` a resubmit discarded and that wait, held, for the loop (they are skipped when it ends). */
+  /** The tasks a resubmit discarded from loop `i` that still wait, held, for it (they are skipped when it ends). */
   held(i: number): number[] {
-    return tasksOf(this.t, i, (of) => of.discarded !== undefined).filter((j) => this.t.state[j] === 'waiting');
+    return [...(this.heldBy.get(i) ?? [])].filter((j) => this.t.state[j] === 'waiting' && this.t.specs[j]!.iteration?.discarded);
+  }
+
+  private holding(control: number): Set<number> {
+    let held = this.heldBy.get(control);
+    if (!held) this.heldBy.set(control, (held = new Set()));
+    return held;
   }
 
   /** Makes an iteration a resubmit discarded again, in its rows: their specs as made now, back in the loop, settled as they allow. */
@@ -153,7 +173,8 @@ export class Loops {
       if (t.state[j] !== 'waiting') this.reopen(j, 'its iteration is made again');
       t.graph.deps[i]!.push(j);
       t.graph.dependents[j]!.push(i);
-      t.remaining[i]!++;
+      if (!DONE_STATES.has(t.state[j]!)) t.remaining[i]!++;
+      for (const held of this.heldBy.values()) held.delete(j);
     });
     this.noteAdded(rows as number[]);
     this.wake(rows as number[]);
@@ -163,6 +184,7 @@ export class Loops {
   /** A task no longer waits for `control`'s loop: the edge between them goes. */
   private unlink(control: number, j: number): void {
     const t = this.t;
+    if (!t.graph.dependents[j]!.includes(control)) return;
     t.graph.deps[control] = t.graph.deps[control]!.filter((d) => d !== j);
     t.graph.dependents[j] = t.graph.dependents[j]!.filter((d) => d !== control);
     if (!DONE_STATES.has(t.state[j]!)) t.remaining[control]!--;
@@ -192,7 +214,7 @@ export class Loops {
     if (made.tasks.length === 0) return { kind: 'skip', detail: `${detail}: an empty list, no instances` };
     // An iteration a resubmit discarded is made again in the rows it had.
     if (this.t.index.has(made.tasks[0]!.id)) return this.revive(i, made.tasks, detail);
-    if (this.t.ids.length + made.tasks.length > MAX_TASKS) return { kind: 'fail', detail: `iteration ${index} would make the run's task ${(MAX_TASKS + 1).toLocaleString('en-US')}: a run has at most ${MAX_TASKS.toLocaleString('en-US')} tasks` };
+    if (this.t.ids.length + made.tasks.length > MAX_TASKS) return { kind: 'fail', detail: `${this.t.specs[i]!.loop!.foreach ? 'its instances' : `iteration ${index}`} would make the run's task ${(MAX_TASKS + 1).toLocaleString('en-US')}: a run has at most ${MAX_TASKS.toLocaleString('en-US')} tasks` };
     let deps: number[][];
     try {
       deps = this.t.dependenciesOf(made.tasks);

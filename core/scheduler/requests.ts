@@ -4,12 +4,13 @@
  * the store) through these.
  */
 import { ACTIVE_STATES, DONE_STATES } from '../model/task-states.ts';
-import type { TaskSpec } from '../model/types.ts';
+import { crossesIteration, sameIteration } from '../model/iteration.ts';
 import type { Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
 import type { Releaser } from './release.ts';
 import type { RunTables } from './run-tables.ts';
 import { resubmitWalk } from './states.ts';
+import type { WalkLinks } from './states.ts';
 
 /**
  * Moves finished tasks back to waiting: the named ones, every blocked or cancelled task
@@ -19,7 +20,7 @@ import { resubmitWalk } from './states.ts';
  */
 export function resetTasks(t: RunTables, named: number[], downstream: boolean, chainer: Chainer, releaser: Releaser): number[] {
   const reset: number[] = [];
-  for (const { task: i, active } of resubmitWalk(named, downstream, (task) => t.state[task]!, (task) => t.graph.dependents[task]!, (from, to) => goesWith(t.specs[from]!, t.specs[to]!))) {
+  for (const { task: i, active } of resubmitWalk(named, downstream, (task) => t.state[task]!, (task) => t.graph.dependents[task]!, walkLinks(t))) {
     if (active) {
       t.resubmitWhenDone.add(i);
       // What was chained behind the attempt that runs again must not start after the old one.
@@ -51,9 +52,12 @@ export function resetTasks(t: RunTables, named: number[], downstream: boolean, c
   return reset;
 }
 
-/** Whether `to`, a dependent of `from`, runs again with it: a loop waiting for it, or a task after it in the same iteration. */
-export function goesWith(from: TaskSpec, to: TaskSpec): boolean {
-  return to.loop !== undefined || (from.iteration !== undefined && to.iteration?.of === from.iteration.of && to.iteration.index === from.iteration.index);
+/** How a resubmit walks a run's loops (`resubmitWalk`): by the ids, as a preview does from the store. */
+export function walkLinks(t: RunTables): WalkLinks {
+  return {
+    follows: (from, to) => t.specs[to]!.loop !== undefined || sameIteration(t.ids[from]!, t.ids[to]!),
+    crosses: (from, to) => crossesIteration(t.ids[from]!, t.ids[to]!),
+  };
 }
 
 /** Cancels a task now: one not started is cancelled (its downstream blocked); a running attempt is stopped. In a transaction. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError } from '../model/errors.ts';
+import { passedIterations } from '../model/iteration.ts';
 import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import { DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
@@ -23,7 +24,8 @@ import { Inbox } from './inbox.ts';
 import type { RunnerEvent } from './events.ts';
 import { PriorityQueue } from './heap.ts';
 import { Releaser } from './release.ts';
-import { cancelTaskNow, resetTasks } from './requests.ts';
+import { cancelTaskNow, resetTasks, walkLinks } from './requests.ts';
+import { resubmitWalk } from './states.ts';
 import { RunTables } from './run-tables.ts';
 import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
 import { CHECKPOINT_COMMITS } from './tuning.ts';
@@ -313,9 +315,14 @@ export class Runner {
   resubmit(taskIds: string[], downstream: boolean): string[] {
     let reset: number[] = [];
     this.write(() => {
-      // A task of an iteration its loop has gone past: the later iterations are discarded first
-      // (the service refused a resubmit that cannot discard them, before recording it).
-      const named = taskIds.map((id) => this.t.index.get(id)).filter((i) => i !== undefined).filter((i) => this.loops.discardAfter(i).refused === undefined);
+      // A discarded task runs again only when its loop makes its iteration again (the service refused naming one).
+      const named = taskIds.map((id) => this.t.index.get(id)).filter((i): i is number => i !== undefined && !this.t.specs[i]!.iteration?.discarded);
+      // Iterations a loop has gone past, after the first one that runs again, are discarded first.
+      const again = [...resubmitWalk(named, downstream, (i) => this.t.state[i]!, (i) => this.t.graph.dependents[i]!, walkLinks(this.t))].map((step) => this.t.ids[step.task]!);
+      const passed = passedIterations(again, (loop) => this.loops.latest(loop));
+      const reason = `discarded: ${taskIds.join(', ')} ran again`;
+      // (The service refused a resubmit that would discard an iteration that runs, before recording it.)
+      if (!passed.every(({ loop, from }) => this.loops.discard(this.t.index.get(loop)!, from, reason))) return;
       reset = resetTasks(this.t, named, downstream, this.chainer, this.releaser);
     });
     this.kick();

@@ -78,22 +78,32 @@ export function applyTransition(task: string, from: TaskState, name: TransitionN
   return transition.to;
 }
 
+/** How a resubmit's walk treats loops (see `resubmitWalk`). */
+export interface WalkLinks {
+  /** Whether `to`, a dependent of `from`, runs again with it (a loop waiting for it, the rest of its iteration). */
+  follows(from: number, to: number): boolean;
+  /** Whether `to` is in a later iteration of a loop `from` is in: not run again (that iteration is discarded). */
+  crosses(from: number, to: number): boolean;
+}
+
+const NO_LOOPS: WalkLinks = { follows: () => false, crosses: () => false };
+
 /**
  * What a resubmit of `named` runs again, in the order it reaches them: each named task,
  * every blocked, cancelled or skipped task downstream of one that runs again, every task
- * `follows` says goes with one that runs again (in a loop: the rest of its iteration after
- * it, and the loop, which decides again once that iteration ended again), and with
- * `downstream` every task downstream. A finished task is reset (`active: false`) and what
- * depends on it is looked at next; a running one (`active: true`) runs again once it ends,
- * and nothing below it is looked at now. The runner resets tasks by this walk and previews
- * use it, so the two cannot disagree.
+ * `links.follows` says goes with one that runs again (in a loop: the rest of its iteration
+ * after it, and the loop, which decides again once that iteration ended again), and with
+ * `downstream` every task downstream — never into a later iteration of a loop (`crosses`).
+ * A finished task is reset (`active: false`) and what depends on it is looked at next; a
+ * running one (`active: true`) runs again once it ends, and nothing below it is looked at
+ * now. The runner resets tasks by this walk and previews use it, so the two cannot disagree.
  */
 export function* resubmitWalk(
   named: readonly number[],
   downstream: boolean,
   stateOf: (task: number) => TaskState,
   dependentsOf: (task: number) => readonly number[],
-  follows: (from: number, to: number) => boolean = () => false,
+  links: WalkLinks = NO_LOOPS,
 ): Generator<{ task: number; active: boolean }> {
   const chosen = new Set(named);
   const seen = new Set<number>();
@@ -104,13 +114,13 @@ export function* resubmitWalk(
     seen.add(i);
     const state = stateOf(i);
     // What was blocked, cancelled or skipped because of a task that runs again is decided again.
-    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped' || follows(from, i))) continue;
+    if (!(chosen.has(i) || downstream || state === 'blocked' || state === 'cancelled' || state === 'skipped' || links.follows(from, i))) continue;
     if (ACTIVE_STATES.has(state)) {
       yield { task: i, active: true };
       continue;
     }
     if (!TERMINAL_STATES.has(state)) continue;
     yield { task: i, active: false };
-    for (const dependent of dependentsOf(i)) stack.push([dependent, i]);
+    for (const dependent of dependentsOf(i)) if (!links.crosses(i, dependent)) stack.push([dependent, i]);
   }
 }

@@ -185,6 +185,12 @@ export class Store {
     return new Map(rows.filter((row) => row.max !== null).map((row) => [row.idx, row.max!]));
   }
 
+  /** The tasks of iterations a resubmit discarded (only specs that mention it are parsed). */
+  discardedTasks(runId: string): Set<number> {
+    const rows = this.statement("SELECT idx FROM tasks WHERE run_id = ? AND instr(spec, '\"discarded\":') > 0 AND json_extract(spec, '$.iteration.discarded') IS NOT NULL").all(runId) as { idx: number }[];
+    return new Set(rows.map((row) => row.idx));
+  }
+
   /** Task states only (cheap: for status views). */
   taskStates(runId: string): { idx: number; id: string; state: TaskState; attempts: number; reason: string | null }[] {
     return this.statement('SELECT idx, id, state, attempts, reason FROM tasks WHERE run_id = ? ORDER BY idx').all(runId) as never;

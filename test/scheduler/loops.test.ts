@@ -240,6 +240,12 @@ describe('a loop, checked when the workflow loads', () => {
     assert.throws(load(t, "version: 1\ntasks:\n  'a#1': { run: 'true' }\n"), /must not contain '\/', '\[', '\]' or '#'/);
   });
 
+  it('refuses reading a loop as a task, naming a task inside it from outside, and a max a run cannot hold', (t) => {
+    assert.throws(load(t, group('{ until: "true", max: 3 }', "{ step: { run: 'true' } }").replace("  prep: { run: 'true' }\n", "  prep: { run: 'true', after: md, when: 'tasks.md.values.done' }\n")), /when reads 'md', a loop, which publishes no values: read them from a task after it that does/);
+    assert.throws(load(t, group('{ until: "true", max: 3 }', "{ step: { run: 'true' } }").replace("  prep: { run: 'true' }\n", "  prep: { run: 'true', when: \"tasks['md/step'].values.done\" }\n")), /'md' is a loop, whose tasks are made while the run goes/);
+    assert.throws(load(t, group('{ until: "false", max: 200000 }', "{ a: { run: 'true' }, b: { run: 'true' } }")), /5:\d+: max 200,000: 2 tasks an iteration, a run holds at most 125,000 iterations \(250,000 tasks\)/);
+  });
+
   it('--only keeps what a loop reads outside itself, or says so', (t) => {
     const plan = loadWorkflow(writeWorkflow(tempDir(t), "version: 1\ntasks:\n  prep: { run: 'true' }\n  md:\n    repeat: { until: 'true', max: 2 }\n    tasks: { step: { run: 'true', when: 'tasks.prep.values.go' } }\n"));
     assert.throws(() => selectTasks(plan, { only: ['md'] }), /--only leaves out prep, whose values the loop md reads: select it too, or add --upstream/);
@@ -353,7 +359,7 @@ tasks:
     let tasks = json().tasks;
     assert.deepEqual(tasks.find((task) => task.id === 'md')!.loop, { iterations: 2, max: 10 });
     assert.deepEqual(tasks.filter((task) => /^md#[234]\//.test(task.id)).map((task) => task.state), Array(6).fill('skipped'));
-    assert.match(tasks.find((task) => task.id === 'md#3/step')!.reason ?? '', /^discarded: md#1\/step runs again; the loop ended without making its iteration again$/);
+    assert.match(tasks.find((task) => task.id === 'md#3/step')!.reason ?? '', /^discarded: md#1\/step ran again; the loop ended without making its iteration again$/);
     // From iteration 0 with the old factor: iteration 1 is discarded too, then all are made again in their rows.
     writeFileSync(path.join(dir, 'factor'), '1');
     const back = cli(['resubmit', 'last', 'md#0/step'], { home });
@@ -385,5 +391,109 @@ tasks:
     assert.match(refused.stderr, /iteration 0 of the loop 'md' would run again, but its iteration 1 runs now \(md#1\/step\): cancel it, or wait for it to end, then resubmit/);
     await new Promise((resolve) => child.once('exit', resolve));
     assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step']);
+  });
+});
+
+describe('discarding iterations, at the edges', () => {
+  const flow = (dir: string, text: string) => writeWorkflow(dir, text);
+
+  it('an iteration holding a loop and a foreach over values is discarded whole and made again whole; a discarded task cannot be named', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = flow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  outer:
+    repeat: { until: "repeat.index >= 1", max: 3 }
+    tasks:
+      plan: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger; echo "xs=[1, 2]" >> "$FLOTILLA_VALUES"' }
+      fan: { foreach: { x: "{{ tasks.plan.values.xs }}" }, run: 'echo "$FLOTILLA_TASK_ID" >> ledger' }
+      inner:
+        after: fan
+        repeat: { until: "repeat.index >= 1", max: 3 }
+        tasks: { step: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger' } }
+      fin: { after: inner, run: 'echo "$FLOTILLA_TASK_ID" >> ledger' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    const once = (k: number) => [`outer#${k}/plan`, `outer#${k}/fan[0]`, `outer#${k}/fan[1]`, `outer#${k}/inner#0/step`, `outer#${k}/inner#1/step`, `outer#${k}/fin`];
+    const sorted = (list: string[]) => [...list.slice(0, 1), ...list.slice(1, 3).sort(), ...list.slice(3)];
+    assert.deepEqual(sorted(ledgerOf(dir)()).slice(0, 6), once(0));
+    const again = cli(['resubmit', 'last', 'outer#0/fin'], { home });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^discarding outer: iteration 1 \(made again/m);
+    const after = ledgerOf(dir)().slice(12);
+    assert.deepEqual([after[0], ...sorted(after.slice(1))], ['outer#0/fin', ...once(1)]);
+    const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { run: { state: string }; tasks: { id: string; state: string; attempts: number }[] };
+    assert.equal(status.run.state, 'succeeded');
+    assert.ok(status.tasks.every((task) => task.state === 'succeeded'), JSON.stringify(status.tasks.filter((task) => task.state !== 'succeeded')));
+    assert.equal(status.tasks.find((task) => task.id === 'outer#1/inner#1/step')!.attempts, 2);
+
+    // Discard iteration 1 again, and name one of its tasks: refused, nothing changes.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('repeat.index >= 1", max: 3 }\n    tasks:\n      plan', 'repeat.index >= 0", max: 3 }\n    tasks:\n      plan'));
+    assert.equal(cli(['resubmit', 'last', 'outer#0/fin', '--reload'], { home }).code, 0);
+    const refused = cli(['resubmit', 'last', 'outer#1/fin'], { home });
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /outer#1\/fin was discarded when an earlier iteration of its loop ran again/);
+  });
+
+  it('a resubmit from before a loop runs its first iteration again and decides again, discarding the rest', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    writeFileSync(path.join(dir, 'limit'), '3');
+    const file = flow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  prep: { run: 'echo prep >> ledger' }
+  md:
+    after: prep
+    repeat: { until: "tasks.check.values.k >= tasks.check.values.limit", max: 6 }
+    tasks:
+      check: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger; echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"; echo "limit=$(cat limit)" >> "$FLOTILLA_VALUES"' }
+  next: { after: md, run: 'echo next >> ledger' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    writeFileSync(path.join(dir, 'limit'), '1');
+    const again = cli(['resubmit', 'last', 'prep', '--downstream'], { home });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^discarding md: iterations 1–3/m);
+    assert.deepEqual(ledgerOf(dir)().slice(6), ['prep', 'md#0/check', 'md#1/check', 'next']);
+    assert.match(cli(['status', 'last'], { home }).stdout, /^md\s+succeeded\s+iteration 2\/≤6/m);
+  });
+
+  it('a task of a later iteration waiting for a slot is held, not run, when its iteration is discarded', async (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = flow(dir, `version: 1
+targets: { one: { type: local, max_parallel: 1 } }
+defaults: { retries: 0, target: one }
+tasks:
+  a:
+    repeat: { until: "repeat.index >= 3", max: 4 }
+    tasks: { step: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger; sleep 0.2' } }
+  b:
+    repeat: { until: "repeat.index >= 3", max: 4 }
+    tasks: { slow: { run: 'sleep 0.6' } }
+`);
+    // (The node launcher takes one attempt per free slot: the next waits, ready, in the core's queue.)
+    const env = { FLOTILLA_LAUNCHER: 'node' };
+    const child = startCli(['run', file], { home, env });
+    const store = Store.open(home);
+    t.after(() => store.close());
+    let held: string | undefined;
+    await waitFor(() => {
+      const run = store.listRuns(1)[0];
+      const ready = run && store.taskStates(run.id).find((task) => /^a#[1-3]\/step$/.test(task.id) && task.state === 'ready');
+      held = ready?.id;
+      return held !== undefined;
+    }, 'a later iteration of a to wait for the slot');
+    const k = Number(held!.slice(2, 3));
+    const again = cli(['resubmit', 'last', `a#${k - 1}/step`], { home, env });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    await new Promise((resolve) => child.once('exit', resolve));
+    const final = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { run: { state: string }; tasks: { id: string; state: string }[] };
+    assert.equal(final.run.state, 'succeeded');
+    // Every iteration of a ran, iteration k-1 twice; none twice otherwise.
+    const ran = ledgerOf(dir)().filter((line) => line.startsWith('a#'));
+    assert.deepEqual([...ran].sort(), ['a#0/step', 'a#1/step', 'a#2/step', 'a#3/step', `a#${k - 1}/step`].sort());
   });
 });

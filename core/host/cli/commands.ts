@@ -328,8 +328,9 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
     }
     process.stdout.write('\n');
     // A loop is one line; of its iterations, only the tasks not done yet (or that failed) are listed.
-    const folded = tasks.filter((task) => task.id.includes('#') && DONE_STATES.has(task.state));
-    const shownTasks = folded.length > 0 ? tasks.filter((task) => !folded.includes(task)) : tasks;
+    const isFolded = (task: (typeof tasks)[number]) => task.id.includes('#') && DONE_STATES.has(task.state);
+    const shownTasks = tasks.filter((task) => !isFolded(task));
+    const folded = { length: tasks.length - shownTasks.length };
     const width = Math.min(48, Math.max(4, ...shownTasks.map((t) => t.id.length)));
     process.stdout.write(`${'TASK'.padEnd(width)}  ${'STATE'.padEnd(9)}  TRIES  EXIT  TIME     NOTE\n`);
     for (const task of shownTasks) {

@@ -115,7 +115,8 @@ function describeLoop(plan: Plan, runId: string, task: TaskSpec): string[] {
   if ('problem' in made) return [...lines, `#   (${made.problem})`];
   for (const inner of made.tasks) {
     const where = inner.target === task.target ? '' : ` on ${inner.target}`;
-    lines.push(`#   ${inner.id}${inner.after.length ? ` (after ${inner.after.join(', ')})` : ''}${where} in ${path.resolve(plan.root, inner.cwd)}`, ...inner.run.trimEnd().split('\n').map((line) => `#     ${line}`));
+    const what = inner.loop ? [`#     (${inner.loop.foreach ? 'a foreach over values: its instances are made once they are recorded' : `a loop inside it, until ${inner.loop.until}, at most ${inner.loop.max}`})`] : inner.run.trimEnd().split('\n').map((line) => `#     ${line}`);
+    lines.push(`#   ${inner.id}${inner.after.length ? ` (after ${inner.after.join(', ')})` : ''}${where} in ${path.resolve(plan.root, inner.cwd)}`, ...what);
   }
   return lines;
 }

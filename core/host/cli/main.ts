@@ -7,7 +7,7 @@ import { cancelCommand, historyCommand, resubmitCommand, resumeCommand, runComma
 import { logsCommand } from './logs.ts';
 
 /** Errors of what the user asked (exit 2), by code; the rest are Flotilla's own (exit 70). */
-const BAD_INPUT: ReadonlySet<ErrorCode> = new Set(['bad-arguments', 'no-such-run', 'no-such-task', 'bad-selection', 'run-busy', 'plan-changed', 'store-incompatible', 'ssh-config']);
+const BAD_INPUT: ReadonlySet<ErrorCode> = new Set(['bad-arguments', 'no-such-run', 'no-such-task', 'bad-selection', 'run-busy', 'plan-changed', 'loop-moved-on', 'store-incompatible', 'ssh-config']);
 
 const USAGE = `usage: flotilla <command> [options]
 

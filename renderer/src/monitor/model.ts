@@ -78,6 +78,8 @@ export function shape(tasks: readonly GraphTask[], expanded: ReadonlySet<string>
   // Each loop drawn lists the tasks of each of its iterations, at any depth, drawn in it or not.
   if (looped) {
     for (const task of tasks) {
+      // (An iteration a resubmit discarded is not the loop's until it is made again.)
+      if (task.discarded) continue;
       for (let at = task.iteration; at; at = byId.get(at.of)?.iteration) {
         const iterations = loops.get(at.of)?.loop?.iterations;
         if (iterations) (iterations[at.index] ??= []).push(task.id);

@@ -212,8 +212,14 @@ export class Loops {
     const made = makeIteration(this.plan, this.t.runId, this.t.specs[i]!, index, entryAfter, values);
     if ('problem' in made) return { kind: 'fail', detail: made.problem };
     if (made.tasks.length === 0) return { kind: 'skip', detail: `${detail}: an empty list, no instances` };
-    // An iteration a resubmit discarded is made again in the rows it had.
-    if (this.t.index.has(made.tasks[0]!.id)) return this.revive(i, made.tasks, detail);
+    // An iteration a resubmit discarded is made again in the rows it had (a task the loop gained since, reloaded, gets one).
+    const kept = made.tasks.filter((spec) => this.t.index.has(spec.id));
+    if (kept.length > 0) {
+      const step = this.revive(i, kept, detail);
+      const added = made.tasks.filter((spec) => !this.t.index.has(spec.id));
+      if (step.kind !== 'iterate' || added.length === 0) return step;
+      made.tasks = added;
+    }
     if (this.t.ids.length + made.tasks.length > MAX_TASKS) return { kind: 'fail', detail: `${this.t.specs[i]!.loop!.foreach ? 'its instances' : `iteration ${index}`} would make the run's task ${(MAX_TASKS + 1).toLocaleString('en-US')}: a run has at most ${MAX_TASKS.toLocaleString('en-US')} tasks` };
     let deps: number[][];
     try {

@@ -436,6 +436,28 @@ tasks:
     assert.match(refused.stderr, /outer#1\/fin was discarded when an earlier iteration of its loop ran again/);
   });
 
+  it('with --reload, the iterations made again after a discard follow the loop as the file writes it now (a task it gained gets a row)', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = flow(dir, `version: 1
+defaults: { retries: 0 }
+tasks:
+  md:
+    repeat: { until: "repeat.index >= 2", max: 4 }
+    tasks:
+      step: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger' }
+      check: { after: step, run: 'true' }
+`);
+    assert.equal(cli(['run', file], { home }).code, 0);
+    writeFileSync(file, readFileSync(file, 'utf8').replace("      check: { after: step, run: 'true' }\n", "      check: { after: step, run: 'true' }\n      extra: { after: check, run: 'echo \"$FLOTILLA_TASK_ID\" >> ledger' }\n"));
+    const again = cli(['resubmit', 'last', 'md#1/check', '--reload'], { home });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^discarding md: iteration 2/m);
+    assert.deepEqual(ledgerOf(dir)().slice(3), ['md#2/step', 'md#2/extra']);
+    const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { run: { state: string } };
+    assert.equal(status.run.state, 'succeeded');
+  });
+
   it('a resubmit from before a loop runs its first iteration again and decides again, discarding the rest', (t) => {
     const dir = tempDir(t);
     const home = path.join(dir, 'home');

@@ -121,8 +121,10 @@ export function loopView(control: string, iterations: readonly (readonly string[
  * inner loop's later iterations come after its earlier ones).
  */
 function latestValues(iterations: readonly (readonly string[])[], values: LoopFacts['values']): { values: string[]; index: number | null } {
+  const depth = (id: string) => id.split('#').length;
   for (let index = iterations.length - 1; index >= 0; index--) {
-    const ids = iterations[index] ?? [];
+    // The iteration's own tasks before those of loops inside it (what `until` reads is among them).
+    const ids = [...(iterations[index] ?? [])].sort((a, b) => depth(b) - depth(a));
     const pairs = new Map<string, string>();
     for (let i = ids.length - 1; i >= 0 && pairs.size < SHOWN_VALUES; i--) {
       for (const [name, value] of Object.entries(values.get(ids[i]!) ?? {})) {

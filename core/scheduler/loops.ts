@@ -1,7 +1,7 @@
 /**
  * Loops while a run goes. A loop's control task (`TaskSpec.loop`) waits for the loop's
  * dependencies, then for every task of its iterations: each iteration's tasks are added to the
- * run as its dependencies of the control. Each time they are all done, the loop is decided
+ * run as dependencies of the control. Each time they are all done, the loop is decided
  * again: before the first iteration, whether it runs at all (its `when`); after iteration k,
  * its `until`, on that iteration's values — true ends it, false adds iteration k+1, up to
  * `max`. A decision and what follows from it (the next iteration's rows, or the control's
@@ -14,8 +14,8 @@ import type { TaskGraph } from '../model/graph.ts';
 import { iterationVars, makeIteration } from '../model/iteration.ts';
 import { MAX_TASKS } from '../model/sweep.ts';
 import type { IterationOf, Plan, TaskSpec } from '../model/types.ts';
-import type { Conditions, Judgement } from './conditions.ts';
 import { DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
+import type { Conditions, Judgement } from './conditions.ts';
 import type { RunTables } from './run-tables.ts';
 
 /** What deciding a loop comes to: another iteration (its tasks are in the run now), or the control's move. */
@@ -78,12 +78,6 @@ export class Loops {
     return control === undefined ? undefined : this.last.get(control)?.index;
   }
 
-  /** How many iterations of loop `i` (its control) are made so far. */
-  iterations(i: number): number {
-    const last = this.last.get(i);
-    return last ? last.index + 1 : 0;
-  }
-
   /**
    * Decides loop `i`, its control waiting with every dependency done. An iteration it makes is
    * added to the run here; the control's own move is the caller's. In a transaction.
@@ -124,10 +118,19 @@ export class Loops {
     const t = this.t;
     const later = tasksOf(t, control, (at) => at.index > index && !at.discarded);
     if (later.some((j) => t.state[j] === 'submitted' || t.state[j] === 'running')) return false;
+    // Out of the loop each was of (this one, or one inside it that is discarded too): one pass over each loop's edges.
+    const unlinked = new Map<number, Set<number>>();
+    for (const j of later) {
+      const of = t.index.get(t.specs[j]!.iteration!.of)!;
+      if (!t.graph.dependents[j]!.includes(of)) continue;
+      if (!unlinked.has(of)) unlinked.set(of, new Set());
+      unlinked.get(of)!.add(j);
+      t.graph.dependents[j] = t.graph.dependents[j]!.filter((d) => d !== of);
+      if (!DONE_STATES.has(t.state[j]!)) t.remaining[of]!--;
+    }
+    for (const [of, gone] of unlinked) t.graph.deps[of] = t.graph.deps[of]!.filter((d) => !gone.has(d));
     for (const j of later) {
       const spec = t.specs[j]!;
-      // Out of the loop it was of (this one, or one inside it that is discarded too).
-      this.unlink(t.index.get(spec.iteration!.of)!, j);
       if (spec.loop) this.last.delete(j);
       t.specs[j] = { ...spec, iteration: { ...spec.iteration!, discarded: reason } };
       t.store.updateTaskSpec(t.runId, j, t.specs[j]!);
@@ -179,15 +182,6 @@ export class Loops {
     this.noteAdded(rows as number[]);
     this.wake(rows as number[]);
     return { kind: 'iterate', detail: `${detail} (made again)` };
-  }
-
-  /** A task no longer waits for `control`'s loop: the edge between them goes. */
-  private unlink(control: number, j: number): void {
-    const t = this.t;
-    if (!t.graph.dependents[j]!.includes(control)) return;
-    t.graph.deps[control] = t.graph.deps[control]!.filter((d) => d !== j);
-    t.graph.dependents[j] = t.graph.dependents[j]!.filter((d) => d !== control);
-    if (!DONE_STATES.has(t.state[j]!)) t.remaining[control]!--;
   }
 
   /** The hash of a concluded loop: what its iterations' results were (they stand for it downstream). */

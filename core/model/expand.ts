@@ -44,8 +44,7 @@ export class Expander {
   readonly issues: Issue[] = [];
   readonly texts = new Map<string, string>();
   private readonly tasks: TaskSpec[] = [];
-  /** `after` entries and condition reads, resolved once the whole tree is there. */
-  readonly pending: PendingReference[] = [];
+  readonly pending: PendingReference[] = []; // `after` entries and condition reads, resolved once the whole tree is there
   private readonly targets: Record<string, TargetSpec> = {};
   private params: Record<string, unknown> = {};
   private readonly includeStack: string[] = [];

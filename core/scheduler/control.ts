@@ -75,7 +75,6 @@ export function findAttempt(store: Store, runId: string, taskId: string, n?: num
   return attempt;
 }
 
-
 /**
  * The tasks a resubmit of `named` runs again, as the runner decides it (`Runner.resubmit`):
  * the named ones, blocked or cancelled tasks downstream of them, and with `downstream` every

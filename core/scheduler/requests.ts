@@ -4,9 +4,10 @@
  * the store) through these.
  */
 import { ACTIVE_STATES, DONE_STATES } from '../model/task-states.ts';
-import { crossesIteration, sameIteration } from '../model/iteration.ts';
+import { crossesIteration, passedIterations, sameIteration } from '../model/iteration.ts';
 import type { Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
+import type { Loops } from './loops.ts';
 import type { Releaser } from './release.ts';
 import type { RunTables } from './run-tables.ts';
 import { resubmitWalk } from './states.ts';
@@ -50,6 +51,21 @@ export function resetTasks(t: RunTables, named: number[], downstream: boolean, c
   t.cancelledRun = false;
   releaser.settle(reset);
   return reset;
+}
+
+/**
+ * A resubmit of `taskIds` (see `resetTasks`): iterations a loop has gone past, after the
+ * first one that runs again, are discarded first (`Loops.discard`); a discarded task runs again
+ * only when its loop makes its iteration again (the service refused naming one, and one that
+ * would discard an iteration that runs, before recording the request). Returns the tasks
+ * reset. In a transaction.
+ */
+export function resubmitTasks(t: RunTables, loops: Loops, taskIds: readonly string[], downstream: boolean, chainer: Chainer, releaser: Releaser): number[] {
+  const named = taskIds.map((id) => t.index.get(id)).filter((i): i is number => i !== undefined && !t.specs[i]!.iteration?.discarded);
+  const again = [...resubmitWalk(named, downstream, (i) => t.state[i]!, (i) => t.graph.dependents[i]!, walkLinks(t))].map((step) => t.ids[step.task]!);
+  const reason = `discarded: ${taskIds.join(', ')} ran again`;
+  if (!passedIterations(again, (loop) => loops.latest(loop)).every(({ loop, from }) => loops.discard(t.index.get(loop)!, from, reason))) return [];
+  return resetTasks(t, named, downstream, chainer, releaser);
 }
 
 /** How a resubmit walks a run's loops (`resubmitWalk`): by the ids, as a preview does from the store. */

@@ -4,11 +4,13 @@
  * yet done — the queues per target, the attempts out now, and the moves that change them.
  * Every move is written to the store (in the caller's transaction) before it is reported.
  */
+import { buildGraph } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
-import { NEVER_DONE_STATES } from '../model/task-states.ts';
+import { DONE_STATES, NEVER_DONE_STATES } from '../model/task-states.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
-import type { Store } from '../store/store.ts';
+import type { RunRecord, Store, TaskRecord } from '../store/store.ts';
+import { linkIterations } from './loops.ts';
 import type { RunnerEvent } from './events.ts';
 import type { PriorityQueue } from './heap.ts';
 import { applyTransition } from './states.ts';
@@ -70,6 +72,47 @@ export class RunTables {
     this.cancelling = fields.cancelling;
     this.queued = new Uint8Array(fields.ids.length);
     this.anySkipped = fields.state.includes('skipped');
+  }
+
+  /**
+   * A run's tables from its rows (the specs too, unless the caller holds them: it just made
+   * the run); a loop's control waits for the tasks of its iterations.
+   */
+  static load(store: Store, run: RunRecord, reporting: boolean, held?: readonly TaskSpec[]): RunTables {
+    const runId = run.id;
+    let tasks: Omit<TaskRecord, 'spec'>[];
+    let specs: TaskSpec[];
+    if (held) {
+      tasks = store.taskRecords(runId);
+      if (held.length !== tasks.length) throw new Error(`run '${runId}' has ${tasks.length} tasks, not ${held.length}`);
+      specs = [...held];
+    } else {
+      const loaded = store.loadTasks(runId);
+      tasks = loaded;
+      specs = loaded.map((task) => task.spec);
+    }
+    const ids = tasks.map((task) => task.id);
+    const state = tasks.map((task) => task.state);
+    const forced = new Set(store.forcedTasks(runId));
+    const graph = buildGraph(ids, specs.map((spec) => spec.after));
+    const index = new Map(ids.map((id, i) => [id, i]));
+    linkIterations(specs, graph, index);
+    return new RunTables({
+      runId,
+      store,
+      reporting,
+      specs,
+      ids,
+      index,
+      graph,
+      state,
+      hash: tasks.map((task) => task.hash),
+      attempts: tasks.map((task) => task.attempts),
+      failures: tasks.map((task) => task.failures),
+      force: tasks.map((task) => forced.has(task.idx) || run.options.fresh === true),
+      remaining: graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(state[dep]!)).length),
+      cancelling: new Set(store.cancelRequested(runId)),
+    });
   }
 
   /**

@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError } from '../model/errors.ts';
-import { passedIterations } from '../model/iteration.ts';
-import { buildGraph, remainingPathLengths, topologicalOrder } from '../model/graph.ts';
+import { remainingPathLengths, topologicalOrder } from '../model/graph.ts';
 import { DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
-import type { RunRecord, RunState, Store, TaskRecord } from '../store/store.ts';
+import type { RunRecord, RunState, Store } from '../store/store.ts';
 import { createTargets } from '../targets/create.ts';
 import type { TargetContext } from '../targets/create.ts';
 import type { LocalTargetOptions } from '../targets/local.ts';
@@ -17,15 +16,14 @@ import { adoptOpenAttempts, refuseLostAttempts } from './adoption.ts';
 import { CachePolicy } from './cache-policy.ts';
 import { Chainer } from './chaining.ts';
 import { Conditions } from './conditions.ts';
-import { linkIterations, Loops } from './loops.ts';
+import { Loops } from './loops.ts';
 import { Dispatcher } from './dispatch.ts';
 import { Endings } from './endings.ts';
 import { Inbox } from './inbox.ts';
 import type { RunnerEvent } from './events.ts';
 import { PriorityQueue } from './heap.ts';
 import { Releaser } from './release.ts';
-import { cancelTaskNow, resetTasks, walkLinks } from './requests.ts';
-import { resubmitWalk } from './states.ts';
+import { cancelTaskNow, resubmitTasks } from './requests.ts';
 import { RunTables } from './run-tables.ts';
 import { refuseIfLeftRunning, refuseIfRunning } from './runs.ts';
 import { CHECKPOINT_COMMITS } from './tuning.ts';
@@ -111,39 +109,7 @@ export class Runner {
     this.runId = runId;
     this.run = run;
     this.options = options;
-    let tasks: Omit<TaskRecord, 'spec'>[];
-    let specs: TaskSpec[];
-    if (options.specs) {
-      tasks = store.taskRecords(runId);
-      if (options.specs.length !== tasks.length) throw new Error(`run '${runId}' has ${tasks.length} tasks, not ${options.specs.length}`);
-      specs = [...options.specs];
-    } else {
-      const loaded = store.loadTasks(runId);
-      tasks = loaded;
-      specs = loaded.map((task) => task.spec);
-    }
-    const ids = tasks.map((task) => task.id);
-    const state = tasks.map((task) => task.state);
-    const forced = new Set(store.forcedTasks(runId));
-    const graph = buildGraph(ids, specs.map((spec) => spec.after));
-    const index = new Map(ids.map((id, i) => [id, i]));
-    linkIterations(specs, graph, index);
-    this.t = new RunTables({
-      runId,
-      store,
-      reporting: options.onEvent !== undefined,
-      specs,
-      ids,
-      index,
-      graph,
-      state,
-      hash: tasks.map((task) => task.hash),
-      attempts: tasks.map((task) => task.attempts),
-      failures: tasks.map((task) => task.failures),
-      force: tasks.map((task) => forced.has(task.idx) || run.options.fresh === true),
-      remaining: graph.deps.map((deps) => deps.filter((dep) => !DONE_STATES.has(state[dep]!)).length),
-      cancelling: new Set(store.cancelRequested(runId)),
-    });
+    this.t = RunTables.load(store, run, options.onEvent !== undefined, options.specs);
     const sorted = topologicalOrder(this.t.graph);
     const priority = 'order' in sorted ? remainingPathLengths(this.t.graph, sorted.order) : this.t.ids.map(() => 1);
     this.priority = priority;
@@ -314,17 +280,7 @@ export class Runner {
    */
   resubmit(taskIds: string[], downstream: boolean): string[] {
     let reset: number[] = [];
-    this.write(() => {
-      // A discarded task runs again only when its loop makes its iteration again (the service refused naming one).
-      const named = taskIds.map((id) => this.t.index.get(id)).filter((i): i is number => i !== undefined && !this.t.specs[i]!.iteration?.discarded);
-      // Iterations a loop has gone past, after the first one that runs again, are discarded first.
-      const again = [...resubmitWalk(named, downstream, (i) => this.t.state[i]!, (i) => this.t.graph.dependents[i]!, walkLinks(this.t))].map((step) => this.t.ids[step.task]!);
-      const passed = passedIterations(again, (loop) => this.loops.latest(loop));
-      const reason = `discarded: ${taskIds.join(', ')} ran again`;
-      // (The service refused a resubmit that would discard an iteration that runs, before recording it.)
-      if (!passed.every(({ loop, from }) => this.loops.discard(this.t.index.get(loop)!, from, reason))) return;
-      reset = resetTasks(this.t, named, downstream, this.chainer, this.releaser);
-    });
+    this.write(() => (reset = resubmitTasks(this.t, this.loops, taskIds, downstream, this.chainer, this.releaser)));
     this.kick();
     return reset.map((i) => this.t.ids[i]!);
   }
@@ -412,8 +368,6 @@ export class Runner {
     if (idleFilled || this.releaser.pending > 0 || !this.chainer.chainedFully) this.kick();
   }
 
-
-
   private attemptEvents(i: number, n: number): AttemptEvents {
     return {
       onSubmitted: (jobId) => this.inbox.receive({ kind: 'submitted', task: i, n, jobId }),
@@ -422,10 +376,6 @@ export class Runner {
       onWithdrawn: (reason) => this.inbox.receive({ kind: 'withdrawn', task: i, n, reason }),
     };
   }
-
-
-
-
 
   /** How the run ended, once nothing is left to run, to end or to record; else undefined. */
   private endState(): RunState | undefined {

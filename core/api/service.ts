@@ -270,14 +270,14 @@ export class FlotillaService {
           from: args.from ?? 0,
           tasks: this.store.loadTasks(run.id, args.from).map(({ id, spec }) => ({
             id,
+            // The loop iteration the task is in, as its id says (a foreach over values outside any loop draws as a sweep).
+            ...(iterationOfId(id) ? { iteration: iterationOfId(id)! } : {}),
             path: spec.path,
             after: spec.after,
             target: spec.target,
             vars: spec.vars,
             ...(spec.description ? { description: spec.description } : {}),
             ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax, advance: spec.iteration ? advanceText({ reason: `it is inside the loop ${spec.iteration.of}` }) : advanceText(remoteAdvance(run.plan, spec)) } } : {}),
-            // The loop iteration the task is in, as its id says (a foreach over values outside any loop draws as a sweep).
-            ...(iterationOfId(id) ? { iteration: iterationOfId(id)! } : {}),
             ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),
             ...(spec.iteration?.discarded ? { discarded: true as const } : {}),
           })),

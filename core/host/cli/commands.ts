@@ -330,8 +330,8 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
     // A loop is one line; of its iterations, only the tasks not done yet (or that failed) are listed.
     const isFolded = (task: (typeof tasks)[number]) => task.id.includes('#') && DONE_STATES.has(task.state);
     const shownTasks = tasks.filter((task) => !isFolded(task));
-    const folded = { length: tasks.length - shownTasks.length };
-    const width = Math.min(48, Math.max(4, ...shownTasks.map((t) => t.id.length)));
+    const folded = tasks.length - shownTasks.length;
+    const width = Math.min(48, shownTasks.reduce((widest, task) => Math.max(widest, task.id.length), 4));
     process.stdout.write(`${'TASK'.padEnd(width)}  ${'STATE'.padEnd(9)}  TRIES  EXIT  TIME     NOTE\n`);
     for (const task of shownTasks) {
       const last = task.last;
@@ -346,7 +346,7 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
       }
       process.stdout.write(`${task.id.padEnd(width)}  ${task.state.padEnd(9)}  ${String(task.attempts).padStart(5)}  ${String(exit).padStart(4)}  ${time.padEnd(7)}  ${task.reason ?? ''}\n`);
     }
-    if (folded.length > 0) process.stdout.write(`(${folded.length} done tasks of loop iterations not listed: flotilla status ${run.id} --json lists every task)\n`);
+    if (folded > 0) process.stdout.write(`(${folded} done tasks of loop iterations not listed: flotilla status ${run.id} --json lists every task)\n`);
     return EXIT_OK;
   });
 }

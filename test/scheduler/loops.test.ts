@@ -279,6 +279,8 @@ tasks:
     await waitFor(() => ledger().includes(`md#${k}/check`), `iteration ${k}'s check`);
     await killHard(child);
   }
+  // Nobody drives it now: the loop waits (it is not shown running).
+  assert.match(cli(['status', 'last'], { home }).stdout, /^md\s+waiting\s+iteration \d+\/≤20/m);
   const last = cli(['resume', 'last'], { home });
   assert.equal(last.code, 0, last.stdout + last.stderr);
   const expected = Array.from({ length: 6 }, (_, k) => [`md#${k}/work`, `md#${k}/check`]).flat();

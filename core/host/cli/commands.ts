@@ -338,8 +338,8 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
       const exit = last?.exitCode ?? (last?.signal ? last.signal.replace('SIG', '') : '');
       const time = last?.startedAt ? formatDuration((last.endedAt ?? Date.now()) - last.startedAt) : '';
       if (task.loop) {
-        // A loop's control waits for its iterations: it is running once the first one is made.
-        const state = task.state === 'waiting' && task.loop.iterations > 0 ? 'running' : task.state;
+        // A loop's control waits for its iterations: it is running once the first one is made (while the run is).
+        const state = task.state === 'waiting' && task.loop.iterations > 0 && run.state === 'running' ? 'running' : task.state;
         const note = `iteration ${task.loop.iterations}/≤${task.loop.max}${task.reason ? `  ${task.reason}` : ''}`;
         process.stdout.write(`${task.id.padEnd(width)}  ${state.padEnd(9)}  ${''.padStart(5)}  ${''.padStart(4)}  ${''.padEnd(7)}  ${note}\n`);
         continue;

@@ -1,8 +1,8 @@
 import type { AttemptRecord, RunRecord, Store } from '../store/store.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
-import { crossesIteration, enclosingIterations, iterationOfId, passedIterations, sameIteration } from '../model/iteration.ts';
+import { enclosingIterations, iterationOfId, passedIterations } from '../model/iteration.ts';
 import { TASK_STATES } from '../model/task-states.ts';
-import { resubmitWalk } from './states.ts';
+import { loopLinks, resubmitWalk } from './states.ts';
 import type { TaskState } from '../model/task-states.ts';
 import { CodedError } from '../model/errors.ts';
 import type { TaskStatus } from '../store/records.ts';
@@ -47,19 +47,21 @@ export function taskStatuses(store: Store, runId: string): TaskStatus[] {
   for (const attempt of store.attempts(runId)) latest.set(attempt.taskIdx, attempt);
   const loops = store.loopMaxima(runId);
   const tasks = store.taskStates(runId);
-  const iterations = new Map<string, number>();
-  if (loops.size > 0) {
-    // (Iterations a resubmit discarded count once they are made again.)
-    const discarded = store.discardedTasks(runId);
-    for (const task of tasks) {
-      const at = iterationOfId(task.id);
-      if (at && !discarded.has(task.idx)) iterations.set(at.of, Math.max(iterations.get(at.of) ?? 0, at.index + 1));
-    }
-  }
+  const iterations = loops.size > 0 ? iterationsMade(tasks, store.discardedTasks(runId)) : new Map<string, number>();
   return tasks.map((task) => {
     const max = loops.get(task.idx);
     return { id: task.id, state: task.state, attempts: task.attempts, reason: task.reason, last: latest.get(task.idx), ...(max === undefined ? {} : { loop: { iterations: iterations.get(task.id) ?? 0, max } }) };
   });
+}
+
+/** How many iterations each loop (by its control's id) has made, from its tasks' ids; iterations a resubmit discarded count once they are made again. */
+function iterationsMade(tasks: readonly { idx: number; id: string }[], discarded: ReadonlySet<number>): Map<string, number> {
+  const made = new Map<string, number>();
+  for (const task of tasks) {
+    const at = iterationOfId(task.id);
+    if (at && !discarded.has(task.idx)) made.set(at.of, Math.max(made.get(at.of) ?? 0, at.index + 1));
+  }
+  return made;
 }
 
 /** The attempt of a task to show logs of: the given number, or the latest. */
@@ -76,9 +78,11 @@ export function findAttempt(store: Store, runId: string, taskId: string, n?: num
 }
 
 /**
- * The tasks a resubmit of `named` runs again, as the runner decides it (`Runner.resubmit`):
- * the named ones, blocked or cancelled tasks downstream of them, and with `downstream` every
- * task downstream (a running one once it ends). In the run's order.
+ * The tasks a resubmit of `named` runs again, as the runner decides it (`resubmitTasks`):
+ * the named ones, blocked or cancelled tasks downstream of them, the rest of an iteration and
+ * its loop, and with `downstream` every task downstream (a running one once it ends), in the
+ * run's order; and the loop iterations it discards. Refused for a discarded task, or when it
+ * would discard an iteration that runs.
  */
 export function rerunsOf(store: Store, runId: string, named: readonly string[], downstream: boolean): { reruns: string[]; discards: string[] } {
   const states = store.taskStates(runId);
@@ -95,16 +99,11 @@ export function rerunsOf(store: Store, runId: string, named: readonly string[], 
   const held = named.find((name) => discarded.has(index.get(name)!));
   if (held !== undefined) throw new CodedError('loop-moved-on', `${held} was discarded when an earlier iteration of its loop ran again: it runs again when the loop makes its iteration again; resubmit a task of an iteration the loop has`);
   const id = (i: number) => states[i]!.id;
-  const links = { follows: (from: number, to: number) => loops.has(to) || sameIteration(id(from), id(to)), crosses: (from: number, to: number) => crossesIteration(id(from), id(to)) };
-  const reruns = [...resubmitWalk(named.map((name) => index.get(name)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, links)].map((step) => step.task);
+  const reruns = [...resubmitWalk(named.map((name) => index.get(name)!), downstream, (i) => states[i]!.state, (i) => dependents[i]!, loopLinks(id, (i) => loops.has(i)))].map((step) => step.task);
   const ids = reruns.sort((x, y) => x - y).map(id);
-  // Each loop's latest iteration; a resubmit that would discard one that runs is refused (nothing changes).
-  const latest = new Map<string, number>();
-  for (const [i, task] of states.entries()) {
-    const at = iterationOfId(task.id);
-    if (at && !discarded.has(i)) latest.set(at.of, Math.max(latest.get(at.of) ?? 0, at.index));
-  }
-  const passed = passedIterations(ids, (loop) => latest.get(loop));
+  // A resubmit that would discard an iteration that runs is refused (nothing changes).
+  const made = iterationsMade(states, discarded);
+  const passed = passedIterations(ids, (loop) => (made.has(loop) ? made.get(loop)! - 1 : undefined));
   for (const { loop, from } of passed) {
     const out = states.find((task) => (task.state === 'submitted' || task.state === 'running') && enclosingIterations(task.id).some((at) => at.of === loop && at.index > from));
     if (out) throw new CodedError('loop-moved-on', `iteration ${from} of the loop '${loop}' would run again, but its iteration ${enclosingIterations(out.id).find((at) => at.of === loop)!.index} runs now (${out.id}): cancel it, or wait for it to end, then resubmit`);

@@ -4,13 +4,13 @@
  * the store) through these.
  */
 import { ACTIVE_STATES, DONE_STATES } from '../model/task-states.ts';
-import { crossesIteration, passedIterations, sameIteration } from '../model/iteration.ts';
+import { passedIterations } from '../model/iteration.ts';
 import type { Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
 import type { Loops } from './loops.ts';
 import type { Releaser } from './release.ts';
 import type { RunTables } from './run-tables.ts';
-import { resubmitWalk } from './states.ts';
+import { loopLinks, resubmitWalk } from './states.ts';
 import type { WalkLinks } from './states.ts';
 
 /**
@@ -70,10 +70,7 @@ export function resubmitTasks(t: RunTables, loops: Loops, taskIds: readonly stri
 
 /** How a resubmit walks a run's loops (`resubmitWalk`): by the ids, as a preview does from the store. */
 export function walkLinks(t: RunTables): WalkLinks {
-  return {
-    follows: (from, to) => t.specs[to]!.loop !== undefined || sameIteration(t.ids[from]!, t.ids[to]!),
-    crosses: (from, to) => crossesIteration(t.ids[from]!, t.ids[to]!),
-  };
+  return loopLinks((i) => t.ids[i]!, (i) => t.specs[i]!.loop !== undefined);
 }
 
 /** Cancels a task now: one not started is cancelled (its downstream blocked); a running attempt is stopped. In a transaction. */

@@ -2,6 +2,7 @@
  * The life of a task instance within a run: one table of the transitions between its states
  * (core/model/task-states.ts). Every state change goes through `checkTransition`.
  */
+import { crossesIteration, sameIteration } from '../model/iteration.ts';
 import { ACTIVE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import type { TaskState } from '../model/task-states.ts';
 /** The named transitions and the states each may start from. */
@@ -87,6 +88,15 @@ export interface WalkLinks {
 }
 
 const NO_LOOPS: WalkLinks = { follows: () => false, crosses: () => false };
+
+/**
+ * How a resubmit walks a run's loops, from the tasks' ids (the runner and a preview from the
+ * store alike): a loop goes with a task of its iteration, and so does the rest of the
+ * iteration; a later iteration is crossed into, never walked.
+ */
+export function loopLinks(idOf: (task: number) => string, isLoop: (task: number) => boolean): WalkLinks {
+  return { follows: (from, to) => isLoop(to) || sameIteration(idOf(from), idOf(to)), crosses: (from, to) => crossesIteration(idOf(from), idOf(to)) };
+}
 
 /**
  * What a resubmit of `named` runs again, in the order it reaches them: each named task,

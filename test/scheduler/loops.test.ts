@@ -13,7 +13,7 @@ import { Runner } from '../../core/scheduler/runner.ts';
 import type { RunnerEvent } from '../../core/scheduler/runner.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
 import { Store } from '../../core/store/store.ts';
-import { cli, killHard, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { cli, killHard, startCli, tempDir, waitFor, workspace, writeWorkflow } from '../helpers.ts';
 
 /** Each task appends its id to a ledger: what really ran, in order. */
 function ledgerOf(dir: string): () => string[] {
@@ -261,10 +261,7 @@ describe('a loop, checked when the workflow loads', () => {
 
 
 it('kill -9 of the core as iterations end, then resume: every iteration runs once, none is skipped, the loop ends where its condition says', async (t) => {
-  const dir = tempDir(t);
-  const home = path.join(dir, 'home');
-  const ledger = ledgerOf(dir);
-  const file = writeWorkflow(dir, `version: 1
+  const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   md:
@@ -273,6 +270,8 @@ tasks:
       work: { run: 'sleep 0.2; echo "$FLOTILLA_TASK_ID" >> ledger' }
       check: { after: work, run: 'echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"; echo "$FLOTILLA_TASK_ID" >> ledger' }
 `);
+  const ledger = ledgerOf(dir);
+
   // Killed right as a decision task has written its value (its end may or may not be recorded yet).
   for (const k of [0, 2, 3]) {
     const child = startCli(ledger().length === 0 ? ['run', file] : ['resume', 'last'], { home });
@@ -291,9 +290,7 @@ tasks:
 
 describe('a loop in the CLI', () => {
   it('status prints a loop as one line; a resubmit that would discard later iterations is refused, one of the last iteration goes on', (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = writeWorkflow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   md:
@@ -336,10 +333,7 @@ tasks:
   });
 
   it('resubmitting a task of an earlier iteration runs that iteration again and discards the later ones; made again if the loop gets there, skipped if it ends before', (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    writeFileSync(path.join(dir, 'factor'), '1');
-    const file = writeWorkflow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   md:
@@ -349,6 +343,8 @@ tasks:
       check: { after: step, run: 'echo "k=$(( {{ repeat.index }} * $(cat factor) ))" >> "$FLOTILLA_VALUES"' }
   next: { after: md, run: 'echo next >> ledger' }
 `);
+    writeFileSync(path.join(dir, 'factor'), '1');
+
     assert.equal(cli(['run', file], { home }).code, 0);
     assert.deepEqual(ledgerOf(dir)(), ['md#0/step', 'md#1/step', 'md#2/step', 'md#3/step', 'md#4/step', 'next']);
     // Iteration 1 again, now deciding to stop there: iterations 2-4 are discarded, and stay so.
@@ -377,9 +373,7 @@ tasks:
   });
 
   it('refuses to discard an iteration that runs now, changing nothing', async (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = writeWorkflow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   md:
@@ -397,12 +391,8 @@ tasks:
 });
 
 describe('discarding iterations, at the edges', () => {
-  const flow = (dir: string, text: string) => writeWorkflow(dir, text);
-
   it('an iteration holding a loop and a foreach over values is discarded whole and made again whole; a discarded task cannot be named', (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = flow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   outer:
@@ -439,9 +429,7 @@ tasks:
   });
 
   it('with --reload, the iterations made again after a discard follow the loop as the file writes it now (a task it gained gets a row)', (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = flow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   md:
@@ -461,10 +449,7 @@ tasks:
   });
 
   it('a resubmit from before a loop runs its first iteration again and decides again, discarding the rest', (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    writeFileSync(path.join(dir, 'limit'), '3');
-    const file = flow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 defaults: { retries: 0 }
 tasks:
   prep: { run: 'echo prep >> ledger' }
@@ -475,6 +460,8 @@ tasks:
       check: { run: 'echo "$FLOTILLA_TASK_ID" >> ledger; echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"; echo "limit=$(cat limit)" >> "$FLOTILLA_VALUES"' }
   next: { after: md, run: 'echo next >> ledger' }
 `);
+    writeFileSync(path.join(dir, 'limit'), '3');
+
     assert.equal(cli(['run', file], { home }).code, 0);
     writeFileSync(path.join(dir, 'limit'), '1');
     const again = cli(['resubmit', 'last', 'prep', '--downstream'], { home });
@@ -485,9 +472,7 @@ tasks:
   });
 
   it('a task of a later iteration waiting for a slot is held, not run, when its iteration is discarded', async (t) => {
-    const dir = tempDir(t);
-    const home = path.join(dir, 'home');
-    const file = flow(dir, `version: 1
+    const { dir, home, file } = workspace(t, `version: 1
 targets: { one: { type: local, max_parallel: 1 } }
 defaults: { retries: 0, target: one }
 tasks:

@@ -142,7 +142,7 @@ export class RunTables {
    * control. Returns their indices. The store's rows are the caller's to write, in the same
    * transaction.
    */
-  append(specs: readonly TaskSpec[], depsOf: readonly number[][], isDone: (state: TaskState) => boolean): number[] {
+  append(specs: readonly TaskSpec[], depsOf: readonly number[][]): number[] {
     const added: number[] = [];
     for (const [k, spec] of specs.entries()) {
       const i = this.ids.length;
@@ -158,7 +158,7 @@ export class RunTables {
       this.graph.deps.push([...deps]);
       this.graph.dependents.push([]);
       for (const dep of deps) this.graph.dependents[dep]!.push(i);
-      this.remaining.push(deps.filter((dep) => !isDone(this.state[dep]!)).length);
+      this.remaining.push(deps.filter((dep) => !DONE_STATES.has(this.state[dep]!)).length);
       const control = spec.iteration ? this.index.get(spec.iteration.of)! : undefined;
       if (control !== undefined) {
         this.graph.deps[control]!.push(i);
@@ -167,9 +167,12 @@ export class RunTables {
       }
       added.push(i);
     }
-    const queued = new Uint8Array(this.ids.length);
-    queued.set(this.queued);
-    this.queued = queued;
+    // Room for what grows after, too: a loop grows a little at a time, many times.
+    if (this.queued.length < this.ids.length) {
+      const queued = new Uint8Array(Math.max(this.ids.length, this.queued.length * 2));
+      queued.set(this.queued);
+      this.queued = queued;
+    }
     return added;
   }
 

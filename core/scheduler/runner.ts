@@ -241,7 +241,7 @@ export class Runner {
   /** Adds tasks (their dependencies as `dependenciesOf` gave them) in the commit under way; they are settled with it. */
   private growNow(specs: readonly TaskSpec[], deps: number[][], reason?: string): number[] {
     this.store.appendTasks(this.runId, specs, this.t.ids.length, Date.now());
-    const added = this.t.append(specs, deps, (state) => DONE_STATES.has(state));
+    const added = this.t.append(specs, deps);
     // Each new task's longest remaining path, from the last (its dependents come after it, but for a loop's control).
     for (let k = added.length - 1; k >= 0; k--) {
       const i = added[k]!;

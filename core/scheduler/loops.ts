@@ -10,6 +10,8 @@
  * is made twice (its rows are there) or skipped.
  */
 import { createHash } from 'node:crypto';
+import { loopAhead, remoteAdvance } from '../model/advance.ts';
+import type { Advance, LoopAhead } from '../model/advance.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import { iterationVars, makeIteration } from '../model/iteration.ts';
 import { MAX_TASKS } from '../model/sweep.ts';
@@ -43,6 +45,8 @@ export class Loops {
   private readonly last = new Map<number, { index: number; tasks: number[] }>();
   /** The tasks a resubmit discarded from each loop (with those of loops inside them), by the loop that holds them. */
   private readonly heldBy = new Map<number, Set<number>>();
+  /** Whether each loop asked about can advance on its cluster (model/advance.ts). */
+  private readonly advances = new Map<number, Advance>();
 
   constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void, wake: (tasks: number[]) => void) {
     this.t = t;
@@ -76,6 +80,18 @@ export class Loops {
   latest(id: string): number | undefined {
     const control = this.t.index.get(id);
     return control === undefined ? undefined : this.last.get(control)?.index;
+  }
+
+  /** For task `i` of an iteration of a loop its cluster can advance: what the cluster needs to (the target's business). */
+  ahead(i: number): LoopAhead | undefined {
+    const of = this.t.specs[i]!.iteration;
+    const control = of && !of.discarded ? this.t.index.get(of.of) : undefined;
+    if (control === undefined) return undefined;
+    const spec = this.t.specs[control]!;
+    if (spec.loop!.kind !== 'repeat') return undefined;
+    let advance = this.advances.get(control);
+    if (!advance) this.advances.set(control, (advance = remoteAdvance(this.plan, spec)));
+    return 'target' in advance ? loopAhead(this.plan, this.t.runId, spec, of!.index) : undefined;
   }
 
   /**

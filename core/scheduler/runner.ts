@@ -135,7 +135,7 @@ export class Runner {
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.inbox = new Inbox(this.t, this.targets, this.chainer, () => this.kick());
     this.runDir = path.join(store.home, 'runs', runId);
-    this.dispatcher = new Dispatcher(this.t, this.targets, this.chainer, { cap: options.maxParallel, runDir: this.runDir, folder: folderResolver(run.root) });
+    this.dispatcher = new Dispatcher(this.t, this.targets, this.chainer, { cap: options.maxParallel, runDir: this.runDir, folder: folderResolver(run.root), ahead: (i) => this.loops.ahead(i) });
   }
 
   /** Runs to the end (or until cancelled) and returns the run's final state. */
@@ -159,6 +159,7 @@ export class Runner {
       });
       await adoptOpenAttempts(this.t, this.targets, {
         events: (i, n) => this.attemptEvents(i, n),
+        ahead: (i) => this.loops.ahead(i),
         started: (i, n, started, at) => this.inbox.receive({ kind: 'started', task: i, n, started, at }),
         ended: (i, n, exit, at) => this.inbox.receive({ kind: 'exit', task: i, n, exit, at }),
         lost: (i, record) => this.write(() => this.endings.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began')),

@@ -1,3 +1,4 @@
+import type { LoopAhead } from '../model/advance.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { TaskSpec } from '../model/types.ts';
 import type { AttemptRecord } from '../store/store.ts';
@@ -21,6 +22,8 @@ export interface AttemptRequest {
    * must exit 0 before this one starts (only for a target that `followsEdges`).
    */
   after?: { taskId: string; n: number }[];
+  /** Set on a task of a loop its cluster may advance without Flotilla (model/advance.ts). */
+  ahead?: LoopAhead;
 }
 
 /** How an attempt ended. */
@@ -125,7 +128,7 @@ export interface Target {
    * Re-attaches to an attempt an earlier process started and did not see end. Later changes
    * (a start, the end) go through `events`.
    */
-  adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption>;
+  adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents, ahead?: LoopAhead): Promise<Adoption>;
   /** Stops watching (does not kill attempts: they outlive the core). */
   dispose(): void;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { remoteAdvance } from '../../core/model/advance.ts';
 import { loadWorkflow } from '../../core/model/load.ts';
-import { tempDir, writeWorkflow } from '../helpers.ts';
+import { cli, tempDir, workspace, writeWorkflow } from '../helpers.ts';
 
 const HEAD = `version: 1
 params: { target: 3, list: [1, 2] }
@@ -36,6 +36,8 @@ describe('whether a loop could advance on its cluster', () => {
       [`      run: { run: 'true', target: other }\n${CHECK}`, 'its tasks run on other and hpc'],
       [`      run: { run: 'true', when: "params.target > 1" }\n${CHECK}`, 'task md#0/run has a condition (when), decided by Flotilla'],
       [`      run: { run: 'true', inputs: ['in-{{ repeat.index }}.txt'] }\n${CHECK}`, 'the inputs of md#0/run change with the iteration (Flotilla stages them)'],
+      [`      run: { run: 'true', outputs: [out.txt] }\n${CHECK}`, 'md#0/run may reuse a result only Flotilla knows (cache: false lets the cluster go on)'],
+      [`      run: { run: 'echo {{ k }}', foreach: { k: [1, 2] } }\n${CHECK}`, 'md/run is swept inside it (a job array Flotilla submits)'],
       [`      run: { run: 'true' }\n      inner:\n        repeat: { until: "true", max: 2 }\n        tasks: { a: { run: 'true' } }\n${CHECK}`, 'the loop md#0/inner inside it is decided by Flotilla'],
       [`      run: { run: 'true' }\n${CHECK}`, 'until reads tasks.prep.values.x, a task outside the loop', 'tasks.prep.values.x'],
       [`      run: { run: 'true' }\n${CHECK}`, 'until reads params.list, which is not a plain value', 'tasks.check.values.done or params.list == 1'],
@@ -47,5 +49,11 @@ describe('whether a loop could advance on its cluster', () => {
     assert.deepEqual(remoteAdvance(ssh, ssh.tasks[1]!), { reason: 'box is an ssh target, whose iterations Flotilla makes' });
     const foreach = loadWorkflow(writeWorkflow(tempDir(t), `${HEAD}  m: { foreach: { x: "{{ tasks.prep.values.xs }}" }, target: hpc, run: 'true' }\n`));
     assert.deepEqual(remoteAdvance(foreach, foreach.tasks[1]!), { reason: 'its instances are made from values Flotilla reads' });
+  });
+
+  it('is said by validate and --dry-run', (t) => {
+    const { home, file } = workspace(t, `${HEAD}  md:\n    repeat: { until: "tasks.check.values.done", max: 5 }\n    target: hpc\n    tasks:\n      run: { run: 'true' }\n      check: { after: run, run: 'echo done=true >> $FLOTILLA_VALUES' }\n`);
+    assert.match(cli(['validate', file], { home }).stdout, /^  loop md \(at most 5 iterations\): advances on hpc while Flotilla is away$/m);
+    assert.match(cli(['run', '--dry-run', file], { home }).stdout, /; it advances on hpc while Flotilla is away; iteration 0 would run:/);
   });
 });

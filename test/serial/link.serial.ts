@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RemoteTarget } from '../../core/targets/remote/remote.ts';
 import { waitFor } from '../helpers.ts';
-import { remoteHarness } from '../targets/remote/harness.ts';
+import { clusterLoop, facts, remoteHarness } from '../targets/remote/harness.ts';
 
 const outage = path.join(import.meta.dirname, '..', 'cluster', 'outage.sh');
 
@@ -75,6 +75,36 @@ tasks:
     assert.equal(h.store.attempts(run.runId).length, 3, 'nothing ran twice');
     assert.equal(readFileSync(path.join(h.dir, 'b.txt'), 'utf8'), 'a\nb\n');
     assert.equal(readFileSync(path.join(h.dir, 'x.txt'), 'utf8'), 'x\n');
+  });
+
+  it('a loop goes on on the cluster through a cut; on return one poll reads what it did, nothing is submitted again', { timeout: 240_000 }, async (t) => {
+    t.after(() => execFileSync(outage, ['up']));
+    const h = remoteHarness(t, { sshConfig: '  ServerAliveInterval 2\n  ServerAliveCountMax 2\n', reconnectMs: { first: 2_000, max: 4_000 } });
+    const run = h.start(clusterLoop('ROOT', 4, 2));
+    await waitFor(() => h.states(run.runId)['md#0/run'] === 'running', 'iteration 0 to run');
+    const target = run.targets.hpc as RemoteTarget;
+    execFileSync(outage, ['down', 'drop']);
+    await waitFor(() => h.clusterEvents.find((status) => status.state === 'offline'), 'the cluster to be seen offline', 30_000);
+    // The cluster is this machine: its files can be read while the link is cut.
+    const loop = `${h.root}/${run.runId}/.flotilla/loops/md`;
+    await waitFor(() => existsSync(path.join(facts.keyUser.home, loop, 'decided-4', 'answer')), 'the cluster to decide after iteration 4', 120_000);
+    assert.equal(h.states(run.runId)['md#2/run'], undefined, 'the store has not seen iteration 2 while cut off');
+    execFileSync(outage, ['up']);
+    const back = Date.now();
+    await waitFor(() => h.clusterEvents.at(-1)?.state === 'online', 'the cluster to come back', 30_000);
+    const commandsAtReturn = target.commands;
+    assert.equal(await run.done, 'succeeded', JSON.stringify(h.states(run.runId)));
+    assert.ok(target.commands - commandsAtReturn <= 3, `reconciled in ${target.commands - commandsAtReturn} remote commands`);
+    // The cluster decided after iterations 0–3 (and submitted 1–4) while the link was cut.
+    const decided = h.onCluster(`for k in 0 1 2 3 4; do echo "$(stat -c %Y ${loop}/decided-$k) $(cat ${loop}/decided-$k/answer)"; done`).trim().split('\n');
+    assert.deepEqual(decided.map((line) => line.split(' ').slice(1).join(' ')), ['value b 0', 'value b 0', 'value b 0', 'value b 0', 'value b 1']);
+    assert.ok(decided.every((line) => Number(line.split(' ')[0]) * 1000 < back), decided.join('\n'));
+    const attempts = h.store.attempts(run.runId);
+    assert.equal(attempts.length, 10);
+    assert.ok(attempts.every((attempt) => attempt.n === 1 && attempt.state === 'succeeded'));
+    const jobs = h.onCluster(`squeue -h -t all -o %j`).split('\n').filter((name) => name.startsWith(`flotilla.${run.runId}.`));
+    assert.equal(jobs.length, 10, 'every job submitted once');
+    for (const k of [0, 1, 2, 3, 4]) assert.equal(readFileSync(path.join(h.dir, `segment-${k}`, 'out.txt'), 'utf8'), `${k}\n`);
   });
 
   it('a cancel made while the cluster is offline is applied when it returns', { timeout: 120_000 }, async (t) => {

@@ -3,6 +3,7 @@
  * (scheduler/states.ts), every move is checked against one table: a move the table does not
  * list is a bug, reported as one, not a state nobody planned for.
  */
+import type { LoopAhead } from '../../model/advance.ts';
 import type { TaskSpec } from '../../model/types.ts';
 import type { Adoption, AttemptEvents, AttemptExit } from '../target.ts';
 import type { FilePair } from './staging.ts';
@@ -67,6 +68,8 @@ export interface RemoteAttempt {
   stale: boolean;
   /** In `collecting`: how it ended, and the output files to fetch (when it succeeded). */
   collect?: { exit: AttemptExit; files: FilePair[] };
+  /** Set on a task of a loop its cluster goes on with (ahead.ts). */
+  ahead?: LoopAhead;
   /** Resolves a pending `adopt` (its first poll decides). */
   adoption?: (adoption: Adoption) => void;
 }
@@ -81,4 +84,45 @@ export function moveAttempt(attempt: RemoteAttempt, to: Phase): void {
 /** Whether its start was seen (and reported). */
 export function hasStarted(attempt: RemoteAttempt): boolean {
   return attempt.phase === 'running' || attempt.phase === 'collecting';
+}
+
+/** The attempts a remote target has not seen end, by task and number. */
+export class OpenAttempts {
+  private readonly byAttempt = new Map<string, RemoteAttempt>();
+  private keys = 0;
+
+  get size(): number {
+    return this.byAttempt.size;
+  }
+
+  values(): IterableIterator<RemoteAttempt> {
+    return this.byAttempt.values();
+  }
+
+  get(taskId: string, n: number): RemoteAttempt | undefined {
+    return this.byAttempt.get(attemptKey(taskId, n));
+  }
+
+  /** Starts tracking an attempt (its remote folders are known once the host's home is). */
+  add(task: TaskSpec, n: number, local: { cwd: string; stdout: string; stderr: string }, events: AttemptEvents, phase: Phase): RemoteAttempt {
+    const entry: RemoteAttempt = {
+      key: `k${++this.keys}`, taskId: task.id, n, task, localCwd: local.cwd, stdout: local.stdout, stderr: local.stderr, cwd: '', dir: '', events,
+      after: [], phase, jobId: null, schedulerState: null, stop: null, misses: 0, stale: false,
+    };
+    this.byAttempt.set(attemptKey(task.id, n), entry);
+    return entry;
+  }
+
+  /** Whether `entry` is still the one tracked for its attempt (it may have ended while a command was out). */
+  tracks(entry: RemoteAttempt): boolean {
+    return entry.phase !== 'ended' && this.get(entry.taskId, entry.n) === entry;
+  }
+
+  forget(entry: RemoteAttempt): void {
+    this.byAttempt.delete(attemptKey(entry.taskId, entry.n));
+  }
+}
+
+function attemptKey(taskId: string, n: number): string {
+  return `${taskId}\u0000${n}`;
 }

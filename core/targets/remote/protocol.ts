@@ -13,6 +13,24 @@ import { shellQuote as q } from '../../util/shell.ts';
 import { MAX_VALUES_BYTES } from '../../model/values.ts';
 import type { Dialect } from './dialects/dialect.ts';
 
+/** A loop whose iterations from `from` on a poll reads if its cluster submitted them (ahead.ts). */
+export interface Walk {
+  dir: string;
+  from: number;
+  prefix: string;
+}
+
+/**
+ * The poll's commands for one attempt, `key` as a shell word (a quoted key, or one a walk
+ * composes: `"$P"0`).
+ */
+export function probeCommands(probe: Omit<Probe, 'key'>, key: string): string[] {
+  const lines = [`fl_probe ${key} ${q(probe.dir)}`];
+  // Each root starts with `./` (or is `.`): one beginning with `-` is a path, never an option of find.
+  if (probe.outputRoots.length > 0) lines.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root === '.' || root.startsWith('./') ? root : `./${root}`)).join(' ')}`);
+  return lines;
+}
+
 /** A stop request a poll sends first. */
 export interface Stop {
   jobId: string;
@@ -113,9 +131,11 @@ function probeFunctions(dialect: Dialect): string[] {
  * INDEX DIR`, status lines `m …`, `submitting S`, `note timelimit`, `alive`, `vsize BYTES` and
  * value lines `v …`, `file SIZE MTIME PATH`, `refused ROOT`; last `@end`.
  */
-export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[]): string {
+export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[], loops: { files: string; walks: Walk[] } = { files: '', walks: [] }): string {
   // The host's clock first: marker times are read on it (see `PollAnswer.now`).
   const parts: string[] = ['echo "@now $(date +%s.%N)"'];
+  // What loops need on the cluster and is not there yet (ahead.ts): written before anything is read.
+  if (loops.files) parts.push(loops.files.replace(/\n$/, ''));
   for (const stop of stops) {
     // A withdrawal only stops what has not started (its folder has no status yet).
     const command = dialect.stopCommand(stop.jobId);
@@ -123,11 +143,14 @@ export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[]): st
     parts.push(stop.unlessStarted ? `[ -e ${q(`${stop.dir}/status`)} ] || { ${command}; }` : command);
   }
   parts.push(...dialect.queueCommands());
-  if (probes.length > 0) parts.push(...probeFunctions(dialect));
-  for (const probe of probes) {
-    parts.push(`fl_probe ${q(probe.key)} ${q(probe.dir)}`);
-    // Each root starts with `./` (or is `.`): one beginning with `-` is a path, never an option of find.
-    if (probe.outputRoots.length > 0) parts.push(`fl_files ${q(probe.dir)} ${q(probe.cwd)} ${probe.outputRoots.map((root) => q(root === '.' || root.startsWith('./') ? root : `./${root}`)).join(' ')}`);
+  if (probes.length > 0 || loops.walks.length > 0) parts.push(...probeFunctions(dialect));
+  for (const probe of probes) parts.push(...probeCommands(probe, q(probe.key)));
+  if (loops.walks.length > 0) {
+    // Iterations a loop's cluster submitted (each decision's `next`): their attempts are read as
+    // the others are, by the commands Flotilla wrote for them (`probe-J.sh`), keyed `PREFIX.J.I`.
+    // In a subshell: whatever is in such a file ends there, not the poll.
+    parts.push('fl_walk() { j=$2; while [ -d "$1/decided-$((j - 1))/next" ] && [ -f "$1/probe-$j.sh" ]; do P="$3.$j."; . "$1/probe-$j.sh"; j=$((j + 1)); done; return 0; }');
+    for (const walk of loops.walks) parts.push(`( fl_walk ${q(walk.dir)} ${walk.from} ${q(walk.prefix)} )`);
   }
   // The answer is whole only with this last line (a dropped connection cuts it short).
   parts.push('echo @end');

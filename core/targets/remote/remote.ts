@@ -1,7 +1,9 @@
+import type { LoopAhead } from '../../model/advance.ts';
 import type { RemoteTargetSpec, TaskSpec } from '../../model/types.ts';
 import type { AttemptRecord } from '../../store/store.ts';
 import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, StartedAttempt, Target } from '../target.ts';
-import { hasStarted, moveAttempt } from './attempt.ts';
+import { LoopsAhead, aheadsOf } from './ahead.ts';
+import { OpenAttempts, hasStarted, moveAttempt } from './attempt.ts';
 import type { RemoteAttempt } from './attempt.ts';
 import type { ClusterStatus, Clusters } from './clusters.ts';
 import { DIALECTS } from './dialects/dialect.ts';
@@ -15,7 +17,7 @@ import { submitBatch } from './submit.ts';
 import { fetchResults, inputFiles, upload } from './staging.ts';
 import type { TransferOptions, TransferProgress } from './staging.ts';
 import { readAttempt } from './verdict.ts';
-import type { Reading } from './verdict.ts';
+import type { ReadContext, Reading } from './verdict.ts';
 
 export interface RemoteTargetOptions {
   clusters: Clusters;
@@ -49,14 +51,21 @@ export class RemoteTarget implements Target {
   private readonly dialect: Dialect;
   private readonly options: RemoteTargetOptions;
   private readonly session: HostSession;
-  private readonly open = new Map<string, RemoteAttempt>();
+  private readonly open = new OpenAttempts();
   private readonly uploaded = new Map<string, string>();
   private readonly pacing: Pacing;
-  private keys = 0;
   private disposed = false;
   private readonly unwatch: () => void;
   /** The host's clock minus this machine's, in ms, as the last poll measured it. */
   private clockOffset = 0;
+  /** Loops this target's cluster goes on with while Flotilla is away (ahead.ts). */
+  private readonly ahead: LoopsAhead;
+  /** The last whole poll answer (its queue reads what a walk found). */
+  private lastAnswer: PollAnswer | undefined;
+  /** Attempts whose results are being fetched. */
+  private readonly fetching = new Set<RemoteAttempt>();
+  /** The fetching of attempts taken up from a walk, one after another. */
+  private takingUp: Promise<void> = Promise.resolve();
   /** Polls made (tests count them). */
   polls = 0;
 
@@ -69,6 +78,7 @@ export class RemoteTarget implements Target {
     this.followsEdges = this.dialect.followsEdges;
     this.options = options;
     this.session = new HostSession(spec, options);
+    this.ahead = new LoopsAhead(options.runId);
     this.pacing = new Pacing(options.pollMs ?? spec.pollSeconds * 1000, { flush: () => this.flush(), poll: () => this.poll(), busy: () => this.open.size > 0 });
     this.unwatch = options.clusters.watch(spec.host, (status) => {
       options.onCluster?.(status);
@@ -88,14 +98,35 @@ export class RemoteTarget implements Target {
     }
     const after = request.after ?? [];
     for (const ref of after) {
-      if (!this.open.has(openKey(ref.taskId, ref.n))) {
+      if (!this.open.get(ref.taskId, ref.n)) {
         queueMicrotask(() => events.onWithdrawn(`${ref.taskId} attempt ${ref.n} ended before this attempt was handed over`));
         return;
       }
     }
-    const entry = this.track(request.task, request.n, { cwd: request.cwd, stdout: request.stdout, stderr: request.stderr }, events, 'pending');
+    const entry = this.open.add(request.task, request.n, { cwd: request.cwd, stdout: request.stdout, stderr: request.stderr }, events, 'pending');
     entry.after = after;
+    if (request.ahead) {
+      entry.ahead = request.ahead;
+      // The cluster went on with its loop and submitted it: a poll read its job already.
+      const seen = this.ahead.take(request.task.id, request.n);
+      if (seen) return queueMicrotask(() => this.foreseen(entry, seen));
+    }
     this.pacing.flushSoon();
+  }
+
+  /** Takes up an attempt its cluster submitted (a walk read its markers): as a poll's answer about it would. */
+  private foreseen(entry: RemoteAttempt, markers: AttemptMarkers): void {
+    if (!this.open.tracks(entry) || entry.phase !== 'pending' || !this.lastAnswer) return this.pacing.flushSoon();
+    this.place(entry);
+    moveAttempt(entry, 'submitting');
+    moveAttempt(entry, 'unsure');
+    this.act(entry, markers, readAttempt(entry, markers, this.lastAnswer, this.readContext()));
+    // One after another, in the order they were handed over (a poll fetches so too).
+    if (this.open.tracks(entry) && entry.collect) this.takingUp = this.takingUp.then(() => this.collect(entry)).catch((error: unknown) => {
+        this.pacing.lastError = error;
+      });
+    // Polls stop while nothing is open: this one may be the only one.
+    this.pacing.pollLater();
   }
 
   committed(): void {}
@@ -105,14 +136,16 @@ export class RemoteTarget implements Target {
   }
 
   withdraw(runId: string, taskId: string, n: number): void {
-    const entry = this.open.get(openKey(taskId, n));
+    const entry = this.open.get(taskId, n);
     if (entry && !hasStarted(entry)) this.stopAttempt(taskId, n, 'withdraw');
   }
 
   private stopAttempt(taskId: string, n: number, how: 'cancel' | 'withdraw'): void {
-    const entry = this.open.get(openKey(taskId, n));
+    const entry = this.open.get(taskId, n);
     if (!entry || entry.phase === 'collecting') return;
     entry.stop ??= { how, sent: false };
+    // Its loop's cluster must not go on after a cancel (the stop goes with the scancel).
+    if (how === 'cancel' && entry.ahead) this.ahead.stop(entry.ahead.loop);
     if (entry.phase === 'pending') {
       this.end(entry, { withdrawn: how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted' });
       return;
@@ -121,13 +154,11 @@ export class RemoteTarget implements Target {
     if (entry.jobId && this.session.connection.state === 'online') this.pacing.pollIn(0);
   }
 
-  adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents): Promise<Adoption> {
+  adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents, ahead?: LoopAhead): Promise<Adoption> {
     return new Promise((resolve) => {
       const phase = record.jobId ? (record.state === 'running' ? 'running' : 'queued') : 'unsure';
-      const entry = this.track(task, record.n, { cwd: record.cwd, stdout: record.stdout, stderr: record.stderr }, events, phase);
-      entry.jobId = record.jobId;
-      entry.schedulerState = record.schedulerState;
-      entry.adoption = resolve;
+      const entry = this.open.add(task, record.n, { cwd: record.cwd, stdout: record.stdout, stderr: record.stderr }, events, phase);
+      Object.assign(entry, { jobId: record.jobId, schedulerState: record.schedulerState, adoption: resolve, ...(ahead ? { ahead } : {}) });
       this.pacing.pollIn(0);
     });
   }
@@ -153,32 +184,20 @@ export class RemoteTarget implements Target {
     return this.open.size;
   }
 
-  private track(task: TaskSpec, n: number, local: { cwd: string; stdout: string; stderr: string }, events: AttemptEvents, phase: RemoteAttempt['phase']): RemoteAttempt {
-    const entry: RemoteAttempt = {
-      key: `k${++this.keys}`, taskId: task.id, n, task, localCwd: local.cwd, stdout: local.stdout, stderr: local.stderr, cwd: '', dir: '', events,
-      after: [], phase, jobId: null, schedulerState: null, stop: null, misses: 0, stale: false,
-    };
-    this.open.set(openKey(task.id, n), entry);
-    return entry;
-  }
-
-  /** Whether `entry` is still the one this target tracks for its attempt (it may have ended while a command was out). */
-  private tracked(entry: RemoteAttempt): boolean {
-    return entry.phase !== 'ended' && this.open.get(openKey(entry.taskId, entry.n)) === entry;
-  }
-
   /** Connects if needed; false while the host cannot be reached (or refused us: then all that waits fails). */
   private async ensureOnline(): Promise<boolean> {
     if (!(await this.session.ensureOnline())) {
       if (this.session.refused) this.failAll(this.session.refused);
       return false;
     }
-    for (const entry of this.open.values()) {
-      if (entry.dir) continue;
-      entry.cwd = remoteCwd(this.session.runRoot, entry.task.cwd);
-      entry.dir = remoteAttemptDir(entry.cwd, this.options.runId, entry.taskId, entry.n);
-    }
+    for (const entry of this.open.values()) if (!entry.dir) this.place(entry);
     return true;
+  }
+
+  /** Where an attempt goes on the host (its home known). */
+  private place(entry: RemoteAttempt): void {
+    entry.cwd = remoteCwd(this.session.runRoot, entry.task.cwd);
+    entry.dir = remoteAttemptDir(entry.cwd, this.options.runId, entry.taskId, entry.n);
   }
 
   /**
@@ -208,10 +227,11 @@ export class RemoteTarget implements Target {
       runId: this.options.runId,
       arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel,
       stage: (entry) => this.stageInputs(entry),
-      find: (taskId, n) => this.open.get(openKey(taskId, n)),
-      tracked: (entry) => this.tracked(entry),
+      find: (taskId, n) => this.open.get(taskId, n),
+      tracked: (entry) => this.open.tracks(entry),
       end: (entry, how) => this.end(entry, how),
       learnJob: (entry, jobId) => this.learnJob(entry, jobId),
+      ahead: this.ahead,
     });
     if (outcome.retry) this.pacing.retryFlush();
     // A stop asked for while the batch was on its way is sent now.
@@ -239,35 +259,46 @@ export class RemoteTarget implements Target {
     // What ended was decided by an earlier poll: only its fetching is left.
     const watched = entries.filter((entry) => entry.phase !== 'collecting');
     if (watched.length > 0 && !(await this.probe(watched))) return this.adoptUnseen(entries);
-    for (const entry of entries) if (this.tracked(entry) && entry.phase === 'collecting') await this.collect(entry);
+    for (const entry of entries) if (this.open.tracks(entry) && entry.phase === 'collecting') await this.collect(entry);
   }
+
 
   /** Sends the poll's command for `watched` and acts on its answer; false when no whole answer came. */
   private async probe(watched: RemoteAttempt[]): Promise<boolean> {
     const stops = watched.filter((entry) => entry.stop && !entry.stop.sent && entry.jobId);
     const probes: Probe[] = watched.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
+    // Loops of these attempts: files still to write (after a restart), and iterations their cluster submitted.
+    const files = this.ahead.files(this.session.runRoot, aheadsOf(watched), { dialect: this.dialect, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel });
+    const walks = this.ahead.walks(this.session.runRoot, aheadsOf(watched));
     const began = Date.now();
     this.polls++;
     let answer: PollAnswer;
     try {
-      const result = await this.session.exec(pollScript(this.dialect, probes, stops.map((entry) => ({ jobId: entry.jobId!, dir: entry.dir, unlessStarted: entry.stop!.how === 'withdraw' }))));
+      const result = await this.session.exec(pollScript(this.dialect, probes, stops.map((entry) => ({ jobId: entry.jobId!, dir: entry.dir, unlessStarted: entry.stop!.how === 'withdraw' })), { files: files.text, walks }));
       answer = parsePoll(result.stdout);
     } catch {
       return false; // offline: the reconnect polls again
     }
     // Cut short (the connection dropped mid-answer): decide nothing from half an answer.
     if (!answer.complete) return false;
+    files.written();
+    this.lastAnswer = answer;
     // The host's clock against ours, at the middle of the round trip (its `@now` came first).
     if (answer.now !== null) this.clockOffset = answer.now - (began + Date.now()) / 2;
     for (const entry of stops) entry.stop!.sent = true;
     this.pacing.answered(answer.queueError !== null || Date.now() - began > SLOW_MS);
     const byKey = new Map(watched.map((entry) => [entry.key, entry]));
-    const context = { dialect: this.dialect, runId: this.options.runId, host: this.spec.host, localTime: (ms: number) => this.localTime(ms) };
+    const context = this.readContext();
     for (const [key, markers] of answer.attempts) {
       const entry = byKey.get(key);
-      if (entry && this.tracked(entry)) this.act(entry, markers, readAttempt(entry, markers, answer, context));
+      if (entry && this.open.tracks(entry)) this.act(entry, markers, readAttempt(entry, markers, answer, context));
+      else if (!entry) this.ahead.absorb(key, markers);
     }
     return true;
+  }
+
+  private readContext(): ReadContext {
+    return { dialect: this.dialect, runId: this.options.runId, host: this.spec.host, localTime: (ms: number) => this.localTime(ms) };
   }
 
   /** Acts on what a poll said of one attempt. */
@@ -341,7 +372,7 @@ export class RemoteTarget implements Target {
   /** Forgets an attempt and reports how it ended: an exit, or a withdrawal (it never ran). */
   private end(entry: RemoteAttempt, how: { exit: AttemptExit } | { withdrawn: string }): void {
     moveAttempt(entry, 'ended');
-    this.open.delete(openKey(entry.taskId, entry.n));
+    this.open.forget(entry);
     if (entry.adoption) return this.settleAdoption(entry, 'exit' in how ? { kind: 'exited', exit: how.exit } : { kind: 'not-started' });
     if ('exit' in how) entry.events.onExit(how.exit);
     else entry.events.onWithdrawn(how.withdrawn);
@@ -349,8 +380,14 @@ export class RemoteTarget implements Target {
 
   /** Fetches an ended attempt's logs and outputs, then reports its end (offline: the next poll tries again). */
   private async collect(entry: RemoteAttempt): Promise<void> {
-    const exit = await fetchResults(this.session.connection, entry, entry.collect!, this.transferOptions(entry));
-    if (exit && this.tracked(entry)) this.end(entry, { exit });
+    if (this.fetching.has(entry)) return;
+    this.fetching.add(entry);
+    try {
+      const exit = await fetchResults(this.session.connection, entry, entry.collect!, this.transferOptions(entry));
+      if (exit && this.open.tracks(entry)) this.end(entry, { exit });
+    } finally {
+      this.fetching.delete(entry);
+    }
   }
 
   private transferOptions(entry: RemoteAttempt): TransferOptions {
@@ -358,6 +395,4 @@ export class RemoteTarget implements Target {
   }
 }
 
-function openKey(taskId: string, n: number): string {
-  return `${taskId}\u0000${n}`;
-}
+

@@ -74,6 +74,8 @@ export interface WrapperOptions {
   dir: { single: string } | { links: string; logs: string };
   shell: string;
   resources: Resources;
+  /** A script it runs once the end is written: a loop's decision after the iteration (ahead.ts). */
+  then?: string;
 }
 
 /**
@@ -117,7 +119,9 @@ export function wrapperScript(options: WrapperOptions): string {
     'if [ -n "$sig" ]; then p=$(cat "$d/pgid" 2>/dev/null); n=0; while [ -n "$p" ] && kill -0 -"$p" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done; [ -n "$p" ] && kill -KILL -"$p" 2>/dev/null; [ -n "$killer" ] && kill "$killer" 2>/dev/null; fi',
   );
   lines.push(...limit.unwatch);
-  lines.push('echo "end $(date +%s.%N) $rc $sig" >> "$d/status"', 'exit $rc', '');
+  lines.push('echo "end $(date +%s.%N) $rc $sig" >> "$d/status"');
+  if (options.then) lines.push(`[ -f ${q(options.then)} ] && sh ${q(options.then)} "$d" >> ${q(`${posix.dirname(options.then)}/decide.log`)} 2>&1`);
+  lines.push('exit $rc', '');
   return lines.join('\n');
 }
 
@@ -128,6 +132,11 @@ export function writeFileCommand(file: string, content: string): string {
   while (content.includes(marker));
   const body = content.endsWith('\n') ? content : `${content}\n`;
   return `cat > ${q(file)} <<'${marker}'\n${body}${marker}\n`;
+}
+
+/** As `writeFileCommand`, but a reader sees the old file or the new one, never half of one (written beside it, then renamed). */
+export function replaceFileCommand(file: string, content: string): string {
+  return `${writeFileCommand(`${file}.new`, content)}mv -f -- ${q(`${file}.new`)} ${q(file)}\n`;
 }
 
 /** One attempt in a submission batch. */
@@ -144,6 +153,8 @@ export interface Submission {
   after: ({ jobId: string } | { key: string })[];
   /** An earlier submission left `submitting` behind long ago without a job: replace it. */
   stale?: boolean;
+  /** What its job runs once it ended (`WrapperOptions.then`). */
+  then?: string;
 }
 
 /** Shell variable holding the job id of a batch key. */
@@ -191,7 +202,7 @@ export function submitScript(batch: Submission[], options: SubmitOptions): strin
 
 function singleSubmit(s: Submission, options: SubmitOptions): string {
   const v = jobVar(s.key);
-  const lines = [writeFileCommand(`${s.dir}/job.sh`, wrapperScript({ dialect: options.dialect, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources }))];
+  const lines = [writeFileCommand(`${s.dir}/job.sh`, wrapperScript({ dialect: options.dialect, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources, ...(s.then ? { then: s.then } : {}) }))];
   const waits = s.after.filter((ref): ref is { key: string } => 'key' in ref).map((ref) => jobVar(ref.key));
   const dependency = s.after.map((ref) => ('key' in ref ? `$${jobVar(ref.key)}` : ref.jobId)).join(':');
   const submit = options.dialect.submitOne(s, v, dependency);

@@ -7,6 +7,8 @@
 import { SshError } from '../../ssh/errors.ts';
 import { failpoint } from '../../util/failpoint.ts';
 import type { AttemptExit } from '../target.ts';
+import { aheadsOf } from './ahead.ts';
+import type { LoopsAhead } from './ahead.ts';
 import { moveAttempt } from './attempt.ts';
 import type { RemoteAttempt } from './attempt.ts';
 import type { Dialect } from './dialects/dialect.ts';
@@ -28,6 +30,8 @@ export interface SubmitContext {
   tracked(entry: RemoteAttempt): boolean;
   end(entry: RemoteAttempt, how: { exit: AttemptExit } | { withdrawn: string }): void;
   learnJob(entry: RemoteAttempt, jobId: string): void;
+  /** Loops the cluster goes on with: what their attempts' jobs run when they end, and the files that needs. */
+  ahead: LoopsAhead;
 }
 
 /**
@@ -70,7 +74,8 @@ export async function submitBatch(batch: RemoteAttempt[], context: SubmitContext
       continue;
     }
     byKey.set(entry.key, entry);
-    submissions.push({ key: entry.key, runId: context.runId, task: entry.task, n: entry.n, cwd: entry.cwd, dir: entry.dir, after, ...(entry.stale ? { stale: true } : {}) });
+    const then = entry.ahead ? context.ahead.then(context.session.runRoot, entry.ahead) : undefined;
+    submissions.push({ key: entry.key, runId: context.runId, task: entry.task, n: entry.n, cwd: entry.cwd, dir: entry.dir, after, ...(entry.stale ? { stale: true } : {}), ...(then ? { then } : {}) });
   }
   if (submissions.length === 0) return { retry: false, sent: [] };
   for (const entry of byKey.values()) {
@@ -78,9 +83,12 @@ export async function submitBatch(batch: RemoteAttempt[], context: SubmitContext
     entry.stale = false;
   }
   let answer = '';
+  // What the cluster needs to go on with their loops is there before their jobs can end.
+  const files = context.ahead.files(context.session.runRoot, aheadsOf(byKey.values()), { dialect: context.dialect, arrayLimit: context.arrayLimit, submitting: true });
   try {
-    const result = await context.session.exec(submitScript(submissions, { dialect: context.dialect, runRoot: context.session.runRoot, arrayLimit: context.arrayLimit }));
+    const result = await context.session.exec(`${files.text}\n${submitScript(submissions, { dialect: context.dialect, runRoot: context.session.runRoot, arrayLimit: context.arrayLimit })}`);
     answer = result.stdout;
+    if (/(^|\n)@end\n$/.test(answer)) files.written();
     // Tests stop here: the jobs exist, the store does not know them.
     failpoint('after-submit');
   } catch {

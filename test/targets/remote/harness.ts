@@ -114,3 +114,22 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
   };
   return harness;
 }
+
+/**
+ * A loop the test cluster can go on with alone: segments in their own folders (`run` writes
+ * its index to out.txt after `sleep` seconds, `check` publishes it as n) until n reaches `last`.
+ */
+export function clusterLoop(root: string, last: number, sleep: number, extra = ''): string {
+  return `version: 1
+targets:
+  hpc: { type: slurm, host: cluster, root: ${root}, poll: 1 }
+defaults: { target: hpc, retries: 0 }
+tasks:
+  md:
+    repeat: { until: "tasks.check.values.n >= ${last}", max: 20 }
+    cwd: "segment-{{ repeat.index }}"
+    tasks:
+      run: { run: "sleep ${sleep}; echo {{ repeat.index }} > out.txt", outputs: [out.txt], cache: false }
+      check: { after: run, run: 'echo "n={{ repeat.index }}" >> "$FLOTILLA_VALUES"' }
+${extra}`;
+}

@@ -57,7 +57,7 @@ export const slurm: Dialect = {
         out.push([submission]);
         continue;
       }
-      const shape = JSON.stringify([submission.task.path, submission.task.resources, submission.task.shell]);
+      const shape = JSON.stringify([submission.task.path, submission.task.resources, submission.task.shell, submission.then]);
       let group = groups.get(shape);
       if (!group) {
         group = [];
@@ -94,7 +94,7 @@ export const slurm: Dialect = {
     const v = variable(first.key);
     const lines = [
       `mkdir -p -- ${q(`${ad}/elements`)}`,
-      writeFileCommand(`${ad}/job.sh`, wrapperScript({ dialect: slurm, dir: { links: `${ad}/elements`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources })),
+      writeFileCommand(`${ad}/job.sh`, wrapperScript({ dialect: slurm, dir: { links: `${ad}/elements`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources, ...(first.then ? { then: first.then } : {}) })),
     ];
     group.forEach((s, index) => lines.push(`ln -sfn -- ${q(s.dir)} ${q(`${ad}/elements/${index}`)}`, `printf '%s\\n' ${q(`${index} ${escapeField(ad)}`)} > ${q(`${s.dir}/array`)}`));
     const flags = [

@@ -1,6 +1,6 @@
 /**
  * Whether a loop could go on from iteration to iteration on its cluster with Flotilla away:
- * every task of an iteration runs on the same SLURM target, takes the same inputs in every
+ * every task of an iteration runs on the same remote target (SLURM or a plain host), takes the same inputs in every
  * iteration (they are staged once), and decides nothing itself (no `when`, no loop inside),
  * and `until` reads only what the cluster has — params and indices that are plain values, and
  * the values of the iteration's own tasks — through the expressions the cluster's evaluator
@@ -54,7 +54,6 @@ export function remoteAdvance(plan: Pick<Plan, 'root' | 'params' | 'targets' | '
   const target = first[0]!.target;
   const elsewhere = first.find((task) => task.target !== target);
   if (elsewhere) return { reason: `its tasks run on ${target} and ${elsewhere.target}` };
-  if (plan.targets[target]!.type !== 'slurm') return { reason: `${target} is an ${plan.targets[target]!.type} target, whose iterations Flotilla makes` };
   const deciding = first.find((task) => task.loop !== undefined || task.when !== undefined);
   if (deciding) return { reason: deciding.loop ? `the loop ${deciding.id} inside it is decided by Flotilla` : `task ${deciding.id} has a condition (when), decided by Flotilla` };
   const swept = first.find((task, k) => first.findIndex((other) => other.path === task.path) !== k);

@@ -67,11 +67,23 @@ function attemptStemDir(runRoot: string, runId: string, taskId: string, cwd: str
   return posix.join(remoteCwd(runRoot, cwd), '.flotilla', runId, attemptStem(taskId));
 }
 
-/** The script a job of iteration J runs once it ended (see the top of this file). */
-export function decideScript(runRoot: string, runId: string, loopId: string, iteration: AheadIteration): string {
+/**
+ * The script a job of iteration J runs once it ended (see the top of this file). `starts`: on
+ * a host that does not chain jobs itself (a plain host), it first starts the tasks of the
+ * iteration whose tasks before them have all ended with 0 (`start-J-I.sh`), as Flotilla would.
+ */
+export function decideScript(runRoot: string, runId: string, loopId: string, iteration: AheadIteration, starts = false): string {
   const L = loopFolder(runRoot, loopId);
   const j = iteration.index;
   const stems = new Map(iteration.tasks.map((task) => [task.id, attemptStemDir(runRoot, runId, task.id, task.cwd)]));
+  const started = starts
+    ? iteration.tasks.flatMap((task, i) => {
+        const before = task.after.filter((id) => stems.has(id));
+        // (Not again once it has a job, or one is being submitted.)
+        const first = q(`${stems.get(task.id)!}.1`);
+        return before.length === 0 ? [] : [`${before.map((id) => `fl_ok ${q(stems.get(id)!)}`).join(' && ')} && [ ! -e ${first}/jobid ] && [ ! -e ${first}/submitting ] && sh "$L/start-${j}-${i}.sh" > /dev/null 2>&1`];
+      })
+    : [];
   const facts = iteration.facts.map((fact) => {
     const json = JSON.stringify(fact.value);
     // Unknown here (nothing at that path): no fact, so the evaluator leaves the decision to Flotilla.
@@ -88,6 +100,7 @@ export function decideScript(runRoot: string, runId: string, loopId: string, ite
     `fl_ok() { fl_last "$1"; tail -n 1 "$a/status" 2>/dev/null | grep -qs '^end [0-9][^ ]* 0 *$'; }`,
     `fl_value() { fl_last "$2"; f="$a/values"; [ -e "$f" ] || [ -L "$f" ] || return 0; [ -f "$f" ] && [ ! -L "$f" ] && [ "$(wc -c < "$f")" -le ${MAX_VALUES_BYTES} ] && [ "$(tr -d '\\000' < "$f" | wc -c)" -eq "$(wc -c < "$f")" ] && LC_ALL=C awk -v key="$1" -v name="$3" -f "$L/../values.awk" "$f" >> "$D/facts"; }`,
     '[ -e "$L/stop" ] && exit 0',
+    ...started,
     `${[...stems.values()].map((stem) => `fl_ok ${q(stem)}`).join(' && ')} || exit 0`,
     // One job decides: the first to make the folder.
     'mkdir "$D" 2>/dev/null || exit 0',
@@ -182,14 +195,16 @@ export class LoopsAhead {
         const iteration = ahead.iteration(j);
         if (!iteration) break;
         if (j === from) parts.push(`mkdir -p -- ${q(L)}`, replaceFileCommand(`${L}/until`, awkProgram(iteration.until)));
-        parts.push(replaceFileCommand(`${L}/decide-${j}.sh`, decideScript(runRoot, this.runId, ahead.loop, iteration)));
-        if (j > ahead.index) {
-          const batch = submissions(runRoot, this.runId, ahead.loop, iteration);
-          parts.push(
-            replaceFileCommand(`${L}/submit-${j}.sh`, submitScript(batch, { dialect: options.dialect, runRoot, arrayLimit: options.arrayLimit })),
-            replaceFileCommand(`${L}/probe-${j}.sh`, batch.flatMap((s, i) => probeCommands({ dir: s.dir, cwd: s.cwd, outputRoots: [...new Set(s.task.outputs.map(staticRoot))] }, `"$P"${i}`)).join('\n')),
-          );
-        }
+        const chained = options.dialect.followsEdges;
+        const batch = submissions(runRoot, this.runId, ahead.loop, iteration);
+        const submit = (some: Submission[]) => submitScript(some, { dialect: options.dialect, runRoot, arrayLimit: options.arrayLimit });
+        parts.push(
+          replaceFileCommand(`${L}/decide-${j}.sh`, decideScript(runRoot, this.runId, ahead.loop, iteration, !chained)),
+          replaceFileCommand(`${L}/probe-${j}.sh`, batch.flatMap((s, i) => probeCommands({ dir: s.dir, cwd: s.cwd, outputRoots: [...new Set(s.task.outputs.map(staticRoot))] }, `"$P"${i}`)).join('\n')),
+        );
+        // Where jobs are not chained (a plain host), the first tasks go in together, each other one when those before it ended.
+        if (j > ahead.index) parts.push(replaceFileCommand(`${L}/submit-${j}.sh`, submit(chained ? batch : batch.filter((s) => s.after.length === 0))));
+        if (!chained) batch.forEach((s, i) => s.after.length > 0 && parts.push(replaceFileCommand(`${L}/start-${j}-${i}.sh`, submit([{ ...s, after: [] }]))));
         to = j;
       }
       if (to >= from) done.push(() => (state.written = Math.max(state.written, to)));
@@ -202,9 +217,10 @@ export class LoopsAhead {
     return { text: parts.join('\n'), written: () => done.forEach((mark) => mark()) };
   }
 
-  /** What a poll reads of these attempts' loops: the iterations after the latest of each, if the cluster went on. */
-  walks(runRoot: string, aheads: Iterable<LoopAhead>): Walk[] {
-    return latest(aheads).map((ahead) => ({ dir: loopFolder(runRoot, ahead.loop), from: ahead.index + 1, prefix: `w${this.state(ahead).no}` }));
+  /** What a poll reads of these attempts' loops: the iterations after the latest of each, if the cluster went on (and on a plain host that one). */
+  walks(runRoot: string, aheads: Iterable<LoopAhead>, dialect: Dialect): Walk[] {
+    // On a plain host the iteration's own jobs start each other: read it too.
+    return latest(aheads).map((ahead) => ({ dir: loopFolder(runRoot, ahead.loop), from: dialect.followsEdges ? ahead.index + 1 : ahead.index, whatever: ahead.index, prefix: `w${this.state(ahead).no}` }));
   }
 
   /** Keeps a poll's record of an attempt a walk read (its key is a walk's); false for any other key. */

@@ -269,7 +269,7 @@ export class RemoteTarget implements Target {
     const probes: Probe[] = watched.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
     // Loops of these attempts: files still to write (after a restart), and iterations their cluster submitted.
     const files = this.ahead.files(this.session.runRoot, aheadsOf(watched), { dialect: this.dialect, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel });
-    const walks = this.ahead.walks(this.session.runRoot, aheadsOf(watched));
+    const walks = this.ahead.walks(this.session.runRoot, aheadsOf(watched), this.dialect);
     const began = Date.now();
     this.polls++;
     let answer: PollAnswer;

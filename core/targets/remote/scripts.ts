@@ -189,7 +189,9 @@ export function submitScript(batch: Submission[], options: SubmitOptions): strin
     for (const s of group) {
       parts.push(
         `mkdir -p -- ${q(s.dir)} ${q(s.cwd)} || echo ${q(`refused ${s.key} cannot create ${s.dir}`)}`,
-        writeFileCommand(`${s.dir}/task.sh`, taskScript(s.runId, s.task, s.n, s.cwd, s.dir)),
+        // Renamed into place: a job already running from the folder (a repeated submission, the
+        // cluster's own) reads its scripts to the end as they were.
+        replaceFileCommand(`${s.dir}/task.sh`, taskScript(s.runId, s.task, s.n, s.cwd, s.dir)),
       );
     }
     if (group.length > 1) parts.push(options.dialect.submitMany(group, options, jobVar));
@@ -202,7 +204,7 @@ export function submitScript(batch: Submission[], options: SubmitOptions): strin
 
 function singleSubmit(s: Submission, options: SubmitOptions): string {
   const v = jobVar(s.key);
-  const lines = [writeFileCommand(`${s.dir}/job.sh`, wrapperScript({ dialect: options.dialect, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources, ...(s.then ? { then: s.then } : {}) }))];
+  const lines = [replaceFileCommand(`${s.dir}/job.sh`, wrapperScript({ dialect: options.dialect, dir: { single: s.dir }, shell: remoteShell(s.task), resources: s.task.resources, ...(s.then ? { then: s.then } : {}) }))];
   const waits = s.after.filter((ref): ref is { key: string } => 'key' in ref).map((ref) => jobVar(ref.key));
   const dependency = s.after.map((ref) => ('key' in ref ? `$${jobVar(ref.key)}` : ref.jobId)).join(':');
   const submit = options.dialect.submitOne(s, v, dependency);

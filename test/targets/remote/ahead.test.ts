@@ -15,9 +15,12 @@ import { evaluate, ExprValueError, parseExpr } from '../../../core/model/expr.ts
 import { loadWorkflow } from '../../../core/model/load.ts';
 import { parseValues } from '../../../core/model/values.ts';
 import { AHEAD_ITERATIONS, LoopsAhead, loopFolder } from '../../../core/targets/remote/ahead.ts';
+import type { Dialect } from '../../../core/targets/remote/dialects/dialect.ts';
 import { slurm } from '../../../core/targets/remote/dialects/slurm.ts';
+import { ssh } from '../../../core/targets/remote/dialects/ssh.ts';
+import { remoteCwd, submitScript } from '../../../core/targets/remote/scripts.ts';
 import { parsePoll, pollScript } from '../../../core/targets/remote/protocol.ts';
-import { tempDir, writeWorkflow } from '../../helpers.ts';
+import { tempDir, waitFor, writeWorkflow } from '../../helpers.ts';
 
 const RUN = 'R1';
 
@@ -49,7 +52,7 @@ interface Cluster {
   decide(j: number): Promise<void>;
 }
 
-function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.done or repeat.index >= params.target', max = 20): Cluster {
+function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.done or repeat.index >= params.target', max = 20, dialect: Dialect = slurm): Cluster {
   const dir = tempDir(t);
   const plan = loadWorkflow(writeWorkflow(dir, workflow(until, max)));
   const control = plan.tasks.find((task) => task.id === 'md')!;
@@ -62,7 +65,7 @@ function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.d
   // A stand-in for sbatch: records the job's name and dependency, answers the next job id.
   writeFileSync(path.join(bin, 'sbatch'), `#!/bin/sh\nname=; dep=\nfor a; do case $a in --job-name=*) name=\${a#--job-name=} ;; --dependency=*) dep=\${a#--dependency=} ;; esac; done\nn=$(( $(wc -l < ${JSON.stringify(log)} 2>/dev/null || echo 0) + 100 ))\necho "$name $dep" >> ${JSON.stringify(log)}\necho $n\n`);
   chmodSync(path.join(bin, 'sbatch'), 0o755);
-  const files = new LoopsAhead(RUN).files(root, [ahead], { dialect: slurm, arrayLimit: 4 });
+  const files = new LoopsAhead(RUN).files(root, [ahead], { dialect, arrayLimit: 4 });
   execFileSync('sh', ['-c', files.text], { cwd: dir });
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '8' };
   return {
@@ -209,7 +212,7 @@ describe('a loop its cluster goes on with', () => {
       await c.decide(j);
     }
     const loops = new LoopsAhead(RUN);
-    const walks = loops.walks(c.root, [c.ahead]);
+    const walks = loops.walks(c.root, [c.ahead], slurm);
     const script = pollScript(slurm, [], [], { files: '', walks });
     const answer = parsePoll(spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout);
     assert.equal(answer.complete, true);
@@ -239,11 +242,11 @@ describe('a loop its cluster goes on with', () => {
     assert.equal(loops.files(c.root, [c.ahead], options).text, '');
     // Iteration 1 submitted: one more iteration ahead.
     const next = loops.files(c.root, [{ ...c.ahead, index: 1 }], options);
-    assert.deepEqual(written(next.text), [`decide-${AHEAD_ITERATIONS + 1}.sh`, `submit-${AHEAD_ITERATIONS + 1}.sh`, `probe-${AHEAD_ITERATIONS + 1}.sh`]);
+    assert.deepEqual(written(next.text), [`decide-${AHEAD_ITERATIONS + 1}.sh`, `probe-${AHEAD_ITERATIONS + 1}.sh`, `submit-${AHEAD_ITERATIONS + 1}.sh`]);
     next.written();
     // The loop changed (a reload): made again from the iteration under way.
     const changed = loops.files(c.root, [{ ...c.ahead, index: 1, version: 'other' }], options);
-    assert.deepEqual(written(changed.text).slice(0, 2), ['decide-1.sh', 'decide-2.sh']);
+    assert.deepEqual(written(changed.text).filter((name) => name!.startsWith('decide-')).slice(0, 2), ['decide-1.sh', 'decide-2.sh']);
     changed.written();
     loops.stop('md');
     const stop = loops.files(c.root, [], options);
@@ -251,5 +254,24 @@ describe('a loop its cluster goes on with', () => {
     stop.written();
     assert.equal(loops.files(c.root, [], options).text, '');
     assert.match(loops.files(c.root, [{ ...c.ahead, index: 1, version: 'other' }], { ...options, submitting: true }).text, /^rm -f -- '.*\/loops\/md\/stop'$/);
+  });
+
+  it('on a plain host, goes on by itself: each job starts the tasks after it, the last one of an iteration decides', async (t) => {
+    const c = cluster(t, undefined, undefined, ssh);
+    // Flotilla submits iteration 0's first task, as it would (then it is away).
+    const run = c.ahead.iteration(0)!.tasks[0]!;
+    const cwd = remoteCwd(c.root, run.cwd);
+    const first = { key: 't0', runId: RUN, task: run, n: 1, cwd, dir: path.join(cwd, '.flotilla', RUN, 'md#0%2Frun.1'), after: [], then: path.join(c.loop, 'decide-0.sh') };
+    assert.match(execFileSync('sh', ['-c', submitScript([first], { dialect: ssh, runRoot: c.root, arrayLimit: 1 })], { encoding: 'utf8' }), /^submitted t0 \d+\n@end\n$/);
+    await waitFor(() => existsSync(path.join(c.loop, 'decided-3', 'answer')), 'iterations 0–3 to run and be decided', 20_000);
+    assert.equal(read(path.join(c.loop, 'decided-3', 'answer')), 'value b 1\n', 'repeat.index >= params.target');
+    for (const j of [0, 1, 2, 3]) {
+      assert.equal(read(path.join(c.root, `segment-${j}`, 'out.txt')), `${j}\n`);
+      // check ran after run, once each.
+      const status = (task: string) => read(path.join(c.root, `segment-${j}`, '.flotilla', RUN, `md#${j}%2F${task}.1`, 'status'));
+      assert.ok(Number(status('check').split(' ')[1]) >= Number(status('run').split('\n')[1]!.split(' ')[1]), `iteration ${j}: check began after run ended`);
+      assert.equal(status('check').match(/^start /gm)?.length, 1);
+    }
+    assert.equal(existsSync(path.join(c.root, 'segment-4')), false);
   });
 });

@@ -119,10 +119,10 @@ export function remoteHarness(t: { after: (fn: () => void) => void; name: string
  * A loop the test cluster can go on with alone: segments in their own folders (`run` writes
  * its index to out.txt after `sleep` seconds, `check` publishes it as n) until n reaches `last`.
  */
-export function clusterLoop(root: string, last: number, sleep: number, extra = ''): string {
+export function clusterLoop(root: string, last: number, sleep: number, extra = '', type: 'slurm' | 'ssh' = 'slurm'): string {
   return `version: 1
 targets:
-  hpc: { type: slurm, host: cluster, root: ${root}, poll: 1 }
+  hpc: { type: ${type}, host: cluster, root: ${root}, poll: 1 }
 defaults: { target: hpc, retries: 0 }
 tasks:
   md:

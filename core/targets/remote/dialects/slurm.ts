@@ -9,7 +9,7 @@ import path from 'node:path';
 import { shellQuote as q } from '../../../util/shell.ts';
 import { escapeField } from '../protocol.ts';
 import type { Resources } from '../../../model/types.ts';
-import { arrayJobName, jobComment, jobName, remoteShell, wrapperScript, writeFileCommand } from '../scripts.ts';
+import { arrayJobName, jobComment, jobName, remoteShell, replaceFileCommand, wrapperScript } from '../scripts.ts';
 import type { Submission } from '../scripts.ts';
 import { slurmState } from '../slurm-states.ts';
 import type { Dialect } from './dialect.ts';
@@ -94,7 +94,7 @@ export const slurm: Dialect = {
     const v = variable(first.key);
     const lines = [
       `mkdir -p -- ${q(`${ad}/elements`)}`,
-      writeFileCommand(`${ad}/job.sh`, wrapperScript({ dialect: slurm, dir: { links: `${ad}/elements`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources, ...(first.then ? { then: first.then } : {}) })),
+      replaceFileCommand(`${ad}/job.sh`, wrapperScript({ dialect: slurm, dir: { links: `${ad}/elements`, logs: ad }, shell: remoteShell(first.task), resources: first.task.resources, ...(first.then ? { then: first.then } : {}) })),
     ];
     group.forEach((s, index) => lines.push(`ln -sfn -- ${q(s.dir)} ${q(`${ad}/elements/${index}`)}`, `printf '%s\\n' ${q(`${index} ${escapeField(ad)}`)} > ${q(`${s.dir}/array`)}`));
     const flags = [

@@ -34,6 +34,7 @@ export const METHODS = {
   'runs.graph': z.object({ run: runRef, from: z.number().int().min(0).optional().describe('only the tasks from this index on (what a run that grows added since)') }).strict(),
   'runs.attempts': z.object({ run: runRef }).strict(),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
+  'tasks.values': z.object({ run: runRef, task: z.string().min(1) }).strict().describe('what the task published: its latest successful attempt, or the one whose result a cached task reuses'),
   'runs.start': z
     .object({
       file: z.string().min(1),

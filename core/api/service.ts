@@ -344,6 +344,11 @@ export class FlotillaService {
         const task = this.task(run.id, args.task);
         return this.store.attempts(run.id, task.idx);
       },
+      'tasks.values': (args) => {
+        const run = resolveRun(this.store, args.run);
+        const task = this.task(run.id, args.task);
+        return this.store.publishedBy(run.id, task.idx, task.hash) ?? null;
+      },
       'tasks.logs': async (args) => {
         const run = resolveRun(this.store, args.run);
         const task = this.task(run.id, args.task);

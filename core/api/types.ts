@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../model/errors.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TargetSpec } from '../model/types.ts';
+import type { PublishedValues } from '../model/values.ts';
 import type { RunnerEvent } from '../scheduler/events.ts';
 import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
 import type { ClusterStatus } from '../ssh/status.ts';
@@ -196,6 +197,7 @@ export interface MethodResults {
   'runs.graph': RunGraph;
   'runs.attempts': RunAttempt[];
   'tasks.attempts': AttemptRecord[];
+  'tasks.values': { values: PublishedValues; run: string; attempt: number } | null;
   'runs.start': { run: string; name: string; tasks: number };
   'runs.cancel': { run: string; ended: boolean };
   /** `open`: tasks not ended (none: nothing was driven). */

@@ -309,12 +309,17 @@ export class Store {
    * cached task, whose content hash is `hash`) those of the attempt that made the cached result.
    */
   publishedValues(runId: string, taskIdx: number, hash: string | null): PublishedValues | undefined {
-    const own = this.statement("SELECT published FROM attempts WHERE run_id = ? AND task_idx = ? AND state = 'succeeded' ORDER BY n DESC LIMIT 1").get(runId, taskIdx) as { published: string | null } | undefined;
+    return this.publishedBy(runId, taskIdx, hash)?.values;
+  }
+
+  /** As `publishedValues`, with the attempt that published them (of another run, for a cached task). */
+  publishedBy(runId: string, taskIdx: number, hash: string | null): { values: PublishedValues; run: string; attempt: number } | undefined {
+    const own = this.statement("SELECT published, n FROM attempts WHERE run_id = ? AND task_idx = ? AND state = 'succeeded' ORDER BY n DESC LIMIT 1").get(runId, taskIdx) as { published: string | null; n: number } | undefined;
     const cached = own || hash === null ? undefined : this.cache.find(hash);
     const row = own ?? (cached
-      ? (this.statement('SELECT a.published AS published FROM attempts a JOIN tasks k ON k.run_id = a.run_id AND k.idx = a.task_idx WHERE a.run_id = ? AND k.id = ? AND a.n = ?').get(cached.runId, cached.taskId, cached.attempt) as { published: string | null } | undefined)
+      ? (this.statement('SELECT a.published AS published, a.n AS n FROM attempts a JOIN tasks k ON k.run_id = a.run_id AND k.idx = a.task_idx WHERE a.run_id = ? AND k.id = ? AND a.n = ?').get(cached.runId, cached.taskId, cached.attempt) as { published: string | null; n: number } | undefined)
       : undefined);
-    return row ? (row.published === null ? {} : (JSON.parse(row.published) as PublishedValues)) : undefined;
+    return row ? { values: row.published === null ? {} : (JSON.parse(row.published) as PublishedValues), run: own ? runId : cached!.runId, attempt: row.n } : undefined;
   }
 
   /** Attempts still submitted or running: what a resume must reconcile. */

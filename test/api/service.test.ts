@@ -200,6 +200,21 @@ describe('a run the service drives', () => {
   });
 });
 
+describe('what a task published, through the contract', () => {
+  it('is its latest successful attempt’s, or for a cached task that of the attempt whose result it reuses', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, "version: 1\ntasks:\n  plan: { run: 'echo n=$((2 + 1)) >> $FLOTILLA_VALUES; echo x > x.txt', outputs: [x.txt] }\n  idle: { run: 'true' }\n");
+    const first = await s.value<{ run: string }>('runs.start', { file });
+    await s.api.idle();
+    assert.deepEqual(await s.value('tasks.values', { run: first.run, task: 'plan' }), { values: { n: 3 }, run: first.run, attempt: 1 });
+    assert.deepEqual(await s.value('tasks.values', { run: first.run, task: 'idle' }), { values: {}, run: first.run, attempt: 1 });
+    const second = await s.value<{ run: string }>('runs.start', { file });
+    await s.api.idle();
+    assert.equal((await s.value<{ tasks: { id: string; state: string }[] }>('runs.status', { run: second.run })).tasks.find((task) => task.id === 'plan')?.state, 'cached');
+    assert.deepEqual(await s.value('tasks.values', { run: second.run, task: 'plan' }), { values: { n: 3 }, run: first.run, attempt: 1 });
+  });
+});
+
 describe('resubmitting through the contract', () => {
   it('previews what would run again, and with reload runs the fixed command from the edited file', async (t) => {
     const s = service(t);

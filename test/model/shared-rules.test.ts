@@ -36,7 +36,7 @@ function editor(value: Record<string, unknown>): { after: Record<string, string[
   const leaves = (path: string) => graph.nodes.filter((node) => node.kind === 'task' && (node.path === path || node.path.startsWith(`${path}/`))).map((node) => node.path);
   const after: Record<string, string[]> = {};
   for (const node of graph.nodes) if (node.kind === 'task') after[node.path] = [];
-  for (const edge of graph.edges) for (const to of leaves(edge.target)) after[to] = [...new Set([...after[to]!, ...leaves(edge.source)])].sort();
+  for (const edge of [...graph.edges, ...graph.reads]) for (const to of leaves(edge.target)) after[to] = [...new Set([...after[to]!, ...leaves(edge.source)])].sort();
   return { after };
 }
 
@@ -68,6 +68,10 @@ describe('rules the editor shares with the core', () => {
       { setup: { run: 'x' }, g: { after: 'setup', tasks: { one: { run: 'x' }, two: { run: 'x', after: 'one' } } } },
       { outer: { tasks: { inner: { tasks: { leaf: { run: 'x' } } }, next: { run: 'x', after: 'inner/leaf' } } }, last: { run: 'x', after: 'outer/next' } },
       { w: { foreach: { i: [1, 2] }, tasks: { eq: { run: 'x' }, prod: { run: 'x', after: 'eq' } } }, sum: { run: 'x', after: 'w/prod' } },
+      // What a node reads of another's values orders it after that one, `after` or not.
+      { plan: { run: 'x' }, go: { run: 'x', when: 'tasks.plan.values.ok' } },
+      { plan: { run: 'x' }, g: { tasks: { plan: { run: 'y' }, use: { run: 'x', when: "tasks['plan'].values.n > 1 and not tasks.plan.skipped" } } } },
+      { plan: { run: 'x' }, models: { foreach: { m: '{{ tasks.plan.values.models }}' }, run: 'x {{ m }}' } },
     ];
     for (const tasks of cases) {
       const value = { version: 1, tasks };

@@ -12,12 +12,12 @@ import type { Page } from '@playwright/test';
 import { artifacts, expect, repo, test } from './fixtures.ts';
 
 /** Iterations the first loop runs: more than its strip shows (40). */
-const ITERATIONS = 45;
+const ITERATIONS = 60;
 
 const loopNode = (page: Page, control: string) => page.locator(`.run-node[data-loop="${control}"]`);
 const iterationNodes = (page: Page, control: string) => page.locator(`.run-node[data-task^="${control}#"]`);
 
-test('a loop of 45 iterations is one node that grows live, and expands one iteration at a time', async ({ page, core }) => {
+test('a loop of 60 iterations is one node that grows live, and expands one iteration at a time', async ({ page, core }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   const file = path.join(core.dir, 'many.yaml');
@@ -69,13 +69,13 @@ tasks:
   await expect(page.locator(`.run-node[data-task="md#${ITERATIONS - 1}/run"]`)).toHaveAttribute('data-state', 'succeeded');
   await expect(page.locator(`.run-node[data-task="md#${ITERATIONS - 1}/check"]`)).toBeVisible();
   // Another iteration, picked in the strip: it replaces the first.
-  await md.getByRole('button', { name: 'Iteration 10: succeeded' }).click();
+  await md.getByRole('button', { name: 'Iteration 30: succeeded' }).click();
   await expect(iterationNodes(page, 'md')).toHaveCount(2);
-  await expect(page.locator('.run-node[data-task="md#10/run"]')).toBeVisible();
-  await expect(page.locator('.run-node[data-task="md#10/check"]')).toBeVisible();
+  await expect(page.locator('.run-node[data-task="md#30/run"]')).toBeVisible();
+  await expect(page.locator('.run-node[data-task="md#30/check"]')).toBeVisible();
   await expect(md.locator('.loop-strip .cell.open')).toHaveCount(1);
   await page.screenshot({ path: '/tmp/ui-loop-expanded.png' });
-  await md.getByRole('button', { name: 'Fold md#10' }).click();
+  await md.getByRole('button', { name: 'Fold md#30' }).click();
   await expect(iterationNodes(page, 'md')).toHaveCount(0);
 
   // The loop's panel: its condition, bounds and decision.
@@ -84,6 +84,12 @@ tasks:
   await expect(loop).toContainText('tasks.check.values.n >= params.last');
   await expect(loop).toContainText(`${ITERATIONS} so far (of at most 200)`);
   await expect(loop).toContainText(`until tasks.check.values.n >= params.last is true (tasks.check.values.n = ${ITERATIONS - 1}, params.last = ${ITERATIONS - 1})`);
+  // Too many iterations to list: the one to draw is typed.
+  await loop.getByLabel('Iteration drawn').fill('12');
+  await expect(page.locator('.run-node[data-task="md#12/run"]')).toBeVisible();
+  await expect(iterationNodes(page, 'md')).toHaveCount(2);
+  await loop.getByRole('button', { name: 'The loop as one node' }).click();
+  await expect(iterationNodes(page, 'md')).toHaveCount(0);
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: '/tmp/ui-loop-monitor-dark.png' });
   await page.emulateMedia({ colorScheme: 'light' });

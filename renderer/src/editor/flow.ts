@@ -92,6 +92,7 @@ export function flowNodes(graph: Graph, boxes: ReadonlyMap<string, Box>, collaps
 /**
  * The flow's edges: each `after` entry between visible nodes; one whose end a folded group
  * hides is drawn to that group instead, once (and, folded, cannot be deleted from there).
+ * Then the values a node reads of tasks no `after` names (dashed).
  */
 export function flowEdges(graph: Graph, collapsed: ReadonlySet<string>): Edge[] {
   const seen = new Set<string>();
@@ -105,6 +106,15 @@ export function flowEdges(graph: Graph, collapsed: ReadonlySet<string>): Edge[] 
     if (seen.has(id)) continue;
     seen.add(id);
     list.push({ id, source, target, deletable: !folded, data: { entry: edge.entry, holder: edge.target }, zIndex: 2 });
+  }
+  // What a node reads of another's values makes it run after it: drawn dashed, changed in the expression.
+  for (const edge of graph.reads) {
+    const source = hiddenUnder(edge.source, collapsed) ?? edge.source;
+    const target = hiddenUnder(edge.target, collapsed) ?? edge.target;
+    const id = `${source}->${target}`;
+    if (source === target || seen.has(id)) continue;
+    seen.add(id);
+    list.push({ id: `reads:${id}`, source, target, deletable: false, className: 'reads', data: { entry: '', holder: edge.target }, zIndex: 2 });
   }
   return list;
 }

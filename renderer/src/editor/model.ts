@@ -36,6 +36,11 @@ export interface Graph {
   nodes: EditorNode[];
   byPath: Map<string, EditorNode>;
   edges: EditorEdge[];
+  /**
+   * Tasks whose values a node reads (in `when`, a loop's `until`, a `foreach` over a value)
+   * and that no `after` names: it runs after them all the same. Drawn, not edited as edges.
+   */
+  reads: { id: string; source: string; target: string }[];
   /** `after` entries that name nothing (shown as problems on their node). */
   dangling: { path: string; entry: string }[];
 }
@@ -119,7 +124,29 @@ export function buildGraph(value: Mapping): Graph {
       else edges.push({ id: `${source}->${node.path}`, source, target: node.path, entry });
     }
   }
-  return { nodes, byPath, edges, dangling };
+  const linked = new Set(edges.map((edge) => edge.id));
+  const reads: Graph['reads'] = [];
+  for (const node of nodes) {
+    for (const ref of readRefs(node.raw)) {
+      const source = resolve(byPath, node.path, ref);
+      const id = `${source}->${node.path}`;
+      if (source === undefined || within(node.path, source) || linked.has(id)) continue;
+      linked.add(id);
+      reads.push({ id, source, target: node.path });
+    }
+  }
+  return { nodes, byPath, edges, reads, dangling };
+}
+
+/** The tasks a node's conditions and value sweeps read (`tasks.plan.values.x`, `tasks['a b'].skipped`), as written. */
+function readRefs(raw: Mapping): string[] {
+  const texts: unknown[] = [raw.when, isMapping(raw.repeat) ? raw.repeat.until : undefined, ...(isMapping(raw.foreach) ? Object.values(raw.foreach) : [])];
+  const refs: string[] = [];
+  for (const text of texts) {
+    if (typeof text !== 'string') continue;
+    for (const match of text.matchAll(/\btasks\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*(['"])(.*?)\2\s*\])/g)) refs.push(match[1] ?? match[3]!);
+  }
+  return refs;
 }
 
 /** The node an `after` entry of `from` names, as the core resolves it. */

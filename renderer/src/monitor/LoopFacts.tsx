@@ -1,5 +1,8 @@
 import { useMonitorView } from './monitor-context.ts';
 
+/** Iterations listed to choose from; beyond, the one to draw is typed. */
+const LISTED = 50;
+
 interface LoopFactsProps {
   control: string;
   until: string;
@@ -38,7 +41,7 @@ export function LoopFacts({ control, until, max, onMax, made, reason, advance }:
         <dt>reason</dt>
         <dd className="decision">{reason ?? (made === 0 ? 'none yet: the first iteration has not started' : 'none yet: waiting for the iteration to end')}</dd>
       </dl>
-      {made > 0 && (
+      {made > 0 && made <= LISTED && (
         <label className="row">
           Draw iteration
           <select aria-label="Iteration drawn" value={open ?? ''} onChange={(event) => openIteration(control, event.target.value === '' ? null : Number(event.target.value))}>
@@ -50,6 +53,29 @@ export function LoopFacts({ control, until, max, onMax, made, reason, advance }:
             ))}
           </select>
         </label>
+      )}
+      {made > LISTED && (
+        // Thousands of iterations are not a list to scroll: the one to draw is typed.
+        <div className="row">
+          <label className="row">
+            Draw iteration
+            <input
+              type="number"
+              aria-label="Iteration drawn"
+              min={0}
+              max={made - 1}
+              placeholder={`0–${made - 1}`}
+              value={open ?? ''}
+              onChange={(event) => {
+                const index = event.target.valueAsNumber;
+                openIteration(control, Number.isInteger(index) && index >= 0 && index < made ? index : null);
+              }}
+            />
+          </label>
+          <button className="small" disabled={open === null} onClick={() => openIteration(control, null)}>
+            The loop as one node
+          </button>
+        </div>
       )}
     </section>
   );

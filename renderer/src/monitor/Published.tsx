@@ -1,15 +1,19 @@
-import type { AttemptRecord } from '../../../core/api/types.ts';
+import type { MethodResult } from '../../../core/api/contract.ts';
 
-/** What the task's latest successful attempt published ($FLOTILLA_VALUES): what its decisions read. */
-export function Published({ attempts }: { attempts: AttemptRecord[] }) {
-  const last = attempts.findLast((a) => a.state === 'succeeded');
-  const values = last?.values;
-  if (!values || Object.keys(values).length === 0) return null;
+/**
+ * What the task published ($FLOTILLA_VALUES), which its decisions read: its latest successful
+ * attempt's values, or for a cached task those of the attempt whose result it reuses.
+ */
+export function Published({ run, published }: { run: string; published: MethodResult<'tasks.values'> }) {
+  if (!published || Object.keys(published.values).length === 0) return null;
   return (
     <section className="published" aria-label="Published values">
-      <h4>Published by attempt {last.n}</h4>
+      <h4>
+        Published by attempt {published.attempt}
+        {published.run !== run && ` of run ${published.run} (its result is reused here)`}
+      </h4>
       <dl>
-        {Object.entries(values).map(([name, value]) => (
+        {Object.entries(published.values).map(([name, value]) => (
           <div key={name} style={{ display: 'contents' }}>
             <dt>{name}</dt>
             <dd>{JSON.stringify(value)}</dd>

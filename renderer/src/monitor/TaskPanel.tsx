@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { request } from '../api.ts';
 import { useApi, useNotify, useReportFailure } from '../common/context.ts';
-import type { MethodArgs } from '../../../core/api/contract.ts';
+import type { MethodArgs, MethodResult } from '../../../core/api/contract.ts';
 import type { AttemptRecord, GraphTask, TaskState } from '../../../core/api/types.ts';
 import { shownLoopState } from './loops.ts';
 import { ACTIVE } from './model.ts';
@@ -28,6 +28,7 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
   const report = useReportFailure();
   const notify = useNotify();
   const [attempts, setAttempts] = useState<AttemptRecord[]>([]);
+  const [published, setPublished] = useState<MethodResult<'tasks.values'>>(null);
   const [chosen, setChosen] = useState<number | undefined>();
 
   useEffect(() => {
@@ -35,6 +36,9 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
     request(api, 'tasks.attempts', { run, task })
       .then((list) => live && setAttempts(list))
       .catch(report(`The attempts of ${task} could not be read`));
+    request(api, 'tasks.values', { run, task })
+      .then((values) => live && setPublished(values))
+      .catch(report(`What ${task} published could not be read`));
     return () => {
       live = false;
     };
@@ -73,7 +77,7 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
         </button>
       </div>
       {!control && (
-        <TaskViews run={run} task={task} state={state} attempts={attempts} attempt={attempt} onChoose={setChosen} />
+        <TaskViews run={run} task={task} state={state} attempts={attempts} published={published} attempt={attempt} onChoose={setChosen} />
       )}
     </aside>
   );

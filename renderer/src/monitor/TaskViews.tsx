@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { duration, when } from '../common/format.ts';
+import type { MethodResult } from '../../../core/api/contract.ts';
 import type { AttemptRecord, TaskState } from '../../../core/api/types.ts';
 import { ENDED } from './model.ts';
 import { Published } from './Published.tsx';
@@ -13,13 +14,15 @@ interface TaskViewsProps {
   task: string;
   state: TaskState;
   attempts: AttemptRecord[];
+  /** What it published (a cached task: the reused attempt). */
+  published: MethodResult<'tasks.values'>;
   /** The attempt whose logs are shown. */
   attempt: number | undefined;
   onChoose: (n: number) => void;
 }
 
 /** A task's attempts (with what the latest successful one published), their logs, and a terminal in its folder. */
-export function TaskViews({ run, task, state, attempts, attempt, onChoose }: TaskViewsProps) {
+export function TaskViews({ run, task, state, attempts, published, attempt, onChoose }: TaskViewsProps) {
   const [tab, setTab] = useState<Tab>('overview');
   return (
     <>
@@ -75,7 +78,7 @@ export function TaskViews({ run, task, state, attempts, attempt, onChoose }: Tas
               </tbody>
             </table>
           ))}
-        {tab === 'overview' && <Published attempts={attempts} />}
+        {tab === 'overview' && <Published run={run} published={published} />}
         {(tab === 'stdout' || tab === 'stderr') && <TaskLog run={run} task={task} attempt={attempt} stream={tab} />}
         {tab === 'terminal' && <TaskTerminal run={run} task={task} />}
       </div>

@@ -34,6 +34,8 @@ export interface AheadIteration {
   index: number;
   /** Its tasks; those run after tasks outside it list them in `after` too (they ended by then). */
   tasks: TaskSpec[];
+  /** The attempt the core would make next of each task (1, unless a discarded one ran before). */
+  attempts: number[];
   /** The loop's `until`, judged after this iteration. */
   until: Expr;
   /** What `until` reads that is known ahead (params, indices): the name's path and its value. */
@@ -103,12 +105,21 @@ export function advanceText(advance: Advance): string {
  * iterations after it there. Each is made as the run makes it (makeIteration), with what its
  * `until` reads: params and indices now, the values of its tasks on the cluster.
  */
-export function loopAhead(plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, runId: string, control: TaskSpec, index: number): LoopAhead {
+export function loopAhead(
+  plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>,
+  runId: string,
+  control: TaskSpec,
+  index: number,
+  /** The attempt the core would make next of a task (by id). */
+  next: (taskId: string) => number = () => 1,
+  /** What else changes what is made ahead (the attempts of discarded iterations). */
+  also = '',
+): LoopAhead {
   const loop = control.loop!;
   const until = parseExpr(loop.until);
   return {
     loop: control.id,
-    version: createHash('sha256').update(JSON.stringify(loop)).digest('hex'),
+    version: createHash('sha256').update(JSON.stringify(loop)).update(also).digest('hex'),
     index,
     iteration(j: number): AheadIteration | undefined {
       if (j >= loop.max) return undefined;
@@ -116,7 +127,7 @@ export function loopAhead(plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name
       if ('problem' in made) return undefined;
       const reads = made.tasks.find((task) => task.iteration?.until)?.iteration?.until ?? {};
       const vars = iterationVars(control, j);
-      const known: AheadIteration = { index: j, tasks: made.tasks, until, facts: [], reads: [] };
+      const known: AheadIteration = { index: j, tasks: made.tasks, attempts: made.tasks.map((task) => next(task.id)), until, facts: [], reads: [] };
       for (const { path } of namesOf(until)) {
         const [head, ...rest] = path;
         if (head === 'tasks') known.reads.push({ path, taskId: reads[rest[0] as string]!, name: rest[2] as string });

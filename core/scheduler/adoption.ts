@@ -5,7 +5,6 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { LoopAhead } from '../model/advance.ts';
 import type { AttemptRecord } from '../store/records.ts';
 import { StoreLostDataError } from '../store/database.ts';
 import type { Adoption, AttemptEvents, AttemptExit, StartedAttempt, Target } from '../targets/target.ts';
@@ -38,8 +37,6 @@ export function refuseLostAttempts(t: RunTables, runDir: string, nextFiles: (i: 
 /** What adoption needs of the runner: each attempt's event handlers, and its reports. */
 export interface AdoptionHooks {
   events(i: number, n: number): AttemptEvents;
-  /** For a task of a loop its cluster can advance: what the cluster needs to (loops.ts). */
-  ahead(i: number): LoopAhead | undefined;
   started(i: number, n: number, started: StartedAttempt, at: number): void;
   ended(i: number, n: number, exit: AttemptExit, at: number): void;
   /** It never started: recorded as lost, and the task runs again. */
@@ -61,7 +58,7 @@ export async function adoptOpenAttempts(t: RunTables, targets: Record<string, Ta
       t.adopted.add(i);
       t.adoptedOn.set(record.target, (t.adoptedOn.get(record.target) ?? 0) + 1);
       const adoption: Adoption = target
-        ? await target.adopt(record, t.specs[i]!, hooks.events(i, record.n), t.specs[i]!.iteration ? hooks.ahead(i) : undefined)
+        ? await target.adopt(record, t.specs[i]!, hooks.events(i, record.n), t.specs[i]!.iteration ? t.aheadOf(i) : undefined)
         : { kind: 'exited', exit: { exitCode: null, signal: null, reason: `target '${record.target}' is gone`, schedulerState: null } };
       hooks.adopting(-1);
       if (adoption.kind === 'queued') return;

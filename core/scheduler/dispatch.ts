@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { DONE_STATES } from '../model/task-states.ts';
-import type { LoopAhead } from '../model/advance.ts';
 import type { AttemptEvents, Target } from '../targets/target.ts';
 import { attemptStem } from '../util/files.ts';
 import type { Chainer } from './chaining.ts';
@@ -32,17 +31,14 @@ export class Dispatcher {
   private readonly folder: (relative: string) => string;
   /** Where the attempts submitted in this commit run and write, until they are handed to their targets. */
   private readonly handing = new Map<number, AttemptPlace>();
-  /** For a task of a loop its cluster can advance: what the cluster needs to (loops.ts). */
-  private readonly ahead: (i: number) => LoopAhead | undefined;
 
-  constructor(t: RunTables, targets: Record<string, Target>, chainer: Chainer, options: { cap: number | undefined; runDir: string; folder: (relative: string) => string; ahead: (i: number) => LoopAhead | undefined }) {
+  constructor(t: RunTables, targets: Record<string, Target>, chainer: Chainer, options: { cap: number | undefined; runDir: string; folder: (relative: string) => string }) {
     this.t = t;
     this.targets = targets;
     this.chainer = chainer;
     this.cap = options.cap ?? Infinity;
     this.runDir = options.runDir;
     this.folder = options.folder;
-    this.ahead = options.ahead;
   }
 
   /** A commit was rolled back: what it submitted is not handed over. */
@@ -125,7 +121,7 @@ export class Dispatcher {
     const after = this.chainer.waitsFor(i);
     const place = this.handing.get(i)!;
     this.handing.delete(i);
-    const ahead = spec.iteration ? this.ahead(i) : undefined;
+    const ahead = spec.iteration ? this.t.aheadOf(i) : undefined;
     this.targets[spec.target]!.start({ runId: this.t.runId, task: spec, n, ...place, ...(after ? { after } : {}), ...(ahead ? { ahead } : {}) }, events);
   }
 }

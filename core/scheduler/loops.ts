@@ -17,6 +17,7 @@ import { iterationVars, makeIteration } from '../model/iteration.ts';
 import { MAX_TASKS } from '../model/sweep.ts';
 import type { IterationOf, Plan, TaskSpec } from '../model/types.ts';
 import { DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
+import type { Target } from '../targets/target.ts';
 import type { Conditions, Judgement } from './conditions.ts';
 import type { RunTables } from './run-tables.ts';
 
@@ -47,11 +48,14 @@ export class Loops {
   private readonly heldBy = new Map<number, Set<number>>();
   /** Whether each loop asked about can advance on its cluster (model/advance.ts). */
   private readonly advances = new Map<number, Advance>();
+  private readonly targets: Record<string, Target>;
 
-  constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void, wake: (tasks: number[]) => void) {
+  constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, targets: Record<string, Target>, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void, wake: (tasks: number[]) => void) {
     this.t = t;
     this.plan = plan;
     this.conditions = conditions;
+    this.targets = targets;
+    t.aheadOf = (i) => this.ahead(i);
     this.grow = grow;
     this.wake = wake;
     this.noteAdded(t.specs.keys());
@@ -86,12 +90,27 @@ export class Loops {
   ahead(i: number): LoopAhead | undefined {
     const of = this.t.specs[i]!.iteration;
     const control = of && !of.discarded ? this.t.index.get(of.of) : undefined;
-    if (control === undefined) return undefined;
+    return control === undefined ? undefined : this.aheadAt(control, of!.index);
+  }
+
+  /** Iteration `index` of loop `control` as its cluster would go on from it, if it can. */
+  private aheadAt(control: number, index: number): LoopAhead | undefined {
     const spec = this.t.specs[control]!;
     if (spec.loop!.kind !== 'repeat') return undefined;
     let advance = this.advances.get(control);
     if (!advance) this.advances.set(control, (advance = remoteAdvance(this.plan, spec)));
-    return 'target' in advance ? loopAhead(this.plan, this.t.runId, spec, of!.index) : undefined;
+    if (!('target' in advance)) return undefined;
+    // The attempt each task of an iteration would get next: 1, or after those a discarded one had.
+    const t = this.t;
+    const held = [...(this.heldBy.get(control) ?? [])];
+    const next = (id: string) => (t.attempts[t.index.get(id) ?? -1] ?? 0) + 1;
+    return loopAhead(this.plan, t.runId, spec, index, next, held.map((j) => t.attempts[j]).join(','));
+  }
+
+  /** Loop `control` runs again from iteration `index`: what its cluster went on with from there is stopped and set aside. */
+  private halt(control: number, index: number): void {
+    const ahead = this.aheadAt(control, index);
+    if (ahead) this.targets[(this.advances.get(control) as { target: string }).target]?.halt?.(ahead);
   }
 
   /**
@@ -157,6 +176,7 @@ export class Loops {
       this.holding(control).add(j);
     }
     this.last.set(control, { index, tasks: tasksOf(t, control, (at) => at.index === index && !at.discarded).filter((j) => t.specs[j]!.iteration!.of === t.ids[control]) });
+    this.halt(control, index);
     return true;
   }
 

@@ -5,6 +5,7 @@
  * start before the rest is hashed and recorded (see tuning.ts).
  */
 import type { PublishedValues } from '../model/values.ts';
+import { failpoint } from '../util/failpoint.ts';
 import type { CacheDecision, CachePolicy } from './cache-policy.ts';
 import type { Conditions } from './conditions.ts';
 import { Loops } from './loops.ts';
@@ -23,6 +24,8 @@ export class Releaser {
   /** How many tasks the next commit may release, and how many this one did. */
   private readonly batch = new Ramp(FIRST_RELEASE_BATCH, RELEASE_BATCH);
   private releasedNow = 0;
+  /** Whether the commit under way made a loop's next iteration. */
+  private iterated = false;
   /** For tasks whose cached result stands in: the attempt that made it (`run:attempt`). */
   private readonly reusedFrom = new Map<number, string>();
 
@@ -48,11 +51,14 @@ export class Releaser {
   /** A commit begins: it may release up to a batch. */
   beginCommit(): void {
     this.releasedNow = 0;
+    this.iterated = false;
   }
 
   /** A commit was recorded: one that released a whole batch lets the next release more. */
   commitDone(): void {
     if (this.releasedNow >= this.batch.size) this.batch.grow();
+    // Tests stop here: a loop's next iteration is recorded, nothing of it is submitted yet.
+    if (this.iterated) failpoint('after-iteration-made');
   }
 
   /**
@@ -106,7 +112,10 @@ export class Releaser {
     const t = this.t;
     const step = this.loops.next(i);
     if (this.explain) t.pendingEvents.push({ type: 'explain', runId: t.runId, taskId: t.ids[i]!, runs: step.kind === 'iterate' || step.kind === 'conclude', reason: step.detail });
-    if (step.kind === 'iterate') return;
+    if (step.kind === 'iterate') {
+      this.iterated = true;
+      return;
+    }
     // It ends: iterations a resubmit discarded and it did not make again will not be.
     for (const held of this.loops.held(i)) {
       t.move(held, 'skip', null, `${t.specs[held]!.iteration!.discarded}; the loop ended without making its iteration again`);

@@ -3,7 +3,7 @@
  * moves of the run's tables. The runner applies requests (its own, or another process's from
  * the store) through these.
  */
-import { ACTIVE_STATES, DONE_STATES } from '../model/task-states.ts';
+import { ACTIVE_STATES, DONE_STATES, TERMINAL_STATES } from '../model/task-states.ts';
 import { passedIterations } from '../model/iteration.ts';
 import type { Target } from '../targets/target.ts';
 import type { Chainer } from './chaining.ts';
@@ -76,6 +76,9 @@ export function walkLinks(t: RunTables): WalkLinks {
 /** Cancels a task now: one not started is cancelled (its downstream blocked); a running attempt is stopped. In a transaction. */
 export function cancelTaskNow(t: RunTables, i: number, targets: Record<string, Target>): void {
   const state = t.state[i]!;
+  // A loop its cluster goes on with: it must not go on there either.
+  const ahead = t.specs[i]!.iteration && !TERMINAL_STATES.has(state) ? t.aheadOf(i) : undefined;
+  if (ahead) targets[t.specs[i]!.target]?.halt?.(ahead);
   if (state === 'waiting' || state === 'ready') {
     if (state === 'ready') t.dequeue(i);
     t.move(i, 'cancel', null, 'cancelled by user');

@@ -4,6 +4,7 @@
  * yet done — the queues per target, the attempts out now, and the moves that change them.
  * Every move is written to the store (in the caller's transaction) before it is reported.
  */
+import type { LoopAhead } from '../model/advance.ts';
 import { buildGraph } from '../model/graph.ts';
 import type { TaskGraph } from '../model/graph.ts';
 import { DONE_STATES, NEVER_DONE_STATES } from '../model/task-states.ts';
@@ -39,6 +40,8 @@ export class RunTables {
   readonly cancelling: Set<number>;
   /** Running tasks to reset when their attempt ends (a resubmit with downstream reached them). */
   readonly resubmitWhenDone = new Set<number>();
+  /** For a task of an iteration of a loop its cluster can go on with: what the cluster needs to (set by Loops). */
+  aheadOf: (i: number) => LoopAhead | undefined = () => undefined;
   /** Whether each task is in its target's queue, and the queues by target, highest priority first. */
   queued: Uint8Array;
   readonly queues = new Map<string, PriorityQueue>();

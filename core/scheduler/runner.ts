@@ -129,13 +129,13 @@ export class Runner {
       this.t.runningOn.set(name, 0);
     }
     this.conditions = new Conditions(this.t, run.plan.params);
-    this.loops = new Loops(this.t, run.plan, this.conditions, (specs, deps, reason) => this.growNow(specs, deps, reason), (tasks) => this.releaser.add(tasks));
+    this.loops = new Loops(this.t, run.plan, this.conditions, this.targets, (specs, deps, reason) => this.growNow(specs, deps, reason), (tasks) => this.releaser.add(tasks));
     this.releaser = new Releaser(this.t, new CachePolicy(store, run, options.explain === true), this.conditions, this.loops, options.explain === true, priority);
     this.chainer = new Chainer(this.t, this.targets, this.releaser, options.maxParallel !== undefined);
     this.endings = new Endings(this.t, this.targets, this.chainer, this.releaser);
     this.inbox = new Inbox(this.t, this.targets, this.chainer, () => this.kick());
     this.runDir = path.join(store.home, 'runs', runId);
-    this.dispatcher = new Dispatcher(this.t, this.targets, this.chainer, { cap: options.maxParallel, runDir: this.runDir, folder: folderResolver(run.root), ahead: (i) => this.loops.ahead(i) });
+    this.dispatcher = new Dispatcher(this.t, this.targets, this.chainer, { cap: options.maxParallel, runDir: this.runDir, folder: folderResolver(run.root) });
   }
 
   /** Runs to the end (or until cancelled) and returns the run's final state. */
@@ -159,7 +159,6 @@ export class Runner {
       });
       await adoptOpenAttempts(this.t, this.targets, {
         events: (i, n) => this.attemptEvents(i, n),
-        ahead: (i) => this.loops.ahead(i),
         started: (i, n, started, at) => this.inbox.receive({ kind: 'started', task: i, n, started, at }),
         ended: (i, n, exit, at) => this.inbox.receive({ kind: 'exit', task: i, n, exit, at }),
         lost: (i, record) => this.write(() => this.endings.notStarted(i, record.n, 'lost', 'never started: Flotilla stopped before the process began')),
@@ -183,7 +182,7 @@ export class Runner {
       clearInterval(this.poller);
       clearImmediate(this.checkpointer);
       this.inbox.stop();
-      for (const target of Object.values(this.targets)) target.dispose();
+      await Promise.all(Object.values(this.targets).map((target) => target.dispose()));
       if (!this.released && this.broken === undefined) this.store.releaseRun(this.runId, this.owner);
     }
   }

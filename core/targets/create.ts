@@ -2,7 +2,7 @@ import type { TargetSpec } from '../model/types.ts';
 import { LocalTarget } from './local.ts';
 import type { LocalTargetOptions } from './local.ts';
 import { RemoteTarget } from './remote/remote.ts';
-import type { RemoteTargetOptions } from './remote/remote.ts';
+import type { RemoteTargetOptions } from './remote/session.ts';
 import type { Target } from './target.ts';
 import { CodedError } from '../model/errors.ts';
 

@@ -129,6 +129,12 @@ export interface Target {
    * (a start, the end) go through `events`.
    */
   adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents, ahead?: LoopAhead): Promise<Adoption>;
-  /** Stops watching (does not kill attempts: they outlive the core). */
-  dispose(): void;
+  /**
+   * A loop its cluster goes on with is cancelled, or runs again from iteration `ahead.index`:
+   * what the cluster went on with from there (and did not hand to the core) is stopped and set
+   * aside, and it goes no further until the core submits to the loop again.
+   */
+  halt?(ahead: LoopAhead): void;
+  /** Stops watching (does not kill attempts: they outlive the core); what must still reach a host goes first. */
+  dispose(): void | Promise<void>;
 }

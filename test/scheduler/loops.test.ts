@@ -260,16 +260,21 @@ describe('a loop, checked when the workflow loads', () => {
 });
 
 
-it('kill -9 of the core as iterations end, then resume: every iteration runs once, none is skipped, the loop ends where its condition says', async (t) => {
-  const { dir, home, file } = workspace(t, `version: 1
+/** A loop whose tasks write their ids to `ledger` as they run, until its iteration `last`. */
+function ledgerLoop(last: number, work = ''): string {
+  return `version: 1
 defaults: { retries: 0 }
 tasks:
   md:
-    repeat: { until: "tasks.check.values.k >= 5", max: 20 }
+    repeat: { until: "tasks.check.values.k >= ${last}", max: 20 }
     tasks:
-      work: { run: 'sleep 0.2; echo "$FLOTILLA_TASK_ID" >> ledger' }
+      work: { run: '${work}echo "$FLOTILLA_TASK_ID" >> ledger' }
       check: { after: work, run: 'echo "k={{ repeat.index }}" >> "$FLOTILLA_VALUES"; echo "$FLOTILLA_TASK_ID" >> ledger' }
-`);
+`;
+}
+
+it('kill -9 of the core as iterations end, then resume: every iteration runs once, none is skipped, the loop ends where its condition says', async (t) => {
+  const { dir, home, file } = workspace(t, ledgerLoop(5, 'sleep 0.2; '));
   const ledger = ledgerOf(dir);
 
   // Killed right as a decision task has written its value (its end may or may not be recorded yet).
@@ -286,6 +291,23 @@ tasks:
   assert.deepEqual(ledger(), expected);
   const status = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; state: string }[] };
   assert.deepEqual(status.tasks.map((task) => task.id).sort(), ['md', ...expected].sort());
+});
+
+it('kill -9 right after a decision made the next iteration, before anything of it was handed out, then resume: that iteration once', (t) => {
+  const { dir, home, file } = workspace(t, ledgerLoop(2));
+  // Killed after each decision that made an iteration (iteration 0's too), resumed each time.
+  for (const [k, command] of [[0, ['run', file]], [1, ['resume', 'last']], [2, ['resume', 'last']]] as const) {
+    const crashed = cli([...command], { home, env: { FLOTILLA_FAILPOINT: 'after-iteration-made' } });
+    assert.equal(crashed.signal ?? crashed.code, 'SIGKILL', crashed.stderr);
+    assert.deepEqual(ledgerOf(dir)(), Array.from({ length: k }, (_, j) => [`md#${j}/work`, `md#${j}/check`]).flat());
+    const made = JSON.parse(cli(['status', 'last', '--json'], { home }).stdout) as { tasks: { id: string; state: string }[] };
+    // Recorded (a task of it may be recorded as submitted: it is handed out only after the commit), and nothing of it ran.
+    const states = made.tasks.filter((task) => task.id.startsWith(`md#${k}/`)).map((task) => task.state);
+    assert.ok(states.length === 2 && states.every((state) => ['waiting', 'ready', 'submitted'].includes(state)), `iteration ${k}: ${states.join(', ')}`);
+  }
+  const resumed = cli(['resume', 'last'], { home, env: { FLOTILLA_FAILPOINT: 'after-iteration-made' } });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.deepEqual(ledgerOf(dir)(), Array.from({ length: 3 }, (_, k) => [`md#${k}/work`, `md#${k}/check`]).flat());
 });
 
 describe('a loop in the CLI', () => {

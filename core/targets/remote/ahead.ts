@@ -39,6 +39,7 @@ export const AHEAD_ITERATIONS = 8;
  * or ends beyond ASCII): the cluster then leaves the decision to Flotilla.
  */
 const VALUES_AWK = String.raw`
+BEGIN { key = ENVIRON["FL_KEY"]; name = ENVIRON["FL_NAME"] }
 {
   line = $0; sub(/\r$/, "", line)
   if (line ~ /[\001-\010\013-\037\177]/) bad = 1
@@ -52,7 +53,9 @@ const VALUES_AWK = String.raw`
 }
 END {
   t = value; gsub(/^[ \t]+|[ \t]+$/, "", t)
-  if (bad || count > ${MAX_VALUES} || t ~ /^[\200-\377]/ || t ~ /[\200-\377]$/) exit 3
+  # A tab inside (JSON refuses it in a string), and bytes that are not UTF-8 (the core reads them as U+FFFD).
+  u = t; gsub(/[\302-\337][\200-\277]|\340[\240-\277][\200-\277]|[\341-\354\356\357][\200-\277][\200-\277]|\355[\200-\237][\200-\277]|\360[\220-\277][\200-\277][\200-\277]|[\361-\363][\200-\277][\200-\277][\200-\277]|\364[\200-\217][\200-\277][\200-\277]/, "", u)
+  if (bad || count > ${MAX_VALUES} || t ~ /\t/ || u ~ /[\200-\377]/ || t ~ /^[\200-\377]/ || t ~ /[\200-\377]$/) exit 3
   if (found) printf "%s\t%s\n", key, value
 }
 `;
@@ -80,7 +83,7 @@ export function decideScript(runRoot: string, runId: string, loopId: string, ite
     ? iteration.tasks.flatMap((task, i) => {
         const before = task.after.filter((id) => stems.has(id));
         // (Not again once it has a job, or one is being submitted.)
-        const first = q(`${stems.get(task.id)!}.1`);
+        const first = q(`${stems.get(task.id)!}.${iteration.attempts[i]}`);
         return before.length === 0 ? [] : [`${before.map((id) => `fl_ok ${q(stems.get(id)!)}`).join(' && ')} && [ ! -e ${first}/jobid ] && [ ! -e ${first}/submitting ] && sh "$L/start-${j}-${i}.sh" > /dev/null 2>&1`];
       })
     : [];
@@ -98,7 +101,7 @@ export function decideScript(runRoot: string, runId: string, loopId: string, ite
     // The latest attempt of a task: the highest-numbered folder.
     'fl_last() { n=1; while [ -d "$1.$((n + 1))" ]; do n=$((n + 1)); done; a="$1.$n"; }',
     `fl_ok() { fl_last "$1"; tail -n 1 "$a/status" 2>/dev/null | grep -qs '^end [0-9][^ ]* 0 *$'; }`,
-    `fl_value() { fl_last "$2"; f="$a/values"; [ -e "$f" ] || [ -L "$f" ] || return 0; [ -f "$f" ] && [ ! -L "$f" ] && [ "$(wc -c < "$f")" -le ${MAX_VALUES_BYTES} ] && [ "$(tr -d '\\000' < "$f" | wc -c)" -eq "$(wc -c < "$f")" ] && LC_ALL=C awk -v key="$1" -v name="$3" -f "$L/../values.awk" "$f" >> "$D/facts"; }`,
+    `fl_value() { fl_last "$2"; f="$a/values"; [ -e "$f" ] || [ -L "$f" ] || return 0; [ -f "$f" ] && [ ! -L "$f" ] && [ "$(wc -c < "$f")" -le ${MAX_VALUES_BYTES} ] && [ "$(tr -d '\\000' < "$f" | wc -c)" -eq "$(wc -c < "$f")" ] && FL_KEY="$1" FL_NAME="$3" LC_ALL=C awk -f "$L/../values.awk" "$f" >> "$D/facts"; }`,
     '[ -e "$L/stop" ] && exit 0',
     ...started,
     `${[...stems.values()].map((stem) => `fl_ok ${q(stem)}`).join(' && ')} || exit 0`,
@@ -119,14 +122,15 @@ export function decideScript(runRoot: string, runId: string, loopId: string, ite
   ].join('\n');
 }
 
-/** The attempts of iteration J as Flotilla submits them first (attempt 1), each running `decide-J.sh` when it ends. */
+/** The attempts of iteration J as Flotilla would submit them next, each running `decide-J.sh` when it ends. */
 function submissions(runRoot: string, runId: string, loopId: string, iteration: AheadIteration): Submission[] {
   const inside = new Set(iteration.tasks.map((task) => task.id));
   const keys = new Map(iteration.tasks.map((task, i) => [task.id, `t${i}`]));
   const then = `${loopFolder(runRoot, loopId)}/decide-${iteration.index}.sh`;
-  return iteration.tasks.map((task) => {
+  return iteration.tasks.map((task, i) => {
     const cwd = remoteCwd(runRoot, task.cwd);
-    return { key: keys.get(task.id)!, runId, task, n: 1, cwd, dir: `${attemptStemDir(runRoot, runId, task.id, task.cwd)}.1`, after: task.after.filter((id) => inside.has(id)).map((id) => ({ key: keys.get(id)! })), then };
+    const n = iteration.attempts[i]!;
+    return { key: keys.get(task.id)!, runId, task, n, cwd, dir: `${attemptStemDir(runRoot, runId, task.id, task.cwd)}.${n}`, after: task.after.filter((id) => inside.has(id)).map((id) => ({ key: keys.get(id)! })), then };
   });
 }
 
@@ -135,22 +139,23 @@ interface LoopState {
   no: number;
   /** `LoopAhead.version` of what was written. */
   version: string;
-  /** A task of it was cancelled: its cluster must not go on (`stop`), until Flotilla submits a task of it again. */
+  /** Cancelled or run again: its cluster must not go on (`stop`) until Flotilla submits to it again; what it went on with from `halt` is set aside. */
   stop: 'write' | 'written' | null;
+  halt: LoopAhead | null;
   /** The last iteration whose files a whole answer confirmed written. */
   written: number;
   /** The latest iteration's (it makes the others). */
   ahead: LoopAhead;
-  /** The task ids of iterations walks read, in their order (walk keys name them by it). */
-  tasks: Map<number, string[]>;
+  /** The attempts of iterations walks read, in their order (walk keys name them by it). */
+  tasks: Map<number, { id: string; n: number }[]>;
 }
 
 /** What one remote target keeps of the loops it advances ahead. */
 export class LoopsAhead {
   private readonly runId: string;
   private readonly loops = new Map<string, LoopState>();
-  /** What walks saw of attempts the cluster submitted, by task id (always attempt 1). */
-  private readonly seen = new Map<string, AttemptMarkers>();
+  /** What walks saw of attempts the cluster submitted, by task id. */
+  private readonly seen = new Map<string, { n: number; markers: AttemptMarkers }>();
   private common = false;
 
   constructor(runId: string) {
@@ -162,10 +167,21 @@ export class LoopsAhead {
     return `${loopFolder(runRoot, ahead.loop)}/decide-${ahead.index}.sh`;
   }
 
-  /** A task of the loop was cancelled: its cluster goes no further with it (the next command says so). */
-  stop(loop: string): void {
-    const state = this.loops.get(loop);
-    if (state) state.stop = 'write';
+  /**
+   * The loop is cancelled, or runs again from `ahead.index`: the next command stops its
+   * cluster going on, and stops and sets aside the attempts the cluster made from that
+   * iteration on that Flotilla has not (those numbered from the one it would make next), with
+   * the decisions taken there.
+   */
+  halt(ahead: LoopAhead): void {
+    const state = this.state(ahead);
+    state.stop = 'write';
+    if (!state.halt || ahead.index < state.halt.index) state.halt = ahead;
+  }
+
+  /** Whether a command has a halt to send. */
+  get halting(): boolean {
+    return [...this.loops.values()].some((state) => state.stop === 'write');
   }
 
   /**
@@ -179,15 +195,20 @@ export class LoopsAhead {
     const done: (() => void)[] = [];
     for (const state of this.loops.values()) {
       if (state.stop !== 'write') continue;
-      parts.push(`: > ${q(`${loopFolder(runRoot, state.ahead.loop)}/stop`)}`);
-      done.push(() => (state.stop = state.stop === 'write' ? 'written' : state.stop));
+      parts.push(`: > ${q(`${loopFolder(runRoot, state.ahead.loop)}/stop`)}`, ...haltCommands(runRoot, this.runId, state.halt, options.dialect));
+      const halt = state.halt;
+      done.push(() => {
+        if (state.stop === 'write') state.stop = 'written';
+        if (state.halt === halt) state.halt = null;
+      });
     }
     for (const ahead of latest(aheads)) {
       const state = this.state(ahead);
       const L = loopFolder(runRoot, ahead.loop);
-      if (options.submitting && state.stop !== null) {
+      // Flotilla goes on with the loop: so may its cluster (a stop of another process too).
+      if (options.submitting) {
         parts.push(`rm -f -- ${q(`${L}/stop`)}`);
-        state.stop = null;
+        if (state.stop === 'written') state.stop = null;
       }
       let to = Math.max(state.written, ahead.index - 1);
       const from = to + 1;
@@ -229,30 +250,51 @@ export class LoopsAhead {
     if (!match) return false;
     const state = [...this.loops.values()].find((loop) => loop.no === Number(match[1]));
     const j = Number(match[2]);
-    let ids = state?.tasks.get(j);
-    if (state && !ids) state.tasks.set(j, (ids = state.ahead.iteration(j)?.tasks.map((task) => task.id) ?? []));
-    const taskId = ids?.[Number(match[3])];
-    if (taskId !== undefined && markers.jobId) this.seen.set(taskId, markers);
+    let made = state?.tasks.get(j);
+    if (state && !made) {
+      const iteration = state.ahead.iteration(j);
+      state.tasks.set(j, (made = iteration?.tasks.map((task, i) => ({ id: task.id, n: iteration.attempts[i]! })) ?? []));
+    }
+    const attempt = made?.[Number(match[3])];
+    if (attempt && markers.jobId) this.seen.set(attempt.id, { n: attempt.n, markers });
     return true;
   }
 
-  /** What a walk saw of an attempt the cluster submitted (only ever attempt 1), handed over once. */
+  /** What a walk saw of attempt `n` of a task, made by the cluster, handed over once. */
   take(taskId: string, n: number): AttemptMarkers | undefined {
-    const markers = n === 1 ? this.seen.get(taskId) : undefined;
+    const seen = this.seen.get(taskId);
     this.seen.delete(taskId);
-    return markers;
+    return seen?.n === n ? seen.markers : undefined;
   }
 
   private state(ahead: LoopAhead): LoopState {
     let state = this.loops.get(ahead.loop);
-    if (!state) this.loops.set(ahead.loop, (state = { no: this.loops.size + 1, version: ahead.version, stop: null, written: ahead.index - 1, ahead, tasks: new Map() }));
+    if (!state) this.loops.set(ahead.loop, (state = { no: this.loops.size + 1, version: ahead.version, stop: null, halt: null, written: ahead.index - 1, ahead, tasks: new Map() }));
     if (ahead.version !== state.version) {
-      // The loop changed (a reload): what was made ahead is made again from it.
-      Object.assign(state, { version: ahead.version, written: ahead.index - 1, tasks: new Map() });
+      // The loop changed (a reload, iterations discarded): what was made ahead is made again.
+      Object.assign(state, { version: ahead.version, written: ahead.index - 1, ahead, tasks: new Map() });
     }
     if (ahead.index >= state.ahead.index) state.ahead = ahead;
     return state;
   }
+}
+
+/**
+ * The commands that set aside what a loop's cluster went on with from iteration
+ * `halt.index`: each attempt Flotilla has not made (from the one it would make next), its
+ * job stopped if it runs, its folder renamed (no submission finds its job again), and the
+ * decisions taken there.
+ */
+function haltCommands(runRoot: string, runId: string, halt: LoopAhead | null, dialect: Dialect): string[] {
+  if (!halt) return [];
+  const lines = [`fl_halt() { n=$2; while [ -d "$1.$n" ]; do d="$1.$n"; if [ -s "$d/jobid" ] && ! grep -qs '^end ' "$d/status"; then j=$(cat "$d/jobid"); ${dialect.stopJob}; fi; mv -- "$d" "$d.halted.$$"; n=$((n + 1)); done; return 0; }`];
+  for (let j = halt.index; j <= halt.index + AHEAD_ITERATIONS; j++) {
+    const iteration = halt.iteration(j);
+    if (!iteration) break;
+    lines.push(`rm -rf -- ${q(`${loopFolder(runRoot, halt.loop)}/decided-${j}`)}`);
+    iteration.tasks.forEach((task, i) => lines.push(`fl_halt ${q(attemptStemDir(runRoot, runId, task.id, task.cwd))} ${iteration.attempts[i]}`));
+  }
+  return lines;
 }
 
 /** The latest iteration's `LoopAhead` of each loop among `aheads`. */

@@ -49,9 +49,13 @@ export function awkProgram(expr: Expr): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The key a name is looked up by in the facts: its path, parts joined with `.` (an index as `[i]`). */
+/**
+ * The key a name is looked up by in the facts: its path, plain parts joined with `.`, an index
+ * as `[i]`, any other part as `["…"]` (JSON): two names never share a key, and none holds a tab
+ * or a newline.
+ */
 export function nameKey(path: readonly (string | number)[]): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? (i === 0 ? part : `.${part}`) : `[${JSON.stringify(part)}]`)).join('');
 }
 
 function numberText(value: number): string {
@@ -60,7 +64,8 @@ function numberText(value: number): string {
 
 /**
  * The evaluator: `awk -f THIS PROGRAM FACTS` (run with LC_ALL=C, so strings compare by byte,
- * which for UTF-8 is by code point, as the core compares them).
+ * which for UTF-8 is by code point, as the core compares them; a values file that is not
+ * UTF-8 is left to Flotilla: see ahead.ts).
  */
 export const AWK_EVALUATOR = String.raw`
 function unescape(text,   out, i, c) {
@@ -145,7 +150,7 @@ function ev(n,   k, lt, lv, a) {
   else { if (RV == 0) { fail("division of " show(lt, lv) " by zero"); return } RV = finite(lv / RV, a) }
   RT = "n"
 }
-FNR == NR { n++; K[n] = $1; A1[n] = $2; A2[n] = $3; A3[n] = $4; if ($1 == "L" && $2 == "s") { A2[n] = unescape(substr($0, 5)) } next }
+FNR == NR { n++; K[n] = $1; A1[n] = $2; A2[n] = $3; A3[n] = $4; if ($1 == "L" && $2 == "s") { A2[n] = unescape(substr($0, 5)) } if ($1 == "N") { A1[n] = substr($0, 3) } next }
 { tab = index($0, "\t"); if (tab > 0) typed(substr($0, tab + 1), substr($0, 1, tab - 1)) }
 END {
   ev(n)

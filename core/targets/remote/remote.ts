@@ -5,7 +5,6 @@ import type { Adoption, AttemptEvents, AttemptExit, AttemptRequest, StartedAttem
 import { LoopsAhead, aheadsOf } from './ahead.ts';
 import { OpenAttempts, hasStarted, moveAttempt } from './attempt.ts';
 import type { RemoteAttempt } from './attempt.ts';
-import type { ClusterStatus, Clusters } from './clusters.ts';
 import { DIALECTS } from './dialects/dialect.ts';
 import type { Dialect } from './dialects/dialect.ts';
 import { parsePoll, pollScript } from './protocol.ts';
@@ -13,26 +12,12 @@ import type { AttemptMarkers, PollAnswer, Probe } from './protocol.ts';
 import { remoteAttemptDir, remoteCwd, staticRoot } from './scripts.ts';
 import { Pacing, SLOW_MS } from './pacing.ts';
 import { HostSession } from './session.ts';
+import type { RemoteTargetOptions } from './session.ts';
 import { submitBatch } from './submit.ts';
 import { fetchResults, inputFiles, upload } from './staging.ts';
-import type { TransferOptions, TransferProgress } from './staging.ts';
+import type { TransferOptions } from './staging.ts';
 import { readAttempt } from './verdict.ts';
 import type { ReadContext, Reading } from './verdict.ts';
-
-export interface RemoteTargetOptions {
-  clusters: Clusters;
-  runId: string;
-  /** The run's local root: inputs are found and outputs land relative to it. */
-  localRoot: string;
-  /** Whether connecting may prompt (a person is there to answer). */
-  interactive?: boolean;
-  /** Overrides the target's poll interval (tests). */
-  pollMs?: number;
-  /** Compare staged files by content hash instead of size and modification time. */
-  hashFiles?: boolean;
-  onTransfer?: (taskId: string, n: number, progress: TransferProgress) => void;
-  onCluster?: (status: ClusterStatus) => void;
-}
 
 /**
  * Runs attempts on a host over SSH: on a plain host detached from the connection (`ssh`), or
@@ -120,7 +105,14 @@ export class RemoteTarget implements Target {
     this.place(entry);
     moveAttempt(entry, 'submitting');
     moveAttempt(entry, 'unsure');
-    this.act(entry, markers, readAttempt(entry, markers, this.lastAnswer, this.readContext()));
+    const reading = readAttempt(entry, markers, this.lastAnswer, this.readContext());
+    // Only what its markers say for sure counts (its end); the queue may be older or newer
+    // than them: that it waits or runs is what the next poll tells.
+    if (reading.verdict.kind === 'ended') this.act(entry, markers, reading);
+    else {
+      this.learnJob(entry, markers.jobId!);
+      moveAttempt(entry, 'queued');
+    }
     // One after another, in the order they were handed over (a poll fetches so too).
     if (this.open.tracks(entry) && entry.collect) this.takingUp = this.takingUp.then(() => this.collect(entry)).catch((error: unknown) => {
         this.pacing.lastError = error;
@@ -144,14 +136,17 @@ export class RemoteTarget implements Target {
     const entry = this.open.get(taskId, n);
     if (!entry || entry.phase === 'collecting') return;
     entry.stop ??= { how, sent: false };
-    // Its loop's cluster must not go on after a cancel (the stop goes with the scancel).
-    if (how === 'cancel' && entry.ahead) this.ahead.stop(entry.ahead.loop);
     if (entry.phase === 'pending') {
       this.end(entry, { withdrawn: how === 'cancel' ? 'cancelled before it was submitted' : 'withdrawn before it was submitted' });
       return;
     }
     // Sent now when the cluster answers, else with the next poll after the reconnect.
     if (entry.jobId && this.session.connection.state === 'online') this.pacing.pollIn(0);
+  }
+
+  halt(ahead: LoopAhead): void {
+    this.ahead.halt(ahead);
+    this.pacing.pollIn(0);
   }
 
   adopt(record: AttemptRecord, task: TaskSpec, events: AttemptEvents, ahead?: LoopAhead): Promise<Adoption> {
@@ -163,7 +158,9 @@ export class RemoteTarget implements Target {
     });
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    // A halt asked for as the run ended (a cancel of a run nobody drove) goes out first.
+    if (this.ahead.halting && !this.disposed) await this.poll().catch(() => undefined);
     this.disposed = true;
     this.pacing.stop();
     this.unwatch();
@@ -254,11 +251,12 @@ export class RemoteTarget implements Target {
   /** One remote command: stops, the queue, and every open attempt's markers; then what ended is fetched. */
   private async poll(): Promise<void> {
     const entries = [...this.open.values()].filter((entry) => entry.phase !== 'pending' && entry.phase !== 'submitting');
-    if (entries.length === 0) return;
+    // (A halt goes out even with nothing else to ask.)
+    if (entries.length === 0 && !this.ahead.halting) return;
     if (!(await this.ensureOnline())) return this.adoptUnseen(entries);
     // What ended was decided by an earlier poll: only its fetching is left.
     const watched = entries.filter((entry) => entry.phase !== 'collecting');
-    if (watched.length > 0 && !(await this.probe(watched))) return this.adoptUnseen(entries);
+    if ((watched.length > 0 || this.ahead.halting) && !(await this.probe(watched))) return this.adoptUnseen(entries);
     for (const entry of entries) if (this.open.tracks(entry) && entry.phase === 'collecting') await this.collect(entry);
   }
 

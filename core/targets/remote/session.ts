@@ -8,10 +8,27 @@ import path from 'node:path';
 import type { RemoteTargetSpec } from '../../model/types.ts';
 import { SshError } from '../../ssh/errors.ts';
 import type { SshConnection } from '../../ssh/connection.ts';
-import type { Clusters } from './clusters.ts';
+import type { ClusterStatus, Clusters } from './clusters.ts';
+import type { TransferProgress } from './staging.ts';
 import { remoteRunRoot } from './scripts.ts';
 
 const posix = path.posix;
+
+/** What a remote target (and its hold on its host) is given. */
+export interface RemoteTargetOptions {
+  clusters: Clusters;
+  runId: string;
+  /** The run's local root: inputs are found and outputs land relative to it. */
+  localRoot: string;
+  /** Whether connecting may prompt (a person is there to answer). */
+  interactive?: boolean;
+  /** Overrides the target's poll interval (tests). */
+  pollMs?: number;
+  /** Compare staged files by content hash instead of size and modification time. */
+  hashFiles?: boolean;
+  onTransfer?: (taskId: string, n: number, progress: TransferProgress) => void;
+  onCluster?: (status: ClusterStatus) => void;
+}
 
 /** What a host answers that only the user can change. */
 const REFUSALS = ['host-key-changed', 'host-key-revoked', 'host-key-rejected', 'auth-failed', 'auth-cancelled'];
@@ -28,7 +45,7 @@ export class HostSession {
   private readonly runId: string;
   private readonly interactive: boolean;
 
-  constructor(spec: RemoteTargetSpec, options: { clusters: Clusters; runId: string; interactive?: boolean }) {
+  constructor(spec: RemoteTargetSpec, options: Pick<RemoteTargetOptions, 'clusters' | 'runId' | 'interactive'>) {
     this.spec = spec;
     this.runId = options.runId;
     this.interactive = options.interactive === true;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loopAhead } from '../../../core/model/advance.ts';
@@ -26,7 +26,7 @@ const RUN = 'R1';
 
 function workflow(until: string, max = 20): string {
   return `version: 1
-params: { target: 3 }
+params: { target: 3, "k v": 0, k: 5 }
 targets:
   hpc: { type: slurm, host: hpc, root: flotilla }
 tasks:
@@ -47,9 +47,14 @@ interface Cluster {
   /** The sbatch calls made, in order: job name and dependency. */
   submitted(): string[];
   /** Makes task `task` of iteration `j` end (attempt `n`) with `status`, having published `values`. */
-  end(j: number, task: string, status: number, values?: string, n?: number): void;
+  end(j: number, task: string, status: number, values?: string | Buffer, n?: number): void;
   /** Runs iteration j's decision as a job of it would, once it ended. */
   decide(j: number): Promise<void>;
+  /** The jobs scancel was asked to stop. */
+  cancelled(): string[];
+  env: NodeJS.ProcessEnv;
+  /** The loop as the core would hand it over from iteration `index`, with the attempt it would make next of each task. */
+  aheadFrom(index: number, next: (taskId: string) => number): LoopAhead;
 }
 
 function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.done or repeat.index >= params.target', max = 20, dialect: Dialect = slurm): Cluster {
@@ -65,6 +70,9 @@ function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.d
   // A stand-in for sbatch: records the job's name and dependency, answers the next job id.
   writeFileSync(path.join(bin, 'sbatch'), `#!/bin/sh\nname=; dep=\nfor a; do case $a in --job-name=*) name=\${a#--job-name=} ;; --dependency=*) dep=\${a#--dependency=} ;; esac; done\nn=$(( $(wc -l < ${JSON.stringify(log)} 2>/dev/null || echo 0) + 100 ))\necho "$name $dep" >> ${JSON.stringify(log)}\necho $n\n`);
   chmodSync(path.join(bin, 'sbatch'), 0o755);
+  const cancels = path.join(dir, 'scancel.log');
+  writeFileSync(path.join(bin, 'scancel'), `#!/bin/sh\necho "$1" >> ${JSON.stringify(cancels)}\n`);
+  chmodSync(path.join(bin, 'scancel'), 0o755);
   const files = new LoopsAhead(RUN).files(root, [ahead], { dialect, arrayLimit: 4 });
   execFileSync('sh', ['-c', files.text], { cwd: dir });
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '8' };
@@ -73,6 +81,9 @@ function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.d
     ahead,
     loop: loopFolder(root, 'md'),
     submitted: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
+    aheadFrom: (index, next) => loopAhead(plan, RUN, control, index, next),
+    cancelled: () => (existsSync(cancels) ? readFileSync(cancels, 'utf8').trim().split('\n') : []),
+    env,
     end(j, task, status, values, n = 1) {
       const attempt = path.join(root, `segment-${j}`, '.flotilla', RUN, `md#${j}%2F${task}.${n}`);
       mkdirSync(attempt, { recursive: true });
@@ -167,41 +178,55 @@ describe('a loop its cluster goes on with', () => {
   });
 
   it('never decides otherwise than the core would from the same values file: the same answer, or it waits', async (t) => {
-    const files = [
+    const files: (string | Buffer)[] = [
       'done=false\n', 'done=true\n', 'done = false \n', 'done=false\ndone=true\n', 'done=true\ndone=false\n', 'done="no"\n', 'done=0\n', 'done=null\n',
       'other=1\n', '', 'done=false\nnot a line\n', 'done=false\r\n', 'done=false\f\n', 'done=\u00a0false\n', 'done=false\u3000\n', '\ufeffdone=false\n',
       'done=false\n\u0000\n', 'done=[false]\n', 'done={"a": 1}\n', 'done="fal\\u0073e"\n', 'done=1e999\n', `${'x=1\n'.repeat(20_000)}done=false\n`,
       'done=false\n\n\n', '  \t\ndone=false', '9x=1\ndone=false\n', 'done=FALSE\n',
+      // A tab inside a quoted string (JSON refuses it: the core keeps the quotes), inside text; bytes that are not UTF-8.
+      'done="a\tb"\n', 'done=a\tb\n', 'done="a b"\n', Buffer.from('done=a\xffb\n', 'latin1'), 'done=a\u{10000}\n', 'done=\u00e9t\u00e9\n',
     ];
-    for (const text of files) {
-      const c = cluster(t, 'tasks.check.values.done == false and repeat.index < params.target');
-      c.end(0, 'run', 0);
-      c.end(0, 'check', 0, text);
-      await c.decide(0);
-      const answer = read(path.join(c.loop, 'decided-0', 'answer')).trim();
-      const parsed = parseValues(text);
-      let core: boolean | 'error';
-      try {
-        if ('problem' in parsed) throw new ExprValueError(parsed.problem);
-        const value = evaluate(parseExpr('tasks.check.values.done == false and repeat.index < params.target'), (name) => {
-          if (name.text === 'repeat.index') return 0;
-          if (name.text === 'params.target') return 3;
-          if (!Object.hasOwn(parsed.values, 'done')) throw new ExprValueError('no value');
-          return parsed.values.done!;
-        });
-        core = value === true;
-      } catch (error) {
-        if (!(error instanceof ExprValueError)) throw error;
-        core = 'error';
-      }
-      const shown = JSON.stringify(text.slice(0, 40));
-      if (answer.startsWith('unknown') || answer.startsWith('error')) assert.equal(c.submitted().length, 0, shown);
-      else {
-        assert.notEqual(core, 'error', `${shown}: the core refuses, the cluster answered ${answer}`);
-        assert.equal(answer, `value b ${core ? 1 : 0}`, shown);
-        assert.equal(c.submitted().length, core ? 0 : 2, shown);
+    const untils = ['tasks.check.values.done == false and repeat.index < params.target', "tasks.check.values.done != 'a\\tb'", "tasks.check.values.done != 'a b' and tasks.check.values.done < 'a\u{10000}'"];
+    for (const until of untils) {
+      for (const text of files) {
+        const c = cluster(t, until);
+        c.end(0, 'run', 0);
+        c.end(0, 'check', 0, text);
+        await c.decide(0);
+        const answer = read(path.join(c.loop, 'decided-0', 'answer')).trim();
+        const parsed = parseValues(Buffer.from(text).toString('utf8'));
+        let core: boolean | 'error';
+        try {
+          if ('problem' in parsed) throw new ExprValueError(parsed.problem);
+          const value = evaluate(parseExpr(until.replaceAll('\\t', '\t')), (name) => {
+            if (name.text === 'repeat.index') return 0;
+            if (name.text === 'params.target') return 3;
+            if (!Object.hasOwn(parsed.values, 'done')) throw new ExprValueError('no value');
+            return parsed.values.done!;
+          });
+          core = value === true ? true : value === false ? false : 'error';
+        } catch (error) {
+          if (!(error instanceof ExprValueError)) throw error;
+          core = 'error';
+        }
+        const shown = `${until} on ${JSON.stringify(Buffer.from(text).toString('latin1').slice(0, 40))}`;
+        if (answer.startsWith('unknown') || answer.startsWith('error')) assert.equal(c.submitted().length, 0, shown);
+        else {
+          assert.notEqual(core, 'error', `${shown}: the core refuses, the cluster answered ${answer}`);
+          assert.equal(answer, `value b ${core ? 1 : 0}`, shown);
+          assert.equal(c.submitted().length, core ? 0 : 2, shown);
+        }
       }
     }
+  });
+
+  it('reads names that are not plain words as the core does', async (t) => {
+    const c = cluster(t, "params['k v'] == 0 and params.k == 5 and not tasks.check.values.done");
+    c.end(0, 'run', 0);
+    c.end(0, 'check', 0, 'done=false\n');
+    await c.decide(0);
+    assert.equal(read(path.join(c.loop, 'decided-0', 'answer')), 'value b 1\n');
+    assert.match(read(path.join(c.loop, 'decided-0', 'facts')), /^params\["k v"\]\t0$/m);
   });
 
   it('is read back by a poll: the iterations the cluster submitted, each attempt taken up once', async (t) => {
@@ -248,12 +273,42 @@ describe('a loop its cluster goes on with', () => {
     const changed = loops.files(c.root, [{ ...c.ahead, index: 1, version: 'other' }], options);
     assert.deepEqual(written(changed.text).filter((name) => name!.startsWith('decide-')).slice(0, 2), ['decide-1.sh', 'decide-2.sh']);
     changed.written();
-    loops.stop('md');
+    loops.halt({ ...c.ahead, index: 1, version: 'other' });
     const stop = loops.files(c.root, [], options);
-    assert.match(stop.text, /^: > '.*\/loops\/md\/stop'$/);
+    assert.match(stop.text, /^: > '.*\/loops\/md\/stop'$/m);
+    assert.match(stop.text, /^rm -rf -- '.*\/loops\/md\/decided-1'$/m);
     stop.written();
     assert.equal(loops.files(c.root, [], options).text, '');
-    assert.match(loops.files(c.root, [{ ...c.ahead, index: 1, version: 'other' }], { ...options, submitting: true }).text, /^rm -f -- '.*\/loops\/md\/stop'$/);
+    assert.match(loops.files(c.root, [{ ...c.ahead, index: 1, version: 'other' }], { ...options, submitting: true }).text, /^rm -f -- '.*\/loops\/md\/stop'$/m);
+  });
+
+  it('halted (a cancel, iterations run again), stops and sets aside the attempts it made that Flotilla did not, and goes no further', async (t) => {
+    const c = cluster(t);
+    for (const j of [0, 1]) {
+      c.end(j, 'run', 0);
+      c.end(j, 'check', 0, 'done=false\n');
+      await c.decide(j);
+    }
+    // Iterations 1 and 2 went out from the cluster; Flotilla knows iteration 1 (it will make attempt 2 of its tasks next), not 2.
+    const attempts = (id: string) => (id.startsWith('md#1/') ? 2 : 1);
+    const halt = c.aheadFrom(1, attempts);
+    const loops = new LoopsAhead(RUN);
+    loops.halt(halt);
+    assert.equal(loops.halting, true);
+    const text = loops.files(c.root, [], { dialect: slurm, arrayLimit: 4 }).text;
+    execFileSync('sh', ['-c', text], { env: c.env });
+    const folder = (j: number, task: string, n: number) => path.join(c.root, `segment-${j}`, '.flotilla', RUN, `md#${j}%2F${task}.${n}`);
+    assert.equal(existsSync(folder(1, 'run', 1)), true, 'what Flotilla made stays');
+    assert.equal(existsSync(folder(2, 'run', 1)), false, 'what it did not is set aside');
+    assert.ok(readdirSync(path.dirname(folder(2, 'run', 1))).some((name) => name.startsWith('md#2%2Frun.1.halted.')));
+    // Its jobs had not ended: stopped.
+    assert.deepEqual(c.cancelled(), ['102', '103']);
+    assert.equal(existsSync(path.join(c.loop, 'decided-1')), false);
+    assert.equal(existsSync(path.join(c.loop, 'decided-0')), true);
+    assert.equal(existsSync(path.join(c.loop, 'stop')), true);
+    // A job of iteration 1 that ends now decides nothing.
+    await c.decide(1);
+    assert.equal(existsSync(path.join(c.loop, 'decided-1')), false);
   });
 
   it('on a plain host, goes on by itself: each job starts the tasks after it, the last one of an iteration decides', async (t) => {

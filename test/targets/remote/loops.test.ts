@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RemoteTarget } from '../../../core/targets/remote/remote.ts';
-import { CLI, REPO, waitFor, writeWorkflow } from '../../helpers.ts';
+import { CLI, REPO, cliAsync, killHard, waitFor, writeWorkflow } from '../../helpers.ts';
 import { clusterLoop, remoteHarness } from './harness.ts';
 
 /** Every job of the run the cluster knows of (finished ones too, for MinJobAge): its name, by id. */
@@ -71,4 +71,85 @@ describe('a loop the cluster goes on with', () => {
       assert.equal(grew.length, 4, grew.join('\n'));
     });
   }
+
+  it('kill -9 right after each decision made an iteration, then resume: every iteration runs once on the cluster', { timeout: 240_000 }, async (t) => {
+    const h = remoteHarness(t);
+    const home = h.cliEnv().FLOTILLA_HOME!;
+    const env = { ...h.cliEnv(), FLOTILLA_FAILPOINT: 'after-iteration-made' };
+    const file = writeWorkflow(h.dir, clusterLoop(h.root, 3, 1));
+    let result = await cliAsync(['run', file], { home, env });
+    let kills = 0;
+    for (; result.signal === 'SIGKILL' && kills < 6; kills++) result = await cliAsync(['resume', 'last'], { home, env });
+    assert.equal(kills, 4, 'killed after iterations 0–3 were made');
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const runId = h.store.listRuns(1)[0]!.id;
+    assert.deepEqual(Object.entries(h.states(runId)).filter(([, state]) => state !== 'succeeded'), []);
+    assert.equal(Object.keys(h.states(runId)).length, 9, 'iterations 0–3 and the loop');
+    // Each task's job ran once (a resume may record an attempt that never went out as lost: it never ran).
+    const starts = h.onCluster(`cat ${h.root}/${runId}/segment-*/.flotilla/${runId}/*/status | grep -c '^start'`).trim();
+    assert.equal(starts, '8');
+    for (const k of [0, 1, 2, 3]) assert.equal(readFileSync(path.join(h.dir, `segment-${k}`, 'out.txt'), 'utf8'), `${k}\n`);
+  });
+
+  it('cancelled while no Flotilla drives it, stops on the cluster too; a resubmit runs the cancelled task anew and the loop goes on', { timeout: 240_000 }, async (t) => {
+    const h = remoteHarness(t);
+    const env = h.cliEnv();
+    const home = env.FLOTILLA_HOME!;
+    const file = writeWorkflow(h.dir, clusterLoop(h.root, 5, 3, '  report: { after: md, target: local, run: "cat segment-*/out.txt > all.txt" }\n'));
+    const child = spawn(process.execPath, [CLI, 'run', file], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
+    const runId = await waitFor(() => {
+      const run = h.store.listRuns(1)[0];
+      return run && h.store.attempts(run.id).filter((attempt) => attempt.jobId).length === 2 && run.id;
+    }, 'iteration 0 submitted');
+    await killHard(child);
+    const loop = `${h.root}/${runId}/.flotilla/loops/md`;
+    await waitFor(() => h.onCluster(`ls ${loop}`).includes('decided-1'), 'the cluster to go on past iteration 1', 60_000);
+    const cancelled = await cliAsync(['cancel', runId], { home, env });
+    assert.equal(cancelled.code, 0, cancelled.stdout + cancelled.stderr);
+    // Nothing of the run is left queued or running on the cluster, and it goes no further.
+    const live = () => h.onCluster(`squeue -h -t PD,R,CG -o %j`).split('\n').filter((name) => name.startsWith(`flotilla.${runId}.`));
+    await waitFor(() => live().length === 0, 'the cluster to stop the loop', 30_000);
+    const decided = h.onCluster(`ls ${loop}`);
+    assert.match(decided, /^stop$/m);
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    assert.equal(h.onCluster(`ls ${loop}`), decided, 'no decision since');
+    assert.deepEqual(live(), []);
+    // Resubmitted, the cancelled task runs anew (not the job set aside), and the loop goes on to its end.
+    const status = JSON.parse((await cliAsync(['status', runId, '--json'], { home, env })).stdout) as { tasks: { id: string; state: string }[] };
+    const stopped = status.tasks.filter((task) => task.state === 'cancelled' && task.id.startsWith('md#')).map((task) => task.id);
+    assert.ok(stopped.length > 0, JSON.stringify(status.tasks));
+    const resubmitted = await cliAsync(['resubmit', runId, ...stopped], { home, env });
+    assert.equal(resubmitted.code, 0, resubmitted.stdout + resubmitted.stderr);
+    assert.equal(readFileSync(path.join(h.dir, 'all.txt'), 'utf8'), '0\n1\n2\n3\n4\n5\n');
+    const attempts = h.store.attempts(runId).filter((attempt) => attempt.target === 'hpc');
+    // Each task's last attempt succeeded, having run (its job's folder says it started).
+    const last = new Map(attempts.map((attempt) => [attempt.taskIdx, attempt]));
+    assert.ok([...last.values()].every((attempt) => attempt.state === 'succeeded'), JSON.stringify(attempts));
+  });
+
+  it('a resubmit that discards iterations: the cluster goes on again with the attempts Flotilla makes next, each once', { timeout: 240_000 }, async (t) => {
+    const h = remoteHarness(t);
+    const env = h.cliEnv();
+    const home = env.FLOTILLA_HOME!;
+    const file = writeWorkflow(h.dir, clusterLoop(h.root, 3, 1));
+    const first = await cliAsync(['run', file], { home, env });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const runId = h.store.listRuns(1)[0]!.id;
+    const again = await cliAsync(['resubmit', runId, 'md#1/run'], { home, env });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout + again.stderr, /discard/);
+    const attempts = h.store.attempts(runId);
+    const tasks = h.store.loadTasks(runId);
+    const tries = Object.fromEntries(tasks.filter((task) => task.id.startsWith('md#')).map((task) => [task.id, attempts.filter((attempt) => attempt.taskIdx === task.idx).map((attempt) => `${attempt.n}:${attempt.state}`).join(' ')]));
+    assert.deepEqual(tries, {
+      'md#0/run': '1:succeeded', 'md#0/check': '1:succeeded',
+      'md#1/run': '1:succeeded 2:succeeded', 'md#1/check': '1:succeeded 2:succeeded',
+      'md#2/run': '1:succeeded 2:succeeded', 'md#2/check': '1:succeeded 2:succeeded',
+      'md#3/run': '1:succeeded 2:succeeded', 'md#3/check': '1:succeeded 2:succeeded',
+    });
+    // Every attempt's job ran once: 8, then 6 again.
+    assert.equal(h.onCluster(`cat ${h.root}/${runId}/segment-*/.flotilla/${runId}/*/status | grep -c '^start'`).trim(), '14');
+    // The second pass went on on the cluster too: iteration 2's second attempts were submitted there.
+    assert.match(h.onCluster(`cat ${h.root}/${runId}/.flotilla/loops/md/decided-1/next/answer`), /^submitted t0 \d+$/m);
+  });
 });

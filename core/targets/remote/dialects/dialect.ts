@@ -43,6 +43,8 @@ export interface Dialect {
 
   /** Shell that stops a job (answer lines start with `@`), or none for an id this scheduler cannot have made. */
   stopCommand(jobId: string): string | undefined;
+  /** Shell that stops the job whose id is in `$j`, saying nothing (a halted loop's, ahead.ts). */
+  readonly stopJob: string;
   /** Shell that prints the queue as `@squeue`, `q ID|STATE|REASON|NAME` lines and `@squeue-rc N`; none when there is no queue. */
   queueCommands(): string[];
   /** Shell run in each attempt's probe, `$d` its folder: prints `note timelimit` or `alive` when they hold. */

@@ -25,6 +25,7 @@ export const ssh: Dialect = {
   submitMany() {
     throw new Error('a plain host starts attempts one by one');
   },
+  stopJob: 'kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null',
   stopCommand: (jobId) => (/^\d+$/.test(jobId) ? `kill -TERM -${jobId} 2>/dev/null || kill -TERM ${jobId} 2>/dev/null` : undefined),
   queueCommands: () => [],
   probe: `[ -s "$d/jobid" ] && kill -0 "$(cat "$d/jobid")" 2>/dev/null && echo alive; `,

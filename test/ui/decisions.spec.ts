@@ -1,6 +1,7 @@
 /**
  * A run with decisions in the monitor: a task its `when` skipped shows as skipped, with the
- * condition and the values that decided it; a task's panel lists what it published.
+ * condition and the values that decided it; a task's panel lists what it published; the
+ * editor draws what a condition reads.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -34,4 +35,9 @@ tasks:
   await expect(published).toContainText('0.031');
   await expect(published).toContainText('false');
   await page.screenshot({ path: path.join(artifacts, 'monitor-decisions.png') });
+  // In the editor, what `more` reads of `check` orders it after it: a dashed edge, not one to delete.
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(3);
+  await expect(page.locator('.react-flow__edge.reads')).toHaveCount(1);
+  await expect(page.locator('.react-flow__edge.reads')).toHaveAttribute('data-id', 'reads:check->more');
 });

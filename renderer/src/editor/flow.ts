@@ -25,7 +25,8 @@ export interface EditorNodeData extends Record<string, unknown> {
 export function layoutInput(graph: Graph, collapsed: ReadonlySet<string>): LayoutInput {
   return {
     nodes: graph.nodes.map((node) => ({ id: node.path, parent: node.parent, group: node.kind === 'group' })),
-    edges: graph.edges.map((edge) => ({ source: edge.source, target: edge.target })),
+    // What a node reads orders it as an `after` does.
+    edges: [...graph.edges, ...graph.reads].map((edge) => ({ source: edge.source, target: edge.target })),
     collapsed,
   };
 }

@@ -46,8 +46,8 @@ export class Loops {
   private readonly last = new Map<number, { index: number; tasks: number[] }>();
   /** The tasks a resubmit discarded from each loop (with those of loops inside them), by the loop that holds them. */
   private readonly heldBy = new Map<number, Set<number>>();
-  /** Whether each loop asked about can advance on its cluster (model/advance.ts). */
-  private readonly advances = new Map<number, Advance>();
+  /** Whether each loop asked about can advance on its cluster (model/advance.ts), by its control as the run has it now (a reload makes another). */
+  private readonly advances = new WeakMap<TaskSpec, Advance>();
   private readonly targets: Record<string, Target>;
 
   constructor(t: RunTables, plan: Pick<Plan, 'root' | 'params' | 'targets' | 'name'>, conditions: Conditions, targets: Record<string, Target>, grow: (specs: TaskSpec[], deps: number[][], reason: string) => void, wake: (tasks: number[]) => void) {
@@ -97,8 +97,8 @@ export class Loops {
   private aheadAt(control: number, index: number): LoopAhead | undefined {
     const spec = this.t.specs[control]!;
     if (spec.loop!.kind !== 'repeat') return undefined;
-    let advance = this.advances.get(control);
-    if (!advance) this.advances.set(control, (advance = remoteAdvance(this.plan, spec)));
+    let advance = this.advances.get(spec);
+    if (!advance) this.advances.set(spec, (advance = remoteAdvance(this.plan, spec)));
     if (!('target' in advance)) return undefined;
     // The attempt each task of an iteration would get next: 1, or after those a discarded one had.
     const t = this.t;
@@ -110,7 +110,7 @@ export class Loops {
   /** Loop `control` runs again from iteration `index`: what its cluster went on with from there is stopped and set aside. */
   private halt(control: number, index: number): void {
     const ahead = this.aheadAt(control, index);
-    if (ahead) this.targets[(this.advances.get(control) as { target: string }).target]?.halt?.(ahead);
+    if (ahead) this.targets[(this.advances.get(this.t.specs[control]!) as { target: string }).target]?.halt?.(ahead);
   }
 
   /**

@@ -114,9 +114,11 @@ export class RemoteTarget implements Target {
       moveAttempt(entry, 'queued');
     }
     // One after another, in the order they were handed over (a poll fetches so too).
-    if (this.open.tracks(entry) && entry.collect) this.takingUp = this.takingUp.then(() => this.collect(entry)).catch((error: unknown) => {
+    if (this.open.tracks(entry) && entry.collect) {
+      this.takingUp = this.takingUp.then(() => this.collect(entry)).catch((error: unknown) => {
         this.pacing.lastError = error;
       });
+    }
     // Polls stop while nothing is open: this one may be the only one.
     this.pacing.pollLater();
   }

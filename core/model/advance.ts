@@ -34,8 +34,8 @@ export interface AheadIteration {
   index: number;
   /** Its tasks; those run after tasks outside it list them in `after` too (they ended by then). */
   tasks: TaskSpec[];
-  /** The attempt the core would make next of each task (1, unless a discarded one ran before). */
-  attempts: number[];
+  /** The attempt the core would make next of each task (1, unless a discarded one ran before); null for one it handed out already. */
+  attempts: (number | null)[];
   /** The loop's `until`, judged after this iteration. */
   until: Expr;
   /** What `until` reads that is known ahead (params, indices): the name's path and its value. */
@@ -110,8 +110,8 @@ export function loopAhead(
   runId: string,
   control: TaskSpec,
   index: number,
-  /** The attempt the core would make next of a task (by id). */
-  next: (taskId: string) => number = () => 1,
+  /** The attempt the core would make next of a task (by id); null once it handed it out. */
+  next: (taskId: string) => number | null = () => 1,
   /** What else changes what is made ahead (the attempts of discarded iterations). */
   also = '',
 ): LoopAhead {

@@ -100,10 +100,14 @@ export class Loops {
     let advance = this.advances.get(spec);
     if (!advance) this.advances.set(spec, (advance = remoteAdvance(this.plan, spec)));
     if (!('target' in advance)) return undefined;
-    // The attempt each task of an iteration would get next: 1, or after those a discarded one had.
+    // The attempt each task of an iteration would get next: 1, or after those a discarded one
+    // had; none for one handed out already (what follows of it is the core's).
     const t = this.t;
     const held = [...(this.heldBy.get(control) ?? [])];
-    const next = (id: string) => (t.attempts[t.index.get(id) ?? -1] ?? 0) + 1;
+    const next = (id: string) => {
+      const row = t.index.get(id);
+      return row === undefined ? 1 : t.state[row] === 'waiting' || t.state[row] === 'ready' ? t.attempts[row]! + 1 : null;
+    };
     return loopAhead(this.plan, t.runId, spec, index, next, held.map((j) => t.attempts[j]).join(','));
   }
 

@@ -82,9 +82,10 @@ export function decideScript(runRoot: string, runId: string, loopId: string, ite
   const started = starts
     ? iteration.tasks.flatMap((task, i) => {
         const before = task.after.filter((id) => stems.has(id));
-        // (Not again once it has a job, or one is being submitted.)
-        const first = q(`${stems.get(task.id)!}.${iteration.attempts[i]}`);
-        return before.length === 0 ? [] : [`${before.map((id) => `fl_ok ${q(stems.get(id)!)}`).join(' && ')} && [ ! -e ${first}/jobid ] && [ ! -e ${first}/submitting ] && sh "$L/start-${j}-${i}.sh" > /dev/null 2>&1`];
+        // Not one Flotilla handed out already; not again once it has a job, or one is being submitted.
+        const n = iteration.attempts[i];
+        const first = q(`${stems.get(task.id)!}.${n}`);
+        return before.length === 0 || n === null ? [] : [`${before.map((id) => `fl_ok ${q(stems.get(id)!)}`).join(' && ')} && [ ! -e ${first}/jobid ] && [ ! -e ${first}/submitting ] && sh "$L/start-${j}-${i}.sh" > /dev/null 2>&1`];
       })
     : [];
   const facts = iteration.facts.map((fact) => {
@@ -127,10 +128,12 @@ function submissions(runRoot: string, runId: string, loopId: string, iteration: 
   const inside = new Set(iteration.tasks.map((task) => task.id));
   const keys = new Map(iteration.tasks.map((task, i) => [task.id, `t${i}`]));
   const then = `${loopFolder(runRoot, loopId)}/decide-${iteration.index}.sh`;
-  return iteration.tasks.map((task, i) => {
+  return iteration.tasks.flatMap((task, i) => {
     const cwd = remoteCwd(runRoot, task.cwd);
-    const n = iteration.attempts[i]!;
-    return { key: keys.get(task.id)!, runId, task, n, cwd, dir: `${attemptStemDir(runRoot, runId, task.id, task.cwd)}.${n}`, after: task.after.filter((id) => inside.has(id)).map((id) => ({ key: keys.get(id)! })), then };
+    const n = iteration.attempts[i];
+    // (One Flotilla handed out already is Flotilla's to go on with.)
+    if (n === null || n === undefined) return [];
+    return [{ key: keys.get(task.id)!, runId, task, n, cwd, dir: `${attemptStemDir(runRoot, runId, task.id, task.cwd)}.${n}`, after: task.after.filter((id) => inside.has(id)).map((id) => ({ key: keys.get(id)! })), then }];
   });
 }
 
@@ -188,14 +191,14 @@ export class LoopsAhead {
    * The commands that write what these attempts' loops need on the cluster and was not
    * written yet, and the stops asked for; `written` once a command carrying them was
    * answered whole. `submitting`: the command submits attempts of these loops (a stopped
-   * loop may go on again).
+   * loop may go on again); `open`: whether this target tracks an attempt (a halt leaves it be).
    */
-  files(runRoot: string, aheads: Iterable<LoopAhead>, options: { dialect: Dialect; arrayLimit: number; submitting?: boolean }): { text: string; written: () => void } {
+  files(runRoot: string, aheads: Iterable<LoopAhead>, options: { dialect: Dialect; arrayLimit: number; submitting?: boolean; open?: (taskId: string, n: number) => boolean }): { text: string; written: () => void } {
     const parts: string[] = [];
     const done: (() => void)[] = [];
     for (const state of this.loops.values()) {
       if (state.stop !== 'write') continue;
-      parts.push(`: > ${q(`${loopFolder(runRoot, state.ahead.loop)}/stop`)}`, ...haltCommands(runRoot, this.runId, state.halt, options.dialect));
+      parts.push(`: > ${q(`${loopFolder(runRoot, state.ahead.loop)}/stop`)}`, ...haltCommands(runRoot, this.runId, state.halt, options.dialect, options.open ?? (() => false)));
       const halt = state.halt;
       done.push(() => {
         if (state.stop === 'write') state.stop = 'written';
@@ -221,11 +224,11 @@ export class LoopsAhead {
         const submit = (some: Submission[]) => submitScript(some, { dialect: options.dialect, runRoot, arrayLimit: options.arrayLimit });
         parts.push(
           replaceFileCommand(`${L}/decide-${j}.sh`, decideScript(runRoot, this.runId, ahead.loop, iteration, !chained)),
-          replaceFileCommand(`${L}/probe-${j}.sh`, batch.flatMap((s, i) => probeCommands({ dir: s.dir, cwd: s.cwd, outputRoots: [...new Set(s.task.outputs.map(staticRoot))] }, `"$P"${i}`)).join('\n')),
+          replaceFileCommand(`${L}/probe-${j}.sh`, batch.flatMap((s) => probeCommands({ dir: s.dir, cwd: s.cwd, outputRoots: [...new Set(s.task.outputs.map(staticRoot))] }, `"$P"${iteration.tasks.indexOf(s.task)}`)).join('\n')),
         );
         // Where jobs are not chained (a plain host), the first tasks go in together, each other one when those before it ended.
         if (j > ahead.index) parts.push(replaceFileCommand(`${L}/submit-${j}.sh`, submit(chained ? batch : batch.filter((s) => s.after.length === 0))));
-        if (!chained) batch.forEach((s, i) => s.after.length > 0 && parts.push(replaceFileCommand(`${L}/start-${j}-${i}.sh`, submit([{ ...s, after: [] }]))));
+        if (!chained) for (const s of batch) if (s.after.length > 0) parts.push(replaceFileCommand(`${L}/start-${j}-${iteration.tasks.indexOf(s.task)}.sh`, submit([{ ...s, after: [] }])));
         to = j;
       }
       if (to >= from) done.push(() => (state.written = Math.max(state.written, to)));
@@ -253,7 +256,7 @@ export class LoopsAhead {
     let made = state?.tasks.get(j);
     if (state && !made) {
       const iteration = state.ahead.iteration(j);
-      state.tasks.set(j, (made = iteration?.tasks.map((task, i) => ({ id: task.id, n: iteration.attempts[i]! })) ?? []));
+      state.tasks.set(j, (made = iteration?.tasks.map((task, i) => ({ id: task.id, n: iteration.attempts[i] ?? 0 })) ?? []));
     }
     const attempt = made?.[Number(match[3])];
     if (attempt && markers.jobId) this.seen.set(attempt.id, { n: attempt.n, markers });
@@ -285,14 +288,20 @@ export class LoopsAhead {
  * job stopped if it runs, its folder renamed (no submission finds its job again), and the
  * decisions taken there.
  */
-function haltCommands(runRoot: string, runId: string, halt: LoopAhead | null, dialect: Dialect): string[] {
+function haltCommands(runRoot: string, runId: string, halt: LoopAhead | null, dialect: Dialect, open: (taskId: string, n: number) => boolean): string[] {
   if (!halt) return [];
   const lines = [`fl_halt() { n=$2; while [ -d "$1.$n" ]; do d="$1.$n"; if [ -s "$d/jobid" ] && ! grep -qs '^end ' "$d/status"; then j=$(cat "$d/jobid"); ${dialect.stopJob}; fi; mv -- "$d" "$d.halted.$$"; n=$((n + 1)); done; return 0; }`];
   for (let j = halt.index; j <= halt.index + AHEAD_ITERATIONS; j++) {
     const iteration = halt.iteration(j);
     if (!iteration) break;
     lines.push(`rm -rf -- ${q(`${loopFolder(runRoot, halt.loop)}/decided-${j}`)}`);
-    iteration.tasks.forEach((task, i) => lines.push(`fl_halt ${q(attemptStemDir(runRoot, runId, task.id, task.cwd))} ${iteration.attempts[i]}`));
+    iteration.tasks.forEach((task, i) => {
+      let n = iteration.attempts[i];
+      if (n === null || n === undefined) return;
+      // Past what this target submitted meanwhile (a halt sent again after a lost answer).
+      while (open(task.id, n)) n++;
+      lines.push(`fl_halt ${q(attemptStemDir(runRoot, runId, task.id, task.cwd))} ${n}`);
+    });
   }
   return lines;
 }

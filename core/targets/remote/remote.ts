@@ -268,7 +268,7 @@ export class RemoteTarget implements Target {
     const stops = watched.filter((entry) => entry.stop && !entry.stop.sent && entry.jobId);
     const probes: Probe[] = watched.map((entry) => ({ key: entry.key, dir: entry.dir, cwd: entry.cwd, outputRoots: [...new Set(entry.task.outputs.map(staticRoot))] }));
     // Loops of these attempts: files still to write (after a restart), and iterations their cluster submitted.
-    const files = this.ahead.files(this.session.runRoot, aheadsOf(watched), { dialect: this.dialect, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel });
+    const files = this.ahead.files(this.session.runRoot, aheadsOf(watched), { dialect: this.dialect, arrayLimit: this.spec.arrayLimit ?? this.spec.maxParallel, open: (taskId, n) => this.open.get(taskId, n) !== undefined });
     const walks = this.ahead.walks(this.session.runRoot, aheadsOf(watched), this.dialect);
     const began = Date.now();
     this.polls++;

@@ -84,7 +84,7 @@ export async function submitBatch(batch: RemoteAttempt[], context: SubmitContext
   }
   let answer = '';
   // What the cluster needs to go on with their loops is there before their jobs can end.
-  const files = context.ahead.files(context.session.runRoot, aheadsOf(byKey.values()), { dialect: context.dialect, arrayLimit: context.arrayLimit, submitting: true });
+  const files = context.ahead.files(context.session.runRoot, aheadsOf(byKey.values()), { dialect: context.dialect, arrayLimit: context.arrayLimit, submitting: true, open: (taskId, n) => context.find(taskId, n) !== undefined });
   try {
     const result = await context.session.exec(`${files.text}\n${submitScript(submissions, { dialect: context.dialect, runRoot: context.session.runRoot, arrayLimit: context.arrayLimit })}`);
     answer = result.stdout;

@@ -14,7 +14,7 @@ import type { LoopAhead } from '../../../core/model/advance.ts';
 import { evaluate, ExprValueError, parseExpr } from '../../../core/model/expr.ts';
 import { loadWorkflow } from '../../../core/model/load.ts';
 import { parseValues } from '../../../core/model/values.ts';
-import { AHEAD_ITERATIONS, LoopsAhead, loopFolder } from '../../../core/targets/remote/ahead.ts';
+import { AHEAD_ITERATIONS, LoopsAhead, decideScript, loopFolder } from '../../../core/targets/remote/ahead.ts';
 import type { Dialect } from '../../../core/targets/remote/dialects/dialect.ts';
 import { slurm } from '../../../core/targets/remote/dialects/slurm.ts';
 import { ssh } from '../../../core/targets/remote/dialects/ssh.ts';
@@ -54,7 +54,7 @@ interface Cluster {
   cancelled(): string[];
   env: NodeJS.ProcessEnv;
   /** The loop as the core would hand it over from iteration `index`, with the attempt it would make next of each task. */
-  aheadFrom(index: number, next: (taskId: string) => number): LoopAhead;
+  aheadFrom(index: number, next: (taskId: string) => number | null): LoopAhead;
 }
 
 function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.done or repeat.index >= params.target', max = 20, dialect: Dialect = slurm): Cluster {
@@ -328,5 +328,24 @@ describe('a loop its cluster goes on with', () => {
       assert.equal(status('check').match(/^start /gm)?.length, 1);
     }
     assert.equal(existsSync(path.join(c.root, 'segment-4')), false);
+    // A task Flotilla handed out already is not started there again (a resume writes the scripts anew).
+    const iteration = (check: number | null) => c.aheadFrom(0, (id) => (id.endsWith('/check') ? check : null)).iteration(0)!;
+    assert.match(decideScript(c.root, RUN, 'md', iteration(1), true), /start-0-1\.sh/);
+    assert.match(decideScript(c.root, RUN, 'md', iteration(2), true), /md#0%2Fcheck\.2'\/jobid/);
+    assert.doesNotMatch(decideScript(c.root, RUN, 'md', iteration(null), true), /start-0-1\.sh/);
+  });
+
+  it('a submission that finds another one under way in the same folder (the cluster’s, Flotilla’s) answers busy and leaves it be', (t) => {
+    const c = cluster(t);
+    const run = c.ahead.iteration(1)!.tasks[0]!;
+    const cwd = remoteCwd(c.root, run.cwd);
+    const dir = path.join(cwd, '.flotilla', RUN, 'md#1%2Frun.1');
+    // The other submission: its marker made, sbatch not answered yet (its error file open).
+    mkdirSync(path.join(dir, 'submitting'), { recursive: true });
+    writeFileSync(path.join(dir, 'submit.err'), '');
+    const answer = execFileSync('sh', ['-c', submitScript([{ key: 't0', runId: RUN, task: run, n: 1, cwd, dir, after: [] }], { dialect: slurm, runRoot: c.root, arrayLimit: 1 })], { encoding: 'utf8', env: c.env });
+    assert.equal(answer, 'busy t0\n@end\n');
+    assert.equal(existsSync(path.join(dir, 'submitting')), true, 'the other submission keeps its marker');
+    assert.deepEqual(c.submitted(), []);
   });
 });

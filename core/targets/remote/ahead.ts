@@ -2,18 +2,22 @@
  * Loops the cluster advances while Flotilla is away. When Flotilla submits a task of iteration
  * k of a loop that can go on there (model/advance.ts), it writes, beside the run, what the next
  * iterations need: for each iteration j up to k + AHEAD_ITERATIONS, `decide-J.sh`, which each
- * of its tasks' jobs runs once it ended, and from k + 1 on `submit-J.sh` (the very command
- * Flotilla would send to submit iteration J) and `probe-J.sh` (the poll's reading of its
- * attempts). The job that finds every task of its iteration ended with 0 takes the decision
- * (`mkdir decided-J`: one job, whatever requeues and races), reads the values as the core
- * reads them, judges `until` with the awk evaluator (expr-awk.ts), writes what it read and
- * the answer in `decided-J/`, and on false submits iteration J + 1 (`decided-J/next`).
+ * of its tasks' jobs runs once it ended, `probe-J.sh` (the poll's reading of its attempts), and
+ * from k + 1 on `submit-J.sh` (the very command Flotilla would send to submit iteration J, each
+ * attempt numbered as Flotilla would number it next). On a plain host, whose jobs do not wait
+ * for each other, `decide-J.sh` first starts the tasks whose tasks before them have all ended
+ * with 0 (`start-J-I.sh`). The job that finds every task of its iteration ended with 0 takes
+ * the decision (`mkdir decided-J`: one job, whatever requeues and races), reads the values as
+ * the core reads them, judges `until` with the awk evaluator (expr-awk.ts), writes what it
+ * read and the answer in `decided-J/`, and on false submits iteration J + 1 (`decided-J/next`).
  *
  * Flotilla makes every decision again itself, from the same values: it never takes the
  * cluster's word. A submission the cluster made is found where Flotilla's own would go (the
  * same attempt folder holds its job id: nothing is submitted twice), and a poll walks the
  * decisions (`probe-J.sh` for each `next`), so what happened while Flotilla was away is read
- * in one command and each foreseen attempt is taken up without submitting it (`take`).
+ * in one command and each foreseen attempt is taken up without submitting it (`take`). A
+ * cancel, or a resubmit that discards iterations, halts the loop there (`halt`): `stop`, and
+ * what the cluster made that Flotilla did not is stopped and set aside.
  */
 import path from 'node:path';
 import type { AheadIteration, LoopAhead } from '../../model/advance.ts';
@@ -213,15 +217,15 @@ export class LoopsAhead {
         parts.push(`rm -f -- ${q(`${L}/stop`)}`);
         if (state.stop === 'written') state.stop = null;
       }
+      const chained = options.dialect.followsEdges;
+      const submit = (some: Submission[]) => submitScript(some, { dialect: options.dialect, runRoot, arrayLimit: options.arrayLimit });
       let to = Math.max(state.written, ahead.index - 1);
       const from = to + 1;
       for (let j = from; j <= ahead.index + AHEAD_ITERATIONS; j++) {
         const iteration = ahead.iteration(j);
         if (!iteration) break;
         if (j === from) parts.push(`mkdir -p -- ${q(L)}`, replaceFileCommand(`${L}/until`, awkProgram(iteration.until)));
-        const chained = options.dialect.followsEdges;
         const batch = submissions(runRoot, this.runId, ahead.loop, iteration);
-        const submit = (some: Submission[]) => submitScript(some, { dialect: options.dialect, runRoot, arrayLimit: options.arrayLimit });
         parts.push(
           replaceFileCommand(`${L}/decide-${j}.sh`, decideScript(runRoot, this.runId, ahead.loop, iteration, !chained)),
           replaceFileCommand(`${L}/probe-${j}.sh`, batch.flatMap((s) => probeCommands({ dir: s.dir, cwd: s.cwd, outputRoots: [...new Set(s.task.outputs.map(staticRoot))] }, `"$P"${iteration.tasks.indexOf(s.task)}`)).join('\n')),
@@ -244,7 +248,7 @@ export class LoopsAhead {
   /** What a poll reads of these attempts' loops: the iterations after the latest of each, if the cluster went on (and on a plain host that one). */
   walks(runRoot: string, aheads: Iterable<LoopAhead>, dialect: Dialect): Walk[] {
     // On a plain host the iteration's own jobs start each other: read it too.
-    return latest(aheads).map((ahead) => ({ dir: loopFolder(runRoot, ahead.loop), from: dialect.followsEdges ? ahead.index + 1 : ahead.index, whatever: ahead.index, prefix: `w${this.state(ahead).no}` }));
+    return latest(aheads).map((ahead) => ({ dir: loopFolder(runRoot, ahead.loop), from: dialect.followsEdges ? ahead.index + 1 : ahead.index, current: ahead.index, prefix: `w${this.state(ahead).no}` }));
   }
 
   /** Keeps a poll's record of an attempt a walk read (its key is a walk's); false for any other key. */

@@ -13,11 +13,11 @@ import { shellQuote as q } from '../../util/shell.ts';
 import { MAX_VALUES_BYTES } from '../../model/values.ts';
 import type { Dialect } from './dialects/dialect.ts';
 
-/** A loop whose iterations from `from` on a poll reads if its cluster submitted them, and up to `whatever` in any case (ahead.ts). */
+/** A loop whose iterations from `from` on a poll reads if its cluster submitted them, and the one under way (`current`) in any case (ahead.ts). */
 export interface Walk {
   dir: string;
   from: number;
-  whatever: number;
+  current: number;
   prefix: string;
 }
 
@@ -152,7 +152,7 @@ export function pollScript(dialect: Dialect, probes: Probe[], stops: Stop[], loo
     // the commands Flotilla wrote for them (`probe-J.sh`), keyed `PREFIX.J.I`.
     // In a subshell: whatever is in such a file ends there, not the poll.
     parts.push('fl_walk() { j=$2; while { [ "$j" -le "$4" ] || [ -d "$1/decided-$((j - 1))/next" ]; } && [ -f "$1/probe-$j.sh" ]; do P="$3.$j."; . "$1/probe-$j.sh"; j=$((j + 1)); done; return 0; }');
-    for (const walk of loops.walks) parts.push(`( fl_walk ${q(walk.dir)} ${walk.from} ${q(walk.prefix)} ${walk.whatever} )`);
+    for (const walk of loops.walks) parts.push(`( fl_walk ${q(walk.dir)} ${walk.from} ${q(walk.prefix)} ${walk.current} )`);
   }
   // The answer is whole only with this last line (a dropped connection cuts it short).
   parts.push('echo @end');

@@ -213,7 +213,7 @@ function singleSubmit(s: Submission, options: SubmitOptions): string {
   // answer is lost finds it and submits nothing; `stale` lets a long-dead one be replaced.
   const marker = q(`${s.dir}/submitting`);
   const clear = s.stale ? `rmdir ${marker} 2>/dev/null; ` : '';
-  // (`${v}_own`: this submission made the marker; another one that holds it is not refused for it.)
+  // (Its `_own` variable: this submission made the marker. One that finds another's marker there answers busy and leaves it be.)
   const body = `${clear}if [ -s ${q(`${s.dir}/jobid`)} ]; then ${v}=$(cat ${q(`${s.dir}/jobid`)}); elif mkdir ${marker} 2>/dev/null; then ${v}_own=1; ${submit}; else ${v}=; echo ${q(`busy ${s.key}`)}; fi`;
   lines.push(guard ? `${v}=\nif ${guard}; then ${body}; else echo ${q(`withdrawn ${s.key}`)} 'a job it runs after was not submitted'; fi` : body);
   lines.push(`if [ -n "$${v}" ]; then printf 'submitted %s %s\\n' ${q(s.key)} "$${v}"; elif [ -n "\${${v}_own:-}" ] && [ -e ${q(`${s.dir}/submit.err`)} ]; then rmdir ${marker}; refused ${q(s.key)} ${q(`${s.dir}/submit.err`)}; fi`);

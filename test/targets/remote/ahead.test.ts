@@ -50,6 +50,8 @@ interface Cluster {
   end(j: number, task: string, status: number, values?: string | Buffer, n?: number): void;
   /** Runs iteration j's decision as a job of it would, once it ended. */
   decide(j: number): Promise<void>;
+  /** Iteration j's tasks end with 0, check publishing done=false, and it is decided. */
+  iterate(j: number): Promise<void>;
   /** The jobs scancel was asked to stop. */
   cancelled(): string[];
   env: NodeJS.ProcessEnv;
@@ -90,6 +92,11 @@ function cluster(t: Parameters<typeof tempDir>[0], until = 'tasks.check.values.d
       writeFileSync(path.join(attempt, 'status'), `start 1.5 node 7\nend 2.5 ${status} \n`);
       if (values !== undefined) writeFileSync(path.join(attempt, 'values'), values);
     },
+    async iterate(j) {
+      this.end(j, 'run', 0);
+      this.end(j, 'check', 0, 'done=false\n');
+      await this.decide(j);
+    },
     decide: (j) =>
       new Promise((resolve, reject) => {
         const child = spawn('sh', [path.join(loopFolder(root, 'md'), `decide-${j}.sh`)], { env, stdio: 'inherit' });
@@ -127,11 +134,7 @@ describe('a loop its cluster goes on with', () => {
 
   it('goes no further than until says, or than max, or than Flotilla wrote ahead', async (t) => {
     const c = cluster(t, 'tasks.check.values.done or repeat.index >= params.target', 3);
-    for (const j of [0, 1, 2]) {
-      c.end(j, 'run', 0);
-      c.end(j, 'check', 0, 'done=false\n');
-      await c.decide(j);
-    }
+    for (const j of [0, 1, 2]) await c.iterate(j);
     assert.equal(read(path.join(c.loop, 'decided-1', 'answer')), 'value b 0\n');
     assert.equal(existsSync(path.join(c.loop, 'decided-1', 'next')), true);
     // Iteration 2 is the last max allows: Flotilla decides on_max.
@@ -231,11 +234,7 @@ describe('a loop its cluster goes on with', () => {
 
   it('is read back by a poll: the iterations the cluster submitted, each attempt taken up once', async (t) => {
     const c = cluster(t);
-    for (const j of [0, 1]) {
-      c.end(j, 'run', 0);
-      c.end(j, 'check', 0, 'done=false\n');
-      await c.decide(j);
-    }
+    for (const j of [0, 1]) await c.iterate(j);
     const loops = new LoopsAhead(RUN);
     const walks = loops.walks(c.root, [c.ahead], slurm);
     const script = pollScript(slurm, [], [], { files: '', walks });
@@ -284,11 +283,7 @@ describe('a loop its cluster goes on with', () => {
 
   it('halted (a cancel, iterations run again), stops and sets aside the attempts it made that Flotilla did not, and goes no further', async (t) => {
     const c = cluster(t);
-    for (const j of [0, 1]) {
-      c.end(j, 'run', 0);
-      c.end(j, 'check', 0, 'done=false\n');
-      await c.decide(j);
-    }
+    for (const j of [0, 1]) await c.iterate(j);
     // Iterations 1 and 2 went out from the cluster; Flotilla knows iteration 1 (it will make attempt 2 of its tasks next), not 2.
     const attempts = (id: string) => (id.startsWith('md#1/') ? 2 : 1);
     const halt = c.aheadFrom(1, attempts);

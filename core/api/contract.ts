@@ -33,6 +33,7 @@ export const METHODS = {
   'runs.outcome': z.object({ run: runRef, failures: z.number().int().min(0).max(1000).optional().describe('failed tasks named one by one (default 20)') }).strict(),
   'runs.graph': z.object({ run: runRef, from: z.number().int().min(0).optional().describe('only the tasks from this index on (what a run that grows added since)') }).strict(),
   'runs.attempts': z.object({ run: runRef }).strict(),
+  'runs.forecast': z.object({ run: runRef, tasks: z.boolean().optional().describe("each open task's forecast start and end too") }).strict().describe('when the run will end, from how long its tasks took before'),
   'tasks.attempts': z.object({ run: runRef, task: z.string().min(1) }).strict(),
   'tasks.values': z.object({ run: runRef, task: z.string().min(1) }).strict().describe('what the task published: its latest successful attempt, or the one whose result a cached task reuses'),
   'runs.start': z

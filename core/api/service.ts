@@ -19,6 +19,7 @@ import { openTaskTerminal } from '../terminals/task.ts';
 import type { TerminalSession } from '../terminals/terminals.ts';
 import { readFrom } from '../util/files.ts';
 import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
+import { Forecaster } from './forecast.ts';
 import { LogFollower, readRemoteLog, remoteLogPlace, wholeCharacters } from './follow.ts';
 import { runOutcome } from './outcome.ts';
 import type { PromptBroker } from './prompts.ts';
@@ -76,10 +77,12 @@ export class FlotillaService {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly follower: LogFollower;
   private readonly handlers: Handlers;
+  private readonly forecaster: Forecaster;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
     this.options = options;
+    this.forecaster = new Forecaster(store);
     this.handlers = this.handlersOf();
     this.follower = new LogFollower(store, (event) => this.emit(event), 250, options.remote?.clusters);
     const emit = (event: ServiceEvent) => this.emit(event);
@@ -294,6 +297,7 @@ export class FlotillaService {
         const ids = this.store.taskStates(run.id).map((task) => task.id);
         return this.store.attempts(run.id).map((attempt) => ({ task: ids[attempt.taskIdx] ?? `#${attempt.taskIdx}`, n: attempt.n, state: attempt.state, target: attempt.target, host: attempt.host, jobId: attempt.jobId, submittedAt: attempt.submittedAt, startedAt: attempt.startedAt, endedAt: attempt.endedAt, exitCode: attempt.exitCode }));
       },
+      'runs.forecast': (args) => this.forecaster.forecast(resolveRun(this.store, args.run), Date.now(), args.tasks === true),
       'runs.start': (args) => {
         const runId = newRunId();
         const loaded = loadPlan(args.file, { runId, ...(args.params ? { params: args.params } : {}), ...(args.workdir ? { workdir: args.workdir } : {}) }, this.options.planCache);

@@ -5,6 +5,7 @@
  * browser build can read them.
  */
 import type { ErrorCode } from '../model/errors.ts';
+import type { RunForecast } from '../model/forecast.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TargetSpec } from '../model/types.ts';
 import type { PublishedValues } from '../model/values.ts';
@@ -13,7 +14,7 @@ import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
 import type { ClusterStatus } from '../ssh/status.ts';
 import type { AttemptRecord, ClusterRecord, RunState, TaskStatus } from '../store/records.ts';
 
-export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, RunnerEvent, RunState, TaskState, TaskStatus };
+export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -196,6 +197,7 @@ export interface MethodResults {
   'runs.outcome': RunOutcome;
   'runs.graph': RunGraph;
   'runs.attempts': RunAttempt[];
+  'runs.forecast': RunForecast;
   'tasks.attempts': AttemptRecord[];
   'tasks.values': { values: PublishedValues; run: string; attempt: number } | null;
   'runs.start': { run: string; name: string; tasks: number };

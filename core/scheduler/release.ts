@@ -9,7 +9,7 @@ import { failpoint } from '../util/failpoint.ts';
 import type { CacheDecision, CachePolicy } from './cache-policy.ts';
 import type { Conditions } from './conditions.ts';
 import { Loops } from './loops.ts';
-import { PriorityQueue } from './heap.ts';
+import { PriorityQueue } from '../util/heap.ts';
 import type { RunTables } from './run-tables.ts';
 import { FIRST_RELEASE_BATCH, Ramp, RELEASE_BATCH } from './tuning.ts';
 

@@ -13,7 +13,7 @@ import type { TaskSpec } from '../model/types.ts';
 import type { RunRecord, Store, TaskRecord } from '../store/store.ts';
 import { linkIterations } from './loops.ts';
 import type { RunnerEvent } from './events.ts';
-import type { PriorityQueue } from './heap.ts';
+import type { PriorityQueue } from '../util/heap.ts';
 import { applyTransition } from './states.ts';
 import type { TransitionName } from './states.ts';
 

@@ -21,7 +21,7 @@ import { Dispatcher } from './dispatch.ts';
 import { Endings } from './endings.ts';
 import { Inbox } from './inbox.ts';
 import type { RunnerEvent } from './events.ts';
-import { PriorityQueue } from './heap.ts';
+import { PriorityQueue } from '../util/heap.ts';
 import { Releaser } from './release.ts';
 import { cancelTaskNow, resubmitTasks } from './requests.ts';
 import { RunTables } from './run-tables.ts';

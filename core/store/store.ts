@@ -7,6 +7,7 @@ import type { TaskSpec } from '../model/types.ts';
 import type { PublishedValues } from '../model/values.ts';
 import { flotillaHome } from '../util/home.ts';
 import { CacheTables } from './cache.ts';
+import { HistoryTables } from './history.ts';
 import { openDatabase } from './database.ts';
 import type { AttemptRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
@@ -32,12 +33,15 @@ export class Store {
   readonly home: string;
   /** Cached results and file hashes. */
   readonly cache: CacheTables;
+  /** How long past attempts ran, and a run's tasks as the forecast reads them. */
+  readonly history: HistoryTables;
   private readonly statements = new Map<string, Statement>();
 
   private constructor(home: string, db: Database.Database) {
     this.home = home;
     this.db = db;
     this.cache = new CacheTables((sql) => this.statement(sql));
+    this.history = new HistoryTables((sql) => this.statement(sql));
   }
 
   /** Opens (creating if needed) the store under `home`. */

@@ -12,6 +12,7 @@ import { loadPlan } from '../../model/plan-cache.ts';
 import { newRunId } from '../../model/run-id.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
+import { etaText, stuckText } from '../../model/eta-text.ts';
 import { DONE_STATES, TASK_STATES } from '../../model/task-states.ts';
 import type { ClusterStatus } from '../../ssh/status.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
@@ -255,6 +256,7 @@ async function watch(
       return 'untaken';
     }
     progress.begin(head.run, head.name, head.counts);
+    progress.forecastWith(() => service.perform('runs.forecast', { run: head.run }));
     shown = true;
     for (const event of early.splice(0)) show(event);
     let state: RunState;
@@ -312,7 +314,8 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
     const status = await service.perform('runs.status', { run: positionals[0] ?? 'last' });
     const { run, counts, tasks, clusters } = status;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      const forecast = run.state === 'running' ? await service.perform('runs.forecast', { run: run.id }) : null;
+      process.stdout.write(`${JSON.stringify({ ...status, forecast }, null, 2)}\n`);
       return EXIT_OK;
     }
     const shown = run.state === 'interrupted' ? 'interrupted (resume it)' : run.state;
@@ -321,6 +324,10 @@ export async function statusCommand(positionals: string[], values: CliOptions): 
     process.stdout.write(`file ${run.file}\n`);
     if (run.stopped) process.stdout.write(`stopped: ${run.stopped}\n`);
     process.stdout.write(`${Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(' · ')}\n`);
+    if (run.state === 'running') {
+      const forecast = await service.perform('runs.forecast', { run: run.id });
+      for (const line of [etaText(forecast), stuckText(forecast)]) if (line) process.stdout.write(`${line}\n`);
+    }
     for (const cluster of clusters) {
       const state = run.state === 'running' ? cluster.state : 'not connected';
       const seen = cluster.lastSeen ? `, last seen ${new Date(cluster.lastSeen).toLocaleString()}` : '';

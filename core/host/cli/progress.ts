@@ -1,5 +1,6 @@
 import { onQuestion } from './questions.ts';
-import type { RunnerEvent } from '../../api/types.ts';
+import type { RunForecast, RunnerEvent } from '../../api/types.ts';
+import { etaText, stuckText } from '../../model/eta-text.ts';
 import { TASK_STATES } from '../../model/task-states.ts';
 import type { TaskState } from '../../model/task-states.ts';
 
@@ -9,6 +10,9 @@ export interface ProgressOutput {
   isTTY: boolean;
   columns?: number;
 }
+
+/** How often the live view asks for a new forecast (ms). */
+const FORECAST_MS = 5_000;
 
 const COLORS: Partial<Record<TaskState, string>> = { succeeded: '32', cached: '36', skipped: '90', failed: '31', blocked: '33', cancelled: '35', running: '34' };
 
@@ -32,6 +36,11 @@ export class Progress {
   private unsubscribe: (() => void) | undefined;
   private name = '';
   private runId = '';
+  /** The forecast's words (etaText, stuckText), asked for every FORECAST_MS. */
+  private eta: string | null = null;
+  private stuck: string | null = null;
+  private forecastTimer: NodeJS.Timeout | undefined;
+  private etaPrinted = 0;
 
   constructor(out: ProgressOutput, quiet = false) {
     this.out = out;
@@ -55,6 +64,35 @@ export class Progress {
     } else {
       this.out.write(`run ${runId} of ${name}: ${this.total} task${this.total === 1 ? '' : 's'}\n`);
     }
+  }
+
+  /**
+   * Asks for the run's forecast now and every FORECAST_MS: on a terminal the live view shows it;
+   * plain output gets a line when it changed, at most one a minute.
+   */
+  forecastWith(ask: () => Promise<RunForecast>): void {
+    if (this.quiet) return;
+    const look = () =>
+      ask().then(
+        (forecast) => this.takeForecast(forecast),
+        // A forecast is a nicety: a store busy for a moment leaves the last one shown.
+        () => undefined,
+      );
+    void look();
+    this.forecastTimer = setInterval(() => void look(), FORECAST_MS);
+  }
+
+  private takeForecast(forecast: RunForecast): void {
+    if (this.timer === undefined && this.out.isTTY) return;
+    const eta = etaText(forecast);
+    const stuck = stuckText(forecast);
+    const changed = eta !== this.eta || stuck !== this.stuck;
+    this.eta = eta;
+    this.stuck = stuck;
+    if (this.out.isTTY || !changed || Date.now() - this.etaPrinted < 60_000) return;
+    this.etaPrinted = Date.now();
+    const time = new Date().toTimeString().slice(0, 8);
+    for (const line of [eta, stuck]) if (line) this.out.write(`[${time}] ${line}\n`);
   }
 
   /** Prints a line above the live view (or as a plain line). */
@@ -91,6 +129,8 @@ export class Progress {
   end(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    clearInterval(this.forecastTimer);
+    this.forecastTimer = undefined;
     this.unsubscribe?.();
     this.paused = false;
     if (this.out.isTTY && !this.quiet) {
@@ -130,6 +170,8 @@ export class Progress {
         .map((state) => (COLORS[state] ? `\x1b[${COLORS[state]}m${state} ${counts[state]}\x1b[0m` : `${state} ${counts[state]}`))
         .join(' · '),
     );
+    if (live && this.eta) lines.push(this.eta);
+    if (live && this.stuck) lines.push(`\x1b[33m${this.stuck}\x1b[0m`);
     if (live) {
       const shown = [...this.running.entries()].slice(0, 8);
       for (const [id, since] of shown) lines.push(`  ▸ ${id} (${formatDuration(Date.now() - since)})`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PriorityQueue } from '../../core/scheduler/heap.ts';
+import { PriorityQueue } from '../../core/util/heap.ts';
 
 /** What the queue must give: highest priority first, ties in index order. */
 function expectedOrder(tasks: number[], priority: number[]): number[] {

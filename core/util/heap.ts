@@ -1,6 +1,7 @@
 /**
  * A binary max-heap of task indices by priority (ties: lower index first, i.e. declaration
- * order), so the scheduler starts the task with the longest remaining path next.
+ * order), so the scheduler starts the task with the longest remaining path next (and the
+ * forecast, core/model/forecast.ts, schedules on paper as it would).
  */
 export class PriorityQueue {
   private readonly items: number[] = [];
@@ -26,6 +27,11 @@ export class PriorityQueue {
       i = parent;
     }
     items[i] = task;
+  }
+
+  /** The next task out, left in. */
+  peek(): number | undefined {
+    return this.items[0];
   }
 
   pop(): number | undefined {

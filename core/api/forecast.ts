@@ -1,0 +1,109 @@
+/**
+ * `runs.forecast`: a run's ETA from history. Reads what the forecast needs from the store —
+ * the run's tasks (their paths, targets and edges, kept per run and read again only for what a
+ * growing run added), their states, the open attempts, and how long successful attempts took in
+ * this run and the workflow file's earlier runs (kept until another run of the file appears or
+ * ends) — and leaves the arithmetic to core/model/forecast.ts.
+ */
+import { Durations, estimateOf, loopKey } from '../model/estimates.ts';
+import type { Estimate } from '../model/estimates.ts';
+import { forecastRun } from '../model/forecast.ts';
+import type { ForecastTask, RunForecast } from '../model/forecast.ts';
+import { enclosingIterations } from '../model/iteration.ts';
+import { TERMINAL_STATES } from '../model/task-states.ts';
+import type { ForecastRow, RanAttempt } from '../store/history.ts';
+import type { RunRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+
+export class Forecaster {
+  private readonly store: Store;
+  private readonly rows = new Map<string, ForecastRow[]>();
+  private readonly earlier = new Map<string, { key: string; ran: RanAttempt[] }>();
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  forecast(run: RunRecord, now: number, withTasks: boolean): RunForecast {
+    const rows = this.rowsOf(run.id);
+    const states = this.store.taskStates(run.id);
+    const open = new Map(this.store.openAttempts(run.id).map((attempt) => [attempt.taskIdx, attempt]));
+    const index = new Map(rows.map((row, i) => [row.id, i]));
+    const tasks: ForecastTask[] = rows.map((row) => {
+      const attempt = open.get(row.idx);
+      return {
+        id: row.id,
+        path: row.path,
+        target: row.target,
+        state: states[row.idx]?.state ?? 'waiting',
+        after: row.after.map((id) => index.get(id)).filter((dep): dep is number => dep !== undefined),
+        ...(row.loop ? { loop: { kind: row.loop, max: row.max } } : {}),
+        ...(attempt?.state === 'running' ? { startedAt: attempt.startedAt } : {}),
+      };
+    });
+    const own = this.store.history.ranIn([run.id]);
+    const earlier = this.earlierRan(run);
+    const durations = new Durations();
+    for (const ran of [...own, ...earlier]) durations.add(ran.path, ran.target, ran.endedAt - ran.startedAt);
+    const unfinished = new Set(tasks.filter((task) => !TERMINAL_STATES.has(task.state)).flatMap((task) => enclosingIterations(task.id).map((at) => `${run.id}\n${at.of}\n${at.index}`)));
+    const targets = run.plan.targets;
+    return forecastRun({
+      now,
+      tasks,
+      durations,
+      iterations: iterationSpans([...own, ...earlier], unfinished),
+      capacity: (target) => targets[target]?.maxParallel ?? Infinity,
+      cap: run.options.maxParallel,
+      withTasks,
+    });
+  }
+
+  /** The run's tasks as the forecast reads them; a run that grew is read from where it was. */
+  private rowsOf(runId: string): ForecastRow[] {
+    const known = this.rows.get(runId) ?? [];
+    const more = this.store.history.forecastRows(runId, known.length);
+    const rows = more.length > 0 ? [...known, ...more] : known;
+    // Only the runs looked at lately are kept.
+    this.rows.delete(runId);
+    this.rows.set(runId, rows);
+    for (const old of this.rows.keys()) if (this.rows.size > 8) this.rows.delete(old);
+    return rows;
+  }
+
+  /** Successful attempts of the file's earlier runs, read again when those runs change. */
+  private earlierRan(run: RunRecord): RanAttempt[] {
+    const runs = this.store.history.earlierRuns(run.file, run.id);
+    const key = JSON.stringify(runs);
+    const known = this.earlier.get(run.file);
+    if (known?.key === key) return known.ran;
+    const ran = this.store.history.ranIn(runs.map((earlier) => earlier.id));
+    this.earlier.delete(run.file);
+    this.earlier.set(run.file, { key, ran });
+    for (const old of this.earlier.keys()) if (this.earlier.size > 8) this.earlier.delete(old);
+    return ran;
+  }
+}
+
+/** What a loop's iteration takes (first start to last end), pooled by loop; iterations not finished are left out. */
+export function iterationSpans(ran: readonly RanAttempt[], unfinished: ReadonlySet<string>): Map<string, Estimate> {
+  const spans = new Map<string, { loop: string; from: number; to: number }>();
+  for (const attempt of ran) {
+    for (const at of enclosingIterations(attempt.task)) {
+      const key = `${attempt.run}\n${at.of}\n${at.index}`;
+      if (unfinished.has(key)) continue;
+      const span = spans.get(key);
+      if (!span) spans.set(key, { loop: loopKey(at.of), from: attempt.startedAt, to: attempt.endedAt });
+      else {
+        span.from = Math.min(span.from, attempt.startedAt);
+        span.to = Math.max(span.to, attempt.endedAt);
+      }
+    }
+  }
+  const byLoop = new Map<string, number[]>();
+  for (const span of spans.values()) {
+    const list = byLoop.get(span.loop);
+    if (list) list.push(span.to - span.from);
+    else byLoop.set(span.loop, [span.to - span.from]);
+  }
+  return new Map([...byLoop].map(([loop, list]) => [loop, estimateOf(list)!]));
+}

@@ -1,0 +1,67 @@
+/**
+ * What past attempts say about the time things take: how long each task's successful attempts
+ * ran, by declared path and target (a sweep's instances and a loop's iterations share a path),
+ * for the forecast (core/model/forecast.ts) and the walltime advice. Read from the attempts
+ * table; nothing here is written.
+ */
+import type { Statement } from 'better-sqlite3';
+
+/** A successful attempt's times. */
+export interface RanAttempt {
+  run: string;
+  /** The task's id (`md#3/run`: the loop iteration it ran in). */
+  task: string;
+  /** Its declared path (`md/run`). */
+  path: string;
+  target: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A task's path and target, its dependencies and what its latest attempt is doing: the forecast's view of a run. */
+export interface ForecastRow {
+  idx: number;
+  id: string;
+  path: string;
+  target: string;
+  after: string[];
+  /** A loop's control: which kind, and its `max`. */
+  loop: 'repeat' | 'foreach' | null;
+  max: number | null;
+}
+
+/** Runs of a workflow file looked back on, at most. */
+export const HISTORY_RUNS = 20;
+/** Attempts read back from them, at most (the newest). */
+export const HISTORY_ATTEMPTS = 50_000;
+
+const RAN = `SELECT a.run_id AS run, t.id AS task, json_extract(t.spec, '$.path') AS path, a.target AS target, a.started_at AS startedAt, a.ended_at AS endedAt
+  FROM attempts a JOIN tasks t ON t.run_id = a.run_id AND t.idx = a.task_idx
+  WHERE a.state = 'succeeded' AND a.started_at IS NOT NULL AND a.ended_at IS NOT NULL`;
+
+export class HistoryTables {
+  private readonly statement: (sql: string) => Statement;
+
+  constructor(statement: (sql: string) => Statement) {
+    this.statement = statement;
+  }
+
+  /** The latest runs of a workflow file but one, newest first, each with when it ended (null: not yet). */
+  earlierRuns(file: string, exceptRun: string, limit = HISTORY_RUNS): { id: string; endedAt: number | null }[] {
+    return this.statement('SELECT id, ended_at AS endedAt FROM runs WHERE file = ? AND id <> ? ORDER BY created_at DESC LIMIT ?').all(file, exceptRun, limit) as { id: string; endedAt: number | null }[];
+  }
+
+  /** The successful attempts of these runs, the latest to end first. */
+  ranIn(runIds: readonly string[], limit = HISTORY_ATTEMPTS): RanAttempt[] {
+    if (runIds.length === 0) return [];
+    return this.statement(`${RAN} AND a.run_id IN (SELECT value FROM json_each(?)) ORDER BY a.ended_at DESC LIMIT ?`).all(JSON.stringify(runIds), limit) as RanAttempt[];
+  }
+
+  /** A run's tasks as the forecast reads them (without parsing their specs in JavaScript), from index `from` on. */
+  forecastRows(runId: string, from = 0): ForecastRow[] {
+    const rows = this.statement(
+      "SELECT idx, id, json_extract(spec, '$.path') AS path, json_extract(spec, '$.target') AS target, json_extract(spec, '$.after') AS after, json_extract(spec, '$.loop.kind') AS loop, json_extract(spec, '$.loop.max') AS max FROM tasks WHERE run_id = ? AND idx >= ? ORDER BY idx",
+    ).all(runId, from) as { idx: number; id: string; path: string; target: string; after: string; loop: 'repeat' | 'foreach' | null; max: number | null }[];
+    return rows.map((row) => ({ idx: row.idx, id: row.id, path: row.path, target: row.target, after: JSON.parse(row.after) as string[], loop: row.loop, max: row.max }));
+  }
+}

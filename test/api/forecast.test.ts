@@ -1,0 +1,102 @@
+/**
+ * `runs.forecast` over a real store: the durations it goes by are those the store recorded for
+ * the same workflow file, task path and target (a sweep's instances pooled), a loop's by its
+ * iterations' spans, and nothing of another file.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { FlotillaService } from '../../core/api/service.ts';
+import type { RunForecast } from '../../core/api/types.ts';
+import { quantile } from '../../core/model/estimates.ts';
+import { loadWorkflow } from '../../core/model/load.ts';
+import { createRun } from '../../core/scheduler/runs.ts';
+import { Store } from '../../core/store/store.ts';
+import { tempDir, writeWorkflow } from '../helpers.ts';
+
+function service(t: Parameters<typeof tempDir>[0]) {
+  const dir = tempDir(t);
+  const store = Store.open(path.join(dir, 'home'));
+  const api = new FlotillaService(store, { requestPollMs: 50 });
+  t.after(async () => {
+    await api.idle();
+    api.close();
+    store.close();
+  });
+  const value = async <T>(method: string, args: unknown): Promise<T> => {
+    const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
+    assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
+    return result.value;
+  };
+  /** Runs the file to its end through the contract. */
+  const run = async (file: string) => {
+    const started = await value<{ run: string }>('runs.start', { file });
+    await api.idle();
+    return started.run;
+  };
+  return { dir, store, value, run };
+}
+
+/** How long each successful attempt of these tasks ran in these runs (ms), by the store. */
+function ran(store: Store, runs: string[], match: (id: string) => boolean): number[] {
+  return runs.flatMap((run) => {
+    const ids = store.taskStates(run).map((task) => task.id);
+    return store.attempts(run).filter((attempt) => attempt.state === 'succeeded' && match(ids[attempt.taskIdx]!)).map((attempt) => attempt.endedAt! - attempt.startedAt!);
+  });
+}
+
+const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
+
+const WORKFLOW = `version: 1
+name: timed
+defaults: { cache: false }
+targets:
+  local: { type: local, max_parallel: 1 }
+tasks:
+  prepare: { run: sleep 0.1 }
+  sweep:
+    after: prepare
+    foreach: { i: [1, 2, 3] }
+    run: sleep 0.{{ i }}
+  segments:
+    after: sweep
+    repeat: { until: "tasks.step.values.n >= 1", max: 5 }
+    tasks:
+      step: { run: "sleep 0.1; echo n={{ repeat.index }} >> $FLOTILLA_VALUES" }
+`;
+
+describe('the forecast of a run', () => {
+  it("goes by the durations the store recorded for the file's tasks, a sweep's pooled, a loop's by iteration", async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, WORKFLOW);
+    const runs = [await s.run(file), await s.run(file)];
+    // A third run, made but not started: every task is still to run.
+    const third = createRun(s.store, loadWorkflow(file), {});
+    const forecast = await s.value<RunForecast>('runs.forecast', { run: third, tasks: true });
+    const prepare = median(ran(s.store, runs, (id) => id === 'prepare'));
+    const sweep = median(ran(s.store, runs, (id) => id.startsWith('sweep[')));
+    assert.equal(ran(s.store, runs, (id) => id.startsWith('sweep[')).length, 6);
+    const estimates = new Map(forecast.tasks!.map((task) => [task.task, task.estimate]));
+    assert.deepEqual([...estimates], [['prepare', prepare], ['sweep[0]', sweep], ['sweep[1]', sweep], ['sweep[2]', sweep]]);
+    // Each run made two iterations of the loop; one of them is what an iteration takes.
+    const spans = runs.flatMap((run) => [0, 1].map((index) => {
+      const attempt = s.store.attempts(run, s.store.findTask(run, `segments#${index}/step`)!.idx)[0]!;
+      return attempt.endedAt! - attempt.startedAt!;
+    }));
+    assert.deepEqual(forecast.loops, [{ task: 'segments', perIteration: median(spans), made: 0, max: 5 }]);
+    // One slot: prepare, the sweep one after another, then (at least) one iteration.
+    assert.equal(forecast.eta! - forecast.at, prepare + 3 * sweep + median(spans));
+    assert.deepEqual([forecast.remaining, forecast.unknown, forecast.atLeast, forecast.progress], [4, 0, true, 0]);
+  });
+
+  it("knows nothing of another workflow file's tasks of the same names, and nothing is left of a run that ended", async (t) => {
+    const s = service(t);
+    const first = await s.run(writeWorkflow(s.dir, WORKFLOW, 'one.yaml'));
+    const other = createRun(s.store, loadWorkflow(writeWorkflow(s.dir, WORKFLOW, 'two.yaml')), {});
+    const forecast = await s.value<RunForecast>('runs.forecast', { run: other });
+    assert.deepEqual([forecast.unknown, forecast.remaining, forecast.atLeast], [4, 4, true]);
+    assert.deepEqual(forecast.loops, [{ task: 'segments', perIteration: null, made: 0, max: 5 }]);
+    const ended = await s.value<RunForecast>('runs.forecast', { run: first });
+    assert.deepEqual([ended.eta, ended.remaining], [null, 0]);
+  });
+});

@@ -28,6 +28,10 @@ export const METHODS = {
   'workflows.check': z.object({ file, value: z.record(z.string(), z.unknown()) }).strict(),
   'workflows.recent': z.object({}).strict(),
   'workflows.validate': z.object({ file: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }).strict(),
+  'workflows.advice': z
+    .object({ file, value: z.record(z.string(), z.unknown()).optional().describe('the file as edited (default: as saved)'), params: z.record(z.string(), z.unknown()).optional() })
+    .strict()
+    .describe("cluster tasks whose time limit is below what most of their past attempts took, each with a limit that would do"),
   'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'runs.status': z.object({ run: runRef }).strict(),
   'runs.outcome': z.object({ run: runRef, failures: z.number().int().min(0).max(1000).optional().describe('failed tasks named one by one (default 20)') }).strict(),

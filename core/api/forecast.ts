@@ -10,6 +10,9 @@ import type { Estimate } from '../model/estimates.ts';
 import { forecastRun } from '../model/forecast.ts';
 import type { ForecastTask, RunForecast } from '../model/forecast.ts';
 import { enclosingIterations } from '../model/iteration.ts';
+import type { Plan } from '../model/types.ts';
+import { walltimeAdvice } from '../model/walltime.ts';
+import type { WalltimeAdvice } from '../model/walltime.ts';
 import { TERMINAL_STATES } from '../model/task-states.ts';
 import type { ForecastRow, RanAttempt } from '../store/history.ts';
 import type { RunRecord } from '../store/records.ts';
@@ -82,6 +85,20 @@ export class Forecaster {
     for (const old of this.earlier.keys()) if (this.earlier.size > 8) this.earlier.delete(old);
     return ran;
   }
+}
+
+/** How long the tasks of a workflow file's latest runs took (what the walltime advice goes by). */
+export function pastDurations(store: Store, file: string): Durations {
+  const durations = new Durations();
+  const runs = store.history.earlierRuns(file, '');
+  for (const ran of store.history.ranIn(runs.map((run) => run.id))) durations.add(ran.path, ran.target, ran.endedAt - ran.startedAt);
+  return durations;
+}
+
+/** The walltime advice for a plan (nothing is read when no cluster task of it has a time limit). */
+export function adviseOn(store: Store, plan: Pick<Plan, 'file' | 'tasks' | 'targets'>): WalltimeAdvice[] {
+  if (!plan.tasks.some((task) => task.resources.timeSeconds !== undefined && plan.targets[task.target]?.type !== 'local')) return [];
+  return walltimeAdvice(plan, pastDurations(store, plan.file));
 }
 
 /** What a loop's iteration takes (first start to last end), pooled by loop; iterations not finished are left out. */

@@ -19,7 +19,7 @@ import { openTaskTerminal } from '../terminals/task.ts';
 import type { TerminalSession } from '../terminals/terminals.ts';
 import { readFrom } from '../util/files.ts';
 import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
-import { Forecaster } from './forecast.ts';
+import { adviseOn, Forecaster } from './forecast.ts';
 import { LogFollower, readRemoteLog, remoteLogPlace, wholeCharacters } from './follow.ts';
 import { runOutcome } from './outcome.ts';
 import type { PromptBroker } from './prompts.ts';
@@ -305,7 +305,7 @@ export class FlotillaService {
         createRun(this.store, plan, { maxParallel: args.maxParallel, fresh: args.fresh === true }, runId);
         // The plan is kept for the next run of the file once this run no longer waits for it.
         this.drive(runId, { specs: plan.tasks, explain: args.explain === true, ended: () => loaded.save() });
-        return { run: runId, name: plan.name, tasks: plan.tasks.length };
+        return { run: runId, name: plan.name, tasks: plan.tasks.length, advice: adviseOn(this.store, plan) };
       },
       'runs.cancel': (args) => {
         const run = resolveRun(this.store, args.run);

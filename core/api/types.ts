@@ -8,13 +8,14 @@ import type { ErrorCode } from '../model/errors.ts';
 import type { RunForecast } from '../model/forecast.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TargetSpec } from '../model/types.ts';
+import type { WalltimeAdvice } from '../model/walltime.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { RunnerEvent } from '../scheduler/events.ts';
 import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
 import type { ClusterStatus } from '../ssh/status.ts';
 import type { AttemptRecord, ClusterRecord, RunState, TaskStatus } from '../store/records.ts';
 
-export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus };
+export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -191,7 +192,9 @@ export interface MethodResults {
   'workflows.save': SavedWorkflow;
   'workflows.check': { issues: WorkflowIssue[] };
   'workflows.recent': RecentFile[];
-  'workflows.validate': { name: string; tasks: number; edges: number; targets: string[] };
+  /** `advice`: cluster tasks whose time limit is likely too short (as `workflows.advice`). */
+  'workflows.validate': { name: string; tasks: number; edges: number; targets: string[]; advice: WalltimeAdvice[] };
+  'workflows.advice': WalltimeAdvice[];
   'runs.list': RunSummary[];
   'runs.status': RunStatus;
   'runs.outcome': RunOutcome;
@@ -200,7 +203,8 @@ export interface MethodResults {
   'runs.forecast': RunForecast;
   'tasks.attempts': AttemptRecord[];
   'tasks.values': { values: PublishedValues; run: string; attempt: number } | null;
-  'runs.start': { run: string; name: string; tasks: number };
+  /** `advice`: cluster tasks whose time limit is likely too short (as `workflows.advice`). */
+  'runs.start': { run: string; name: string; tasks: number; advice: WalltimeAdvice[] };
   'runs.cancel': { run: string; ended: boolean };
   /** `open`: tasks not ended (none: nothing was driven). */
   'runs.resume': { run: string; open: number };

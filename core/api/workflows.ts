@@ -11,6 +11,7 @@ import { CodedError, WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
 import type { Store } from '../store/store.ts';
+import { adviseOn } from './forecast.ts';
 import { readTextFile } from '../util/files.ts';
 import type { MethodArgs, MethodResult } from './contract.ts';
 import type { WorkflowIssue } from './types.ts';
@@ -18,7 +19,7 @@ import type { WorkflowIssue } from './types.ts';
 /** Files shown under "recent". */
 const RECENT_FILES = 12;
 
-type WorkflowMethod = 'workflows.open' | 'workflows.save' | 'workflows.check' | 'workflows.recent' | 'workflows.validate';
+type WorkflowMethod = 'workflows.open' | 'workflows.save' | 'workflows.check' | 'workflows.recent' | 'workflows.validate' | 'workflows.advice';
 
 export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
   return {
@@ -79,7 +80,19 @@ export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: 
     'workflows.recent': () => store.setting<{ file: string; at: number }[]>('recent') ?? [],
     'workflows.validate': (args) => {
       const plan = loadWorkflow(args.file, { ...(args.params ? { params: args.params } : {}) });
-      return { name: plan.name, tasks: plan.tasks.length, edges: plan.tasks.reduce((sum, task) => sum + task.after.length, 0), targets: Object.keys(plan.targets) };
+      return { name: plan.name, tasks: plan.tasks.length, edges: plan.tasks.reduce((sum, task) => sum + task.after.length, 0), targets: Object.keys(plan.targets), advice: adviseOn(store, plan) };
+    },
+    'workflows.advice': (args) => {
+      const file = path.resolve(args.file);
+      let plan;
+      try {
+        plan = loadWorkflow(file, { ...(args.value ? { text: mergeIntoText(file, readText(file) ?? '', args.value) } : {}), ...(args.params ? { params: args.params } : {}) });
+      } catch (error) {
+        // A file that does not load has its problems said elsewhere (workflows.check): no advice on it.
+        if (error instanceof WorkflowError) return [];
+        throw error;
+      }
+      return adviseOn(store, plan);
     },
   };
 }

@@ -13,6 +13,7 @@ import { newRunId } from '../../model/run-id.ts';
 import { selectTasks } from '../../model/select.ts';
 import { loadYaml } from '../../model/source.ts';
 import { etaText, stuckText } from '../../model/eta-text.ts';
+import { adviceText } from '../../model/walltime.ts';
 import { DONE_STATES, TASK_STATES } from '../../model/task-states.ts';
 import type { ClusterStatus } from '../../ssh/status.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
@@ -25,7 +26,7 @@ import { cliClusters, remoteHomes } from './remote.ts';
 
 /**
  * Runs a command with the service over the user's store (loaded for commands that need it:
- * `validate` starts without it). `drive`: the command may drive runs here, or read logs on a
+ * `validate` starts without it, and opens it only for the walltime advice). `drive`: the command may drive runs here, or read logs on a
  * cluster, with the terminal's SSH prompts (and the bundle's plan cache). The store is left open when the command ends: the
  * process ends right after it (see flotilla.cjs), and a close would first copy the store's
  * write-ahead log into the database file and sync both to disk, a wait at the end of every
@@ -87,13 +88,18 @@ function params(values: CliOptions): Record<string, unknown> {
   return result;
 }
 
-export function validateCommand(positionals: string[], values: CliOptions): number {
+export async function validateCommand(positionals: string[], values: CliOptions): Promise<number> {
   needs(positionals, 1, 'workflow FILE');
   const plan = loadWorkflow(positionals[0]!, { params: params(values), workdir: values.workdir });
   const edges = plan.tasks.reduce((sum, task) => sum + task.after.length, 0);
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   process.stdout.write(`${positionals[0]}: ok — ${plan.name}: ${count(plan.tasks.length, 'task', 'tasks')}, ${count(edges, 'dependency', 'dependencies')}, targets ${Object.keys(plan.targets).join(', ')}\n`);
   for (const task of plan.tasks) if (task.loop?.kind === 'repeat') process.stdout.write(`  loop ${task.id} (at most ${task.loop.max} iterations): ${advanceText(remoteAdvance(plan, task))}\n`);
+  // What past runs say of the time limits (the store is opened only when a cluster task has one).
+  if (plan.tasks.some((task) => task.resources.timeSeconds !== undefined && plan.targets[task.target]?.type !== 'local')) {
+    const advice = await withService((service) => service.perform('workflows.advice', { file: positionals[0]!, params: params(values) }));
+    for (const each of advice) process.stdout.write(`warning: ${adviceText(each)}\n`);
+  }
   return EXIT_OK;
 }
 
@@ -121,6 +127,7 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
         ...(maxParallel === undefined ? {} : { maxParallel }),
         ...(values.workdir === undefined ? {} : { workdir: values.workdir }),
       });
+      for (const advice of started.advice) process.stderr.write(`warning: ${adviceText(advice)}\n`);
       // A new run: every task waits.
       return { run: started.run, name: started.name, counts: { waiting: started.tasks } };
     });

@@ -11,6 +11,7 @@ import { TaskPanel } from './TaskPanel.tsx';
 import { TaskTable } from './TaskTable.tsx';
 import { Timeline } from './Timeline.tsx';
 import { useResubmitFailed } from './use-resubmit.ts';
+import { useForecast } from './use-forecast.ts';
 import { useRunFeed } from './use-run-feed.ts';
 import { createMonitorViewStore } from './view-store.ts';
 
@@ -44,8 +45,10 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
   const states = useRun((state) => state.states);
   const reasons = useRun((state) => state.reasons);
   const loops = useRun((state) => state.loops);
+  const timings = useRun((state) => state.timings);
   const version = useRun((state) => state.version);
   const view = useMonitorView((state) => state.view);
+  useForecast(view === 'timeline');
   const expanded = useMonitorView((state) => state.expanded);
   const opened = useMonitorView((state) => state.opened);
   const selected = useMonitorView((state) => state.selected);
@@ -91,7 +94,7 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
           ) : view === 'graph' ? (
             <RunGraphView shape={structure} />
           ) : view === 'table' ? (
-            <TaskTable tasks={graph.tasks} states={states} reasons={reasons} loops={loops} version={version} selected={selectedTask} onSelect={select} />
+            <TaskTable tasks={graph.tasks} states={states} reasons={reasons} loops={loops} timings={timings} version={version} selected={selectedTask} onSelect={select} />
           ) : (
             <Timeline run={run} version={version} onSelect={select} />
           )}

@@ -1,8 +1,10 @@
 import { request } from '../api.ts';
 import { useApi, useNotify } from '../common/context.ts';
 import { duration } from '../common/format.ts';
+import { useNow } from '../common/use-now.ts';
 import { TASK_STATES } from '../../../core/model/task-states.ts';
 import { ENDED } from './model.ts';
+import { RunEta } from './RunEta.tsx';
 import { useMonitorView, useRun } from './monitor-context.ts';
 
 const VIEWS = [
@@ -20,6 +22,7 @@ export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit }: { run:
   const total = useRun((state) => state.total);
   const finished = useRun((state) => [...state.states.values()].every((taskState) => ENDED.has(taskState)));
   const view = useMonitorView((state) => state.view);
+  const now = useNow(info?.state === 'running' ? 1000 : null);
   const show = useMonitorView((state) => state.show);
   const preview = useMonitorView((state) => state.preview);
   const act = (method: 'runs.cancel' | 'runs.resume') => void request(api, method, { run }).catch((caught: Error) => notify('error', caught.message));
@@ -33,7 +36,8 @@ export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit }: { run:
           <span className={`pill run-${info.state}`} aria-label="Run state">
             {info.state}
           </span>
-          <span className="hint">{duration((info.endedAt ?? Date.now()) - info.createdAt)}</span>
+          <span className="hint" aria-label="Run time">{duration((info.endedAt ?? now) - info.createdAt)}</span>
+          <RunEta />
           {info.stopped && (
             <span className="field-error stopped" role="status" aria-label="Why the run stopped" title={info.stopped}>
               stopped: {info.stopped}

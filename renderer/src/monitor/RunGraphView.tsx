@@ -19,6 +19,7 @@ export function RunGraphView({ shape }: { shape: MonitorShape }) {
   const run = useRun((state) => state.graph?.run ?? null);
   const loops = useRun((state) => state.loops);
   const values = useRun((state) => state.values);
+  const timings = useRun((state) => state.timings);
   const selected = useMonitorView((state) => state.selected);
   const select = useMonitorView((state) => state.select);
   const expand = useMonitorView((state) => state.expand);
@@ -30,10 +31,10 @@ export function RunGraphView({ shape }: { shape: MonitorShape }) {
   const { boxes } = useLayout(input);
   const previous = useRef(new Map<string, RunFlowNode>());
   const nodes = useMemo(
-    () => (boxes ? runFlowNodes(shape, boxes, states, selected, previous.current, { loops, values }) : []),
-    // `version` stands for the states, loops and values, which change in place.
+    () => (boxes ? runFlowNodes(shape, boxes, states, selected, previous.current, { loops, values }, timings) : []),
+    // `version` stands for the states, loops, values and timings, which change in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [shape, boxes, states, selected, version, loops, values],
+    [shape, boxes, states, selected, version, loops, values, timings],
   );
   useEffect(() => {
     previous.current = new Map(nodes.map((node) => [node.id, node]));

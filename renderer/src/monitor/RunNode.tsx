@@ -4,7 +4,10 @@ import type { NodeProps } from '@xyflow/react';
 import { selectDetailed } from '../common/viewport.ts';
 import { TASK_STATES } from '../../../core/model/task-states.ts';
 import type { RunFlowNode } from './flow.ts';
+import { duration } from '../common/format.ts';
+import { useNow } from '../common/use-now.ts';
 import { LoopNode } from './LoopNode.tsx';
+import { timingText } from './model.ts';
 
 /**
  * A task, a folded sweep with a bar of its instances' states, or a loop (LoopNode.tsx). Under
@@ -12,7 +15,8 @@ import { LoopNode } from './LoopNode.tsx';
  * out is thousands).
  */
 export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
-  const { node, counts: count, state, loop } = data;
+  const { node, counts: count, state, loop, timing, median } = data;
+  const now = useNow(state === 'running' ? 1000 : null);
   const detailed = useStore(selectDetailed);
   const className = `run-node state-${state}${selected ? ' selected' : ''}${detailed ? '' : ' far'}`;
   const task = node.folded ? undefined : node.tasks[0];
@@ -33,13 +37,19 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         {node.folded && <span className="badge sweep">×{node.tasks.length}</span>}
       </div>
       {node.folded ? (
+        <>
         <div className="bar" aria-label={TASK_STATES.filter((s) => count[s]).map((s) => `${count[s]} ${s}`).join(', ')}>
           {TASK_STATES.filter((s) => count[s]).map((s) => (
             <span key={s} className={`seg state-${s}`} style={{ flexGrow: count[s] }} title={`${count[s]} ${s}`} />
           ))}
         </div>
+        {median !== null && median !== undefined && <div className="wf-sub">median {duration(median)}{count.failed ? ` · ${count.failed} failed` : ''}</div>}
+        </>
       ) : (
-        <div className="wf-sub">{state}</div>
+        <div className="wf-sub">
+          {state}
+          {timing && <span className="timing"> · {timingText(timing, now)}</span>}
+        </div>
       )}
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>

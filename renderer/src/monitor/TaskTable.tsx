@@ -1,7 +1,10 @@
 import { useMemo, useRef, useState } from 'react';
 import { DONE_STATES, TASK_STATES } from '../../../core/model/task-states.ts';
 import type { GraphTask, TaskState } from '../../../core/api/types.ts';
+import { duration } from '../common/format.ts';
+import { useNow } from '../common/use-now.ts';
 import { shownLoopState } from './loops.ts';
+import type { TaskTiming } from './model.ts';
 
 const ROW = 28;
 
@@ -11,6 +14,8 @@ interface TaskTableProps {
   reasons: ReadonlyMap<string, string | null>;
   /** Loops' controls: iterations so far and at most. */
   loops: ReadonlyMap<string, { iterations: number; max: number }>;
+  /** Each task's latest attempt's times, exit and tries. */
+  timings: ReadonlyMap<string, TaskTiming>;
   version: number;
   selected: string | null;
   onSelect: (id: string) => void;
@@ -21,7 +26,8 @@ interface TaskTableProps {
  * one row (iteration n/≤max, and its last decision); of its iterations, as `flotilla status`
  * lists them, only the tasks not done yet, unless a filter asks for them.
  */
-export function TaskTable({ tasks, states, reasons, loops, version, selected, onSelect }: TaskTableProps) {
+export function TaskTable({ tasks, states, reasons, loops, timings, version, selected, onSelect }: TaskTableProps) {
+  const now = useNow(1000);
   const [state, setState] = useState<TaskState | ''>('');
   const [text, setText] = useState('');
   const [scroll, setScroll] = useState(0);
@@ -65,6 +71,9 @@ export function TaskTable({ tasks, states, reasons, loops, version, selected, on
         <span>Task</span>
         <span>State</span>
         <span>Target</span>
+        <span className="num">Tries</span>
+        <span className="num">Exit</span>
+        <span className="num">Time</span>
         <span>Reason</span>
       </div>
       <div
@@ -82,6 +91,7 @@ export function TaskTable({ tasks, states, reasons, loops, version, selected, on
             const loop = loops.get(task.id);
             const s = task.loop ? shownLoopState(states.get(task.id) ?? 'waiting', loop?.iterations ?? 0) : (states.get(task.id) ?? 'waiting');
             const reason = reasons.get(task.id) ?? '';
+            const timing = timings.get(task.id);
             return (
               <div key={task.id} role="row" className={`table-row${task.id === selected ? ' selected' : ''}`} style={{ top: (first + i) * ROW, height: ROW }} onClick={() => onSelect(task.id)}>
                 <span className="mono">{task.id}</span>
@@ -89,6 +99,9 @@ export function TaskTable({ tasks, states, reasons, loops, version, selected, on
                   <span className={`pill state-${s}`}>{s}</span>
                 </span>
                 <span>{task.target}</span>
+                <span className="num">{timing?.attempts || ''}</span>
+                <span className="num">{timing?.endedAt ? (timing.exitCode ?? timing.signal ?? '') : ''}</span>
+                <span className="num">{timing?.startedAt ? duration((timing.endedAt ?? now) - timing.startedAt) : ''}</span>
                 <span className="hint" title={reason || undefined}>
                   {task.loop ? `iteration ${loop?.iterations ?? 0}/≤${loop?.max ?? task.loop.max}${reason ? ` · ${reason}` : ''}` : reason}
                 </span>

@@ -10,8 +10,8 @@ import { sideHandles } from '../common/handles.ts';
 import type { TaskState } from '../../../core/api/types.ts';
 import { loopView, NO_FACTS, sameLoopView, shownLoopState } from './loops.ts';
 import type { LoopFacts, LoopView } from './loops.ts';
-import { ACTIVE, counts, dominant } from './model.ts';
-import type { MonitorNode, MonitorShape } from './model.ts';
+import { ACTIVE, counts, dominant, medianTime } from './model.ts';
+import type { MonitorNode, MonitorShape, TaskTiming } from './model.ts';
 
 export interface RunNodeData extends Record<string, unknown> {
   node: MonitorNode;
@@ -19,6 +19,10 @@ export interface RunNodeData extends Record<string, unknown> {
   state: TaskState;
   /** A loop's node: what it shows of its iterations. */
   loop?: LoopView;
+  /** A task's node: its latest attempt's times, exit and tries. */
+  timing?: TaskTiming;
+  /** A sweep's node: the median time of its instances that ended. */
+  median?: number | null;
 }
 
 /** A loop's node: room for its name, its count, a strip of iterations and a line of values. */
@@ -32,6 +36,8 @@ export function sizeOf(node: MonitorNode): { width: number; height: number } {
 
 export type RunFlowNode = Node<RunNodeData, 'run'>;
 
+const NO_TIMINGS: ReadonlyMap<string, TaskTiming> = new Map();
+
 const sameCounts = (a: Partial<Record<TaskState, number>>, b: Partial<Record<TaskState, number>>): boolean => {
   const keys = Object.keys(a) as TaskState[];
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
@@ -43,7 +49,15 @@ const sameCounts = (a: Partial<Record<TaskState, number>>, b: Partial<Record<Tas
  * React Flow take in only the nodes that changed. A node the layout does not know yet
  * (its layout is on its way) stands at the top left corner.
  */
-export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box>, states: ReadonlyMap<string, TaskState>, selected: string | null, previous: ReadonlyMap<string, RunFlowNode>, facts: LoopFacts = NO_FACTS): RunFlowNode[] {
+export function runFlowNodes(
+  shape: MonitorShape,
+  boxes: ReadonlyMap<string, Box>,
+  states: ReadonlyMap<string, TaskState>,
+  selected: string | null,
+  previous: ReadonlyMap<string, RunFlowNode>,
+  facts: LoopFacts = NO_FACTS,
+  timings: ReadonlyMap<string, TaskTiming> = NO_TIMINGS,
+): RunFlowNode[] {
   const selectedKey = selected === null ? null : (shape.keyOf.get(selected) ?? selected);
   return shape.nodes.map((node) => {
     const count = counts(node.tasks, states);
@@ -52,8 +66,22 @@ export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box
     const x = box?.x ?? 0;
     const y = box?.y ?? 0;
     const isSelected = node.key === selectedKey;
+    const timing = node.folded || node.loop ? undefined : timings.get(node.tasks[0]!);
+    const median = node.folded ? medianTime(node.tasks, timings) : undefined;
     const before = previous.get(node.key);
-    if (before && before.data.node === node && before.position.x === x && before.position.y === y && before.selected === isSelected && sameCounts(before.data.counts, count) && sameLoopView(before.data.loop, loop)) return before;
+    if (
+      before &&
+      before.data.node === node &&
+      before.position.x === x &&
+      before.position.y === y &&
+      before.selected === isSelected &&
+      sameCounts(before.data.counts, count) &&
+      sameLoopView(before.data.loop, loop) &&
+      before.data.timing === timing &&
+      before.data.median === median
+    ) {
+      return before;
+    }
     const { width, height } = sizeOf(node);
     return {
       id: node.key,
@@ -62,7 +90,7 @@ export function runFlowNodes(shape: MonitorShape, boxes: ReadonlyMap<string, Box
       width,
       height,
       handles: sideHandles(width, height),
-      data: { node, counts: count, state: loop ? shownLoopState(dominant(count), loop.made) : dominant(count), ...(loop ? { loop } : {}) },
+      data: { node, counts: count, state: loop ? shownLoopState(dominant(count), loop.made) : dominant(count), ...(loop ? { loop } : {}), ...(timing ? { timing } : {}), ...(median !== undefined ? { median } : {}) },
       selected: isSelected,
       draggable: false,
       connectable: false,

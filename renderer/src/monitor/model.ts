@@ -6,6 +6,7 @@
  */
 import type { GraphTask, TaskState } from '../../../core/api/types.ts';
 import { TERMINAL_STATES } from '../../../core/model/task-states.ts';
+import { duration } from '../common/format.ts';
 import { foldLoops, isInside } from './loops.ts';
 import type { Fold } from './loops.ts';
 
@@ -143,6 +144,38 @@ export function counts(ids: readonly string[], states: ReadonlyMap<string, TaskS
 
 export function dominant(count: Partial<Record<TaskState, number>>): TaskState {
   return URGENCY.find((state) => (count[state] ?? 0) > 0) ?? 'waiting';
+}
+
+/** A task's latest attempt as the monitor shows it: how long, how it ended, how many tries. */
+export interface TaskTiming {
+  attempts: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** How a task's latest attempt ran, in a few words: `3.2 s · exit 1 · try 2` (elapsed while it runs, as of `now`). */
+export function timingText(timing: TaskTiming | undefined, now: number): string {
+  if (!timing) return '';
+  const parts: string[] = [];
+  if (timing.startedAt !== null) parts.push(duration((timing.endedAt ?? now) - timing.startedAt));
+  if (timing.exitCode !== null && timing.endedAt !== null) parts.push(`exit ${timing.exitCode}`);
+  else if (timing.signal) parts.push(timing.signal);
+  if (timing.attempts > 1) parts.push(`try ${timing.attempts}`);
+  return parts.join(' · ');
+}
+
+/** The median time of the ended attempts of these tasks (a sweep's), null when none ended. */
+export function medianTime(ids: readonly string[], timings: ReadonlyMap<string, TaskTiming>): number | null {
+  const times: number[] = [];
+  for (const id of ids) {
+    const timing = timings.get(id);
+    if (timing && timing.startedAt !== null && timing.endedAt !== null) times.push(timing.endedAt - timing.startedAt);
+  }
+  if (times.length === 0) return null;
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
 }
 
 export const ACTIVE: ReadonlySet<TaskState> = new Set(['submitted', 'running']);

@@ -7,7 +7,9 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
-import type { RunGraph, RunStatus, TaskState, TaskStatus } from '../../../core/api/types.ts';
+import type { RunForecast, RunGraph, RunStatus, TaskState, TaskStatus } from '../../../core/api/types.ts';
+import { TERMINAL_STATES } from '../../../core/model/task-states.ts';
+import type { TaskTiming } from './model.ts';
 
 export interface RunState {
   graph: RunGraph | null;
@@ -20,6 +22,10 @@ export interface RunState {
   loops: Map<string, { iterations: number; max: number }>;
   /** What each task's latest attempt published, for tasks that published something (from statuses only). */
   values: Map<string, Record<string, unknown>>;
+  /** Each task's latest attempt's times, exit and tries: from statuses, and moved by each transition (read with `version`). */
+  timings: Map<string, TaskTiming>;
+  /** The run's latest forecast (`runs.forecast`), while it goes on. */
+  forecast: RunForecast | null;
   version: number;
   /** Tasks per state, as of `version`. */
   total: Partial<Record<TaskState, number>>;
@@ -32,7 +38,8 @@ export interface RunState {
   /** A full status: the header and every task's state, shown at once. */
   applyStatus(status: RunStatus): void;
   /** One task's transition, shown with the next batch. */
-  applyTransition(task: string, to: TaskState, reason: string | null): void;
+  applyTransition(task: string, to: TaskState, reason: string | null, at?: number, attempt?: number | null): void;
+  setForecast(forecast: RunForecast | null): void;
   /** Shows what arrived since the last batch now. */
   flush(): void;
   /** Stops the batch timer. */
@@ -55,12 +62,14 @@ export function createRunStore(batchMs = 150): RunStore {
       reasons: new Map(),
       loops: new Map(),
       values: new Map(),
+      timings: new Map(),
+      forecast: null,
       version: 0,
       total: {},
       reset: () => {
         clearTimeout(timer);
         timer = undefined;
-        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), loops: new Map(), values: new Map(), version: get().version + 1, total: {} });
+        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), loops: new Map(), values: new Map(), timings: new Map(), forecast: null, version: get().version + 1, total: {} });
       },
       setGraph: (graph) => set({ graph }),
       extendGraph: (more) => {
@@ -75,6 +84,7 @@ export function createRunStore(batchMs = 150): RunStore {
         let changed = info === null || JSON.stringify(info) !== JSON.stringify(status.run);
         for (const task of status.tasks) {
           if (noteLoopAndValues(get(), task)) changed = true;
+          if (noteTiming(get().timings, task)) changed = true;
           if (states.get(task.id) === task.state && reasons.get(task.id) === task.reason) continue;
           states.set(task.id, task.state);
           reasons.set(task.id, task.reason);
@@ -86,11 +96,13 @@ export function createRunStore(batchMs = 150): RunStore {
         set({ info: status.run });
         get().flush();
       },
-      applyTransition: (task, to, reason) => {
+      applyTransition: (task, to, reason, at, attempt) => {
         get().states.set(task, to);
         get().reasons.set(task, reason);
+        if (at !== undefined) moveTiming(get().timings, task, to, at, attempt ?? null);
         schedule();
       },
+      setForecast: (forecast) => set({ forecast }),
       flush: () => {
         clearTimeout(timer);
         timer = undefined;
@@ -126,4 +138,22 @@ function noteLoopAndValues(state: Pick<RunState, 'loops' | 'values'>, task: Task
     }
   } else if (state.values.delete(task.id)) changed = true;
   return changed;
+}
+
+/** Takes a task's latest attempt's times from a status; whether they changed. */
+function noteTiming(timings: Map<string, TaskTiming>, task: TaskStatus): boolean {
+  const last = task.last;
+  const known = timings.get(task.id);
+  if (!last) return known !== undefined && timings.delete(task.id);
+  const timing: TaskTiming = { attempts: task.attempts, startedAt: last.startedAt, endedAt: last.endedAt, exitCode: last.exitCode, signal: last.signal };
+  if (known && known.attempts === timing.attempts && known.startedAt === timing.startedAt && known.endedAt === timing.endedAt && known.exitCode === timing.exitCode && known.signal === timing.signal) return false;
+  timings.set(task.id, timing);
+  return true;
+}
+
+/** A transition's move of a task's times: a start begins an attempt, an end ends it (its exit comes with the next status). */
+function moveTiming(timings: Map<string, TaskTiming>, task: string, to: TaskState, at: number, attempt: number | null): void {
+  const known = timings.get(task);
+  if (to === 'running') timings.set(task, { attempts: Math.max(attempt ?? 1, known?.attempts ?? 0), startedAt: at, endedAt: null, exitCode: null, signal: null });
+  else if (TERMINAL_STATES.has(to) && known && known.endedAt === null && known.startedAt !== null) timings.set(task, { ...known, endedAt: at });
 }

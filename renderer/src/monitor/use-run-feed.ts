@@ -63,7 +63,7 @@ export function useRunFeed(run: string): () => Promise<void> {
     };
     const off = api.onEvent((event) => {
       if (event.type === 'task' && event.runId === runId.current) {
-        store.getState().applyTransition(event.taskId, event.to, event.detail);
+        store.getState().applyTransition(event.taskId, event.to, event.detail, event.at, event.attempt);
         lastEvent.current = Date.now();
       } else if (event.type === 'grew' && event.runId === runId.current) {
         lastEvent.current = Date.now();

@@ -1,0 +1,69 @@
+/**
+ * A run's times at a glance: with two runs of the workflow behind it, a third shows its
+ * progress and ETA in the header, tries, exit and time in the table and in each node, and a
+ * timeline with an axis, a legend, details on hover, zoom, and the tasks to come as forecast bars.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { artifacts, expect, repo, test } from './fixtures.ts';
+
+test('progress, ETA, durations and the timeline of a run', async ({ page, core }) => {
+  const gate = path.join(core.dir, 'gate');
+  const file = path.join(core.dir, 'timed.yaml');
+  writeFileSync(
+    file,
+    `version: 1
+name: timed
+defaults: { cache: false }
+tasks:
+  prepare: { run: sleep 0.3 }
+  hold: { after: prepare, run: 'while [ ! -e "${gate}" ]; do sleep 0.05; done' }
+  finish: { after: hold, run: sleep 0.3 }
+`,
+  );
+  const cli = path.join(repo, 'core/host/cli/flotilla.cjs');
+  const env = { ...process.env, FLOTILLA_HOME: core.home };
+  writeFileSync(gate, '');
+  for (const round of [1, 2]) {
+    const ran = spawnSync(process.execPath, [cli, 'run', file], { env, encoding: 'utf8' });
+    expect(ran.status, `run ${round}: ${ran.stderr}`).toBe(0);
+  }
+  rmSync(gate);
+  const third = spawn(process.execPath, [cli, 'run', file], { env, stdio: 'ignore' });
+  try {
+    await page.goto(`${core.url}#/runs/last`);
+    await expect(page.locator('.run-node[data-task="hold"]')).toHaveAttribute('data-state', 'running');
+    await expect(page.getByLabel('Estimated end')).toContainText(/ETA \d\d:\d\d \(in /);
+    await expect(page.getByLabel('Progress')).toContainText('%');
+    await expect(page.locator('.run-node[data-task="prepare"] .timing')).toContainText(/\d+ m?s · exit 0/);
+
+    await page.keyboard.press('t');
+    const prepare = page.getByRole('row').filter({ hasText: 'prepare' });
+    await expect(prepare).toContainText(/succeeded\s*local\s*1\s*0\s*\d+ m?s/);
+
+    await page.keyboard.press('l');
+    const timeline = page.getByRole('figure', { name: 'Timeline of attempts' });
+    await expect(timeline.getByLabel('Legend')).toContainText('forecast');
+    await expect(timeline.locator('.axis .tick').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
+    // `finish` has not started (the local launcher holds it until `hold` ends): drawn where the forecast puts it.
+    await expect(timeline.locator('.gantt[data-task="finish"] .forecast')).toHaveCount(1);
+    await timeline.locator('.gantt[data-task="prepare"] .ran').hover();
+    await expect(page.getByRole('tooltip')).toContainText('prepare attempt 1: succeeded');
+    await expect(page.getByRole('tooltip')).toContainText('exit code 0');
+    await page.screenshot({ path: path.join(artifacts, 'monitor-timeline.png') });
+    const svg = timeline.locator('.timeline-scroll > svg');
+    const width = Number(await svg.getAttribute('width'));
+    await timeline.getByRole('button', { name: 'Zoom in' }).click();
+    await expect.poll(async () => Number(await svg.getAttribute('width'))).toBeGreaterThan(width * 1.5);
+    await timeline.getByRole('button', { name: 'Fit' }).click();
+    await expect.poll(async () => Number(await svg.getAttribute('width'))).toBe(width);
+
+    writeFileSync(gate, '');
+    await expect(page.getByLabel('Run state')).toHaveText('succeeded', { timeout: 30_000 });
+    await expect(page.getByLabel('Estimated end')).toHaveCount(0);
+    await expect(timeline.locator('.timeline-scroll .forecast')).toHaveCount(0);
+  } finally {
+    third.kill();
+  }
+});

@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadWorkflow } from '../core/model/load.ts';
+import { createRun } from '../core/scheduler/runs.ts';
+import type { Store } from '../core/store/store.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(REPO, 'core/host/cli/flotilla.cjs');
@@ -97,4 +100,23 @@ export function killHard(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+/**
+ * A run of a workflow file recorded in a store as if it had run and succeeded an hour ago, each
+ * task's attempt taking `seconds[path]` (1 s unless given): history for the forecast and the
+ * walltime advice without waiting that long (nor a cluster that runs it).
+ */
+export function pastRun(store: Store, file: string, seconds: Record<string, number>): string {
+  const plan = loadWorkflow(file);
+  const run = createRun(store, plan, {});
+  const start = Date.now() - 3_600_000;
+  plan.tasks.forEach((task, idx) => {
+    const ms = (seconds[task.path] ?? 1) * 1000;
+    store.insertAttempt({ runId: run, taskIdx: idx, n: 1, state: 'succeeded', target: task.target, host: 'h', command: task.run, cwd: '/', dir: '/', marker: '/m', stdout: '/o', stderr: '/e', hash: null, pid: null, pidStart: null, jobId: null, schedulerState: null, submittedAt: start, startedAt: start, endedAt: start + ms, exitCode: 0, signal: null, reason: null, values: null });
+    store.transition({ runId: run, task: idx, from: 'waiting', to: 'succeeded', at: start + ms });
+  });
+  store.setRunState(run, 'succeeded', Date.now());
+  store.releaseRun(run, store.getRun(run)!.owner!);
+  return run;
 }

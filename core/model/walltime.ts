@@ -4,6 +4,7 @@
  * inspector, with a value that would do.
  */
 import type { Durations } from './estimates.ts';
+import { roughly } from './eta-text.ts';
 import type { Plan } from './types.ts';
 
 /** Past attempts needed before anything is said. */
@@ -54,5 +55,5 @@ export function timeText(seconds: number): string {
 
 /** The advice in a sentence. */
 export function adviceText(advice: WalltimeAdvice): string {
-  return `task '${advice.task}' on ${advice.target}: time ${timeText(advice.limit)} is below what 19 in 20 of its last ${advice.samples} attempts took (up to ${timeText(Math.ceil(advice.p95))}): it will likely hit its limit; ${advice.suggested} would do`;
+  return `task '${advice.task}' on ${advice.target}: time ${timeText(advice.limit)} is shorter than its last ${advice.samples} attempts needed (95th percentile ${roughly(advice.p95 * 1000)}): it will likely hit its limit; ${advice.suggested} would do`;
 }

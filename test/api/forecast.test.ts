@@ -1,18 +1,20 @@
 /**
  * `runs.forecast` over a real store: the durations it goes by are those the store recorded for
  * the same workflow file, task path and target (a sweep's instances pooled), a loop's by its
- * iterations' spans, and nothing of another file.
+ * iterations' spans, and nothing of another file. And the walltime advice drawn from them.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FlotillaService } from '../../core/api/service.ts';
-import type { RunForecast } from '../../core/api/types.ts';
+import type { RunForecast, WalltimeAdvice } from '../../core/api/types.ts';
 import { quantile } from '../../core/model/estimates.ts';
 import { loadWorkflow } from '../../core/model/load.ts';
+import { loadYaml } from '../../core/model/source.ts';
+import { adviceText } from '../../core/model/walltime.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
 import { Store } from '../../core/store/store.ts';
-import { tempDir, writeWorkflow } from '../helpers.ts';
+import { cli, pastRun, tempDir, writeWorkflow } from '../helpers.ts';
 
 function service(t: Parameters<typeof tempDir>[0]) {
   const dir = tempDir(t);
@@ -98,5 +100,60 @@ describe('the forecast of a run', () => {
     assert.deepEqual(forecast.loops, [{ task: 'segments', perIteration: null, made: 0, max: 5 }]);
     const ended = await s.value<RunForecast>('runs.forecast', { run: first });
     assert.deepEqual([ended.eta, ended.remaining], [null, 0]);
+  });
+});
+
+const CLUSTER = `version: 1
+name: long
+targets:
+  hpc: { type: slurm, host: hpc.example.org, root: flotilla }
+tasks:
+  prepare: { run: "true" }
+  simulate:
+    after: prepare
+    target: hpc
+    foreach: { i: [1, 2] }
+    resources: { time: 1m }
+    run: mdrun
+  roomy: { target: hpc, resources: { time: 10m }, run: mdrun }
+`;
+
+describe('walltime advice', () => {
+  it('warns of a cluster task whose time limit is below what its past attempts took, with a limit that would do', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, CLUSTER);
+    for (const seconds of [50, 70, 65]) pastRun(s.store, file, { simulate: seconds, roomy: seconds, prepare: 500 });
+    const advice = await s.value<WalltimeAdvice[]>('workflows.advice', { file });
+    // Six attempts of the sweep pooled: 19 in 20 took up to 70 s; 1.5 × that, in whole minutes.
+    assert.deepEqual(advice.map((each) => [each.task, each.target, each.limit, each.samples, each.suggested]), [['simulate', 'hpc', 60, 6, '2m']]);
+    assert.match(adviceText(advice[0]!), /^task 'simulate' on hpc: time 1m is shorter than its last 6 attempts needed \(95th percentile 70 s\)/);
+    // The file as edited in the app: a limit raised far enough says nothing.
+    const raised = loadYaml(CLUSTER) as { tasks: { simulate: { resources: { time: string } } } };
+    raised.tasks.simulate.resources.time = '2m';
+    assert.deepEqual(await s.value('workflows.advice', { file, value: raised }), []);
+    assert.equal((await s.value<{ advice: WalltimeAdvice[] }>('workflows.validate', { file })).advice.length, 1);
+  });
+
+  it('says nothing with fewer than three past attempts, of local tasks, or of a file that does not load', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, CLUSTER.replace('foreach: { i: [1, 2] }', 'foreach: { i: [1] }'));
+    for (const seconds of [300, 300]) pastRun(s.store, file, { simulate: seconds });
+    assert.deepEqual(await s.value('workflows.advice', { file }), []);
+    const local = writeWorkflow(s.dir, 'version: 1\ntasks:\n  a: { resources: { time: 1s }, run: "true" }\n', 'local.yaml');
+    for (const seconds of [300, 300, 300]) pastRun(s.store, local, { a: seconds });
+    assert.deepEqual(await s.value('workflows.advice', { file: local }), []);
+    assert.deepEqual(await s.value('workflows.advice', { file, value: { version: 1, tasks: { a: { after: 'nothing', run: 'true' } } } }), []);
+  });
+
+  it('is printed by flotilla validate', (t) => {
+    const dir = tempDir(t);
+    const home = path.join(dir, 'home');
+    const file = writeWorkflow(dir, CLUSTER);
+    const store = Store.open(home);
+    for (const seconds of [50, 70, 65]) pastRun(store, file, { simulate: seconds });
+    store.close();
+    const result = cli(['validate', file], { home });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /warning: task 'simulate' on hpc: time 1m is shorter .* 2m would do/);
   });
 });

@@ -2,10 +2,13 @@
  * A run's times at a glance: with two runs of the workflow behind it, a third shows its
  * progress and ETA in the header, tries, exit and time in the table and in each node, and a
  * timeline with an axis, a legend, details on hover, zoom, and the tasks to come as forecast bars.
+ * The editor's inspector says when a time limit is shorter than past runs took.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Store } from '../../core/store/store.ts';
+import { pastRun } from '../helpers.ts';
 import { artifacts, expect, repo, test } from './fixtures.ts';
 
 test('progress, ETA, durations and the timeline of a run', async ({ page, core }) => {
@@ -32,6 +35,9 @@ tasks:
   rmSync(gate);
   const third = spawn(process.execPath, [cli, 'run', file], { env, stdio: 'ignore' });
   try {
+    const store = Store.open(core.home);
+    await expect.poll(() => store.listRuns(5).length).toBe(3);
+    store.close();
     await page.goto(`${core.url}#/runs/last`);
     await expect(page.locator('.run-node[data-task="hold"]')).toHaveAttribute('data-state', 'running');
     await expect(page.getByLabel('Estimated end')).toContainText(/ETA \d\d:\d\d \(in /);
@@ -66,4 +72,30 @@ tasks:
   } finally {
     third.kill();
   }
+});
+
+test('the inspector warns of a time limit past runs outgrew, and fills one that would do', async ({ page, core }) => {
+  const file = path.join(core.dir, 'long.yaml');
+  writeFileSync(
+    file,
+    `version: 1
+name: long
+targets:
+  hpc: { type: slurm, host: hpc.example.org, root: flotilla }
+tasks:
+  simulate: { target: hpc, resources: { time: 1m }, run: mdrun }
+`,
+  );
+  const store = Store.open(core.home);
+  for (const seconds of [50, 70, 65]) pastRun(store, file, { simulate: seconds });
+  store.close();
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await page.locator('.react-flow__node[data-id="simulate"]').click();
+  const inspector = page.getByRole('complementary', { name: 'Inspector: simulate' });
+  const advice = inspector.getByLabel('Walltime advice');
+  await expect(advice).toContainText('Time 1m is shorter than its last 3 attempts on hpc needed (95th percentile 70 s)');
+  await page.screenshot({ path: path.join(artifacts, 'editor-walltime-advice.png') });
+  await advice.getByRole('button', { name: 'Use 2m' }).click();
+  await expect(inspector.getByLabel('Time', { exact: true })).toHaveValue('2m');
+  await expect(advice).toHaveCount(0);
 });

@@ -1,4 +1,7 @@
 import { useEffect, useState } from 'react';
+import type { WalltimeAdvice } from '../../../core/api/types.ts';
+import { roughly } from '../../../core/model/eta-text.ts';
+import { timeText } from '../../../core/model/walltime.ts';
 import { DecisionFields } from './DecisionFields.tsx';
 import { Field } from './Field.tsx';
 import { envText, envValue, fromLines, lines, scalar, sweepText, sweepValue, text } from './fields.ts';
@@ -9,6 +12,8 @@ export interface InspectorProps {
   node: EditorNode;
   targets: string[];
   problems: string[];
+  /** What past runs say of its time limit (cluster tasks). */
+  advice?: WalltimeAdvice | undefined;
   after: { entry: string; source?: string }[];
   onRename: (name: string) => string | undefined;
   onPatch: (patch: Mapping) => void;
@@ -16,7 +21,7 @@ export interface InspectorProps {
   onDelete: () => void;
 }
 
-export function Inspector({ node, targets, problems, after, onRename, onPatch, onRemoveAfter, onDelete }: InspectorProps) {
+export function Inspector({ node, targets, problems, advice, after, onRename, onPatch, onRemoveAfter, onDelete }: InspectorProps) {
   const raw = node.raw;
   const resources = isMapping(raw.resources) ? raw.resources : {};
   const [nameError, setNameError] = useState<string>();
@@ -71,6 +76,14 @@ export function Inspector({ node, targets, problems, after, onRename, onPatch, o
           <Field label="GPUs" value={text(resources.gpus)} onCommit={(value) => setResource('gpus', value)} />
           <Field label="Nodes" value={text(resources.nodes)} onCommit={(value) => setResource('nodes', value)} />
         </div>
+        {advice && (
+          <p className="field-warning" role="status" aria-label="Walltime advice">
+            Time {timeText(advice.limit)} is shorter than its last {advice.samples} attempts on {advice.target} needed (95th percentile {roughly(advice.p95 * 1000)}): it will likely hit its limit.{' '}
+            <button className="small" onClick={() => setResource('time', advice.suggested)}>
+              Use {advice.suggested}
+            </button>
+          </p>
+        )}
       </fieldset>
       <Field label="Retries" value={text(raw.retries)} placeholder="inherited" onCommit={(value) => onPatch({ retries: value.trim() === '' ? undefined : scalar(value) })} />
       <Field label="Environment" multiline mono value={envText(raw.env)} placeholder="NAME=value, one per line" onCommit={(value) => onPatch({ env: envValue(value) })} />

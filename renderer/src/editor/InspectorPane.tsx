@@ -1,6 +1,7 @@
 import { useDocument, useEditorStores, useGraph, useView } from './editor-context.ts';
 import type { Layout } from './history.ts';
 import { Inspector } from './Inspector.tsx';
+import { useAdvice } from './use-advice.ts';
 import { afterList, disconnect, isMapping, nameProblem, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
 import type { Mapping } from './model.ts';
 import type { Problems } from './use-problems.ts';
@@ -14,6 +15,7 @@ export function InspectorPane({ problems }: { problems: Problems }) {
   const edit = useDocument((state) => state.edit);
   const selected = useView((state) => state.selected);
   const readOnly = useView((state) => state.opened?.unparsable !== undefined);
+  const advice = useAdvice();
   if (readOnly) return null;
   const node = selected ? graph.byPath.get(selected) : undefined;
   if (!node) return <WorkflowInspector value={value} problems={problems.general} onPatch={(patch) => edit((current) => patchWorkflow(current, patch))} />;
@@ -35,6 +37,7 @@ export function InspectorPane({ problems }: { problems: Problems }) {
       node={node}
       targets={isMapping(value.targets) ? Object.keys(value.targets) : []}
       problems={problems.byNode.get(node.path) ?? []}
+      advice={advice.get(node.path)}
       after={afterList(node.raw).map((entry) => ({ entry, source: resolve(graph.byPath, node.path, entry) }))}
       onRename={rename}
       onPatch={(patch) => edit((current) => updateNode(current, node.path, patch))}

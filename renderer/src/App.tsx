@@ -7,27 +7,8 @@ import { Editor } from './editor/Editor.tsx';
 import { History } from './monitor/History.tsx';
 import { Monitor } from './monitor/Monitor.tsx';
 import { PromptDialog } from './PromptDialog.tsx';
-
-/** Where the app is: kept in the address's hash so a reload comes back to the same place. */
-export type Route = { view: 'editor'; file?: string; from?: string } | { view: 'runs'; run?: string } | { view: 'clusters' };
-
-function parseRoute(hash: string): Route {
-  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const params = new URLSearchParams(query);
-  const [view, id] = path.split('/');
-  if (view === 'runs') return id ? { view: 'runs', run: decodeURIComponent(id) } : { view: 'runs' };
-  if (view === 'clusters') return { view: 'clusters' };
-  const file = params.get('file');
-  const from = params.get('from');
-  return file ? { view: 'editor', file, ...(from ? { from } : {}) } : { view: 'editor' };
-}
-
-export function routeHash(route: Route): string {
-  if (route.view === 'runs') return route.run ? `#/runs/${encodeURIComponent(route.run)}` : '#/runs';
-  if (route.view === 'clusters') return '#/clusters';
-  if (!route.file) return '#/editor';
-  return `#/editor?file=${encodeURIComponent(route.file)}${route.from ? `&from=${encodeURIComponent(route.from)}` : ''}`;
-}
+import { parseRoute, routeHash } from './route.ts';
+import type { Route } from './route.ts';
 
 type Theme = 'system' | 'light' | 'dark';
 
@@ -122,7 +103,7 @@ export function App({ api }: { api: FlotillaApi }) {
           </header>
           <main className="content">
             {route.view === 'editor' && <Editor file={route.file} from={route.from} onFile={openFile} onRun={openRun} />}
-            {route.view === 'runs' && (route.run ? <Monitor run={route.run} onBack={allRuns} onEdit={(file) => editFromRun(file, route.run!)} /> : <History onOpen={openRun} />)}
+            {route.view === 'runs' && (route.run ? <Monitor run={route.run} at={route.at} onBack={allRuns} onEdit={(file) => editFromRun(file, route.run!)} /> : <History onOpen={openRun} />)}
             {route.view === 'clusters' && <ClustersView />}
           </main>
           <div className="notices" aria-live="polite">

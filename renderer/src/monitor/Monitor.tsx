@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
+import type { LogPlace } from '../route.ts';
 import { shape } from './model.ts';
 import { MonitorContext, useMonitorStores, useMonitorView, useRun } from './monitor-context.ts';
 import type { MonitorStores } from './monitor-context.ts';
@@ -11,12 +12,15 @@ import { TaskPanel } from './TaskPanel.tsx';
 import { TaskTable } from './TaskTable.tsx';
 import { Timeline } from './Timeline.tsx';
 import { useResubmitFailed } from './use-resubmit.ts';
+import { useFailures } from './use-failures.ts';
 import { useForecast } from './use-forecast.ts';
 import { useRunFeed } from './use-run-feed.ts';
 import { createMonitorViewStore } from './view-store.ts';
 
 interface MonitorProps {
   run: string;
+  /** A log line to open (a link to it). */
+  at?: LogPlace | undefined;
   onBack: () => void;
   onEdit: (file: string) => void;
 }
@@ -36,9 +40,12 @@ export function Monitor(props: MonitorProps) {
   );
 }
 
-function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
+function MonitorLayout({ run, at, onBack, onEdit }: MonitorProps) {
   const { view: viewStore } = useMonitorStores();
   useRunFeed(run);
+  useEffect(() => {
+    if (at) viewStore.getState().openLog(at);
+  }, [at, viewStore]);
   const { failed, resubmit } = useResubmitFailed(run);
   const graph = useRun((state) => state.graph);
   const error = useRun((state) => state.error);
@@ -53,9 +60,10 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
   const opened = useMonitorView((state) => state.opened);
   const selected = useMonitorView((state) => state.selected);
   const structure = useMemo(() => (graph ? shape(graph.tasks, expanded, opened) : null), [graph, expanded, opened]);
+  const failures = useFailures(structure);
   const specs = useMemo(() => new Map(graph?.tasks.map((task) => [task.id, task])), [graph]);
 
-  // Shortcuts: R resubmit failed (preview), G/T/L graph, table, timeline, Escape closes the panel.
+  // Shortcuts: R resubmit failed (preview), F / Shift+F next / previous failure, G/T/L graph, table, timeline, Escape closes the panel.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -66,10 +74,11 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
       else if (event.key === 't') show('table');
       else if (event.key === 'l') show('timeline');
       else if (event.key === 'r' && failed > 0) void resubmit();
+      else if (event.key === 'f' || event.key === 'F') failures.step(event.key === 'F');
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [failed, resubmit, viewStore]);
+  }, [failed, resubmit, viewStore, failures]);
 
   if (error) {
     return (
@@ -86,7 +95,7 @@ function MonitorLayout({ run, onBack, onEdit }: MonitorProps) {
 
   return (
     <div className="monitor">
-      <MonitorToolbar run={run} onBack={onBack} onEdit={onEdit} failed={failed} resubmit={resubmit} />
+      <MonitorToolbar run={run} onBack={onBack} onEdit={onEdit} failed={failed} resubmit={resubmit} onNextFailure={() => failures.step()} />
       <div className="monitor-body">
         <div className="monitor-main">
           {!graph || !structure ? (

@@ -14,7 +14,7 @@ const VIEWS = [
 ] as const;
 
 /** The run's header (name, state, counts, why it stopped), its views, and what can be done to it. */
-export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit }: { run: string; onBack: () => void; onEdit: (file: string) => void; failed: number; resubmit: () => Promise<void> }) {
+export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit, onNextFailure }: { run: string; onBack: () => void; onEdit: (file: string) => void; failed: number; resubmit: () => Promise<void>; onNextFailure: () => void }) {
   const api = useApi();
   const notify = useNotify();
   const info = useRun((state) => state.info);
@@ -24,6 +24,7 @@ export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit }: { run:
   const view = useMonitorView((state) => state.view);
   const now = useNow(info?.state === 'running' ? 1000 : null);
   const show = useMonitorView((state) => state.show);
+  const setFilter = useMonitorView((state) => state.setFilter);
   const preview = useMonitorView((state) => state.preview);
   const act = (method: 'runs.cancel' | 'runs.resume') => void request(api, method, { run }).catch((caught: Error) => notify('error', caught.message));
   return (
@@ -47,11 +48,24 @@ export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit }: { run:
       )}
       <span className="counts" aria-label="Task counts">
         {TASK_STATES.filter((state) => total[state]).map((state) => (
-          <span key={state} className={`pill state-${state}`}>
+          <button
+            key={state}
+            className={`pill state-${state}`}
+            title={`List the ${state} tasks`}
+            onClick={() => {
+              setFilter(state);
+              show('table');
+            }}
+          >
             {total[state]} {state}
-          </span>
+          </button>
         ))}
       </span>
+      {(total.failed ?? 0) > 0 && (
+        <button onClick={onNextFailure} title="Select the next failed task and bring it into view (F; Shift+F: the one before)">
+          Next failure
+        </button>
+      )}
       <span className="spacer" />
       <div role="tablist" aria-label="Run views" className="tabs">
         {VIEWS.map(([name, label]) => (

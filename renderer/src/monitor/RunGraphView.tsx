@@ -10,6 +10,7 @@ import type { RunFlowNode, RunNodeData } from './flow.ts';
 import type { MonitorShape } from './model.ts';
 import { useMonitorView, useRun } from './monitor-context.ts';
 import { runNodeTypes } from './RunNode.tsx';
+import { useNodeFocus } from './use-failures.ts';
 import { useIterationFocus } from './use-iteration-focus.ts';
 
 /** The run as a graph: laid out once per shape (off the page's thread when big), coloured as its states change. */
@@ -43,6 +44,7 @@ export function RunGraphView({ shape }: { shape: MonitorShape }) {
   const bounds = useMemo(() => (boxes ? boundsOf(boxes.values()) : undefined), [boxes]);
   useOpeningView(run, bounds, pane);
   useIterationFocus(shape, boxes, opened, pane);
+  useNodeFocus(boxes, pane);
 
   // A big run zoomed out is one canvas: React Flow gets no nodes then, and a click there selects.
   const shown = useCanvasLevel(nodes, edges, describeRunNode, bounds, select);

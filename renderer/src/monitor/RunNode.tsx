@@ -35,6 +35,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
       <div className="wf-title">
         <span className="wf-name">{node.folded ? node.path : task}</span>
         {node.folded && <span className="badge sweep">×{node.tasks.length}</span>}
+        {node.folded && (count.failed ?? 0) > 0 && <span className="badge failures">{count.failed} failed</span>}
       </div>
       {node.folded ? (
         <>
@@ -43,7 +44,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
             <span key={s} className={`seg state-${s}`} style={{ flexGrow: count[s] }} title={`${count[s]} ${s}`} />
           ))}
         </div>
-        {median !== null && median !== undefined && <div className="wf-sub">median {duration(median)}{count.failed ? ` · ${count.failed} failed` : ''}</div>}
+        {median !== null && median !== undefined && <div className="wf-sub">median {duration(median)}</div>}
         </>
       ) : (
         <div className="wf-sub">

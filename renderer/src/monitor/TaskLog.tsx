@@ -1,9 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { request } from '../api.ts';
 import { useApi, useReportFailure } from '../common/context.ts';
+import { LogLines } from './LogLines.tsx';
 
-/** One stream of an attempt as it is written: the core pushes what is new (`logs.follow`). */
-export function TaskLog({ run, task, attempt, stream }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr' }) {
+/**
+ * One stream of an attempt as it is written: the core pushes what is new (`logs.follow`). It can
+ * be searched (LogLines.tsx); `line` (from a link) is shown and marked.
+ */
+export function TaskLog({ run, task, attempt, stream, line }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr'; line?: number | undefined }) {
   const api = useApi();
   const report = useReportFailure();
   const [text, setText] = useState('');
@@ -37,15 +41,29 @@ export function TaskLog({ run, task, attempt, stream }: { run: string; task: str
       if (follow) void request(api, 'logs.unfollow', { follow }).catch(report('The log could not be unfollowed'));
     };
   }, [api, run, task, attempt, stream, report]);
+  const [query, setQuery] = useState('');
+  const marking = query !== '' || line !== undefined;
   useEffect(() => {
     const element = pre.current;
-    if (element) element.scrollTop = element.scrollHeight;
-  }, [text]);
+    // New text keeps the end in view, unless a line is being looked at.
+    if (element && !marking) element.scrollTop = element.scrollHeight;
+  }, [text, marking]);
   if (attempt === undefined) return <p className="hint">The task has not run yet.</p>;
   if (error) return <p className="field-error">{error}</p>;
   return (
-    <pre className="log" ref={pre} aria-label={`${stream} of attempt ${attempt}`} tabIndex={0}>
-      {text || <span className="hint">(empty)</span>}
-    </pre>
+    <>
+      <LogFind query={query} onQuery={setQuery} />
+      <pre className="log" ref={pre} aria-label={`${stream} of attempt ${attempt}`} tabIndex={0}>
+        {!text ? <span className="hint">(empty)</span> : marking ? <LogLines text={text} query={query} line={line} place={{ run, task, stream, attempt }} scroller={pre} /> : text}
+      </pre>
+    </>
+  );
+}
+
+function LogFind({ query, onQuery }: { query: string; onQuery: (query: string) => void }) {
+  return (
+    <div className="row log-find">
+      <input type="search" aria-label="Find in log" placeholder="find in log" value={query} onChange={(event) => onQuery(event.target.value)} />
+    </div>
   );
 }

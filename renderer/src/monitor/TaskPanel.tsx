@@ -5,6 +5,7 @@ import type { MethodArgs, MethodResult } from '../../../core/api/contract.ts';
 import type { AttemptRecord, GraphTask, TaskState } from '../../../core/api/types.ts';
 import { shownLoopState } from './loops.ts';
 import { ACTIVE } from './model.ts';
+import { useMonitorView } from './monitor-context.ts';
 import { TaskFacts } from './TaskFacts.tsx';
 import { TaskViews } from './TaskViews.tsx';
 
@@ -29,7 +30,9 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
   const notify = useNotify();
   const [attempts, setAttempts] = useState<AttemptRecord[]>([]);
   const [published, setPublished] = useState<MethodResult<'tasks.values'>>(null);
-  const [chosen, setChosen] = useState<number | undefined>();
+  // A link to a line of its log opens that attempt's log.
+  const logAt = useMonitorView((view) => (view.logAt?.task === task ? view.logAt : null));
+  const [chosen, setChosen] = useState<number | undefined>(logAt?.attempt);
 
   useEffect(() => {
     let live = true;
@@ -43,7 +46,12 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
       live = false;
     };
   }, [api, run, task, version, report]);
-  useEffect(() => setChosen(undefined), [task]);
+  useEffect(() => {
+    setAttempts([]);
+    setChosen(logAt?.attempt);
+    // Only another task starts anew.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [task]);
 
   const attempt = chosen ?? attempts.at(-1)?.n;
   const active = ACTIVE.has(state) || state === 'ready' || state === 'waiting';
@@ -77,7 +85,7 @@ export function TaskPanel({ run, task, state, reason, version, onClose, spec, lo
         </button>
       </div>
       {!control && (
-        <TaskViews run={run} task={task} state={state} attempts={attempts} published={published} attempt={attempt} onChoose={setChosen} />
+        <TaskViews key={logAt ? `${task}\n${logAt.stream}\n${logAt.attempt}\n${logAt.line}` : task} line={logAt ?? undefined} run={run} task={task} state={state} attempts={attempts} published={published} attempt={attempt} onChoose={setChosen} />
       )}
     </aside>
   );

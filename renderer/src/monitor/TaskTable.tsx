@@ -1,9 +1,10 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { DONE_STATES, TASK_STATES } from '../../../core/model/task-states.ts';
 import type { GraphTask, TaskState } from '../../../core/api/types.ts';
 import { duration } from '../common/format.ts';
 import { useNow } from '../common/use-now.ts';
 import { shownLoopState } from './loops.ts';
+import { useMonitorView } from './monitor-context.ts';
 import type { TaskTiming } from './model.ts';
 
 const ROW = 28;
@@ -28,7 +29,8 @@ interface TaskTableProps {
  */
 export function TaskTable({ tasks, states, reasons, loops, timings, version, selected, onSelect }: TaskTableProps) {
   const now = useNow(1000);
-  const [state, setState] = useState<TaskState | ''>('');
+  const state = useMonitorView((view) => view.filter);
+  const setState = useMonitorView((view) => view.setFilter);
   const [text, setText] = useState('');
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(600);
@@ -48,6 +50,13 @@ export function TaskTable({ tasks, states, reasons, loops, timings, version, sel
     [tasks, state, text, version],
   );
   const hidden = state === '' && text === '' ? tasks.length - rows.length : 0;
+  // A task selected from elsewhere (the next failure) is scrolled into view.
+  useEffect(() => {
+    const element = body.current;
+    const at = selected === null ? -1 : rows.findIndex((task) => task.id === selected);
+    if (!element || at < 0) return;
+    if (at * ROW < element.scrollTop || (at + 1) * ROW > element.scrollTop + element.clientHeight) element.scrollTop = Math.max(0, at * ROW - element.clientHeight / 2);
+  }, [selected, rows]);
   const first = Math.max(0, Math.floor(scroll / ROW) - 10);
   const last = Math.min(rows.length, Math.ceil((scroll + height) / ROW) + 10);
   return (

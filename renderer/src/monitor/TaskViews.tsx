@@ -3,6 +3,7 @@ import { duration, when } from '../common/format.ts';
 import type { MethodResult } from '../../../core/api/contract.ts';
 import type { AttemptRecord, TaskState } from '../../../core/api/types.ts';
 import { ENDED } from './model.ts';
+import { FailureSummary } from './FailureSummary.tsx';
 import { Published } from './Published.tsx';
 import { TaskLog } from './TaskLog.tsx';
 import { TaskTerminal } from './Terminal.tsx';
@@ -19,13 +20,24 @@ interface TaskViewsProps {
   /** The attempt whose logs are shown. */
   attempt: number | undefined;
   onChoose: (n: number) => void;
+  /** A line of one of its logs to show (a link to it). */
+  line?: { stream: 'stdout' | 'stderr'; line: number } | undefined;
 }
 
 /** A task's attempts (with what the latest successful one published), their logs, and a terminal in its folder. */
-export function TaskViews({ run, task, state, attempts, published, attempt, onChoose }: TaskViewsProps) {
-  const [tab, setTab] = useState<Tab>('overview');
+export function TaskViews({ run, task, state, attempts, published, attempt, onChoose, line }: TaskViewsProps) {
+  // A failed task opens on its stderr (what went wrong), under how and where it failed.
+  const [tab, setTab] = useState<Tab>(line?.stream ?? (state === 'failed' && attempts.length > 0 ? 'stderr' : 'overview'));
+  const [seen, setSeen] = useState(attempts.length > 0);
+  if (!seen && attempts.length > 0) {
+    // The attempts arrived after the panel opened: the failed task's stderr first all the same.
+    setSeen(true);
+    if (state === 'failed' && !line) setTab('stderr');
+  }
+  const latest = attempts.at(-1);
   return (
     <>
+      {state === 'failed' && latest && latest.state !== 'succeeded' && <FailureSummary attempt={latest} />}
       <div role="tablist" className="tabs" aria-label="Task views">
         {(['overview', 'stdout', 'stderr', 'terminal'] as const).map((name) => (
           <button key={name} role="tab" aria-selected={tab === name} onClick={() => setTab(name)}>
@@ -79,7 +91,7 @@ export function TaskViews({ run, task, state, attempts, published, attempt, onCh
             </table>
           ))}
         {tab === 'overview' && <Published run={run} published={published} />}
-        {(tab === 'stdout' || tab === 'stderr') && <TaskLog run={run} task={task} attempt={attempt} stream={tab} />}
+        {(tab === 'stdout' || tab === 'stderr') && <TaskLog run={run} task={task} attempt={attempt} stream={tab} line={line?.stream === tab ? line.line : undefined} />}
         {tab === 'terminal' && <TaskTerminal run={run} task={task} />}
       </div>
     </>

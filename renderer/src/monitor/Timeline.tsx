@@ -76,7 +76,7 @@ export function Timeline({ run, version, onSelect }: { run: string; version: num
         <span className="legend" aria-label="Legend">
           {LEGEND.map(([style, label]) => (
             <span key={label} className="legend-item">
-              <svg width="14" height="10" aria-hidden="true" className="gantt">
+              <svg width="14" height="10" aria-hidden="true">
                 <rect className={style.startsWith('ran ') ? 'ran' : style} x="0" y="1" width="14" height="8" style={style.startsWith('ran ') ? { fill: `var(--s-${style.slice(4)})` } : undefined} />
               </svg>
               {label}

@@ -1,0 +1,74 @@
+/**
+ * Failures first: the failed count lists the failed tasks, F steps from one failure to the next
+ * (a sweep's instance too), a failed task's panel opens on its stderr under how it failed and
+ * the exact command it ran, and its log can be searched, with a link to a line that opens it.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { artifacts, expect, repo, test } from './fixtures.ts';
+
+test('failed tasks first: the count, the next failure, stderr and the command, a searched log and a link to its line', async ({ page, core }) => {
+  const file = path.join(core.dir, 'fails.yaml');
+  writeFileSync(
+    file,
+    `version: 1
+name: fails
+defaults: { retries: 0 }
+tasks:
+  fine: { run: "true" }
+  broken:
+    run: |
+      echo "reading input" >&2
+      echo "error: misfit too large" >&2
+      echo "retrying with smaller step" >&2
+      echo "error: misfit still too large" >&2
+      exit 3
+  sweep:
+    foreach: { w: [1, 2, 3] }
+    run: 'if [ {{ w }} = 2 ]; then echo "bad w={{ w }}" >&2; exit 5; fi'
+`,
+  );
+  const ran = spawnSync(process.execPath, [path.join(repo, 'core/host/cli/flotilla.cjs'), 'run', file], { env: { ...process.env, FLOTILLA_HOME: core.home }, encoding: 'utf8' });
+  expect(ran.status).toBe(1);
+  await page.goto(`${core.url}#/runs/last`);
+  await expect(page.getByLabel('Run state')).toHaveText('failed');
+  // The sweep's node says it holds a failure.
+  await expect(page.locator('.run-node[data-path="sweep"] .badge.failures')).toHaveText('1 failed');
+
+  // The failed count lists the failed tasks.
+  await page.getByRole('button', { name: '2 failed' }).click();
+  await expect(page.getByLabel('Filter by state')).toHaveValue('failed');
+  await expect(page.getByRole('table', { name: 'Tasks' }).getByRole('row')).toHaveCount(2);
+
+  // F: the first failure, opened on its stderr under how it failed and what ran.
+  await page.keyboard.press('g');
+  await page.keyboard.press('f');
+  const panel = page.getByRole('complementary', { name: 'Task broken' });
+  await expect(panel.getByLabel('How it failed')).toContainText('Attempt 1 failed: exit code 3');
+  await expect(panel.getByLabel('Command that ran')).toContainText('echo "error: misfit too large" >&2');
+  await expect(panel.getByRole('tab', { name: 'stderr' })).toHaveAttribute('aria-selected', 'true');
+  await expect(panel.getByLabel('stderr of attempt 1')).toContainText('error: misfit still too large');
+
+  // Searched: two lines hold "misfit"; the second is a link away.
+  await panel.getByLabel('Find in log').fill('misfit');
+  await expect(panel.getByLabel('Matches')).toHaveText('1 of 2');
+  await panel.getByRole('button', { name: 'Next match' }).click();
+  await expect(panel.getByLabel('Matches')).toHaveText('2 of 2');
+  await expect(panel.locator('.log-line.current')).toHaveAttribute('data-line', '4');
+  await page.screenshot({ path: path.join(artifacts, 'monitor-failure.png') });
+  const link = await panel.getByLabel('Link to this line').getAttribute('href');
+  expect(link).toMatch(/^#\/runs\/[\w-]+\?task=broken&log=stderr&attempt=1&line=4$/);
+
+  // F again: the sweep's failed instance (its node folded: the sweep's node is brought into view).
+  await page.keyboard.press('f');
+  const instance = page.getByRole('complementary', { name: 'Task sweep[1]' });
+  await expect(instance.getByLabel('How it failed')).toContainText('exit code 5');
+  await expect(instance.getByLabel('stderr of attempt 1')).toContainText('bad w=2');
+
+  // The link, opened anew: that run, that task, that stream, that line.
+  await page.goto(`${core.url.split('#')[0]}${link}`);
+  const linked = page.getByRole('complementary', { name: 'Task broken' });
+  await expect(linked.locator('.log-line.current')).toHaveAttribute('data-line', '4');
+  await expect(linked.locator('.log-line.current')).toContainText('error: misfit still too large');
+});

@@ -32,7 +32,8 @@ export const METHODS = {
     .object({ file, value: z.record(z.string(), z.unknown()).optional().describe('the file as edited (default: as saved)'), params: z.record(z.string(), z.unknown()).optional() })
     .strict()
     .describe("cluster tasks whose time limit is below what most of their past attempts took, each with a limit that would do"),
-  'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+  'runs.list': z.object({ limit: z.number().int().min(1).max(10_000).optional(), file: file.optional().describe('only the runs of this workflow file') }).strict(),
+  'runs.diff': z.object({ a: runRef, b: runRef }).strict().describe('what differs between two runs: params, the workflow file, outcomes and durations of their tasks'),
   'runs.status': z.object({ run: runRef }).strict(),
   'runs.outcome': z.object({ run: runRef, failures: z.number().int().min(0).max(1000).optional().describe('failed tasks named one by one (default 20)') }).strict(),
   'runs.graph': z.object({ run: runRef, from: z.number().int().min(0).optional().describe('only the tasks from this index on (what a run that grows added since)') }).strict(),

@@ -20,6 +20,7 @@ import type { TerminalSession } from '../terminals/terminals.ts';
 import { readFrom } from '../util/files.ts';
 import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
 import { adviseOn, Forecaster } from './forecast.ts';
+import { historyHandlers } from './history.ts';
 import { LogFollower, readRemoteLog, remoteLogPlace, wholeCharacters } from './follow.ts';
 import { runOutcome } from './outcome.ts';
 import type { PromptBroker } from './prompts.ts';
@@ -210,7 +211,7 @@ export class FlotillaService {
   /** A run as status views head it. */
   private header(run: RunRecord): RunHeader {
     const state = this.shownState(run);
-    return { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, stopped: state === 'interrupted' ? this.store.stoppedOn(run.id) : null };
+    return { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, stopped: state === 'interrupted' ? this.store.stoppedOn(run.id) : null, params: run.plan.params, provenance: run.provenance };
   }
 
   /**
@@ -255,16 +256,7 @@ export class FlotillaService {
   private handlersOf(): Handlers {
     return {
       ...workflowHandlers(this.store),
-      'runs.list': (args) =>
-        this.store.listRuns(args.limit ?? 50).map((run) => ({
-          id: run.id,
-          name: run.name,
-          file: run.file,
-          state: this.shownState(run),
-          createdAt: run.createdAt,
-          endedAt: run.endedAt,
-          counts: { ...countStates([]), ...this.store.stateCounts(run.id) },
-        })),
+      ...historyHandlers(this.store, (run) => this.header(run), this.forecaster),
       'runs.graph': (args) => {
         const run = resolveRun(this.store, args.run);
         return {
@@ -292,12 +284,6 @@ export class FlotillaService {
         return { run: this.header(run), counts: countStates(tasks), clusters: this.store.clusterStatuses(run.id), tasks };
       },
       'runs.outcome': (args) => runOutcome(this.store, this.header(resolveRun(this.store, args.run)), args.failures),
-      'runs.attempts': (args) => {
-        const run = resolveRun(this.store, args.run);
-        const ids = this.store.taskStates(run.id).map((task) => task.id);
-        return this.store.attempts(run.id).map((attempt) => ({ task: ids[attempt.taskIdx] ?? `#${attempt.taskIdx}`, n: attempt.n, state: attempt.state, target: attempt.target, host: attempt.host, jobId: attempt.jobId, submittedAt: attempt.submittedAt, startedAt: attempt.startedAt, endedAt: attempt.endedAt, exitCode: attempt.exitCode }));
-      },
-      'runs.forecast': (args) => this.forecaster.forecast(resolveRun(this.store, args.run), Date.now(), args.tasks === true),
       'runs.start': (args) => {
         const runId = newRunId();
         const loaded = loadPlan(args.file, { runId, ...(args.params ? { params: args.params } : {}), ...(args.workdir ? { workdir: args.workdir } : {}) }, this.options.planCache);

@@ -6,16 +6,18 @@
  */
 import type { ErrorCode } from '../model/errors.ts';
 import type { RunForecast } from '../model/forecast.ts';
+import type { RunDiff } from './diff.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TargetSpec } from '../model/types.ts';
 import type { WalltimeAdvice } from '../model/walltime.ts';
+import type { Provenance } from '../util/provenance.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { RunnerEvent } from '../scheduler/events.ts';
 import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
 import type { ClusterStatus } from '../ssh/status.ts';
 import type { AttemptRecord, ClusterRecord, RunState, TaskStatus } from '../store/records.ts';
 
-export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
+export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, Provenance, RunDiff, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -109,6 +111,10 @@ export interface RunHeader {
   createdAt: number;
   endedAt: number | null;
   stopped: string | null;
+  /** The parameters it ran with. */
+  params: Record<string, unknown>;
+  /** Where it came from: the file's hash, git commit and state, Flotilla's version, host, user (null: a run of an older version). */
+  provenance: Provenance | null;
 }
 
 export interface RunStatus {
@@ -201,6 +207,7 @@ export interface MethodResults {
   'runs.graph': RunGraph;
   'runs.attempts': RunAttempt[];
   'runs.forecast': RunForecast;
+  'runs.diff': RunDiff;
   'tasks.attempts': AttemptRecord[];
   'tasks.values': { values: PublishedValues; run: string; attempt: number } | null;
   /** `advice`: cluster tasks whose time limit is likely too short (as `workflows.advice`). */

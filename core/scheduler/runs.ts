@@ -3,7 +3,11 @@ import { newRunId } from '../model/run-id.ts';
 import type { Plan } from '../model/types.ts';
 import type { RunOptions, Store } from '../store/store.ts';
 import { stillRunsHere } from '../targets/local.ts';
+import { MAX_WORKFLOW_BYTES } from '../model/source.ts';
+import { readTextFile } from '../util/files.ts';
 import { isOwnerGone, selfOwner } from '../util/process.ts';
+import { provenanceOf } from '../util/provenance.ts';
+import type { Provenance } from '../util/provenance.ts';
 import { CodedError } from '../model/errors.ts';
 
 /** Thrown when the same workflow already runs in the same folder, driven by a live process. */
@@ -88,14 +92,26 @@ function samePlace(file: string, root: string): (otherFile: string, otherRoot: s
  * files. The check and the insert are one write transaction, so two processes starting at the
  * same moment cannot both pass; a killed run's owner is gone, so it holds nothing up.
  */
+/** The workflow file's text and where it came from (none when it cannot be read again: the run goes on without). */
+function sourceOf(file: string): { text: string; provenance: Provenance } | undefined {
+  let text: string;
+  try {
+    text = readTextFile(file, MAX_WORKFLOW_BYTES);
+  } catch {
+    return undefined;
+  }
+  return { text, provenance: provenanceOf(file, text) };
+}
+
 export function createRun(store: Store, plan: Plan, options: RunOptions, runId = newRunId()): string {
   const { tasks, ...header } = plan;
   const owner = selfOwner();
   refuseIfLeftRunning(store, plan.file, plan.root, runId);
+  const source = sourceOf(plan.file);
   store.transaction(() => {
     refuseIfRunning(store, plan.file, plan.root, runId);
     const at = Date.now();
-    store.createRun({ id: runId, name: plan.name, file: plan.file, root: plan.root, state: 'running', createdAt: at, endedAt: null, plan: header, options, owner }, tasks, at);
+    store.createRun({ id: runId, name: plan.name, file: plan.file, root: plan.root, state: 'running', createdAt: at, endedAt: null, plan: header, options, owner, provenance: source?.provenance ?? null }, tasks, at, source?.text);
   });
   return runId;
 }

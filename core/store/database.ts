@@ -48,7 +48,11 @@ export class StoreLostDataError extends CodedError {
 }
 
 /** Columns added since schema 1, as table, column, type: added to an older store when it opens. */
-const ADDED_COLUMNS: [string, string, string][] = [['cache', 'outputs', 'TEXT'], ['attempts', 'published', 'TEXT']];
+const ADDED_COLUMNS: [string, string, string][] = [
+  ['cache', 'outputs', 'TEXT'],
+  ['attempts', 'published', 'TEXT'],
+  ['runs', 'provenance', 'TEXT'],
+];
 
 /** Opens (creating if needed) the database of the store under `home`. */
 export function openDatabase(home: string): Database.Database {

@@ -57,6 +57,11 @@ export class HistoryTables {
     return this.statement(`${RAN} AND a.run_id IN (SELECT value FROM json_each(?)) ORDER BY a.ended_at DESC LIMIT ?`).all(JSON.stringify(runIds), limit) as RanAttempt[];
   }
 
+  /** A workflow file's text as a run read it, by its hash (the run's provenance). */
+  text(hash: string): string | undefined {
+    return (this.statement('SELECT text FROM texts WHERE hash = ?').get(hash) as { text: string } | undefined)?.text;
+  }
+
   /** A run's tasks as the forecast reads them (without parsing their specs in JavaScript), from index `from` on. */
   forecastRows(runId: string, from = 0): ForecastRow[] {
     const rows = this.statement(

@@ -5,6 +5,7 @@
 import type { Plan, TaskSpec } from '../model/types.ts';
 import type { PublishedValues } from '../model/values.ts';
 import type { TaskState } from '../model/task-states.ts';
+import type { Provenance } from '../util/provenance.ts';
 
 /** A run as a whole. `running` with no live owner means interrupted (resume it). */
 export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -30,6 +31,8 @@ export interface RunRecord {
   options: RunOptions;
   /** `pid:start@host` of the process driving the run, if any. */
   owner: string | null;
+  /** Where it came from (null in runs of older versions). */
+  provenance: Provenance | null;
 }
 
 export interface TaskRecord {

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS runs (
   ended_at INTEGER,
   plan TEXT NOT NULL,
   options TEXT NOT NULL,
-  owner TEXT
+  owner TEXT,
+  provenance TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
 
@@ -88,6 +89,11 @@ CREATE TABLE IF NOT EXISTS cache (
   outputs TEXT
 );
 CREATE INDEX IF NOT EXISTS cache_by_task ON cache (file, task_id, at);
+
+CREATE TABLE IF NOT EXISTS texts (
+  hash TEXT PRIMARY KEY,
+  text TEXT NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS file_hashes (
   path TEXT PRIMARY KEY,

@@ -6,6 +6,7 @@ import type { TaskState } from '../model/task-states.ts';
 import type { TaskSpec } from '../model/types.ts';
 import type { PublishedValues } from '../model/values.ts';
 import { flotillaHome } from '../util/home.ts';
+import type { Provenance } from '../util/provenance.ts';
 import { CacheTables } from './cache.ts';
 import { HistoryTables } from './history.ts';
 import { openDatabase } from './database.ts';
@@ -101,11 +102,13 @@ export class Store {
 
   // Runs
 
-  createRun(run: RunRecord, tasks: readonly TaskSpec[], at: number): void {
+  /** Records a new run and its tasks; `text`: its workflow file's text, kept by its hash (the provenance's). */
+  createRun(run: RunRecord, tasks: readonly TaskSpec[], at: number, text?: string): void {
     this.transaction(() => {
       this.statement(
-        'INSERT INTO runs (id, name, file, root, state, created_at, ended_at, plan, options, owner) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)',
-      ).run(run.id, run.name, run.file, run.root, run.state, run.createdAt, JSON.stringify(run.plan), JSON.stringify(run.options), run.owner);
+        'INSERT INTO runs (id, name, file, root, state, created_at, ended_at, plan, options, owner, provenance) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)',
+      ).run(run.id, run.name, run.file, run.root, run.state, run.createdAt, JSON.stringify(run.plan), JSON.stringify(run.options), run.owner, run.provenance ? JSON.stringify(run.provenance) : null);
+      if (text !== undefined && run.provenance) this.statement('INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)').run(run.provenance.fileHash, text);
       const insert = this.statement("INSERT INTO tasks (run_id, idx, id, state, spec, updated_at) VALUES (?, ?, ?, 'waiting', ?, ?)");
       tasks.forEach((task, idx) => insert.run(run.id, idx, task.id, JSON.stringify(task), at));
       this.event({ runId: run.id, at, kind: 'run-created', detail: `${tasks.length} tasks` });
@@ -132,9 +135,10 @@ export class Store {
     return row ? toRun(row) : undefined;
   }
 
-  /** Runs newest first. */
-  listRuns(limit = 50): RunRecord[] {
-    return (this.statement('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toRun);
+  /** Runs newest first (of one workflow file, if given). */
+  listRuns(limit = 50, file?: string): RunRecord[] {
+    const rows = file === undefined ? this.statement('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) : this.statement('SELECT * FROM runs WHERE file = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(file, limit);
+    return (rows as Record<string, unknown>[]).map(toRun);
   }
 
   /** Ids of runs matching a prefix (exact match first). */
@@ -426,5 +430,6 @@ function toRun(row: Record<string, unknown>): RunRecord {
     plan: JSON.parse(row.plan as string) as PlanHeader,
     options: JSON.parse(row.options as string) as RunOptions,
     owner: (row.owner as string | null) ?? null,
+    provenance: typeof row.provenance === 'string' ? (JSON.parse(row.provenance) as Provenance) : null,
   };
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { RunHeader, RunOutcome, TaskState } from '../../core/api/types.ts';
 import { isOver, outcomeMoved } from '../../renderer/src/monitor/poll.ts';
 
-const header = (state: RunHeader['state'], endedAt: number | null = 9): RunHeader => ({ id: 'r1', name: 'w', file: '/w.yaml', state, createdAt: 1, endedAt, stopped: null });
+const header = (state: RunHeader['state'], endedAt: number | null = 9): RunHeader => ({ id: 'r1', name: 'w', file: '/w.yaml', state, createdAt: 1, endedAt, stopped: null, params: {}, provenance: null });
 const counts = (some: Partial<Record<TaskState, number>>) => ({ waiting: 0, ready: 0, submitted: 0, running: 0, succeeded: 0, cached: 0, failed: 0, blocked: 0, cancelled: 0, ...some }) as Record<TaskState, number>;
 const outcome = (run: RunHeader, some: Partial<Record<TaskState, number>>): RunOutcome => ({ run, counts: counts(some), failures: [] });
 

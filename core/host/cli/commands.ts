@@ -372,7 +372,7 @@ export async function historyCommand(_positionals: string[], values: CliOptions)
   const limit = integer(values.limit, '--limit') ?? 20;
   if (limit > MAX_LISTED_RUNS) throw new UsageError(`--limit is at most ${MAX_LISTED_RUNS.toLocaleString('en')}`);
   return withService(async (service) => {
-    const runs = await service.perform('runs.list', { limit });
+    const runs = await service.perform('runs.list', { limit, ...(values.file === undefined ? {} : { file: values.file }) });
     const rows = runs.map((run) => ({ ...run, durationMs: run.endedAt === null ? null : run.endedAt - run.createdAt }));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -382,7 +382,9 @@ export async function historyCommand(_positionals: string[], values: CliOptions)
     for (const row of rows) {
       const when = new Date(row.createdAt).toISOString().replace('T', ' ').slice(0, 19);
       const tally = Object.entries(row.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ');
-      process.stdout.write(`${row.id}  ${when}  ${row.state.padEnd(11)}  ${(row.durationMs === null ? '' : formatDuration(row.durationMs)).padEnd(7)}  ${row.name}  (${tally})\n`);
+      const git = row.provenance?.git;
+      const commit = git?.commit ? `${git.commit.slice(0, 8)}${git.fileChanged || git.dirty ? '*' : ''}` : '';
+      process.stdout.write(`${row.id}  ${when}  ${row.state.padEnd(11)}  ${(row.durationMs === null ? '' : formatDuration(row.durationMs)).padEnd(7)}  ${commit.padEnd(9)}  ${row.name}  (${tally})\n`);
     }
     return EXIT_OK;
   });

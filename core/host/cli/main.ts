@@ -28,7 +28,8 @@ const USAGE = `usage: flotilla <command> [options]
   cancel RUN [TASK]
   shell RUN TASK                         a shell in the task's folder, where it runs (local or over SSH)
   serve [--port N]                       web mode: the core on 127.0.0.1 behind a token (prints the URL)
-  history [--json] [--limit N]
+  history [--json] [--limit N] [--file FILE]   past runs (of one workflow file), with their git commits
+  diff RUN1 RUN2 [--json]                what differs: params, the workflow file, outcomes, durations
   --version                              Flotilla's version, and the Node.js it runs on
 
 RUN is a run id, a unique prefix of one, or 'last'. Runs are kept in $FLOTILLA_HOME (~/.flotilla).`;
@@ -72,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cancelCommand(positionals, values);
       case 'history':
         return await historyCommand(positionals, values);
+      case 'diff':
+        return await (await import('./diff.ts')).diffCommand(positionals, values);
       case 'shell':
         return await (await import('./shell.ts')).shellCommand(positionals);
       case 'serve':

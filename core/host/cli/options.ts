@@ -26,6 +26,7 @@ const OPTIONS = {
   failed: { type: 'boolean' },
   reload: { type: 'boolean' },
   limit: { type: 'string' },
+  file: { type: 'string' },
   port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];

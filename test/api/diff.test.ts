@@ -1,0 +1,95 @@
+/**
+ * Provenance and comparison through the contract: a run records its file's hash and text, the
+ * git commit and state of its repository, Flotilla's version, host and user; two runs compare
+ * by params, workflow file (a line diff), outcomes and durations; history filters by file; and
+ * `flotilla diff` prints it.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { FlotillaService } from '../../core/api/service.ts';
+import type { RunDiff, RunStatus, RunSummary } from '../../core/api/types.ts';
+import { Store } from '../../core/store/store.ts';
+import { textHash } from '../../core/util/provenance.ts';
+import { cli, tempDir, writeWorkflow } from '../helpers.ts';
+
+const WORKFLOW = `version: 1
+name: compared
+params: { n: 1 }
+defaults: { cache: false, retries: 0 }
+tasks:
+  prepare: { run: "echo {{ params.n }}" }
+  check: { after: prepare, run: "true" }
+`;
+
+describe('provenance and comparison', () => {
+  it('records where each run came from and compares two runs', async (t) => {
+    const dir = tempDir(t);
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } }).trim();
+    git('init', '-q');
+    const file = writeWorkflow(dir, WORKFLOW);
+    git('add', 'workflow.yaml');
+    git('commit', '-qm', 'the workflow');
+    const store = Store.open(path.join(dir, '.home'));
+    const api = new FlotillaService(store, { requestPollMs: 50 });
+    t.after(async () => {
+      await api.idle();
+      api.close();
+      store.close();
+    });
+    const value = async <T>(method: string, args: unknown): Promise<T> => {
+      const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
+      assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
+      return result.value;
+    };
+    const run = async (params?: Record<string, unknown>) => {
+      const started = await value<{ run: string }>('runs.start', { file, ...(params ? { params } : {}) });
+      await api.idle();
+      return started.run;
+    };
+
+    const first = await run();
+    const header = (await value<RunStatus>('runs.status', { run: first })).run;
+    assert.deepEqual(header.params, { n: 1 });
+    assert.equal(header.provenance!.fileHash, textHash(WORKFLOW));
+    assert.deepEqual(header.provenance!.git, { root: dir, commit: git('rev-parse', 'HEAD'), branch: git('rev-parse', '--abbrev-ref', 'HEAD'), dirty: false, fileChanged: false });
+    assert.match(header.provenance!.version, /^\d+\.\d+\.\d+/);
+    assert.ok(header.provenance!.host.length > 0 && header.provenance!.user.length > 0);
+
+    // The file edited (not committed), a param changed, a task made to fail.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('check: { after: prepare, run: "true" }', 'check: { after: prepare, run: "exit 4" }'));
+    const second = await run({ n: 2 });
+    const diff = await value<RunDiff>('runs.diff', { a: first, b: second });
+    assert.equal(diff.b.provenance!.git!.fileChanged, true);
+    assert.deepEqual(diff.params, [{ name: 'n', a: 1, b: 2 }]);
+    assert.equal(diff.file.same, false);
+    assert.deepEqual(diff.file.hunks!.map((hunk) => hunk.lines.filter((line) => line.kind !== ' ')), [[
+      { kind: '-', text: '  check: { after: prepare, run: "true" }' },
+      { kind: '+', text: '  check: { after: prepare, run: "exit 4" }' },
+    ]]);
+    assert.deepEqual(diff.tasks.map((task) => [task.task, task.a?.state, task.b?.state, task.changed]), [['check', 'succeeded', 'failed', true], ['prepare', 'succeeded', 'succeeded', false]]);
+    assert.ok(diff.tasks.every((task) => task.a!.ms !== null && task.b!.ms !== null));
+
+    // History by workflow file.
+    const other = writeWorkflow(dir, WORKFLOW, 'other.yaml');
+    await value('runs.start', { file: other });
+    await api.idle();
+    const listed = await value<RunSummary[]>('runs.list', { file });
+    assert.deepEqual(listed.map((summary) => summary.id), [second, first]);
+    assert.equal(listed[0]!.provenance!.fileHash, textHash(readFileSync(file, 'utf8')));
+
+    // The same comparison printed.
+    const printed = cli(['diff', first, second], { home: path.join(dir, '.home') });
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /^a: run \S+ .* compared {2}commit [0-9a-f]{10}/m);
+    assert.match(printed.stdout, /^b: run \S+ .* commit [0-9a-f]{10} \(file changed since\)/m);
+    assert.match(printed.stdout, /^param n: 1 → 2$/m);
+    assert.match(printed.stdout, /^@@ -4,4 \+4,4 @@\n defaults: .*\n tasks:\n {3}prepare: .*\n- {2}check: \{ after: prepare, run: "true" \}\n\+ {2}check: \{ after: prepare, run: "exit 4" \}$/m);
+    assert.match(printed.stdout, /^ {2}check {2}succeeded → failed$/m);
+    const history = cli(['history', '--file', file], { home: path.join(dir, '.home') });
+    assert.equal(history.stdout.trim().split('\n').length, 2);
+    assert.match(history.stdout, new RegExp(`^${second} .* ${git('rev-parse', 'HEAD').slice(0, 8)}\\* +compared`, 'm'));
+  });
+});

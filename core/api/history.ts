@@ -17,8 +17,10 @@ export function historyHandlers(store: Store, header: (run: RunRecord) => RunHea
   return {
     'runs.list': (args) =>
       store.listRuns(args.limit ?? 50, args.file === undefined ? undefined : path.resolve(args.file)).map((run) => {
-        const { stopped: _stopped, ...shown } = header(run);
-        return { ...shown, counts: { ...countStates([]), ...store.stateCounts(run.id) } };
+        const shown: Partial<RunHeader> = header(run);
+        // (Why an interrupted run stopped is for its status, not the list.)
+        delete shown.stopped;
+        return { ...(shown as Omit<RunHeader, 'stopped'>), counts: { ...countStates([]), ...store.stateCounts(run.id) } };
       }),
     'runs.attempts': (args) => {
       const run = resolveRun(store, args.run);

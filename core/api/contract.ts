@@ -28,6 +28,7 @@ export const METHODS = {
   'workflows.check': z.object({ file, value: z.record(z.string(), z.unknown()) }).strict(),
   'workflows.recent': z.object({}).strict(),
   'workflows.validate': z.object({ file: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }).strict(),
+  'workflows.commitOnSave': z.object({ file, on: z.boolean() }).strict().describe("whether the editor's saves of this file are committed to its git repository (off by default)"),
   'workflows.advice': z
     .object({ file, value: z.record(z.string(), z.unknown()).optional().describe('the file as edited (default: as saved)'), params: z.record(z.string(), z.unknown()).optional() })
     .strict()

@@ -57,6 +57,13 @@ export interface OpenedWorkflow {
   value: Record<string, unknown> | null;
   issues: WorkflowIssue[];
   layout: Layout;
+  /** The git repository holding the file (null: none), and whether the editor's saves are committed to it. */
+  git: GitSaving;
+}
+
+export interface GitSaving {
+  repository: string | null;
+  commitOnSave: boolean;
 }
 
 export interface SavedWorkflow {
@@ -64,6 +71,8 @@ export interface SavedWorkflow {
   text: string;
   version: string;
   issues: WorkflowIssue[];
+  /** With "commit on save": the commit made (or why none was). */
+  commit?: { commit: string; message: string } | { error: string };
 }
 
 export interface RecentFile {
@@ -201,6 +210,7 @@ export interface MethodResults {
   /** `advice`: cluster tasks whose time limit is likely too short (as `workflows.advice`). */
   'workflows.validate': { name: string; tasks: number; edges: number; targets: string[]; advice: WalltimeAdvice[] };
   'workflows.advice': WalltimeAdvice[];
+  'workflows.commitOnSave': GitSaving;
   'runs.list': RunSummary[];
   'runs.status': RunStatus;
   'runs.outcome': RunOutcome;

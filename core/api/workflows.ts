@@ -12,6 +12,7 @@ import { loadWorkflow } from '../model/load.ts';
 import { MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
 import type { Store } from '../store/store.ts';
 import { adviseOn } from './forecast.ts';
+import { commitSaved, commitSetting, gitSaving } from './git-save.ts';
 import { readTextFile } from '../util/files.ts';
 import type { MethodArgs, MethodResult } from './contract.ts';
 import type { WorkflowIssue } from './types.ts';
@@ -19,7 +20,7 @@ import type { WorkflowIssue } from './types.ts';
 /** Files shown under "recent". */
 const RECENT_FILES = 12;
 
-type WorkflowMethod = 'workflows.open' | 'workflows.save' | 'workflows.check' | 'workflows.recent' | 'workflows.validate' | 'workflows.advice';
+type WorkflowMethod = 'workflows.open' | 'workflows.save' | 'workflows.check' | 'workflows.recent' | 'workflows.validate' | 'workflows.advice' | 'workflows.commitOnSave';
 
 export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
   return {
@@ -36,7 +37,7 @@ export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: 
         // Unparsable: the issues say where; the editor shows the text only.
       }
       remember(store, file);
-      return { file, text, version: textVersion(text), value: isRecord(value) ? value : null, issues: issuesOf(file, text), layout: store.setting(`layout:${file}`) ?? {} };
+      return { file, text, version: textVersion(text), value: isRecord(value) ? value : null, issues: issuesOf(file, text), layout: store.setting(`layout:${file}`) ?? {}, git: gitSaving(store, file) };
     },
     'workflows.save': (args) => {
       const file = path.resolve(args.file);
@@ -71,7 +72,8 @@ export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: 
       }
       if (args.layout) store.setSetting(`layout:${file}`, args.layout);
       remember(store, file);
-      return { file, text, version: textVersion(text), issues: issuesOf(file, text) };
+      const commit = commitSaved(store, file, current === undefined ? undefined : parseText(file, current), args.value);
+      return { file, text, version: textVersion(text), issues: issuesOf(file, text), ...(commit ? { commit } : {}) };
     },
     'workflows.check': (args) => {
       const file = path.resolve(args.file);
@@ -81,6 +83,11 @@ export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: 
     'workflows.validate': (args) => {
       const plan = loadWorkflow(args.file, { ...(args.params ? { params: args.params } : {}) });
       return { name: plan.name, tasks: plan.tasks.length, edges: plan.tasks.reduce((sum, task) => sum + task.after.length, 0), targets: Object.keys(plan.targets), advice: adviseOn(store, plan) };
+    },
+    'workflows.commitOnSave': (args) => {
+      const file = path.resolve(args.file);
+      store.setSetting(commitSetting(file), args.on ? true : undefined);
+      return gitSaving(store, file);
     },
     'workflows.advice': (args) => {
       const file = path.resolve(args.file);

@@ -4,6 +4,7 @@ import { ApiContext, NoticeContext } from './common/context.ts';
 import type { Notice } from './common/context.ts';
 import { ClustersView } from './ClustersView.tsx';
 import { Editor } from './editor/Editor.tsx';
+import { CompareView } from './monitor/CompareView.tsx';
 import { History } from './monitor/History.tsx';
 import { Monitor } from './monitor/Monitor.tsx';
 import { PromptDialog } from './PromptDialog.tsx';
@@ -85,7 +86,7 @@ export function App({ api }: { api: FlotillaApi }) {
             <span className="brand">Flotilla</span>
             <nav role="tablist" aria-label="Views">
               {tabs.map(([view, label, key]) => (
-                <button key={view} role="tab" aria-selected={route.view === view} title={key} onClick={() => navigate(view === 'editor' ? lastEditor.current : ({ view } as Route))}>
+                <button key={view} role="tab" aria-selected={route.view === view || (route.view === 'compare' && view === 'runs')} title={key} onClick={() => navigate(view === 'editor' ? lastEditor.current : ({ view } as Route))}>
                   {label}
                 </button>
               ))}
@@ -103,7 +104,8 @@ export function App({ api }: { api: FlotillaApi }) {
           </header>
           <main className="content">
             {route.view === 'editor' && <Editor file={route.file} from={route.from} onFile={openFile} onRun={openRun} />}
-            {route.view === 'runs' && (route.run ? <Monitor run={route.run} at={route.at} onBack={allRuns} onEdit={(file) => editFromRun(file, route.run!)} /> : <History onOpen={openRun} />)}
+            {route.view === 'runs' && (route.run ? <Monitor run={route.run} at={route.at} onBack={allRuns} onEdit={(file) => editFromRun(file, route.run!)} /> : <History onOpen={openRun} onCompare={(a, b) => navigate({ view: 'compare', a, b })} />)}
+            {route.view === 'compare' && <CompareView a={route.a} b={route.b} onOpen={openRun} onBack={allRuns} />}
             {route.view === 'clusters' && <ClustersView />}
           </main>
           <div className="notices" aria-live="polite">

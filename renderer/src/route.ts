@@ -12,7 +12,7 @@ export interface LogPlace {
   line: number;
 }
 
-export type Route = { view: 'editor'; file?: string; from?: string } | { view: 'runs'; run?: string; at?: LogPlace } | { view: 'clusters' };
+export type Route = { view: 'editor'; file?: string; from?: string } | { view: 'runs'; run?: string; at?: LogPlace } | { view: 'compare'; a: string; b: string } | { view: 'clusters' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
@@ -28,6 +28,8 @@ export function parseRoute(hash: string): Route {
     return { view: 'runs', run: decodeURIComponent(id), ...(at ? { at } : {}) };
   }
   if (view === 'clusters') return { view: 'clusters' };
+  const [, a, b] = path.split('/');
+  if (view === 'compare' && a && b) return { view: 'compare', a: decodeURIComponent(a), b: decodeURIComponent(b) };
   const file = params.get('file');
   const from = params.get('from');
   return file ? { view: 'editor', file, ...(from ? { from } : {}) } : { view: 'editor' };
@@ -40,6 +42,7 @@ export function routeHash(route: Route): string {
     return `#/runs/${encodeURIComponent(route.run)}${at}`;
   }
   if (route.view === 'clusters') return '#/clusters';
+  if (route.view === 'compare') return `#/compare/${encodeURIComponent(route.a)}/${encodeURIComponent(route.b)}`;
   if (!route.file) return '#/editor';
   return `#/editor?file=${encodeURIComponent(route.file)}${route.from ? `&from=${encodeURIComponent(route.from)}` : ''}`;
 }

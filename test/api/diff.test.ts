@@ -93,3 +93,72 @@ describe('provenance and comparison', () => {
     assert.match(history.stdout, new RegExp(`^${second} .* ${git('rev-parse', 'HEAD').slice(0, 8)}\\* +compared`, 'm'));
   });
 });
+
+describe("the editor's saves committed to git", () => {
+  it('commits only the saved file, with a message from the edit, when the file says so; the next run names that commit', async (t) => {
+    const dir = tempDir(t);
+    const identity = { GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
+    // (The commit takes the user's identity from git; a test machine may have none.)
+    const saved = { ...process.env };
+    Object.assign(process.env, identity);
+    t.after(() => {
+      for (const key of Object.keys(identity)) if (saved[key] === undefined) delete process.env[key];
+    });
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q');
+    const file = writeWorkflow(dir, WORKFLOW);
+    writeFileSync(path.join(dir, 'notes.txt'), 'staged, not to be committed\n');
+    git('add', '.');
+    git('commit', '-qm', 'start');
+    writeFileSync(path.join(dir, 'notes.txt'), 'changed and staged\n');
+    git('add', 'notes.txt');
+    const store = Store.open(path.join(dir, '.home'));
+    const api = new FlotillaService(store, { requestPollMs: 50 });
+    t.after(async () => {
+      await api.idle();
+      api.close();
+      store.close();
+    });
+    const value = async <T>(method: string, args: unknown): Promise<T> => {
+      const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
+      assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
+      return result.value;
+    };
+    const opened = await value<{ value: Record<string, unknown>; version: string; git: { repository: string; commitOnSave: boolean } }>('workflows.open', { file });
+    assert.deepEqual(opened.git, { repository: dir, commitOnSave: false });
+    const edited = { ...opened.value, tasks: { ...(opened.value.tasks as object), report: { after: 'check', run: 'echo done' } } };
+    // Off: saved, not committed.
+    const plain = await value<{ version: string; commit?: unknown }>('workflows.save', { file, value: edited, version: opened.version });
+    assert.equal(plain.commit, undefined);
+    assert.equal(git('log', '--format=%s').split('\n').length, 1);
+    assert.deepEqual(await value('workflows.commitOnSave', { file, on: true }), { repository: dir, commitOnSave: true });
+    const changed = { ...edited, tasks: { ...(edited.tasks as object), check: { after: 'prepare', run: 'exit 0' } } };
+    const committed = await value<{ commit: { commit: string; message: string } }>('workflows.save', { file, value: changed, version: plain.version });
+    assert.equal(committed.commit.commit, git('rev-parse', 'HEAD'));
+    assert.equal(git('log', '-1', '--format=%s'), 'Edit compared: add report; change check');
+    assert.deepEqual(git('show', '--name-only', '--format=', 'HEAD').split('\n'), ['workflow.yaml']);
+    // What else was staged is still staged.
+    assert.equal(git('diff', '--cached', '--name-only'), 'notes.txt');
+    const started = await value<{ run: string }>('runs.start', { file });
+    await api.idle();
+    const status = await value<RunStatus>('runs.status', { run: started.run });
+    assert.equal(status.run.provenance!.git!.commit, committed.commit.commit);
+    assert.equal(status.run.provenance!.git!.fileChanged, false);
+  });
+
+  it('says why a save was not committed: a file in no repository', async (t) => {
+    const dir = tempDir(t);
+    const store = Store.open(path.join(dir, '.home'));
+    const api = new FlotillaService(store);
+    t.after(() => {
+      api.close();
+      store.close();
+    });
+    const file = writeWorkflow(dir, WORKFLOW);
+    await api.call('workflows.commitOnSave', { file, on: true });
+    const opened = (await api.call('workflows.open', { file })) as { ok: true; value: { value: Record<string, unknown>; version: string; git: unknown } };
+    assert.deepEqual(opened.value.git, { repository: null, commitOnSave: true });
+    const saved = (await api.call('workflows.save', { file, value: { ...opened.value.value, name: 'renamed' }, version: opened.value.version })) as { ok: true; value: { commit: { error: string } } };
+    assert.match(saved.value.commit.error, /is not in a git repository: saved, not committed/);
+  });
+});

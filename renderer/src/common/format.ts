@@ -16,6 +16,14 @@ export function when(ms: number | null | undefined): string {
   return sameDay ? date.toLocaleTimeString() : date.toLocaleString();
 }
 
+/** A date and time, always with the date: `2026-12-07 14:32:05`. */
+export function dateTime(ms: number | null | undefined): string {
+  if (!ms) return '–';
+  const date = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
 export function ago(ms: number | null | undefined, now = Date.now()): string {
   if (!ms) return 'never';
   const s = Math.max(0, Math.round((now - ms) / 1000));

@@ -1,6 +1,7 @@
 import { useDocument, useEditorStores, useGraph, useView } from './editor-context.ts';
 import type { Layout } from './history.ts';
 import { Inspector } from './Inspector.tsx';
+import { GitSetting } from './GitSetting.tsx';
 import { useAdvice } from './use-advice.ts';
 import { afterList, disconnect, isMapping, nameProblem, removeNode, renameNode, resolve, updateNode, within } from './model.ts';
 import type { Mapping } from './model.ts';
@@ -18,7 +19,7 @@ export function InspectorPane({ problems }: { problems: Problems }) {
   const advice = useAdvice();
   if (readOnly) return null;
   const node = selected ? graph.byPath.get(selected) : undefined;
-  if (!node) return <WorkflowInspector value={value} problems={problems.general} onPatch={(patch) => edit((current) => patchWorkflow(current, patch))} />;
+  if (!node) return <WorkflowInspector value={value} problems={problems.general} onPatch={(patch) => edit((current) => patchWorkflow(current, patch))} git={<GitSetting />} />;
   const rename = (name: string): string | undefined => {
     const { doc: current, change } = doc.getState();
     const problem = nameProblem(current.value, node.parent, name, node.name);

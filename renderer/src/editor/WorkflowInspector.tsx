@@ -1,10 +1,11 @@
+import type { ReactNode } from 'react';
 import { Field } from './Field.tsx';
 import { scalar, text } from './fields.ts';
 import { isMapping } from './model.ts';
 import type { Mapping } from './model.ts';
 
 /** The workflow's own settings, shown when no node is selected: name, parameters, targets. */
-export function WorkflowInspector({ value, onPatch, problems }: { value: Mapping; onPatch: (patch: Mapping) => void; problems: string[] }) {
+export function WorkflowInspector({ value, onPatch, problems, git }: { value: Mapping; onPatch: (patch: Mapping) => void; problems: string[]; git?: ReactNode }) {
   const targets = isMapping(value.targets) ? value.targets : {};
   return (
     <aside className="inspector" aria-label="Inspector: workflow">
@@ -79,6 +80,7 @@ export function WorkflowInspector({ value, onPatch, problems }: { value: Mapping
           ))}
         </div>
       </fieldset>
+      {git}
     </aside>
   );
 }

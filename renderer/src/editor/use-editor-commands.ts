@@ -41,9 +41,10 @@ export function useEditorCommands(onRun: (run: string) => void, onFile: (file: s
     try {
       const { value, layout } = doc.getState().doc;
       const result = await request(api, 'workflows.save', { file: opened.file, value, version: opened.version, layout });
-      view.getState().saved({ file: result.file, version: result.version }, result.issues);
+      view.getState().saved({ file: result.file, version: result.version, ...(opened.git ? { git: opened.git } : {}) }, result.issues);
       doc.getState().saved();
-      notify('info', `Saved ${result.file}${result.issues.length > 0 ? ` (${result.issues.length} problem${result.issues.length > 1 ? 's' : ''} left)` : ''}`);
+      notify('info', `Saved ${result.file}${result.issues.length > 0 ? ` (${result.issues.length} problem${result.issues.length > 1 ? 's' : ''} left)` : ''}${result.commit && 'commit' in result.commit ? `; committed ${result.commit.commit.slice(0, 8)}: ${result.commit.message.split('\n')[0]}` : ''}`);
+      if (result.commit && 'error' in result.commit) notify('error', result.commit.error);
       return result.file;
     } catch (error) {
       notify('error', (error as Error).message);

@@ -31,7 +31,7 @@ export function useOpenFile(file: string | undefined, onFile: (file: string) => 
         if (!live) return;
         const draft = result.value ? readDraft<Snapshot>(result.file) : undefined;
         doc.getState().load(draft?.doc ?? { value: result.value ?? EMPTY_WORKFLOW, layout: result.layout }, draft ? { past: draft.past, future: draft.future, dirty: true } : undefined);
-        const opened = { file: result.file, version: draft ? draft.version : result.version, ...(result.value ? {} : { unparsable: result.text }) };
+        const opened = { file: result.file, version: draft ? draft.version : result.version, git: result.git, ...(result.value ? {} : { unparsable: result.text }) };
         view.getState().open(opened, result.issues, graphOf(doc.getState().doc.value).nodes.length > 0);
         if (draft && draft.version !== result.version) notify('error', `${result.file} changed on disk since your unsaved edits were made: they are kept, but saving them will be refused; copy what you need, then Discard edits to start from what is on disk`);
         if (result.file !== file) onFileRef.current(result.file);

@@ -7,13 +7,15 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
-import type { WorkflowIssue } from '../../../core/api/types.ts';
+import type { GitSaving, WorkflowIssue } from '../../../core/api/types.ts';
 
 /** The file the document was read from; `unparsable`: its text, when it does not parse (then it is never written). */
 export interface OpenedFile {
   file: string;
   version: string | null;
   unparsable?: string;
+  /** Its git repository, and whether saves are committed to it. */
+  git?: GitSaving;
 }
 
 export interface EditorViewState {

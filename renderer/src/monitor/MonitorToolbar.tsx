@@ -4,6 +4,7 @@ import { duration } from '../common/format.ts';
 import { useNow } from '../common/use-now.ts';
 import { TASK_STATES } from '../../../core/model/task-states.ts';
 import { ENDED } from './model.ts';
+import { commitText } from './provenance.ts';
 import { RunEta } from './RunEta.tsx';
 import { useMonitorView, useRun } from './monitor-context.ts';
 
@@ -38,6 +39,11 @@ export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit, onNextFa
             {info.state}
           </span>
           <span className="hint" aria-label="Run time">{duration((info.endedAt ?? now) - info.createdAt)}</span>
+          {info.provenance?.git && (
+            <span className="hint mono" aria-label="Commit" title={commitText(info.provenance).title}>
+              {commitText(info.provenance).short}
+            </span>
+          )}
           <RunEta />
           {info.stopped && (
             <span className="field-error stopped" role="status" aria-label="Why the run stopped" title={info.stopped}>

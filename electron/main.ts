@@ -5,7 +5,7 @@
  * call main checks (the sender is our page) and validates (the contract's schemas) before
  * anything runs. Terminal bytes go through a MessagePort of their own, with flow control.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, net, Notification, protocol, session, shell } from 'electron';
 import type { IpcMainEvent, IpcMainInvokeEvent, MenuItemConstructorOptions, WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import type { MenuAction } from '../core/api/channels.ts';
 import { openInteractiveCore } from '../core/host/app-core.ts';
 import { contentSecurityPolicy } from '../core/host/csp.ts';
 import { bridgeTerminal } from '../core/api/terminal-port.ts';
+import { showSystemNotice } from './notices.ts';
 import { Preferences } from './preferences.ts';
 
 /** This bundle's folder: out/electron (beside out/renderer). */
@@ -98,6 +99,12 @@ async function start(): Promise<void> {
     event.sender.postMessage(CHANNELS.terminalPort, id, [port2]);
   });
   service.onEvent((event) => {
+    if (event.type === 'notice') {
+      showSystemNotice(event, { isSupported: () => Notification.isSupported(), make: (options) => new Notification(options) }, () => {
+        window?.show();
+        window?.focus();
+      });
+    }
     if (event.type === 'log' && (!window || event.session !== `window-${window.webContents.id}`)) return;
     window?.webContents.send(CHANNELS.event, event);
   });

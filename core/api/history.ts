@@ -1,6 +1,7 @@
 /**
- * The contract's read-only views of runs past and present: the list (by workflow file), every
- * attempt (the timeline), the forecast (forecast.ts) and the comparison of two runs (diff.ts).
+ * The contract's read-only views of runs past and present: the list (by workflow file), how one
+ * stands or ended (outcome.ts), every attempt (the timeline), the forecast (forecast.ts) and the
+ * comparison of two runs (diff.ts).
  */
 import path from 'node:path';
 import { countStates, resolveRun } from '../scheduler/control.ts';
@@ -9,9 +10,10 @@ import type { Store } from '../store/store.ts';
 import type { MethodArgs, MethodResult } from './contract.ts';
 import { runDiff } from './diff.ts';
 import type { Forecaster } from './forecast.ts';
+import { runOutcome } from './outcome.ts';
 import type { RunHeader } from './types.ts';
 
-type HistoryMethod = 'runs.list' | 'runs.attempts' | 'runs.forecast' | 'runs.diff';
+type HistoryMethod = 'runs.list' | 'runs.outcome' | 'runs.attempts' | 'runs.forecast' | 'runs.diff';
 
 export function historyHandlers(store: Store, header: (run: RunRecord) => RunHeader, forecaster: Forecaster): { [M in HistoryMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
   return {
@@ -22,6 +24,7 @@ export function historyHandlers(store: Store, header: (run: RunRecord) => RunHea
         delete shown.stopped;
         return { ...(shown as Omit<RunHeader, 'stopped'>), counts: { ...countStates([]), ...store.stateCounts(run.id) } };
       }),
+    'runs.outcome': (args) => runOutcome(store, header(resolveRun(store, args.run)), args.failures),
     'runs.attempts': (args) => {
       const run = resolveRun(store, args.run);
       const ids = store.taskStates(run.id).map((task) => task.id);

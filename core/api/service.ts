@@ -21,8 +21,8 @@ import { readFrom } from '../util/files.ts';
 import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
 import { adviseOn, Forecaster } from './forecast.ts';
 import { historyHandlers } from './history.ts';
+import { Notifier } from './notifier.ts';
 import { LogFollower, readRemoteLog, remoteLogPlace, wholeCharacters } from './follow.ts';
-import { runOutcome } from './outcome.ts';
 import type { PromptBroker } from './prompts.ts';
 import type { Result, RunHeader, ServiceEvent, ShownRunState } from './types.ts';
 import { toIssues, workflowHandlers } from './workflows.ts';
@@ -51,6 +51,8 @@ export interface ServiceOptions {
   planCache?: PlanCache;
   /** Runs driven here make no events (nobody shows them: `flotilla run --quiet`). */
   quiet?: boolean;
+  /** How long a return's summary waits for tasks to stop ending (notifier.ts; tests make it short). */
+  awayQuietMs?: number;
 }
 
 /** What a drive here is given beyond the run: what its caller already holds or asked for. */
@@ -79,11 +81,13 @@ export class FlotillaService {
   private readonly follower: LogFollower;
   private readonly handlers: Handlers;
   private readonly forecaster: Forecaster;
+  private readonly notifier: Notifier;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
     this.options = options;
     this.forecaster = new Forecaster(store);
+    this.notifier = new Notifier(store, (notice) => this.emit(notice), options.awayQuietMs);
     this.handlers = this.handlersOf();
     this.follower = new LogFollower(store, (event) => this.emit(event), 250, options.remote?.clusters);
     const emit = (event: ServiceEvent) => this.emit(event);
@@ -99,6 +103,7 @@ export class FlotillaService {
 
   private emit(event: ServiceEvent): void {
     for (const listener of this.listeners) listener(event);
+    if (event.type !== 'notice') this.notifier.hear(event);
   }
 
   /**
@@ -121,6 +126,7 @@ export class FlotillaService {
   /** Stops listening and hangs up terminals nobody attached (runs keep their own course: see `idle`). */
   close(): void {
     this.follower.close();
+    this.notifier.dispose();
     for (const off of this.unsubscribe.splice(0)) off();
     for (const id of [...this.terminals.keys()]) this.attachTerminal(id)?.kill();
   }
@@ -283,7 +289,6 @@ export class FlotillaService {
         const tasks = taskStatuses(this.store, run.id);
         return { run: this.header(run), counts: countStates(tasks), clusters: this.store.clusterStatuses(run.id), tasks };
       },
-      'runs.outcome': (args) => runOutcome(this.store, this.header(resolveRun(this.store, args.run)), args.failures),
       'runs.start': (args) => {
         const runId = newRunId();
         const loaded = loadPlan(args.file, { runId, ...(args.params ? { params: args.params } : {}), ...(args.workdir ? { workdir: args.workdir } : {}) }, this.options.planCache);

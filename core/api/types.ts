@@ -191,9 +191,24 @@ export interface LogEvent {
   reset: boolean;
 }
 
+/**
+ * Worth a desktop notification (core/api/notifier.ts): a run's first failure, its end, or what
+ * ended while Flotilla was away (`runId` null: any run).
+ */
+export interface RunNotice {
+  type: 'notice';
+  kind: 'first-failure' | 'ended' | 'away';
+  runId: string | null;
+  title: string;
+  body: string;
+  /** For `ended`: how. */
+  state?: RunState | null;
+}
+
 /** What hosts push to their interfaces. */
 export type ServiceEvent =
   | RunnerEvent
+  | RunNotice
   /** A run this process drove stopped on an error (the run is left interrupted). */
   | { type: 'run-stopped'; runId: string; message: string }
   | { type: 'cluster'; status: ClusterStatus }

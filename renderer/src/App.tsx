@@ -8,6 +8,7 @@ import { CompareView } from './monitor/CompareView.tsx';
 import { History } from './monitor/History.tsx';
 import { Monitor } from './monitor/Monitor.tsx';
 import { PromptDialog } from './PromptDialog.tsx';
+import { browserNotifications, showNotice } from './common/notices.ts';
 import { parseRoute, routeHash } from './route.ts';
 import type { Route } from './route.ts';
 
@@ -47,6 +48,14 @@ export function App({ api }: { api: FlotillaApi }) {
     setNotices((list) => [...list.slice(-3), { id, kind, text }]);
     setTimeout(() => setNotices((list) => list.filter((notice) => notice.id !== id)), kind === 'error' ? 10_000 : 4000);
   }, []);
+
+  // The core's notices: in web mode the browser's notifications (the desktop app's main process shows its own).
+  useEffect(() => {
+    if (api.mode !== 'web') return;
+    return api.onEvent((event) => {
+      if (event.type === 'notice') showNotice(event, { notifications: browserNotifications(), visible: document.visibilityState === 'visible', toast: notify });
+    });
+  }, [api, notify]);
 
   // Alt+1/2/3 switch views.
   useEffect(() => {

@@ -72,3 +72,35 @@ tasks:
   await expect(linked.locator('.log-line.current')).toHaveAttribute('data-line', '4');
   await expect(linked.locator('.log-line.current')).toContainText('error: misfit still too large');
 });
+
+test("a run's notices reach the browser's notifications, asked for at the first run and never before", async ({ page, core }) => {
+  // A stand-in for the browser's Notification API (headless Chromium shows none): it records what the adapter asks of it.
+  await page.addInitScript(() => {
+    const record = globalThis as unknown as { notices: { title: string; body?: string }[]; asked: number };
+    record.notices = [];
+    record.asked = 0;
+    class StandIn {
+      static permission = 'default';
+      static requestPermission(): Promise<string> {
+        record.asked++;
+        StandIn.permission = 'granted';
+        return Promise.resolve('granted');
+      }
+      constructor(title: string, options?: { body?: string }) {
+        record.notices.push({ title, ...(options?.body ? { body: options.body } : {}) });
+      }
+    }
+    Object.defineProperty(globalThis, 'Notification', { value: StandIn, configurable: true });
+  });
+  const file = path.join(core.dir, 'notified.yaml');
+  writeFileSync(file, 'version: 1\nname: notified\ndefaults: { retries: 0 }\ntasks:\n  fine: { run: "sleep 0.5" }\n  broken: { after: fine, run: "exit 3" }\n');
+  await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node-task')).toHaveCount(2);
+  expect(await page.evaluate(() => (globalThis as unknown as { asked: number }).asked)).toBe(0);
+  await page.getByRole('button', { name: /Run/ }).first().click();
+  await expect(page.getByLabel('Run state')).toHaveText('failed', { timeout: 20_000 });
+  expect(await page.evaluate(() => (globalThis as unknown as { asked: number }).asked)).toBe(1);
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { notices: { title: string }[] }).notices.map((notice) => notice.title))).toEqual(['notified: broken failed', 'notified failed — broken failed']);
+  // In view, the app says it too.
+  await expect(page.getByText('notified failed — broken failed — 1 succeeded, 1 failed')).toBeVisible();
+});

@@ -19,6 +19,7 @@ import type { ClusterStatus } from '../../ssh/status.ts';
 import { bundleIdentity } from '../../util/bundle.ts';
 import { flotillaHome } from '../../util/home.ts';
 import { dryRun } from './dry-run.ts';
+import { notifyEnd } from './notify.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './options.ts';
 import type { CliOptions } from './options.ts';
 import { formatDuration, Progress } from './progress.ts';
@@ -130,7 +131,7 @@ export async function runCommand(positionals: string[], values: CliOptions): Pro
       for (const advice of started.advice) process.stderr.write(`warning: ${adviceText(advice)}\n`);
       // A new run: every task waits.
       return { run: started.run, name: started.name, counts: { waiting: started.tasks } };
-    });
+    }, { notify: values.notify });
     return exitCode(watched);
   }, { quiet: values.quiet === true, progress });
 }
@@ -143,7 +144,7 @@ export async function resumeCommand(positionals: string[], values: CliOptions): 
     const watched = await watch(service, progress, async () => {
       const { open } = await service.perform('runs.resume', { run: before.run.id });
       return open === 0 ? null : { run: before.run.id, name: before.run.name, counts: before.counts };
-    });
+    }, { notify: values.notify });
     if (watched !== 'nothing') return exitCode(watched);
     process.stdout.write(`run ${before.run.id} has nothing left to do (${before.run.state}); use 'flotilla resubmit' to run tasks again\n`);
     return before.run.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
@@ -167,7 +168,7 @@ export async function resubmitCommand(positionals: string[], values: CliOptions)
       process.stdout.write(`resubmitting ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} of run ${runId}${values.downstream ? ' with downstream' : ''}\n`);
       for (const discarded of result.discards) process.stdout.write(`discarding ${discarded} (made again if the loop gets there)\n`);
       return { run: runId, name: before.run.name, counts: before.counts };
-    });
+    }, { notify: values.notify });
     if (watched === 'nothing') {
       process.stdout.write(`run ${runId} has no failed tasks\n`);
       return EXIT_OK;
@@ -226,7 +227,7 @@ async function watch(
   service: FlotillaService,
   progress: Progress,
   begin: () => Promise<{ run: string; name: string; counts: Partial<RunOutcome['counts']> } | null>,
-  options: { summary?: boolean } = {},
+  options: { summary?: boolean; notify?: string | undefined } = {},
 ): Promise<Watched> {
   // Heard from before the drive starts (a first event may come before `begin` returns), and
   // shown once the view has begun from the counts the run had before any of them.
@@ -272,7 +273,11 @@ async function watch(
     } finally {
       progress.end();
     }
-    if (options.summary !== false) printOutcome(await service.perform('runs.outcome', { run: head.run }), Date.now() - started);
+    if (options.summary !== false) {
+      const outcome = await service.perform('runs.outcome', { run: head.run });
+      printOutcome(outcome, Date.now() - started);
+      notifyEnd(outcome, options.notify, { isTTY: process.stderr.isTTY === true, write: (text) => process.stderr.write(text) });
+    }
     return state;
   } finally {
     off();

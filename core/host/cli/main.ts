@@ -21,6 +21,9 @@ const USAGE = `usage: flotilla <command> [options]
       --workdir DIR                      run root (default: the file's folder)
       -p, --param KEY=VALUE              override a param (value read as YAML)
       -q, --quiet                        print only the outcome
+      --notify CMD                       when it ends, run CMD (sh -c) with FLOTILLA_RUN, FLOTILLA_STATE,
+                                         FLOTILLA_FAILED, FLOTILLA_FIRST_FAILURE, FLOTILLA_SUMMARY set
+                                         (also for resume and resubmit); a terminal gets a bell
   status [RUN] [--json]                  tasks and attempts of a run (default: the last)
   logs RUN TASK [--attempt N] [--follow] [--stderr|--stdout]
   resume RUN                             continue a run after a crash or kill

@@ -27,6 +27,7 @@ const OPTIONS = {
   reload: { type: 'boolean' },
   limit: { type: 'string' },
   file: { type: 'string' },
+  notify: { type: 'string' },
   port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];

@@ -1,6 +1,7 @@
 import { useCallback, useEffect } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { request } from '../api.ts';
+import { askToNotify, browserNotifications } from '../common/notices.ts';
 import { useApi, useNotify } from '../common/context.ts';
 import { FIT_PADDING } from '../common/viewport.ts';
 import { useEditorStores } from './editor-context.ts';
@@ -65,6 +66,8 @@ export function useEditorCommands(onRun: (run: string) => void, onFile: (file: s
     if (dirty && opened && !confirm(`${opened.file} has unsaved edits. Save them and run?`)) return;
     const saved = dirty || !opened ? await save() : opened.file;
     if (!saved) return;
+    // The first run is when notifications are first worth something: asked then, never before.
+    if (api.mode === 'web') askToNotify(browserNotifications());
     try {
       const started = await request(api, 'runs.start', { file: saved });
       notify('info', `Run ${started.run} started: ${started.tasks} task${started.tasks === 1 ? '' : 's'}`);

@@ -57,6 +57,8 @@ export const METHODS = {
     .strict(),
   'runs.cancel': z.object({ run: runRef, task: z.string().min(1).optional() }).strict(),
   'runs.resume': z.object({ run: runRef }).strict(),
+  'runs.reattach': z.object({}).strict().describe('takes up the runs left running that nobody drives (at start): those with tasks to run here only if the user said so'),
+  'runs.restartLocal': z.object({ choice: z.enum(['always', 'never']) }).strict().describe('whether interrupted runs with tasks to run here are taken up at start (and, if always, takes them up now)'),
   'runs.resubmit': z
     .object({ run: runRef, tasks: z.array(taskId).min(1).optional(), failed: z.boolean().optional(), downstream: z.boolean().optional(), preview: z.boolean().optional(), reload: z.boolean().optional().describe('take the commands (and the rest of each task but its dependencies) from the workflow file as it is now') })
     .strict()

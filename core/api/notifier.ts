@@ -9,8 +9,10 @@ import { DONE_STATES, TASK_STATES, TERMINAL_STATES } from '../model/task-states.
 import type { Store } from '../store/store.ts';
 import type { RunNotice, ServiceEvent } from './types.ts';
 
-/** A return's summary waits until no task has ended for this long (the reconciling polls' burst). */
+/** A return's summary waits until no task has ended for this long (the reconciling polls' burst) … */
 export const AWAY_QUIET_MS = 3000;
+/** … after the first one ends, which it waits for this many times as long (a cluster's first poll may take a while). */
+const FIRST_WAIT_FACTOR = 20;
 
 export class Notifier {
   private readonly store: Store;
@@ -61,12 +63,13 @@ export class Notifier {
     if (succeeded === true) away.finished++;
     else if (succeeded === false) away.failed++;
     clearTimeout(away.timer);
+    const first = away.finished + away.failed === 0;
     away.timer = setTimeout(() => {
       this.away = undefined;
       if (away.finished + away.failed === 0) return;
       const failed = away.failed > 0 ? `, ${away.failed} failed` : '';
       this.emit({ type: 'notice', kind: 'away', runId: null, title: `${away.what}: ${away.finished} task${away.finished === 1 ? '' : 's'} finished${failed}`, body: `since ${new Date(away.since).toLocaleString()}` });
-    }, this.quietMs);
+    }, first ? this.quietMs * FIRST_WAIT_FACTOR : this.quietMs);
     away.timer.unref?.();
   }
 

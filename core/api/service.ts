@@ -22,6 +22,7 @@ import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
 import { adviseOn, Forecaster } from './forecast.ts';
 import { historyHandlers } from './history.ts';
 import { Notifier } from './notifier.ts';
+import { reattachHandlers } from './reattach.ts';
 import { LogFollower, readRemoteLog, remoteLogPlace, wholeCharacters } from './follow.ts';
 import type { PromptBroker } from './prompts.ts';
 import type { Result, RunHeader, ServiceEvent, ShownRunState } from './types.ts';
@@ -263,6 +264,7 @@ export class FlotillaService {
     return {
       ...workflowHandlers(this.store),
       ...historyHandlers(this.store, (run) => this.header(run), this.forecaster),
+      ...reattachHandlers(this.store, (runId) => this.drive(runId), this.notifier),
       'runs.graph': (args) => {
         const run = resolveRun(this.store, args.run);
         return {

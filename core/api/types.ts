@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../model/errors.ts';
 import type { RunForecast } from '../model/forecast.ts';
 import type { RunDiff } from './diff.ts';
+import type { InterruptedRun, LocalRestart } from './reattach.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TargetSpec } from '../model/types.ts';
 import type { WalltimeAdvice } from '../model/walltime.ts';
@@ -17,7 +18,7 @@ import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
 import type { ClusterStatus } from '../ssh/status.ts';
 import type { AttemptRecord, ClusterRecord, RunState, TaskStatus } from '../store/records.ts';
 
-export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, Provenance, RunDiff, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
+export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, InterruptedRun, LocalRestart, Provenance, RunDiff, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -240,6 +241,9 @@ export interface MethodResults {
   'runs.cancel': { run: string; ended: boolean };
   /** `open`: tasks not ended (none: nothing was driven). */
   'runs.resume': { run: string; open: number };
+  /** `attached`: the runs taken up; `waiting`: those with tasks to run here, until the user says (`local` is 'ask'). */
+  'runs.reattach': { attached: string[]; waiting: InterruptedRun[]; local: LocalRestart };
+  'runs.restartLocal': { attached: string[]; local: LocalRestart };
   /**
    * `tasks`: those named (or the failed ones); `reruns`: all that run again; `discards`: the
    * loop iterations discarded because an earlier one runs again (`md: iterations 3–5`);

@@ -20,6 +20,8 @@ export function openInteractiveCore(env: NodeJS.ProcessEnv = process.env): Inter
   const prompts = new PromptBroker();
   const clusters = userClusters(env, prompts, prompts);
   const service = new FlotillaService(store, { remote: { clusters, interactive: true }, prompts });
+  // Runs left running when the app last stopped are watched again at once (core/api/reattach.ts).
+  void service.perform('runs.reattach', {}).catch((error: Error) => process.stderr.write(`flotilla: the interrupted runs could not be taken up again: ${error.message}\n`));
   return {
     service,
     close(options = {}) {

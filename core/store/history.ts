@@ -57,6 +57,11 @@ export class HistoryTables {
     return this.statement(`${RAN} AND a.run_id IN (SELECT value FROM json_each(?)) ORDER BY a.ended_at DESC LIMIT ?`).all(JSON.stringify(runIds), limit) as RanAttempt[];
   }
 
+  /** When anything last happened in a run (its latest event), if anything did. */
+  lastEventAt(runId: string): number | undefined {
+    return (this.statement('SELECT max(at) AS at FROM events WHERE run_id = ?').get(runId) as { at: number | null }).at ?? undefined;
+  }
+
   /** A workflow file's text as a run read it, by its hash (the run's provenance). */
   text(hash: string): string | undefined {
     return (this.statement('SELECT text FROM texts WHERE hash = ?').get(hash) as { text: string } | undefined)?.text;

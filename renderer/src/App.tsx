@@ -8,6 +8,7 @@ import { CompareView } from './monitor/CompareView.tsx';
 import { History } from './monitor/History.tsx';
 import { Monitor } from './monitor/Monitor.tsx';
 import { PromptDialog } from './PromptDialog.tsx';
+import { ReattachBanner } from './ReattachBanner.tsx';
 import { browserNotifications, showNotice } from './common/notices.ts';
 import { parseRoute, routeHash } from './route.ts';
 import type { Route } from './route.ts';
@@ -111,6 +112,7 @@ export function App({ api }: { api: FlotillaApi }) {
               <option value="dark">Dark</option>
             </select>
           </header>
+          <ReattachBanner onOpen={openRun} />
           <main className="content">
             {route.view === 'editor' && <Editor file={route.file} from={route.from} onFile={openFile} onRun={openRun} />}
             {route.view === 'runs' && (route.run ? <Monitor run={route.run} at={route.at} onBack={allRuns} onEdit={(file) => editFromRun(file, route.run!)} /> : <History onOpen={openRun} onCompare={(a, b) => navigate({ view: 'compare', a, b })} />)}

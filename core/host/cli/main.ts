@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     switch (command) {
       case 'validate':
-        return validateCommand(positionals, values);
+        return await validateCommand(positionals, values);
       case 'run':
         return await runCommand(positionals, values);
       case 'status':

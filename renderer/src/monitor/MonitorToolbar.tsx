@@ -5,6 +5,7 @@ import { useNow } from '../common/use-now.ts';
 import { TASK_STATES } from '../../../core/model/task-states.ts';
 import { ENDED } from './model.ts';
 import { commitText } from './provenance.ts';
+import { RunClusters } from './RunClusters.tsx';
 import { RunEta } from './RunEta.tsx';
 import { useMonitorView, useRun } from './monitor-context.ts';
 
@@ -45,6 +46,7 @@ export function MonitorToolbar({ run, onBack, onEdit, failed, resubmit, onNextFa
             </span>
           )}
           <RunEta />
+          <RunClusters />
           {info.stopped && (
             <span className="field-error stopped" role="status" aria-label="Why the run stopped" title={info.stopped}>
               stopped: {info.stopped}

@@ -24,6 +24,8 @@ export interface RunState {
   values: Map<string, Record<string, unknown>>;
   /** Each task's latest attempt's times, exit and tries: from statuses, and moved by each transition (read with `version`). */
   timings: Map<string, TaskTiming>;
+  /** The clusters the run uses, as last recorded (from statuses). */
+  clusters: RunStatus['clusters'];
   /** The run's latest forecast (`runs.forecast`), while it goes on. */
   forecast: RunForecast | null;
   version: number;
@@ -63,13 +65,14 @@ export function createRunStore(batchMs = 150): RunStore {
       loops: new Map(),
       values: new Map(),
       timings: new Map(),
+      clusters: [],
       forecast: null,
       version: 0,
       total: {},
       reset: () => {
         clearTimeout(timer);
         timer = undefined;
-        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), loops: new Map(), values: new Map(), timings: new Map(), forecast: null, version: get().version + 1, total: {} });
+        set({ graph: null, info: null, error: undefined, states: new Map(), reasons: new Map(), loops: new Map(), values: new Map(), timings: new Map(), clusters: [], forecast: null, version: get().version + 1, total: {} });
       },
       setGraph: (graph) => set({ graph }),
       extendGraph: (more) => {
@@ -82,6 +85,7 @@ export function createRunStore(batchMs = 150): RunStore {
       applyStatus: (status) => {
         const { states, reasons, info } = get();
         let changed = info === null || JSON.stringify(info) !== JSON.stringify(status.run);
+        if (JSON.stringify(get().clusters) !== JSON.stringify(status.clusters)) set({ clusters: status.clusters });
         for (const task of status.tasks) {
           if (noteLoopAndValues(get(), task)) changed = true;
           if (noteTiming(get().timings, task)) changed = true;

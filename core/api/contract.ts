@@ -27,6 +27,9 @@ export const METHODS = {
   'workflows.save': z.object({ file, value: z.record(z.string(), z.unknown()), version: z.string().nullable(), layout: layout.optional() }).strict(),
   'workflows.check': z.object({ file, value: z.record(z.string(), z.unknown()) }).strict(),
   'workflows.recent': z.object({}).strict(),
+  'workflows.examples': z.object({}).strict().describe('the bundled example workflows'),
+  'workflows.example': z.object({ name: z.string().min(1).max(200) }).strict().describe("a bundled example, copied to ~/flotilla-examples/<name>/ (unless there already): its workflow file"),
+  'files.list': z.object({ dir: file.optional().describe('default: the home folder') }).strict().describe('a folder\'s subfolders and workflow files (each said to load or not), for the Open dialog'),
   'workflows.validate': z.object({ file: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }).strict(),
   'workflows.commitOnSave': z.object({ file, on: z.boolean() }).strict().describe("whether the editor's saves of this file are committed to its git repository (off by default)"),
   'workflows.advice': z

@@ -1,9 +1,12 @@
 /**
- * The contract's read-only views of runs past and present: the list (by workflow file), how one
+ * The contract's read-only views of runs past and present: the list (by workflow file), a run's
+ * graph (what the monitor draws, from an index on for a run that grew), how one
  * stands or ended (outcome.ts), every attempt (the timeline), the forecast (forecast.ts) and the
  * comparison of two runs (diff.ts).
  */
 import path from 'node:path';
+import { advanceText, remoteAdvance } from '../model/advance.ts';
+import { iterationOfId } from '../model/iteration.ts';
 import { countStates, resolveRun } from '../scheduler/control.ts';
 import type { RunRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
@@ -13,7 +16,7 @@ import type { Forecaster } from './forecast.ts';
 import { runOutcome } from './outcome.ts';
 import type { RunHeader } from './types.ts';
 
-type HistoryMethod = 'runs.list' | 'runs.outcome' | 'runs.attempts' | 'runs.forecast' | 'runs.diff';
+type HistoryMethod = 'runs.list' | 'runs.graph' | 'runs.outcome' | 'runs.attempts' | 'runs.forecast' | 'runs.diff';
 
 export function historyHandlers(store: Store, header: (run: RunRecord) => RunHeader, forecaster: Forecaster): { [M in HistoryMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
   return {
@@ -24,6 +27,27 @@ export function historyHandlers(store: Store, header: (run: RunRecord) => RunHea
         delete shown.stopped;
         return { ...(shown as Omit<RunHeader, 'stopped'>), counts: { ...countStates([]), ...store.stateCounts(run.id) } };
       }),
+      'runs.graph': (args) => {
+        const run = resolveRun(store, args.run);
+        return {
+          run: run.id,
+          targets: run.plan.targets,
+          from: args.from ?? 0,
+          tasks: store.loadTasks(run.id, args.from).map(({ id, spec }) => ({
+            id,
+            // The loop iteration the task is in, as its id says (a foreach over values outside any loop draws as a sweep).
+            ...(iterationOfId(id) ? { iteration: iterationOfId(id)! } : {}),
+            path: spec.path,
+            after: spec.after,
+            target: spec.target,
+            vars: spec.vars,
+            ...(spec.description ? { description: spec.description } : {}),
+            ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax, advance: spec.iteration ? advanceText({ reason: `it is inside the loop ${spec.iteration.of}` }) : advanceText(remoteAdvance(run.plan, spec)) } } : {}),
+            ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),
+            ...(spec.iteration?.discarded ? { discarded: true as const } : {}),
+          })),
+        };
+      },
     'runs.outcome': (args) => runOutcome(store, header(resolveRun(store, args.run)), args.failures),
     'runs.attempts': (args) => {
       const run = resolveRun(store, args.run);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { CodedError, WorkflowError } from '../model/errors.ts';
-import { advanceText, remoteAdvance } from '../model/advance.ts';
-import { iterationOfId } from '../model/iteration.ts';
 import { loadPlan } from '../model/plan-cache.ts';
 import type { PlanCache } from '../model/plan-cache.ts';
 import { selectTasks } from '../model/select.ts';
@@ -20,6 +18,7 @@ import type { TerminalSession } from '../terminals/terminals.ts';
 import { readFrom } from '../util/files.ts';
 import type { MethodArgs, MethodName, MethodResult } from './contract.ts';
 import { adviseOn, Forecaster } from './forecast.ts';
+import { fileHandlers } from './files.ts';
 import { historyHandlers } from './history.ts';
 import { Notifier } from './notifier.ts';
 import { reattachHandlers } from './reattach.ts';
@@ -263,29 +262,9 @@ export class FlotillaService {
   private handlersOf(): Handlers {
     return {
       ...workflowHandlers(this.store),
+      ...fileHandlers(this.store),
       ...historyHandlers(this.store, (run) => this.header(run), this.forecaster),
       ...reattachHandlers(this.store, (runId) => this.drive(runId), this.notifier),
-      'runs.graph': (args) => {
-        const run = resolveRun(this.store, args.run);
-        return {
-          run: run.id,
-          targets: run.plan.targets,
-          from: args.from ?? 0,
-          tasks: this.store.loadTasks(run.id, args.from).map(({ id, spec }) => ({
-            id,
-            // The loop iteration the task is in, as its id says (a foreach over values outside any loop draws as a sweep).
-            ...(iterationOfId(id) ? { iteration: iterationOfId(id)! } : {}),
-            path: spec.path,
-            after: spec.after,
-            target: spec.target,
-            vars: spec.vars,
-            ...(spec.description ? { description: spec.description } : {}),
-            ...(spec.loop?.kind === 'repeat' ? { loop: { until: spec.loop.until, max: spec.loop.max, onMax: spec.loop.onMax, advance: spec.iteration ? advanceText({ reason: `it is inside the loop ${spec.iteration.of}` }) : advanceText(remoteAdvance(run.plan, spec)) } } : {}),
-            ...(spec.when ? { when: spec.when.map((condition) => condition.expr) } : {}),
-            ...(spec.iteration?.discarded ? { discarded: true as const } : {}),
-          })),
-        };
-      },
       'runs.status': (args) => {
         const run = resolveRun(this.store, args.run);
         const tasks = taskStatuses(this.store, run.id);

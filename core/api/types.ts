@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../model/errors.ts';
 import type { RunForecast } from '../model/forecast.ts';
 import type { RunDiff } from './diff.ts';
+import type { Example, FolderEntry } from './files.ts';
 import type { InterruptedRun, LocalRestart } from './reattach.ts';
 import type { TaskState } from '../model/task-states.ts';
 import type { TargetSpec } from '../model/types.ts';
@@ -18,7 +19,7 @@ import type { HostKeyDecision, LoginPrompt } from '../ssh/ports.ts';
 import type { ClusterStatus } from '../ssh/status.ts';
 import type { AttemptRecord, ClusterRecord, RunState, TaskStatus } from '../store/records.ts';
 
-export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, InterruptedRun, LocalRestart, Provenance, RunDiff, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
+export type { AttemptRecord, ClusterRecord, ClusterStatus, ErrorCode, Example, FolderEntry, InterruptedRun, LocalRestart, Provenance, RunDiff, RunForecast, RunnerEvent, RunState, TaskState, TaskStatus, WalltimeAdvice };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -79,6 +80,8 @@ export interface SavedWorkflow {
 export interface RecentFile {
   file: string;
   at: number;
+  /** Its latest run: how it stands or ended. */
+  lastRun?: { id: string; state: RunState; createdAt: number; endedAt: number | null };
 }
 
 /** A run in a list of them (`runs.list`): its header and how many tasks are in each state. */
@@ -223,6 +226,10 @@ export interface MethodResults {
   'workflows.save': SavedWorkflow;
   'workflows.check': { issues: WorkflowIssue[] };
   'workflows.recent': RecentFile[];
+  'workflows.examples': Example[];
+  'workflows.example': { file: string };
+  /** `more`: the folder holds more entries than listed. */
+  'files.list': { dir: string; parent: string | null; entries: FolderEntry[]; more: boolean };
   /** `advice`: cluster tasks whose time limit is likely too short (as `workflows.advice`). */
   'workflows.validate': { name: string; tasks: number; edges: number; targets: string[]; advice: WalltimeAdvice[] };
   'workflows.advice': WalltimeAdvice[];

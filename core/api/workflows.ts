@@ -20,7 +20,7 @@ import type { WorkflowIssue } from './types.ts';
 /** Files shown under "recent". */
 const RECENT_FILES = 12;
 
-type WorkflowMethod = 'workflows.open' | 'workflows.save' | 'workflows.check' | 'workflows.recent' | 'workflows.validate' | 'workflows.advice' | 'workflows.commitOnSave';
+type WorkflowMethod = 'workflows.open' | 'workflows.save' | 'workflows.check' | 'workflows.validate' | 'workflows.advice' | 'workflows.commitOnSave';
 
 export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
   return {
@@ -79,7 +79,6 @@ export function workflowHandlers(store: Store): { [M in WorkflowMethod]: (args: 
       const file = path.resolve(args.file);
       return { issues: issuesOf(file, mergeIntoText(file, readText(file) ?? '', args.value)) };
     },
-    'workflows.recent': () => store.setting<{ file: string; at: number }[]>('recent') ?? [],
     'workflows.validate': (args) => {
       const plan = loadWorkflow(args.file, { ...(args.params ? { params: args.params } : {}) });
       return { name: plan.name, tasks: plan.tasks.length, edges: plan.tasks.reduce((sum, task) => sum + task.after.length, 0), targets: Object.keys(plan.targets), advice: adviseOn(store, plan) };

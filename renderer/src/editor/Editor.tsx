@@ -11,7 +11,9 @@ import { InspectorPane } from './InspectorPane.tsx';
 import { OpenDialog } from './OpenDialog.tsx';
 import { Palette } from './Palette.tsx';
 import { UnparsableText } from './UnparsableText.tsx';
+import { Welcome } from './Welcome.tsx';
 import { useEditorCommands } from './use-editor-commands.ts';
+import { useLastRun } from './use-last-run.ts';
 import { useKeepDraft, useOpenFile } from './use-open-file.ts';
 import { useProblems } from './use-problems.ts';
 import { createEditorViewStore } from './view-store.ts';
@@ -42,11 +44,20 @@ export function Editor(props: EditorProps) {
 function EditorLayout({ file, from, onFile, onRun }: EditorProps) {
   useOpenFile(file, onFile);
   useKeepDraft();
+  useLastRun();
   const commands = useEditorCommands(onRun, onFile);
   const problems = useProblems();
   const opened = useView((state) => state.opened);
   const issues = useView((state) => state.issues);
   const showOpen = useView((state) => state.showOpen);
+  const create = useCreateFile(onFile);
+  if (!file) {
+    return (
+      <div className="editor">
+        <Welcome onOpen={onFile} onCreate={(path) => void create(path)} onRun={onRun} />
+      </div>
+    );
+  }
   return (
     <div className="editor">
       <EditorToolbar from={from} onRun={onRun} commands={commands} />
@@ -63,8 +74,7 @@ function EditorLayout({ file, from, onFile, onRun }: EditorProps) {
 
 /** The dialog to open a file or create one; unsaved edits of the open file stay kept either way. */
 function OpenFileDialog({ current, onFile }: { current: string | undefined; onFile: (file: string) => void }) {
-  const api = useApi();
-  const notify = useNotify();
+  const create = useCreateFile(onFile);
   const { view } = useEditorStores();
   const opened = useView((state) => state.opened);
   const dirty = useDocument((state) => state.dirty);
@@ -80,14 +90,24 @@ function OpenFileDialog({ current, onFile }: { current: string | undefined; onFi
         onFile(path);
       }}
       onCreate={async (path) => {
-        try {
-          const result = await request(api, 'workflows.save', { file: path, value: { ...EMPTY_WORKFLOW, name: path.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '') }, version: null });
-          close();
-          onFile(result.file);
-        } catch (error) {
-          notify('error', (error as Error).message);
-        }
+        if (await create(path)) close();
       }}
     />
   );
+}
+
+/** Creates a new workflow file (named after it) and opens it; whether it was made. */
+function useCreateFile(onFile: (file: string) => void): (path: string) => Promise<boolean> {
+  const api = useApi();
+  const notify = useNotify();
+  return async (path) => {
+    try {
+      const result = await request(api, 'workflows.save', { file: path, value: { ...EMPTY_WORKFLOW, name: path.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '') }, version: null });
+      onFile(result.file);
+      return true;
+    } catch (error) {
+      notify('error', (error as Error).message);
+      return false;
+    }
+  };
 }

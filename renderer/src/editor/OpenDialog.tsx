@@ -3,8 +3,9 @@ import { request } from '../api.ts';
 import { useApi, useReportFailure } from '../common/context.ts';
 import { when } from '../common/format.ts';
 import type { RecentFile } from '../../../core/api/types.ts';
+import { FileBrowser } from './FileBrowser.tsx';
 
-/** Open a workflow file by path (recent ones a click away), or create a new one. */
+/** Open a workflow file by path or from the file browser (recent ones a click away), or create a new one. */
 export function OpenDialog({ current, onOpen, onCreate, onClose }: { current: string | undefined; onOpen: (file: string) => void; onCreate: (file: string) => void; onClose: () => void }) {
   const api = useApi();
   const report = useReportFailure();
@@ -46,6 +47,7 @@ export function OpenDialog({ current, onOpen, onCreate, onClose }: { current: st
             </button>
           </div>
         </form>
+        <FileBrowser start={current ? current.slice(0, current.lastIndexOf('/')) || '/' : undefined} onOpen={onOpen} />
         {recent.length > 0 && (
           <>
             <h3>Recent</h3>

@@ -43,6 +43,17 @@ function firstLine(run: unknown): string {
   return run.split('\n').find((line) => line.trim() !== '') ?? '';
 }
 
+/** How the node fared in the file's latest run. */
+function LastRun({ path }: { path: string }) {
+  const state = useView((view) => view.lastRun?.states[path]);
+  if (!state) return null;
+  return (
+    <span className={`pill state-${state} wf-last`} title={`In the latest run of this file: ${state}`} aria-label="Last run">
+      {state}
+    </span>
+  );
+}
+
 export const TaskNode = memo(function TaskNode({ data, selected }: NodeProps<TaskFlowNode>) {
   const { node, problems } = data;
   const detailed = useStore(selectDetailed);
@@ -60,6 +71,7 @@ export const TaskNode = memo(function TaskNode({ data, selected }: NodeProps<Tas
       <div className="wf-title">
         <span className="wf-name">{node.name}</span>
         <Badges node={node} />
+        <LastRun path={node.path} />
       </div>
       <div className="wf-sub">{node.kind === 'include' ? `include ${String(node.raw.include)}` : firstLine(node.raw.run) || <em>no command</em>}</div>
       {problems.length > 0 && (
@@ -85,6 +97,7 @@ export const GroupNode = memo(function GroupNode({ data, selected }: NodeProps<G
         </button>
         <span className="wf-name">{node.name}</span>
         <Badges node={node} />
+        {node.raw.repeat !== undefined && <LastRun path={node.path} />}
       </div>
       {problems.length > 0 && <div className="wf-problem">{problems[0]}</div>}
       <Handle type="source" position={Position.Right} />

@@ -7,7 +7,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
-import type { GitSaving, WorkflowIssue } from '../../../core/api/types.ts';
+import type { GitSaving, TaskState, WorkflowIssue } from '../../../core/api/types.ts';
 
 /** The file the document was read from; `unparsable`: its text, when it does not parse (then it is never written). */
 export interface OpenedFile {
@@ -31,6 +31,9 @@ export interface EditorViewState {
   reloads: number;
   /** The group a dragged node would be dropped into. */
   dropTarget: string | null;
+  /** The open file's latest run: its id and how each declared path fared in it (a sweep's instances as one). */
+  lastRun: { id: string; states: Record<string, TaskState> } | null;
+  setLastRun(lastRun: EditorViewState['lastRun']): void;
   /** A file read: nothing selected, the dialog closed. */
   open(opened: OpenedFile, issues: WorkflowIssue[], fit: boolean): void;
   saved(opened: OpenedFile, issues: WorkflowIssue[]): void;
@@ -58,7 +61,9 @@ export function createEditorViewStore(): EditorViewStore {
     fitOnOpen: false,
     reloads: 0,
     dropTarget: null,
-    open: (opened, issues, fit) => set({ opened, issues, fitOnOpen: fit, selected: null, showOpen: false }),
+    lastRun: null,
+    setLastRun: (lastRun) => set({ lastRun }),
+    open: (opened, issues, fit) => set({ opened, issues, fitOnOpen: fit, selected: null, showOpen: false, lastRun: null }),
     saved: (opened, issues) => set({ opened, issues }),
     setIssues: (issues) => set({ issues }),
     select: (selected) => set({ selected }),

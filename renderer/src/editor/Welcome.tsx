@@ -4,6 +4,7 @@ import { useApi, useNotify, useReportFailure } from '../common/context.ts';
 import { dateTime } from '../common/format.ts';
 import type { Example, RecentFile } from '../../../core/api/types.ts';
 import { FileBrowser } from './FileBrowser.tsx';
+import { PathForm } from './PathForm.tsx';
 
 interface WelcomeProps {
   onOpen: (file: string) => void;
@@ -16,7 +17,6 @@ export function Welcome({ onOpen, onCreate, onRun }: WelcomeProps) {
   const api = useApi();
   const notify = useNotify();
   const report = useReportFailure();
-  const [path, setPath] = useState('');
   const [recent, setRecent] = useState<RecentFile[]>([]);
   const [examples, setExamples] = useState<Example[]>([]);
   useEffect(() => {
@@ -33,28 +33,7 @@ export function Welcome({ onOpen, onCreate, onRun }: WelcomeProps) {
       <div className="welcome-grid">
         <section aria-label="Open or create">
           <h2>Open or create a workflow</h2>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              if (path.trim()) onOpen(path.trim());
-            }}
-          >
-            <label htmlFor="welcome-path">Workflow file</label>
-            <input id="welcome-path" className="mono wide" value={path} placeholder="/home/me/project/workflow.yaml" onChange={(event) => setPath(event.target.value)} />
-            <div className="row">
-              <button type="submit" className="primary" disabled={!path.trim()}>
-                Open
-              </button>
-              <button type="button" disabled={!path.trim()} onClick={() => onCreate(path.trim())}>
-                Create new file
-              </button>
-              {api.pickFile && (
-                <button type="button" onClick={() => void api.pickFile!('open').then((chosen) => chosen && onOpen(chosen))}>
-                  Browse…
-                </button>
-              )}
-            </div>
-          </form>
+          <PathForm id="welcome-path" label="Workflow file" onOpen={onOpen} onCreate={onCreate} />
           <FileBrowser start={undefined} onOpen={onOpen} />
         </section>
         <div>

@@ -101,15 +101,19 @@ export function adviseOn(store: Store, plan: Pick<Plan, 'file' | 'tasks' | 'targ
   return walltimeAdvice(plan, pastDurations(store, plan.file));
 }
 
-/** What a loop's iteration takes (first start to last end), pooled by loop; iterations not finished are left out. */
+/**
+ * What a loop's iteration takes, pooled by loop: from the end of the iteration before it to its
+ * own end (the loop's pace, with the submitting and polling between iterations), or for a first
+ * iteration from its first start; iterations not finished are left out.
+ */
 export function iterationSpans(ran: readonly RanAttempt[], unfinished: ReadonlySet<string>): Map<string, Estimate> {
-  const spans = new Map<string, { loop: string; from: number; to: number }>();
+  const spans = new Map<string, { run: string; of: string; index: number; from: number; to: number }>();
   for (const attempt of ran) {
     for (const at of enclosingIterations(attempt.task)) {
       const key = `${attempt.run}\n${at.of}\n${at.index}`;
       if (unfinished.has(key)) continue;
       const span = spans.get(key);
-      if (!span) spans.set(key, { loop: loopKey(at.of), from: attempt.startedAt, to: attempt.endedAt });
+      if (!span) spans.set(key, { run: attempt.run, of: at.of, index: at.index, from: attempt.startedAt, to: attempt.endedAt });
       else {
         span.from = Math.min(span.from, attempt.startedAt);
         span.to = Math.max(span.to, attempt.endedAt);
@@ -118,9 +122,12 @@ export function iterationSpans(ran: readonly RanAttempt[], unfinished: ReadonlyS
   }
   const byLoop = new Map<string, number[]>();
   for (const span of spans.values()) {
-    const list = byLoop.get(span.loop);
-    if (list) list.push(span.to - span.from);
-    else byLoop.set(span.loop, [span.to - span.from]);
+    const before = spans.get(`${span.run}\n${span.of}\n${span.index - 1}`);
+    const took = before && before.to < span.to ? span.to - before.to : span.to - span.from;
+    const loop = loopKey(span.of);
+    const list = byLoop.get(loop);
+    if (list) list.push(took);
+    else byLoop.set(loop, [took]);
   }
   return new Map([...byLoop].map(([loop, list]) => [loop, estimateOf(list)!]));
 }

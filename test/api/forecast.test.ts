@@ -80,11 +80,12 @@ describe('the forecast of a run', () => {
     assert.equal(ran(s.store, runs, (id) => id.startsWith('sweep[')).length, 6);
     const estimates = new Map(forecast.tasks!.map((task) => [task.task, task.estimate]));
     assert.deepEqual([...estimates], [['prepare', prepare], ['sweep[0]', sweep], ['sweep[1]', sweep], ['sweep[2]', sweep]]);
-    // Each run made two iterations of the loop; one of them is what an iteration takes.
-    const spans = runs.flatMap((run) => [0, 1].map((index) => {
-      const attempt = s.store.attempts(run, s.store.findTask(run, `segments#${index}/step`)!.idx)[0]!;
-      return attempt.endedAt! - attempt.startedAt!;
-    }));
+    // Each run made two iterations of the loop: the first takes its own time, the second the
+    // time from the first's end to its own (the loop's pace); one of them is what an iteration takes.
+    const spans = runs.flatMap((run) => {
+      const [first, second] = [0, 1].map((index) => s.store.attempts(run, s.store.findTask(run, `segments#${index}/step`)!.idx)[0]!);
+      return [first!.endedAt! - first!.startedAt!, second!.endedAt! - first!.endedAt!];
+    });
     assert.deepEqual(forecast.loops, [{ task: 'segments', perIteration: median(spans), made: 0, max: 5 }]);
     // One slot: prepare, the sweep one after another, then (at least) one iteration.
     assert.equal(forecast.eta! - forecast.at, prepare + 3 * sweep + median(spans));

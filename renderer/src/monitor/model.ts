@@ -155,12 +155,13 @@ export interface TaskTiming {
   signal: string | null;
 }
 
-/** How a task's latest attempt ran, in a few words: `3.2 s · exit 1 · try 2` (elapsed while it runs, as of `now`). */
+/** How a task's latest attempt ran, in a few words: `3.2 s · exit 1 · try 2` (elapsed while it runs, as of `now`; no exit code when it is 0). */
 export function timingText(timing: TaskTiming | undefined, now: number): string {
   if (!timing) return '';
   const parts: string[] = [];
   if (timing.startedAt !== null) parts.push(duration((timing.endedAt ?? now) - timing.startedAt));
-  if (timing.exitCode !== null && timing.endedAt !== null) parts.push(`exit ${timing.exitCode}`);
+  // (Exit 0 goes without saying.)
+  if (timing.exitCode !== null && timing.exitCode !== 0 && timing.endedAt !== null) parts.push(`exit ${timing.exitCode}`);
   else if (timing.signal) parts.push(timing.signal);
   if (timing.attempts > 1) parts.push(`try ${timing.attempts}`);
   return parts.join(' · ');

@@ -103,20 +103,22 @@ export function killHard(child: ChildProcess): Promise<void> {
 }
 
 /**
- * A run of a workflow file recorded in a store as if it had run and succeeded an hour ago, each
- * task's attempt taking `seconds[path]` (1 s unless given): history for the forecast and the
- * walltime advice without waiting that long (nor a cluster that runs it).
+ * A run of a workflow file recorded in a store as if it had run an hour ago, each task's attempt
+ * taking `seconds[path]` (1 s unless given) and succeeding, or stopped at its time limit for the
+ * paths in `timedOut`: history for the forecast and the walltime advice without waiting that
+ * long (nor a cluster that runs it).
  */
-export function pastRun(store: Store, file: string, seconds: Record<string, number>): string {
+export function pastRun(store: Store, file: string, seconds: Record<string, number>, timedOut: readonly string[] = []): string {
   const plan = loadWorkflow(file);
   const run = createRun(store, plan, {});
   const start = Date.now() - 3_600_000;
   plan.tasks.forEach((task, idx) => {
     const ms = (seconds[task.path] ?? 1) * 1000;
-    store.insertAttempt({ runId: run, taskIdx: idx, n: 1, state: 'succeeded', target: task.target, host: 'h', command: task.run, cwd: '/', dir: '/', marker: '/m', stdout: '/o', stderr: '/e', hash: null, pid: null, pidStart: null, jobId: null, schedulerState: null, submittedAt: start, startedAt: start, endedAt: start + ms, exitCode: 0, signal: null, reason: null, values: null });
-    store.transition({ runId: run, task: idx, from: 'waiting', to: 'succeeded', at: start + ms });
+    const stopped = timedOut.includes(task.path);
+    store.insertAttempt({ runId: run, taskIdx: idx, n: 1, state: stopped ? 'failed' : 'succeeded', target: task.target, host: 'h', command: task.run, cwd: '/', dir: '/', marker: '/m', stdout: '/o', stderr: '/e', hash: null, pid: null, pidStart: null, jobId: null, schedulerState: stopped ? 'TIMEOUT' : null, submittedAt: start, startedAt: start, endedAt: start + ms, exitCode: stopped ? null : 0, signal: null, reason: stopped ? 'reached its time limit' : null, values: null });
+    store.transition({ runId: run, task: idx, from: 'waiting', to: stopped ? 'failed' : 'succeeded', at: start + ms });
   });
-  store.setRunState(run, 'succeeded', Date.now());
+  store.setRunState(run, timedOut.length > 0 ? 'failed' : 'succeeded', Date.now());
   store.releaseRun(run, store.getRun(run)!.owner!);
   return run;
 }

@@ -13,14 +13,18 @@ import { CodedError, WorkflowError } from '../model/errors.ts';
 import { loadWorkflow } from '../model/load.ts';
 import { isMapping } from '../model/node-check.ts';
 import { MAX_WORKFLOW_BYTES, parseText } from '../model/source.ts';
-import { isDriven } from '../scheduler/control.ts';
+import type { RunRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { findAbove, unpacked } from '../util/resources.ts';
 import type { MethodArgs, MethodResult } from './contract.ts';
+import type { ShownRunState } from './types.ts';
 
 /** Entries listed from one folder, at most; workflow files checked, at most. */
 const MAX_ENTRIES = 2000;
 const MAX_CHECKED = 60;
+const CHECK_MS = 300;
+/** Keys that make a workflow expand into more (sweeps, includes): such a file is parsed, not loaded, for a listing. */
+const EXPANDS = /\b(foreach|zip|include|repeat)\s*:/;
 const WORKFLOW_NAME = /\.(ya?ml|json)$/i;
 /** Runs looked at for recent files, and recent files shown, at most. */
 const RECENT_RUNS = 50;
@@ -30,7 +34,7 @@ export interface FolderEntry {
   name: string;
   path: string;
   kind: 'folder' | 'workflow' | 'file';
-  /** For a workflow file: whether it loads (null: not checked, too many or too large), else its first problem. */
+  /** For a workflow file: whether it loads (null: it parses, but was not loaded — it expands, or there were too many), else its first problem. */
   loads?: boolean | null;
   problem?: string;
 }
@@ -43,7 +47,7 @@ export interface Example {
 
 type FileMethod = 'files.list' | 'workflows.examples' | 'workflows.example' | 'workflows.recent';
 
-export function fileHandlers(store: Store): { [M in FileMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
+export function fileHandlers(store: Store, shownState: (run: RunRecord) => ShownRunState): { [M in FileMethod]: (args: MethodArgs<M>) => MethodResult<M> } {
   return {
     'files.list': (args) => listFolder(path.resolve(args.dir ?? homedir())),
     'workflows.examples': () => examples(),
@@ -59,7 +63,7 @@ export function fileHandlers(store: Store): { [M in FileMethod]: (args: MethodAr
     'workflows.recent': () =>
       recentFiles(store).map((entry) => {
         const last = store.listRuns(1, entry.file)[0];
-        return last ? { ...entry, lastRun: { id: last.id, state: last.state === 'running' && !isDriven(last) && last.owner !== null ? 'running' : last.state, createdAt: last.createdAt, endedAt: last.endedAt } } : entry;
+        return last ? { ...entry, lastRun: { id: last.id, state: shownState(last), createdAt: last.createdAt, endedAt: last.endedAt } } : entry;
       }),
   };
 }
@@ -81,6 +85,8 @@ function listFolder(dir: string): MethodResult<'files.list'> {
   }
   const entries: FolderEntry[] = [];
   let checked = 0;
+  // Files are loaded to check them for this long at most; the rest are only parsed.
+  const deadline = Date.now() + CHECK_MS;
   for (const name of names.filter((each) => !each.startsWith('.')).sort((a, b) => a.localeCompare(b)).slice(0, MAX_ENTRIES)) {
     const full = path.join(dir, name);
     let stat;
@@ -90,7 +96,7 @@ function listFolder(dir: string): MethodResult<'files.list'> {
       continue; // a dangling link, or a file gone since the listing
     }
     if (stat.isDirectory()) entries.push({ name, path: full, kind: 'folder' });
-    else if (stat.isFile() && WORKFLOW_NAME.test(name)) entries.push(checkWorkflow(name, full, stat.size, checked++ < MAX_CHECKED));
+    else if (stat.isFile() && WORKFLOW_NAME.test(name)) entries.push(checkWorkflow(name, full, stat.size, checked++ < MAX_CHECKED, deadline));
   }
   // Folders first, then the files that load.
   const rank = (entry: FolderEntry) => (entry.kind === 'folder' ? 0 : entry.loads ? 1 : 2);
@@ -99,7 +105,7 @@ function listFolder(dir: string): MethodResult<'files.list'> {
   return { dir, parent: parent === dir ? null : parent, entries, more: names.length > MAX_ENTRIES };
 }
 
-function checkWorkflow(name: string, full: string, size: number, check: boolean): FolderEntry {
+function checkWorkflow(name: string, full: string, size: number, check: boolean, deadline: number): FolderEntry {
   if (!check || size > MAX_WORKFLOW_BYTES) return { name, path: full, kind: 'workflow', loads: null };
   let text: string;
   try {
@@ -117,6 +123,8 @@ function checkWorkflow(name: string, full: string, size: number, check: boolean)
   }
   // A YAML or JSON file of something else (no tasks) is just a file.
   if (!isMapping(value) || !('tasks' in value)) return { name, path: full, kind: 'file' };
+  // What expands (a sweep, an include) may take long to load: a listing only says it parses.
+  if (EXPANDS.test(text) || Date.now() > deadline) return { name, path: full, kind: 'workflow', loads: null };
   try {
     loadWorkflow(full, { text });
     return { name, path: full, kind: 'workflow', loads: true };

@@ -87,11 +87,16 @@ export class Forecaster {
   }
 }
 
-/** How long the tasks of a workflow file's latest runs took (what the walltime advice goes by). */
+/**
+ * How long the tasks of a workflow file's latest runs needed (what the walltime advice goes by):
+ * the successful attempts' times, and those of attempts stopped at their time limit (they needed
+ * at least that), the latest first.
+ */
 export function pastDurations(store: Store, file: string): Durations {
   const durations = new Durations();
-  const runs = store.history.earlierRuns(file, '');
-  for (const ran of store.history.ranIn(runs.map((run) => run.id))) durations.add(ran.path, ran.target, ran.endedAt - ran.startedAt);
+  const runs = store.history.earlierRuns(file, '').map((run) => run.id);
+  const needed = [...store.history.ranIn(runs), ...store.history.timedOutIn(runs)].sort((a, b) => b.endedAt - a.endedAt);
+  for (const ran of needed) durations.add(ran.path, ran.target, ran.endedAt - ran.startedAt);
   return durations;
 }
 

@@ -25,7 +25,7 @@ export function historyHandlers(store: Store, header: (run: RunRecord) => RunHea
         const shown: Partial<RunHeader> = header(run);
         // (Why an interrupted run stopped is for its status, not the list.)
         delete shown.stopped;
-        return { ...(shown as Omit<RunHeader, 'stopped'>), counts: { ...countStates([]), ...store.stateCounts(run.id) } };
+        return { ...(shown as Omit<RunHeader, 'stopped'>), params: briefParams(shown.params ?? {}), counts: { ...countStates([]), ...store.stateCounts(run.id) } };
       }),
       'runs.graph': (args) => {
         const run = resolveRun(store, args.run);
@@ -61,4 +61,17 @@ export function historyHandlers(store: Store, header: (run: RunRecord) => RunHea
       return runDiff(store, header(a), header(b));
     },
   };
+}
+
+/** A value longer than this (as JSON) is cut in a list of runs: a sweep's thousand values are for its status, not for every row. */
+const BRIEF_VALUE = 120;
+
+/** Parameters for a list: long values cut short (as a string ending in …). */
+function briefParams(params: Record<string, unknown>): Record<string, unknown> {
+  const brief: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const json = JSON.stringify(value) ?? '';
+    brief[name] = json.length > BRIEF_VALUE ? `${json.slice(0, BRIEF_VALUE - 1)}…` : value;
+  }
+  return brief;
 }

@@ -262,7 +262,7 @@ export class FlotillaService {
   private handlersOf(): Handlers {
     return {
       ...workflowHandlers(this.store),
-      ...fileHandlers(this.store),
+      ...fileHandlers(this.store, (run) => this.shownState(run)),
       ...historyHandlers(this.store, (run) => this.header(run), this.forecaster),
       ...reattachHandlers(this.store, (runId) => this.drive(runId), this.notifier),
       'runs.status': (args) => {

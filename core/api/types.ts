@@ -81,10 +81,10 @@ export interface RecentFile {
   file: string;
   at: number;
   /** Its latest run: how it stands or ended. */
-  lastRun?: { id: string; state: RunState; createdAt: number; endedAt: number | null };
+  lastRun?: { id: string; state: ShownRunState; createdAt: number; endedAt: number | null };
 }
 
-/** A run in a list of them (`runs.list`): its header and how many tasks are in each state. */
+/** A run in a list of them (`runs.list`): its header (long param values cut short) and how many tasks are in each state. */
 export interface RunSummary extends Omit<RunHeader, 'stopped'> {
   counts: Record<TaskState, number>;
 }

@@ -321,7 +321,8 @@ function progressOf(input: ForecastInput, graph: OpenGraph, scheduled: Scheduled
     if (task.loop) continue;
     if (isOpen.has(i)) {
       left += scheduled.duration.get(i) ?? 0;
-      if (task.state === 'running' && task.startedAt) done += Math.max(0, input.now - task.startedAt);
+      // A task running past its usual time has done no more than its usual work.
+      if (task.state === 'running' && task.startedAt) done += Math.min(Math.max(0, input.now - task.startedAt), input.durations.of(task.path, task.target)?.median ?? Infinity);
     } else if (DONE_STATES.has(task.state) || task.state === 'failed') {
       done += input.durations.of(task.path, task.target)?.median ?? 0;
     }

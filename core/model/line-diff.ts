@@ -17,8 +17,8 @@ export interface Hunk {
   lines: DiffLine[];
 }
 
-/** Edits looked at, at most: texts further apart than this are said to differ, not shown. */
-export const MAX_EDITS = 4000;
+/** Edits looked at, at most (the search keeps one row of 2 × MAX_EDITS numbers per edit): texts further apart are said to differ, not shown. */
+export const MAX_EDITS = 1000;
 
 /** The edit script between two lists of lines; null when they differ by more than MAX_EDITS lines. */
 export function diffLines(a: readonly string[], b: readonly string[]): DiffLine[] | null {

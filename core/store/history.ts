@@ -67,6 +67,12 @@ export class HistoryTables {
     return (this.statement('SELECT text FROM texts WHERE hash = ?').get(hash) as { text: string } | undefined)?.text;
   }
 
+  /** The attempts of these runs stopped at their time limit (scheduler state TIMEOUT): they needed at least as long. */
+  timedOutIn(runIds: readonly string[], limit = HISTORY_ATTEMPTS): RanAttempt[] {
+    if (runIds.length === 0) return [];
+    return this.statement(`${RAN.replace("a.state = 'succeeded'", "a.state = 'failed' AND a.scheduler_state = 'TIMEOUT'")} AND a.run_id IN (SELECT value FROM json_each(?)) ORDER BY a.ended_at DESC LIMIT ?`).all(JSON.stringify(runIds), limit) as RanAttempt[];
+  }
+
   /** A run's tasks as the forecast reads them (without parsing their specs in JavaScript), from index `from` on. */
   forecastRows(runId: string, from = 0): ForecastRow[] {
     const rows = this.statement(

@@ -1,8 +1,9 @@
 /**
  * What git says of the repository holding a file, for a run's provenance: the commit checked
  * out, the branch, whether anything tracked is changed, and whether the file itself differs
- * from the commit (changed, or not committed at all). One `git status` call, and none at all for
- * a file outside any repository (no `.git` above it); git missing or failing is no repository.
+ * from the commit (changed, not committed, or ignored). One `git status` call (and a `git
+ * ls-files` when the status does not name the file), and none at all for a file outside any
+ * repository (no `.git` above it); git missing or failing is no repository.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -45,7 +46,19 @@ export function gitState(file: string): GitState | null {
   } catch {
     return null; // no git, or not a repository git can read: no provenance from it
   }
-  return parseStatus(root, output, path.relative(root, path.resolve(file)).split(path.sep).join('/'));
+  const relative = path.relative(root, path.resolve(file)).split(path.sep).join('/');
+  const state = parseStatus(root, output, relative);
+  // An ignored file is in no status: one git does not track differs from every commit.
+  if (!state.fileChanged && !tracked(root, relative)) state.fileChanged = true;
+  return state;
+}
+
+function tracked(root: string, relative: string): boolean {
+  try {
+    return execFileSync('git', ['-C', root, 'ls-files', '-z', '--', `:(literal)${relative}`], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }) !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** `git status --porcelain=v2 --branch -z` read for one file (path relative to the root, with /). */

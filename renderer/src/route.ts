@@ -14,9 +14,23 @@ export interface LogPlace {
 
 export type Route = { view: 'editor'; file?: string; from?: string } | { view: 'runs'; run?: string; at?: LogPlace } | { view: 'compare'; a: string; b: string } | { view: 'clusters' };
 
+/** A part of the address decoded, or as it is when it is not valid percent-encoding (a mangled link). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const params = new URLSearchParams(query);
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(query);
+  } catch {
+    params = new URLSearchParams();
+  }
   const [view, id] = path.split('/');
   if (view === 'runs') {
     if (!id) return { view: 'runs' };
@@ -25,11 +39,11 @@ export function parseRoute(hash: string): Route {
     const attempt = Number(params.get('attempt'));
     const line = Number(params.get('line'));
     const at: LogPlace | undefined = task && (stream === 'stdout' || stream === 'stderr') && Number.isInteger(attempt) && attempt > 0 && Number.isInteger(line) && line > 0 ? { task, stream, attempt, line } : undefined;
-    return { view: 'runs', run: decodeURIComponent(id), ...(at ? { at } : {}) };
+    return { view: 'runs', run: decoded(id), ...(at ? { at } : {}) };
   }
   if (view === 'clusters') return { view: 'clusters' };
   const [, a, b] = path.split('/');
-  if (view === 'compare' && a && b) return { view: 'compare', a: decodeURIComponent(a), b: decodeURIComponent(b) };
+  if (view === 'compare' && a && b) return { view: 'compare', a: decoded(a), b: decoded(b) };
   const file = params.get('file');
   const from = params.get('from');
   return file ? { view: 'editor', file, ...(from ? { from } : {}) } : { view: 'editor' };

@@ -135,6 +135,15 @@ describe('walltime advice', () => {
     assert.equal((await s.value<{ advice: WalltimeAdvice[] }>('workflows.validate', { file })).advice.length, 1);
   });
 
+  it('counts the attempts stopped at the limit: they needed at least that long', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, CLUSTER.replace('foreach: { i: [1, 2] }', 'foreach: { i: [1] }'));
+    for (const seconds of [60, 60, 60, 60]) pastRun(s.store, file, { simulate: seconds }, ['simulate']);
+    for (const seconds of [52, 53]) pastRun(s.store, file, { simulate: seconds });
+    const advice = await s.value<WalltimeAdvice[]>('workflows.advice', { file });
+    assert.deepEqual(advice.map((each) => [each.task, each.samples, each.suggested]), [['simulate', 6, '2m']]);
+  });
+
   it('says nothing with fewer than three past attempts, of local tasks, or of a file that does not load', async (t) => {
     const s = service(t);
     const file = writeWorkflow(s.dir, CLUSTER.replace('foreach: { i: [1, 2] }', 'foreach: { i: [1] }'));

@@ -150,6 +150,8 @@ describe('the run forecast', () => {
     ]);
     const forecast = forecastRun(input(list, history));
     assert.deepEqual(forecast.stuck, [{ task: 'slow', elapsed: 600 * S, estimate: 60 * S }]);
+    // Ten minutes of a one-minute task count as one minute of work done.
+    assert.ok(Math.abs(forecast.progress! - 61 / 67.1) < 1e-9);
     // 20 times its median, but a mere 19 s past it: not stuck (STUCK_MIN_MS).
     assert.ok(19 * S < STUCK_MIN_MS);
   });

@@ -8,6 +8,7 @@ import type { RunAttempt, RunForecast, RunStatus } from '../../core/api/types.ts
 import { runFlowNodes } from '../../renderer/src/monitor/flow.ts';
 import { medianTime, shape, timingText } from '../../renderer/src/monitor/model.ts';
 import { createRunStore } from '../../renderer/src/monitor/run-store.ts';
+import { keepTail, EMPTY_LOG, MAX_KEPT } from '../../renderer/src/monitor/log-tail.ts';
 import { tickLabel, timelineRows, timelineSpan, timeTicks } from '../../renderer/src/monitor/timeline.ts';
 
 const T = Date.UTC(2026, 11, 7, 14, 0, 0);
@@ -81,5 +82,23 @@ describe("each task's timing", () => {
     assert.equal(again.find((node) => node.id === 'a'), first.find((node) => node.id === 'a'));
     assert.notEqual(again.find((node) => node.id === 'c'), first.find((node) => node.id === 'c'));
     run.getState().dispose();
+  });
+});
+
+describe('the end of a log kept', () => {
+  it('keeps whole lines from the end, and counts the lines it dropped (line numbers and links stay true)', () => {
+    const line = (n: number) => `row ${String(n).padStart(7, '0')}\n`;
+    let log = EMPTY_LOG;
+    let n = 1;
+    while (n <= 300_000) {
+      let chunk = '';
+      for (let k = 0; k < 1000; k++) chunk += line(n++);
+      log = keepTail(log, chunk);
+    }
+    assert.ok(log.text.length <= MAX_KEPT);
+    assert.ok(log.text.startsWith('row '));
+    const first = Number(log.text.slice(4, 11));
+    assert.equal(log.dropped + 1, first);
+    assert.ok(log.text.endsWith(line(300_000)));
   });
 });

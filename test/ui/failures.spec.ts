@@ -53,14 +53,19 @@ tasks:
   // Searched: two lines hold "misfit"; the second is a link away.
   await panel.getByLabel('Find in log').fill('misfit');
   await expect(panel.getByLabel('Matches')).toHaveText('1 of 2');
+  await panel.getByLabel('Find in log').press('Enter');
+  await expect(panel.getByLabel('Matches')).toHaveText('2 of 2');
   await panel.getByRole('button', { name: 'Next match' }).click();
+  await expect(panel.getByLabel('Matches')).toHaveText('1 of 2');
+  await panel.getByLabel('Find in log').press('Shift+Enter');
   await expect(panel.getByLabel('Matches')).toHaveText('2 of 2');
   await expect(panel.locator('.log-line.current')).toHaveAttribute('data-line', '4');
   await page.screenshot({ path: path.join(artifacts, 'monitor-failure.png') });
   const link = await panel.getByLabel('Link to this line').getAttribute('href');
   expect(link).toMatch(/^#\/runs\/[\w-]+\?task=broken&log=stderr&attempt=1&line=4$/);
 
-  // F again: the sweep's failed instance (its node folded: the sweep's node is brought into view).
+  // F again (out of the find field): the sweep's failed instance (its node folded: the sweep's node is brought into view).
+  await panel.getByLabel('Find in log').blur();
   await page.keyboard.press('f');
   const instance = page.getByRole('complementary', { name: 'Task sweep[1]' });
   await expect(instance.getByLabel('How it failed')).toContainText('exit code 5');

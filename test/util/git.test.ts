@@ -36,6 +36,14 @@ describe('git state of a workflow file', () => {
     const other = path.join(root, 'flows', 'new.yaml');
     writeFileSync(other, 'version: 1\n');
     assert.equal(gitState(other)!.fileChanged, true);
+    // A file git ignores is not the commit's either.
+    writeFileSync(path.join(root, '.gitignore'), 'scratch/\n');
+    git('add', '.gitignore');
+    git('commit', '-qm', 'ignore scratch');
+    mkdirSync(path.join(root, 'scratch'));
+    const ignored = path.join(root, 'scratch', 'w.yaml');
+    writeFileSync(ignored, 'version: 1\n');
+    assert.equal(gitState(ignored)!.fileChanged, true);
   });
 
   it('has no commit in a new repository, and nothing for a file outside any', (t) => {

@@ -3,6 +3,7 @@
  * mode and the desktop app do, and prints. Runs started, resumed or resubmitted here are driven
  * by the service in this process, and shown as they go (progress.ts).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FlotillaService, ServiceOptions } from '../../api/service.ts';
 import type { RunnerEvent, RunOutcome, RunState, ServiceEvent } from '../../api/types.ts';
@@ -96,8 +97,8 @@ export async function validateCommand(positionals: string[], values: CliOptions)
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   process.stdout.write(`${positionals[0]}: ok — ${plan.name}: ${count(plan.tasks.length, 'task', 'tasks')}, ${count(edges, 'dependency', 'dependencies')}, targets ${Object.keys(plan.targets).join(', ')}\n`);
   for (const task of plan.tasks) if (task.loop?.kind === 'repeat') process.stdout.write(`  loop ${task.id} (at most ${task.loop.max} iterations): ${advanceText(remoteAdvance(plan, task))}\n`);
-  // What past runs say of the time limits (the store is opened only when a cluster task has one).
-  if (plan.tasks.some((task) => task.resources.timeSeconds !== undefined && plan.targets[task.target]?.type !== 'local')) {
+  // What past runs say of the time limits (the store, if there is one, is opened only when a cluster task has one).
+  if (existsSync(path.join(flotillaHome(), 'store.db')) && plan.tasks.some((task) => task.resources.timeSeconds !== undefined && plan.targets[task.target]?.type !== 'local')) {
     const advice = await withService((service) => service.perform('workflows.advice', { file: positionals[0]!, params: params(values) }));
     for (const each of advice) process.stdout.write(`warning: ${adviceText(each)}\n`);
   }

@@ -11,6 +11,7 @@ import { formatDuration } from './progress.ts';
 
 /** Durations listed at most (those that moved the most). */
 const LISTED_DURATIONS = 15;
+const NOISE_MS = 100;
 
 export async function diffCommand(positionals: string[], values: CliOptions): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('diff needs two runs: flotilla diff RUN1 RUN2');
@@ -39,7 +40,8 @@ export function diffText(diff: RunDiff): string {
   out.push('', changed.length === 0 ? 'outcomes: the same for every task' : `outcomes that changed (${changed.length}):`);
   for (const task of changed.slice(0, 50)) out.push(`  ${task.task}  ${task.a?.state ?? '(not in a)'} → ${task.b?.state ?? '(not in b)'}`);
   if (changed.length > 50) out.push(`  … and ${changed.length - 50} more (--json lists them all)`);
-  const timed = diff.tasks.filter((task) => task.a?.ms != null && task.b?.ms != null && task.a.ms > 0).map((task) => ({ task: task.task, a: task.a!.ms!, b: task.b!.ms! }));
+  // Times under a tenth of a second are noise, not a change worth listing.
+  const timed = diff.tasks.filter((task) => task.a?.ms != null && task.b?.ms != null && Math.max(task.a.ms, task.b.ms) >= NOISE_MS).map((task) => ({ task: task.task, a: Math.max(1, task.a!.ms!), b: Math.max(1, task.b!.ms!) }));
   if (timed.length > 0) {
     const moved = timed.sort((x, y) => Math.abs(Math.log(y.b / y.a)) - Math.abs(Math.log(x.b / x.a))).slice(0, LISTED_DURATIONS);
     out.push('', `durations, a → b (the ${moved.length} that moved the most of ${timed.length}):`);

@@ -38,6 +38,7 @@ export class Progress {
   private runId = '';
   /** The forecast's words (etaText, stuckText), asked for every FORECAST_MS. */
   private eta: string | null = null;
+  private forecast: RunForecast | undefined;
   private stuck: string | null = null;
   private forecastTimer: NodeJS.Timeout | undefined;
   private etaPrinted = 0;
@@ -84,6 +85,7 @@ export class Progress {
 
   private takeForecast(forecast: RunForecast): void {
     if (this.timer === undefined && this.out.isTTY) return;
+    this.forecast = forecast;
     const eta = etaText(forecast);
     const stuck = stuckText(forecast);
     const changed = eta !== this.eta || stuck !== this.stuck;
@@ -170,7 +172,9 @@ export class Progress {
         .map((state) => (COLORS[state] ? `\x1b[${COLORS[state]}m${state} ${counts[state]}\x1b[0m` : `${state} ${counts[state]}`))
         .join(' · '),
     );
-    if (live && this.eta) lines.push(this.eta);
+    // ("in N s" counts down between forecasts.)
+    const eta = this.forecast ? etaText({ ...this.forecast, at: Math.max(this.forecast.at, Date.now()) }) : null;
+    if (live && eta) lines.push(eta);
     if (live && this.stuck) lines.push(`\x1b[33m${this.stuck}\x1b[0m`);
     if (live) {
       const shown = [...this.running.entries()].slice(0, 8);

@@ -48,6 +48,7 @@ export function FileBrowser({ start, onOpen }: { start: string | undefined; onOp
                     {entry.name}
                   </button>{' '}
                   {entry.loads === true && <span className="ok">✓ loads</span>}
+                  {entry.loads === null && <span className="hint">parses (it expands: checked when opened)</span>}
                   {entry.loads === false && (
                     <span className="field-error" title={entry.problem}>
                       ✗ {entry.problem}

@@ -1,11 +1,14 @@
 import { etaText, stuckText } from '../../../core/model/eta-text.ts';
+import { useNow } from '../common/use-now.ts';
 import { useRun } from './monitor-context.ts';
 
 /** The run header's forecast: how far along, when it ends (and what it cannot know), and what looks stuck. */
 export function RunEta() {
   const forecast = useRun((state) => state.forecast);
+  // "in N s" counts down between forecasts.
+  const now = useNow(forecast ? 1000 : null);
   if (!forecast) return null;
-  const eta = etaText(forecast);
+  const eta = etaText({ ...forecast, at: Math.max(forecast.at, now) });
   const stuck = stuckText(forecast);
   return (
     <>

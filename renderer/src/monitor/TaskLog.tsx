@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { request } from '../api.ts';
 import { useApi, useReportFailure } from '../common/context.ts';
+import { EMPTY_LOG, keepTail } from './log-tail.ts';
+import type { KeptLog } from './log-tail.ts';
 import { LogLines } from './LogLines.tsx';
 
 /**
@@ -10,17 +12,18 @@ import { LogLines } from './LogLines.tsx';
 export function TaskLog({ run, task, attempt, stream, line }: { run: string; task: string; attempt: number | undefined; stream: 'stdout' | 'stderr'; line?: number | undefined }) {
   const api = useApi();
   const report = useReportFailure();
-  const [text, setText] = useState('');
+  const [log, setLog] = useState<KeptLog>(EMPTY_LOG);
+  const text = log.text;
   const [error, setError] = useState<string>();
   const pre = useRef<HTMLPreElement>(null);
   useEffect(() => {
-    setText('');
+    setLog(EMPTY_LOG);
     setError(undefined);
     if (attempt === undefined) return;
     let follow: string | undefined;
     let live = true;
     const early: { follow: string; text: string; reset: boolean }[] = [];
-    const apply = (event: { text: string; reset: boolean }) => setText((current) => ((event.reset ? '' : current) + event.text).slice(-2_000_000));
+    const apply = (event: { text: string; reset: boolean }) => setLog((current) => keepTail(event.reset ? EMPTY_LOG : current, event.text));
     const off = api.onEvent((event) => {
       if (event.type !== 'log') return;
       if (follow === undefined) early.push(event);
@@ -42,6 +45,7 @@ export function TaskLog({ run, task, attempt, stream, line }: { run: string; tas
     };
   }, [api, run, task, attempt, stream, report]);
   const [query, setQuery] = useState('');
+  const [step, setStep] = useState({ seq: 0, by: 1 });
   const marking = query !== '' || line !== undefined;
   useEffect(() => {
     const element = pre.current;
@@ -52,18 +56,30 @@ export function TaskLog({ run, task, attempt, stream, line }: { run: string; tas
   if (error) return <p className="field-error">{error}</p>;
   return (
     <>
-      <LogFind query={query} onQuery={setQuery} />
+      <LogFind query={query} onQuery={setQuery} onStep={(by) => setStep((current) => ({ seq: current.seq + 1, by }))} />
       <pre className="log" ref={pre} aria-label={`${stream} of attempt ${attempt}`} tabIndex={0}>
-        {!text ? <span className="hint">(empty)</span> : marking ? <LogLines text={text} query={query} line={line} place={{ run, task, stream, attempt }} scroller={pre} /> : text}
+        {!text ? <span className="hint">(empty)</span> : marking ? <LogLines text={text} firstLine={log.dropped + 1} query={query} line={line} step={step} place={{ run, task, stream, attempt }} scroller={pre} /> : text}
       </pre>
     </>
   );
 }
 
-function LogFind({ query, onQuery }: { query: string; onQuery: (query: string) => void }) {
+function LogFind({ query, onQuery, onStep }: { query: string; onQuery: (query: string) => void; onStep: (by: number) => void }) {
   return (
     <div className="row log-find">
-      <input type="search" aria-label="Find in log" placeholder="find in log" value={query} onChange={(event) => onQuery(event.target.value)} />
+      <input
+        type="search"
+        aria-label="Find in log"
+        placeholder="find in log (Enter: next)"
+        value={query}
+        onChange={(event) => onQuery(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key !== 'Enter') return;
+          event.preventDefault();
+          onStep(event.shiftKey ? -1 : 1);
+        }}
+      />
     </div>
   );
 }
+

@@ -41,7 +41,7 @@ export const FIRST_CHAIN_BATCH = 2;
  * whoever closes or next opens the store then has little left to copy (SQLite would copy
  * inside a commit, every thousand pages).
  */
-export const CHECKPOINT_COMMITS = 8;
+export const CHECKPOINT_COMMITS = 32;
 
 /**
  * A batch size that starts small and doubles, up to a most, each time a commit used it: the

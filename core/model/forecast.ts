@@ -54,7 +54,7 @@ export interface RunForecast {
   /** The likely range around it. */
   low: number | null;
   high: number | null;
-  /** The run ends no sooner: some tasks have no history, or a loop may make more iterations. */
+  /** The run ends no sooner: some tasks have no history, a loop may make more iterations, or a foreach has yet to make its tasks. */
   atLeast: boolean;
   /** Tasks not ended yet, and how many of them have no history to go by. */
   remaining: number;
@@ -100,12 +100,14 @@ export function forecastRun(input: ForecastInput): RunForecast {
     if (estimate && elapsed > STUCK_FACTOR * estimate.median && elapsed - estimate.median > STUCK_MIN_MS) stuck.push({ task: task.id, elapsed, estimate: estimate.median });
   }
   const left = graph.open.filter((i) => !tasks[i]!.loop).length;
+  // A foreach over a value not published yet: how many tasks it makes is not known.
+  const unexpanded = graph.open.some((i) => tasks[i]!.loop?.kind === 'foreach' && (graph.children.get(i)?.length ?? 0) === 0);
   const forecast: RunForecast = {
     at: now,
     eta: left === 0 && loops.length === 0 ? null : median.end,
     low: left === 0 && loops.length === 0 ? null : Math.min(low.end, median.end),
     high: left === 0 && loops.length === 0 ? null : Math.max(high.end, median.end),
-    atLeast: unknown.size > 0 || loops.length > 0,
+    atLeast: unknown.size > 0 || loops.length > 0 || unexpanded,
     remaining: left,
     unknown: unknown.size,
     progress: progressOf(input, graph, median),

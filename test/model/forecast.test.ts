@@ -142,6 +142,11 @@ describe('the run forecast', () => {
     assert.deepEqual(before.loops, [{ task: 'md', perIteration: 12 * S, made: 0, max: 12 }]);
   });
 
+  it('ends no sooner than it says while a foreach over a value has yet to make its tasks', () => {
+    const forecast = forecastRun(input(tasks([{ id: 'plan' }, { id: 'fan', after: ['plan'], loop: { kind: 'foreach', max: null } }]), durations({ plan: [10 * S] })));
+    assert.deepEqual([forecast.eta, forecast.atLeast, forecast.loops], [NOW + 10 * S, true, []]);
+  });
+
   it('flags a task running far past its estimate as likely stuck', () => {
     const history = durations({ slow: [60 * S, 60 * S, 60 * S], quick: [1 * S, 1 * S, 1 * S] });
     const list = tasks([

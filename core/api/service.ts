@@ -274,10 +274,11 @@ export class FlotillaService {
         const runId = newRunId();
         const loaded = loadPlan(args.file, { runId, ...(args.params ? { params: args.params } : {}), ...(args.workdir ? { workdir: args.workdir } : {}) }, this.options.planCache);
         const plan = selectTasks(loaded.plan, { only: args.only ?? [], upstream: args.upstream, downstream: args.downstream });
+        const advice = adviseOn(this.store, plan);
         createRun(this.store, plan, { maxParallel: args.maxParallel, fresh: args.fresh === true }, runId);
         // The plan is kept for the next run of the file once this run no longer waits for it.
         this.drive(runId, { specs: plan.tasks, explain: args.explain === true, ended: () => loaded.save() });
-        return { run: runId, name: plan.name, tasks: plan.tasks.length, advice: adviseOn(this.store, plan) };
+        return { run: runId, name: plan.name, tasks: plan.tasks.length, advice };
       },
       'runs.cancel': (args) => {
         const run = resolveRun(this.store, args.run);

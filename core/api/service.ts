@@ -217,7 +217,7 @@ export class FlotillaService {
   /** A run as status views head it. */
   private header(run: RunRecord): RunHeader {
     const state = this.shownState(run);
-    return { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, stopped: state === 'interrupted' ? this.store.stoppedOn(run.id) : null, params: run.plan.params, provenance: run.provenance };
+    return { id: run.id, name: run.name, file: run.file, state, createdAt: run.createdAt, endedAt: run.endedAt, stopped: state === 'interrupted' ? this.store.history.stoppedOn(run.id) : null, params: run.plan.params, provenance: run.provenance };
   }
 
   /**
@@ -268,7 +268,7 @@ export class FlotillaService {
       'runs.status': (args) => {
         const run = resolveRun(this.store, args.run);
         const tasks = taskStatuses(this.store, run.id);
-        return { run: this.header(run), counts: countStates(tasks), clusters: this.store.clusterStatuses(run.id), tasks };
+        return { run: this.header(run), counts: countStates(tasks), clusters: this.store.history.clusterStatuses(run.id), tasks };
       },
       'runs.start': (args) => {
         const runId = newRunId();

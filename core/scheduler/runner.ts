@@ -123,7 +123,7 @@ export class Runner {
     };
     this.targets =
       options.targets ??
-      createTargets(run.plan.targets, { runId, root: run.root, runTimes: store.recentRunTimes(run.file, runId), ...(options.localOptions ? { local: options.localOptions } : {}), ...(remote ? { remote } : {}) });
+      createTargets(run.plan.targets, { runId, root: run.root, runTimes: store.history.recentRunTimes(run.file, runId), ...(options.localOptions ? { local: options.localOptions } : {}), ...(remote ? { remote } : {}) });
     for (const name of Object.keys(this.targets)) {
       this.t.queues.set(name, new PriorityQueue(priority));
       this.t.runningOn.set(name, 0);

@@ -1,10 +1,11 @@
 /**
- * What past attempts say about the time things take: how long each task's successful attempts
- * ran, by declared path and target (a sweep's instances and a loop's iterations share a path),
- * for the forecast (core/model/forecast.ts) and the walltime advice. Read from the attempts
- * table; nothing here is written.
+ * What the store's history says, read only: how long each task's successful attempts ran, by
+ * declared path and target (a sweep's instances and a loop's iterations share a path), for the
+ * forecast (core/model/forecast.ts), the walltime advice and the launcher's expectations; the
+ * workflow texts runs read; and, from the events, why a run stopped and how its clusters stood.
  */
 import type { Statement } from 'better-sqlite3';
+import type { ClusterRecord } from './records.ts';
 
 /** A successful attempt's times. */
 export interface RanAttempt {
@@ -71,6 +72,43 @@ export class HistoryTables {
   timedOutIn(runIds: readonly string[], limit = HISTORY_ATTEMPTS): RanAttempt[] {
     if (runIds.length === 0) return [];
     return this.statement(`${RAN.replace("a.state = 'succeeded'", "a.state = 'failed' AND a.scheduler_state = 'TIMEOUT'")} AND a.run_id IN (SELECT value FROM json_each(?)) ORDER BY a.ended_at DESC LIMIT ?`).all(JSON.stringify(runIds), limit) as RanAttempt[];
+  }
+
+  /**
+   * How long attempts that succeeded ran, in ms, per target (a mean over up to 500), in the
+   * latest run of the workflow file other than `exceptRun`: what a new run expects.
+   */
+  recentRunTimes(file: string, exceptRun: string): Record<string, number> {
+    const rows = this.statement(
+      `SELECT target, avg(ms) AS ms FROM (
+         SELECT target, ended_at - coalesce(started_at, submitted_at) AS ms FROM attempts
+         WHERE run_id = (SELECT id FROM runs WHERE file = ? AND id <> ? ORDER BY created_at DESC LIMIT 1) AND state = 'succeeded'
+         LIMIT 500
+       ) GROUP BY target`,
+    ).all(file, exceptRun) as { target: string; ms: number }[];
+    return Object.fromEntries(rows.map((row) => [row.target, row.ms]));
+  }
+
+  /**
+   * The error a run's last drive stopped on (a `stopped` event), unless something happened
+   * to its tasks since (a later drive, which may have been killed instead).
+   */
+  stoppedOn(runId: string): string | null {
+    const row = this.statement(
+      "SELECT detail FROM events WHERE run_id = ? AND kind = 'stopped' AND seq > COALESCE((SELECT max(seq) FROM events WHERE run_id = ? AND kind NOT IN ('stopped', 'cluster')), 0) ORDER BY seq DESC LIMIT 1",
+    ).get(runId, runId) as { detail: string | null } | undefined;
+    return row?.detail ?? null;
+  }
+
+  /** The last recorded status of each cluster a run used (destination → state, last seen). */
+  clusterStatuses(runId: string): ClusterRecord[] {
+    const rows = this.statement("SELECT at, to_state, detail FROM events WHERE run_id = ? AND kind = 'cluster' ORDER BY seq").all(runId) as { at: number; to_state: string; detail: string }[];
+    const latest = new Map<string, ClusterRecord>();
+    for (const row of rows) {
+      const data = JSON.parse(row.detail) as { destination: string; lastSeen: number | null; detail: string | null };
+      latest.set(data.destination, { destination: data.destination, state: row.to_state, lastSeen: data.lastSeen, detail: data.detail, at: row.at });
+    }
+    return [...latest.values()];
   }
 
   /** A run's tasks as the forecast reads them (without parsing their specs in JavaScript), from index `from` on. */

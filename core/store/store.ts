@@ -10,7 +10,7 @@ import type { Provenance } from '../util/provenance.ts';
 import { CacheTables } from './cache.ts';
 import { HistoryTables } from './history.ts';
 import { openDatabase } from './database.ts';
-import type { AttemptRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
+import type { AttemptRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
 export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventRecord, NewEvent, PlanHeader, RequestRecord, RunOptions, RunRecord, RunState, TaskRecord, TransitionRecord } from './records.ts';
 
@@ -335,49 +335,12 @@ export class Store {
     return toAttempts(this.statement(`SELECT ${ATTEMPT_SELECT} FROM attempts WHERE run_id = ? AND state IN ('submitted', 'running') ORDER BY task_idx, n`).all(runId));
   }
 
-  /**
-   * How long attempts that succeeded ran, in ms, per target (a mean over up to 500), in the
-   * latest run of the workflow file other than `exceptRun`: what a new run expects.
-   */
-  recentRunTimes(file: string, exceptRun: string): Record<string, number> {
-    const rows = this.statement(
-      `SELECT target, avg(ms) AS ms FROM (
-         SELECT target, ended_at - coalesce(started_at, submitted_at) AS ms FROM attempts
-         WHERE run_id = (SELECT id FROM runs WHERE file = ? AND id <> ? ORDER BY created_at DESC LIMIT 1) AND state = 'succeeded'
-         LIMIT 500
-       ) GROUP BY target`,
-    ).all(file, exceptRun) as { target: string; ms: number }[];
-    return Object.fromEntries(rows.map((row) => [row.target, row.ms]));
-  }
-
   // Events
 
   /** Appends an event to a run's log (a task's, or the run's own when `task` is null). */
   event(event: NewEvent): void {
     const { runId, task = null, at, kind, from = null, to = null, attempt = null, detail = null } = event;
     this.statement('INSERT INTO events (run_id, task_idx, at, kind, from_state, to_state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, task, at, kind, from, to, attempt, detail);
-  }
-
-  /**
-   * The error a run's last drive stopped on (a `stopped` event), unless something happened
-   * to its tasks since (a later drive, which may have been killed instead).
-   */
-  stoppedOn(runId: string): string | null {
-    const row = this.statement(
-      "SELECT detail FROM events WHERE run_id = ? AND kind = 'stopped' AND seq > COALESCE((SELECT max(seq) FROM events WHERE run_id = ? AND kind NOT IN ('stopped', 'cluster')), 0) ORDER BY seq DESC LIMIT 1",
-    ).get(runId, runId) as { detail: string | null } | undefined;
-    return row?.detail ?? null;
-  }
-
-  /** The last recorded status of each cluster a run used (destination → state, last seen). */
-  clusterStatuses(runId: string): ClusterRecord[] {
-    const rows = this.statement("SELECT at, to_state, detail FROM events WHERE run_id = ? AND kind = 'cluster' ORDER BY seq").all(runId) as { at: number; to_state: string; detail: string }[];
-    const latest = new Map<string, ClusterRecord>();
-    for (const row of rows) {
-      const data = JSON.parse(row.detail) as { destination: string; lastSeen: number | null; detail: string | null };
-      latest.set(data.destination, { destination: data.destination, state: row.to_state, lastSeen: data.lastSeen, detail: data.detail, at: row.at });
-    }
-    return [...latest.values()];
   }
 
   events(runId: string, afterSeq = 0): EventRecord[] {

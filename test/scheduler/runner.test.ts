@@ -8,6 +8,7 @@ import type { Selection } from '../../core/model/select.ts';
 import { Runner } from '../../core/scheduler/runner.ts';
 import type { RunnerEvent, RunnerOptions } from '../../core/scheduler/runner.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
+import { CHECKPOINT_COMMITS } from '../../core/scheduler/tuning.ts';
 import { Store } from '../../core/store/store.ts';
 import { createLauncher } from '../../core/targets/launcher.ts';
 import type { Launcher } from '../../core/targets/launcher.ts';
@@ -191,13 +192,13 @@ tasks:
     const first = h.start(flow);
     assert.equal(await first.done, 'succeeded');
     const file = path.join(h.dir, 'workflow.yaml');
-    const times = h.store.recentRunTimes(file, 'another-run');
+    const times = h.store.history.recentRunTimes(file, 'another-run');
     assert.deepEqual(Object.keys(times).sort(), ['local', 'slow']);
     assert.ok(times.local! < 250, `local ${times.local} ms`);
     assert.ok(times.slow! >= 250, `slow ${times.slow} ms`);
     // Its own attempts do not count; another file has no history.
-    assert.deepEqual(h.store.recentRunTimes(file, first.runId), {});
-    assert.deepEqual(h.store.recentRunTimes(path.join(h.dir, 'other.yaml'), 'another-run'), {});
+    assert.deepEqual(h.store.history.recentRunTimes(file, first.runId), {});
+    assert.deepEqual(h.store.history.recentRunTimes(path.join(h.dir, 'other.yaml'), 'another-run'), {});
   });
 
   it('an attempt’s times are when it ran, as the launcher measured it, not when the core committed its end', async (t) => {
@@ -225,7 +226,7 @@ tasks:
       assert.equal(attempt.endedAt! - attempt.startedAt!, 5000);
       assert.ok(attempt.endedAt! >= before && attempt.endedAt! <= after, `ended ${attempt.endedAt} within the run`);
     }
-    assert.deepEqual(h.store.recentRunTimes(path.join(h.dir, 'workflow.yaml'), 'another-run'), { local: 5000 });
+    assert.deepEqual(h.store.history.recentRunTimes(path.join(h.dir, 'workflow.yaml'), 'another-run'), { local: 5000 });
   });
 
   it('retries a failed attempt, then succeeds', async (t) => {
@@ -421,10 +422,10 @@ describe('the store during a run', () => {
       checkpoints.push(commits);
       checkpoint();
     };
-    const run = h.start('version: 1\ntargets: { local: { type: local, max_parallel: 2 } }\ntasks:\n  t: { foreach: { i: { range: [0, 60] } }, run: "sleep 0.02" }\n');
+    const run = h.start('version: 1\ntargets: { local: { type: local, max_parallel: 2 } }\ntasks:\n  t: { foreach: { i: { range: [0, 240] } }, run: "sleep 0.01" }\n');
     assert.equal(await run.done, 'succeeded');
-    assert.ok(commits >= 16, `${commits} commits`);
-    assert.ok(checkpoints.length >= Math.floor(commits / 8) - 1, `checkpoints after commits ${checkpoints.join(' ')} of ${commits}`);
+    assert.ok(commits >= 2 * CHECKPOINT_COMMITS, `${commits} commits`);
+    assert.ok(checkpoints.length >= Math.floor(commits / CHECKPOINT_COMMITS) - 1, `checkpoints after commits ${checkpoints.join(' ')} of ${commits}`);
   });
 });
 

@@ -115,7 +115,7 @@ export function pastRun(store: Store, file: string, seconds: Record<string, numb
   plan.tasks.forEach((task, idx) => {
     const ms = (seconds[task.path] ?? 1) * 1000;
     const stopped = timedOut.includes(task.path);
-    store.insertAttempt({ runId: run, taskIdx: idx, n: 1, state: stopped ? 'failed' : 'succeeded', target: task.target, host: 'h', command: task.run, cwd: '/', dir: '/', marker: '/m', stdout: '/o', stderr: '/e', hash: null, pid: null, pidStart: null, jobId: null, schedulerState: stopped ? 'TIMEOUT' : null, submittedAt: start, startedAt: start, endedAt: start + ms, exitCode: stopped ? null : 0, signal: null, reason: stopped ? 'reached its time limit' : null, values: null });
+    store.insertAttempt({ runId: run, taskIdx: idx, n: 1, state: stopped ? 'failed' : 'succeeded', target: task.target, host: 'h', command: task.run, cwd: '/', dir: '/', marker: '/m', stdout: '/o', stderr: '/e', hash: null, pid: null, pidStart: null, jobId: null, schedulerState: stopped ? 'TIMEOUT' : null, expectedStart: null, submittedAt: start, startedAt: start, endedAt: start + ms, exitCode: stopped ? null : 0, signal: null, reason: stopped ? 'reached its time limit' : null, values: null });
     store.transition({ runId: run, task: idx, from: 'waiting', to: stopped ? 'failed' : 'succeeded', at: start + ms });
   });
   store.setRunState(run, timedOut.length > 0 ? 'failed' : 'succeeded', Date.now());

@@ -42,6 +42,7 @@ export class Forecaster {
         after: row.after.map((id) => index.get(id)).filter((dep): dep is number => dep !== undefined),
         ...(row.loop ? { loop: { kind: row.loop, max: row.max } } : {}),
         ...(attempt?.state === 'running' ? { startedAt: attempt.startedAt } : {}),
+        ...(attempt?.state === 'submitted' && attempt.expectedStart ? { expectedStart: attempt.expectedStart } : {}),
       };
     });
     const own = this.store.history.ranIn([run.id]);

@@ -98,7 +98,7 @@ export class Dispatcher {
     this.t.store.insertAttempt({
       runId: this.t.runId, taskIdx: i, n, state: 'submitted', target: spec.target, host: '', command: spec.run, ...place,
       hash: this.t.hash[i] ?? null, pid: null, pidStart: null, jobId: null,
-      schedulerState: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null, values: null,
+      schedulerState: null, expectedStart: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null, values: null,
     });
     this.t.attemptOut(i);
   }

@@ -16,7 +16,8 @@ export type InboxMessage =
   | { kind: 'started'; task: number; n: number; started: StartedAttempt; at: number }
   | { kind: 'exit'; task: number; n: number; exit: AttemptExit; at: number }
   | { kind: 'withdrawn'; task: number; n: number; reason: string }
-  | { kind: 'submitted'; task: number; n: number; jobId: string };
+  | { kind: 'submitted'; task: number; n: number; jobId: string }
+  | { kind: 'queued'; task: number; n: number; expectedStart: number | null };
 
 export class Inbox {
   private readonly t: RunTables;
@@ -95,6 +96,8 @@ export class Inbox {
       } else if (message.kind === 'submitted') {
         t.store.updateAttempt(t.runId, message.task, message.n, { jobId: message.jobId });
         t.pendingEvents.push({ type: 'job', runId: t.runId, taskId: t.ids[message.task]!, attempt: message.n, jobId: message.jobId });
+      } else if (message.kind === 'queued') {
+        t.store.updateAttempt(t.runId, message.task, message.n, { expectedStart: message.expectedStart });
       } else if (message.kind === 'started') {
         if (ended.has(message.task) && t.state[message.task] === 'submitted') ended.set(message.task, message);
         else endings.started(message.task, message.n, message.started, message.at);

@@ -371,6 +371,7 @@ export class Runner {
   private attemptEvents(i: number, n: number): AttemptEvents {
     return {
       onSubmitted: (jobId) => this.inbox.receive({ kind: 'submitted', task: i, n, jobId }),
+      onQueued: (expectedStart) => this.inbox.receive({ kind: 'queued', task: i, n, expectedStart }),
       onStarted: (started) => this.inbox.receive({ kind: 'started', task: i, n, started, at: started.at ?? Date.now() }),
       onExit: (exit) => this.inbox.receive({ kind: 'exit', task: i, n, exit, at: exit.endedAt ?? Date.now() }),
       onWithdrawn: (reason) => this.inbox.receive({ kind: 'withdrawn', task: i, n, reason }),

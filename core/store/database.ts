@@ -52,10 +52,30 @@ const ADDED_COLUMNS: [string, string, string][] = [
   ['cache', 'outputs', 'TEXT'],
   ['attempts', 'published', 'TEXT'],
   ['runs', 'provenance', 'TEXT'],
+  ['attempts', 'expected_start', 'INTEGER'],
 ];
 
-/** Opens (creating if needed) the database of the store under `home`. */
+/** Tries at opening a store that others open at the same moment, and the pause between them (ms). */
+const OPEN_TRIES = 8;
+const OPEN_PAUSE_MS = 60;
+
+/**
+ * Opens (creating if needed) the database of the store under `home`. Processes that open a new
+ * store at once (a run and the `status` that watches it) race to switch it to WAL and make its
+ * tables; what SQLite answers "locked" there, without waiting, is tried again after a pause.
+ */
 export function openDatabase(home: string): Database.Database {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return openOnce(home);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= OPEN_TRIES) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_PAUSE_MS * attempt);
+    }
+  }
+}
+
+function openOnce(home: string): Database.Database {
   mkdirSync(home, { recursive: true });
   const db = new Database(path.join(home, 'store.db'), { timeout: 10_000, ...addonOptions() });
   try {

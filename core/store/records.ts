@@ -72,6 +72,8 @@ export interface AttemptRecord {
   pidStart: string | null;
   jobId: string | null;
   schedulerState: string | null;
+  /** While its job waits in a batch scheduler's queue: when the scheduler expects to start it, if it said. */
+  expectedStart: number | null;
   submittedAt: number;
   startedAt: number | null;
   endedAt: number | null;

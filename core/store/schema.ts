@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   pid_start TEXT,
   job_id TEXT,
   scheduler_state TEXT,
+  expected_start INTEGER,
   submitted_at INTEGER NOT NULL,
   started_at INTEGER,
   ended_at INTEGER,

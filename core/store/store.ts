@@ -16,7 +16,7 @@ export type { AttemptRecord, AttemptState, CacheRecord, ClusterRecord, EventReco
 
 const ATTEMPT_COLUMNS: Record<keyof AttemptRecord, string> = {
   runId: 'run_id', taskIdx: 'task_idx', n: 'n', state: 'state', target: 'target', host: 'host', command: 'command', cwd: 'cwd', dir: 'dir', marker: 'marker',
-  stdout: 'stdout', stderr: 'stderr', hash: 'hash', pid: 'pid', pidStart: 'pid_start', jobId: 'job_id', schedulerState: 'scheduler_state',
+  stdout: 'stdout', stderr: 'stderr', hash: 'hash', pid: 'pid', pidStart: 'pid_start', jobId: 'job_id', schedulerState: 'scheduler_state', expectedStart: 'expected_start',
   submittedAt: 'submitted_at', startedAt: 'started_at', endedAt: 'ended_at', exitCode: 'exit_code', signal: 'signal', reason: 'reason', values: 'published',
 };
 const ATTEMPT_SELECT = Object.entries(ATTEMPT_COLUMNS).map(([key, column]) => `${column} AS "${key}"`).join(', ');

@@ -63,6 +63,8 @@ export interface StartedAttempt {
 export interface AttemptEvents {
   /** A batch scheduler accepted it (before it starts): its job id. */
   onSubmitted?(jobId: string): void;
+  /** Its job waits in a batch scheduler's queue, expected to start then (ms, this machine's clock; null: it no longer says). */
+  onQueued?(expectedStart: number | null): void;
   onStarted(started: StartedAttempt): void;
   onExit(exit: AttemptExit): void;
   /** It will never start: an attempt in its `after` did not succeed. Instead of `onExit`. */

@@ -119,6 +119,24 @@ tasks:
   roomy: { target: hpc, resources: { time: 10m }, run: mdrun }
 `;
 
+describe('a queued cluster job', () => {
+  it('is forecast to start when its scheduler expects it (squeue --start, kept with the attempt)', async (t) => {
+    const s = service(t);
+    const file = writeWorkflow(s.dir, CLUSTER.replace('foreach: { i: [1, 2] }', 'foreach: { i: [1] }'));
+    for (const seconds of [10, 10, 10]) pastRun(s.store, file, { simulate: seconds, roomy: 5 });
+    const run = createRun(s.store, loadWorkflow(file), {});
+    const tasks = s.store.taskStates(run);
+    const simulate = tasks.find((task) => task.id === 'simulate[0]')!.idx;
+    for (const task of tasks) if (task.idx !== simulate) s.store.transition({ runId: run, task: task.idx, from: 'waiting', to: 'succeeded', at: Date.now() });
+    const expected = Date.now() + 60_000;
+    s.store.insertAttempt({ runId: run, taskIdx: simulate, n: 1, state: 'submitted', target: 'hpc', host: 'hpc', command: 'mdrun', cwd: '/', dir: '/', marker: '/m', stdout: '/o', stderr: '/e', hash: null, pid: null, pidStart: null, jobId: '77', schedulerState: 'PENDING', expectedStart: null, submittedAt: Date.now(), startedAt: null, endedAt: null, exitCode: null, signal: null, reason: null, values: null });
+    s.store.updateAttempt(run, simulate, 1, { expectedStart: expected });
+    s.store.transition({ runId: run, task: simulate, from: 'waiting', to: 'submitted', at: Date.now() });
+    const forecast = await s.value<RunForecast>('runs.forecast', { run });
+    assert.equal(forecast.eta, expected + 10_000);
+  });
+});
+
 describe('walltime advice', () => {
   it('warns of a cluster task whose time limit is below what its past attempts took, with a limit that would do', async (t) => {
     const s = service(t);

@@ -1,13 +1,32 @@
 /** Opening the store: a current one is only read, an incomplete one is completed, a newer one refused. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../core/store/database.ts';
 import { Store } from '../../core/store/store.ts';
-import { tempDir } from '../helpers.ts';
+import { REPO, tempDir } from '../helpers.ts';
 
 describe('opening the store', () => {
+  it('a new store opened by several processes at the same moment opens in each (a run and the status that watches it)', async (t) => {
+    // Each process waits for the same instant (argv[2]) before it opens: the opens meet.
+    const opener = `import { Store } from ${JSON.stringify(path.join(REPO, 'core/store/store.ts'))};\nwhile (Date.now() < Number(process.argv[2]));\nconst store = Store.open(process.argv[1]);\nstore.listRuns(1);\nstore.close();\n`;
+    for (let round = 0; round < 6; round++) {
+      const home = path.join(tempDir(t), 'home');
+      const at = String(Date.now() + 1500);
+      const exits = await Promise.all(
+        Array.from({ length: 6 }, () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', opener, home, at], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (chunk) => (stderr += chunk));
+          child.on('exit', (code) => resolve({ code, stderr }));
+        })),
+      );
+      for (const exit of exits) assert.equal(exit.code, 0, exit.stderr);
+    }
+  });
+
   it('a store made before the schema was recorded in it is checked once, then opened with one read', (t) => {
     const home = tempDir(t);
     Store.open(home).close();

@@ -60,6 +60,8 @@ export interface RemoteAttempt {
   phase: Phase;
   jobId: string | null;
   schedulerState: string | null;
+  /** When its queued job is expected to start (ms, this machine's clock), as last reported. */
+  expectedStart: number | null;
   /** A stop the user (cancel) or the core (withdraw) asked for, and whether a poll has sent it. */
   stop: { how: 'cancel' | 'withdraw'; sent: boolean } | null;
   /** Polls in a row that did not see its started job alive: one miss is forgiven. */
@@ -107,7 +109,7 @@ export class OpenAttempts {
   add(task: TaskSpec, n: number, local: { cwd: string; stdout: string; stderr: string }, events: AttemptEvents, phase: Phase): RemoteAttempt {
     const entry: RemoteAttempt = {
       key: `k${++this.keys}`, taskId: task.id, n, task, localCwd: local.cwd, stdout: local.stdout, stderr: local.stderr, cwd: '', dir: '', events,
-      after: [], phase, jobId: null, schedulerState: null, stop: null, misses: 0, stale: false,
+      after: [], phase, jobId: null, schedulerState: null, expectedStart: null, stop: null, misses: 0, stale: false,
     };
     this.byAttempt.set(attemptKey(task.id, n), entry);
     return entry;

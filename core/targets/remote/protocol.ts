@@ -54,6 +54,8 @@ export interface QueueRow {
   state: string;
   reason: string;
   name: string;
+  /** When the scheduler expects a pending job to start (ms, the host's clock), if it said. */
+  start: number | null;
 }
 
 /** A parsed poll answer. */
@@ -128,7 +130,7 @@ function probeFunctions(dialect: Dialect): string[] {
  * The one remote command of a poll: stop requests first, then the queue (SLURM: one `squeue`
  * for all of the user's jobs; a plain host has none), then every open attempt's markers, and for those that ended
  * with 0 the files their outputs match. Answer lines: `@scancel …`; `@squeue`, queue lines
- * `q ID|STATE|REASON|NAME`, `@squeue-rc N`; per attempt `@a KEY` followed by `job ID`, `array
+ * `q ID|STATE|REASON|START|NAME`, `@squeue-rc N`; per attempt `@a KEY` followed by `job ID`, `array
  * INDEX DIR`, status lines `m …`, `submitting S`, `note timelimit`, `alive`, `vsize BYTES` and
  * value lines `v …`, `file SIZE MTIME PATH`, `refused ROOT`; last `@end`.
  */
@@ -196,8 +198,11 @@ function readQueue(answer: PollAnswer, lines: string[], code: number): void {
   }
   answer.queue = new Map();
   for (const entry of lines) {
-    const [id = '', state = '', reason = '', ...name] = entry.split('|');
-    if (id) answer.queue.set(id.trim(), { state: state.trim(), reason: reason.trim(), name: name.join('|').trim() });
+    const [id = '', state = '', reason = '', ...rest] = entry.split('|');
+    // ID|STATE|REASON|START|NAME; a line without START (an older wrapper's) names the job at once.
+    const start = rest.length > 1 && /^(\d+|N\/A|Unknown|None)?$/.test(rest[0]!.trim()) ? rest.shift()!.trim() : undefined;
+    const seconds = start !== undefined && /^\d+$/.test(start) ? Number(start) : 0;
+    if (id) answer.queue.set(id.trim(), { state: state.trim(), reason: reason.trim(), name: rest.join('|').trim(), start: seconds > 0 ? seconds * 1000 : null });
   }
 }
 

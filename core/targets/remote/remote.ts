@@ -16,7 +16,7 @@ import type { RemoteTargetOptions } from './session.ts';
 import { submitBatch } from './submit.ts';
 import { fetchResults, inputFiles, upload } from './staging.ts';
 import type { TransferOptions } from './staging.ts';
-import { readAttempt } from './verdict.ts';
+import { noteQueue, readAttempt } from './verdict.ts';
 import type { ReadContext, Reading } from './verdict.ts';
 
 /**
@@ -304,7 +304,7 @@ export class RemoteTarget implements Target {
   /** Acts on what a poll said of one attempt. */
   private act(entry: RemoteAttempt, markers: AttemptMarkers, reading: Reading): void {
     if (reading.jobId) this.learnJob(entry, reading.jobId);
-    if (reading.schedulerState) entry.schedulerState = reading.schedulerState;
+    noteQueue(entry, reading);
     if (reading.started && !hasStarted(entry)) {
       moveAttempt(entry, 'running');
       if (!entry.adoption) entry.events.onStarted(this.started(entry, markers));

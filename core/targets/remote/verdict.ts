@@ -40,6 +40,8 @@ export interface Reading {
   schedulerState: string | null;
   /** Whether the markers show that it started. */
   started: boolean;
+  /** For a job waiting in the queue: when its scheduler expects to start it (ms, this machine's clock), if it said. */
+  expectedStart: number | null;
 }
 
 export interface ReadContext {
@@ -59,7 +61,8 @@ export function readAttempt(attempt: Readonly<RemoteAttempt>, markers: AttemptMa
     jobId = dialect.findJob(queue, wanted, markers.array?.index ?? null) ?? null;
   }
   const row = jobId && queue ? queue.get(jobId) : undefined;
-  const reading = (verdict: Verdict, started = false): Reading => ({ verdict, jobId, schedulerState: row?.state ?? null, started });
+  const expectedStart = row?.start && !markers.start && !markers.end ? context.localTime(row.start) : null;
+  const reading = (verdict: Verdict, started = false): Reading => ({ verdict, jobId, schedulerState: row?.state ?? null, started, expectedStart: started ? null : expectedStart });
   const stop = attempt.stop?.how;
 
   if (markers.end) {
@@ -107,6 +110,14 @@ export function readAttempt(attempt: Readonly<RemoteAttempt>, markers: AttemptMa
     return reading({ kind: 'gone', withdrawn: stop === 'cancel' ? 'cancelled before it started' : 'a job it ran after did not succeed' });
   }
   return reading({ kind: 'gone', exit: { exitCode: null, signal: null, reason: `job ${jobId} left the queue without starting${row ? ` (${row.state})` : ''}`, schedulerState: row?.state ?? null } });
+}
+
+/** Takes what the queue said of an attempt's job: its state, and (reported when it moves) when a waiting job is expected to start. */
+export function noteQueue(attempt: RemoteAttempt, reading: Reading): void {
+  if (reading.schedulerState) attempt.schedulerState = reading.schedulerState;
+  if (reading.expectedStart === attempt.expectedStart) return;
+  attempt.expectedStart = reading.expectedStart;
+  attempt.events.onQueued?.(reading.expectedStart);
 }
 
 /** The files a succeeded attempt produced that its outputs match, remote and local. */

@@ -113,6 +113,13 @@ describe('poll protocol', () => {
     assert.deepEqual(answer.attempts.get('k2')!.files, [{ path: 'a', size: 1, mtime: 2 }]);
   });
 
+  it("reads when the scheduler expects a pending job to start (squeue's %S in epoch seconds), and lines without it", () => {
+    const answer = parsePoll('@squeue\nq 12|PENDING|Resources|1796621200|flotilla.a|b\nq 13|PENDING|Priority|N/A|flotilla.c\nq 14|RUNNING|None|x\n@squeue-rc 0\n@end\n');
+    assert.deepEqual(answer.queue!.get('12'), { state: 'PENDING', reason: 'Resources', name: 'flotilla.a|b', start: 1_796_621_200_000 });
+    assert.deepEqual(answer.queue!.get('13'), { state: 'PENDING', reason: 'Priority', name: 'flotilla.c', start: null });
+    assert.deepEqual(answer.queue!.get('14'), { state: 'RUNNING', reason: 'None', name: 'x', start: null });
+  });
+
   it('reads the slot of a job array element in both forms', () => {
     const answer = parsePoll(`@a k1\narray 3 ${escapeField('/r/a\nb')}\n@a k2\narray 4\narray /r/old\n@end\n`);
     assert.deepEqual(answer.attempts.get('k1')!.array, { index: 3, dir: '/r/a\nb' });

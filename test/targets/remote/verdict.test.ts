@@ -11,7 +11,7 @@ import type { Phase, RemoteAttempt } from '../../../core/targets/remote/attempt.
 import { DIALECTS } from '../../../core/targets/remote/dialects/dialect.ts';
 import type { AttemptMarkers, PollAnswer, QueueRow } from '../../../core/targets/remote/protocol.ts';
 import { jobName } from '../../../core/targets/remote/scripts.ts';
-import { readAttempt, STALE_SUBMISSION_S } from '../../../core/targets/remote/verdict.ts';
+import { noteQueue, readAttempt, STALE_SUBMISSION_S } from '../../../core/targets/remote/verdict.ts';
 import type { Reading } from '../../../core/targets/remote/verdict.ts';
 import { readSubmitAnswer } from '../../../core/targets/remote/submit.ts';
 
@@ -22,7 +22,7 @@ const task: TaskSpec = {
 function attempt(fields: Partial<RemoteAttempt> = {}): RemoteAttempt {
   return {
     key: 'k1', taskId: 'md', n: 1, task, localCwd: '/local/md', stdout: '/l/out', stderr: '/l/err', cwd: '/remote/run/md', dir: '/remote/run/md/.flotilla/r/md.1',
-    events: {} as RemoteAttempt['events'], after: [], phase: 'queued', jobId: '77', schedulerState: null, stop: null, misses: 0, stale: false, ...fields,
+    events: {} as RemoteAttempt['events'], after: [], phase: 'queued', jobId: '77', schedulerState: null, expectedStart: null, stop: null, misses: 0, stale: false, ...fields,
   };
 }
 
@@ -57,7 +57,7 @@ describe('remote attempt verdicts', () => {
     assert.equal(read('ssh', attempt({ jobId: '4242' }), failed, answer(null)).verdict.kind, 'ended');
     const ssh = read('ssh', attempt({ jobId: '4242' }), failed, { ...answer(null), queueError: null });
     assert.equal(ssh.verdict.kind === 'ended' && ssh.verdict.exit.schedulerState, null);
-    const slurm = read('slurm', attempt(), failed, answer({ 77: { state: 'OUT_OF_MEMORY', reason: 'None', name: 'x' } }));
+    const slurm = read('slurm', attempt(), failed, answer({ 77: { state: 'OUT_OF_MEMORY', reason: 'None', name: 'x', start: null } }));
     assert.equal(slurm.verdict.kind === 'ended' && slurm.verdict.exit.schedulerState, 'OUT_OF_MEMORY');
     assert.equal(slurm.verdict.kind === 'ended' && slurm.verdict.files.length, 0);
   });
@@ -84,7 +84,7 @@ describe('remote attempt verdicts', () => {
     assert.equal(second.verdict.kind, 'ended');
     assert.match(second.verdict.kind === 'ended' ? (second.verdict.exit.reason ?? '') : '', /ended without an exit status \(RUNNING: running\)/);
     // Listed as ended (NODE_FAIL): no forgiveness, and the state's meaning is told.
-    const lost = read('slurm', attempt({ phase: 'running' }), seen, answer({ 77: { state: 'NODE_FAIL', reason: 'None', name: 'x' } }));
+    const lost = read('slurm', attempt({ phase: 'running' }), seen, answer({ 77: { state: 'NODE_FAIL', reason: 'None', name: 'x', start: null } }));
     assert.match(lost.verdict.kind === 'ended' ? (lost.verdict.exit.reason ?? '') : '', /NODE_FAIL: its node failed/);
     // The queue unreadable: nobody can tell, so it runs on.
     assert.deepEqual(read('slurm', attempt({ phase: 'running', misses: 5 }), seen, answer(null)).verdict, { kind: 'running' });
@@ -93,9 +93,18 @@ describe('remote attempt verdicts', () => {
   });
 
   it('a queued job waiting on a failed upstream is withdrawn; one that left the queue unstarted fails or is withdrawn', () => {
-    const never = read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'DependencyNeverSatisfied', name: 'x' } }));
+    const never = read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'DependencyNeverSatisfied', name: 'x', start: null } }));
     assert.deepEqual(never.verdict, { kind: 'queued', withdraw: true });
-    assert.deepEqual(read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'Priority', name: 'x' } })).verdict, { kind: 'queued', withdraw: false });
+    assert.deepEqual(read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'Priority', name: 'x', start: null } })).verdict, { kind: 'queued', withdraw: false });
+    // When its scheduler expects to start it, on this machine's clock; reported to the core when it moves.
+    const waiting = read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'Resources', name: 'x', start: 60_000 } }));
+    assert.equal(waiting.expectedStart, 59_000);
+    const told: (number | null)[] = [];
+    const entry = attempt({ events: { onQueued: (at: number | null) => void told.push(at), onStarted: () => undefined, onExit: () => undefined, onWithdrawn: () => undefined } });
+    noteQueue(entry, waiting);
+    noteQueue(entry, waiting);
+    noteQueue(entry, read('slurm', attempt(), markers({ start: { at: 61_000, host: 'n1' } }), answer({ 77: { state: 'RUNNING', reason: 'None', name: 'x', start: 60_000 } })));
+    assert.deepEqual([told, entry.schedulerState], [[59_000, null], 'RUNNING']);
     assert.deepEqual(read('slurm', attempt({ after: [{ taskId: 'prep', n: 1 }] }), markers(), answer({})).verdict, { kind: 'gone', withdrawn: 'a job it ran after did not succeed' });
     assert.deepEqual(read('slurm', attempt({ stop: { how: 'cancel', sent: true } }), markers(), answer({})).verdict, { kind: 'gone', withdrawn: 'cancelled before it started' });
     const left = read('slurm', attempt(), markers(), answer({}));
@@ -106,7 +115,7 @@ describe('remote attempt verdicts', () => {
 
   it('a job whose id was lost is found by its name in the queue', () => {
     const name = jobName('r', 'md', 1);
-    const reading = read('slurm', attempt({ jobId: null, phase: 'unsure' }), markers(), answer({ 90: { state: 'RUNNING', reason: 'None', name: 'other' }, 91: { state: 'PENDING', reason: 'Priority', name } }));
+    const reading = read('slurm', attempt({ jobId: null, phase: 'unsure' }), markers(), answer({ 90: { state: 'RUNNING', reason: 'None', name: 'other', start: null }, 91: { state: 'PENDING', reason: 'Priority', name, start: null } }));
     assert.equal(reading.jobId, '91');
     assert.equal(reading.schedulerState, 'PENDING');
     assert.deepEqual(reading.verdict, { kind: 'queued', withdraw: false });

@@ -45,7 +45,7 @@ export interface Dialect {
   stopCommand(jobId: string): string | undefined;
   /** Shell that stops the job whose id is in `$j`, saying nothing (a halted loop's, ahead.ts). */
   readonly stopJob: string;
-  /** Shell that prints the queue as `@squeue`, `q ID|STATE|REASON|NAME` lines and `@squeue-rc N`; none when there is no queue. */
+  /** Shell that prints the queue as `@squeue`, `q ID|STATE|REASON|START|NAME` lines (START: epoch seconds a pending job is expected to start, or N/A) and `@squeue-rc N`; none when there is no queue. */
   queueCommands(): string[];
   /** Shell run in each attempt's probe, `$d` its folder: prints `note timelimit` or `alive` when they hold. */
   readonly probe: string;

@@ -122,7 +122,8 @@ export const slurm: Dialect = {
 
   stopJob: 'scancel "$j" > /dev/null 2>&1',
   stopCommand: (jobId) => `scancel ${q(jobId)} 2>&1 | awk '{ print "@scancel " $0 }'`,
-  queueCommands: () => ['echo @squeue', `fl_q=$(squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%j' 2>&1); fl_rc=$?`, `[ -n "$fl_q" ] && printf '%s\\n' "$fl_q" | awk '{ print "q " $0 }'`, 'echo "@squeue-rc $fl_rc"'],
+  // %S: when a pending job is expected to start (SLURM's estimate, as `squeue --start` shows it), in epoch seconds.
+  queueCommands: () => ['echo @squeue', `fl_q=$(SLURM_TIME_FORMAT=%s squeue -h -r -t all -u "$(id -un)" -o '%i|%T|%r|%S|%j' 2>&1); fl_rc=$?`, `[ -n "$fl_q" ] && printf '%s\\n' "$fl_q" | awk '{ print "q " $0 }'`, 'echo "@squeue-rc $fl_rc"'],
   probe: `grep -qs 'DUE TO TIME LIMIT' "$d/slurm.log" && echo 'note timelimit'; `,
 
   findJob(queue, wanted, arrayIndex) {

@@ -29,7 +29,8 @@ export function etaText(forecast: RunForecast): string | null {
   if (eta === null || low === null || high === null) return null;
   const known = forecast.remaining - forecast.unknown;
   const loops = forecast.loops.filter((loop) => loop.perIteration !== null);
-  if (known === 0 && loops.length === 0) {
+  // (A queued job's expected start still bounds it from below.)
+  if (known === 0 && loops.length === 0 && eta - at < 1000) {
     if (forecast.unknown > 0) return `ETA unknown: ${forecast.unknown === 1 ? 'the task left has' : `the ${forecast.unknown} tasks left have`} no history yet`;
     return `ETA unknown: no iteration of ${forecast.loops.map((loop) => loop.task).join(', ')} was timed yet`;
   }

@@ -197,7 +197,14 @@ function durationOf(input: ForecastInput, graph: OpenGraph, i: number, bound: Bo
   if (task.state === 'running' && task.startedAt) return input.durations.remaining(task.path, task.target, Math.max(0, input.now - task.startedAt), bound) ?? null;
   const estimate = input.durations.of(task.path, task.target);
   const queued = task.state === 'submitted' && task.expectedStart ? Math.max(0, task.expectedStart - input.now) : 0;
-  return estimate ? queued + estimate[bound] : null;
+  // Without history a queued job still starts no sooner than its scheduler says.
+  return estimate ? queued + estimate[bound] : queued > 0 ? queued : null;
+}
+
+/** Whether nothing says how long an open task takes (its loop's control aside). */
+function unknownTime(input: ForecastInput, task: ForecastTask): boolean {
+  if (task.loop) return false;
+  return input.durations.of(task.path, task.target) === undefined;
 }
 
 /** List scheduling of the open tasks from `now`: what starts when, and when the last ends. */
@@ -207,7 +214,7 @@ function schedule(input: ForecastInput, graph: OpenGraph, bound: Bound, unknown:
   for (const i of graph.open) {
     const ms = durationOf(input, graph, i, bound);
     duration.set(i, ms);
-    if (ms === null && !tasks[i]!.loop) unknown.add(i);
+    if (unknownTime(input, tasks[i]!)) unknown.add(i);
   }
   // Longest remaining path from each task (its priority, as the scheduler's): in reverse topological order.
   const order = topological(graph);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunAttempt, RunForecast, RunStatus } from '../../core/api/types.ts';
 import { runFlowNodes } from '../../renderer/src/monitor/flow.ts';
-import { medianTime, shape, timingText } from '../../renderer/src/monitor/model.ts';
+import { medianTime, retriedOf, shape, spanOf, timingText } from '../../renderer/src/monitor/model.ts';
 import { createRunStore } from '../../renderer/src/monitor/run-store.ts';
 import { keepTail, EMPTY_LOG, MAX_KEPT } from '../../renderer/src/monitor/log-tail.ts';
 import { tickLabel, timelineRows, timelineSpan, timeTicks } from '../../renderer/src/monitor/timeline.ts';
@@ -71,6 +71,11 @@ describe("each task's timing", () => {
     assert.equal(timingText(timings.get('b'), T + 99 * S), '20 s');
     assert.equal(timingText(timings.get('c'), T + 24 * S), '2.0 s');
     assert.equal(medianTime(['a', 'b', 'c'], timings), 20 * S);
+    // A sweep's or a loop's summary: how many took more than one try, and from the first start to the last end.
+    assert.equal(retriedOf(['a', 'b', 'c'], timings), 1);
+    assert.deepEqual(spanOf(['a', 'b'], timings), { from: T, to: T + 21 * S });
+    assert.deepEqual(spanOf(['a', 'c'], timings), { from: T, to: null });
+    assert.equal(spanOf(['nothing'], timings), undefined);
     // A node shows its task's timing, and is made anew when it moves.
     const tasks = ['a', 'b', 'c'].map((id) => ({ id, path: id, after: [], target: 'local', vars: {} }));
     const boxes = new Map(['a', 'b', 'c'].map((id, i) => [id, { x: i * 100, y: 0, width: 200, height: 60 }]));

@@ -1,6 +1,8 @@
 import { Handle, Position } from '@xyflow/react';
 import type { LoopView } from './loops.ts';
 import type { MonitorNode } from './model.ts';
+import { duration } from '../common/format.ts';
+import { useNow } from '../common/use-now.ts';
 import { useMonitorView } from './monitor-context.ts';
 import type { TaskState } from '../../../core/api/types.ts';
 
@@ -9,6 +11,8 @@ interface LoopNodeProps {
   loop: LoopView;
   state: TaskState;
   className: string;
+  /** From its first task's start to its last one's end (null while one runs). */
+  span?: { from: number; to: number | null } | undefined;
 }
 
 /**
@@ -16,8 +20,9 @@ interface LoopNodeProps {
  * latest iteration in its state's colour, and what the latest iteration published. A cell (or
  * the expand button, for the latest) draws that one iteration's tasks as nodes of their own.
  */
-export function LoopNode({ node, loop, state, className }: LoopNodeProps) {
+export function LoopNode({ node, loop, state, className, span }: LoopNodeProps) {
   const openIteration = useMonitorView((view) => view.openIteration);
+  const now = useNow(span && span.to === null ? 1000 : null);
   const control = node.key;
   const latest = loop.cells.at(-1)?.index;
   const toggle = () => openIteration(control, loop.open === null ? (latest ?? null) : null);
@@ -41,6 +46,7 @@ export function LoopNode({ node, loop, state, className }: LoopNodeProps) {
       </div>
       <div className="loop-count">
         iteration {loop.made} <span className="hint">(of at most {loop.max})</span> · {state}
+        {span && <span className="timing"> · {duration((span.to ?? now) - span.from)}</span>}
       </div>
       <div className="loop-strip" role="group" aria-label={`Iterations of ${control}`}>
         {loop.earlier > 0 && <span className="earlier">+{loop.earlier} earlier</span>}

@@ -15,7 +15,7 @@ import { timingText } from './model.ts';
  * out is thousands).
  */
 export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
-  const { node, counts: count, state, loop, timing, median } = data;
+  const { node, counts: count, state, loop, timing, median, retried, span } = data;
   const now = useNow(state === 'running' ? 1000 : null);
   const detailed = useStore(selectDetailed);
   const className = `run-node state-${state}${selected ? ' selected' : ''}${detailed ? '' : ' far'}`;
@@ -28,7 +28,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
       </div>
     );
   }
-  if (loop) return <LoopNode node={node} loop={loop} state={state} className={className} />;
+  if (loop) return <LoopNode node={node} loop={loop} state={state} className={className} span={span} />;
   return (
     <div className={className} data-task={task} data-path={node.path} data-state={state}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
@@ -44,7 +44,12 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
             <span key={s} className={`seg state-${s}`} style={{ flexGrow: count[s] }} title={`${count[s]} ${s}`} />
           ))}
         </div>
-        {median !== null && median !== undefined && <div className="wf-sub">median {duration(median)}</div>}
+        {((median !== null && median !== undefined) || retried) && (
+          <div className="wf-sub">
+            {median !== null && median !== undefined && `median ${duration(median)}`}
+            {retried ? `${median != null ? ' · ' : ''}${retried} retried` : ''}
+          </div>
+        )}
         </>
       ) : (
         <div className="wf-sub">

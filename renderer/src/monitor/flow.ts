@@ -10,7 +10,7 @@ import { sideHandles } from '../common/handles.ts';
 import type { TaskState } from '../../../core/api/types.ts';
 import { loopView, NO_FACTS, sameLoopView, shownLoopState } from './loops.ts';
 import type { LoopFacts, LoopView } from './loops.ts';
-import { ACTIVE, counts, dominant, medianTime } from './model.ts';
+import { ACTIVE, counts, dominant, medianTime, retriedOf, spanOf } from './model.ts';
 import type { MonitorNode, MonitorShape, TaskTiming } from './model.ts';
 
 export interface RunNodeData extends Record<string, unknown> {
@@ -21,8 +21,11 @@ export interface RunNodeData extends Record<string, unknown> {
   loop?: LoopView;
   /** A task's node: its latest attempt's times, exit and tries. */
   timing?: TaskTiming;
-  /** A sweep's node: the median time of its instances that ended. */
+  /** A sweep's node: the median time of its instances that ended, and how many took more than one try. */
   median?: number | null;
+  retried?: number;
+  /** A loop's node: from its first task's start to its last one's end (null while one runs). */
+  span?: { from: number; to: number | null };
 }
 
 /** A loop's node: room for its name, its count, a strip of iterations and a line of values. */
@@ -68,6 +71,8 @@ export function runFlowNodes(
     const isSelected = node.key === selectedKey;
     const timing = node.folded || node.loop ? undefined : timings.get(node.tasks[0]!);
     const median = node.folded ? medianTime(node.tasks, timings) : undefined;
+    const retried = node.folded ? retriedOf(node.tasks, timings) : undefined;
+    const span = node.loop ? spanOf(node.loop.iterations.flat(), timings) : undefined;
     const before = previous.get(node.key);
     if (
       before &&
@@ -78,7 +83,10 @@ export function runFlowNodes(
       sameCounts(before.data.counts, count) &&
       sameLoopView(before.data.loop, loop) &&
       before.data.timing === timing &&
-      before.data.median === median
+      before.data.median === median &&
+      before.data.retried === retried &&
+      before.data.span?.from === span?.from &&
+      before.data.span?.to === span?.to
     ) {
       return before;
     }
@@ -90,7 +98,7 @@ export function runFlowNodes(
       width,
       height,
       handles: sideHandles(width, height),
-      data: { node, counts: count, state: loop ? shownLoopState(dominant(count), loop.made) : dominant(count), ...(loop ? { loop } : {}), ...(timing ? { timing } : {}), ...(median !== undefined ? { median } : {}) },
+      data: { node, counts: count, state: loop ? shownLoopState(dominant(count), loop.made) : dominant(count), ...(loop ? { loop } : {}), ...(timing ? { timing } : {}), ...(median !== undefined ? { median } : {}), ...(retried ? { retried } : {}), ...(span ? { span } : {}) },
       selected: isSelected,
       draggable: false,
       connectable: false,

@@ -167,6 +167,26 @@ export function timingText(timing: TaskTiming | undefined, now: number): string 
   return parts.join(' · ');
 }
 
+/** When the first of these tasks started and the last ended (null while one runs; undefined: none started). */
+export function spanOf(ids: readonly string[], timings: ReadonlyMap<string, TaskTiming>): { from: number; to: number | null } | undefined {
+  let from = Infinity;
+  let to: number | null = -Infinity;
+  for (const id of ids) {
+    const timing = timings.get(id);
+    if (!timing || timing.startedAt === null) continue;
+    from = Math.min(from, timing.startedAt);
+    to = to === null || timing.endedAt === null ? null : Math.max(to, timing.endedAt);
+  }
+  return from === Infinity ? undefined : { from, to };
+}
+
+/** How many of these tasks took more than one try. */
+export function retriedOf(ids: readonly string[], timings: ReadonlyMap<string, TaskTiming>): number {
+  let retried = 0;
+  for (const id of ids) if ((timings.get(id)?.attempts ?? 0) > 1) retried++;
+  return retried;
+}
+
 /** The median time of the ended attempts of these tasks (a sweep's), null when none ended. */
 export function medianTime(ids: readonly string[], timings: ReadonlyMap<string, TaskTiming>): number | null {
   const times: number[] = [];

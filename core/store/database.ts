@@ -69,7 +69,8 @@ export function openDatabase(home: string): Database.Database {
     try {
       return openOnce(home);
     } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= OPEN_TRIES) throw error;
+      // (SQLITE_BUSY, or its extended codes: _SNAPSHOT, _RECOVERY.)
+      if (!String((error as { code?: string }).code).startsWith('SQLITE_BUSY') || attempt >= OPEN_TRIES) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_PAUSE_MS * attempt);
     }
   }
@@ -147,7 +148,13 @@ function checkedSchema(db: Database.Database): string | undefined {
 function addColumns(db: Database.Database): void {
   for (const [table, column, type] of ADDED_COLUMNS) {
     const present = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((row) => row.name === column);
-    if (!present) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    if (present) continue;
+    try {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    } catch (error) {
+      // Another process opening the same old store added it first.
+      if (!/duplicate column name/.test((error as Error).message)) throw error;
+    }
   }
 }
 

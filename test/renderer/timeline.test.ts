@@ -86,6 +86,13 @@ describe("each task's timing", () => {
     const again = runFlowNodes(structure, boxes, run.getState().states, null, new Map(first.map((node) => [node.id, node])), undefined, timings);
     assert.equal(again.find((node) => node.id === 'a'), first.find((node) => node.id === 'a'));
     assert.notEqual(again.find((node) => node.id === 'c'), first.find((node) => node.id === 'c'));
+    // A folded sweep that nothing moved is the same node too.
+    const swept = ['s[0]', 's[1]'].map((id) => ({ id, path: 's', after: [], target: 'local', vars: {} }));
+    const folded = shape(swept, new Set());
+    const sweepBoxes = new Map([['sweep:s', { x: 0, y: 0, width: 200, height: 60 }]]);
+    const once = runFlowNodes(folded, sweepBoxes, run.getState().states, null, new Map(), undefined, timings);
+    const twice = runFlowNodes(folded, sweepBoxes, run.getState().states, null, new Map(once.map((node) => [node.id, node])), undefined, timings);
+    assert.equal(twice[0], once[0]);
     run.getState().dispose();
   });
 });

@@ -60,7 +60,7 @@ export interface RemoteAttempt {
   phase: Phase;
   jobId: string | null;
   schedulerState: string | null;
-  /** When its queued job is expected to start (ms, this machine's clock), as last reported. */
+  /** When its queued job is expected to start (ms, the host's clock, as its scheduler said), as last reported. */
   expectedStart: number | null;
   /** A stop the user (cancel) or the core (withdraw) asked for, and whether a poll has sent it. */
   stop: { how: 'cancel' | 'withdraw'; sent: boolean } | null;

@@ -199,9 +199,10 @@ function readQueue(answer: PollAnswer, lines: string[], code: number): void {
   answer.queue = new Map();
   for (const entry of lines) {
     const [id = '', state = '', reason = '', ...rest] = entry.split('|');
-    // ID|STATE|REASON|START|NAME; a line without START (an older wrapper's) names the job at once.
-    const start = rest.length > 1 && /^(\d+|N\/A|Unknown|None)?$/.test(rest[0]!.trim()) ? rest.shift()!.trim() : undefined;
-    const seconds = start !== undefined && /^\d+$/.test(start) ? Number(start) : 0;
+    // ID|STATE|REASON|START|NAME (START in epoch seconds, or N/A; anything else is no start); a
+    // line of three fields and a name (a stand-in's) has none.
+    const start = rest.length > 1 ? rest.shift()!.trim() : '';
+    const seconds = /^\d{1,12}$/.test(start) ? Number(start) : 0;
     if (id) answer.queue.set(id.trim(), { state: state.trim(), reason: reason.trim(), name: rest.join('|').trim(), start: seconds > 0 ? seconds * 1000 : null });
   }
 }

@@ -304,7 +304,7 @@ export class RemoteTarget implements Target {
   /** Acts on what a poll said of one attempt. */
   private act(entry: RemoteAttempt, markers: AttemptMarkers, reading: Reading): void {
     if (reading.jobId) this.learnJob(entry, reading.jobId);
-    noteQueue(entry, reading);
+    noteQueue(entry, reading, (ms) => this.localTime(ms));
     if (reading.started && !hasStarted(entry)) {
       moveAttempt(entry, 'running');
       if (!entry.adoption) entry.events.onStarted(this.started(entry, markers));

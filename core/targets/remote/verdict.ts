@@ -40,8 +40,12 @@ export interface Reading {
   schedulerState: string | null;
   /** Whether the markers show that it started. */
   started: boolean;
-  /** For a job waiting in the queue: when its scheduler expects to start it (ms, this machine's clock), if it said. */
-  expectedStart: number | null;
+  /**
+   * For a job waiting in the queue: when its scheduler expects to start it (ms, the host's clock,
+   * as it said: compared as said, converted when reported); null when it says nothing, undefined
+   * when the queue was not read (what was known stands).
+   */
+  expectedStart: number | null | undefined;
 }
 
 export interface ReadContext {
@@ -61,7 +65,7 @@ export function readAttempt(attempt: Readonly<RemoteAttempt>, markers: AttemptMa
     jobId = dialect.findJob(queue, wanted, markers.array?.index ?? null) ?? null;
   }
   const row = jobId && queue ? queue.get(jobId) : undefined;
-  const expectedStart = row?.start && !markers.start && !markers.end ? context.localTime(row.start) : null;
+  const expectedStart = queue === null ? undefined : row?.state === 'PENDING' && row.start && !markers.start && !markers.end ? row.start : null;
   const reading = (verdict: Verdict, started = false): Reading => ({ verdict, jobId, schedulerState: row?.state ?? null, started, expectedStart: started ? null : expectedStart });
   const stop = attempt.stop?.how;
 
@@ -112,12 +116,16 @@ export function readAttempt(attempt: Readonly<RemoteAttempt>, markers: AttemptMa
   return reading({ kind: 'gone', exit: { exitCode: null, signal: null, reason: `job ${jobId} left the queue without starting${row ? ` (${row.state})` : ''}`, schedulerState: row?.state ?? null } });
 }
 
-/** Takes what the queue said of an attempt's job: its state, and (reported when it moves) when a waiting job is expected to start. */
-export function noteQueue(attempt: RemoteAttempt, reading: Reading): void {
+/**
+ * Takes what the queue said of an attempt's job: its state, and when a waiting job is expected to
+ * start — reported (on this machine's clock) only when the scheduler's own figure moves, so a
+ * thousand pending jobs make no writes from one poll to the next.
+ */
+export function noteQueue(attempt: RemoteAttempt, reading: Reading, localTime: (remoteMs: number) => number): void {
   if (reading.schedulerState) attempt.schedulerState = reading.schedulerState;
-  if (reading.expectedStart === attempt.expectedStart) return;
+  if (reading.expectedStart === undefined || reading.expectedStart === attempt.expectedStart) return;
   attempt.expectedStart = reading.expectedStart;
-  attempt.events.onQueued?.(reading.expectedStart);
+  attempt.events.onQueued?.(reading.expectedStart === null ? null : localTime(reading.expectedStart));
 }
 
 /** The files a succeeded attempt produced that its outputs match, remote and local. */

@@ -84,7 +84,7 @@ export function runFlowNodes(
       sameLoopView(before.data.loop, loop) &&
       before.data.timing === timing &&
       before.data.median === median &&
-      before.data.retried === retried &&
+      (before.data.retried ?? 0) === (retried ?? 0) &&
       before.data.span?.from === span?.from &&
       before.data.span?.to === span?.to
     ) {

@@ -118,6 +118,8 @@ describe('poll protocol', () => {
     assert.deepEqual(answer.queue!.get('12'), { state: 'PENDING', reason: 'Resources', name: 'flotilla.a|b', start: 1_796_621_200_000 });
     assert.deepEqual(answer.queue!.get('13'), { state: 'PENDING', reason: 'Priority', name: 'flotilla.c', start: null });
     assert.deepEqual(answer.queue!.get('14'), { state: 'RUNNING', reason: 'None', name: 'x', start: null });
+    // A START in another format (a SLURM that ignored SLURM_TIME_FORMAT) is no start, never part of the name.
+    assert.deepEqual(parsePoll('@squeue\nq 15|PENDING|Priority|2026-12-07T05:00:00|flotilla.d\n@squeue-rc 0\n').queue!.get('15'), { state: 'PENDING', reason: 'Priority', name: 'flotilla.d', start: null });
   });
 
   it('reads the slot of a job array element in both forms', () => {

@@ -96,14 +96,22 @@ describe('remote attempt verdicts', () => {
     const never = read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'DependencyNeverSatisfied', name: 'x', start: null } }));
     assert.deepEqual(never.verdict, { kind: 'queued', withdraw: true });
     assert.deepEqual(read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'Priority', name: 'x', start: null } })).verdict, { kind: 'queued', withdraw: false });
-    // When its scheduler expects to start it, on this machine's clock; reported to the core when it moves.
+    // When its scheduler expects to start it: reported, on this machine's clock, only when the scheduler's figure moves.
     const waiting = read('slurm', attempt(), markers(), answer({ 77: { state: 'PENDING', reason: 'Resources', name: 'x', start: 60_000 } }));
-    assert.equal(waiting.expectedStart, 59_000);
+    assert.equal(waiting.expectedStart, 60_000);
     const told: (number | null)[] = [];
     const entry = attempt({ events: { onQueued: (at: number | null) => void told.push(at), onStarted: () => undefined, onExit: () => undefined, onWithdrawn: () => undefined } });
-    noteQueue(entry, waiting);
-    noteQueue(entry, waiting);
-    noteQueue(entry, read('slurm', attempt(), markers({ start: { at: 61_000, host: 'n1' } }), answer({ 77: { state: 'RUNNING', reason: 'None', name: 'x', start: 60_000 } })));
+    let offset = 1000;
+    const localTime = (ms: number) => ms - offset;
+    noteQueue(entry, waiting, localTime);
+    // The clock's offset is estimated anew at each poll: the same figure is not reported again.
+    offset = 1003;
+    noteQueue(entry, waiting, localTime);
+    // A poll whose squeue failed says nothing of it: what was known stands.
+    noteQueue(entry, read('slurm', attempt(), markers(), answer(null)), localTime);
+    // A job not pending (configuring, running before its start marker) has no expected start.
+    assert.equal(read('slurm', attempt(), markers(), answer({ 77: { state: 'CONFIGURING', reason: 'None', name: 'x', start: 60_000 } })).expectedStart, null);
+    noteQueue(entry, read('slurm', attempt(), markers({ start: { at: 61_000, host: 'n1' } }), answer({ 77: { state: 'RUNNING', reason: 'None', name: 'x', start: 60_000 } })), localTime);
     assert.deepEqual([told, entry.schedulerState], [[59_000, null], 'RUNNING']);
     assert.deepEqual(read('slurm', attempt({ after: [{ taskId: 'prep', n: 1 }] }), markers(), answer({})).verdict, { kind: 'gone', withdrawn: 'a job it ran after did not succeed' });
     assert.deepEqual(read('slurm', attempt({ stop: { how: 'cancel', sent: true } }), markers(), answer({})).verdict, { kind: 'gone', withdrawn: 'cancelled before it started' });

@@ -45,7 +45,9 @@ test('history with commits and params, two runs compared, saves committed to git
   // The editor: commit each save.
   await page.goto(`${core.url}#/editor?file=${encodeURIComponent(file)}`);
   const inspector = page.getByRole('complementary', { name: 'Inspector: workflow' });
-  await inspector.getByRole('checkbox', { name: /Commit each save to git/ }).check();
+  const commitEach = inspector.getByRole('checkbox', { name: /Commit each save to git/ });
+  await commitEach.click();
+  await expect(commitEach).toBeChecked();
   await inspector.getByLabel('Name', { exact: true }).fill('compared again');
   await inspector.getByLabel('Name', { exact: true }).press('Enter');
   await page.getByRole('button', { name: 'Save' }).click();

@@ -20,14 +20,21 @@ export function GitSetting() {
           <input
             type="checkbox"
             checked={git.commitOnSave}
-            onChange={(event) =>
-              void request(api, 'workflows.commitOnSave', { file: opened.file, on: event.target.checked })
-                .then((saving) => {
-                  const current = view.getState().opened;
-                  if (current?.file === opened.file) view.getState().saved({ ...current, git: saving }, view.getState().issues);
-                })
-                .catch((error: Error) => notify('error', error.message))
-            }
+            onChange={(event) => {
+              const on = event.target.checked;
+              const show = (saving: typeof git) => {
+                const current = view.getState().opened;
+                if (current?.file === opened.file) view.getState().saved({ ...current, git: saving }, view.getState().issues);
+              };
+              // Shown at once; the core's answer (or the setting as it was, if it failed) follows.
+              show({ ...git, commitOnSave: on });
+              void request(api, 'workflows.commitOnSave', { file: opened.file, on })
+                .then(show)
+                .catch((error: Error) => {
+                  show(git);
+                  notify('error', error.message);
+                });
+            }}
           />
           Commit each save to git (in {git.repository}); runs show the commit they ran
         </label>

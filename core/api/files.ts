@@ -57,7 +57,11 @@ export function fileHandlers(store: Store, shownState: (run: RunRecord) => Shown
       if (!source || !example) throw new CodedError('no-such-file', `there is no bundled example '${args.name}'`);
       const target = path.join(homedir(), 'flotilla-examples', example.name);
       // An example opened before keeps the user's edits (and runs): it is not copied over.
-      if (!existsSync(target)) cpSync(path.join(source, example.name), target, { recursive: true });
+      try {
+        if (!existsSync(target)) cpSync(path.join(source, example.name), target, { recursive: true });
+      } catch (error) {
+        throw new CodedError('cannot-save', `cannot copy the example ${example.name} to ${target}: ${(error as Error).message}`);
+      }
       return { file: path.join(target, 'workflow.yaml') };
     },
     'workflows.recent': () =>

@@ -24,23 +24,25 @@ export function commitSaved(store: Store, file: string, before: unknown, after: 
   if (!commitOnSave) return null;
   if (repository === null) return { error: `${file} is not in a git repository: saved, not committed` };
   const git = (...args: string[]) => execFileSync('git', ['-C', repository, ...args], { encoding: 'utf8', timeout: 15_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  // The file as a pathspec, taken literally (a name with * or [ is no pattern).
+  const spec = `:(literal)${path.relative(repository, file).split(path.sep).join('/')}`;
   // The commit holds every change since the file's last commit: the message says those.
   const message = commitMessage(file, committedValue(file, repository, git) ?? before, after);
   let staged = false;
   try {
     // (Staged by the user before: left staged whatever happens.)
-    const stagedBefore = git('diff', '--cached', '--name-only', '--', file) !== '';
-    git('add', '--', file);
+    const stagedBefore = git('diff', '--cached', '--name-only', '--', spec) !== '';
+    git('add', '--', spec);
     staged = !stagedBefore;
     // Nothing changed since the last commit: nothing to commit.
-    if (git('status', '--porcelain', '--', file) === '') return { error: 'saved; the file is as committed, so there was nothing to commit' };
-    git('commit', '--quiet', '--only', '-m', message, '--', file);
+    if (git('status', '--porcelain', '--', spec) === '') return { error: 'saved; the file is as committed, so there was nothing to commit' };
+    git('commit', '--quiet', '--only', '-m', message, '--', spec);
     return { commit: git('rev-parse', 'HEAD'), message };
   } catch (error) {
     // A commit that failed leaves the file as it found it: not staged.
     if (staged) {
       try {
-        git('reset', '--quiet', '--', file);
+        git('reset', '--quiet', '--', spec);
       } catch {
         // (A repository with no commit yet has nothing to reset to: the file stays staged.)
       }

@@ -20,8 +20,8 @@ export class Notifier {
   private readonly quietMs: number;
   /** Runs whose first failure was told. */
   private readonly failed = new Set<string>();
-  /** Clusters by their last state, to see one come back. */
-  private readonly clusters = new Map<string, string>();
+  /** Clusters by their last state, and when they last answered while online, to see one come back and say since when. */
+  private readonly clusters = new Map<string, { state: string; lastSeen: number | null }>();
   private away: { since: number; what: string; finished: number; failed: number; timer: NodeJS.Timeout | undefined } | undefined;
 
   constructor(store: Store, emit: (notice: RunNotice) => void, quietMs = AWAY_QUIET_MS) {
@@ -40,9 +40,11 @@ export class Notifier {
     } else if (event.type === 'run' && event.state !== 'running') {
       this.emit(this.ended(event.runId));
     } else if (event.type === 'cluster') {
-      const before = this.clusters.get(event.status.destination);
-      this.clusters.set(event.status.destination, event.status.state);
-      if (before !== undefined && before !== 'online' && event.status.state === 'online') this.returned(event.status.lastSeen ?? Date.now(), 'while you were away');
+      const { destination, state, lastSeen } = event.status;
+      const before = this.clusters.get(destination);
+      // Away since it last answered before it went (not since the answer that brought it back).
+      this.clusters.set(destination, { state, lastSeen: state === 'online' ? lastSeen : (before?.lastSeen ?? lastSeen) });
+      if (before !== undefined && before.state !== 'online' && state === 'online') this.returned(before.lastSeen ?? Date.now(), 'while you were away');
     }
   }
 

@@ -110,7 +110,8 @@ export function forecastRun(input: ForecastInput): RunForecast {
     atLeast: unknown.size > 0 || loops.length > 0 || unexpanded,
     remaining: left,
     unknown: unknown.size,
-    progress: progressOf(input, graph, median),
+    // (With tasks left that nothing times, the share done cannot be told.)
+    progress: unknown.size > 0 ? null : progressOf(input, graph, median),
     loops,
     stuck,
   };

@@ -52,7 +52,8 @@ describe('notices', () => {
     const notices: RunNotice[] = [];
     const notifier = new Notifier(store, (notice) => notices.push(notice), 50);
     t.after(() => notifier.dispose());
-    const cluster = (state: 'offline' | 'online') => notifier.hear({ type: 'cluster', status: { destination: 'hpc', state, detail: null, lastSeen: 1_800_000_000_000 } });
+    let seen = 1_800_000_000_000;
+    const cluster = (state: 'offline' | 'online') => notifier.hear({ type: 'cluster', status: { destination: 'hpc', state, detail: null, lastSeen: (seen += 60_000) } });
     const ended = (taskId: string, to: 'succeeded' | 'failed') => notifier.hear({ type: 'task', runId: 'r', taskId, from: 'running', to, attempt: 1, detail: null, at: Date.now() });
     cluster('online');
     ended('before', 'succeeded');
@@ -64,7 +65,8 @@ describe('notices', () => {
     await waitFor(() => notices.some((notice) => notice.kind === 'away'), 'the summary');
     const away = notices.filter((notice) => notice.kind === 'away');
     assert.deepEqual(away.map((notice) => notice.title), ['while you were away: 2 tasks finished, 1 failed']);
-    assert.match(away[0]!.body, /^since /);
+    // Since it last answered before the cut (the second status), not since it came back.
+    assert.equal(away[0]!.body, `since ${new Date(1_800_000_000_000 + 60_000).toLocaleString()}`);
     // A cluster seen online for the first time is no return.
     const quiet = new Notifier(store, (notice) => notices.push(notice), 10);
     quiet.hear({ type: 'cluster', status: { destination: 'new', state: 'online', detail: null, lastSeen: null } });

@@ -113,7 +113,7 @@ describe('the run forecast', () => {
   it('ends no sooner than it says when tasks have no history, and counts them', () => {
     const forecast = forecastRun(input(tasks([{ id: 'a' }, { id: 'new', after: ['a'] }]), durations({ a: [10 * S] })));
     assert.equal(forecast.eta, NOW + 10 * S);
-    assert.deepEqual([forecast.atLeast, forecast.unknown], [true, 1]);
+    assert.deepEqual([forecast.atLeast, forecast.unknown, forecast.progress], [true, 1, null]);
     // A queued job without history starts no sooner than its scheduler expects.
     const queued = forecastRun(input(tasks([{ id: 'job', state: 'submitted', expectedStart: NOW + 300 * S }]), durations({})));
     assert.deepEqual([queued.eta, queued.atLeast, queued.unknown], [NOW + 300 * S, true, 1]);

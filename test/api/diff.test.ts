@@ -5,7 +5,6 @@
  * `flotilla diff` prints it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,6 +13,7 @@ import type { RunDiff, RunStatus, RunSummary } from '../../core/api/types.ts';
 import { Store } from '../../core/store/store.ts';
 import { textHash } from '../../core/util/provenance.ts';
 import { cli, tempDir, writeWorkflow } from '../helpers.ts';
+import { gitIn, openService } from './harness.ts';
 
 const WORKFLOW = `version: 1
 name: compared
@@ -27,23 +27,12 @@ tasks:
 describe('provenance and comparison', () => {
   it('records where each run came from and compares two runs', async (t) => {
     const dir = tempDir(t);
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } }).trim();
+    const git = gitIn(dir);
     git('init', '-q');
     const file = writeWorkflow(dir, WORKFLOW);
     git('add', 'workflow.yaml');
     git('commit', '-qm', 'the workflow');
-    const store = Store.open(path.join(dir, '.home'));
-    const api = new FlotillaService(store, { requestPollMs: 50 });
-    t.after(async () => {
-      await api.idle();
-      api.close();
-      store.close();
-    });
-    const value = async <T>(method: string, args: unknown): Promise<T> => {
-      const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
-      assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
-      return result.value;
-    };
+    const { api, value } = openService(t, path.join(dir, '.home'), { requestPollMs: 50 });
     const run = async (params?: Record<string, unknown>) => {
       const started = await value<{ run: string }>('runs.start', { file, ...(params ? { params } : {}) });
       await api.idle();
@@ -104,7 +93,7 @@ describe("the editor's saves committed to git", () => {
     t.after(() => {
       for (const key of Object.keys(identity)) if (saved[key] === undefined) delete process.env[key];
     });
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+    const git = gitIn(dir);
     git('init', '-q');
     const file = writeWorkflow(dir, WORKFLOW);
     writeFileSync(path.join(dir, 'notes.txt'), 'staged, not to be committed\n');
@@ -112,18 +101,7 @@ describe("the editor's saves committed to git", () => {
     git('commit', '-qm', 'start');
     writeFileSync(path.join(dir, 'notes.txt'), 'changed and staged\n');
     git('add', 'notes.txt');
-    const store = Store.open(path.join(dir, '.home'));
-    const api = new FlotillaService(store, { requestPollMs: 50 });
-    t.after(async () => {
-      await api.idle();
-      api.close();
-      store.close();
-    });
-    const value = async <T>(method: string, args: unknown): Promise<T> => {
-      const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
-      assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
-      return result.value;
-    };
+    const { api, value } = openService(t, path.join(dir, '.home'), { requestPollMs: 50 });
     const opened = await value<{ value: Record<string, unknown>; version: string; git: { repository: string; commitOnSave: boolean } }>('workflows.open', { file });
     assert.deepEqual(opened.git, { repository: dir, commitOnSave: false });
     const edited = { ...opened.value, tasks: { ...(opened.value.tasks as object), report: { after: 'check', run: 'echo done' } } };

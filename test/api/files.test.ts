@@ -7,26 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FlotillaService } from '../../core/api/service.ts';
 import type { FolderEntry, RecentFile } from '../../core/api/types.ts';
-import { Store } from '../../core/store/store.ts';
 import { tempDir } from '../helpers.ts';
+import { openService } from './harness.ts';
 
 function service(t: Parameters<typeof tempDir>[0]) {
   const dir = tempDir(t);
-  const store = Store.open(path.join(dir, '.home'));
-  const api = new FlotillaService(store);
-  t.after(async () => {
-    await api.idle();
-    api.close();
-    store.close();
-  });
-  const value = async <T>(method: string, args: unknown): Promise<T> => {
-    const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: { message: string } };
-    assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
-    return result.value;
-  };
-  return { dir, api, value };
+  return { dir, ...openService(t, path.join(dir, '.home')) };
 }
 
 describe('files for the first screen', () => {

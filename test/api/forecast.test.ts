@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FlotillaService } from '../../core/api/service.ts';
 import type { RunForecast, WalltimeAdvice } from '../../core/api/types.ts';
 import { quantile } from '../../core/model/estimates.ts';
 import { loadWorkflow } from '../../core/model/load.ts';
@@ -15,28 +14,11 @@ import { adviceText } from '../../core/model/walltime.ts';
 import { createRun } from '../../core/scheduler/runs.ts';
 import { Store } from '../../core/store/store.ts';
 import { cli, pastRun, tempDir, writeWorkflow } from '../helpers.ts';
+import { openService } from './harness.ts';
 
 function service(t: Parameters<typeof tempDir>[0]) {
   const dir = tempDir(t);
-  const store = Store.open(path.join(dir, 'home'));
-  const api = new FlotillaService(store, { requestPollMs: 50 });
-  t.after(async () => {
-    await api.idle();
-    api.close();
-    store.close();
-  });
-  const value = async <T>(method: string, args: unknown): Promise<T> => {
-    const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
-    assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
-    return result.value;
-  };
-  /** Runs the file to its end through the contract. */
-  const run = async (file: string) => {
-    const started = await value<{ run: string }>('runs.start', { file });
-    await api.idle();
-    return started.run;
-  };
-  return { dir, store, value, run };
+  return { dir, ...openService(t, path.join(dir, 'home'), { requestPollMs: 50 }) };
 }
 
 /** How long each successful attempt of these tasks ran in these runs (ms), by the store. */

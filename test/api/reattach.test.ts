@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FlotillaService } from '../../core/api/service.ts';
 import type { RunNotice } from '../../core/api/types.ts';
 import { Store } from '../../core/store/store.ts';
 import { killHard, startCli, tempDir, waitFor, writeWorkflow } from '../helpers.ts';
+import { openService } from './harness.ts';
 
 describe('taking up interrupted runs at start', () => {
   it('waits for the word on a run with local tasks, then resumes it and sums up what ended', async (t) => {
@@ -27,20 +27,9 @@ describe('taking up interrupted runs at start', () => {
     watcher.close();
     await killHard(child);
 
-    const store = Store.open(home);
-    const api = new FlotillaService(store, { awayQuietMs: 500 });
+    const { store, api, value } = openService(t, home, { awayQuietMs: 500 });
     const notices: RunNotice[] = [];
     api.onEvent((event) => event.type === 'notice' && notices.push(event));
-    t.after(async () => {
-      await api.idle();
-      api.close();
-      store.close();
-    });
-    const value = async <T>(method: string, args: unknown): Promise<T> => {
-      const result = (await api.call(method, args)) as { ok: true; value: T } | { ok: false; error: unknown };
-      assert.ok(result.ok, `${method}: ${JSON.stringify(result)}`);
-      return result.value;
-    };
     assert.deepEqual(await value('runs.reattach', {}), { attached: [], waiting: [{ run: runId, name: 'left', local: true, remote: false }], local: 'ask' });
     assert.equal(api.driven(runId), undefined);
     assert.deepEqual(await value('runs.restartLocal', { choice: 'always' }), { attached: [runId], local: 'always' });

@@ -3,17 +3,17 @@
  * other files changed, with the file never committed; and a file in no repository at all.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gitState, parseStatus } from '../../core/util/git.ts';
 import { provenanceOf, textHash } from '../../core/util/provenance.ts';
+import { gitIn } from '../api/harness.ts';
 import { tempDir } from '../helpers.ts';
 
 function repository(t: Parameters<typeof tempDir>[0]): { root: string; git: (...args: string[]) => string } {
   const root = tempDir(t);
-  const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } }).trim();
+  const git = gitIn(root);
   git('init', '-q', '-b', 'main');
   return { root, git };
 }

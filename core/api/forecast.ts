@@ -45,17 +45,17 @@ export class Forecaster {
         ...(attempt?.state === 'submitted' && attempt.expectedStart ? { expectedStart: attempt.expectedStart } : {}),
       };
     });
-    const own = this.store.history.ranIn([run.id]);
-    const earlier = this.earlierRan(run);
+    // This run's own attempts first: the newest, and the most like what is left.
+    const ran = [...this.store.history.ranIn([run.id]), ...this.earlierRan(run)];
     const durations = new Durations();
-    for (const ran of [...own, ...earlier]) durations.add(ran.path, ran.target, ran.endedAt - ran.startedAt);
+    for (const attempt of ran) durations.add(attempt.path, attempt.target, attempt.endedAt - attempt.startedAt);
     const unfinished = new Set(tasks.filter((task) => !TERMINAL_STATES.has(task.state)).flatMap((task) => enclosingIterations(task.id).map((at) => `${run.id}\n${at.of}\n${at.index}`)));
     const targets = run.plan.targets;
     return forecastRun({
       now,
       tasks,
       durations,
-      iterations: iterationSpans([...own, ...earlier], unfinished),
+      iterations: iterationSpans(ran, unfinished),
       capacity: (target) => targets[target]?.maxParallel ?? Infinity,
       cap: run.options.maxParallel,
       withTasks,
@@ -66,12 +66,7 @@ export class Forecaster {
   private rowsOf(runId: string): ForecastRow[] {
     const known = this.rows.get(runId) ?? [];
     const more = this.store.history.forecastRows(runId, known.length);
-    const rows = more.length > 0 ? [...known, ...more] : known;
-    // Only the runs looked at lately are kept.
-    this.rows.delete(runId);
-    this.rows.set(runId, rows);
-    for (const old of this.rows.keys()) if (this.rows.size > 8) this.rows.delete(old);
-    return rows;
+    return keepLatest(this.rows, runId, more.length > 0 ? [...known, ...more] : known);
   }
 
   /** Successful attempts of the file's earlier runs, read again when those runs change. */
@@ -80,12 +75,19 @@ export class Forecaster {
     const key = JSON.stringify(runs);
     const known = this.earlier.get(run.file);
     if (known?.key === key) return known.ran;
-    const ran = this.store.history.ranIn(runs.map((earlier) => earlier.id));
-    this.earlier.delete(run.file);
-    this.earlier.set(run.file, { key, ran });
-    for (const old of this.earlier.keys()) if (this.earlier.size > 8) this.earlier.delete(old);
-    return ran;
+    return keepLatest(this.earlier, run.file, { key, ran: this.store.history.ranIn(runs.map((earlier) => earlier.id)) }).ran;
   }
+}
+
+/** Entries a forecaster keeps per map (the runs and files looked at lately). */
+const KEPT = 8;
+
+/** Puts a value in a map as its newest entry, dropping the oldest beyond KEPT; the value. */
+function keepLatest<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.delete(key);
+  map.set(key, value);
+  for (const old of map.keys()) if (map.size > KEPT) map.delete(old);
+  return value;
 }
 
 /**
